@@ -1,0 +1,238 @@
+public import LaurelYAML
+
+/// Reads typed values out of YAML nodes, collecting a diagnostic for every problem instead of
+/// stopping at the first. Each reader returns nil when the value is unusable, so later checks
+/// skip it rather than pile more errors on the same mistake.
+public struct NodeReader {
+    public var diagnostics: [Diagnostic] = []
+
+    public init() {}
+
+    public mutating func error(_ code: DiagnosticCode, _ message: String, at location: SourceLocation,
+                               notes: [Diagnostic.Note] = []) {
+        diagnostics.append(.error(code, message, at: location, notes: notes))
+    }
+
+    public mutating func warning(_ code: DiagnosticCode, _ message: String, at location: SourceLocation,
+                                 notes: [Diagnostic.Note] = []) {
+        diagnostics.append(.warning(code, message, at: location, notes: notes))
+    }
+
+    /// The pairs of a mapping by key, after reporting unknown keys (with a suggestion) and
+    /// missing required ones. `what` names the mapping in messages ("state 'phase-1'").
+    public mutating func mapping(_ node: YAMLNode, _ what: String, known: [String], required: [String] = [],
+                                 ownerLocation: SourceLocation? = nil) -> [String: YAMLPair]? {
+        guard let pairs = node.mapping else {
+            error(.wrongType, "\(what) must be a mapping of keys, got \(node.kindDescription)", at: node.location,
+                  notes: [.init("expected keys such as \(Suggestions.list(Array(known.prefix(4)), conjunction: "and"))")])
+            return nil
+        }
+        var result: [String: YAMLPair] = [:]
+        for pair in pairs {
+            guard let key = pair.key.scalar?.text else { continue }
+            if known.contains(key) {
+                if result[key] == nil { result[key] = pair }
+            } else {
+                unknownKey(key, in: what, known: known, at: pair.key.location)
+            }
+        }
+        for key in required where result[key] == nil {
+            error(.missingKey, "\(what) is missing the required key '\(key)'", at: ownerLocation ?? node.location)
+        }
+        return result
+    }
+
+    mutating func unknownKey(_ key: String, in what: String, known: [String], at location: SourceLocation) {
+        let suggestion = Suggestions.closest(to: key, in: known)
+        var notes: [Diagnostic.Note] = []
+        if suggestion == nil {
+            notes.append(.init("the keys allowed here are \(Suggestions.list(known, conjunction: "and"))"))
+        }
+        error(.unknownKey, "unknown key '\(key)' in \(what)\(suggestion.map { " (did you mean '\($0)'?)" } ?? "")",
+              at: location, notes: notes)
+    }
+
+    /// The pairs of a mapping whose keys are names the file chooses (states, metrics, ...).
+    public mutating func namedMapping(_ node: YAMLNode, _ what: String) -> [(name: String, key: YAMLNode, value: YAMLNode)]? {
+        guard let pairs = node.mapping else {
+            error(.wrongType, "\(what) must be a mapping of names, got \(node.kindDescription)", at: node.location)
+            return nil
+        }
+        var result: [(String, YAMLNode, YAMLNode)] = []
+        var seen: Set<String> = []
+        for pair in pairs {
+            guard let name = pair.key.scalar?.text, seen.insert(name).inserted else { continue }
+            guard isValidName(name) else {
+                error(.invalidValue,
+                      "'\(name)' is not a usable name: use letters, digits, '-' and '_', starting with a letter or digit",
+                      at: pair.key.location)
+                continue
+            }
+            result.append((name, pair.key, pair.value))
+        }
+        return result
+    }
+
+    func isValidName(_ name: String) -> Bool {
+        guard let first = name.first, first.isASCII, first.isLetter || first.isNumber else { return false }
+        return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+    }
+
+    public mutating func text(_ node: YAMLNode, _ what: String) -> String? {
+        guard let scalar = node.scalar, !scalar.isNull else {
+            error(.wrongType, "\(what) must be a text, got \(node.kindDescription)", at: node.location)
+            return nil
+        }
+        return scalar.text
+    }
+
+    /// A name of something the file defines, checked for its form.
+    public mutating func name(_ node: YAMLNode, _ what: String) -> String? {
+        guard let text = text(node, what) else { return nil }
+        guard isValidName(text) else {
+            error(.invalidValue, "\(what) must be a name of letters, digits, '-' and '_', got '\(text.truncatedForMessage)'",
+                  at: node.location)
+            return nil
+        }
+        return text
+    }
+
+    public mutating func boolean(_ node: YAMLNode, _ what: String) -> Bool? {
+        if let scalar = node.scalar, scalar.style == .plain {
+            if scalar.text == "true" { return true }
+            if scalar.text == "false" { return false }
+        }
+        var notes: [Diagnostic.Note] = []
+        if let text = node.scalar?.text, ["yes", "no", "on", "off", "y", "n", "True", "False", "TRUE", "FALSE"].contains(text) {
+            notes.append(.init("Laurel reads only 'true' and 'false' as yes/no values, so '\(text)' is never taken for one"))
+        }
+        error(.wrongType, "\(what) must be true or false, got \(node.kindDescription)", at: node.location, notes: notes)
+        return nil
+    }
+
+    public mutating func integer(_ node: YAMLNode, _ what: String, minimum: Int? = nil, maximum: Int? = nil) -> Int? {
+        let expectation = ParameterType.integer(minimum: minimum, maximum: maximum).expectation
+        guard let scalar = node.scalar, !scalar.isNull else {
+            error(.wrongType, "\(what) must be \(expectation), got \(node.kindDescription)", at: node.location)
+            return nil
+        }
+        let text = scalar.text
+        guard scalar.style == .plain else {
+            error(.wrongType, "\(what) must be \(expectation), got the quoted text '\(text.truncatedForMessage)'",
+                  at: node.location, notes: [.init("remove the quotes")])
+            return nil
+        }
+        let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(text) else {
+            var notes: [Diagnostic.Note] = []
+            if text.contains(".") || text.contains(",") || text.contains("_") || text.contains(" "),
+               text.allSatisfy({ $0.isNumber || ".,_ ".contains($0) }) {
+                let plain = text.filter(\.isNumber)
+                notes.append(.init("write numbers without thousands separators: \(plain)"))
+            }
+            error(.wrongType, "\(what) must be \(expectation), got '\(text.truncatedForMessage)'", at: node.location,
+                  notes: notes)
+            return nil
+        }
+        if digits.count > 1, digits.first == "0" {
+            error(.wrongType, "\(what) must be \(expectation), got '\(text)' with a leading zero",
+                  at: node.location, notes: [.init("write \(value) (a leading zero means octal in older YAML)")])
+            return nil
+        }
+        if let minimum, value < minimum {
+            error(.invalidValue, "\(what) must be at least \(minimum), got \(value)", at: node.location)
+            return nil
+        }
+        if let maximum, value > maximum {
+            error(.invalidValue, "\(what) must be at most \(maximum), got \(value)", at: node.location)
+            return nil
+        }
+        return value
+    }
+
+    public mutating func number(_ node: YAMLNode, _ what: String, minimum: Double? = nil) -> Double? {
+        let expectation = ParameterType.number(minimum: minimum).expectation
+        guard let scalar = node.scalar, scalar.style == .plain, !scalar.isNull,
+              scalar.text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "." || $0 == "-") }),
+              let value = Double(scalar.text), value.isFinite
+        else {
+            error(.wrongType, "\(what) must be \(expectation), got \(node.kindDescription)", at: node.location)
+            return nil
+        }
+        if let minimum, value < minimum {
+            error(.invalidValue, "\(what) must be at least \(minimum.formattedForMessage), got \(scalar.text)", at: node.location)
+            return nil
+        }
+        return value
+    }
+
+    /// The location of a character inside a scalar's text, for errors within it.
+    public func location(in node: YAMLNode, offset: Int) -> SourceLocation {
+        guard let scalar = node.scalar, !scalar.text.contains("\n") else { return node.location }
+        switch scalar.style {
+        case .plain: return node.location.advanced(by: offset)
+        case .singleQuoted, .doubleQuoted: return node.location.advanced(by: offset + 1)
+        case .literal, .folded: return node.location
+        }
+    }
+
+    public mutating func date(_ node: YAMLNode, _ what: String) -> LocalDate? {
+        guard let text = text(node, what) else { return nil }
+        switch DateText.parseDate(text) {
+        case .success(let date): return date
+        case .failure(let failure):
+            error(.invalidDate, "\(what): \(failure.message)", at: location(in: node, offset: failure.offset))
+            return nil
+        }
+    }
+
+    public mutating func dateTime(_ node: YAMLNode, _ what: String) -> DateTimeSpec? {
+        guard let text = text(node, what) else { return nil }
+        switch DateText.parseDateTime(text) {
+        case .success(let spec): return spec
+        case .failure(let failure):
+            error(.invalidDate, "\(what): \(failure.message)", at: location(in: node, offset: failure.offset))
+            return nil
+        }
+    }
+
+    public mutating func duration(_ node: YAMLNode, _ what: String) -> ISODuration? {
+        guard let text = text(node, what) else { return nil }
+        switch ISODuration.parse(text) {
+        case .success(let duration): return duration
+        case .failure(let failure):
+            error(.invalidDuration, "\(what): \(failure.message)", at: location(in: node, offset: failure.offset))
+            return nil
+        }
+    }
+
+    public mutating func schedule(_ node: YAMLNode, _ what: String) -> RepeatSchedule? {
+        guard let text = text(node, what) else { return nil }
+        switch RepeatSchedule.parse(text) {
+        case .success(let schedule): return schedule
+        case .failure(let failure):
+            error(.invalidCron, "\(what): \(failure.message)", at: location(in: node, offset: failure.offset))
+            return nil
+        }
+    }
+
+    public mutating func choice(_ node: YAMLNode, _ what: String, _ options: [String]) -> String? {
+        guard let text = text(node, what) else { return nil }
+        guard options.contains(text) else {
+            error(.invalidValue,
+                  "\(what) must be one of \(Suggestions.list(options)), got '\(text.truncatedForMessage)'\(Suggestions.didYouMean(text, in: options))",
+                  at: node.location)
+            return nil
+        }
+        return text
+    }
+
+    /// The items of a list.
+    public mutating func list(_ node: YAMLNode, _ what: String, example: String) -> [YAMLNode]? {
+        guard let items = node.sequence else {
+            error(.wrongType, "\(what) must be a list like \(example), got \(node.kindDescription)", at: node.location)
+            return nil
+        }
+        return items
+    }
+}

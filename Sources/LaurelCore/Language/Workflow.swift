@@ -1,0 +1,193 @@
+public import LaurelYAML
+
+/// A name as written in the file, with where it was written.
+public struct Located<Value: Sendable & Hashable>: Sendable, Hashable {
+    public var value: Value
+    public var location: SourceLocation
+
+    public init(_ value: Value, at location: SourceLocation) {
+        self.value = value
+        self.location = location
+    }
+}
+
+/// A campaign's lifecycle as described in a workflow file, language version 1.
+public struct Workflow: Sendable {
+    public var version: Int
+    public var id: String
+    public var title: String
+    public var description: String?
+    public var timeZone: String
+    public var inputs: [InputDefinition]
+    public var entryKinds: [EntryKind]
+    public var metrics: [Metric]
+    public var events: [EventDefinition]
+    public var councils: [Council]
+    public var recurrence: Recurrence?
+    public var initial: Located<String>
+    public var states: [State]
+
+    public func state(named name: String) -> State? { states.first { $0.name == name } }
+}
+
+/// A value given when a campaign starts (`inputs:`), readable in `if:` as `inputs.NAME`.
+public struct InputDefinition: Sendable {
+    public var name: String
+    public var type: ValueType
+    public var isRequired: Bool
+    public var summary: String?
+    public var location: SourceLocation
+}
+
+/// A kind of entry the campaign accepts (`entries:`), with its typed fields.
+public struct EntryKind: Sendable {
+    public var name: String
+    public var fields: [EntryField]
+    public var location: SourceLocation
+}
+
+public struct EntryField: Sendable {
+    public enum FieldType: String, Sendable, CaseIterable {
+        case text, number, integer, boolean, date, unit, person, choice, url
+    }
+
+    public var name: String
+    public var type: FieldType
+    public var isRequired: Bool
+    /// The allowed values of a `choice` field.
+    public var options: [String]
+    public var location: SourceLocation
+}
+
+/// A number the engine keeps up to date from the entries (`metrics:`).
+public struct Metric: Sendable {
+    public enum Source: Sendable, Hashable {
+        /// The number of entries of a kind.
+        case count(entryKind: Located<String>)
+        /// The sum of a number field over the entries of a kind.
+        case sum(entryKind: Located<String>, field: Located<String>)
+    }
+
+    public var name: String
+    public var source: Source
+    public var location: SourceLocation
+}
+
+/// An event people may send to a campaign (`events:`).
+public struct EventDefinition: Sendable {
+    public enum Sender: String, Sendable, CaseIterable {
+        case admin, member, system
+    }
+
+    public var name: String
+    public var sender: Sender
+    public var summary: String?
+    public var location: SourceLocation
+}
+
+/// A council of people who score or vote (`councils:`).
+public struct Council: Sendable {
+    public enum Quorum: Sendable, Hashable, CustomStringConvertible {
+        /// At least this many members.
+        case count(Int)
+        /// At least this share of the members, numerator over denominator.
+        case fraction(Int, Int)
+
+        public var description: String {
+            switch self {
+            case .count(let count): return String(count)
+            case .fraction(let numerator, let denominator): return "\(numerator)/\(denominator)"
+            }
+        }
+
+        /// The smallest number of members present that meets the quorum.
+        public func required(members: Int) -> Int {
+            switch self {
+            case .count(let count): return count
+            case .fraction(let numerator, let denominator):
+                return (members * numerator + denominator - 1) / denominator
+            }
+        }
+    }
+
+    public var name: String
+    public var members: [String]
+    public var quorum: Quorum?
+    public var location: SourceLocation
+}
+
+/// Starting a new campaign every cycle (`recurrence:`).
+public struct Recurrence: Sendable {
+    public enum CatchUp: String, Sendable, CaseIterable {
+        /// Cycles missed while the daemon was down are not started.
+        case skip
+        /// Only the latest missed cycle is started.
+        case latest
+        /// Every missed cycle is started, in order.
+        case all
+    }
+
+    public var schedule: RepeatSchedule
+    public var starting: LocalDate?
+    public var catchUp: CatchUp
+    public var location: SourceLocation
+}
+
+/// One state of the lifecycle.
+public struct State: Sendable {
+    public var name: String
+    public var location: SourceLocation
+    public var description: String?
+    public var isFinal: Bool
+    public var step: StepUse?
+    public var accepts: [Located<String>]
+    public var next: Located<String>?
+    public var handlers: [Handler]
+    public var timers: [TimerSpec]
+
+    /// Every state this one can move to, with where the move is written.
+    public var targets: [Located<String>] {
+        var result: [Located<String>] = []
+        if let next { result.append(next) }
+        for handler in handlers { result += handler.branches.map(\.target) }
+        for timer in timers { if case .goto(let target) = timer.action { result.append(target) } }
+        return result
+    }
+}
+
+/// The step a state runs: its plugin kind and its decoded `with:` parameters.
+public struct StepUse: Sendable {
+    public var kind: Located<String>
+    public var parameters: ParameterValues
+    public var parametersLocation: SourceLocation?
+}
+
+/// One key of `on:`: an outcome or an event, and where it leads.
+public struct Handler: Sendable {
+    public var key: Located<String>
+    /// Guarded branches in order; a plain target is one branch without a condition.
+    public var branches: [Branch]
+}
+
+public struct Branch: Sendable {
+    public var condition: GuardExpression?
+    public var target: Located<String>
+}
+
+/// A timer of a state (`timers:`).
+public struct TimerSpec: Sendable {
+    public enum Trigger: Sendable, Hashable {
+        case at(DateTimeSpec)
+        case after(ISODuration)
+        case every(RepeatSchedule)
+    }
+
+    public enum Action: Sendable, Hashable {
+        case goto(Located<String>)
+        case send(Located<String>)
+    }
+
+    public var trigger: Trigger
+    public var action: Action
+    public var location: SourceLocation
+}

@@ -1,0 +1,79 @@
+/// A JSON document built in code and written with its keys in the order given, so output is
+/// stable byte for byte (golden files, schema diffs).
+public indirect enum JSONValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([(String, JSONValue)])
+
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool { lhs.rendered() == rhs.rendered() }
+    public func hash(into hasher: inout Hasher) { hasher.combine(rendered()) }
+
+    /// The JSON text, indented by two spaces when `pretty`.
+    public func rendered(pretty: Bool = true) -> String {
+        var output = ""
+        write(to: &output, indent: pretty ? 0 : nil)
+        return output
+    }
+
+    private func write(to output: inout String, indent: Int?) {
+        switch self {
+        case .null: output += "null"
+        case .bool(let value): output += value ? "true" : "false"
+        case .number(let value):
+            if value.rounded() == value, abs(value) < 1e15 {
+                output += String(Int64(value))
+            } else {
+                output += "\(value)"
+            }
+        case .string(let value): output += Self.quoted(value)
+        case .array(let items):
+            writeContainer(open: "[", close: "]", count: items.count, to: &output, indent: indent) { index, out, inner in
+                items[index].write(to: &out, indent: inner)
+            }
+        case .object(let fields):
+            writeContainer(open: "{", close: "}", count: fields.count, to: &output, indent: indent) { index, out, inner in
+                out += Self.quoted(fields[index].0)
+                out += inner == nil ? ":" : ": "
+                fields[index].1.write(to: &out, indent: inner)
+            }
+        }
+    }
+
+    private func writeContainer(open: String, close: String, count: Int, to output: inout String, indent: Int?,
+                                element: (Int, inout String, Int?) -> Void) {
+        output += open
+        guard count > 0 else {
+            output += close
+            return
+        }
+        let inner = indent.map { $0 + 2 }
+        for index in 0..<count {
+            if index > 0 { output += "," }
+            if let inner { output += "\n" + String(repeating: " ", count: inner) }
+            element(index, &output, inner)
+        }
+        if let indent { output += "\n" + String(repeating: " ", count: indent) }
+        output += close
+    }
+
+    private static func quoted(_ text: String) -> String {
+        var output = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": output += "\\\""
+            case "\\": output += "\\\\"
+            case "\n": output += "\\n"
+            case "\r": output += "\\r"
+            case "\t": output += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: output.unicodeScalars.append(scalar)
+            }
+        }
+        return output + "\""
+    }
+}

@@ -1,0 +1,26 @@
+import AnnouncePlugin
+import AwardsCeremonyPlugin
+import CouncilReviewPlugin
+import LaurelCore
+import PhaseTargetPlugin
+
+/// The step plugins compiled into this build: the one list. Adding a plugin is a folder in
+/// `plugins/`, a line in Package.swift's `stepPlugins`, and a line here.
+enum BuiltInPlugins {
+    static var types: [any StepPlugin.Type] { [
+        Announce.self,
+        PhaseTarget.self,
+        CouncilReview.self,
+        AwardsCeremony.self,
+    ] }
+
+    /// The registry, built once; a duplicate kind is a programming error caught at start-up
+    /// (and by the tests), so it stops the program with the message.
+    static let registry: PluginRegistry = {
+        do {
+            return try PluginRegistry(types)
+        } catch {
+            fatalError("\(error)")
+        }
+    }()
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+
+/// The `laurel` command: checks, describes and (in later versions) runs emulation campaigns.
+struct Laurel: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "laurel",
+        abstract: "A workflow engine for emulation campaigns: phases with targets, councils, awards.",
+        discussion: """
+            Administrators describe each campaign in a YAML workflow file. 'laurel validate' checks \
+            such files and reports every problem with its file, line and column.
+            """,
+        version: version,
+        subcommands: [Validate.self, Schema.self, Plugins.self]
+    )
+}
+
+/// Starts the command and maps argument-parser's usage errors to exit status 2, as compilers
+/// and Unix tools do, instead of its default 64.
+@main
+enum Entry {
+    static func main() {
+        do {
+            var command = try Laurel.parseAsRoot()
+            try command.run()
+        } catch {
+            let code = Laurel.exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((Laurel.fullMessage(for: error) + "\n").utf8))
+                exit(ExitCode.usageError)
+            }
+            Laurel.exit(withError: error)
+        }
+    }
+}
+
+extension ExitCode {
+    /// The command line itself was wrong: an unknown option, a missing file.
+    static let usageError: Int32 = 2
+    /// The input was read and has errors.
+    static let inputErrors = ExitCode(1)
+}
+
+/// How a command writes its result.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text
+    case json
+}
+
+/// A usage error raised after parsing (a path that does not exist), reported like parse errors.
+struct UsageError: Error, CustomStringConvertible {
+    var description: String
+}

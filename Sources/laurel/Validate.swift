@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import LaurelCore
+import LaurelYAML
+
+extension Laurel {
+    struct Validate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check workflow files and report every problem with its file, line and column.",
+            discussion: """
+                Exits with 0 when no file has an error (warnings allowed), 1 when some file has an \
+                error, and 2 when the command line is wrong.
+                """
+        )
+
+        @Argument(help: "Workflow files, or folders searched for *.yaml and *.yml files.", completion: .file())
+        var paths: [String] = ["workflows"]
+
+        @Option(help: "How to print the diagnostics: text for people, json for programs.")
+        var format: OutputFormat = .text
+
+        @Option(name: .customLong("as-of"),
+                help: ArgumentHelp("Judge deadlines against this date or date-time instead of now.", valueName: "date"))
+        var asOf: String?
+
+        func validate() throws {
+            if let asOf, case .failure(let failure) = DateText.parseDateTime(asOf) {
+                throw ValidationError("--as-of: \(failure.message)")
+            }
+        }
+
+        func run() throws {
+            let files: [String]
+            do {
+                files = try WorkflowFiles.collect(paths)
+            } catch let error as UsageError {
+                throw ValidationError(error.description)
+            }
+            let now = referenceInstant()
+            let validator = WorkflowValidator(registry: BuiltInPlugins.registry)
+            var renderer = DiagnosticRenderer()
+            var all: [Diagnostic] = []
+            for file in files {
+                let diagnostics: [Diagnostic]
+                switch WorkflowFiles.read(file) {
+                case .success(let bytes):
+                    diagnostics = validator.validate(bytes, file: file, now: now).diagnostics
+                    renderer.addSource(String(decoding: bytes, as: UTF8.self), file: file)
+                case .failure(let diagnostic):
+                    diagnostics = [diagnostic]
+                }
+                all += diagnostics
+            }
+            switch format {
+            case .json:
+                print(DiagnosticRenderer.json(all).rendered())
+            case .text:
+                print(renderer.text(all), terminator: "")
+                print(summary(files: files.count, all))
+            }
+            if all.hasErrors { throw ExitCode.inputErrors }
+        }
+
+        private func referenceInstant() -> Int64 {
+            if let asOf, case .success(let spec) = DateText.parseDateTime(asOf) {
+                return TimeZones.instant(of: spec, endOfDay: false, in: "UTC") ?? 0
+            }
+            return Int64(Date().timeIntervalSince1970)
+        }
+
+        private func summary(files: Int, _ diagnostics: [Diagnostic]) -> String {
+            let checked = "Checked \(files) file\(files == 1 ? "" : "s")"
+            guard !diagnostics.isEmpty else { return "\(checked): no problems." }
+            let errors = diagnostics.errorCount
+            let warnings = diagnostics.warningCount
+            return "\(checked): \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")."
+        }
+    }
+}
+
+/// Finding and reading workflow files named on the command line.
+enum WorkflowFiles {
+    /// The files named, with folders expanded to their *.yaml and *.yml files in name order.
+    static func collect(_ paths: [String]) throws -> [String] {
+        let manager = FileManager.default
+        var files: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw UsageError(description: "no such file or folder: '\(path)'")
+            }
+            guard isDirectory.boolValue else {
+                files.append(path)
+                continue
+            }
+            let found = (manager.enumerator(atPath: path)?.allObjects as? [String] ?? [])
+                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
+                .sorted()
+                .map { path.hasSuffix("/") ? path + $0 : path + "/" + $0 }
+            guard !found.isEmpty else {
+                throw UsageError(description: "the folder '\(path)' has no workflow files (*.yaml or *.yml)")
+            }
+            files += found
+        }
+        return files
+    }
+
+    static func read(_ path: String) -> Result<[UInt8], Diagnostic> {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            return .failure(.error(.unreadableFile, "the file cannot be read; check that it exists and you may read it",
+                                   at: .init(file: path, line: 1, column: 1)))
+        }
+        defer { try? handle.close() }
+        do {
+            return .success(Array(try handle.readToEnd() ?? Data()))
+        } catch {
+            return .failure(.error(.unreadableFile, "the file cannot be read: \(error.localizedDescription)",
+                                   at: .init(file: path, line: 1, column: 1)))
+        }
+    }
+}
