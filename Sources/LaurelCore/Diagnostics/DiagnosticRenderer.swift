@@ -6,6 +6,8 @@ public struct DiagnosticRenderer: Sendable {
     /// The text of each file a diagnostic may point into, keyed by the path diagnostics print.
     private var sources: [String: [Substring]] = [:]
 
+    static let excerptWidth = 120
+
     public init() {}
 
     public mutating func addSource(_ text: String, file: String) {
@@ -35,11 +37,23 @@ public struct DiagnosticRenderer: Sendable {
     /// The source line and a caret under the column; tabs are kept so the caret lines up.
     private func excerpt(at location: SourceLocation) -> String {
         guard let lines = sources[location.file], location.line >= 1, location.line <= lines.count else { return "" }
-        let line = lines[location.line - 1]
+        var line = lines[location.line - 1]
+        var column = location.column
+        // A very long line is shown as a window around the column, so a minified or hostile
+        // file cannot flood the terminal.
+        var lead = ""
+        if column > Self.excerptWidth / 2, line.count > Self.excerptWidth {
+            let start = line.index(line.startIndex, offsetBy: min(column - Self.excerptWidth / 2, line.count))
+            line = line[start...]
+            column = Self.excerptWidth / 2
+            lead = "..."
+        }
+        let shown = line.count > Self.excerptWidth ? line.prefix(Self.excerptWidth) + "..." : line
         let number = String(location.line)
         let gutter = String(repeating: " ", count: number.count)
-        let padding = String(line.prefix(max(0, location.column - 1)).map { $0 == "\t" ? "\t" : " " })
-        return " \(number) | \(line)\n \(gutter) | \(padding)^\n"
+        let padding = String(repeating: " ", count: lead.count)
+            + String(line.prefix(max(0, column - 1)).map { $0 == "\t" ? "\t" : " " })
+        return " \(number) | \(lead)\(shown)\n \(gutter) | \(padding)^\n"
     }
 
     public static func json(_ diagnostics: [Diagnostic]) -> JSONValue {

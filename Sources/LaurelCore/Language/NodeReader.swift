@@ -28,21 +28,25 @@ public struct NodeReader {
             return nil
         }
         var result: [String: YAMLPair] = [:]
+        var suggested: Set<String> = []
         for pair in pairs {
             guard let key = pair.key.scalar?.text else { continue }
             if known.contains(key) {
                 if result[key] == nil { result[key] = pair }
-            } else {
-                unknownKey(key, in: what, known: known, at: pair.key.location)
+            } else if let suggestion = unknownKey(key, in: what, known: known, at: pair.key.location) {
+                suggested.insert(suggestion)
             }
         }
-        for key in required where result[key] == nil {
-            error(.missingKey, "\(what) is missing the required key '\(key)'", at: ownerLocation ?? node.location)
+        // A misspelt required key was reported with its suggestion; one message is enough.
+        for key in required where result[key] == nil && !suggested.contains(key) {
+            error(.missingKey, "the key '\(key)' is missing from \(what)", at: ownerLocation ?? node.location)
         }
         return result
     }
 
-    mutating func unknownKey(_ key: String, in what: String, known: [String], at location: SourceLocation) {
+    /// Reports an unknown key and returns the known key it was probably meant to be.
+    @discardableResult
+    mutating func unknownKey(_ key: String, in what: String, known: [String], at location: SourceLocation) -> String? {
         let suggestion = Suggestions.closest(to: key, in: known)
         var notes: [Diagnostic.Note] = []
         if suggestion == nil {
@@ -50,6 +54,7 @@ public struct NodeReader {
         }
         error(.unknownKey, "unknown key '\(key)' in \(what)\(suggestion.map { " (did you mean '\($0)'?)" } ?? "")",
               at: location, notes: notes)
+        return suggestion
     }
 
     /// The pairs of a mapping whose keys are names the file chooses (states, metrics, ...).

@@ -10,6 +10,8 @@ struct WorkflowChecker {
     var diagnostics: [Diagnostic] = []
 
     mutating func check() {
+        // Without states there is nothing to check; the decoder said why.
+        guard !workflow.states.isEmpty else { return }
         let names = workflow.states.map(\.name)
         let known = Set(names)
         var targetsExist = true

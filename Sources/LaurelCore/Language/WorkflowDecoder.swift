@@ -33,6 +33,8 @@ struct WorkflowDecoder {
         if let node = top["laurel"]?.value {
             if let value = node.scalar?.text, node.scalar?.style == .plain, value == "1" {
                 version = 1
+            } else if node.scalar?.text == "1" {
+                reader.error(.unsupportedVersion, "'laurel' must be the number 1, without quotes", at: node.location)
             } else {
                 reader.error(.unsupportedVersion,
                              "this file says 'laurel: \(node.scalar?.text ?? node.kindDescription)'; this Laurel reads version 1 of the language",
@@ -312,6 +314,10 @@ struct WorkflowDecoder {
 
     private mutating func decodeStates(_ node: YAMLNode) -> [State] {
         guard let named = reader.namedMapping(node, "'states'") else { return [] }
+        if named.isEmpty, node.mapping?.isEmpty ?? true {
+            reader.error(.missingKey, "'states' lists no states", at: node.location,
+                         notes: [.init("a workflow needs at least an initial state and a final one")])
+        }
         return named.compactMap { decodeState($0.name, key: $0.key, value: $0.value) }
     }
 
@@ -358,12 +364,20 @@ struct WorkflowDecoder {
                              notes: [.init("use 'on:' with one key per outcome")])
             }
         }
-        if let pair = keys["on"] { state.handlers = decodeHandlers(pair.value, state: name, plugin: plugin) }
+        if let pair = keys["on"] {
+            state.handlers = decodeHandlers(pair.value, state: name, plugin: plugin,
+                                            stepIsUnknown: keys["step"] != nil && plugin == nil)
+        }
         if let pair = keys["timers"] { state.timers = decodeTimers(pair.value, state: name) }
         // 'next' covers a single outcome; with several it was reported as ambiguous above.
         if let plugin, let step = state.step, state.next == nil {
             let handled = Set(state.handlers.map(\.key.value))
-            let missing = plugin.outcomes.map(\.name).filter { !handled.contains($0) }
+            // A misspelt outcome key was reported with its suggestion; do not report it missing too.
+            let misspelt = Set(state.handlers.compactMap { handler in
+                handled.contains(handler.key.value) && !plugin.outcomes.contains { $0.name == handler.key.value }
+                    ? Suggestions.closest(to: handler.key.value, in: plugin.outcomes.map(\.name)) : nil
+            })
+            let missing = plugin.outcomes.map(\.name).filter { !handled.contains($0) && !misspelt.contains($0) }
             if !missing.isEmpty {
                 reader.error(.unhandledOutcome,
                              "step '\(plugin.kind)' can end with \(Suggestions.list(missing, conjunction: "and")), but \(what) does not say where \(missing.count == 1 ? "it leads" : "they lead")",
@@ -490,7 +504,10 @@ struct WorkflowDecoder {
         }
     }
 
-    private mutating func decodeHandlers(_ node: YAMLNode, state: String, plugin: (any StepPlugin.Type)?) -> [Handler] {
+    /// Reads `on:`. When the state's step is unknown its outcomes are too, so keys that are not
+    /// events are not reported a second time.
+    private mutating func decodeHandlers(_ node: YAMLNode, state: String, plugin: (any StepPlugin.Type)?,
+                                         stepIsUnknown: Bool) -> [Handler] {
         guard let pairs = node.mapping else {
             reader.error(.wrongType, "'on' must map outcomes and events to states, like 'on: { launch: launched }', got \(node.kindDescription)",
                          at: node.location)
@@ -504,7 +521,7 @@ struct WorkflowDecoder {
         for pair in pairs {
             guard let key = pair.key.scalar?.text else { continue }
             let isOutcome = outcomes.contains(key)
-            if !isOutcome, !eventNames.contains(key) {
+            if !isOutcome, !eventNames.contains(key), !stepIsUnknown {
                 let stepPart = plugin.map { "an outcome of step '\($0.kind)' (\(Suggestions.list(outcomes, conjunction: "and")))" }
                 reader.error(.unknownOutcome,
                              "'\(key)' is neither \(stepPart.map { "\($0) nor " } ?? "")an event declared under 'events:'\(Suggestions.didYouMean(key, in: outcomes + eventNames))",
