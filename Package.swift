@@ -45,8 +45,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "LaurelYAMLTests",
-        dependencies: ["LaurelYAML"],
-        resources: [.copy("Fixtures")]
+        dependencies: ["LaurelYAML"]
     ),
     .testTarget(
         name: "LaurelCoreTests",

@@ -18,6 +18,12 @@ public enum ExpressionChecker {
         public var code: DiagnosticCode
         public var message: String
         public var offset: Int
+
+        public init(code: DiagnosticCode, message: String, offset: Int) {
+            self.code = code
+            self.message = message
+            self.offset = offset
+        }
     }
 
     /// The expression's type, or nil when a problem makes it unknown; problems are appended.
