@@ -1,0 +1,89 @@
+import AnnouncePlugin
+import AwardsCeremonyPlugin
+import CouncilReviewPlugin
+import LaurelCore
+import PhaseTargetPlugin
+import Testing
+
+@Suite struct PluginDeclarationTests {
+    static var plugins: [any StepPlugin.Type] { [Announce.self, PhaseTarget.self, CouncilReview.self, AwardsCeremony.self] }
+
+    @Test("each plugin declares a stable kind, unique outcomes and documented parameters",
+          arguments: ["announce", "phase-target", "council-review", "awards-ceremony"])
+    func declaration(_ kind: String) throws {
+        let registry = try PluginRegistry(Self.plugins)
+        let plugin = try #require(registry.plugin(kind: kind))
+        #expect(!plugin.outcomes.isEmpty)
+        #expect(Set(plugin.outcomes.map(\.name)).count == plugin.outcomes.count)
+        #expect(Set(plugin.parameters.map(\.name)).count == plugin.parameters.count)
+        for parameter in plugin.parameters {
+            #expect(!parameter.summary.isEmpty && parameter.example.hasPrefix("\(parameter.name):"),
+                    "\(kind).\(parameter.name) needs a summary and an example that starts with its name")
+            #expect(!(parameter.isRequired && parameter.defaultValue != nil), "\(kind).\(parameter.name) is required and defaulted")
+        }
+    }
+
+    @Test("phase-target ends by target or deadline, as `on:` keys")
+    func phaseTargetOutcomes() {
+        #expect(PhaseTarget.outcomes.map(\.name) == ["target-reached", "deadline"])
+        #expect(PhaseTarget.parameters.filter(\.isRequired).map(\.name) == ["metric", "target", "until"])
+    }
+
+    @Test("every example in the declarations is valid in a workflow")
+    func examplesValidate() throws {
+        let registry = try PluginRegistry(Self.plugins)
+        let validator = WorkflowValidator(registry: registry)
+        for plugin in Self.plugins {
+            for parameter in plugin.parameters {
+                let text = workflow(step: plugin.kind, with: parameter.example, plugin: plugin, skip: parameter.name)
+                let result = validator.validate(text, file: "\(plugin.kind).yaml")
+                #expect(result.diagnostics.isEmpty, "\(plugin.kind): \(parameter.example): \(result.diagnostics.map(\.message))")
+            }
+        }
+    }
+
+    @Test("awards-ceremony refuses two tiers with one name")
+    func duplicateTier() {
+        let values = ParameterValues(values: ["tiers": .list([
+            .record(ParameterValues(values: ["name": .text("first"), "count": .integer(1)])),
+            .record(ParameterValues(values: ["name": .text("first"), "count": .integer(2)])),
+        ])])
+        let problems = AwardsCeremony.check(values, context: StepCheckContext(councilMembers: [:], timeZone: "UTC"))
+        #expect(problems == [StepProblem("two prize tiers are named 'first'; each tier needs its own name", at: ["tiers", "1", "name"])])
+    }
+
+    /// A workflow using one step with the required parameters plus one example line.
+    private func workflow(step: String, with example: String, plugin: any StepPlugin.Type, skip: String) -> String {
+        let required: [String: String] = [
+            "metric": "metric: ideas", "target": "target: 10", "until": "until: 2030-01-01",
+            "council": "council: jury", "window": "window: P7D", "audience": "audience: everyone",
+            "tiers": "tiers: [{ name: first, count: 1 }]",
+        ]
+        var lines = plugin.parameters.filter { $0.isRequired && $0.name != skip }.map { "      " + required[$0.name]! }
+        lines.append("      " + example)
+        let on = plugin.outcomes.map { "      \($0.name): closed" }.joined(separator: "\n")
+        return """
+            laurel: 1
+            id: example
+            title: Example
+            timezone: Asia/Ho_Chi_Minh
+            entries:
+              initiative: { fields: { title: { type: text } } }
+            metrics:
+              initiatives: { count: initiative }
+              ideas: { count: initiative }
+            councils:
+              jury: { members: [a, b, c], quorum: 2 }
+              scientific: { members: [a, b, c] }
+            initial: run
+            states:
+              run:
+                step: \(step)
+                with:
+            \(lines.joined(separator: "\n"))
+                on:
+            \(on)
+              closed: { final: true }
+            """
+    }
+}

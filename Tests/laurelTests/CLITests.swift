@@ -1,0 +1,184 @@
+import Foundation
+import LaurelCore
+import Testing
+
+/// End-to-end tests: they run the built `laurel` binary as a person would and check its output
+/// and exit status.
+@Suite struct CLITests {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    static let binary = Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("laurel")
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs `laurel` in the package root; a run that outlasts `timeout` seconds is killed and fails.
+    static func laurel(_ arguments: [String], timeout: Double = 20) throws -> Run {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("laurel-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outURL = directory.appendingPathComponent("out")
+        let errURL = directory.appendingPathComponent("err")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = packageRoot
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+            Issue.record("laurel \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
+        }
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus,
+                   stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+                   stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+    }
+
+    static func temporaryFile(_ bytes: [UInt8], name: String = "input.yaml") throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("laurel-in-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let url = directory.appendingPathComponent(name)
+        try Data(bytes).write(to: url)
+        return url
+    }
+
+    @Test("the shipped workflows are valid")
+    func shippedWorkflows() throws {
+        let run = try Self.laurel(["validate", "workflows/", "--as-of", "2022-01-01"])
+        #expect(run.status == 0, "\(run.stdout)")
+        #expect(run.stdout == "Checked 1 file: no problems.\n")
+        let today = try Self.laurel(["validate", "workflows"])
+        #expect(today.status == 0, "past deadlines are warnings, not errors")
+    }
+
+    @Test("a broken file exits 1 and prints compiler-style diagnostics")
+    func brokenFile() throws {
+        let run = try Self.laurel(["validate", "Tests/laurelTests/Fixtures/invalid/several-errors.yaml"])
+        #expect(run.status == 1)
+        let lines = run.stdout.split(separator: "\n")
+        #expect(lines.first == "Tests/laurelTests/Fixtures/invalid/several-errors.yaml:4:11: error: 'Asia/Hanoi' is not an IANA time zone name (did you mean 'Asia/Ho_Chi_Minh'?) [unknown-timezone]")
+        #expect(lines.filter { $0.contains(": error: ") }.count == 4)
+        #expect(lines.last == "Checked 1 file: 4 errors, 0 warnings.")
+    }
+
+    @Test("a folder is searched and every file reported")
+    func folder() throws {
+        let run = try Self.laurel(["validate", "Tests/laurelTests/Fixtures/invalid", "--as-of", "2026-01-01"])
+        #expect(run.status == 1)
+        #expect(run.stdout.hasSuffix("errors, 0 warnings.\n"))
+        #expect(run.stdout.contains("invalid/version-2.yaml:1:9: error:"))
+    }
+
+    @Test("--format json prints an array of diagnostics")
+    func json() throws {
+        let run = try Self.laurel(["validate", "--format", "json", "Tests/laurelTests/Fixtures/invalid/unknown-target-state.yaml"])
+        #expect(run.status == 1)
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]])
+        #expect(array.count == 1)
+        #expect(array[0]["file"] as? String == "Tests/laurelTests/Fixtures/invalid/unknown-target-state.yaml")
+        #expect(array[0]["line"] as? Int == 24)
+        #expect(array[0]["column"] as? Int == 17)
+        #expect(array[0]["severity"] as? String == "error")
+        #expect(array[0]["code"] as? String == "unknown-state")
+        #expect(array[0]["message"] as? String == "state 'close' is not defined (did you mean 'closed'?)")
+        let clean = try Self.laurel(["validate", "--format", "json", "--as-of", "2022-01-01", "workflows"])
+        #expect(clean.stdout == "[]\n" && clean.status == 0)
+    }
+
+    @Test("usage errors exit 2 with a message", arguments: [
+        ["validate", "no/such/file.yaml"], ["validate", "--format", "xml", "workflows"], ["validate", "--bogus"],
+        ["validate", "--as-of", "yesterday", "workflows"], ["nonsense"], ["validate", "docs"],
+    ])
+    func usageErrors(_ arguments: [String]) throws {
+        let run = try Self.laurel(arguments)
+        #expect(run.status == 2)
+        #expect(!run.stderr.isEmpty)
+    }
+
+    @Test("--help on each command and --version", arguments: [["--help"], ["validate", "--help"], ["schema", "--help"], ["plugins", "--help"]])
+    func help(_ arguments: [String]) throws {
+        let run = try Self.laurel(arguments)
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("USAGE:"))
+    }
+
+    @Test("--version")
+    func version() throws {
+        let run = try Self.laurel(["--version"])
+        #expect(run.status == 0 && run.stdout == "0.1.0\n")
+    }
+
+    @Test("the committed schema is what `laurel schema` prints")
+    func schema() throws {
+        let run = try Self.laurel(["schema"])
+        #expect(run.status == 0)
+        _ = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8))
+        let committed = try String(contentsOf: Self.packageRoot.appendingPathComponent("docs/laurel.schema.json"), encoding: .utf8)
+        #expect(run.stdout == committed, "run 'laurel schema > docs/laurel.schema.json'")
+        #expect(run.stdout.contains("\"until\""))
+    }
+
+    @Test("plugins are listed with parameters and outcomes, for people and programs")
+    func plugins() throws {
+        let text = try Self.laurel(["plugins"])
+        #expect(text.status == 0 && text.stdout.contains("phase-target\n") && text.stdout.contains("target-reached:"))
+        let json = try Self.laurel(["plugins", "--format", "json"])
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(array.compactMap { $0["kind"] as? String } == ["announce", "awards-ceremony", "council-review", "phase-target"])
+        let phase = try #require(array.first { $0["kind"] as? String == "phase-target" })
+        #expect((phase["outcomes"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["target-reached", "deadline"])
+        #expect((phase["parameters"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["metric", "target", "until", "end-early"])
+    }
+
+    @Test("hostile input ends with a diagnostic and exit 1, never a crash or a hang",
+          arguments: ["random", "truncated", "deep", "bomb", "huge-scalar", "binary"])
+    func hostile(_ kind: String) throws {
+        var bytes: [UInt8]
+        switch kind {
+        case "random":
+            var state: UInt64 = 7
+            bytes = (0..<4096).map { _ in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return UInt8(truncatingIfNeeded: state >> 33)
+            }
+        case "truncated":
+            let shipped = try Data(contentsOf: Self.packageRoot.appendingPathComponent("workflows/capital-initiatives-2022.yaml"))
+            bytes = Array(shipped.prefix(shipped.count / 3))
+        case "deep":
+            bytes = Array((String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)).utf8)
+        case "bomb":
+            var text = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+            for (previous, name) in zip("abcdefgh", "bcdefghi") {
+                text += "\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ", ") + "]\n"
+            }
+            bytes = Array(text.utf8)
+        case "huge-scalar":
+            bytes = Array("laurel: 1\ntitle: ".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: 20 << 20)
+        default:
+            bytes = [0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x01, 0x00]
+        }
+        let file = try Self.temporaryFile(bytes)
+        let run = try Self.laurel(["validate", file.path], timeout: 10)
+        #expect(run.status == 1, "\(run.stdout) \(run.stderr)")
+        #expect(run.stdout.contains("\(file.path):"))
+        #expect(run.stdout.contains(": error: "))
+    }
+
+    @Test("docs/diagnostics.md explains every code")
+    func diagnosticsDocs() throws {
+        let docs = try String(contentsOf: Self.packageRoot.appendingPathComponent("docs/diagnostics.md"), encoding: .utf8)
+        for code in DiagnosticCode.all {
+            #expect(docs.contains("### `\(code.rawValue)`"), "docs/diagnostics.md lacks \(code.rawValue)")
+        }
+    }
+}
