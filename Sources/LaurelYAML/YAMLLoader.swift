@@ -130,12 +130,30 @@ private struct Composer {
         var items: [YAMLNode] = []
         var pairs: [YAMLPair] = []
         var pendingKey: YAMLNode?
-        var firstSeen: [String: SourceLocation] = [:]
+        /// Where each key was first seen, built only once a mapping outgrows a linear scan.
+        var firstSeen: [String: SourceLocation]?
         /// Nodes in this container once aliases are expanded, itself included.
         var size = 1
+
+        /// The location of an earlier key `text` among the first `count` pairs.
+        mutating func firstLocation(of text: String, before count: Int) -> SourceLocation? {
+            if count < 16 {
+                return pairs[..<count].first { $0.key.scalar?.text == text }?.key.location
+            }
+            if firstSeen == nil {
+                var index: [String: SourceLocation] = [:]
+                for pair in pairs[..<count] {
+                    if let key = pair.key.scalar?.text, index[key] == nil { index[key] = pair.key.location }
+                }
+                firstSeen = index
+            }
+            if let first = firstSeen?[text] { return first }
+            firstSeen?[text] = pairs[count].key.location
+            return nil
+        }
     }
 
-    let file: String
+    let fileID: UInt32
     let limits: YAMLLimits
     var problems: [YAMLProblem] = []
     var root: YAMLNode?
@@ -145,7 +163,7 @@ private struct Composer {
     private var documents = 0
 
     init(file: String, limits: YAMLLimits) {
-        self.file = file
+        self.fileID = FileNames.id(of: file)
         self.limits = limits
     }
 
@@ -177,7 +195,7 @@ private struct Composer {
     }
 
     private func location(line: Int, column: Int) -> SourceLocation {
-        SourceLocation(file: file, line: line + 1, column: column + 1)
+        SourceLocation(fileID: fileID, line: line + 1, column: column + 1)
     }
 
     private func location(of mark: yaml_mark_t) -> SourceLocation {
@@ -308,14 +326,12 @@ private struct Composer {
                                         at: key.location, isFatal: false))
             return
         }
-        if let first = stack[stack.count - 1].firstSeen[text] {
+        if let first = stack[stack.count - 1].firstLocation(of: text, before: stack[stack.count - 1].pairs.count - 1) {
             problems.append(YAMLProblem(
                 .duplicateKey, "key '\(text)' is written twice in this mapping; the first is on line \(first.line)",
                 at: key.location, notes: [.init("the first '\(text)' is here", at: first),
                                           .init("keep one of the two; YAML does not merge them")],
                 isFatal: false))
-        } else {
-            stack[stack.count - 1].firstSeen[text] = key.location
         }
     }
 

@@ -1,24 +1,65 @@
+import Synchronization
+
 /// A place in a source file: 1-based line and column, columns counted in characters.
+///
+/// Every node of a document carries one, so it is kept small and free of reference counting:
+/// the file name is interned once per name and stored as a number (``FileNames``).
 public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public var file: String
+    public let fileID: UInt32
     public var line: Int
     public var column: Int
 
     public init(file: String, line: Int, column: Int) {
-        self.file = file
+        self.init(fileID: FileNames.id(of: file), line: line, column: column)
+    }
+
+    public init(fileID: UInt32, line: Int, column: Int) {
+        self.fileID = fileID
         self.line = line
         self.column = column
     }
 
+    /// The path of the file, as it was given to the loader.
+    public var file: String { FileNames.name(of: fileID) }
+
     /// The location `offset` characters to the right on the same line.
     public func advanced(by offset: Int) -> SourceLocation {
-        SourceLocation(file: file, line: line, column: column + offset)
+        SourceLocation(fileID: fileID, line: line, column: column + offset)
     }
 
     public var description: String { "\(file):\(line):\(column)" }
 
     public static func < (lhs: SourceLocation, rhs: SourceLocation) -> Bool {
-        (lhs.file, lhs.line, lhs.column) < (rhs.file, rhs.line, rhs.column)
+        if lhs.fileID != rhs.fileID { return lhs.file < rhs.file }
+        return (lhs.line, lhs.column) < (rhs.line, rhs.column)
+    }
+}
+
+/// The file names locations refer to, each stored once for the life of the process.
+///
+/// A location that held its file name as a `String` made every copy of every node retain and
+/// release it; interning cut validating a 2,000-state workflow by about a third
+/// (docs/performance.md). Names are only ever added, so an id stays valid.
+public enum FileNames {
+    private struct Table {
+        var ids: [String: UInt32] = [:]
+        var names: [String] = []
+    }
+
+    private static let table = Mutex(Table())
+
+    public static func id(of name: String) -> UInt32 {
+        table.withLock { table in
+            if let id = table.ids[name] { return id }
+            let id = UInt32(table.names.count)
+            table.names.append(name)
+            table.ids[name] = id
+            return id
+        }
+    }
+
+    public static func name(of id: UInt32) -> String {
+        table.withLock { $0.names.indices.contains(Int(id)) ? $0.names[Int(id)] : "?" }
     }
 }
 

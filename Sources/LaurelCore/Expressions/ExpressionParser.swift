@@ -16,7 +16,8 @@ public struct ExpressionParser {
         case end
     }
 
-    private let chars: [Character]
+    /// Unicode scalars, as libyaml counts columns, so offsets map onto the file exactly.
+    private let chars: [Unicode.Scalar]
     private var tokens: [(token: Token, offset: Int)] = []
     private var position = 0
 
@@ -38,7 +39,20 @@ public struct ExpressionParser {
     }
 
     private init(_ text: String) {
-        chars = Array(text)
+        chars = Array(text.unicodeScalars)
+    }
+
+    private static func isDigit(_ scalar: Unicode.Scalar) -> Bool { scalar.value >= 48 && scalar.value <= 57 }
+
+    private static func isLetter(_ scalar: Unicode.Scalar) -> Bool {
+        let lower = scalar.value | 0x20
+        return (lower >= 97 && lower <= 122) || (scalar.value > 127 && scalar.properties.isAlphabetic)
+    }
+
+    private func text(_ range: Range<Int>) -> String {
+        var result = String.UnicodeScalarView()
+        result.append(contentsOf: chars[range])
+        return String(result)
     }
 
     private var current: (token: Token, offset: Int) { tokens[position] }
@@ -52,17 +66,17 @@ public struct ExpressionParser {
                 continue
             }
             let start = index
-            if char.isASCII, char.isNumber {
+            if Self.isDigit(char) {
                 while index < chars.count, chars[index].isASCII,
-                      chars[index].isLetter || chars[index].isNumber || ":.-+".contains(chars[index]) {
+                      Self.isLetter(chars[index]) || Self.isDigit(chars[index]) || ":.-+".unicodeScalars.contains(chars[index]) {
                     // A '-' or '+' belongs to the literal only inside a date or an offset.
                     if chars[index] == "-" || chars[index] == "+" {
-                        let sofar = String(chars[start..<index])
-                        guard sofar.count == 4 || sofar.count == 7 || sofar.count >= 16 else { break }
+                        let length = index - start
+                        guard length == 4 || length == 7 || length >= 16 else { break }
                     }
                     index += 1
                 }
-                let literal = String(chars[start..<index])
+                let literal = text(start..<index)
                 if let number = Double(literal), literal.allSatisfy({ $0.isNumber || $0 == "." }) {
                     tokens.append((.number(number), start))
                 } else if literal.contains("-") {
@@ -72,33 +86,29 @@ public struct ExpressionParser {
                 }
                 continue
             }
-            if char.isLetter || char == "_" {
-                while index < chars.count,
-                      chars[index].isLetter || chars[index].isNumber || chars[index] == "_" || chars[index] == "-" || chars[index] == "." {
+            if Self.isLetter(char) || char == "_" {
+                while index < chars.count, Self.isLetter(chars[index]) || Self.isDigit(chars[index])
+                    || chars[index] == "_" || chars[index] == "-" || chars[index] == "." {
                     index += 1
                 }
-                tokens.append((.word(String(chars[start..<index])), start))
+                tokens.append((.word(text(start..<index)), start))
                 continue
             }
             if char == "'" || char == "\"" {
                 index += 1
-                var text = ""
-                while index < chars.count, chars[index] != char {
-                    text.append(chars[index])
-                    index += 1
-                }
+                while index < chars.count, chars[index] != char { index += 1 }
                 guard index < chars.count else { throw Failure(message: "this text has no closing \(char)", offset: start) }
+                tokens.append((.text(text(start + 1..<index)), start))
                 index += 1
-                tokens.append((.text(text), start))
                 continue
             }
-            let two = index + 1 < chars.count ? String(chars[index...index + 1]) : ""
+            let two = index + 1 < chars.count ? text(index..<index + 2) : ""
             if ["==", "!=", "<=", ">="].contains(two) {
                 tokens.append((.symbol(two), start))
                 index += 2
                 continue
             }
-            if "<>+-*/%()".contains(char) {
+            if "<>+-*/%()".unicodeScalars.contains(char) {
                 tokens.append((.symbol(String(char)), start))
                 index += 1
                 continue

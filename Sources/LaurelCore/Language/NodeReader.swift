@@ -1,10 +1,21 @@
 public import LaurelYAML
 
+/// The known keys of a mapping with their pairs. Mappings in workflows have a handful of keys,
+/// so a linear search beats hashing, and it keeps the file's order.
+public struct KeyedPairs {
+    public var pairs: [(key: String, pair: YAMLPair)] = []
+
+    public subscript(key: String) -> YAMLPair? {
+        pairs.first { $0.key == key }?.pair
+    }
+}
+
 /// Reads typed values out of YAML nodes, collecting a diagnostic for every problem instead of
 /// stopping at the first. Each reader returns nil when the value is unusable, so later checks
 /// skip it rather than pile more errors on the same mistake.
 public struct NodeReader {
     public var diagnostics: [Diagnostic] = []
+    private var schedules: [String: RepeatSchedule] = [:]
 
     public init() {}
 
@@ -21,18 +32,18 @@ public struct NodeReader {
     /// The pairs of a mapping by key, after reporting unknown keys (with a suggestion) and
     /// missing required ones. `what` names the mapping in messages ("state 'phase-1'").
     public mutating func mapping(_ node: YAMLNode, _ what: String, known: [String], required: [String] = [],
-                                 ownerLocation: SourceLocation? = nil) -> [String: YAMLPair]? {
+                                 ownerLocation: SourceLocation? = nil) -> KeyedPairs? {
         guard let pairs = node.mapping else {
             error(.wrongType, "\(what) must be a mapping of keys, got \(node.kindDescription)", at: node.location,
                   notes: [.init("expected keys such as \(Suggestions.list(Array(known.prefix(4)), conjunction: "and"))")])
             return nil
         }
-        var result: [String: YAMLPair] = [:]
+        var result = KeyedPairs()
         var suggested: Set<String> = []
         for pair in pairs {
             guard let key = pair.key.scalar?.text else { continue }
             if known.contains(key) {
-                if result[key] == nil { result[key] = pair }
+                if result[key] == nil { result.pairs.append((key, pair)) }
             } else if let suggestion = unknownKey(key, in: what, known: known, at: pair.key.location) {
                 suggested.insert(suggestion)
             }
@@ -78,9 +89,17 @@ public struct NodeReader {
         return result
     }
 
+    /// ASCII letters and digits, then also '-' and '_'; checked on bytes because it runs for
+    /// every name in the file.
     func isValidName(_ name: String) -> Bool {
-        guard let first = name.first, first.isASCII, first.isLetter || first.isNumber else { return false }
-        return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        var first = true
+        for byte in name.utf8 {
+            let lower = byte | 0x20
+            let alphanumeric = (lower >= 97 && lower <= 122) || (byte >= 48 && byte <= 57)
+            guard alphanumeric || (!first && (byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_"))) else { return false }
+            first = false
+        }
+        return !first
     }
 
     public mutating func text(_ node: YAMLNode, _ what: String) -> String? {
@@ -213,8 +232,12 @@ public struct NodeReader {
 
     public mutating func schedule(_ node: YAMLNode, _ what: String) -> RepeatSchedule? {
         guard let text = text(node, what) else { return nil }
+        // Large workflows repeat the same few schedules in every state.
+        if let known = schedules[text] { return known }
         switch RepeatSchedule.parse(text) {
-        case .success(let schedule): return schedule
+        case .success(let schedule):
+            schedules[text] = schedule
+            return schedule
         case .failure(let failure):
             error(.invalidCron, "\(what): \(failure.message)", at: location(in: node, offset: failure.offset))
             return nil

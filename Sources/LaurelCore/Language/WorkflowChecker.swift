@@ -1,3 +1,4 @@
+import Foundation
 import LaurelYAML
 
 /// Checks a decoded workflow as a whole: every target state exists, every state is reachable,
@@ -19,8 +20,8 @@ struct WorkflowChecker {
             diagnostics.append(.error(.unknownState, undefined(workflow.initial.value, names), at: workflow.initial.location))
             targetsExist = false
         }
-        for state in workflow.states {
-            for target in state.targets where !known.contains(target.value) {
+        for index in workflow.states.indices {
+            for target in workflow.states[index].targets where !known.contains(target.value) {
                 diagnostics.append(.error(.unknownState, undefined(target.value, names), at: target.location))
                 targetsExist = false
             }
@@ -35,16 +36,18 @@ struct WorkflowChecker {
     }
 
     private mutating func checkGraph() {
-        let states = Dictionary(workflow.states.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        let successors = states.mapValues { state in state.targets.map(\.value) }
+        var successors: [String: [String]] = [:]
+        for index in workflow.states.indices {
+            successors[workflow.states[index].name] = workflow.states[index].targets.map(\.value)
+        }
         let reachable = Self.reach(from: [workflow.initial.value], successors)
-        for state in workflow.states where !reachable.contains(state.name) {
+        for state in workflow.states.lazy where !reachable.contains(state.name) {
             diagnostics.append(.error(.unreachableState,
                                       "state '\(state.name)' can never be reached from the initial state '\(workflow.initial.value)'",
                                       at: state.location,
                                       notes: [.init("lead to it with 'next', 'on' or a timer's 'goto', or remove it")]))
         }
-        for state in workflow.states where !state.isFinal && state.step == nil && state.handlers.isEmpty
+        for state in workflow.states.lazy where !state.isFinal && state.step == nil && state.handlers.isEmpty
             && !state.timers.contains(where: { if case .goto = $0.action { return true } else { return false } }) {
             diagnostics.append(.error(.noWayOut, "state '\(state.name)' has no way out: it has no step, no 'on' and no timer with 'goto'",
                                       at: state.location,
@@ -63,13 +66,13 @@ struct WorkflowChecker {
         var predecessors: [String: [String]] = [:]
         for (name, targets) in successors { for target in targets { predecessors[target, default: []].append(name) } }
         let canFinish = Self.reach(from: Array(finals), predecessors)
-        for state in workflow.states where reachable.contains(state.name) && !canFinish.contains(state.name) {
+        for state in workflow.states.lazy where reachable.contains(state.name) && !canFinish.contains(state.name) {
             diagnostics.append(.warning(.cannotFinish,
                                         "from state '\(state.name)' no final state can be reached; a campaign that gets here never ends",
                                         at: state.location))
         }
         let adminEvents = Set(workflow.events.filter { $0.sender == .admin }.map(\.name))
-        for state in workflow.states where state.name != workflow.initial.value && reachable.contains(state.name)
+        for state in workflow.states.lazy where state.name != workflow.initial.value && reachable.contains(state.name)
             && !state.isFinal && state.step == nil && state.timers.isEmpty && !state.handlers.isEmpty
             && state.handlers.allSatisfy({ adminEvents.contains($0.key.value) }) {
             diagnostics.append(.warning(.waitsForever,
@@ -88,35 +91,41 @@ struct WorkflowChecker {
         return seen
     }
 
+    private typealias Deadline = (instant: Int64, text: String, location: SourceLocation)
+
     /// The first deadline parameter of a state's step, as an instant, with where it is written.
-    private func deadline(of state: State) -> (instant: Int64, text: String, location: SourceLocation)? {
+    private func deadline(of state: State, in zone: TimeZone) -> Deadline? {
         guard let step = state.step, let plugin = registry.plugin(kind: step.kind.value) else { return nil }
         for spec in plugin.parameters {
-            guard case .deadline = spec.type, let spec2 = step.parameters[spec.name]?.dateTime,
-                  let location = step.parameters.locations[spec.name],
-                  let instant = TimeZones.instant(of: spec2, endOfDay: true, in: workflow.timeZone)
+            guard case .deadline = spec.type, let value = step.parameters[spec.name]?.dateTime,
+                  let location = step.parameters.locations[spec.name]
             else { continue }
-            return (instant, spec2.description, location)
+            return (TimeZones.instant(of: value, endOfDay: true, in: zone), value.description, location)
         }
         return nil
     }
 
     private mutating func checkDeadlines() {
-        for state in workflow.states {
-            guard let own = deadline(of: state) else { continue }
+        guard let zone = TimeZone(identifier: workflow.timeZone) else { return }
+        var deadlines: [String: Deadline] = [:]
+        for index in workflow.states.indices {
+            deadlines[workflow.states[index].name] = deadline(of: workflow.states[index], in: zone)
+        }
+        for index in workflow.states.indices {
+            let name = workflow.states[index].name
+            guard let own = deadlines[name] else { continue }
             if let now, own.instant < now {
                 diagnostics.append(.warning(.deadlinePassed,
-                                            "the deadline \(own.text) of state '\(state.name)' is already in the past",
+                                            "the deadline \(own.text) of state '\(name)' is already in the past",
                                             at: own.location,
                                             notes: [.init("a campaign started now would reach this deadline at once")]))
             }
-            for target in Set(state.targets.map(\.value)).sorted() {
-                guard let next = workflow.state(named: target), let later = deadline(of: next), later.instant < own.instant
-                else { continue }
+            for target in Set(workflow.states[index].targets.map(\.value)).sorted() {
+                guard let later = deadlines[target], later.instant < own.instant else { continue }
                 diagnostics.append(.warning(.deadlinesOutOfOrder,
-                                            "state '\(next.name)' follows '\(state.name)' but its deadline \(later.text) comes before \(own.text)",
+                                            "state '\(target)' follows '\(name)' but its deadline \(later.text) comes before \(own.text)",
                                             at: later.location,
-                                            notes: [.init("the deadline of '\(state.name)' is here", at: own.location)]))
+                                            notes: [.init("the deadline of '\(name)' is here", at: own.location)]))
             }
         }
     }

@@ -374,8 +374,9 @@ struct WorkflowDecoder {
             let handled = Set(state.handlers.map(\.key.value))
             // A misspelt outcome key was reported with its suggestion; do not report it missing too.
             let misspelt = Set(state.handlers.compactMap { handler in
-                handled.contains(handler.key.value) && !plugin.outcomes.contains { $0.name == handler.key.value }
-                    ? Suggestions.closest(to: handler.key.value, in: plugin.outcomes.map(\.name)) : nil
+                let key = handler.key.value
+                return eventNames.contains(key) || plugin.outcomes.contains(where: { $0.name == key })
+                    ? nil : Suggestions.closest(to: key, in: plugin.outcomes.map(\.name))
             })
             let missing = plugin.outcomes.map(\.name).filter { !handled.contains($0) && !misspelt.contains($0) }
             if !missing.isEmpty {
@@ -441,7 +442,7 @@ struct WorkflowDecoder {
     private mutating func decodeRecord(_ node: YAMLNode?, _ specs: [ParameterSpec], what: String,
                                        ownerLocation: SourceLocation) -> ParameterValues? {
         var values = ParameterValues()
-        var pairs: [String: YAMLPair] = [:]
+        var pairs = KeyedPairs()
         if let node {
             guard let read = reader.mapping(node, what, known: specs.map(\.name),
                                             required: specs.filter(\.isRequired).map(\.name), ownerLocation: ownerLocation)

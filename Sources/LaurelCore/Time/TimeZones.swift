@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// IANA time zone names and the offsets they give, from the system's time zone database.
 ///
@@ -27,7 +27,10 @@ public enum TimeZones {
     /// A local time that a daylight-saving gap skips is moved forward by the gap; one that an
     /// overlap repeats takes the earlier of its two instants. docs/engine.md explains why.
     public static func instant(of date: LocalDate, _ time: LocalTime, in zoneName: String) -> Int64? {
-        guard let zone = TimeZone(identifier: zoneName) else { return nil }
+        TimeZone(identifier: zoneName).map { instant(of: date, time, in: $0) }
+    }
+
+    public static func instant(of date: LocalDate, _ time: LocalTime, in zone: TimeZone) -> Int64 {
         let local = Int64(date.daysSinceEpoch) * 86_400 + Int64(time.secondsSinceMidnight)
         let offsetBefore = Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(local - 86_400))))
         let offsetAfter = Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(local + 86_400))))
@@ -45,17 +48,20 @@ public enum TimeZones {
     /// The instant a written date or date-time stands for: a date alone is the start of that day,
     /// or the end of it (the first instant of the next) when `endOfDay`.
     public static func instant(of spec: DateTimeSpec, endOfDay: Bool, in zoneName: String) -> Int64? {
+        TimeZone(identifier: zoneName).map { instant(of: spec, endOfDay: endOfDay, in: $0) }
+    }
+
+    public static func instant(of spec: DateTimeSpec, endOfDay: Bool, in zone: TimeZone) -> Int64 {
         let time = spec.time ?? LocalTime(hour: 0, minute: 0)!
         let extraDay: Int64 = spec.time == nil && endOfDay ? 86_400 : 0
         if let offset = spec.offsetSeconds {
             return Int64(spec.date.daysSinceEpoch) * 86_400 + Int64(time.secondsSinceMidnight) - Int64(offset) + extraDay
         }
-        guard let base = instant(of: spec.date, time, in: zoneName) else { return nil }
         // The end of a day is the start of the next day in the zone, which DST may move.
         if extraDay > 0, let next = LocalDate(days: spec.date.daysSinceEpoch + 1) {
-            return instant(of: next, time, in: zoneName)
+            return instant(of: next, time, in: zone)
         }
-        return base
+        return instant(of: spec.date, time, in: zone)
     }
 }
 

@@ -1,0 +1,1 @@
+../../Sources/laurel/BuiltInPlugins.swift
