@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs the benchmarks from a release build; the figures go in docs/performance.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/ensure-system-packages.sh
+swift build -c release --product laurel-bench >&2
+exec .build/release/laurel-bench "${@:-validate}"
