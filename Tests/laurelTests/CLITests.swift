@@ -137,7 +137,7 @@ import Testing
         #expect(array.compactMap { $0["kind"] as? String } == ["announce", "awards-ceremony", "council-review", "phase-target"])
         let phase = try #require(array.first { $0["kind"] as? String == "phase-target" })
         #expect((phase["outcomes"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["target-reached", "deadline"])
-        #expect((phase["parameters"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["metric", "target", "until", "end-early"])
+        #expect((phase["parameters"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["metric", "target", "until", "window", "end-early"])
     }
 
     @Test("hostile input ends with a diagnostic and exit 1, never a crash or a hang",

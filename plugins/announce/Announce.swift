@@ -22,3 +22,30 @@ public enum Announce: StepPlugin {
     public static let parameters = [audience, message, channels]
     public static let outcomes = [OutcomeSpec("announced", summary: "The announcement was sent.")]
 }
+
+extension Announce: RunnableStep {
+    public struct Configuration: Sendable {
+        var audience: String
+        var message: String
+        var channels: [String]
+    }
+
+    public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar) -> Configuration {
+        Configuration(audience: parameters[audience]?.text ?? "",
+                      message: parameters[message]?.text ?? workflow.title,
+                      channels: parameters[channels]?.list?.compactMap(\.text) ?? ["notice"])
+    }
+
+    /// Sends the announcement and completes at once.
+    public static func enter(_ configuration: Configuration, context: StepContext) -> StepReaction<NoMemory> {
+        var reaction = StepReaction.end("announced", memory: NoMemory())
+        reaction.effects = [.notify(audience: configuration.audience, message: configuration.message,
+                                    channels: configuration.channels)]
+        return reaction
+    }
+
+    public static func handle(_ input: StepInput, memory: NoMemory, configuration: Configuration,
+                              context: StepContext) -> StepReaction<NoMemory> {
+        .refuse("the announcement has already been sent", memory: memory)
+    }
+}

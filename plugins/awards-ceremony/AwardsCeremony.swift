@@ -48,3 +48,61 @@ public enum AwardsCeremony: StepPlugin {
         return problems
     }
 }
+
+extension AwardsCeremony: RunnableStep {
+    public struct Tier: Sendable {
+        var name: String
+        var count: Int
+        var amount: Int
+    }
+
+    public struct Configuration: Sendable {
+        var tiers: [Tier]
+        var byEntryOrder: Bool
+        var passMark: Double?
+    }
+
+    public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar) -> Configuration {
+        let tiers = (parameters[tiers]?.list ?? []).compactMap(\.record).map {
+            Tier(name: $0[tierName]?.text ?? "", count: $0[tierCount]?.integer ?? 0, amount: $0[tierAmount]?.integer ?? 0)
+        }
+        return Configuration(tiers: tiers, byEntryOrder: parameters[tieBreak]?.text == "entry-order",
+                             passMark: parameters[minimumScore]?.number)
+    }
+
+    /// Ranks the reviewed entries by total, highest first; equal totals go to the entry submitted
+    /// first (or with the smaller id, for `tie-break: entry-order`). Tiers are filled in order.
+    public static func enter(_ configuration: Configuration, context: StepContext) -> StepReaction<NoMemory> {
+        var ranked: [(index: Int, entry: Entry, score: EntryScore)] = []
+        for (index, entry) in context.entries.enumerated() {
+            guard let score = context.scores[entry.id], score.total >= (configuration.passMark ?? -.infinity) else { continue }
+            ranked.append((index, entry, score))
+        }
+        ranked.sort { lhs, rhs in
+            if lhs.score.total != rhs.score.total { return lhs.score.total > rhs.score.total }
+            return configuration.byEntryOrder ? lhs.entry.id < rhs.entry.id : lhs.index < rhs.index
+        }
+        var effects: [Effect] = []
+        var position = 0
+        var totalAmount = 0
+        for (tierIndex, tier) in configuration.tiers.enumerated() {
+            for _ in 0..<tier.count where position < ranked.count {
+                let candidate = ranked[position]
+                position += 1
+                totalAmount += tier.amount
+                effects.append(.award(Award(entry: candidate.entry.id, rank: position, tier: tier.name, tierNumber: tierIndex + 1,
+                                            amount: tier.amount, total: candidate.score.total, reviews: candidate.score.reviews)))
+            }
+        }
+        var reaction = StepReaction.end("awarded", values: ["winners": .number(Double(position)),
+                                                            "total-amount": .number(Double(totalAmount))],
+                                        memory: NoMemory())
+        reaction.effects = effects
+        return reaction
+    }
+
+    public static func handle(_ input: StepInput, memory: NoMemory, configuration: Configuration,
+                              context: StepContext) -> StepReaction<NoMemory> {
+        .refuse("the prizes have already been allocated", memory: memory)
+    }
+}

@@ -58,3 +58,130 @@ public enum CouncilReview: StepPlugin {
         return problems
     }
 }
+
+extension CouncilReview: RunnableStep {
+    public struct Criterion: Sendable {
+        var name: String
+        var weight: Double
+        var maximum: Double
+    }
+
+    public struct Configuration: Sendable {
+        var council: String
+        var members: [String]
+        /// Members who must have scored for the review to count when the window closes.
+        var quorum: Int
+        var window: ISODuration
+        var rubric: [Criterion]
+        var entryKind: String?
+    }
+
+    /// Each member's scores so far, by entry, a value per criterion.
+    public struct Memory: StepMemory {
+        public var sheets: [String: [String: [Double]]] = [:]
+    }
+
+    public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar) -> Configuration {
+        let name = parameters[council]?.text ?? ""
+        let definition = workflow.councils.first { $0.name == name }
+        let members = definition?.members ?? []
+        let rubric = (parameters[rubric]?.list ?? []).compactMap(\.record).map {
+            Criterion(name: $0[criterionName]?.text ?? "", weight: $0[criterionWeight]?.number ?? 1,
+                      maximum: $0[criterionMaximum]?.number ?? 100)
+        }
+        return Configuration(
+            council: name, members: members,
+            quorum: definition?.quorum?.required(members: members.count) ?? 1,
+            window: parameters[window]?.duration ?? ISODuration(days: 14),
+            rubric: rubric.isEmpty ? [Criterion(name: "score", weight: 1, maximum: 100)] : rubric,
+            entryKind: parameters[entries]?.text)
+    }
+
+    static func reviewable(_ configuration: Configuration, _ context: StepContext) -> [Entry] {
+        guard let kind = configuration.entryKind else { return context.entries }
+        return context.entries.filter { $0.kind == kind }
+    }
+
+    /// Opens the window; with nothing to review the step ends at once.
+    public static func enter(_ configuration: Configuration, context: StepContext) -> StepReaction<Memory> {
+        if reviewable(configuration, context).isEmpty {
+            return .end("reviewed", values: ["scored": .number(0), "abstained": .number(0)], memory: Memory())
+        }
+        var reaction = StepReaction(memory: Memory())
+        reaction.timers = [("window", context.calendar.adding(configuration.window, to: context.enteredAt))]
+        return reaction
+    }
+
+    public static func handle(_ input: StepInput, memory: Memory, configuration: Configuration,
+                              context: StepContext) -> StepReaction<Memory> {
+        switch input {
+        case .scores(let sheet):
+            return record(sheet, memory: memory, configuration: configuration, context: context)
+        case .timer("window"):
+            let entries = reviewable(configuration, context)
+            let complete = configuration.members.filter { member in
+                entries.allSatisfy { memory.sheets[member]?[$0.id] != nil }
+            }
+            return finish(complete.count >= configuration.quorum ? "reviewed" : "no-quorum", completed: complete.count,
+                          memory: memory, configuration: configuration, context: context)
+        case .entry, .withdrawn, .metricChanged, .signal:
+            return StepReaction(memory: memory)
+        case .timer(let name):
+            return .refuse("council-review has no timer '\(name)'", memory: memory)
+        case .vote:
+            return .refuse("a council review takes scores, not votes", memory: memory)
+        }
+    }
+
+    private static func record(_ sheet: ScoreSheet, memory: Memory, configuration: Configuration,
+                               context: StepContext) -> StepReaction<Memory> {
+        guard configuration.members.contains(sheet.member) else {
+            return .refuse("'\(sheet.member)' is not a member of council '\(configuration.council)'", memory: memory)
+        }
+        let entries = reviewable(configuration, context)
+        var byID: [String: Entry] = [:]
+        for entry in entries { byID[entry.id] = entry }
+        var memory = memory
+        var sheetOfMember = memory.sheets[sheet.member] ?? [:]
+        for line in sheet.lines {
+            guard byID[line.entry] != nil else {
+                return .refuse("there is no entry '\(line.entry)' under review", memory: memory)
+            }
+            guard line.values.count == configuration.rubric.count else {
+                return .refuse("entry '\(line.entry)' needs \(configuration.rubric.count) score(s), one for each of \(configuration.rubric.map(\.name).joined(separator: ", ")); got \(line.values.count)",
+                               memory: memory)
+            }
+            for (value, criterion) in zip(line.values, configuration.rubric) where !(0...criterion.maximum).contains(value) {
+                return .refuse("the score \(value.formattedForMessage) for '\(criterion.name)' of entry '\(line.entry)' is outside 0 to \(criterion.maximum.formattedForMessage)",
+                               memory: memory)
+            }
+            sheetOfMember[line.entry] = line.values
+        }
+        memory.sheets[sheet.member] = sheetOfMember
+        let complete = configuration.members.filter { member in entries.allSatisfy { memory.sheets[member]?[$0.id] != nil } }
+        if complete.count == configuration.members.count {
+            return finish("reviewed", completed: complete.count, memory: memory, configuration: configuration, context: context)
+        }
+        return StepReaction(memory: memory)
+    }
+
+    /// Ends the review: each entry's total is the weighted sum over the members who scored it.
+    private static func finish(_ outcome: String, completed: Int, memory: Memory, configuration: Configuration,
+                               context: StepContext) -> StepReaction<Memory> {
+        var reaction = StepReaction<Memory>.end(outcome, values: [
+            "scored": .number(Double(completed)),
+            "abstained": .number(Double(configuration.members.count - completed)),
+        ], memory: memory)
+        for entry in reviewable(configuration, context) {
+            var total = 0.0
+            var reviews = 0
+            for member in configuration.members {
+                guard let values = memory.sheets[member]?[entry.id] else { continue }
+                reviews += 1
+                for (value, criterion) in zip(values, configuration.rubric) { total += value * criterion.weight }
+            }
+            if reviews > 0 { reaction.scores[entry.id] = EntryScore(total: total, reviews: reviews) }
+        }
+        return reaction
+    }
+}

@@ -261,7 +261,7 @@ public struct ExpressionParser {
 
 extension Double {
     /// 20000 rather than 20000.0.
-    var formattedForMessage: String {
+    public var formattedForMessage: String {
         rounded() == self && abs(self) < 1e15 ? String(Int64(self)) : String(self)
     }
 }

@@ -400,6 +400,7 @@ struct WorkflowDecoder {
             return nil
         }
         let what = "the parameters of step '\(kind)'"
+        let problemsBefore = reader.diagnostics.count
         let parameters: ParameterValues
         if let with {
             parameters = decodeRecord(with.value, plugin.parameters, what: what, ownerLocation: with.key.location)
@@ -413,7 +414,9 @@ struct WorkflowDecoder {
             }
             parameters = decodeRecord(nil, plugin.parameters, what: what, ownerLocation: pair.key.location) ?? ParameterValues()
         }
-        if let withNode = with?.value {
+        // The plugin's own checks see only a block that decoded cleanly, so one mistake is not
+        // reported twice (a misspelt 'until' is not also "no deadline").
+        if let withNode = with?.value, reader.diagnostics.count == problemsBefore {
             let context = StepCheckContext(councilMembers: councilMembers, timeZone: timeZone)
             for problem in plugin.check(parameters, context: context) {
                 let location = self.location(of: problem.path, in: withNode)

@@ -1,0 +1,181 @@
+/// A value carried by a campaign: an input, an entry field, an outcome value.
+public enum Value: Sendable, Hashable, Codable, CustomStringConvertible {
+    case number(Double)
+    case text(String)
+    case boolean(Bool)
+    case instant(Instant)
+    case duration(ISODuration)
+
+    public var number: Double? { if case .number(let value) = self { return value } else { return nil } }
+    public var text: String? { if case .text(let value) = self { return value } else { return nil } }
+    public var boolean: Bool? { if case .boolean(let value) = self { return value } else { return nil } }
+
+    public var description: String {
+        switch self {
+        case .number(let value): return value.formattedForMessage
+        case .text(let value): return value
+        case .boolean(let value): return value ? "true" : "false"
+        case .instant(let value): return "@\(value)"
+        case .duration(let value): return value.description
+        }
+    }
+}
+
+/// Something submitted to a campaign: an initiative, a clip, a nomination.
+public struct Entry: Sendable, Hashable, Codable {
+    public var id: String
+    public var kind: String
+    /// The unit it comes from, used to keep council members off entries of their own unit.
+    public var unit: String?
+    public var submittedBy: String?
+    public var fields: [String: Value]
+    /// Set by the engine when the entry is accepted.
+    public var submittedAt: Instant
+
+    public init(id: String, kind: String, unit: String? = nil, submittedBy: String? = nil, fields: [String: Value] = [:],
+                submittedAt: Instant = 0) {
+        self.id = id
+        self.kind = kind
+        self.unit = unit
+        self.submittedBy = submittedBy
+        self.fields = fields
+        self.submittedAt = submittedAt
+    }
+}
+
+/// One council member's scores: for each entry, a value per rubric criterion in rubric order.
+public struct ScoreSheet: Sendable, Hashable, Codable {
+    public struct Line: Sendable, Hashable, Codable {
+        public var entry: String
+        public var values: [Double]
+
+        public init(entry: String, values: [Double]) {
+            self.entry = entry
+            self.values = values
+        }
+    }
+
+    public var member: String
+    public var lines: [Line]
+
+    public init(member: String, lines: [Line]) {
+        self.member = member
+        self.lines = lines
+    }
+}
+
+/// A member's vote on a nominee.
+public struct Vote: Sendable, Hashable, Codable {
+    public var member: String
+    public var nominee: String
+    public var approve: Bool
+
+    public init(member: String, nominee: String, approve: Bool) {
+        self.member = member
+        self.nominee = nominee
+        self.approve = approve
+    }
+}
+
+/// What can happen to a campaign from outside. The engine applies one at a time, at an instant.
+public enum CampaignEvent: Sendable, Hashable, Codable {
+    /// An entry is submitted; the current state must accept its kind.
+    case submit(Entry)
+    /// An entry is withdrawn.
+    case withdraw(entry: String)
+    /// A unit reports a number towards a metric (units often report counts, not each entry).
+    case report(metric: String, amount: Double)
+    /// A council member's scores.
+    case scores(ScoreSheet)
+    /// A council member's vote.
+    case vote(Vote)
+    /// An event declared under `events:`, sent by a person.
+    case command(String)
+    /// An armed timer fires; the id is the one the campaign armed it with.
+    case timer(id: Int)
+}
+
+/// A timer the campaign is waiting for. Leaving the state disarms every timer of the state.
+public struct ArmedTimer: Sendable, Hashable, Codable {
+    public enum Source: Sendable, Hashable, Codable {
+        /// The state's `timers:` entry at this index.
+        case state(index: Int)
+        /// A timer the step asked for, by the step's own name for it.
+        case step(name: String)
+    }
+
+    public var id: Int
+    public var due: Instant
+    public var source: Source
+}
+
+/// A move from one state to another, and why.
+public struct Transition: Sendable, Hashable, Codable {
+    public var at: Instant
+    public var from: String?
+    public var to: String
+    /// "start", "event launch", "outcome deadline", "timer", ...
+    public var cause: String
+    /// The metrics when the move happened, for timelines.
+    public var metrics: [String: Double]
+}
+
+/// A prize given to an entry.
+public struct Award: Sendable, Hashable, Codable {
+    public var entry: String
+    public var rank: Int
+    public var tier: String
+    /// 1 for the first tier listed, 2 for the next, ...
+    public var tierNumber: Int
+    public var amount: Int
+    public var total: Double
+    public var reviews: Int
+
+    public init(entry: String, rank: Int, tier: String, tierNumber: Int, amount: Int, total: Double, reviews: Int) {
+        self.entry = entry
+        self.rank = rank
+        self.tier = tier
+        self.tierNumber = tierNumber
+        self.amount = amount
+        self.total = total
+        self.reviews = reviews
+    }
+}
+
+/// An entry's review result: the weighted total over the members who scored it.
+public struct EntryScore: Sendable, Hashable, Codable {
+    public var total: Double
+    public var reviews: Int
+
+    public init(total: Double, reviews: Int) {
+        self.total = total
+        self.reviews = reviews
+    }
+}
+
+/// One running (or finished) instance of a workflow version. The whole state lives here, so a
+/// fresh process can resume from it: the engine keeps nothing else.
+public struct Campaign: Sendable, Hashable, Codable {
+    public enum Status: String, Sendable, Hashable, Codable {
+        case running, finished
+    }
+
+    public var id: String
+    public var workflowID: String
+    /// The content hash of the exact workflow text the campaign started on.
+    public var workflowVersion: String
+    public var status: Status
+    public var state: String
+    public var enteredAt: Instant
+    public var inputs: [String: Value]
+    public var metrics: [String: Double]
+    public var entries: [Entry]
+    public var scores: [String: EntryScore]
+    public var awards: [Award]
+    public var step: StepMemoryBox?
+    public var timers: [ArmedTimer]
+    public var nextTimerID: Int
+    public var transitions: [Transition]
+    /// How many events have been applied.
+    public var eventCount: Int
+}

@@ -1,0 +1,394 @@
+/// Why the engine refused an event. The campaign is unchanged.
+public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
+    public var reason: String
+    public var description: String { reason }
+
+    public init(_ reason: String) {
+        self.reason = reason
+    }
+}
+
+/// What applying an event gave: the next campaign and the effects to carry out.
+public struct Applied: Sendable {
+    public var campaign: Campaign
+    public var effects: [Effect]
+    /// The transitions this event caused, in order (also appended to the campaign).
+    public var transitions: [Transition]
+}
+
+/// The campaign state machine: a pure, deterministic function of (workflow, campaign, event,
+/// instant). It does no I/O and reads no clock; the same inputs always give the same campaign.
+///
+/// docs/engine.md describes the semantics: event order, guards, timers, time zones, DST.
+public struct Engine: Sendable {
+    public let workflow: Workflow
+    /// The content hash of the workflow text, stored with every campaign started here.
+    public let version: String
+    public let calendar: ZonedCalendar
+    private let states: [String: CompiledState]
+    private let entryKinds: [String: EntryKind]
+    private let councils: [String: Council]
+    private let events: Set<String>
+
+    /// A transition chain longer than this without waiting for anything is a loop in the file.
+    static let maximumChain = 1_000
+
+    public struct CompileError: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Prepares a validated workflow to run. `version` is the content hash of its text.
+    public init(workflow: Workflow, version: String, registry: PluginRegistry) throws(CompileError) {
+        guard let calendar = ZonedCalendar(zoneName: workflow.timeZone) else {
+            throw CompileError(description: "unknown time zone '\(workflow.timeZone)'")
+        }
+        self.workflow = workflow
+        self.version = version
+        self.calendar = calendar
+        entryKinds = Dictionary(workflow.entryKinds.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        councils = Dictionary(workflow.councils.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        events = Set(workflow.events.map(\.name))
+        var states: [String: CompiledState] = [:]
+        for state in workflow.states {
+            var runner: (any StepRunning)?
+            if let step = state.step {
+                guard let plugin = registry.plugin(kind: step.kind.value) as? any RunnableStep.Type else {
+                    throw CompileError(description: "step '\(step.kind.value)' of state '\(state.name)' cannot run in this build")
+                }
+                runner = Self.makeRunner(plugin, parameters: step.parameters, workflow: workflow, calendar: calendar)
+            }
+            states[state.name] = CompiledState(state: state, runner: runner,
+                                               accepts: Set(state.accepts.map(\.value)))
+        }
+        self.states = states
+    }
+
+    private static func makeRunner<P: RunnableStep>(_ plugin: P.Type, parameters: ParameterValues, workflow: Workflow,
+                                                    calendar: ZonedCalendar) -> any StepRunning {
+        StepRunner<P>(configuration: P.configure(parameters, workflow: workflow, calendar: calendar))
+    }
+
+    // MARK: Starting
+
+    /// A new campaign in the initial state, entered at `instant` (its step, if any, starts).
+    public func start(id: String, inputs: [String: Value] = [:], at instant: Instant) throws(Refusal) -> Applied {
+        for input in workflow.inputs where input.isRequired && inputs[input.name] == nil {
+            throw Refusal("input '\(input.name)' is required to start '\(workflow.id)'")
+        }
+        for name in inputs.keys.sorted() where !workflow.inputs.contains(where: { $0.name == name }) {
+            throw Refusal("'\(workflow.id)' has no input '\(name)'")
+        }
+        var metrics: [String: Double] = [:]
+        for metric in workflow.metrics { metrics[metric.name] = 0 }
+        let campaign = Campaign(id: id, workflowID: workflow.id, workflowVersion: version, status: .running, state: "",
+                                enteredAt: instant, inputs: inputs, metrics: metrics, entries: [], scores: [:], awards: [],
+                                step: nil, timers: [], nextTimerID: 1, transitions: [], eventCount: 0)
+        var run = Run(campaign: campaign, now: instant)
+        try enter(workflow.initial.value, cause: "start", run: &run)
+        return Applied(campaign: run.campaign, effects: run.effects, transitions: run.transitions)
+    }
+
+    // MARK: Applying events
+
+    /// Applies one event at `instant`; a refused event leaves the campaign exactly as it was.
+    public func apply(_ event: CampaignEvent, to campaign: Campaign, at instant: Instant) throws(Refusal) -> Applied {
+        guard campaign.workflowVersion == version else {
+            throw Refusal("campaign '\(campaign.id)' runs workflow version \(campaign.workflowVersion), not \(version)")
+        }
+        guard campaign.status == .running else {
+            throw Refusal("campaign '\(campaign.id)' has finished in state '\(campaign.state)'")
+        }
+        guard let state = states[campaign.state] else { throw Refusal("state '\(campaign.state)' is not in this workflow") }
+        var run = Run(campaign: campaign, now: instant)
+        run.campaign.eventCount += 1
+        switch event {
+        case .submit(var entry):
+            guard state.accepts.contains(entry.kind) else {
+                let accepted = state.state.accepts.map(\.value)
+                throw Refusal(accepted.isEmpty
+                              ? "state '\(campaign.state)' accepts no entries"
+                              : "state '\(campaign.state)' does not accept entries of kind '\(entry.kind)'; it accepts \(Suggestions.list(accepted))")
+            }
+            try checkFields(of: entry)
+            guard !campaign.entries.contains(where: { $0.id == entry.id }) else {
+                throw Refusal("an entry with id '\(entry.id)' was already submitted")
+            }
+            entry.submittedAt = instant
+            run.campaign.entries.append(entry)
+            let changed = updateMetrics(for: entry, sign: 1, in: &run.campaign)
+            try deliver(.entry(entry), state: state, run: &run)
+            for metric in changed { try deliver(.metricChanged(metric), state: state, run: &run) }
+        case .withdraw(let id):
+            guard let index = campaign.entries.firstIndex(where: { $0.id == id }) else {
+                throw Refusal("there is no entry '\(id)' to withdraw")
+            }
+            let entry = run.campaign.entries.remove(at: index)
+            let changed = updateMetrics(for: entry, sign: -1, in: &run.campaign)
+            try deliver(.withdrawn(entry), state: state, run: &run)
+            for metric in changed { try deliver(.metricChanged(metric), state: state, run: &run) }
+        case .report(let metric, let amount):
+            guard campaign.metrics[metric] != nil else {
+                throw Refusal("there is no metric '\(metric)'\(Suggestions.didYouMean(metric, in: campaign.metrics.keys.sorted()))")
+            }
+            guard amount.isFinite else { throw Refusal("a report must be a finite number") }
+            run.campaign.metrics[metric, default: 0] += amount
+            try deliver(.metricChanged(metric), state: state, run: &run)
+        case .scores(let sheet):
+            try deliver(.scores(sheet), state: state, run: &run, what: "scores")
+        case .vote(let vote):
+            try deliver(.vote(vote), state: state, run: &run, what: "votes")
+        case .command(let name):
+            guard events.contains(name) else {
+                throw Refusal("'\(name)' is not an event of '\(workflow.id)'\(Suggestions.didYouMean(name, in: events.sorted()))")
+            }
+            if let handler = state.state.handlers.first(where: { $0.key.value == name }) {
+                try follow(handler, outcome: [:], cause: "event \(name)", run: &run)
+            } else if state.runner != nil {
+                try deliver(.signal(name), state: state, run: &run, what: "the event '\(name)'")
+            } else {
+                throw Refusal("state '\(campaign.state)' does not take the event '\(name)'")
+            }
+        case .timer(let id):
+            guard let index = campaign.timers.firstIndex(where: { $0.id == id }) else {
+                throw Refusal("timer \(id) is not armed: it fired already, or its state was left")
+            }
+            let timer = run.campaign.timers.remove(at: index)
+            guard instant >= timer.due else {
+                throw Refusal("timer \(id) is not due until \(calendar.format(timer.due))")
+            }
+            try fire(timer, state: state, run: &run)
+        }
+        return Applied(campaign: run.campaign, effects: run.effects, transitions: run.transitions)
+    }
+
+    /// The armed timers in the order they fall due (ties: the one armed first).
+    public func dueTimers(of campaign: Campaign, at instant: Instant) -> [ArmedTimer] {
+        campaign.timers.filter { $0.due <= instant }.sorted { ($0.due, $0.id) < ($1.due, $1.id) }
+    }
+
+    // MARK: Internals
+
+    private struct CompiledState: Sendable {
+        let state: State
+        let runner: (any StepRunning)?
+        let accepts: Set<String>
+    }
+
+    /// The campaign being changed by one event, and what the change produced.
+    private struct Run {
+        var campaign: Campaign
+        let now: Instant
+        var effects: [Effect] = []
+        var transitions: [Transition] = []
+    }
+
+    private func checkFields(of entry: Entry) throws(Refusal) {
+        guard let kind = entryKinds[entry.kind] else { throw Refusal("there is no entry kind '\(entry.kind)'") }
+        for name in entry.fields.keys.sorted() where !kind.fields.contains(where: { $0.name == name }) {
+            throw Refusal("entries of kind '\(entry.kind)' have no field '\(name)'\(Suggestions.didYouMean(name, in: kind.fields.map(\.name)))")
+        }
+        for field in kind.fields {
+            guard let value = entry.fields[field.name] else {
+                if field.isRequired { throw Refusal("field '\(field.name)' is required") }
+                continue
+            }
+            switch (field.type, value) {
+            case (.number, .number), (.boolean, .boolean), (.date, .instant):
+                break
+            case (.integer, .number(let number)) where number.rounded() == number:
+                break
+            case (.choice, .text(let text)):
+                guard field.options.contains(text) else {
+                    throw Refusal("field '\(field.name)' must be one of \(Suggestions.list(field.options)), not '\(text)'")
+                }
+            case (.text, .text), (.unit, .text), (.person, .text), (.url, .text):
+                break
+            default:
+                throw Refusal("field '\(field.name)' must be \(field.type.rawValue), not '\(value)'")
+            }
+        }
+    }
+
+    /// Counts and sums the entry into its metrics; returns the metrics that changed.
+    private func updateMetrics(for entry: Entry, sign: Double, in campaign: inout Campaign) -> [String] {
+        var changed: [String] = []
+        for metric in workflow.metrics {
+            switch metric.source {
+            case .count(let kind) where kind.value == entry.kind:
+                campaign.metrics[metric.name, default: 0] += sign
+                changed.append(metric.name)
+            case .sum(let kind, let field) where kind.value == entry.kind:
+                if let amount = entry.fields[field.value]?.number {
+                    campaign.metrics[metric.name, default: 0] += sign * amount
+                    changed.append(metric.name)
+                }
+            default:
+                break
+            }
+        }
+        return changed
+    }
+
+    private func context(_ run: Run) -> StepContext {
+        StepContext(now: run.now, enteredAt: run.campaign.enteredAt, calendar: calendar, metrics: run.campaign.metrics,
+                    entries: run.campaign.entries, scores: run.campaign.scores, councils: councils)
+    }
+
+    /// Hands an input to the current state's step and carries out its reaction. Without a step,
+    /// inputs other than entries and metric changes are refused.
+    private func deliver(_ input: StepInput, state: CompiledState, run: inout Run, what: String? = nil) throws(Refusal) {
+        guard let runner = state.runner, let memory = run.campaign.step?.memory else {
+            if let what { throw Refusal("state '\(run.campaign.state)' takes no \(what)") }
+            return
+        }
+        let reaction = runner.handle(input, memory: memory, context: context(run))
+        if let refusal = reaction.refusal { throw Refusal(refusal) }
+        try carryOut(reaction, runner: runner, run: &run)
+    }
+
+    private func carryOut(_ reaction: ErasedReaction, runner: any StepRunning, run: inout Run) throws(Refusal) {
+        run.campaign.step = StepMemoryBox(kind: runner.kind, memory: reaction.memory)
+        run.effects += reaction.effects
+        for (entry, score) in reaction.scores { run.campaign.scores[entry] = score }
+        for effect in reaction.effects { if case .award(let award) = effect { run.campaign.awards.append(award) } }
+        for name in reaction.cancelTimers { run.campaign.timers.removeAll { $0.source == .step(name: name) } }
+        for (name, due) in reaction.timers {
+            run.campaign.timers.removeAll { $0.source == .step(name: name) }
+            arm(due: due, source: .step(name: name), in: &run.campaign)
+        }
+        guard let outcome = reaction.outcome else { return }
+        let state = run.campaign.state
+        guard let compiled = states[state] else { return }
+        if let handler = compiled.state.handlers.first(where: { $0.key.value == outcome.name }) {
+            try follow(handler, outcome: outcome.values.merging(["name": .text(outcome.name)]) { own, _ in own },
+                       cause: "outcome \(outcome.name)", run: &run)
+        } else if let next = compiled.state.next {
+            try enter(next.value, cause: "outcome \(outcome.name)", run: &run)
+        } else {
+            throw Refusal("state '\(state)' does not say where outcome '\(outcome.name)' leads")
+        }
+    }
+
+    private func arm(due: Instant, source: ArmedTimer.Source, in campaign: inout Campaign) {
+        campaign.timers.append(ArmedTimer(id: campaign.nextTimerID, due: due, source: source))
+        campaign.nextTimerID += 1
+    }
+
+    private func fire(_ timer: ArmedTimer, state: CompiledState, run: inout Run) throws(Refusal) {
+        switch timer.source {
+        case .step(let name):
+            try deliver(.timer(name), state: state, run: &run)
+        case .state(let index):
+            let spec = state.state.timers[index]
+            // A repeating timer is armed again for its next occurrence before it acts, so a
+            // `send:` reminder keeps coming while the state lasts.
+            if case .every(let schedule) = spec.trigger, let next = calendar.next(schedule, after: timer.due) {
+                arm(due: next, source: .state(index: index), in: &run.campaign)
+            }
+            switch spec.action {
+            case .goto(let target): try enter(target.value, cause: "timer", run: &run)
+            case .send(let event): try deliver(.signal(event.value), state: state, run: &run)
+            }
+        }
+    }
+
+    /// Takes the first branch whose condition holds.
+    private func follow(_ handler: Handler, outcome: [String: Value], cause: String, run: inout Run) throws(Refusal) {
+        let evaluator = ExpressionEvaluator(metrics: run.campaign.metrics, inputs: run.campaign.inputs, outcome: outcome,
+                                            now: run.now, calendar: calendar)
+        for branch in handler.branches {
+            if let condition = branch.condition {
+                let value: Value
+                do {
+                    value = try evaluator.evaluate(condition.expression)
+                } catch {
+                    throw Refusal("the condition '\(condition.source)' cannot be evaluated: \(error)")
+                }
+                guard value == .boolean(true) else { continue }
+            }
+            try enter(branch.target.value, cause: cause, run: &run)
+            return
+        }
+        throw Refusal("no branch of '\(handler.key.value)' applies")
+    }
+
+    /// Leaves the current state (disarming all its timers) and enters `target`: arms its timers
+    /// and starts its step, following at once any outcome the step ends with on entering.
+    private func enter(_ target: String, cause: String, run: inout Run) throws(Refusal) {
+        guard run.transitions.count < Self.maximumChain else {
+            throw Refusal("the workflow moved \(Self.maximumChain) times without waiting for anything; it loops")
+        }
+        guard let compiled = states[target] else { throw Refusal("state '\(target)' is not in this workflow") }
+        let transition = Transition(at: run.now, from: run.campaign.state.isEmpty ? nil : run.campaign.state, to: target,
+                                    cause: cause, metrics: run.campaign.metrics)
+        run.transitions.append(transition)
+        run.campaign.transitions.append(transition)
+        run.campaign.timers.removeAll()
+        run.campaign.step = nil
+        run.campaign.state = target
+        run.campaign.enteredAt = run.now
+        if compiled.state.isFinal {
+            run.campaign.status = .finished
+            return
+        }
+        for (index, timer) in compiled.state.timers.enumerated() {
+            let due: Instant?
+            switch timer.trigger {
+            case .at(let spec): due = calendar.instant(spec, endOfDay: false)
+            case .after(let duration): due = calendar.adding(duration, to: run.now)
+            case .every(let schedule): due = calendar.next(schedule, after: run.now)
+            }
+            if let due { arm(due: due, source: .state(index: index), in: &run.campaign) }
+        }
+        if let runner = compiled.runner {
+            let reaction = runner.enter(context(run))
+            try carryOut(reaction, runner: runner, run: &run)
+        }
+    }
+}
+
+// MARK: Type erasure of the step plugins
+
+/// A step's reaction with its memory type erased, so the engine can hold any plugin.
+struct ErasedReaction {
+    var memory: any StepMemory
+    var outcome: (name: String, values: [String: Value])?
+    var timers: [(name: String, due: Instant)]
+    var cancelTimers: [String]
+    var effects: [Effect]
+    var scores: [String: EntryScore]
+    var refusal: String?
+
+    init<M: StepMemory>(_ reaction: StepReaction<M>) {
+        memory = reaction.memory
+        outcome = reaction.outcome
+        timers = reaction.timers
+        cancelTimers = reaction.cancelTimers
+        effects = reaction.effects
+        scores = reaction.scores
+        refusal = reaction.refusal
+    }
+}
+
+protocol StepRunning: Sendable {
+    var kind: String { get }
+    func enter(_ context: StepContext) -> ErasedReaction
+    func handle(_ input: StepInput, memory: any StepMemory, context: StepContext) -> ErasedReaction
+}
+
+struct StepRunner<P: RunnableStep>: StepRunning {
+    let configuration: P.Configuration
+
+    var kind: String { P.kind }
+
+    func enter(_ context: StepContext) -> ErasedReaction {
+        ErasedReaction(P.enter(configuration, context: context))
+    }
+
+    func handle(_ input: StepInput, memory: any StepMemory, context: StepContext) -> ErasedReaction {
+        guard let memory = memory as? P.Memory else {
+            return ErasedReaction(StepReaction<NoMemory>.refuse("the step's memory is not a \(P.kind) memory", memory: NoMemory()))
+        }
+        return ErasedReaction(P.handle(input, memory: memory, configuration: configuration, context: context))
+    }
+}

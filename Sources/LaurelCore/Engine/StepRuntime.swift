@@ -1,0 +1,139 @@
+/// A type that a step keeps between events: its own part of the campaign's state.
+///
+/// It is encoded with the campaign, so it must be a plain value: same inputs, same memory.
+public protocol StepMemory: Codable, Hashable, Sendable {}
+
+/// The memory of a step that needs none.
+public struct NoMemory: StepMemory {
+    public init() {}
+}
+
+/// What a step may read when it reacts. It is a copy: a step changes nothing but its memory
+/// and says everything else through its reaction.
+public struct StepContext: Sendable {
+    public var now: Instant
+    public var enteredAt: Instant
+    public var calendar: ZonedCalendar
+    public var metrics: [String: Double]
+    public var entries: [Entry]
+    public var scores: [String: EntryScore]
+    public var councils: [String: Council]
+}
+
+/// What reaches a step.
+public enum StepInput: Sendable, Hashable {
+    case entry(Entry)
+    case withdrawn(Entry)
+    /// A metric changed (by an entry or a report).
+    case metricChanged(String)
+    case scores(ScoreSheet)
+    case vote(Vote)
+    /// One of the step's own timers fired.
+    case timer(String)
+    /// An event a state timer sends with `send:`, or a command the state's `on:` does not handle.
+    case signal(String)
+}
+
+/// A side effect the engine records and hands to whoever runs it (the daemon's outbox,
+/// `simulate`'s timeline). Plugins never perform them.
+public enum Effect: Sendable, Hashable, Codable {
+    case notify(audience: String, message: String, channels: [String])
+    case award(Award)
+    case startChild(workflow: String, inputs: [String: Value])
+}
+
+/// A step's answer to entering its state or to an input.
+public struct StepReaction<Memory: StepMemory>: Sendable {
+    public var memory: Memory
+    /// The outcome the step ends with, and the values `outcome.NAME` reads.
+    public var outcome: (name: String, values: [String: Value])?
+    /// Timers to arm, by the step's name for them, at an instant; arming a name again moves it.
+    public var timers: [(name: String, due: Instant)] = []
+    public var cancelTimers: [String] = []
+    public var effects: [Effect] = []
+    /// Review results to record with the campaign, by entry id.
+    public var scores: [String: EntryScore] = [:]
+    /// Set when the input is refused: the campaign stays exactly as it was.
+    public var refusal: String?
+
+    public init(memory: Memory) {
+        self.memory = memory
+    }
+
+    public static func refuse(_ reason: String, memory: Memory) -> StepReaction {
+        var reaction = StepReaction(memory: memory)
+        reaction.refusal = reason
+        return reaction
+    }
+
+    public static func end(_ outcome: String, values: [String: Value] = [:], memory: Memory) -> StepReaction {
+        var reaction = StepReaction(memory: memory)
+        reaction.outcome = (outcome, values)
+        return reaction
+    }
+}
+
+/// The run side of a step plugin. Everything is a pure function of its arguments.
+public protocol RunnableStep: StepPlugin {
+    /// What the step needs from its `with:` block, built once per workflow version.
+    associatedtype Configuration: Sendable
+    associatedtype Memory: StepMemory
+
+    static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar) -> Configuration
+    static func enter(_ configuration: Configuration, context: StepContext) -> StepReaction<Memory>
+    static func handle(_ input: StepInput, memory: Memory, configuration: Configuration,
+                       context: StepContext) -> StepReaction<Memory>
+}
+
+/// A step's memory together with its kind, so a campaign can hold any step's memory and decode
+/// it again through the plugin registry.
+public struct StepMemoryBox: Sendable, Hashable, Codable {
+    public let kind: String
+    public let memory: any StepMemory
+
+    public init(kind: String, memory: any StepMemory) {
+        self.kind = kind
+        self.memory = memory
+    }
+
+    public static func == (lhs: StepMemoryBox, rhs: StepMemoryBox) -> Bool {
+        lhs.kind == rhs.kind && AnyHashable(lhs.memory) == AnyHashable(rhs.memory)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(kind)
+        hasher.combine(AnyHashable(memory))
+    }
+
+    private enum CodingKeys: String, CodingKey { case kind, memory }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(memory, forKey: .memory)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try container.decode(String.self, forKey: .kind)
+        guard let registry = decoder.userInfo[.pluginRegistry] as? PluginRegistry else {
+            throw DecodingError.dataCorruptedError(forKey: .kind, in: container,
+                                                   debugDescription: "decoding a campaign needs the plugin registry in userInfo")
+        }
+        guard let plugin = registry.plugin(kind: kind) as? any RunnableStep.Type else {
+            throw DecodingError.dataCorruptedError(forKey: .kind, in: container,
+                                                   debugDescription: "no runnable step plugin '\(kind)' in this build")
+        }
+        memory = try Self.decodeMemory(plugin, from: container)
+    }
+
+    private static func decodeMemory<P: RunnableStep>(_ plugin: P.Type,
+                                                      from container: KeyedDecodingContainer<CodingKeys>) throws -> any StepMemory {
+        try container.decode(P.Memory.self, forKey: .memory)
+    }
+}
+
+extension CodingUserInfoKey {
+    /// The ``PluginRegistry`` a campaign's step memory is decoded with.
+    public static let pluginRegistry = CodingUserInfoKey(rawValue: "laurel.pluginRegistry")!
+}
