@@ -66,6 +66,9 @@ public struct Metric: Sendable {
         case count(entryKind: Located<String>)
         /// The sum of a number field over the entries of a kind.
         case sum(entryKind: Located<String>, field: Located<String>)
+        /// A number that units report in aggregate (`report` events), when they count
+        /// initiatives themselves rather than submitting each one.
+        case reported
     }
 
     public var name: String

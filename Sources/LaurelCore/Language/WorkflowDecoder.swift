@@ -145,7 +145,8 @@ struct WorkflowDecoder {
         for (name, key, value) in named {
             let what = "metric '\(name)'"
             metricNames.append(name)
-            guard let keys = reader.mapping(value, what, known: ["count", "sum", "description"], ownerLocation: key.location)
+            guard let keys = reader.mapping(value, what, known: ["count", "sum", "reported", "description"],
+                                            ownerLocation: key.location)
             else { continue }
             _ = keys["description"].flatMap { reader.text($0.value, "'description'") }
             switch (keys["count"], keys["sum"]) {
@@ -161,7 +162,16 @@ struct WorkflowDecoder {
                 reader.error(.conflictingKeys, "\(what) has both 'count' and 'sum'; a metric is one or the other",
                              at: sum.key.location)
             case (nil, nil):
-                reader.error(.missingKey, "\(what) needs 'count: ENTRY-KIND' or 'sum: ENTRY-KIND.FIELD'", at: key.location)
+                if let reported = keys["reported"] {
+                    if reader.boolean(reported.value, "'reported'") == true {
+                        result.append(Metric(name: name, source: .reported, location: key.location))
+                    } else {
+                        reader.error(.invalidValue, "'reported' can only be true; remove it otherwise", at: reported.value.location)
+                    }
+                } else {
+                    reader.error(.missingKey, "\(what) needs 'count: ENTRY-KIND', 'sum: ENTRY-KIND.FIELD' or 'reported: true'",
+                                 at: key.location)
+                }
             }
         }
         return result

@@ -67,7 +67,7 @@ public enum WorkflowSchema {
             ("inputs", map(object(["type": .object([("enum", .array(["number", "text", "boolean", "date", "date-time", "duration"].map(JSONValue.string)))]),
                                    "required": boolean, "description": text], required: ["type"]))),
             ("entries", map(object(["fields": map(field), "description": text], required: ["fields"]))),
-            ("metrics", map(object(["count": name, "sum": text, "description": text], required: []))),
+            ("metrics", map(object(["count": name, "sum": text, "reported": boolean, "description": text], required: []))),
             ("events", map(.object([("oneOf", .array([.object([("type", .string("null"))]), event]))]))),
             ("councils", map(object(["members": .object([("type", .string("array")), ("items", text)]),
                                      "quorum": .object([("type", .array([.string("integer"), .string("string")]))]),

@@ -1,0 +1,173 @@
+import ArgumentParser
+import Foundation
+import LaurelCore
+
+/// The campaign-lifecycle scenario of shared/bench/campaign-lifecycle.md, through the real
+/// loader, engine, plugins and campaign encoding.
+struct LifecycleBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lifecycle",
+        abstract: "Run the campaign-lifecycle scenario for N instances and print its summary and checks."
+    )
+
+    enum Store: String, ExpressibleByArgument, CaseIterable {
+        case memory
+        case sqlite
+    }
+
+    @Option(help: "How many campaign instances.")
+    var instances = 10_000
+
+    @Option(help: "Where saves go: memory (a key-to-document map of encoded campaigns) or sqlite.")
+    var store: Store = .memory
+
+    @Option(help: "The workflow file the scenario runs.")
+    var workflow = "Benchmarks/workflows/campaign-lifecycle.yaml"
+
+    func validate() throws {
+        guard instances > 0 else { throw ValidationError("--instances must be at least 1") }
+        if store == .sqlite {
+            throw ValidationError("the SQLite store arrives with the daemon (issue 5); use --store memory")
+        }
+    }
+
+    static let t0: Instant = 1_736_154_000  // 2025-01-06T09:00:00Z
+    static let minute: Instant = 60
+    static let day: Instant = 86_400
+
+    func run() throws {
+        let parseStart = ContinuousClock.now
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: workflow)))
+        let registry = BuiltInPlugins.registry
+        let result = WorkflowValidator(registry: registry).validate(bytes, file: workflow)
+        guard let definition = result.workflow else {
+            throw ValidationError("\(workflow) is not valid: \(result.diagnostics.map(\.message))")
+        }
+        let engine = try Engine(workflow: definition, version: SHA256.hex(bytes), registry: registry)
+        let parseSeconds = Self.seconds(ContinuousClock.now - parseStart)
+
+        let codec = CampaignCodec(registry: registry)
+        var documents = [String: [UInt8]](minimumCapacity: instances)
+        var savedBytes = 0
+        let ids = (0..<instances).map { "C" + Self.pad($0, 6) }
+        let entryIDs = (0..<54).map { "E" + Self.pad($0, 2) }
+        func save(_ campaign: Campaign) throws {
+            let encoded = try codec.encode(campaign)
+            savedBytes += encoded.count
+            documents[campaign.id] = encoded
+        }
+        func load(_ id: String) throws -> Campaign { try codec.decode(documents[id]!) }
+        var phaseEnds = [Instant](repeating: 0, count: instances)
+
+        let runStart = ContinuousClock.now
+        // R0: create in draft with the 54 entries, and save.
+        for i in 0..<instances {
+            var campaign = try engine.start(id: ids[i], at: Self.t0).campaign
+            for (e, entryID) in entryIDs.enumerated() {
+                let entry = Entry(id: entryID, kind: "clip", fields: ["title": .text("Clip \(e)")])
+                campaign = try engine.apply(.submit(entry), to: campaign, at: Self.t0).campaign
+            }
+            try save(campaign)
+        }
+        // R1: launch at t1.
+        let t1 = Self.t0 + 3_600
+        for i in 0..<instances {
+            try save(try engine.apply(.command("launch"), to: try load(ids[i]), at: t1).campaign)
+        }
+        // R2 and R3: each phase ends by its target or by its deadline tick.
+        for (round, target) in [(2, 100.0), (3, 250.0)] {
+            for i in 0..<instances {
+                var campaign = try load(ids[i])
+                let opened = round == 2 ? t1 : phaseEnds[i]
+                let byTarget = round == 2 ? i % 2 == 0 : i % 3 != 0
+                let end: Instant
+                if byTarget {
+                    end = opened + 10 * Self.day
+                    let missing = target - (campaign.metrics["progress"] ?? 0)
+                    campaign = try engine.apply(.report(metric: "progress", amount: missing), to: campaign, at: end).campaign
+                } else {
+                    end = opened + 14 * Self.day + Self.minute
+                    campaign = try Self.tick(engine, campaign, at: end)
+                }
+                phaseEnds[i] = end
+                try save(campaign)
+            }
+        }
+        // R4: the scores arrive at t4; when someone abstains, the review deadline tick at t5.
+        for i in 0..<instances {
+            var campaign = try load(ids[i])
+            let t3 = phaseEnds[i]
+            let scoring = i % 5 != 4 ? 5 : 3
+            for r in 0..<scoring {
+                let lines = (0..<54).map { e in
+                    ScoreSheet.Line(entry: entryIDs[e], values: [Double(Self.score(i, r, e))])
+                }
+                campaign = try engine.apply(.scores(ScoreSheet(member: "R\(r + 1)", lines: lines)), to: campaign,
+                                            at: t3 + 3 * Self.day).campaign
+            }
+            if scoring < 5 { campaign = try Self.tick(engine, campaign, at: t3 + 7 * Self.day + Self.minute) }
+            try save(campaign)
+        }
+        // R5: load and check.
+        var p1Deadlines = 0
+        var p2Deadlines = 0
+        var abstentions = 0
+        var checksum = 0
+        for i in 0..<instances {
+            let campaign = try load(ids[i])
+            guard campaign.status == .finished, campaign.state == "closed", campaign.awards.count == 54 else {
+                throw ValidationError("\(ids[i]) ended in \(campaign.state) with \(campaign.awards.count) awards")
+            }
+            for transition in campaign.transitions where transition.cause == "outcome deadline" {
+                if transition.from == "phase1" { p1Deadlines += 1 }
+                if transition.from == "phase2" { p2Deadlines += 1 }
+            }
+            abstentions += 5 - campaign.awards[0].reviews
+            for award in campaign.awards {
+                checksum += award.rank * (Int(award.entry.dropFirst())! + 1) + Int(award.total) * award.tierNumber
+            }
+        }
+        let runSeconds = Self.seconds(ContinuousClock.now - runStart)
+
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let peakMB = Double(usage.ru_maxrss) / 1024
+        print("instances=\(instances) parse_s=\(Self.fixed(parseSeconds, 4)) run_s=\(Self.fixed(runSeconds, 3))"
+              + " transitions_per_s=\(Int(Double(12 * instances) / runSeconds))"
+              + " serialize_bytes_avg=\(savedBytes / (5 * instances)) peak_rss_mb=\(Self.fixed(peakMB, 1))")
+        print("store=\(store.rawValue) transitions=\(12 * instances) saves=\(5 * instances) loads=\(5 * instances)"
+              + " p1_deadline_fired=\(p1Deadlines) p2_deadline_fired=\(p2Deadlines)"
+              + " review_abstentions=\(abstentions) awards_checksum=\(checksum)")
+    }
+
+    /// Fires every timer due strictly before `now`, in due order, as a scheduler tick would.
+    static func tick(_ engine: Engine, _ campaign: Campaign, at now: Instant) throws -> Campaign {
+        var campaign = campaign
+        while let timer = engine.dueTimers(of: campaign, at: now - 1).first {
+            campaign = try engine.apply(.timer(id: timer.id), to: campaign, at: now).campaign
+        }
+        return campaign
+    }
+
+    static func splitmix64(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    static func score(_ i: Int, _ r: Int, _ e: Int) -> Int {
+        Int(splitmix64(UInt64(i * 1_000_000 + r * 1_000 + e)) % 101)
+    }
+
+    static func pad(_ value: Int, _ width: Int) -> String {
+        let digits = String(value)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    }
+
+    static func fixed(_ value: Double, _ places: Int) -> String { String(format: "%.\(places)f", value) }
+}
