@@ -65,7 +65,7 @@ struct LifecycleBenchmark: ParsableCommand {
             var campaign = try engine.start(id: ids[i], at: Self.t0).campaign
             for (e, entryID) in entryIDs.enumerated() {
                 let entry = Entry(id: entryID, kind: "clip", fields: ["title": .text("Clip \(e)")])
-                campaign = try engine.apply(.submit(entry), to: campaign, at: Self.t0).campaign
+                campaign = try engine.apply(.submit(entry), to: consume campaign, at: Self.t0).campaign
             }
             try save(campaign)
         }
@@ -84,7 +84,7 @@ struct LifecycleBenchmark: ParsableCommand {
                 if byTarget {
                     end = opened + 10 * Self.day
                     let missing = target - (campaign.metrics["progress"] ?? 0)
-                    campaign = try engine.apply(.report(metric: "progress", amount: missing), to: campaign, at: end).campaign
+                    campaign = try engine.apply(.report(metric: "progress", amount: missing), to: consume campaign, at: end).campaign
                 } else {
                     end = opened + 14 * Self.day + Self.minute
                     campaign = try Self.tick(engine, campaign, at: end)
@@ -102,7 +102,7 @@ struct LifecycleBenchmark: ParsableCommand {
                 let lines = (0..<54).map { e in
                     ScoreSheet.Line(entry: entryIDs[e], values: [Double(Self.score(i, r, e))])
                 }
-                campaign = try engine.apply(.scores(ScoreSheet(member: "R\(r + 1)", lines: lines)), to: campaign,
+                campaign = try engine.apply(.scores(ScoreSheet(member: "R\(r + 1)", lines: lines)), to: consume campaign,
                                             at: t3 + 3 * Self.day).campaign
             }
             if scoring < 5 { campaign = try Self.tick(engine, campaign, at: t3 + 7 * Self.day + Self.minute) }
@@ -144,7 +144,7 @@ struct LifecycleBenchmark: ParsableCommand {
     static func tick(_ engine: Engine, _ campaign: Campaign, at now: Instant) throws -> Campaign {
         var campaign = campaign
         while let timer = engine.dueTimers(of: campaign, at: now - 1).first {
-            campaign = try engine.apply(.timer(id: timer.id), to: campaign, at: now).campaign
+            campaign = try engine.apply(.timer(id: timer.id), to: consume campaign, at: now).campaign
         }
         return campaign
     }

@@ -118,11 +118,8 @@ extension CouncilReview: RunnableStep {
         case .scores(let sheet):
             return record(sheet, memory: memory, configuration: configuration, context: context)
         case .timer("window"):
-            let entries = reviewable(configuration, context)
-            let complete = configuration.members.filter { member in
-                entries.allSatisfy { memory.sheets[member]?[$0.id] != nil }
-            }
-            return finish(complete.count >= configuration.quorum ? "reviewed" : "no-quorum", completed: complete.count,
+            let complete = completed(memory, configuration, reviewable(configuration, context).count)
+            return finish(complete >= configuration.quorum ? "reviewed" : "no-quorum", completed: complete,
                           memory: memory, configuration: configuration, context: context)
         case .entry, .withdrawn, .metricChanged, .signal:
             return StepReaction(memory: memory)
@@ -139,12 +136,11 @@ extension CouncilReview: RunnableStep {
             return .refuse("'\(sheet.member)' is not a member of council '\(configuration.council)'", memory: memory)
         }
         let entries = reviewable(configuration, context)
-        var byID: [String: Entry] = [:]
-        for entry in entries { byID[entry.id] = entry }
+        let ids = Set(entries.map(\.id))
         var memory = memory
-        var sheetOfMember = memory.sheets[sheet.member] ?? [:]
+        var sheetOfMember = memory.sheets.removeValue(forKey: sheet.member) ?? [:]
         for line in sheet.lines {
-            guard byID[line.entry] != nil else {
+            guard ids.contains(line.entry) else {
                 return .refuse("there is no entry '\(line.entry)' under review", memory: memory)
             }
             guard line.values.count == configuration.rubric.count else {
@@ -158,11 +154,16 @@ extension CouncilReview: RunnableStep {
             sheetOfMember[line.entry] = line.values
         }
         memory.sheets[sheet.member] = sheetOfMember
-        let complete = configuration.members.filter { member in entries.allSatisfy { memory.sheets[member]?[$0.id] != nil } }
-        if complete.count == configuration.members.count {
-            return finish("reviewed", completed: complete.count, memory: memory, configuration: configuration, context: context)
+        if completed(memory, configuration, entries.count) == configuration.members.count {
+            return finish("reviewed", completed: configuration.members.count, memory: memory, configuration: configuration,
+                          context: context)
         }
         return StepReaction(memory: memory)
+    }
+
+    /// Members who scored every entry under review; a sheet holds only entries under review.
+    private static func completed(_ memory: Memory, _ configuration: Configuration, _ entryCount: Int) -> Int {
+        configuration.members.count { (memory.sheets[$0]?.count ?? 0) == entryCount }
     }
 
     /// Ends the review: each entry's total is the weighted sum over the members who scored it.

@@ -91,7 +91,11 @@ public struct Engine: Sendable {
     // MARK: Applying events
 
     /// Applies one event at `instant`; a refused event leaves the campaign exactly as it was.
-    public func apply(_ event: CampaignEvent, to campaign: Campaign, at instant: Instant) throws(Refusal) -> Applied {
+    ///
+    /// The campaign is taken `consuming`: a caller that hands it over with `consume` lets the
+    /// engine change it in place (no copy of its entries); a caller that keeps its copy keeps the
+    /// unchanged campaign when the event is refused.
+    public func apply(_ event: CampaignEvent, to campaign: consuming Campaign, at instant: Instant) throws(Refusal) -> Applied {
         guard campaign.workflowVersion == version else {
             throw Refusal("campaign '\(campaign.id)' runs workflow version \(campaign.workflowVersion), not \(version)")
         }
@@ -101,6 +105,7 @@ public struct Engine: Sendable {
         guard let state = states[campaign.state] else { throw Refusal("state '\(campaign.state)' is not in this workflow") }
         var run = Run(campaign: campaign, now: instant)
         run.campaign.eventCount += 1
+        let campaign = Snapshot(id: run.campaign.id, state: run.campaign.state)
         switch event {
         case .submit(var entry):
             guard state.accepts.contains(entry.kind) else {
@@ -110,7 +115,7 @@ public struct Engine: Sendable {
                               : "state '\(campaign.state)' does not accept entries of kind '\(entry.kind)'; it accepts \(Suggestions.list(accepted))")
             }
             try checkFields(of: entry)
-            guard !campaign.entries.contains(where: { $0.id == entry.id }) else {
+            guard !run.campaign.entries.contains(where: { $0.id == entry.id }) else {
                 throw Refusal("an entry with id '\(entry.id)' was already submitted")
             }
             entry.submittedAt = instant
@@ -119,7 +124,7 @@ public struct Engine: Sendable {
             try deliver(.entry(entry), state: state, run: &run)
             for metric in changed { try deliver(.metricChanged(metric), state: state, run: &run) }
         case .withdraw(let id):
-            guard let index = campaign.entries.firstIndex(where: { $0.id == id }) else {
+            guard let index = run.campaign.entries.firstIndex(where: { $0.id == id }) else {
                 throw Refusal("there is no entry '\(id)' to withdraw")
             }
             let entry = run.campaign.entries.remove(at: index)
@@ -127,8 +132,8 @@ public struct Engine: Sendable {
             try deliver(.withdrawn(entry), state: state, run: &run)
             for metric in changed { try deliver(.metricChanged(metric), state: state, run: &run) }
         case .report(let metric, let amount):
-            guard campaign.metrics[metric] != nil else {
-                throw Refusal("there is no metric '\(metric)'\(Suggestions.didYouMean(metric, in: campaign.metrics.keys.sorted()))")
+            guard run.campaign.metrics[metric] != nil else {
+                throw Refusal("there is no metric '\(metric)'\(Suggestions.didYouMean(metric, in: run.campaign.metrics.keys.sorted()))")
             }
             guard amount.isFinite else { throw Refusal("a report must be a finite number") }
             run.campaign.metrics[metric, default: 0] += amount
@@ -149,7 +154,7 @@ public struct Engine: Sendable {
                 throw Refusal("state '\(campaign.state)' does not take the event '\(name)'")
             }
         case .timer(let id):
-            guard let index = campaign.timers.firstIndex(where: { $0.id == id }) else {
+            guard let index = run.campaign.timers.firstIndex(where: { $0.id == id }) else {
                 throw Refusal("timer \(id) is not armed: it fired already, or its state was left")
             }
             let timer = run.campaign.timers.remove(at: index)
@@ -167,6 +172,12 @@ public struct Engine: Sendable {
     }
 
     // MARK: Internals
+
+    /// What refusal messages name, so they need not hold on to the campaign being changed.
+    private struct Snapshot {
+        let id: String
+        let state: String
+    }
 
     private struct CompiledState: Sendable {
         let state: State
