@@ -76,9 +76,17 @@ extension CouncilReview: RunnableStep {
         var entryKind: String?
     }
 
-    /// Each member's scores so far, by entry, a value per criterion.
+    /// Each member's scores so far. The entries under review are fixed when the review opens
+    /// (the state accepts none), so a sheet is a flat array in their order: for entry k,
+    /// criterion c, `values[k * criteria + c]`, with `scored[k]` saying whether it was scored.
     public struct Memory: StepMemory {
-        public var sheets: [String: [String: [Double]]] = [:]
+        public struct Sheet: Codable, Hashable, Sendable {
+            public var values: [Double]
+            public var scored: [Bool]
+            public var count: Int
+        }
+
+        public var sheets: [String: Sheet] = [:]
     }
 
     public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar) -> Configuration {
@@ -136,24 +144,36 @@ extension CouncilReview: RunnableStep {
             return .refuse("'\(sheet.member)' is not a member of council '\(configuration.council)'", memory: memory)
         }
         let entries = reviewable(configuration, context)
-        let ids = Set(entries.map(\.id))
+        let criteria = configuration.rubric.count
         var memory = memory
-        var sheetOfMember = memory.sheets.removeValue(forKey: sheet.member) ?? [:]
+        var own = memory.sheets.removeValue(forKey: sheet.member)
+            ?? Memory.Sheet(values: Array(repeating: 0, count: entries.count * criteria),
+                            scored: Array(repeating: false, count: entries.count), count: 0)
+        // Sheets usually list entries in order, so try the next position before searching.
+        var position = 0
         for line in sheet.lines {
-            guard ids.contains(line.entry) else {
-                return .refuse("there is no entry '\(line.entry)' under review", memory: memory)
+            if position >= entries.count || entries[position].id != line.entry {
+                guard let found = entries.firstIndex(where: { $0.id == line.entry }) else {
+                    return .refuse("there is no entry '\(line.entry)' under review", memory: memory)
+                }
+                position = found
             }
-            guard line.values.count == configuration.rubric.count else {
-                return .refuse("entry '\(line.entry)' needs \(configuration.rubric.count) score(s), one for each of \(configuration.rubric.map(\.name).joined(separator: ", ")); got \(line.values.count)",
+            guard line.values.count == criteria else {
+                return .refuse("entry '\(line.entry)' needs \(criteria) score(s), one for each of \(configuration.rubric.map(\.name).joined(separator: ", ")); got \(line.values.count)",
                                memory: memory)
             }
             for (value, criterion) in zip(line.values, configuration.rubric) where !(0...criterion.maximum).contains(value) {
                 return .refuse("the score \(value.formattedForMessage) for '\(criterion.name)' of entry '\(line.entry)' is outside 0 to \(criterion.maximum.formattedForMessage)",
                                memory: memory)
             }
-            sheetOfMember[line.entry] = line.values
+            for (offset, value) in line.values.enumerated() { own.values[position * criteria + offset] = value }
+            if !own.scored[position] {
+                own.scored[position] = true
+                own.count += 1
+            }
+            position += 1
         }
-        memory.sheets[sheet.member] = sheetOfMember
+        memory.sheets[sheet.member] = own
         if completed(memory, configuration, entries.count) == configuration.members.count {
             return finish("reviewed", completed: configuration.members.count, memory: memory, configuration: configuration,
                           context: context)
@@ -173,13 +193,16 @@ extension CouncilReview: RunnableStep {
             "scored": .number(Double(completed)),
             "abstained": .number(Double(configuration.members.count - completed)),
         ], memory: memory)
-        for entry in reviewable(configuration, context) {
+        let criteria = configuration.rubric.count
+        let sheets = configuration.members.compactMap { memory.sheets[$0] }
+        for (position, entry) in reviewable(configuration, context).enumerated() {
             var total = 0.0
             var reviews = 0
-            for member in configuration.members {
-                guard let values = memory.sheets[member]?[entry.id] else { continue }
+            for sheet in sheets where sheet.scored[position] {
                 reviews += 1
-                for (value, criterion) in zip(values, configuration.rubric) { total += value * criterion.weight }
+                for (offset, criterion) in configuration.rubric.enumerated() {
+                    total += sheet.values[position * criteria + offset] * criterion.weight
+                }
             }
             if reviews > 0 { reaction.scores[entry.id] = EntryScore(total: total, reviews: reviews) }
         }

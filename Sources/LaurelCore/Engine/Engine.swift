@@ -195,7 +195,7 @@ public struct Engine: Sendable {
 
     private func checkFields(of entry: Entry) throws(Refusal) {
         guard let kind = entryKinds[entry.kind] else { throw Refusal("there is no entry kind '\(entry.kind)'") }
-        for name in entry.fields.keys.sorted() where !kind.fields.contains(where: { $0.name == name }) {
+        if let name = entry.fields.keys.filter({ name in !kind.fields.contains { $0.name == name } }).min() {
             throw Refusal("entries of kind '\(entry.kind)' have no field '\(name)'\(Suggestions.didYouMean(name, in: kind.fields.map(\.name)))")
         }
         for field in kind.fields {
