@@ -248,6 +248,9 @@ public struct Engine: Sendable {
     /// Hands an input to the current state's step and carries out its reaction. Without a step,
     /// inputs other than entries and metric changes are refused.
     private func deliver(_ input: StepInput, state: CompiledState, run: inout Run, what: String? = nil) throws(Refusal) {
+        // An earlier input of the same event may have ended the step and moved the campaign on;
+        // the rest of the event is not for the new state's step.
+        guard run.campaign.state == state.state.name else { return }
         guard let runner = state.runner, let memory = run.campaign.step?.memory else {
             if let what { throw Refusal("state '\(run.campaign.state)' takes no \(what)") }
             return

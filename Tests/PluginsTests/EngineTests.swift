@@ -1,0 +1,284 @@
+import AnnouncePlugin
+import AwardsCeremonyPlugin
+import CouncilReviewPlugin
+import Foundation
+import LaurelCore
+import PhaseTargetPlugin
+import Testing
+
+/// The engine with the shipped plugins: lifecycles, refusals, timers and determinism.
+@Suite struct EngineTests {
+    static var registry: PluginRegistry { try! PluginRegistry(PluginDeclarationTests.plugins) }
+
+    static let workflowText = """
+        laurel: 1
+        id: contest
+        title: Contest
+        timezone: Asia/Ho_Chi_Minh
+        entries:
+          clip: { fields: { title: { type: text, required: true }, minutes: { type: number } } }
+        metrics:
+          clips: { count: clip }
+          minutes: { sum: clip.minutes }
+        events:
+          launch: {}
+          cancel: {}
+          remind: { by: system }
+        councils:
+          jury: { members: [a, b, c], quorum: 2 }
+        initial: draft
+        states:
+          draft:
+            on: { launch: launched, cancel: cancelled }
+          launched:
+            step: announce
+            with: { audience: schools }
+            next: collecting
+          collecting:
+            step: phase-target
+            accepts: [clip]
+            with: { metric: clips, target: 3, until: 2024-05-31 }
+            timers:
+              - every: "0 8 * * MON"
+                send: remind
+            on:
+              target-reached: review
+              deadline:
+                - if: outcome.value >= 2
+                  goto: review
+                - goto: cancelled
+              cancel: cancelled
+          review:
+            step: council-review
+            with: { council: jury, window: P7D }
+            on: { reviewed: awards, no-quorum: cancelled }
+          awards:
+            step: awards-ceremony
+            with: { tiers: [{ name: first, count: 1, amount: 1000000 }, { name: second, count: 2, amount: 500000 }] }
+            next: closed
+          closed: { final: true }
+          cancelled: { final: true }
+        """
+
+    static func engine(_ text: String = workflowText) throws -> Engine {
+        let result = WorkflowValidator(registry: registry).validate(text, file: "contest.yaml")
+        let workflow = try #require(result.workflow, "\(result.diagnostics.map(\.message))")
+        return try Engine(workflow: workflow, version: SHA256.hex(Array(text.utf8)), registry: registry)
+    }
+
+    static let may1: Instant = 1_714_496_400  // 2024-05-01T00:00+07:00
+    static let day: Instant = 86_400
+
+    static func clip(_ id: String, minutes: Double = 3) -> CampaignEvent {
+        .submit(Entry(id: id, kind: "clip", fields: ["title": .text("Clip \(id)"), "minutes": .number(minutes)]))
+    }
+
+    @Test("a campaign runs from launch to awards, metrics and transitions recorded")
+    func lifecycle() throws {
+        let engine = try Self.engine()
+        var campaign = try engine.start(id: "c1", at: Self.may1).campaign
+        #expect(campaign.state == "draft" && campaign.transitions.map(\.cause) == ["start"])
+        let launched = try engine.apply(.command("launch"), to: campaign, at: Self.may1 + 3600)
+        campaign = launched.campaign
+        #expect(campaign.state == "collecting", "announce completes at once")
+        #expect(launched.effects == [.notify(audience: "schools", message: "Contest", channels: ["notice"])])
+        // The deadline is the end of 2024-05-31 in Ho Chi Minh City: 2024-05-31T17:00Z.
+        #expect(campaign.timers.contains { $0.source == .step(name: "deadline") && $0.due == 1_717_174_800 })
+        for id in ["x", "y", "z"] { campaign = try engine.apply(Self.clip(id), to: campaign, at: Self.may1 + Self.day).campaign }
+        #expect(campaign.state == "review")
+        #expect(campaign.metrics == ["clips": 3, "minutes": 9])
+        for (member, scores) in [("a", [90.0, 70, 50]), ("b", [80.0, 75, 50])] {
+            let sheet = ScoreSheet(member: member, lines: zip(["x", "y", "z"], scores).map { ScoreSheet.Line(entry: $0, values: [$1]) })
+            campaign = try engine.apply(.scores(sheet), to: campaign, at: Self.may1 + 2 * Self.day).campaign
+        }
+        #expect(campaign.state == "review", "c has not scored and the window is open")
+        let window = try #require(engine.dueTimers(of: campaign, at: Self.may1 + 9 * Self.day).first)
+        campaign = try engine.apply(.timer(id: window.id), to: campaign, at: Self.may1 + 9 * Self.day).campaign
+        #expect(campaign.state == "closed" && campaign.status == .finished)
+        #expect(campaign.awards.map(\.entry) == ["x", "y", "z"])
+        #expect(campaign.awards.map(\.tier) == ["first", "second", "second"])
+        #expect(campaign.awards.map(\.total) == [170, 145, 100])
+        #expect(campaign.timers.isEmpty)
+        #expect(campaign.transitions.map(\.to) == ["draft", "launched", "collecting", "review", "awards", "closed"])
+    }
+
+    @Test("refused events say why and change nothing", arguments: [
+        (CampaignEvent.submit(Entry(id: "x", kind: "clip", fields: ["title": .text("t")])), "state 'draft' accepts no entries"),
+        (.command("lunch"), "'lunch' is not an event of 'contest' (did you mean 'launch'?)"),
+        (.command("remind"), "state 'draft' does not take the event 'remind'"),
+        (.scores(ScoreSheet(member: "a", lines: [])), "state 'draft' takes no scores"),
+        (.report(metric: "clip", amount: 1), "there is no metric 'clip' (did you mean 'clips'?)"),
+        (.timer(id: 99), "timer 99 is not armed: it fired already, or its state was left"),
+    ])
+    func refusals(_ event: CampaignEvent, _ reason: String) throws {
+        let engine = try Self.engine()
+        let campaign = try engine.start(id: "c1", at: Self.may1).campaign
+        #expect(throws: Refusal(reason)) { try engine.apply(event, to: campaign, at: Self.may1 + 1) }
+    }
+
+    @Test("entries are checked against their kind")
+    func entryChecks() throws {
+        let engine = try Self.engine()
+        let campaign = try engine.apply(.command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
+                                        at: Self.may1).campaign
+        #expect(throws: Refusal("field 'title' is required")) {
+            try engine.apply(.submit(Entry(id: "x", kind: "clip")), to: campaign, at: Self.may1)
+        }
+        #expect(throws: Refusal("entries of kind 'clip' have no field 'titel' (did you mean 'title'?)")) {
+            try engine.apply(.submit(Entry(id: "x", kind: "clip", fields: ["titel": .text("t")])), to: campaign, at: Self.may1)
+        }
+        #expect(throws: Refusal("field 'minutes' must be number, not 'long'")) {
+            try engine.apply(.submit(Entry(id: "x", kind: "clip", fields: ["title": .text("t"), "minutes": .text("long")])),
+                             to: campaign, at: Self.may1)
+        }
+        let once = try engine.apply(Self.clip("x"), to: campaign, at: Self.may1).campaign
+        #expect(throws: Refusal("an entry with id 'x' was already submitted")) { try engine.apply(Self.clip("x"), to: once, at: Self.may1) }
+    }
+
+    @Test("a member scores only in their council, within the rubric")
+    func scoreChecks() throws {
+        let engine = try Self.engine()
+        var campaign = try engine.apply(.command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
+                                        at: Self.may1).campaign
+        for id in ["x", "y", "z"] { campaign = try engine.apply(Self.clip(id), to: campaign, at: Self.may1).campaign }
+        #expect(throws: Refusal("'mallory' is not a member of council 'jury'")) {
+            try engine.apply(.scores(ScoreSheet(member: "mallory", lines: [.init(entry: "x", values: [50])])), to: campaign, at: Self.may1)
+        }
+        #expect(throws: Refusal("the score 101 for 'score' of entry 'x' is outside 0 to 100")) {
+            try engine.apply(.scores(ScoreSheet(member: "a", lines: [.init(entry: "x", values: [101])])), to: campaign, at: Self.may1)
+        }
+        #expect(throws: Refusal("there is no entry 'w' under review")) {
+            try engine.apply(.scores(ScoreSheet(member: "a", lines: [.init(entry: "w", values: [1])])), to: campaign, at: Self.may1)
+        }
+    }
+
+    @Test("a timer of a state that was left never fires, and a timer fires once")
+    func timersOfLeftStates() throws {
+        let engine = try Self.engine()
+        var campaign = try engine.apply(.command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
+                                        at: Self.may1).campaign
+        let deadline = try #require(campaign.timers.first { $0.source == .step(name: "deadline") })
+        for id in ["x", "y", "z"] { campaign = try engine.apply(Self.clip(id), to: campaign, at: Self.may1).campaign }
+        #expect(campaign.state == "review")
+        #expect(throws: Refusal("timer \(deadline.id) is not armed: it fired already, or its state was left")) {
+            try engine.apply(.timer(id: deadline.id), to: campaign, at: deadline.due + 1)
+        }
+        let window = try #require(campaign.timers.first)
+        #expect(throws: Refusal("timer \(window.id) is not due until 2024-05-08 00:00")) {
+            try engine.apply(.timer(id: window.id), to: campaign, at: window.due - 1)
+        }
+        let fired = try engine.apply(.timer(id: window.id), to: campaign, at: window.due).campaign
+        #expect(fired.state == "cancelled", "nobody scored: no quorum")
+        #expect(throws: Refusal.self) { try engine.apply(.timer(id: window.id), to: fired, at: window.due) }
+    }
+
+    @Test("a deadline takes the first guarded branch that holds")
+    func guardedDeadline() throws {
+        let engine = try Self.engine()
+        for (clips, expected) in [(2, "review"), (1, "cancelled")] {
+            var campaign = try engine.apply(.command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
+                                            at: Self.may1).campaign
+            for index in 0..<clips { campaign = try engine.apply(Self.clip("e\(index)"), to: campaign, at: Self.may1).campaign }
+            let deadline = try #require(campaign.timers.first { $0.source == .step(name: "deadline") })
+            campaign = try engine.apply(.timer(id: deadline.id), to: campaign, at: deadline.due).campaign
+            #expect(campaign.state == expected)
+        }
+    }
+
+    @Test("a repeating state timer sends its event to the step and is armed again")
+    func reminders() throws {
+        let engine = try Self.engine()
+        var campaign = try engine.apply(.command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
+                                        at: Self.may1).campaign
+        let reminder = try #require(campaign.timers.first { $0.source == .state(index: 0) })
+        #expect(engine.calendar.format(reminder.due) == "2024-05-06 08:00")
+        let applied = try engine.apply(.timer(id: reminder.id), to: campaign, at: reminder.due)
+        campaign = applied.campaign
+        #expect(applied.effects == [.notify(audience: "participants", message: "remind: clips 0 of 3", channels: ["notice"])])
+        let next = try #require(campaign.timers.first { $0.source == .state(index: 0) })
+        #expect(engine.calendar.format(next.due) == "2024-05-13 08:00")
+    }
+
+    @Test("the encoded campaign decodes to an equal campaign, byte for byte")
+    func codecRoundTrip() throws {
+        let engine = try Self.engine()
+        let codec = CampaignCodec(registry: Self.registry)
+        var campaign = try engine.apply(.command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
+                                        at: Self.may1).campaign
+        for id in ["x", "y", "z"] { campaign = try engine.apply(Self.clip(id), to: campaign, at: Self.may1).campaign }
+        campaign = try engine.apply(.scores(ScoreSheet(member: "a", lines: [.init(entry: "y", values: [42])])),
+                                    to: campaign, at: Self.may1).campaign
+        let bytes = try codec.encode(campaign)
+        let decoded = try codec.decode(bytes)
+        #expect(decoded == campaign)
+        #expect(try codec.encode(decoded) == bytes)
+        #expect(throws: CampaignCodec.CorruptData.self) { try codec.decode(Array(bytes.dropLast())) }
+        #expect(throws: CampaignCodec.CorruptData.self) { try codec.decode(Array("{}".utf8)) }
+    }
+
+    @Test("random event sequences: known states only, no timer of a left state, replay gives the same bytes",
+          arguments: 0..<40)
+    func randomSequences(seed: Int) throws {
+        let engine = try Self.engine()
+        let codec = CampaignCodec(registry: Self.registry)
+        var random = SeededRandom(seed: UInt64(seed))
+        var now = Self.may1
+        var campaign = try engine.start(id: "r\(seed)", at: now).campaign
+        var accepted: [(CampaignEvent, Instant)] = []
+        var firedTimers: Set<Int> = []
+        let stateNames = Set(engine.workflow.states.map(\.name))
+        for step in 0..<60 where campaign.status == .running {
+            now += Instant(random.next(upTo: 3 * 86_400))
+            let event: CampaignEvent
+            switch random.next(upTo: 7) {
+            case 0: event = .command(["launch", "cancel", "remind"][random.next(upTo: 3)])
+            case 1, 2: event = Self.clip("e\(step)", minutes: Double(random.next(upTo: 10)))
+            case 3: event = .report(metric: "clips", amount: Double(random.next(upTo: 2)))
+            case 4:
+                let member = ["a", "b", "c", "d"][random.next(upTo: 4)]
+                let lines = campaign.entries.map { ScoreSheet.Line(entry: $0.id, values: [Double(random.next(upTo: 120))]) }
+                event = .scores(ScoreSheet(member: member, lines: lines))
+            default:
+                // A due timer, or a stale or unknown id.
+                let due = engine.dueTimers(of: campaign, at: now)
+                event = .timer(id: due.first?.id ?? random.next(upTo: 20))
+            }
+            let before = campaign
+            do {
+                let applied = try engine.apply(event, to: campaign, at: now)
+                if case .timer(let id) = event {
+                    #expect(firedTimers.insert(id).inserted, "timer \(id) fired twice")
+                    #expect(before.timers.contains { $0.id == id }, "a timer fired that was not armed")
+                }
+                campaign = applied.campaign
+                accepted.append((event, now))
+            } catch {
+                #expect(campaign == before)
+            }
+            #expect(stateNames.contains(campaign.state))
+            let state = try #require(engine.workflow.state(named: campaign.state))
+            for timer in campaign.timers {
+                switch timer.source {
+                case .state(let index): #expect(index < state.timers.count, "a timer of another state is armed")
+                case .step: #expect(state.step != nil, "a step timer is armed in a state without a step")
+                }
+            }
+        }
+        var replayed = try engine.start(id: "r\(seed)", at: Self.may1).campaign
+        for (event, instant) in accepted { replayed = try engine.apply(event, to: replayed, at: instant).campaign }
+        #expect(try codec.encode(replayed) == codec.encode(campaign))
+    }
+}
+
+/// splitmix64, so random tests repeat exactly.
+struct SeededRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next(upTo bound: Int) -> Int {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Int((z ^ (z >> 31)) % UInt64(bound))
+    }
+}
