@@ -13,7 +13,7 @@ struct Laurel: ParsableCommand {
             such files and reports every problem with its file, line and column.
             """,
         version: version,
-        subcommands: [Validate.self, Schema.self, Plugins.self]
+        subcommands: [Validate.self, Simulate.self, Graph.self, Schema.self, Plugins.self]
     )
 }
 

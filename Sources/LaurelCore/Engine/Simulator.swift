@@ -1,0 +1,239 @@
+/// An event at an instant, from a script or generated.
+public struct TimedEvent: Sendable, Hashable {
+    public var at: Instant
+    public var event: CampaignEvent
+
+    public init(at: Instant, event: CampaignEvent) {
+        self.at = at
+        self.event = event
+    }
+}
+
+/// One line of a simulation's timeline.
+public struct TimelineItem: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        case transition(Transition)
+        case effect(Effect)
+        case refused(CampaignEvent, reason: String)
+    }
+
+    public var at: Instant
+    public var state: String
+    public var kind: Kind
+}
+
+/// What a simulation gave.
+public struct SimulationResult: Sendable {
+    public var campaign: Campaign
+    public var timeline: [TimelineItem]
+    /// Events applied, refused ones included.
+    public var eventCount: Int
+    /// Why the run stopped: "finished", "reached --until", "nothing more happens".
+    public var stopReason: String
+}
+
+/// Runs a campaign on a virtual clock through the same engine the daemon uses: scripted events
+/// in time order, timers fired when due, and, without a script, events generated from a seed so
+/// that each run is repeatable and different seeds take different outcome paths.
+public struct Simulator: Sendable {
+    public let engine: Engine
+
+    public init(engine: Engine) {
+        self.engine = engine
+    }
+
+    /// Runs from `start` until the campaign finishes, `until` passes, or nothing more can happen.
+    /// With `script` nil, events are generated from `seed`.
+    public func run(start: Instant, until: Instant?, script: [TimedEvent]?, seed: UInt64) -> SimulationResult {
+        var timeline: [TimelineItem] = []
+        var campaign: Campaign
+        do {
+            let started = try engine.start(id: "simulation", at: start)
+            campaign = started.campaign
+            record(started, into: &timeline)
+        } catch {
+            let empty = Campaign(id: "simulation", workflowID: engine.workflow.id, workflowVersion: engine.version,
+                                 status: .finished, state: engine.workflow.initial.value, enteredAt: start, inputs: [:],
+                                 metrics: [:], entries: [], scores: [:], awards: [], step: nil, timers: [], nextTimerID: 1,
+                                 transitions: [], eventCount: 0)
+            return SimulationResult(campaign: empty, timeline: [TimelineItem(at: start, state: "", kind: .refused(.command("start"), reason: error.reason))],
+                                    eventCount: 0, stopReason: "could not start")
+        }
+        var pending = (script ?? []).sorted { $0.at < $1.at }
+        var generator = script == nil ? EventGenerator(engine: engine, seed: seed) : nil
+        var eventCount = 0
+        var stopReason = "nothing more happens"
+        // Bounded so a workflow that never finishes still ends the simulation.
+        for _ in 0..<1_000_000 {
+            guard campaign.status == .running else {
+                stopReason = "finished"
+                break
+            }
+            if generator != nil, pending.isEmpty || pending[0].at > (campaign.timers.map(\.due).min() ?? .max) {
+                pending = generator!.plan(for: campaign) + pending
+                pending.sort { $0.at < $1.at }
+            }
+            let nextTimer = campaign.timers.min { ($0.due, $0.id) < ($1.due, $1.id) }
+            let nextEvent = pending.first
+            let timerFirst: Bool
+            switch (nextTimer, nextEvent) {
+            case (nil, nil): timerFirst = false
+            case (let timer?, let event?): timerFirst = timer.due <= event.at
+            case (_?, nil): timerFirst = true
+            case (nil, _?): timerFirst = false
+            }
+            let item: TimedEvent
+            if timerFirst, let timer = nextTimer {
+                item = TimedEvent(at: timer.due, event: .timer(id: timer.id))
+            } else if let event = nextEvent {
+                item = event
+                pending.removeFirst()
+            } else {
+                break
+            }
+            if let until, item.at > until {
+                stopReason = "reached --until"
+                break
+            }
+            eventCount += 1
+            let state = campaign.state
+            do {
+                let applied = try engine.apply(item.event, to: campaign, at: max(item.at, campaign.enteredAt))
+                campaign = applied.campaign
+                record(applied, into: &timeline)
+            } catch {
+                if case .timer = item.event {
+                    // A timer the engine would not fire cannot stay first in line forever.
+                    campaign.timers.removeAll { if case .timer(let id) = item.event { $0.id == id } else { false } }
+                }
+                timeline.append(TimelineItem(at: item.at, state: state, kind: .refused(item.event, reason: error.reason)))
+            }
+        }
+        return SimulationResult(campaign: campaign, timeline: timeline, eventCount: eventCount, stopReason: stopReason)
+    }
+
+    private func record(_ applied: Applied, into timeline: inout [TimelineItem]) {
+        for transition in applied.transitions {
+            timeline.append(TimelineItem(at: transition.at, state: transition.from ?? "", kind: .transition(transition)))
+        }
+        for effect in applied.effects {
+            timeline.append(TimelineItem(at: applied.campaign.enteredAt, state: applied.campaign.state, kind: .effect(effect)))
+        }
+    }
+}
+
+/// Generates plausible events for the state a campaign is in, from a seed: an administrator
+/// who launches, units that report and submit entries, council members who score or abstain.
+struct EventGenerator {
+    let engine: Engine
+    var random: SplitMix64
+    /// The state and entry time the events were planned for, so each state is planned once.
+    private var plannedFor: (state: String, enteredAt: Instant)?
+    private var entryNumber = 0
+
+    init(engine: Engine, seed: UInt64) {
+        self.engine = engine
+        random = SplitMix64(seed: seed)
+    }
+
+    mutating func plan(for campaign: Campaign) -> [TimedEvent] {
+        if let plannedFor, plannedFor.state == campaign.state, plannedFor.enteredAt == campaign.enteredAt { return [] }
+        plannedFor = (campaign.state, campaign.enteredAt)
+        guard let state = engine.workflow.state(named: campaign.state) else { return [] }
+        let now = campaign.enteredAt
+        let day: Instant = 86_400
+        var events: [TimedEvent] = []
+        let nextDue = campaign.timers.map(\.due).min()
+        if let step = state.step {
+            switch step.kind.value {
+            case "phase-target":
+                let metric = step.parameters["metric"]?.text ?? ""
+                let target = step.parameters["target"]?.number ?? 0
+                let end = nextDue ?? now + 30 * day
+                let weeks = max(1, Int((end - now) / (7 * day)))
+                // Pace: between 70% and 130% of what reaching the target on time needs.
+                let needed = max(0, target - (campaign.metrics[metric] ?? 0))
+                let pace = 0.7 + Double(random.next(upTo: 61)) / 100
+                let perWeek = (needed * pace / Double(weeks)).rounded(.up)
+                let kind = state.accepts.first?.value
+                for week in 0..<weeks {
+                    let at = now + Instant(week) * 7 * day + Instant(random.next(upTo: Int(7 * day)))
+                    if let kind, week % 4 == 0, let entry = makeEntry(kind: kind) {
+                        events.append(TimedEvent(at: at, event: .submit(entry)))
+                    }
+                    events.append(TimedEvent(at: at + 1, event: .report(metric: metric, amount: perWeek)))
+                }
+            case "council-review":
+                let council = engine.workflow.councils.first { $0.name == step.parameters["council"]?.text }
+                let window = nextDue ?? now + 14 * day
+                let criteria = max(1, step.parameters["rubric"]?.list?.count ?? 1)
+                let maximums = (step.parameters["rubric"]?.list ?? []).map { $0.record?["max"]?.number ?? 100 }
+                let abstainChance = random.next(upTo: 40)
+                for member in council?.members ?? [] where random.next(upTo: 100) >= abstainChance {
+                    let at = now + Instant(random.next(upTo: Int(max(1, window - now))))
+                    let lines = campaign.entries.map { entry in
+                        ScoreSheet.Line(entry: entry.id, values: (0..<criteria).map { index in
+                            let maximum = index < maximums.count ? maximums[index] : 100
+                            return Double(random.next(upTo: Int(maximum) + 1))
+                        })
+                    }
+                    events.append(TimedEvent(at: at, event: .scores(ScoreSheet(member: member, lines: lines))))
+                }
+            default:
+                break
+            }
+        } else if !state.isFinal, let handler = pickHandler(state, isInitial: state.name == engine.workflow.initial.value) {
+            let delay = Instant(1 + random.next(upTo: 10)) * day
+            if nextDue.map({ now + delay < $0 }) ?? true {
+                events.append(TimedEvent(at: now + delay, event: .command(handler)))
+            }
+        }
+        return events
+    }
+
+    /// The initial state is left by its first event (the launch); elsewhere any event may come.
+    private mutating func pickHandler(_ state: State, isInitial: Bool) -> String? {
+        let events = state.handlers.map(\.key.value)
+        guard !events.isEmpty else { return nil }
+        return isInitial ? events[0] : events[random.next(upTo: events.count)]
+    }
+
+    private mutating func makeEntry(kind: String) -> Entry? {
+        guard let definition = engine.workflow.entryKinds.first(where: { $0.name == kind }) else { return nil }
+        entryNumber += 1
+        var fields: [String: Value] = [:]
+        for field in definition.fields {
+            switch field.type {
+            case .number, .integer: fields[field.name] = .number(Double(random.next(upTo: 100_000_000)))
+            case .boolean: fields[field.name] = .boolean(random.next(upTo: 2) == 1)
+            case .choice: fields[field.name] = field.options.isEmpty ? nil : .text(field.options[random.next(upTo: field.options.count)])
+            case .date: fields[field.name] = .instant(0)
+            case .unit: fields[field.name] = .text("unit-\(random.next(upTo: 300) + 1)")
+            case .person: fields[field.name] = .text("person-\(random.next(upTo: 5000) + 1)")
+            case .text, .url: fields[field.name] = .text("\(kind) \(entryNumber)")
+            }
+        }
+        return Entry(id: "\(kind)-\(entryNumber)", kind: kind, unit: fields["unit"]?.text, fields: fields)
+    }
+}
+
+/// splitmix64: small, fast and the same on every platform, so a seed means the same run anywhere.
+public struct SplitMix64: Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) {
+        state = seed
+    }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    public mutating func next(upTo bound: Int) -> Int {
+        Int(next() % UInt64(max(1, bound)))
+    }
+}

@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import LaurelCore
+
+extension Laurel {
+    struct Simulate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a workflow on a virtual clock and print its timeline, from launch to its final state.",
+            discussion: """
+                Without --script, an administrator launches the campaign, units report and submit entries, \
+                and council members score or abstain, all generated from --seed: the same seed gives the \
+                same run, other seeds take other paths. Times are local to the workflow's time zone; a \
+                deadline written as a date shows as 24:00 of that day.
+                """
+        )
+
+        @Argument(help: "The workflow file.", completion: .file(extensions: ["yaml", "yml"]))
+        var workflow: String
+
+        @Option(help: ArgumentHelp("When the virtual clock starts (local date or date-time). Default: 1 January 08:00 of the year of the workflow's first date.", valueName: "date"))
+        var start: String?
+
+        @Option(help: ArgumentHelp("Stop when the clock passes this local date or date-time.", valueName: "date"))
+        var until: String?
+
+        @Option(help: ArgumentHelp("A YAML file of events at given times (see docs/engine.md).", valueName: "file"))
+        var script: String?
+
+        @Option(help: "The seed of generated events.")
+        var seed: UInt64 = 1
+
+        @Option(help: "text for people, json for programs.")
+        var format: OutputFormat = .text
+
+        func validate() throws {
+            for (name, value) in [("--start", start), ("--until", until)] {
+                if let value, case .failure(let failure) = DateText.parseDateTime(value) {
+                    throw ValidationError("\(name): \(failure.message)")
+                }
+            }
+        }
+
+        func run() throws {
+            let loaded = try LoadedWorkflow.load(workflow)
+            let calendar = loaded.engine.calendar
+            let startInstant = try start.map { try calendar.instant(DateText.parseDateTime($0).get(), endOfDay: false) }
+                ?? Self.defaultStart(loaded.workflow, calendar)
+            let untilInstant = try until.map { try calendar.instant(DateText.parseDateTime($0).get(), endOfDay: true) }
+            var events: [TimedEvent]?
+            if let script {
+                guard case .success(let bytes) = WorkflowFiles.read(script) else {
+                    throw ValidationError("cannot read the script '\(script)'")
+                }
+                let parsed = SimulationScript.parse(bytes, file: script, calendar: calendar)
+                if parsed.diagnostics.hasErrors {
+                    var renderer = DiagnosticRenderer()
+                    renderer.addSource(String(decoding: bytes, as: UTF8.self), file: script)
+                    FileHandle.standardError.write(Data(renderer.text(parsed.diagnostics).utf8))
+                    throw ExitCode.inputErrors
+                }
+                events = parsed.events
+            }
+            let result = Simulator(engine: loaded.engine).run(start: startInstant, until: untilInstant, script: events, seed: seed)
+            let renderer = TimelineRenderer(calendar: calendar, workflow: loaded.workflow)
+            switch format {
+            case .text: print(renderer.text(result, seed: script == nil ? seed : nil), terminator: "")
+            case .json: print(renderer.json(result).rendered())
+            }
+        }
+
+        /// 08:00 on 1 January of the year of the workflow's earliest written date, so a campaign
+        /// of 2022 is simulated in 2022; the current day when the file has no date.
+        static func defaultStart(_ workflow: Workflow, _ calendar: ZonedCalendar) -> Instant {
+            var years: [Int] = []
+            for state in workflow.states {
+                for (_, value) in state.step?.parameters.values ?? [:] { if let spec = value.dateTime { years.append(spec.date.year) } }
+                for timer in state.timers { if case .at(let spec) = timer.trigger { years.append(spec.date.year) } }
+            }
+            if let year = years.min(), let date = LocalDate(year: year, month: 1, day: 1) {
+                return calendar.instant(date, LocalTime(hour: 8, minute: 0)!)
+            }
+            let (today, _) = calendar.local(Instant(Date().timeIntervalSince1970))
+            return calendar.instant(today, LocalTime(hour: 8, minute: 0)!)
+        }
+    }
+
+    struct Graph: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Draw a workflow's states and transitions as a Mermaid or Graphviz diagram.",
+            discussion: "Edges are labelled with the outcome, event, guard or timer that takes them."
+        )
+
+        @Argument(help: "The workflow file.", completion: .file(extensions: ["yaml", "yml"]))
+        var workflow: String
+
+        enum Format: String, ExpressibleByArgument, CaseIterable {
+            case mermaid, dot
+        }
+
+        @Option(help: "mermaid (Markdown, GitHub) or dot (Graphviz).")
+        var format: Format = .mermaid
+
+        func run() throws {
+            let loaded = try LoadedWorkflow.load(workflow)
+            print(WorkflowGraph.render(loaded.workflow, format: format == .mermaid ? .mermaid : .dot), terminator: "")
+        }
+    }
+}
