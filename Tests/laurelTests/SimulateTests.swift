@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+
+/// `laurel simulate` and `laurel graph` end to end, with golden timelines: a change to the
+/// engine that alters how the shipped campaign runs shows up here.
+@Suite struct SimulateTests {
+    static let fixtures = "Tests/laurelTests/Fixtures/simulate/"
+
+    static func golden(_ name: String) throws -> String {
+        try String(contentsOf: CLITests.packageRoot.appendingPathComponent(fixtures + name), encoding: .utf8)
+    }
+
+    @Test("the scripted run of the capital initiatives campaign matches its golden timeline")
+    func scripted() throws {
+        let run = try CLITests.laurel(["simulate", "workflows/capital-initiatives-2022.yaml",
+                                       "--script", Self.fixtures + "capital-initiatives-2022.script.yaml"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout == (try Self.golden("capital-initiatives-2022.script.expected")))
+        #expect(run.stdout.contains("2022-05-31 24:00  phase-1"), "the phase-1 deadline, local time")
+        #expect(run.stdout.contains("2023-09-30 24:00  phase-2"), "the phase-2 deadline, local time")
+    }
+
+    @Test("a seeded run is the same every time and matches its golden timeline")
+    func seeded() throws {
+        let first = try CLITests.laurel(["simulate", "workflows/capital-initiatives-2022.yaml", "--seed", "1"])
+        #expect(first.status == 0)
+        #expect(first.stdout == (try Self.golden("capital-initiatives-2022.seed-1.expected")))
+        let again = try CLITests.laurel(["simulate", "workflows/capital-initiatives-2022.yaml", "--seed", "1"])
+        #expect(again.stdout == first.stdout)
+    }
+
+    @Test("different seeds reach different final paths")
+    func seedsDiffer() throws {
+        var paths: Set<String> = []
+        for seed in 1...6 {
+            let run = try CLITests.laurel(["simulate", "workflows/capital-initiatives-2022.yaml", "--seed", "\(seed)", "--format", "json"])
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            #expect(object["finished"] as? Bool == true)
+            let timeline = try #require(object["timeline"] as? [[String: Any]])
+            paths.insert(timeline.compactMap { $0["to"] as? String }.joined(separator: ">"))
+        }
+        #expect(paths.count > 1)
+    }
+
+    @Test("--until stops the clock")
+    func until() throws {
+        let run = try CLITests.laurel(["simulate", "workflows/capital-initiatives-2022.yaml", "--until", "2022-12-31"])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("Stopped (reached --until) in state 'phase-2'"))
+    }
+
+    @Test("a broken script is reported with its line and column, exit 1")
+    func brokenScript() throws {
+        let run = try CLITests.laurel(["simulate", "workflows/capital-initiatives-2022.yaml",
+                                       "--script", Self.fixtures + "broken.script.yaml"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("broken.script.yaml:2:9: error: 'at': expected a date like 2022-05-31"))
+        #expect(run.stderr.contains("broken.script.yaml:3:29: error: the key 'entries' is missing from 'scores'"))
+    }
+
+    @Test("a workflow with errors is not simulated")
+    func brokenWorkflow() throws {
+        let run = try CLITests.laurel(["simulate", "Tests/laurelTests/Fixtures/invalid/several-errors.yaml"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("has errors; fix them first"))
+        #expect(try CLITests.laurel(["simulate", "nope.yaml"]).status == 2)
+        #expect(try CLITests.laurel(["simulate", "workflows/capital-initiatives-2022.yaml", "--start", "soon"]).status == 2)
+    }
+
+    @Test("graph draws every transition with what takes it")
+    func graph() throws {
+        let mermaid = try CLITests.laurel(["graph", "workflows/capital-initiatives-2022.yaml"])
+        #expect(mermaid.status == 0)
+        #expect(mermaid.stdout == (try Self.golden("capital-initiatives-2022.mermaid.expected")))
+        let dot = try CLITests.laurel(["graph", "--format", "dot", "workflows/capital-initiatives-2022.yaml"])
+        #expect(dot.stdout.hasPrefix("digraph \"capital-initiatives-2022\" {"))
+        #expect(dot.stdout.contains("\"phase-2\" -> \"review\" [label=\"deadline [outcome.reached]\"];"))
+    }
+}
