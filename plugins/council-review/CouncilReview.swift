@@ -106,7 +106,10 @@ extension CouncilReview: RunnableStep {
     }
 
     static func reviewable(_ configuration: Configuration, _ context: StepContext) -> [Entry] {
-        guard let kind = configuration.entryKind else { return context.entries }
+        // Usually every entry is of the reviewed kind: then no filtered copy is needed.
+        guard let kind = configuration.entryKind, !context.entries.allSatisfy({ $0.kind == kind }) else {
+            return context.entries
+        }
         return context.entries.filter { $0.kind == kind }
     }
 

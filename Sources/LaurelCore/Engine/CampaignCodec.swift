@@ -42,9 +42,24 @@ public struct CampaignCodec: Sendable {
             writer.sortedMap(entry.fields) { $0.value($1) }
             writer.int(entry.submittedAt)
         }
-        writer.sortedMap(campaign.scores) { writer, score in
+        // Scores in the order of the entries (deterministic, and no sort on every save), then
+        // any left for withdrawn entries in key order.
+        writer.count(campaign.scores.count)
+        var written = 0
+        for entry in campaign.entries {
+            guard let score = campaign.scores[entry.id] else { continue }
+            writer.string(entry.id)
             writer.double(score.total)
             writer.int(Int64(score.reviews))
+            written += 1
+        }
+        if written < campaign.scores.count {
+            let current = Set(campaign.entries.map(\.id))
+            for key in campaign.scores.keys.sorted() where !current.contains(key) {
+                writer.string(key)
+                writer.double(campaign.scores[key]!.total)
+                writer.int(Int64(campaign.scores[key]!.reviews))
+            }
         }
         writer.count(campaign.awards.count)
         for award in campaign.awards {
