@@ -149,15 +149,10 @@ struct LifecycleBenchmark: ParsableCommand {
         return campaign
     }
 
-    static func splitmix64(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
     static func score(_ i: Int, _ r: Int, _ e: Int) -> Int {
-        Int(splitmix64(UInt64(i * 1_000_000 + r * 1_000 + e)) % 101)
+        // splitmix64(x) of the scenario is the first output of the generator seeded with x.
+        var generator = SplitMix64(seed: UInt64(i * 1_000_000 + r * 1_000 + e))
+        return Int(generator.next() % 101)
     }
 
     static func pad(_ value: Int, _ width: Int) -> String {

@@ -221,7 +221,7 @@ import Testing
     func randomSequences(seed: Int) throws {
         let engine = try Self.engine()
         let codec = CampaignCodec(registry: Self.registry)
-        var random = SeededRandom(seed: UInt64(seed))
+        var random = SplitMix64(seed: UInt64(seed))
         var now = Self.may1
         var campaign = try engine.start(id: "r\(seed)", at: now).campaign
         var accepted: [(CampaignEvent, Instant)] = []
@@ -267,18 +267,5 @@ import Testing
         var replayed = try engine.start(id: "r\(seed)", at: Self.may1).campaign
         for (event, instant) in accepted { replayed = try engine.apply(event, to: replayed, at: instant).campaign }
         #expect(try codec.encode(replayed) == codec.encode(campaign))
-    }
-}
-
-/// splitmix64, so random tests repeat exactly.
-struct SeededRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next(upTo bound: Int) -> Int {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Int((z ^ (z >> 31)) % UInt64(bound))
     }
 }
