@@ -105,14 +105,13 @@ public struct Engine: Sendable {
         guard let state = states[campaign.state] else { throw Refusal("state '\(campaign.state)' is not in this workflow") }
         var run = Run(campaign: campaign, now: instant)
         run.campaign.eventCount += 1
-        let campaign = Snapshot(id: run.campaign.id, state: run.campaign.state)
         switch event {
         case .submit(var entry):
             guard state.accepts.contains(entry.kind) else {
                 let accepted = state.state.accepts.map(\.value)
                 throw Refusal(accepted.isEmpty
-                              ? "state '\(campaign.state)' accepts no entries"
-                              : "state '\(campaign.state)' does not accept entries of kind '\(entry.kind)'; it accepts \(Suggestions.list(accepted))")
+                              ? "state '\(state.state.name)' accepts no entries"
+                              : "state '\(state.state.name)' does not accept entries of kind '\(entry.kind)'; it accepts \(Suggestions.list(accepted))")
             }
             try checkFields(of: entry)
             guard !run.campaign.entries.contains(where: { $0.id == entry.id }) else {
@@ -151,7 +150,7 @@ public struct Engine: Sendable {
             } else if state.runner != nil {
                 try deliver(.signal(name), state: state, run: &run, what: "the event '\(name)'")
             } else {
-                throw Refusal("state '\(campaign.state)' does not take the event '\(name)'")
+                throw Refusal("state '\(state.state.name)' does not take the event '\(name)'")
             }
         case .timer(let id):
             guard let index = run.campaign.timers.firstIndex(where: { $0.id == id }) else {
@@ -172,12 +171,6 @@ public struct Engine: Sendable {
     }
 
     // MARK: Internals
-
-    /// What refusal messages name, so they need not hold on to the campaign being changed.
-    private struct Snapshot {
-        let id: String
-        let state: String
-    }
 
     private struct CompiledState: Sendable {
         let state: State
