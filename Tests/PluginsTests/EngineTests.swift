@@ -82,6 +82,7 @@ import Testing
         campaign = launched.campaign
         #expect(campaign.state == "collecting", "announce completes at once")
         #expect(launched.effects == [.notify(audience: "schools", message: "Contest", channels: ["notice"])])
+        #expect(launched.effectPlacement == [1], "the notice comes after the move to 'launched', before 'collecting'")
         // The deadline is the end of 2024-05-31 in Ho Chi Minh City: 2024-05-31T17:00Z.
         #expect(campaign.timers.contains { $0.source == .step(name: "deadline") && $0.due == 1_717_174_800 })
         for id in ["x", "y", "z"] { campaign = try engine.apply(Self.clip(id), to: campaign, at: Self.may1 + Self.day).campaign }
@@ -114,6 +115,16 @@ import Testing
         let engine = try Self.engine()
         let campaign = try engine.start(id: "c1", at: Self.may1).campaign
         #expect(throws: Refusal(reason)) { try engine.apply(event, to: campaign, at: Self.may1 + 1) }
+    }
+
+    @Test("entries given at the start are submitted as events would be, and refused the same way")
+    func entriesAtStart() throws {
+        let engine = try Self.engine()
+        #expect(throws: Refusal("state 'draft' accepts no entries")) {
+            try engine.start(id: "c", entries: [Entry(id: "x", kind: "clip", fields: ["title": .text("t")])], at: Self.may1)
+        }
+        let started = try engine.start(id: "c", at: Self.may1).campaign
+        #expect(started.entries.isEmpty && started.eventCount == 0)
     }
 
     @Test("entries are checked against their kind")

@@ -28,11 +28,11 @@ public struct Entry: Sendable, Hashable, Codable {
     /// The unit it comes from, used to keep council members off entries of their own unit.
     public var unit: String?
     public var submittedBy: String?
-    public var fields: [String: Value]
+    public var fields: NamedValues<Value>
     /// Set by the engine when the entry is accepted.
     public var submittedAt: Instant
 
-    public init(id: String, kind: String, unit: String? = nil, submittedBy: String? = nil, fields: [String: Value] = [:],
+    public init(id: String, kind: String, unit: String? = nil, submittedBy: String? = nil, fields: NamedValues<Value> = [:],
                 submittedAt: Instant = 0) {
         self.id = id
         self.kind = kind
@@ -117,7 +117,7 @@ public struct Transition: Sendable, Hashable, Codable {
     /// "start", "event launch", "outcome deadline", "timer", ...
     public var cause: String
     /// The metrics when the move happened, for timelines.
-    public var metrics: [String: Double]
+    public var metrics: NamedValues<Double>
 }
 
 /// A prize given to an entry.
@@ -168,7 +168,7 @@ public struct Campaign: Sendable, Hashable, Codable {
     public var state: String
     public var enteredAt: Instant
     public var inputs: [String: Value]
-    public var metrics: [String: Double]
+    public var metrics: NamedValues<Double>
     public var entries: [Entry]
     public var scores: [String: EntryScore]
     public var awards: [Award]

@@ -32,14 +32,14 @@ public struct CampaignCodec: Sendable {
         writer.string(campaign.state)
         writer.int(campaign.enteredAt)
         writer.sortedMap(campaign.inputs) { $0.value($1) }
-        writer.sortedMap(campaign.metrics) { $0.double($1) }
+        writer.named(campaign.metrics) { $0.double($1) }
         writer.count(campaign.entries.count)
         for entry in campaign.entries {
             writer.string(entry.id)
             writer.string(entry.kind)
             writer.optionalString(entry.unit)
             writer.optionalString(entry.submittedBy)
-            writer.sortedMap(entry.fields) { $0.value($1) }
+            writer.named(entry.fields) { $0.value($1) }
             writer.int(entry.submittedAt)
         }
         // Scores in the order of the entries (deterministic, and no sort on every save), then
@@ -106,7 +106,7 @@ public struct CampaignCodec: Sendable {
             writer.optionalString(transition.from)
             writer.string(transition.to)
             writer.string(transition.cause)
-            writer.sortedMap(transition.metrics) { $0.double($1) }
+            writer.named(transition.metrics) { $0.double($1) }
         }
         writer.int(Int64(campaign.eventCount))
         return writer.bytes
@@ -125,13 +125,13 @@ public struct CampaignCodec: Sendable {
         let state = try reader.string()
         let enteredAt = try reader.int()
         let inputs = try reader.map { try $0.value() }
-        let metrics = try reader.map { try $0.double() }
+        let metrics = try reader.named { try $0.double() }
         var entries: [Entry] = []
         let entryCount = try reader.count()
         entries.reserveCapacity(entryCount)
         for _ in 0..<entryCount {
             entries.append(Entry(id: try reader.string(), kind: try reader.string(), unit: try reader.optionalString(),
-                                 submittedBy: try reader.optionalString(), fields: try reader.map { try $0.value() },
+                                 submittedBy: try reader.optionalString(), fields: try reader.named { try $0.value() },
                                  submittedAt: try reader.int()))
         }
         let scores = try reader.map { EntryScore(total: try $0.double(), reviews: Int(try $0.int())) }
@@ -167,7 +167,7 @@ public struct CampaignCodec: Sendable {
         transitions.reserveCapacity(transitionCount)
         for _ in 0..<transitionCount {
             transitions.append(Transition(at: try reader.int(), from: try reader.optionalString(), to: try reader.string(),
-                                          cause: try reader.string(), metrics: try reader.map { try $0.double() }))
+                                          cause: try reader.string(), metrics: try reader.named { try $0.double() }))
         }
         let eventCount = Int(try reader.int())
         guard reader.position == bytes.count else { throw CorruptData(description: "trailing bytes after the campaign") }
@@ -231,6 +231,14 @@ struct ByteWriter {
         for key in map.keys.sorted() {
             string(key)
             writeValue(&self, map[key]!)
+        }
+    }
+
+    mutating func named<V>(_ values: NamedValues<V>, _ writeValue: (inout ByteWriter, V) -> Void) {
+        count(values.count)
+        for pair in values.pairs {
+            string(pair.name)
+            writeValue(&self, pair.value)
         }
     }
 
@@ -324,6 +332,18 @@ struct ByteReader {
             result[key] = try readValue(&self)
         }
         return result
+    }
+
+    /// Names must come in strictly increasing order, as the writer puts them.
+    mutating func named<V>(_ readValue: (inout ByteReader) throws -> V) throws -> NamedValues<V> {
+        let count = try self.count()
+        var pairs: [NamedValues<V>.Pair] = []
+        pairs.reserveCapacity(count)
+        for _ in 0..<count {
+            pairs.append(NamedValues<V>.Pair(name: try string(), value: try readValue(&self)))
+        }
+        guard let values = NamedValues(sortedPairs: pairs) else { throw corrupt("names out of order") }
+        return values
     }
 
     mutating func value() throws -> Value {

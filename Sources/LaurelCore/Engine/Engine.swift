@@ -14,6 +14,9 @@ public struct Applied: Sendable {
     public var effects: [Effect]
     /// The transitions this event caused, in order (also appended to the campaign).
     public var transitions: [Transition]
+    /// For each effect, how many of `transitions` happened before it: a timeline shows an
+    /// award or a notice between the moves that surround it.
+    public var effectPlacement: [Int]
 }
 
 /// The campaign state machine: a pure, deterministic function of (workflow, campaign, event,
@@ -71,21 +74,32 @@ public struct Engine: Sendable {
     // MARK: Starting
 
     /// A new campaign in the initial state, entered at `instant` (its step, if any, starts).
-    public func start(id: String, inputs: [String: Value] = [:], at instant: Instant) throws(Refusal) -> Applied {
+    /// `entries` are submitted at once, in order, exactly as `submit` events at `instant` would
+    /// be (an import with the campaign's creation); one refused entry refuses the start.
+    public func start(id: String, inputs: [String: Value] = [:], entries: [Entry] = [],
+                      at instant: Instant) throws(Refusal) -> Applied {
         for input in workflow.inputs where input.isRequired && inputs[input.name] == nil {
             throw Refusal("input '\(input.name)' is required to start '\(workflow.id)'")
         }
         for name in inputs.keys.sorted() where !workflow.inputs.contains(where: { $0.name == name }) {
             throw Refusal("'\(workflow.id)' has no input '\(name)'")
         }
-        var metrics: [String: Double] = [:]
+        var metrics = NamedValues<Double>()
         for metric in workflow.metrics { metrics[metric.name] = 0 }
         let campaign = Campaign(id: id, workflowID: workflow.id, workflowVersion: version, status: .running, state: "",
                                 enteredAt: instant, inputs: inputs, metrics: metrics, entries: [], scores: [:], awards: [],
                                 step: nil, timers: [], nextTimerID: 1, transitions: [], eventCount: 0)
         var run = Run(campaign: campaign, now: instant)
         try enter(workflow.initial.value, cause: "start", run: &run)
-        return Applied(campaign: run.campaign, effects: run.effects, transitions: run.transitions)
+        run.campaign.entries.reserveCapacity(entries.count)
+        for entry in entries {
+            guard run.campaign.status == .running, let state = states[run.campaign.state] else {
+                throw Refusal("the campaign finished in state '\(run.campaign.state)' before entry '\(entry.id)' was submitted")
+            }
+            run.campaign.eventCount += 1
+            try submit(entry, state: state, run: &run)
+        }
+        return run.applied
     }
 
     // MARK: Applying events
@@ -106,22 +120,8 @@ public struct Engine: Sendable {
         var run = Run(campaign: campaign, now: instant)
         run.campaign.eventCount += 1
         switch event {
-        case .submit(var entry):
-            guard state.accepts.contains(entry.kind) else {
-                let accepted = state.state.accepts.map(\.value)
-                throw Refusal(accepted.isEmpty
-                              ? "state '\(state.state.name)' accepts no entries"
-                              : "state '\(state.state.name)' does not accept entries of kind '\(entry.kind)'; it accepts \(Suggestions.list(accepted))")
-            }
-            try checkFields(of: entry)
-            guard !run.campaign.entries.contains(where: { $0.id == entry.id }) else {
-                throw Refusal("an entry with id '\(entry.id)' was already submitted")
-            }
-            entry.submittedAt = instant
-            run.campaign.entries.append(entry)
-            let changed = updateMetrics(for: entry, sign: 1, in: &run.campaign)
-            try deliver(.entry(entry), state: state, run: &run)
-            for metric in changed { try deliver(.metricChanged(metric), state: state, run: &run) }
+        case .submit(let entry):
+            try submit(entry, state: state, run: &run)
         case .withdraw(let id):
             guard let index = run.campaign.entries.firstIndex(where: { $0.id == id }) else {
                 throw Refusal("there is no entry '\(id)' to withdraw")
@@ -132,7 +132,7 @@ public struct Engine: Sendable {
             for metric in changed { try deliver(.metricChanged(metric), state: state, run: &run) }
         case .report(let metric, let amount):
             guard run.campaign.metrics[metric] != nil else {
-                throw Refusal("there is no metric '\(metric)'\(Suggestions.didYouMean(metric, in: run.campaign.metrics.keys.sorted()))")
+                throw Refusal("there is no metric '\(metric)'\(Suggestions.didYouMean(metric, in: run.campaign.metrics.names))")
             }
             guard amount.isFinite else { throw Refusal("a report must be a finite number") }
             run.campaign.metrics[metric, default: 0] += amount
@@ -162,7 +162,7 @@ public struct Engine: Sendable {
             }
             try fire(timer, state: state, run: &run)
         }
-        return Applied(campaign: run.campaign, effects: run.effects, transitions: run.transitions)
+        return run.applied
     }
 
     /// The armed timers in the order they fall due (ties: the one armed first).
@@ -184,11 +184,35 @@ public struct Engine: Sendable {
         let now: Instant
         var effects: [Effect] = []
         var transitions: [Transition] = []
+        var effectPlacement: [Int] = []
+
+        var applied: Applied {
+            Applied(campaign: campaign, effects: effects, transitions: transitions, effectPlacement: effectPlacement)
+        }
+    }
+
+    private func submit(_ entry: Entry, state: CompiledState, run: inout Run) throws(Refusal) {
+        guard state.accepts.contains(entry.kind) else {
+            let accepted = state.state.accepts.map(\.value)
+            throw Refusal(accepted.isEmpty
+                          ? "state '\(state.state.name)' accepts no entries"
+                          : "state '\(state.state.name)' does not accept entries of kind '\(entry.kind)'; it accepts \(Suggestions.list(accepted))")
+        }
+        try checkFields(of: entry)
+        guard !run.campaign.entries.contains(where: { $0.id == entry.id }) else {
+            throw Refusal("an entry with id '\(entry.id)' was already submitted")
+        }
+        var entry = entry
+        entry.submittedAt = run.now
+        run.campaign.entries.append(entry)
+        let changed = updateMetrics(for: entry, sign: 1, in: &run.campaign)
+        try deliver(.entry(entry), state: state, run: &run)
+        for metric in changed { try deliver(.metricChanged(metric), state: state, run: &run) }
     }
 
     private func checkFields(of entry: Entry) throws(Refusal) {
         guard let kind = entryKinds[entry.kind] else { throw Refusal("there is no entry kind '\(entry.kind)'") }
-        if let name = entry.fields.keys.filter({ name in !kind.fields.contains { $0.name == name } }).min() {
+        if let name = entry.fields.names.first(where: { name in !kind.fields.contains { $0.name == name } }) {
             throw Refusal("entries of kind '\(entry.kind)' have no field '\(name)'\(Suggestions.didYouMean(name, in: kind.fields.map(\.name)))")
         }
         for field in kind.fields {
@@ -256,6 +280,7 @@ public struct Engine: Sendable {
     private func carryOut(_ reaction: ErasedReaction, runner: any StepRunning, run: inout Run) throws(Refusal) {
         run.campaign.step = StepMemoryBox(kind: runner.kind, memory: reaction.memory)
         run.effects += reaction.effects
+        run.effectPlacement += repeatElement(run.transitions.count, count: reaction.effects.count)
         for (entry, score) in reaction.scores { run.campaign.scores[entry] = score }
         for effect in reaction.effects { if case .award(let award) = effect { run.campaign.awards.append(award) } }
         for name in reaction.cancelTimers { run.campaign.timers.removeAll { $0.source == .step(name: name) } }

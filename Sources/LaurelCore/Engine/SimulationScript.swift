@@ -55,7 +55,7 @@ public enum SimulationScript {
                   let id = keys["id"].flatMap({ reader.text($0.value, "'id'") }),
                   let kind = keys["kind"].flatMap({ reader.name($0.value, "'kind'") })
             else { return nil }
-            var fields: [String: Value] = [:]
+            var fields = NamedValues<Value>()
             if let fieldsNode = keys["fields"]?.value, let pairs = fieldsNode.mapping {
                 for pair in pairs {
                     guard let name = pair.key.scalar?.text, let scalar = pair.value.scalar else { continue }

@@ -50,7 +50,7 @@ public struct Simulator: Sendable {
         do {
             let started = try engine.start(id: "simulation", at: start)
             campaign = started.campaign
-            record(started, into: &timeline)
+            record(started, before: "", at: start, into: &timeline)
         } catch {
             let empty = Campaign(id: "simulation", workflowID: engine.workflow.id, workflowVersion: engine.version,
                                  status: .finished, state: engine.workflow.initial.value, enteredAt: start, inputs: [:],
@@ -98,9 +98,10 @@ public struct Simulator: Sendable {
             eventCount += 1
             let state = campaign.state
             do {
-                let applied = try engine.apply(item.event, to: campaign, at: max(item.at, campaign.enteredAt))
+                let instant = max(item.at, campaign.enteredAt)
+                let applied = try engine.apply(item.event, to: campaign, at: instant)
                 campaign = applied.campaign
-                record(applied, into: &timeline)
+                record(applied, before: state, at: instant, into: &timeline)
             } catch {
                 if case .timer = item.event {
                     // A timer the engine would not fire cannot stay first in line forever.
@@ -112,13 +113,21 @@ public struct Simulator: Sendable {
         return SimulationResult(campaign: campaign, timeline: timeline, eventCount: eventCount, stopReason: stopReason)
     }
 
-    private func record(_ applied: Applied, into timeline: inout [TimelineItem]) {
-        for transition in applied.transitions {
+    /// The event's transitions and effects in the order they happened.
+    private func record(_ applied: Applied, before state: String, at instant: Instant, into timeline: inout [TimelineItem]) {
+        var effectIndex = 0
+        func effects(upTo placement: Int) {
+            while effectIndex < applied.effects.count, applied.effectPlacement[effectIndex] <= placement {
+                let current = placement == 0 ? state : applied.transitions[placement - 1].to
+                timeline.append(TimelineItem(at: instant, state: current, kind: .effect(applied.effects[effectIndex])))
+                effectIndex += 1
+            }
+        }
+        for (index, transition) in applied.transitions.enumerated() {
+            effects(upTo: index)
             timeline.append(TimelineItem(at: transition.at, state: transition.from ?? "", kind: .transition(transition)))
         }
-        for effect in applied.effects {
-            timeline.append(TimelineItem(at: applied.campaign.enteredAt, state: applied.campaign.state, kind: .effect(effect)))
-        }
+        effects(upTo: applied.transitions.count)
     }
 }
 
@@ -201,7 +210,7 @@ struct EventGenerator {
     private mutating func makeEntry(kind: String) -> Entry? {
         guard let definition = engine.workflow.entryKinds.first(where: { $0.name == kind }) else { return nil }
         entryNumber += 1
-        var fields: [String: Value] = [:]
+        var fields = NamedValues<Value>()
         for field in definition.fields {
             switch field.type {
             case .number, .integer: fields[field.name] = .number(Double(random.next(upTo: 100_000_000)))

@@ -14,7 +14,7 @@ public struct StepContext: Sendable {
     public var now: Instant
     public var enteredAt: Instant
     public var calendar: ZonedCalendar
-    public var metrics: [String: Double]
+    public var metrics: NamedValues<Double>
     public var entries: [Entry]
     public var scores: [String: EntryScore]
     public var councils: [String: Council]

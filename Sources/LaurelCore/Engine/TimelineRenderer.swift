@@ -34,7 +34,7 @@ public struct TimelineRenderer: Sendable {
         text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
     }
 
-    private func metrics(_ values: [String: Double]) -> String {
+    private func metrics(_ values: NamedValues<Double>) -> String {
         workflow.metrics.compactMap { metric in values[metric.name].map { "\(metric.name)=\(Self.number($0))" } }
             .joined(separator: " ")
     }

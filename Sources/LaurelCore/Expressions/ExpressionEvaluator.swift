@@ -1,7 +1,7 @@
 /// Evaluates a checked expression. The validator has already checked names and types, so a
 /// failure here means the campaign's data disagrees with the file (an input never given).
 public struct ExpressionEvaluator: Sendable {
-    public var metrics: [String: Double]
+    public var metrics: NamedValues<Double>
     public var inputs: [String: Value]
     public var outcome: [String: Value]
     public var now: Instant
