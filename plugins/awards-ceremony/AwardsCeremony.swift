@@ -75,7 +75,7 @@ extension AwardsCeremony: RunnableStep {
     public static func enter(_ configuration: Configuration, context: StepContext) -> StepReaction<NoMemory> {
         var ranked: [(index: Int, entry: Entry, score: EntryScore)] = []
         for (index, entry) in context.entries.enumerated() {
-            guard let score = context.scores[entry.id], score.total >= (configuration.passMark ?? -.infinity) else { continue }
+            guard let score = entry.score, score.total >= (configuration.passMark ?? -.infinity) else { continue }
             ranked.append((index, entry, score))
         }
         ranked.sort { lhs, rhs in

@@ -31,15 +31,19 @@ public struct Entry: Sendable, Hashable, Codable {
     public var fields: NamedValues<Value>
     /// Set by the engine when the entry is accepted.
     public var submittedAt: Instant
+    /// The review result, set by the engine when a council review closes; nil until then, and
+    /// for entries no member scored.
+    public var score: EntryScore?
 
     public init(id: String, kind: String, unit: String? = nil, submittedBy: String? = nil, fields: NamedValues<Value> = [:],
-                submittedAt: Instant = 0) {
+                submittedAt: Instant = 0, score: EntryScore? = nil) {
         self.id = id
         self.kind = kind
         self.unit = unit
         self.submittedBy = submittedBy
         self.fields = fields
         self.submittedAt = submittedAt
+        self.score = score
     }
 }
 
@@ -170,7 +174,6 @@ public struct Campaign: Sendable, Hashable, Codable {
     public var inputs: [String: Value]
     public var metrics: NamedValues<Double>
     public var entries: [Entry]
-    public var scores: [String: EntryScore]
     public var awards: [Award]
     public var step: StepMemoryBox?
     public var timers: [ArmedTimer]

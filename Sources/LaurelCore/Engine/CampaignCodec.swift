@@ -41,24 +41,12 @@ public struct CampaignCodec: Sendable {
             writer.optionalString(entry.submittedBy)
             writer.named(entry.fields) { $0.value($1) }
             writer.int(entry.submittedAt)
-        }
-        // Scores in the order of the entries (deterministic, and no sort on every save), then
-        // any left for withdrawn entries in key order.
-        writer.count(campaign.scores.count)
-        var written = 0
-        for entry in campaign.entries {
-            guard let score = campaign.scores[entry.id] else { continue }
-            writer.string(entry.id)
-            writer.double(score.total)
-            writer.int(Int64(score.reviews))
-            written += 1
-        }
-        if written < campaign.scores.count {
-            let current = Set(campaign.entries.map(\.id))
-            for key in campaign.scores.keys.sorted() where !current.contains(key) {
-                writer.string(key)
-                writer.double(campaign.scores[key]!.total)
-                writer.int(Int64(campaign.scores[key]!.reviews))
+            if let score = entry.score {
+                writer.byte(1)
+                writer.double(score.total)
+                writer.int(Int64(score.reviews))
+            } else {
+                writer.byte(0)
             }
         }
         writer.count(campaign.awards.count)
@@ -132,9 +120,9 @@ public struct CampaignCodec: Sendable {
         for _ in 0..<entryCount {
             entries.append(Entry(id: try reader.string(), kind: try reader.string(), unit: try reader.optionalString(),
                                  submittedBy: try reader.optionalString(), fields: try reader.named { try $0.value() },
-                                 submittedAt: try reader.int()))
+                                 submittedAt: try reader.int(),
+                                 score: try reader.byte() == 0 ? nil : EntryScore(total: try reader.double(), reviews: Int(try reader.int()))))
         }
-        let scores = try reader.map { EntryScore(total: try $0.double(), reviews: Int(try $0.int())) }
         var awards: [Award] = []
         let awardCount = try reader.count()
         awards.reserveCapacity(awardCount)
@@ -172,7 +160,7 @@ public struct CampaignCodec: Sendable {
         let eventCount = Int(try reader.int())
         guard reader.position == bytes.count else { throw CorruptData(description: "trailing bytes after the campaign") }
         return Campaign(id: id, workflowID: workflowID, workflowVersion: workflowVersion, status: status, state: state,
-                        enteredAt: enteredAt, inputs: inputs, metrics: metrics, entries: entries, scores: scores,
+                        enteredAt: enteredAt, inputs: inputs, metrics: metrics, entries: entries,
                         awards: awards, step: step, timers: timers, nextTimerID: nextTimerID, transitions: transitions,
                         eventCount: eventCount)
     }

@@ -87,7 +87,7 @@ public struct Engine: Sendable {
         var metrics = NamedValues<Double>()
         for metric in workflow.metrics { metrics[metric.name] = 0 }
         let campaign = Campaign(id: id, workflowID: workflow.id, workflowVersion: version, status: .running, state: "",
-                                enteredAt: instant, inputs: inputs, metrics: metrics, entries: [], scores: [:], awards: [],
+                                enteredAt: instant, inputs: inputs, metrics: metrics, entries: [], awards: [],
                                 step: nil, timers: [], nextTimerID: 1, transitions: [], eventCount: 0)
         var run = Run(campaign: campaign, now: instant)
         try enter(workflow.initial.value, cause: "start", run: &run)
@@ -259,7 +259,7 @@ public struct Engine: Sendable {
 
     private func context(_ run: Run) -> StepContext {
         StepContext(now: run.now, enteredAt: run.campaign.enteredAt, calendar: calendar, metrics: run.campaign.metrics,
-                    entries: run.campaign.entries, scores: run.campaign.scores, councils: councils)
+                    entries: run.campaign.entries, councils: councils)
     }
 
     /// Hands an input to the current state's step and carries out its reaction. Without a step,
@@ -281,7 +281,11 @@ public struct Engine: Sendable {
         run.campaign.step = StepMemoryBox(kind: runner.kind, memory: reaction.memory)
         run.effects += reaction.effects
         run.effectPlacement += repeatElement(run.transitions.count, count: reaction.effects.count)
-        for (entry, score) in reaction.scores { run.campaign.scores[entry] = score }
+        if !reaction.scores.isEmpty {
+            for index in run.campaign.entries.indices {
+                if let score = reaction.scores[run.campaign.entries[index].id] { run.campaign.entries[index].score = score }
+            }
+        }
         for effect in reaction.effects { if case .award(let award) = effect { run.campaign.awards.append(award) } }
         for name in reaction.cancelTimers { run.campaign.timers.removeAll { $0.source == .step(name: name) } }
         for (name, due) in reaction.timers {

@@ -54,7 +54,7 @@ public struct Simulator: Sendable {
         } catch {
             let empty = Campaign(id: "simulation", workflowID: engine.workflow.id, workflowVersion: engine.version,
                                  status: .finished, state: engine.workflow.initial.value, enteredAt: start, inputs: [:],
-                                 metrics: [:], entries: [], scores: [:], awards: [], step: nil, timers: [], nextTimerID: 1,
+                                 metrics: [:], entries: [], awards: [], step: nil, timers: [], nextTimerID: 1,
                                  transitions: [], eventCount: 0)
             return SimulationResult(campaign: empty, timeline: [TimelineItem(at: start, state: "", kind: .refused(.command("start"), reason: error.reason))],
                                     eventCount: 0, stopReason: "could not start")

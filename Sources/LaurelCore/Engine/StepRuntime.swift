@@ -15,8 +15,8 @@ public struct StepContext: Sendable {
     public var enteredAt: Instant
     public var calendar: ZonedCalendar
     public var metrics: NamedValues<Double>
+    /// The entries, each with its review result once a review has closed.
     public var entries: [Entry]
-    public var scores: [String: EntryScore]
     public var councils: [String: Council]
 }
 
