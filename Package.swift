@@ -26,17 +26,37 @@ var targets: [Target] = [
     ),
     .target(name: "LaurelYAML", dependencies: ["CYAML"]),
     .target(name: "LaurelCore", dependencies: ["LaurelYAML"]),
+    .target(
+        name: "LaurelStore",
+        dependencies: ["LaurelCore", .product(name: "GRDB", package: "GRDB.swift")]
+    ),
+    .target(
+        name: "LaurelDaemon",
+        dependencies: [
+            "LaurelStore",
+            "LaurelCore",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        ]
+    ),
     .executableTarget(
         name: "laurel",
         dependencies: [
             "LaurelCore",
+            "LaurelStore",
+            "LaurelDaemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ] + stepPlugins.map { .target(name: $0.target) }
     ),
     .executableTarget(
         name: "laurel-bench",
         dependencies: [
             "LaurelCore",
+            "LaurelStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ] + stepPlugins.map { .target(name: $0.target) },
         // BuiltInPlugins.swift there is a symbolic link to the laurel target's file, so the
@@ -54,6 +74,14 @@ var targets: [Target] = [
     .testTarget(
         name: "PluginsTests",
         dependencies: ["LaurelCore"] + stepPlugins.map { .target(name: $0.target) }
+    ),
+    .testTarget(
+        name: "LaurelStoreTests",
+        dependencies: ["LaurelStore", "LaurelCore"] + stepPlugins.map { .target(name: $0.target) }
+    ),
+    .testTarget(
+        name: "LaurelDaemonTests",
+        dependencies: ["LaurelDaemon", "LaurelStore", "LaurelCore"] + stepPlugins.map { .target(name: $0.target) }
     ),
     .testTarget(
         name: "laurelTests",
@@ -79,6 +107,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: targets,
     swiftLanguageModes: [.v6]

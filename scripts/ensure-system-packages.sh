@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks the system packages Laurel builds against and installs what is missing when it can.
-# Laurel needs: libyaml (pkg-config yaml-0.1, Debian/Ubuntu package libyaml-dev) and pkg-config.
+# Laurel needs: libyaml (pkg-config yaml-0.1, Debian/Ubuntu package libyaml-dev), SQLite's
+# development files (pkg-config sqlite3, libsqlite3-dev; GRDB links the system SQLite) and pkg-config.
 set -euo pipefail
 
 missing=()
@@ -9,6 +10,11 @@ if command -v pkg-config >/dev/null 2>&1 && ! pkg-config --exists yaml-0.1; then
   missing+=(libyaml-dev)
 elif ! command -v pkg-config >/dev/null 2>&1; then
   missing+=(libyaml-dev)
+fi
+if command -v pkg-config >/dev/null 2>&1 && ! pkg-config --exists sqlite3; then
+  missing+=(libsqlite3-dev)
+elif ! command -v pkg-config >/dev/null 2>&1; then
+  missing+=(libsqlite3-dev)
 fi
 ((${#missing[@]} == 0)) && exit 0
 
@@ -27,8 +33,9 @@ if command -v apt-get >/dev/null 2>&1; then
   "${runner[@]}" apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive "${runner[@]}" apt-get install -y -qq "${missing[@]}" >&2
   pkg-config --exists yaml-0.1 || { echo "libyaml is still not found by pkg-config (yaml-0.1)" >&2; exit 1; }
+  pkg-config --exists sqlite3 || { echo "SQLite is still not found by pkg-config (sqlite3)" >&2; exit 1; }
 else
-  echo "Install libyaml's development files (the package is named libyaml-dev on Debian and Ubuntu," >&2
-  echo "libyaml-devel on Fedora, libyaml on Homebrew) and pkg-config, then run this again." >&2
+  echo "Install the development files of libyaml and SQLite (libyaml-dev and libsqlite3-dev on Debian" >&2
+  echo "and Ubuntu, libyaml-devel and sqlite-devel on Fedora) and pkg-config, then run this again." >&2
   exit 1
 fi

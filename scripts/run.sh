@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Runs Laurel on the shipped workflows. Until the daemon exists this validates them:
-#   scripts/run.sh                    -> laurel validate workflows/
-#   scripts/run.sh plugins            -> any other laurel command
+# Runs the Laurel daemon on the shipped workflows with an embedded SQLite file:
+#   scripts/run.sh                    -> laurel serve --workflows workflows --database laurel.sqlite
+#   scripts/run.sh --demo             -> the same on an accelerated clock with generated events
+#   scripts/run.sh validate workflows -> any other laurel command
+# Stop the daemon with Ctrl-C (SIGINT) or SIGTERM: it finishes the transaction in flight.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-system-packages.sh
 swift build --product laurel >&2
-if (($# == 0)); then set -- validate workflows/; fi
+if (($# == 0)) || [[ $1 == --* ]]; then set -- serve --workflows workflows --database laurel.sqlite "$@"; fi
 exec .build/debug/laurel "$@"

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 
-/// The `laurel` command: checks, describes and (in later versions) runs emulation campaigns.
+/// The `laurel` command: checks, simulates and runs emulation campaigns.
 struct Laurel: ParsableCommand {
     static let version = "0.1.0"
 
@@ -10,21 +10,28 @@ struct Laurel: ParsableCommand {
         abstract: "A workflow engine for emulation campaigns: phases with targets, councils, awards.",
         discussion: """
             Administrators describe each campaign in a YAML workflow file. 'laurel validate' checks \
-            such files and reports every problem with its file, line and column.
+            such files and reports every problem with its file, line and column; 'laurel simulate' \
+            runs one on a virtual clock; 'laurel serve' runs the daemon, and the campaign, entry, \
+            review and results commands work with the campaigns it runs.
             """,
         version: version,
-        subcommands: [Validate.self, Simulate.self, Graph.self, Schema.self, Plugins.self]
+        subcommands: [Validate.self, Simulate.self, Graph.self, Serve.self, CampaignCommand.self, EntryCommand.self,
+                      ReviewCommand.self, Results.self, Schema.self, Plugins.self]
     )
 }
 
 /// Starts the command and maps argument-parser's usage errors to exit status 2, as compilers
 /// and Unix tools do, instead of its default 64.
 @main
-enum Entry {
-    static func main() {
+enum LaurelMain {
+    static func main() async {
         do {
             var command = try Laurel.parseAsRoot()
-            try command.run()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
         } catch {
             let code = Laurel.exitCode(for: error)
             if code == .validationFailure {

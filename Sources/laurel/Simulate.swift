@@ -71,12 +71,7 @@ extension Laurel {
         /// 08:00 on 1 January of the year of the workflow's earliest written date, so a campaign
         /// of 2022 is simulated in 2022; the current day when the file has no date.
         static func defaultStart(_ workflow: Workflow, _ calendar: ZonedCalendar) -> Instant {
-            var years: [Int] = []
-            for state in workflow.states {
-                for (_, value) in state.step?.parameters.values ?? [:] { if let spec = value.dateTime { years.append(spec.date.year) } }
-                for timer in state.timers { if case .at(let spec) = timer.trigger { years.append(spec.date.year) } }
-            }
-            if let year = years.min(), let date = LocalDate(year: year, month: 1, day: 1) {
+            if let year = workflow.earliestWrittenYear, let date = LocalDate(year: year, month: 1, day: 1) {
                 return calendar.instant(date, LocalTime(hour: 8, minute: 0)!)
             }
             let (today, _) = calendar.local(Instant(Date().timeIntervalSince1970))

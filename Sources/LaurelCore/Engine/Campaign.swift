@@ -97,6 +97,25 @@ public enum CampaignEvent: Sendable, Hashable, Codable {
     case command(String)
     /// An armed timer fires; the id is the one the campaign armed it with.
     case timer(id: Int)
+    /// A repeating reminder that fell due more than one period ago (the daemon was down) is passed
+    /// over: it is armed again for its next occurrence and sends nothing.
+    case skipTimer(id: Int)
+}
+
+extension CampaignEvent {
+    /// A few words for logs and timelines: "entry SK-1", "event launch", "timer 3".
+    public var summary: String {
+        switch self {
+        case .submit(let entry): return "entry \(entry.id)"
+        case .withdraw(let id): return "withdrawal of \(id)"
+        case .report(let metric, let amount): return "report \(metric) +\(amount.formattedForMessage)"
+        case .scores(let sheet): return "scores of \(sheet.member)"
+        case .vote(let vote): return "vote of \(vote.member)"
+        case .command(let name): return "event \(name)"
+        case .timer(let id): return "timer \(id)"
+        case .skipTimer(let id): return "late reminder \(id) passed over"
+        }
+    }
 }
 
 /// A timer the campaign is waiting for. Leaving the state disarms every timer of the state.

@@ -161,6 +161,15 @@ public struct Engine: Sendable {
                 throw Refusal("timer \(id) is not due until \(calendar.format(timer.due))")
             }
             try fire(timer, state: state, run: &run)
+        case .skipTimer(let id):
+            guard let index = run.campaign.timers.firstIndex(where: { $0.id == id }) else {
+                throw Refusal("timer \(id) is not armed: it fired already, or its state was left")
+            }
+            guard let next = staleReminderNext(run.campaign.timers[index], in: state, at: instant) else {
+                throw Refusal("timer \(id) is not a reminder more than one period late; it fires instead")
+            }
+            let skipped = run.campaign.timers.remove(at: index)
+            arm(due: next, source: skipped.source, in: &run.campaign)
         }
         return run.applied
     }
@@ -168,6 +177,23 @@ public struct Engine: Sendable {
     /// The armed timers in the order they fall due (ties: the one armed first).
     public func dueTimers(of campaign: Campaign, at instant: Instant) -> [ArmedTimer] {
         campaign.timers.filter { $0.due <= instant }.sorted { ($0.due, $0.id) < ($1.due, $1.id) }
+    }
+
+    /// Whether the daemon should pass over this timer instead of firing it, `instant` being when
+    /// it is applied: a repeating `send:` reminder whose next occurrence is due too. Deadlines
+    /// (`goto:`, a step's own timers) and single reminders always fire, however late.
+    public func isStaleReminder(_ timer: ArmedTimer, in campaign: Campaign, at instant: Instant) -> Bool {
+        guard let state = states[campaign.state] else { return false }
+        return staleReminderNext(timer, in: state, at: instant) != nil
+    }
+
+    /// The next occurrence of a stale reminder, nil when the timer is not one.
+    private func staleReminderNext(_ timer: ArmedTimer, in state: CompiledState, at instant: Instant) -> Instant? {
+        guard case .state(let index) = timer.source, index < state.state.timers.count else { return nil }
+        let spec = state.state.timers[index]
+        guard case .every(let schedule) = spec.trigger, case .send = spec.action,
+              let next = calendar.next(schedule, after: timer.due), next <= instant else { return nil }
+        return next
     }
 
     // MARK: Internals

@@ -133,19 +133,22 @@ public struct Simulator: Sendable {
 
 /// Generates plausible events for the state a campaign is in, from a seed: an administrator
 /// who launches, units that report and submit entries, council members who score or abstain.
-struct EventGenerator {
-    let engine: Engine
+/// `laurel simulate` without a script and the daemon's demo mode use it.
+public struct EventGenerator: Sendable {
+    public let engine: Engine
     var random: SplitMix64
     /// The state and entry time the events were planned for, so each state is planned once.
     private var plannedFor: (state: String, enteredAt: Instant)?
     private var entryNumber = 0
 
-    init(engine: Engine, seed: UInt64) {
+    public init(engine: Engine, seed: UInt64) {
         self.engine = engine
         random = SplitMix64(seed: seed)
     }
 
-    mutating func plan(for campaign: Campaign) -> [TimedEvent] {
+    /// The events to come in the state the campaign is in now; empty when that state was
+    /// planned already.
+    public mutating func plan(for campaign: Campaign) -> [TimedEvent] {
         if let plannedFor, plannedFor.state == campaign.state, plannedFor.enteredAt == campaign.enteredAt { return [] }
         plannedFor = (campaign.state, campaign.enteredAt)
         guard let state = engine.workflow.state(named: campaign.state) else { return [] }
@@ -244,5 +247,18 @@ public struct SplitMix64: Sendable {
 
     public mutating func next(upTo bound: Int) -> Int {
         Int(next() % UInt64(max(1, bound)))
+    }
+}
+
+extension Workflow {
+    /// The year of the earliest date written in the file (step deadlines, `at:` timers): where a
+    /// simulation or the daemon's demo clock starts by default.
+    public var earliestWrittenYear: Int? {
+        var years: [Int] = []
+        for state in states {
+            for (_, value) in state.step?.parameters.values ?? [:] { if let spec = value.dateTime { years.append(spec.date.year) } }
+            for timer in state.timers { if case .at(let spec) = timer.trigger { years.append(spec.date.year) } }
+        }
+        return years.min()
     }
 }

@@ -90,15 +90,8 @@ public struct TimelineRenderer: Sendable {
     }
 
     private func describe(_ event: CampaignEvent) -> String {
-        switch event {
-        case .submit(let entry): return "entry \(entry.id)"
-        case .withdraw(let id): return "withdrawal of \(id)"
-        case .report(let metric, let amount): return "report \(metric) +\(Self.number(amount))"
-        case .scores(let sheet): return "scores of \(sheet.member)"
-        case .vote(let vote): return "vote of \(vote.member)"
-        case .command(let name): return "event \(name)"
-        case .timer(let id): return "timer \(id)"
-        }
+        if case .report(let metric, let amount) = event { return "report \(metric) +\(Self.number(amount))" }
+        return event.summary
     }
 
     public func json(_ result: SimulationResult) -> JSONValue {

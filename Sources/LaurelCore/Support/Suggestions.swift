@@ -1,7 +1,7 @@
 /// "Did you mean" suggestions: the closest candidate by edit distance, if it is close enough
 /// to be a likely typo.
-enum Suggestions {
-    static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+public enum Suggestions {
+    public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
         let target = Array(word.lowercased())
         var best: (candidate: String, distance: Int)?
         for candidate in candidates {
@@ -14,7 +14,7 @@ enum Suggestions {
     }
 
     /// " (did you mean 'x'?)" or nothing.
-    static func didYouMean(_ word: String, in candidates: some Sequence<String>) -> String {
+    public static func didYouMean(_ word: String, in candidates: some Sequence<String>) -> String {
         closest(to: word, in: candidates).map { " (did you mean '\($0)'?)" } ?? ""
     }
 
@@ -40,7 +40,7 @@ enum Suggestions {
     }
 
     /// "a, b or c" for lists of allowed values in messages.
-    static func list(_ words: [String], quoted: Bool = true, conjunction: String = "or") -> String {
+    public static func list(_ words: [String], quoted: Bool = true, conjunction: String = "or") -> String {
         let items = quoted ? words.map { "'\($0)'" } : words
         switch items.count {
         case 0: return ""

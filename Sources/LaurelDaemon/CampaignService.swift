@@ -1,0 +1,242 @@
+public import LaurelCore
+public import LaurelStore
+import Synchronization
+
+/// Why a command or the daemon could not do what was asked. The store is unchanged.
+public struct ServiceError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}
+
+/// What applying something to a campaign came to.
+public struct ServiceResult: Sendable {
+    public enum Status: String, Sendable {
+        /// Applied now, in one transaction with its consequences.
+        case applied
+        /// The same event id was applied before; nothing was done again.
+        case alreadyApplied = "already-applied"
+        /// A reminder more than one period late, passed over (and logged as skipped).
+        case skipped
+        /// The timer was no longer armed (its state was left); its index row was removed.
+        case stale
+    }
+
+    public var status: Status
+    public var campaignID: String
+    /// Everything logged by this call: timers that fell due first, then the event itself.
+    public var logged: [LoggedEvent]
+    public var campaign: Campaign?
+}
+
+/// Runs campaigns against the store: starts them, applies events from people and fires due
+/// timers, each in one store transaction with all its consequences (the campaign's snapshot, its
+/// due timers, the log and the outbox). The daemon and the `laurel` commands share it, so a
+/// command and the daemon apply the same rules.
+///
+/// Before an event at instant `now`, the campaign's timers due at or before `now` fire first, in
+/// due order: a deadline that passed while the daemon was down still comes before a late entry.
+public final class CampaignService: Sendable {
+    public let store: any CampaignStore
+    public let registry: PluginRegistry
+    private let engines = Mutex<[String: Engine]>([:])
+
+    public init(store: any CampaignStore, registry: PluginRegistry) {
+        self.store = store
+        self.registry = registry
+    }
+
+    /// The engine of one exact workflow version, compiled from the text the store keeps.
+    public func engine(version hash: String) throws -> Engine {
+        if let engine = engines.withLock({ $0[hash] }) { return engine }
+        guard let version = try store.workflowVersion(hash: hash) else {
+            throw ServiceError("workflow version \(hash) is not in the store")
+        }
+        let result = WorkflowValidator(registry: registry).validate(version.source, file: version.file)
+        guard let workflow = result.workflow else {
+            throw ServiceError("workflow version \(hash.prefix(12)) of \(version.file) no longer validates in this build: "
+                               + (result.diagnostics.first { $0.severity == .error }?.message ?? "unknown problem"))
+        }
+        let engine: Engine
+        do {
+            engine = try Engine(workflow: workflow, version: hash, registry: registry)
+        } catch {
+            throw ServiceError("workflow version \(hash.prefix(12)) cannot run: \(error.description)")
+        }
+        engines.withLock { $0[hash] = engine }
+        return engine
+    }
+
+    // MARK: Starting
+
+    /// Starts a campaign of the given workflow version; returns its id ("WORKFLOW-ID-N").
+    /// With an idempotency key, starting twice starts once and returns the first campaign.
+    public func start(version hash: String, inputs: [String: Value] = [:], entries: [Entry] = [], idempotencyKey: String?,
+                      now: Instant) throws -> ServiceResult {
+        let engine = try engine(version: hash)
+        return try store.write { transaction in
+            let eventID = idempotencyKey.map { "start:\($0)" }
+            if let eventID, try transaction.containsEvent(id: eventID) {
+                let campaignID = try transaction.campaignID(ofEvent: eventID) ?? ""
+                return ServiceResult(status: .alreadyApplied, campaignID: campaignID, logged: [],
+                                     campaign: try transaction.campaign(id: campaignID))
+            }
+            let number = try transaction.nextCampaignNumber(workflowID: engine.workflow.id)
+            let id = "\(engine.workflow.id)-\(number)"
+            let applied: Applied
+            do {
+                applied = try engine.start(id: id, inputs: inputs, entries: entries, at: now)
+            } catch let refusal as Refusal {
+                throw ServiceError(refusal.reason)
+            }
+            let event = LoggedEvent(id: eventID ?? "start:\(id)", campaignID: id, at: now, recordedAt: now,
+                                    action: .start(inputs: inputs, entries: entries),
+                                    summary: Self.summary(of: applied, event: "started on version \(hash.prefix(12))"))
+            try transaction.save(applied.campaign, events: [event],
+                                 effects: Self.outbox(applied.effects, campaignID: id, eventID: event.id, at: now), at: now)
+            return ServiceResult(status: .applied, campaignID: id, logged: [event], campaign: applied.campaign)
+        }
+    }
+
+    // MARK: Events from people
+
+    /// Applies an event to a campaign at `now`, after the campaign's timers due by then. A
+    /// refused event changes nothing (the timers that fell due are fired by the daemon instead).
+    public func apply(_ event: CampaignEvent, to campaignID: String, eventID: String, now: Instant) throws -> ServiceResult {
+        try store.write { transaction in
+            if try transaction.containsEvent(id: eventID) {
+                return ServiceResult(status: .alreadyApplied, campaignID: campaignID, logged: [],
+                                     campaign: try transaction.campaign(id: campaignID))
+            }
+            guard var campaign = try transaction.campaign(id: campaignID) else {
+                throw ServiceError("there is no campaign '\(campaignID)'")
+            }
+            let engine = try engine(version: campaign.workflowVersion)
+            var logged: [LoggedEvent] = []
+            var effects: [OutboxItem] = []
+            try catchUp(&campaign, engine: engine, until: now, now: now, logged: &logged, effects: &effects)
+            let instant = max(now, campaign.enteredAt)
+            let applied: Applied
+            do {
+                applied = try engine.apply(event, to: campaign, at: instant)
+            } catch let refusal as Refusal {
+                throw ServiceError(refusal.reason)
+            }
+            let entry = LoggedEvent(id: eventID, campaignID: campaignID, at: instant, recordedAt: now, action: .event(event),
+                                    summary: Self.summary(of: applied, event: event.summary))
+            logged.append(entry)
+            effects += Self.outbox(applied.effects, campaignID: campaignID, eventID: eventID, at: now)
+            try transaction.save(applied.campaign, events: logged, effects: effects, at: now)
+            return ServiceResult(status: .applied, campaignID: campaignID, logged: logged, campaign: applied.campaign)
+        }
+    }
+
+    /// Why one event of a batch was refused; nothing of the batch was written.
+    public struct BatchRefusal: Error, Sendable, CustomStringConvertible {
+        /// The index of the refused event in the batch.
+        public var index: Int
+        public var reason: String
+        public var description: String { reason }
+    }
+
+    /// Applies events in order in one transaction: all of them or, when one is refused, none
+    /// (an import). Events whose id is already logged are left out, so a re-run import adds only
+    /// what is missing. `progress` is called with the number of events handled so far.
+    public func applyAll(_ events: [(event: CampaignEvent, id: String)], to campaignID: String, now: Instant,
+                         progress: (Int) -> Void = { _ in }) throws -> ServiceResult {
+        try store.write { transaction in
+            guard var campaign = try transaction.campaign(id: campaignID) else {
+                throw ServiceError("there is no campaign '\(campaignID)'")
+            }
+            let engine = try engine(version: campaign.workflowVersion)
+            var logged: [LoggedEvent] = []
+            var effects: [OutboxItem] = []
+            try catchUp(&campaign, engine: engine, until: now, now: now, logged: &logged, effects: &effects)
+            var seen = Set<String>()
+            for (index, item) in events.enumerated() {
+                defer { if index % 100 == 99 || index == events.count - 1 { progress(index + 1) } }
+                guard seen.insert(item.id).inserted else {
+                    throw BatchRefusal(index: index, reason: "the id '\(item.id)' appears twice in this batch")
+                }
+                if try transaction.containsEvent(id: item.id) { continue }
+                let instant = max(now, campaign.enteredAt)
+                let applied: Applied
+                do {
+                    applied = try engine.apply(item.event, to: campaign, at: instant)
+                } catch let refusal as Refusal {
+                    throw BatchRefusal(index: index, reason: refusal.reason)
+                }
+                logged.append(LoggedEvent(id: item.id, campaignID: campaignID, at: instant, recordedAt: now,
+                                          action: .event(item.event), summary: Self.summary(of: applied, event: item.event.summary)))
+                effects += Self.outbox(applied.effects, campaignID: campaignID, eventID: item.id, at: now)
+                campaign = applied.campaign
+            }
+            try transaction.save(campaign, events: logged, effects: effects, at: now)
+            return ServiceResult(status: .applied, campaignID: campaignID, logged: logged, campaign: campaign)
+        }
+    }
+
+    // MARK: Timers
+
+    /// Fires one timer from the due index, in its own transaction: applied at its due instant
+    /// (the campaign's history does not depend on when the daemon got to it) and logged with how
+    /// late it was. A stale reminder is skipped and logged as skipped.
+    public func fire(_ due: DueTimer, now: Instant) throws -> ServiceResult {
+        try store.write { transaction in
+            let eventID = Self.timerEventID(campaignID: due.campaignID, timerID: due.timerID)
+            guard var campaign = try transaction.campaign(id: due.campaignID) else {
+                throw ServiceError("the due index names campaign '\(due.campaignID)', which is not in the store")
+            }
+            if try transaction.containsEvent(id: eventID) || !campaign.timers.contains(where: { $0.id == due.timerID }) {
+                // Only possible if the index and the snapshot disagree; saving re-derives the index.
+                try transaction.save(campaign, events: [], effects: [], at: now)
+                return ServiceResult(status: .stale, campaignID: due.campaignID, logged: [], campaign: campaign)
+            }
+            let engine = try engine(version: campaign.workflowVersion)
+            var logged: [LoggedEvent] = []
+            var effects: [OutboxItem] = []
+            try catchUp(&campaign, engine: engine, until: due.due, now: now, logged: &logged, effects: &effects)
+            let status: ServiceResult.Status = logged.last?.disposition == .skipped ? .skipped : .applied
+            try transaction.save(campaign, events: logged, effects: effects, at: now)
+            return ServiceResult(status: status, campaignID: due.campaignID, logged: logged, campaign: campaign)
+        }
+    }
+
+    /// Fires, in due order, every armed timer of the campaign due at or before `until`.
+    private func catchUp(_ campaign: inout Campaign, engine: Engine, until: Instant, now: Instant,
+                         logged: inout [LoggedEvent], effects: inout [OutboxItem]) throws {
+        while campaign.status == .running, let timer = engine.dueTimers(of: campaign, at: until).first {
+            let eventID = Self.timerEventID(campaignID: campaign.id, timerID: timer.id)
+            let instant = max(timer.due, campaign.enteredAt)
+            let stale = engine.isStaleReminder(timer, in: campaign, at: now)
+            let event: CampaignEvent = stale ? .skipTimer(id: timer.id) : .timer(id: timer.id)
+            let applied: Applied
+            do {
+                applied = try engine.apply(event, to: campaign, at: stale ? now : instant)
+            } catch let refusal as Refusal {
+                throw ServiceError("timer \(timer.id) of '\(campaign.id)' could not fire: \(refusal.reason)")
+            }
+            logged.append(LoggedEvent(
+                id: eventID, campaignID: campaign.id, at: stale ? now : instant, recordedAt: now, action: .event(event),
+                disposition: stale ? .skipped : .applied, lateBy: max(0, now - timer.due),
+                summary: stale ? "reminder due \(engine.calendar.format(timer.due)) skipped: more than one period late"
+                               : Self.summary(of: applied, event: "timer \(timer.id)")))
+            effects += Self.outbox(applied.effects, campaignID: campaign.id, eventID: eventID, at: now)
+            campaign = applied.campaign
+        }
+    }
+
+    static func timerEventID(campaignID: String, timerID: Int) -> String { "timer:\(campaignID):\(timerID)" }
+
+    static func outbox(_ effects: [Effect], campaignID: String, eventID: String, at now: Instant) -> [OutboxItem] {
+        effects.map { OutboxItem(campaignID: campaignID, eventID: eventID, effect: $0, createdAt: now) }
+    }
+
+    /// "timer 3: phase-1 -> phase-2 (outcome deadline)".
+    static func summary(of applied: Applied, event: String) -> String {
+        let moves = applied.transitions.map { "\($0.from ?? "(new)") -> \($0.to) (\($0.cause))" }
+        return moves.isEmpty ? event : "\(event): " + moves.joined(separator: ", ")
+    }
+}

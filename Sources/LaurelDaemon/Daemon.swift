@@ -1,0 +1,196 @@
+public import LaurelCore
+public import LaurelStore
+public import Logging
+public import ServiceLifecycle
+import Foundation
+
+/// How the daemon runs; every field has a default.
+public struct DaemonConfiguration: Sendable {
+    /// The folder of workflow files, scanned again every `reloadInterval` real seconds.
+    public var workflowsFolder: String
+    public var reloadInterval: Double
+    /// The longest the daemon sleeps between ticks (real seconds); it wakes sooner for a timer.
+    public var maximumWait: Double
+    /// Due timers read from the index per query.
+    public var batchSize: Int
+    public var clock: DaemonClock
+    /// Generated campaigns and events, for watching the daemon work (`laurel serve --demo`).
+    public var demo: DemoConfiguration?
+    /// A file that delivered outbox items are appended to as JSON lines; nil logs them only.
+    public var outboxFile: String?
+
+    public init(workflowsFolder: String = "workflows", reloadInterval: Double = 2, maximumWait: Double = 0.25,
+                batchSize: Int = 500, clock: DaemonClock = .system, demo: DemoConfiguration? = nil, outboxFile: String? = nil) {
+        self.workflowsFolder = workflowsFolder
+        self.reloadInterval = reloadInterval
+        self.maximumWait = maximumWait
+        self.batchSize = batchSize
+        self.clock = clock
+        self.demo = demo
+        self.outboxFile = outboxFile
+    }
+}
+
+/// What one tick did.
+public struct TickReport: Sendable {
+    public var fired = 0
+    public var skipped = 0
+    public var stale = 0
+    public var failed = 0
+    /// True when due timers were left for the next tick (a shutdown was requested meanwhile).
+    public var interrupted = false
+}
+
+/// The Laurel daemon: advances every running campaign on its schedule.
+///
+/// A `Service` for swift-service-lifecycle: run it in a `ServiceGroup` with graceful shutdown on
+/// SIGTERM and SIGINT. Each loop it fires the timers that fell due, from the due index in due
+/// order, each in its own transaction with its consequences; delivers the outbox; rescans the
+/// workflow folder. A shutdown lets the transaction in flight finish and stops before the next.
+/// Events that commands write are in the store as soon as they commit, so the next tick sees
+/// their campaigns and timers.
+public final class LaurelDaemon: Service {
+    public let service: CampaignService
+    public let configuration: DaemonConfiguration
+    private let logger: Logger
+
+    public init(service: CampaignService, configuration: DaemonConfiguration = DaemonConfiguration(), logger: Logger) {
+        self.service = service
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let clock = configuration.clock
+        var library = WorkflowLibrary(folder: configuration.workflowsFolder, registry: service.registry)
+        try reload(&library)
+        let running = try service.store.campaigns().filter { $0.status == .running }.count
+        logger.info("daemon started", metadata: [
+            "workflows": .string(configuration.workflowsFolder),
+            "campaigns": .stringConvertible(running),
+            "clock": .string(clock.isAccelerated
+                ? "accelerated x\(Int(clock.speed)), now \(ZonedCalendar(zoneName: "UTC")!.format(clock.now())) UTC" : "system"),
+        ])
+        var demo = configuration.demo.map { DemoDriver(configuration: $0, service: service, logger: logger) }
+        try demo?.startCampaigns(library: library, now: clock.now())
+        var lastReload = Date()
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            let report = try tick(now: clock.now())
+            if report.interrupted { break }
+            try deliverOutbox(now: clock.now())
+            try demo?.step(now: clock.now())
+            if Date().timeIntervalSince(lastReload) >= configuration.reloadInterval {
+                try reload(&library)
+                lastReload = Date()
+            }
+            var wait = configuration.maximumWait
+            if let next = try service.store.nextDue() { wait = min(wait, max(0, clock.realSeconds(until: next + 1))) }
+            if let demoNext = demo?.nextEventAt { wait = min(wait, max(0, clock.realSeconds(until: demoNext))) }
+            if wait > 0 {
+                let milliseconds = Int(wait * 1000) + 1
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(milliseconds)) }
+            }
+        }
+        logger.info("daemon stopped", metadata: ["reason": .string(Task.isCancelled ? "cancelled" : "shutdown requested")])
+    }
+
+    /// Fires every timer due at `now`, earliest first, each in its own transaction. The query
+    /// reads the due index only: a tick costs what is due, not what exists.
+    @discardableResult
+    public func tick(now: Instant) throws -> TickReport {
+        var report = TickReport()
+        while true {
+            let due = try service.store.dueTimers(at: now - 1, limit: configuration.batchSize)
+            if due.isEmpty { return report }
+            for timer in due {
+                if Task.isShuttingDownGracefully {
+                    report.interrupted = true
+                    return report
+                }
+                do {
+                    let result = try service.fire(timer, now: now)
+                    switch result.status {
+                    case .applied, .alreadyApplied: report.fired += 1
+                    case .skipped: report.skipped += 1
+                    case .stale: report.stale += 1
+                    }
+                    for event in result.logged { log(event) }
+                } catch {
+                    report.failed += 1
+                    logger.error("timer could not fire", metadata: [
+                        "campaign": .string(timer.campaignID), "timer": .stringConvertible(timer.timerID),
+                        "error": .string("\(error)"),
+                    ])
+                }
+            }
+            if report.failed > 0 && report.failed == due.count { return report }
+        }
+    }
+
+    /// One line per thing that happened to a campaign.
+    func log(_ event: LoggedEvent) {
+        var metadata: Logger.Metadata = ["campaign": .string(event.campaignID), "event": .string(event.id)]
+        if event.lateBy > 0 { metadata["late_by"] = .string(Self.duration(event.lateBy)) }
+        logger.info("\(event.disposition == .skipped ? "skipped " : "")\(event.summary)", metadata: metadata)
+    }
+
+    static func duration(_ seconds: Int64) -> String {
+        let days = seconds / 86_400
+        let hours = (seconds % 86_400) / 3_600
+        let minutes = (seconds % 3_600) / 60
+        if days > 0 { return "\(days)d \(hours)h" }
+        if hours > 0 { return "\(hours)h \(minutes)m" }
+        if minutes > 0 { return "\(minutes)m \(seconds % 60)s" }
+        return "\(seconds)s"
+    }
+
+    private func reload(_ library: inout WorkflowLibrary) throws {
+        for change in try library.scan(into: service.store, now: configuration.clock.now()) {
+            switch change {
+            case .loaded(let file, let workflowID, let version, let warnings):
+                logger.info("workflow loaded", metadata: [
+                    "file": .string(file), "workflow": .string(workflowID), "version": .string(String(version.prefix(12))),
+                    "warnings": .stringConvertible(warnings.count),
+                ])
+            case .rejected(let file, let diagnostics, let keeping):
+                let rendered = DiagnosticRenderer().text(diagnostics.filter { $0.severity == .error })
+                logger.error("workflow file rejected; \(keeping.map { "version \($0.prefix(12)) stays in force" } ?? "no earlier version to keep")\n\(rendered)",
+                             metadata: ["file": .string(file)])
+            case .removed(let file):
+                logger.warning("workflow file removed; campaigns started on it keep running", metadata: ["file": .string(file)])
+            }
+        }
+    }
+
+    /// Hands pending effects to the sinks (the log, and the outbox file when configured), then
+    /// marks them delivered. A crash in between delivers them again: at least once.
+    private func deliverOutbox(now: Instant) throws {
+        let pending = try service.store.pendingOutbox(limit: 500)
+        guard !pending.isEmpty else { return }
+        var lines = ""
+        for item in pending {
+            let text: String
+            switch item.effect {
+            case .notify(let audience, let message, let channels):
+                text = "notify \(audience) by \(channels.joined(separator: ", ")): \(message)"
+            case .award(let award):
+                text = "award \(award.tier) to \(award.entry) (rank \(award.rank), total \(award.total.formattedForMessage))"
+                    + (award.amount > 0 ? ", \(award.amount) VND" : "")
+            case .startChild(let workflow, _):
+                text = "child campaign of \(workflow) requested"
+            }
+            logger.notice("\(text)", metadata: ["campaign": .string(item.campaignID), "outbox": .stringConvertible(item.sequence)])
+            lines += "{\"sequence\":\(item.sequence),\"campaign\":\(JSONValue.string(item.campaignID).rendered(pretty: false)),\"text\":\(JSONValue.string(text).rendered(pretty: false))}\n"
+        }
+        if let file = configuration.outboxFile {
+            if !FileManager.default.fileExists(atPath: file) { FileManager.default.createFile(atPath: file, contents: nil) }
+            guard let handle = FileHandle(forWritingAtPath: file) else {
+                throw ServiceError("cannot write the outbox file '\(file)'")
+            }
+            defer { try? handle.close() }
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data(lines.utf8))
+        }
+        try service.store.markDelivered(pending.map(\.sequence), at: now)
+    }
+}

@@ -1,0 +1,38 @@
+public import Foundation
+public import LaurelCore
+
+/// The daemon's idea of now. The engine never reads a clock; the daemon reads this one and hands
+/// the instant in.
+public struct DaemonClock: Sendable {
+    /// The wall clock: seconds since 1970-01-01T00:00Z.
+    public static let system = DaemonClock(origin: nil, speed: 1)
+
+    /// Where virtual time started (virtual instant, real instant), nil for the wall clock.
+    private let origin: (virtual: Instant, real: Double)?
+    /// Virtual seconds per real second.
+    public let speed: Double
+
+    private init(origin: (virtual: Instant, real: Double)?, speed: Double) {
+        self.origin = origin
+        self.speed = speed
+    }
+
+    /// A clock that starts at `start` and runs `speed` times faster than real time, for the demo:
+    /// at 86,400 one real second is one day of a campaign.
+    public static func accelerated(from start: Instant, speed: Double) -> DaemonClock {
+        DaemonClock(origin: (start, Date().timeIntervalSince1970), speed: speed)
+    }
+
+    public var isAccelerated: Bool { origin != nil }
+
+    public func now() -> Instant {
+        let real = Date().timeIntervalSince1970
+        guard let origin else { return Instant(real.rounded(.down)) }
+        return origin.virtual + Instant(((real - origin.real) * speed).rounded(.down))
+    }
+
+    /// Real seconds until the clock reads `instant`.
+    public func realSeconds(until instant: Instant) -> Double {
+        Double(instant - now()) / speed
+    }
+}

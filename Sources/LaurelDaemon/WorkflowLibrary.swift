@@ -1,0 +1,93 @@
+public import Foundation
+public import LaurelCore
+public import LaurelStore
+
+/// The workflow files of a folder, validated, with the version of each workflow that new
+/// campaigns start on.
+///
+/// A file that fails validation is reported with its diagnostics and the last good version of
+/// its workflow stays in force; a file that validates is recorded in the store by content hash
+/// (so campaigns started on it can always run) and becomes the current version.
+public struct WorkflowLibrary: Sendable {
+    public struct Current: Sendable, Hashable {
+        public var workflowID: String
+        public var version: String
+        public var file: String
+    }
+
+    /// What one scan found, for the log.
+    public enum Change: Sendable {
+        case loaded(file: String, workflowID: String, version: String, warnings: [Diagnostic])
+        case rejected(file: String, diagnostics: [Diagnostic], keeping: String?)
+        case removed(file: String)
+    }
+
+    public let folder: String
+    public let registry: PluginRegistry
+    /// Current version per workflow id.
+    public private(set) var current: [String: Current] = [:]
+    /// The last bytes' hash seen per file, so an unchanged file is not validated again.
+    private var seen: [String: String] = [:]
+    /// Which workflow id each file held when it last validated.
+    private var workflowOfFile: [String: String] = [:]
+
+    public init(folder: String, registry: PluginRegistry) {
+        self.folder = folder
+        self.registry = registry
+    }
+
+    /// The YAML files of the folder, sorted.
+    public func files() throws -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ServiceError("the workflows folder '\(folder)' does not exist; pass --workflows DIR")
+        }
+        return try FileManager.default.contentsOfDirectory(atPath: folder)
+            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
+            .sorted()
+            .map { (folder as NSString).appendingPathComponent($0) }
+    }
+
+    /// Reads every file whose bytes changed since the last scan; returns what changed.
+    public mutating func scan(into store: any CampaignStore, now: Instant) throws -> [Change] {
+        var changes: [Change] = []
+        let files = try files()
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                changes.append(.rejected(file: file, diagnostics: [], keeping: workflowOfFile[file].flatMap { current[$0]?.version }))
+                continue
+            }
+            let bytes = Array(data)
+            let hash = SHA256.hex(bytes)
+            guard seen[file] != hash else { continue }
+            seen[file] = hash
+            let result = WorkflowValidator(registry: registry).validate(bytes, file: file, now: now)
+            guard let workflow = result.workflow else {
+                let keeping = workflowOfFile[file].flatMap { current[$0]?.version }
+                changes.append(.rejected(file: file, diagnostics: result.diagnostics, keeping: keeping))
+                continue
+            }
+            try store.record(WorkflowVersion(hash: hash, workflowID: workflow.id, file: file, source: bytes, recordedAt: now))
+            current[workflow.id] = Current(workflowID: workflow.id, version: hash, file: file)
+            workflowOfFile[file] = workflow.id
+            changes.append(.loaded(file: file, workflowID: workflow.id, version: hash,
+                                   warnings: result.diagnostics.filter { $0.severity == .warning }))
+        }
+        for file in seen.keys.sorted() where !files.contains(file) {
+            seen[file] = nil
+            changes.append(.removed(file: file))
+        }
+        return changes
+    }
+
+    /// The version new campaigns of `workflowID` start on: the current file's, or else the most
+    /// recent one the store has (a command run while the file is broken or gone).
+    public func version(of workflowID: String, store: any CampaignStore) throws -> String {
+        if let current = current[workflowID] { return current.version }
+        if let stored = try store.latestWorkflowVersions().first(where: { $0.workflowID == workflowID }) {
+            return stored.hash
+        }
+        let known = Array(current.keys) + (try store.latestWorkflowVersions().map(\.workflowID))
+        throw ServiceError("there is no workflow '\(workflowID)'\(Suggestions.didYouMean(workflowID, in: Array(Set(known)).sorted()))")
+    }
+}

@@ -1,0 +1,174 @@
+public import LaurelCore
+
+/// The exact text of a workflow file, kept by its content hash so that a campaign always runs on
+/// the version it started with, whatever happens to the file afterwards.
+public struct WorkflowVersion: Sendable, Hashable {
+    /// SHA-256 of the file's bytes, in hex.
+    public var hash: String
+    public var workflowID: String
+    /// The path it was read from, for messages.
+    public var file: String
+    public var source: [UInt8]
+    public var recordedAt: Instant
+
+    public init(hash: String, workflowID: String, file: String, source: [UInt8], recordedAt: Instant) {
+        self.hash = hash
+        self.workflowID = workflowID
+        self.file = file
+        self.source = source
+        self.recordedAt = recordedAt
+    }
+}
+
+/// What a logged event asked of the engine, kept so that replaying the log rebuilds the campaign.
+public enum LoggedAction: Sendable, Hashable, Codable {
+    case start(inputs: [String: Value], entries: [Entry])
+    case event(CampaignEvent)
+}
+
+/// One line of a campaign's append-only log: something that happened to it, when, and what came
+/// of it.
+public struct LoggedEvent: Sendable, Hashable {
+    public enum Disposition: String, Sendable, Hashable, Codable {
+        /// The engine applied it.
+        case applied
+        /// A reminder the daemon did not send because it was older than its period.
+        case skipped
+    }
+
+    /// Unique across the store: an idempotency key from a person, or an id the daemon derives
+    /// ("timer:CAMPAIGN:ID"). An event whose id is already logged is not applied again.
+    public var id: String
+    public var campaignID: String
+    /// Assigned by the store in the order events were logged; 0 before.
+    public var sequence: Int64
+    /// The instant the engine applied it at.
+    public var at: Instant
+    /// When it was written (the daemon's or the command's clock).
+    public var recordedAt: Instant
+    public var action: LoggedAction
+    public var disposition: Disposition
+    /// How much later than its due instant a timer was applied (0 for everything else).
+    public var lateBy: Int64
+    /// A line for people: the transitions it caused, or why it was skipped.
+    public var summary: String
+
+    public init(id: String, campaignID: String, sequence: Int64 = 0, at: Instant, recordedAt: Instant,
+                action: LoggedAction, disposition: Disposition = .applied, lateBy: Int64 = 0, summary: String) {
+        self.id = id
+        self.campaignID = campaignID
+        self.sequence = sequence
+        self.at = at
+        self.recordedAt = recordedAt
+        self.action = action
+        self.disposition = disposition
+        self.lateBy = lateBy
+        self.summary = summary
+    }
+
+    /// "start", "submit", "timer", ...
+    public var kind: String {
+        switch action {
+        case .start: return "start"
+        case .event(let event):
+            switch event {
+            case .submit: return "submit"
+            case .withdraw: return "withdraw"
+            case .report: return "report"
+            case .scores: return "scores"
+            case .vote: return "vote"
+            case .command: return "command"
+            case .timer: return "timer"
+            case .skipTimer: return "skip-timer"
+            }
+        }
+    }
+}
+
+/// An effect waiting in the outbox for the daemon to deliver (a notification, an award to
+/// announce, a child campaign to start).
+public struct OutboxItem: Sendable, Hashable {
+    public var sequence: Int64
+    public var campaignID: String
+    public var eventID: String
+    public var effect: Effect
+    public var createdAt: Instant
+
+    public init(sequence: Int64 = 0, campaignID: String, eventID: String, effect: Effect, createdAt: Instant) {
+        self.sequence = sequence
+        self.campaignID = campaignID
+        self.eventID = eventID
+        self.effect = effect
+        self.createdAt = createdAt
+    }
+}
+
+/// A timer in the due-timer index.
+public struct DueTimer: Sendable, Hashable {
+    public var campaignID: String
+    public var timerID: Int
+    public var due: Instant
+
+    public init(campaignID: String, timerID: Int, due: Instant) {
+        self.campaignID = campaignID
+        self.timerID = timerID
+        self.due = due
+    }
+}
+
+/// A campaign as listed: enough to show without decoding its document.
+public struct CampaignSummary: Sendable, Hashable {
+    public var id: String
+    public var workflowID: String
+    public var workflowVersion: String
+    public var state: String
+    public var status: Campaign.Status
+    public var eventCount: Int
+    public var startedAt: Instant
+    public var updatedAt: Instant
+}
+
+/// A type that reads and writes inside one store transaction. Everything written through it
+/// commits together or not at all.
+public protocol StoreTransaction {
+    func campaign(id: String) throws -> Campaign?
+    func containsEvent(id: String) throws -> Bool
+    /// The campaign a logged event belongs to.
+    func campaignID(ofEvent id: String) throws -> String?
+    /// The next number for a campaign of this workflow: 1, 2, 3, ... (campaign ids are
+    /// "WORKFLOW-ID-N", readable and unique).
+    func nextCampaignNumber(workflowID: String) throws -> Int
+    /// Saves the campaign (its snapshot and its armed timers in the due index), appends the
+    /// events to the log and the effects to the outbox.
+    func save(_ campaign: Campaign, events: [LoggedEvent], effects: [OutboxItem], at instant: Instant) throws
+    /// Appends events to the log without changing the campaign.
+    func log(_ events: [LoggedEvent]) throws
+}
+
+/// A type that keeps Laurel's durable state: workflow versions, campaigns with their snapshots,
+/// the append-only event log, the due-timer index and the outbox.
+///
+/// `write` runs its body in one transaction: a body that throws leaves the store as it was, and a
+/// process killed at any instruction leaves either all of the body's writes or none.
+public protocol CampaignStore: Sendable {
+    func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
+
+    func record(_ version: WorkflowVersion) throws
+    func workflowVersion(hash: String) throws -> WorkflowVersion?
+    /// The most recently recorded version of each workflow id.
+    func latestWorkflowVersions() throws -> [WorkflowVersion]
+
+    func campaign(id: String) throws -> Campaign?
+    func campaigns() throws -> [CampaignSummary]
+    func events(campaignID: String) throws -> [LoggedEvent]
+    func eventCount() throws -> Int
+
+    /// Timers due at or before `instant`, earliest first (ties by campaign and timer id).
+    func dueTimers(at instant: Instant, limit: Int) throws -> [DueTimer]
+    /// The earliest due instant in the index, if any timer is armed.
+    func nextDue() throws -> Instant?
+    func timers(campaignID: String) throws -> [DueTimer]
+
+    func pendingOutbox(limit: Int) throws -> [OutboxItem]
+    func markDelivered(_ sequences: [Int64], at instant: Instant) throws
+}

@@ -1,0 +1,302 @@
+public import Foundation
+public import GRDB
+public import LaurelCore
+
+/// The embedded store: one SQLite file through GRDB, in WAL mode, shared by the daemon and the
+/// `laurel` commands (each a separate process).
+///
+/// Every write is one `BEGIN IMMEDIATE` transaction, so a process killed at any instruction
+/// leaves all of it or none; writers from several processes wait for each other (busy timeout)
+/// instead of failing. With `synchronous = NORMAL` (the default here) a committed transaction
+/// survives the process being killed; `Durability.full` also survives a power cut, at the cost
+/// of an fsync per commit (docs/operations.md).
+public final class SQLiteStore: CampaignStore {
+    public enum Durability: String, Sendable, CaseIterable {
+        /// Survives a crash or kill of the process; the last commits may be lost on a power cut.
+        case normal
+        /// Survives a power cut too: every commit waits for the disk.
+        case full
+    }
+
+    public let path: String
+    private let pool: DatabasePool
+    private let codec: CampaignCodec
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    public init(path: String, registry: PluginRegistry, durability: Durability = .normal) throws {
+        self.path = path
+        codec = CampaignCodec(registry: registry)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    /// The schema, as an ordered list of migrations. A migration, once shipped, never changes;
+    /// a change to the schema is a new migration at the end.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: workflow versions, campaigns, event log, due timers, outbox") { db in
+            try db.execute(sql: """
+                CREATE TABLE workflow_version (
+                    hash TEXT PRIMARY KEY,
+                    workflow_id TEXT NOT NULL,
+                    file TEXT NOT NULL,
+                    source BLOB NOT NULL,
+                    recorded_at INTEGER NOT NULL,
+                    recorded_order INTEGER NOT NULL
+                );
+                CREATE INDEX workflow_version_by_workflow ON workflow_version(workflow_id, recorded_order);
+                CREATE TABLE campaign (
+                    id TEXT PRIMARY KEY,
+                    workflow_id TEXT NOT NULL,
+                    workflow_version TEXT NOT NULL REFERENCES workflow_version(hash),
+                    state TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    event_count INTEGER NOT NULL,
+                    document BLOB NOT NULL,
+                    started_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE TABLE campaign_counter (
+                    workflow_id TEXT PRIMARY KEY,
+                    last INTEGER NOT NULL
+                );
+                CREATE TABLE event (
+                    sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    campaign_id TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    recorded_at INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    disposition TEXT NOT NULL,
+                    late_by INTEGER NOT NULL,
+                    summary TEXT NOT NULL,
+                    action BLOB NOT NULL
+                );
+                CREATE INDEX event_by_campaign ON event(campaign_id, sequence);
+                CREATE TABLE timer (
+                    campaign_id TEXT NOT NULL,
+                    timer_id INTEGER NOT NULL,
+                    due INTEGER NOT NULL,
+                    PRIMARY KEY (campaign_id, timer_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX timer_by_due ON timer(due, campaign_id, timer_id);
+                CREATE TABLE outbox (
+                    sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                    campaign_id TEXT NOT NULL,
+                    event_id TEXT NOT NULL,
+                    effect BLOB NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    delivered_at INTEGER
+                );
+                CREATE INDEX outbox_pending ON outbox(delivered_at, sequence);
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: Writing
+
+    public func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        try immediateTransaction { db in try body(SQLiteTransaction(db: db, codec: codec)) }
+    }
+
+    /// `BEGIN IMMEDIATE`: the write lock is taken before the first read, so a read-then-write
+    /// never fails half-way because another process wrote in between.
+    private func immediateTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
+    }
+
+    public func record(_ version: WorkflowVersion) throws {
+        try immediateTransaction { db in
+            let known = try Bool.fetchOne(db, sql: "SELECT 1 FROM workflow_version WHERE hash = ?", arguments: [version.hash]) ?? false
+            guard !known else { return }
+            let order = (try Int64.fetchOne(db, sql: "SELECT MAX(recorded_order) FROM workflow_version") ?? 0) + 1
+            try db.execute(
+                sql: "INSERT INTO workflow_version (hash, workflow_id, file, source, recorded_at, recorded_order) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [version.hash, version.workflowID, version.file, Data(version.source), version.recordedAt, order])
+        }
+    }
+
+    // MARK: Reading
+
+    private static func version(_ row: Row) -> WorkflowVersion {
+        WorkflowVersion(hash: row["hash"], workflowID: row["workflow_id"], file: row["file"],
+                        source: Array(row["source"] as Data), recordedAt: row["recorded_at"])
+    }
+
+    public func workflowVersion(hash: String) throws -> WorkflowVersion? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM workflow_version WHERE hash = ?", arguments: [hash]).map(Self.version)
+        }
+    }
+
+    public func latestWorkflowVersions() throws -> [WorkflowVersion] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM workflow_version AS v
+                WHERE recorded_order = (SELECT MAX(recorded_order) FROM workflow_version WHERE workflow_id = v.workflow_id)
+                ORDER BY workflow_id
+                """).map(Self.version)
+        }
+    }
+
+    public func campaign(id: String) throws -> Campaign? {
+        try pool.read { db in try SQLiteTransaction(db: db, codec: codec).campaign(id: id) }
+    }
+
+    public func campaigns() throws -> [CampaignSummary] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, workflow_id, workflow_version, state, status, event_count, started_at, updated_at
+                FROM campaign ORDER BY started_at, id
+                """).map { row in
+                CampaignSummary(id: row["id"], workflowID: row["workflow_id"], workflowVersion: row["workflow_version"],
+                                state: row["state"], status: Campaign.Status(rawValue: row["status"]) ?? .running,
+                                eventCount: row["event_count"], startedAt: row["started_at"], updatedAt: row["updated_at"])
+            }
+        }
+    }
+
+    public func events(campaignID: String) throws -> [LoggedEvent] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM event WHERE campaign_id = ? ORDER BY sequence", arguments: [campaignID])
+                .map { row in
+                    let action = try JSONDecoder().decode(LoggedAction.self, from: row["action"] as Data)
+                    return LoggedEvent(id: row["id"], campaignID: row["campaign_id"], sequence: row["sequence"], at: row["at"],
+                                       recordedAt: row["recorded_at"], action: action,
+                                       disposition: LoggedEvent.Disposition(rawValue: row["disposition"]) ?? .applied,
+                                       lateBy: row["late_by"], summary: row["summary"])
+                }
+        }
+    }
+
+    public func eventCount() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event") ?? 0 }
+    }
+
+    public func dueTimers(at instant: Instant, limit: Int) throws -> [DueTimer] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT campaign_id, timer_id, due FROM timer WHERE due <= ?
+                ORDER BY due, campaign_id, timer_id LIMIT ?
+                """, arguments: [instant, limit])
+                .map { DueTimer(campaignID: $0["campaign_id"], timerID: $0["timer_id"], due: $0["due"]) }
+        }
+    }
+
+    public func nextDue() throws -> Instant? {
+        try pool.read { db in try Instant.fetchOne(db, sql: "SELECT MIN(due) FROM timer") }
+    }
+
+    public func timers(campaignID: String) throws -> [DueTimer] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT campaign_id, timer_id, due FROM timer WHERE campaign_id = ? ORDER BY due, timer_id",
+                             arguments: [campaignID])
+                .map { DueTimer(campaignID: $0["campaign_id"], timerID: $0["timer_id"], due: $0["due"]) }
+        }
+    }
+
+    public func pendingOutbox(limit: Int) throws -> [OutboxItem] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE delivered_at IS NULL ORDER BY sequence LIMIT ?", arguments: [limit])
+                .map { row in
+                    OutboxItem(sequence: row["sequence"], campaignID: row["campaign_id"], eventID: row["event_id"],
+                               effect: try JSONDecoder().decode(Effect.self, from: row["effect"] as Data), createdAt: row["created_at"])
+                }
+        }
+    }
+
+    public func markDelivered(_ sequences: [Int64], at instant: Instant) throws {
+        guard !sequences.isEmpty else { return }
+        try immediateTransaction { db in
+            for sequence in sequences {
+                try db.execute(sql: "UPDATE outbox SET delivered_at = ? WHERE sequence = ?", arguments: [instant, sequence])
+            }
+        }
+    }
+}
+
+/// The reads and writes of one SQLite transaction.
+struct SQLiteTransaction: StoreTransaction {
+    let db: Database
+    let codec: CampaignCodec
+
+    func campaign(id: String) throws -> Campaign? {
+        guard let document = try Data.fetchOne(db, sql: "SELECT document FROM campaign WHERE id = ?", arguments: [id]) else {
+            return nil
+        }
+        return try codec.decode(Array(document))
+    }
+
+    func containsEvent(id: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT 1 FROM event WHERE id = ?", arguments: [id]) ?? false
+    }
+
+    func campaignID(ofEvent id: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT campaign_id FROM event WHERE id = ?", arguments: [id])
+    }
+
+    func nextCampaignNumber(workflowID: String) throws -> Int {
+        try db.execute(sql: """
+            INSERT INTO campaign_counter (workflow_id, last) VALUES (?, 1)
+            ON CONFLICT(workflow_id) DO UPDATE SET last = last + 1
+            """, arguments: [workflowID])
+        return try Int.fetchOne(db, sql: "SELECT last FROM campaign_counter WHERE workflow_id = ?", arguments: [workflowID]) ?? 1
+    }
+
+    func save(_ campaign: Campaign, events: [LoggedEvent], effects: [OutboxItem], at instant: Instant) throws {
+        let document = Data(try codec.encode(campaign))
+        try db.execute(sql: """
+            INSERT INTO campaign (id, workflow_id, workflow_version, state, status, event_count, document, started_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET state = excluded.state, status = excluded.status,
+                event_count = excluded.event_count, document = excluded.document, updated_at = excluded.updated_at
+            """, arguments: [campaign.id, campaign.workflowID, campaign.workflowVersion, campaign.state,
+                             campaign.status.rawValue, campaign.eventCount, document, instant, instant])
+        // The due index mirrors the campaign's armed timers exactly.
+        let indexed = try Int.fetchAll(db, sql: "SELECT timer_id FROM timer WHERE campaign_id = ?", arguments: [campaign.id])
+        let armed = Set(campaign.timers.map(\.id))
+        for timerID in indexed where !armed.contains(timerID) {
+            try db.execute(sql: "DELETE FROM timer WHERE campaign_id = ? AND timer_id = ?", arguments: [campaign.id, timerID])
+        }
+        let known = Set(indexed)
+        for timer in campaign.timers where !known.contains(timer.id) {
+            try db.execute(sql: "INSERT INTO timer (campaign_id, timer_id, due) VALUES (?, ?, ?)",
+                           arguments: [campaign.id, timer.id, timer.due])
+        }
+        try log(events)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for item in effects {
+            try db.execute(sql: "INSERT INTO outbox (campaign_id, event_id, effect, created_at) VALUES (?, ?, ?, ?)",
+                           arguments: [item.campaignID, item.eventID, try encoder.encode(item.effect), item.createdAt])
+        }
+    }
+
+    func log(_ events: [LoggedEvent]) throws {
+        guard !events.isEmpty else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for event in events {
+            try db.execute(sql: """
+                INSERT INTO event (id, campaign_id, at, recorded_at, kind, disposition, late_by, summary, action)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [event.id, event.campaignID, event.at, event.recordedAt, event.kind,
+                                 event.disposition.rawValue, event.lateBy, event.summary, try encoder.encode(event.action)])
+        }
+    }
+}

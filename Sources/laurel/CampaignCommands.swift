@@ -1,0 +1,308 @@
+import ArgumentParser
+import Foundation
+import LaurelCore
+import LaurelDaemon
+import LaurelStore
+
+/// Options of the commands that change a campaign.
+struct WriteOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("A key that makes the command safe to repeat: the same key is applied once.",
+                               valueName: "key"))
+    var idempotencyKey: String?
+
+    /// The logged event id: the caller's key, or a fresh one.
+    func eventID(_ prefix: String) -> String {
+        idempotencyKey.map { "\(prefix):\($0)" } ?? "\(prefix):\(UUID().uuidString.lowercased())"
+    }
+}
+
+/// Writes a command's result: a line for people, or a JSON object for programs.
+func emit(_ format: OutputFormat, text: String, json: JSONValue) {
+    print(format == .json ? json.rendered() : text)
+}
+
+/// Runs a store operation and turns the service's refusals into a message and exit 1.
+func refusing<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as ServiceError {
+        FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+        throw ExitCode.inputErrors
+    }
+}
+
+func wallClock() -> Instant { DaemonClock.system.now() }
+
+struct CampaignCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "campaign",
+        abstract: "Start, list, inspect and send events to campaigns.",
+        subcommands: [Start.self, List.self, Status.self, History.self, Send.self]
+    )
+
+    struct Start: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start a campaign of a workflow on its current version; prints the campaign id.")
+
+        @Argument(help: ArgumentHelp("The workflow's id (its 'id:' key).", valueName: "workflow-id"))
+        var workflowID: String
+
+        @Option(name: .customLong("input"), help: ArgumentHelp("An input of the workflow, KEY=VALUE; repeat for more.",
+                                                                valueName: "key=value"))
+        var inputs: [String] = []
+
+        @Option(help: ArgumentHelp("The folder of workflow files, read for the current version.", valueName: "dir"))
+        var workflows = "workflows"
+
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var write: WriteOptions
+        @Option var format: OutputFormat = .text
+
+        func run() throws {
+            let service = try store.open()
+            let now = wallClock()
+            var library = WorkflowLibrary(folder: workflows, registry: service.registry)
+            if FileManager.default.fileExists(atPath: workflows) {
+                for change in try refusing({ try library.scan(into: service.store, now: now) }) {
+                    if case .rejected(let file, let diagnostics, _) = change {
+                        FileHandle.standardError.write(Data("warning: \(file) has \(diagnostics.errorCount) error(s) and was not read; run 'laurel validate \(file)'\n".utf8))
+                    }
+                }
+            }
+            let result = try refusing {
+                let version = try library.version(of: workflowID, store: service.store)
+                let engine = try service.engine(version: version)
+                var values: [String: Value] = [:]
+                for text in inputs {
+                    let (key, raw) = try splitPair(text, option: "--input")
+                    guard let input = engine.workflow.inputs.first(where: { $0.name == key }) else {
+                        throw ServiceError("'\(workflowID)' has no input '\(key)'\(Suggestions.didYouMean(key, in: engine.workflow.inputs.map(\.name)))")
+                    }
+                    values[key] = try FieldValues.value(raw, type: input.type, name: "input '\(key)'", calendar: engine.calendar)
+                }
+                return try service.start(version: version, inputs: values, idempotencyKey: write.idempotencyKey, now: now)
+            }
+            emit(format, text: result.campaignID, json: .object([
+                ("campaign", .string(result.campaignID)), ("status", .string(result.status.rawValue)),
+                ("state", .string(result.campaign?.state ?? "")),
+            ]))
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the campaigns, oldest first.")
+
+        @OptionGroup var store: StoreOptions
+        @Option var format: OutputFormat = .text
+
+        func run() throws {
+            let campaigns = try refusing { try store.open().store.campaigns() }
+            let calendar = ZonedCalendar(zoneName: "UTC")!
+            if format == .json {
+                print(JSONValue.array(campaigns.map { campaign in
+                    .object([("id", .string(campaign.id)), ("workflow", .string(campaign.workflowID)),
+                             ("version", .string(campaign.workflowVersion)), ("state", .string(campaign.state)),
+                             ("status", .string(campaign.status.rawValue)), ("events", .number(Double(campaign.eventCount))),
+                             ("started", .string(calendar.format(campaign.startedAt)))])
+                }).rendered())
+                return
+            }
+            if campaigns.isEmpty {
+                print("No campaigns yet. Start one with 'laurel campaign start WORKFLOW-ID'.")
+                return
+            }
+            let width = max(8, campaigns.map(\.id.count).max() ?? 0) + 2
+            func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count + 1), withPad: " ", startingAt: 0) }
+            print(pad("campaign", width) + pad("state", 22) + pad("status", 10) + pad("events", 8) + "version")
+            for campaign in campaigns {
+                let columns: [String] = [pad(campaign.id, width), pad(campaign.state, 22), pad(campaign.status.rawValue, 10),
+                                         pad(String(campaign.eventCount), 8), String(campaign.workflowVersion.prefix(12))]
+                print(columns.joined())
+            }
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a campaign's state, its progress towards the phase target and its next timers in local time.")
+
+        @Argument(help: ArgumentHelp("The campaign id.", valueName: "id"))
+        var id: String
+
+        @OptionGroup var store: StoreOptions
+        @Option var format: OutputFormat = .text
+
+        func run() throws {
+            let service = try store.open()
+            let (campaign, engine) = try refusing { () throws -> (Campaign, Engine) in
+                guard let campaign = try service.store.campaign(id: id) else { throw ServiceError(unknownCampaign(id, service)) }
+                return (campaign, try service.engine(version: campaign.workflowVersion))
+            }
+            let calendar = engine.calendar
+            var progress: (metric: String, value: Double, target: Double)?
+            if let step = engine.workflow.state(named: campaign.state)?.step, step.kind.value == "phase-target",
+               let metric = step.parameters["metric"]?.text, let target = step.parameters["target"]?.number {
+                progress = (metric, campaign.metrics[metric] ?? 0, target)
+            }
+            let timers = engine.dueTimers(of: campaign, at: .max)
+            if format == .json {
+                var fields: [(String, JSONValue)] = [
+                    ("id", .string(campaign.id)), ("workflow", .string(campaign.workflowID)),
+                    ("version", .string(campaign.workflowVersion)), ("state", .string(campaign.state)),
+                    ("status", .string(campaign.status.rawValue)), ("since", .string(calendar.format(campaign.enteredAt))),
+                    ("entries", .number(Double(campaign.entries.count))),
+                    ("metrics", .object(campaign.metrics.pairs.map { ($0.name, .number($0.value)) })),
+                    ("timers", .array(timers.map { .object([("id", .number(Double($0.id))), ("due", .string(calendar.format($0.due)))]) })),
+                ]
+                if let progress {
+                    fields.append(("progress", .object([("metric", .string(progress.metric)), ("value", .number(progress.value)),
+                                                        ("target", .number(progress.target))])))
+                }
+                print(JSONValue.object(fields).rendered())
+                return
+            }
+            print("\(campaign.id)  \(engine.workflow.title)")
+            print("  state     \(campaign.state) (\(campaign.status.rawValue)) since \(calendar.format(campaign.enteredAt)) \(engine.workflow.timeZone)")
+            print("  version   \(campaign.workflowVersion.prefix(12))")
+            print("  entries   \(campaign.entries.count)")
+            if let progress {
+                let share = progress.target > 0 ? min(1, progress.value / progress.target) : 1
+                let bar = String(repeating: "#", count: Int(share * 30)) + String(repeating: ".", count: 30 - Int(share * 30))
+                print("  progress  \(progress.metric) \(progress.value.formattedForMessage) of \(progress.target.formattedForMessage) [\(bar)] \(Int(share * 100))%")
+            }
+            for (name, value) in campaign.metrics where progress?.metric != name {
+                print("  metric    \(name) = \(value.formattedForMessage)")
+            }
+            if timers.isEmpty { print("  timers    none armed") }
+            for timer in timers {
+                let what: String
+                switch timer.source {
+                case .state(let index): what = "state timer \(index + 1)"
+                case .step(let name): what = name
+                }
+                print("  timer     \(what) at \(calendar.format(timer.due)) \(engine.workflow.timeZone)")
+            }
+        }
+    }
+
+    struct History: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show everything that happened to a campaign, in order.")
+
+        @Argument(help: ArgumentHelp("The campaign id.", valueName: "id"))
+        var id: String
+
+        @OptionGroup var store: StoreOptions
+        @Option var format: OutputFormat = .text
+
+        func run() throws {
+            let service = try store.open()
+            let (events, calendar) = try refusing { () throws -> ([LoggedEvent], ZonedCalendar) in
+                guard let campaign = try service.store.campaign(id: id) else { throw ServiceError(unknownCampaign(id, service)) }
+                return (try service.store.events(campaignID: id), try service.engine(version: campaign.workflowVersion).calendar)
+            }
+            if format == .json {
+                print(JSONValue.array(events.map { event in
+                    .object([("sequence", .number(Double(event.sequence))), ("id", .string(event.id)),
+                             ("at", .string(calendar.format(event.at))), ("kind", .string(event.kind)),
+                             ("disposition", .string(event.disposition.rawValue)), ("late_by_s", .number(Double(event.lateBy))),
+                             ("summary", .string(event.summary))])
+                }).rendered())
+                return
+            }
+            for event in events {
+                let late = event.lateBy > 0 ? " (\(event.lateBy) s late)" : ""
+                print("\(calendar.format(event.at))  \(event.disposition == .skipped ? "skipped: " : "")\(event.summary)\(late)")
+            }
+        }
+    }
+
+    struct Send: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Send an event declared under 'events:' (launch, cancel, ...).")
+
+        @Argument(help: ArgumentHelp("The campaign id.", valueName: "id"))
+        var id: String
+
+        @Argument(help: ArgumentHelp("The event's name.", valueName: "event"))
+        var event: String
+
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var write: WriteOptions
+        @Option var format: OutputFormat = .text
+
+        func run() throws {
+            let service = try store.open()
+            let result = try refusing {
+                try service.apply(.command(event), to: id, eventID: write.eventID("command:\(id)"), now: wallClock())
+            }
+            report(result, format: format)
+        }
+    }
+}
+
+/// "there is no campaign 'x'" with the closest id.
+func unknownCampaign(_ id: String, _ service: CampaignService) -> String {
+    let ids = (try? service.store.campaigns().map(\.id)) ?? []
+    return "there is no campaign '\(id)'\(Suggestions.didYouMean(id, in: ids)); 'laurel campaign list' shows them"
+}
+
+/// Prints what an applied event did.
+func report(_ result: ServiceResult, format: OutputFormat) {
+    let lines = result.status == .alreadyApplied ? ["already applied; nothing done again"] : result.logged.map(\.summary)
+    emit(format, text: lines.joined(separator: "\n"), json: .object([
+        ("campaign", .string(result.campaignID)), ("status", .string(result.status.rawValue)),
+        ("state", .string(result.campaign?.state ?? "")), ("logged", .array(result.logged.map { .string($0.summary) })),
+    ]))
+}
+
+/// Splits KEY=VALUE.
+func splitPair(_ text: String, option: String) throws -> (String, String) {
+    guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+        throw ServiceError("\(option) takes KEY=VALUE, not '\(text)'")
+    }
+    return (String(text[..<equals]), String(text[text.index(after: equals)...]))
+}
+
+/// Turns text from the command line or a CSV cell into a value of a declared type.
+enum FieldValues {
+    static func value(_ text: String, type: EntryField.FieldType, name: String, calendar: ZonedCalendar) throws -> Value {
+        switch type {
+        case .number, .integer: return try value(text, type: ValueType.number, name: name, calendar: calendar)
+        case .boolean: return try value(text, type: ValueType.boolean, name: name, calendar: calendar)
+        case .date: return try value(text, type: ValueType.date, name: name, calendar: calendar)
+        case .text, .choice, .unit, .person, .url: return .text(text)
+        }
+    }
+
+    static func value(_ text: String, type: ValueType, name: String, calendar: ZonedCalendar) throws -> Value {
+        switch type {
+        case .number:
+            guard let number = Double(text.replacingOccurrences(of: "_", with: "")), number.isFinite else {
+                throw ServiceError("\(name) must be a number, not '\(text)'")
+            }
+            return .number(number)
+        case .boolean:
+            switch text.lowercased() {
+            case "true", "yes": return .boolean(true)
+            case "false", "no": return .boolean(false)
+            default: throw ServiceError("\(name) must be true or false, not '\(text)'")
+            }
+        case .date:
+            guard case .success(let date) = DateText.parseDate(text) else {
+                throw ServiceError("\(name) must be a date like 2022-05-31, not '\(text)'")
+            }
+            return .instant(calendar.instant(date, LocalTime(hour: 0, minute: 0)!))
+        case .dateTime:
+            guard case .success(let spec) = DateText.parseDateTime(text) else {
+                throw ServiceError("\(name) must be a date-time like 2022-05-31T17:00, not '\(text)'")
+            }
+            return .instant(calendar.instant(spec, endOfDay: false))
+        case .duration:
+            guard case .success(let duration) = ISODuration.parse(text) else {
+                throw ServiceError("\(name) must be an ISO 8601 duration like P14D, not '\(text)'")
+            }
+            return .duration(duration)
+        case .text:
+            return .text(text)
+        }
+    }
+}

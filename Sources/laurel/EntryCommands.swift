@@ -1,0 +1,338 @@
+import ArgumentParser
+import Foundation
+import LaurelCore
+import LaurelDaemon
+import LaurelStore
+
+struct EntryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "entry",
+        abstract: "Submit entries to a campaign, one at a time or from a CSV file.",
+        subcommands: [Submit.self, Import.self]
+    )
+
+    struct Submit: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Submit one entry; its fields are checked against its kind.")
+
+        @Argument(help: ArgumentHelp("The campaign id.", valueName: "campaign"))
+        var campaign: String
+
+        @Option(help: ArgumentHelp("The entry kind, declared under 'entries:'.", valueName: "kind"))
+        var kind: String
+
+        @Option(help: ArgumentHelp("The entry's id; generated when left out.", valueName: "id"))
+        var id: String?
+
+        @Option(help: ArgumentHelp("The unit the entry comes from.", valueName: "unit"))
+        var unit: String?
+
+        @Option(name: .customLong("field"), help: ArgumentHelp("A field, KEY=VALUE; repeat for more.", valueName: "key=value"))
+        var fields: [String] = []
+
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var write: WriteOptions
+        @Option var format: OutputFormat = .text
+
+        func run() throws {
+            let service = try store.open()
+            let result = try refusing {
+                guard let current = try service.store.campaign(id: campaign) else {
+                    throw ServiceError(unknownCampaign(campaign, service))
+                }
+                let engine = try service.engine(version: current.workflowVersion)
+                let entry = try EntryRows.entry(id: id ?? "\(kind)-\(current.entries.count + 1)", kind: kind, unit: unit,
+                                                 pairs: try fields.map { try splitPair($0, option: "--field") }, engine: engine)
+                return try service.apply(.submit(entry), to: campaign, eventID: write.eventID("entry:\(campaign)"),
+                                         now: wallClock())
+            }
+            report(result, format: format)
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Submit the entries of a CSV file, all or none.",
+            discussion: """
+                The first row names the columns: 'id' (required), 'kind' (or --kind), optionally 'unit', \
+                and the entry kind's fields. Every row is checked as 'laurel entry submit' would; a row \
+                that is refused is reported with its line and nothing of the file is written. Running \
+                the same file again adds only the rows not imported before.
+                """
+        )
+
+        @Argument(help: ArgumentHelp("The campaign id.", valueName: "campaign"))
+        var campaign: String
+
+        @Argument(help: ArgumentHelp("The CSV file (UTF-8, comma-separated, double quotes around cells with commas).",
+                                     valueName: "file.csv"))
+        var file: String
+
+        @Option(help: ArgumentHelp("The kind of every row, when the file has no 'kind' column.", valueName: "kind"))
+        var kind: String?
+
+        @OptionGroup var store: StoreOptions
+        @Option var format: OutputFormat = .text
+
+        func run() throws {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw UsageError(description: "cannot read '\(file)'")
+            }
+            let service = try store.open()
+            let progress = Progress(label: "importing \(file)")
+            let result = try refusing { () throws -> ServiceResult in
+                guard let current = try service.store.campaign(id: campaign) else {
+                    throw ServiceError(unknownCampaign(campaign, service))
+                }
+                let engine = try service.engine(version: current.workflowVersion)
+                let rows = try CSV.parse(String(decoding: data, as: UTF8.self), file: file)
+                guard let header = rows.first else { throw ServiceError("\(file) is empty; its first row names the columns") }
+                guard let idColumn = header.cells.firstIndex(of: "id") else {
+                    throw ServiceError("\(file):\(header.line): the first row has no 'id' column")
+                }
+                let kindColumn = header.cells.firstIndex(of: "kind")
+                guard kindColumn != nil || kind != nil else {
+                    throw ServiceError("\(file):\(header.line): there is no 'kind' column; add one or pass --kind")
+                }
+                var events: [(event: CampaignEvent, id: String)] = []
+                var lines: [Int] = []
+                for row in rows.dropFirst() where !(row.cells.count == 1 && row.cells[0].isEmpty) {
+                    guard row.cells.count == header.cells.count else {
+                        throw ServiceError("\(file):\(row.line): \(row.cells.count) cells where the first row names \(header.cells.count)")
+                    }
+                    var pairs: [(String, String)] = []
+                    var unit: String?
+                    for (index, name) in header.cells.enumerated() where index != idColumn && index != kindColumn {
+                        if name == "unit" { unit = row.cells[index].isEmpty ? nil : row.cells[index]; continue }
+                        if !row.cells[index].isEmpty { pairs.append((name, row.cells[index])) }
+                    }
+                    let rowKind = kindColumn.map { row.cells[$0] } ?? kind!
+                    let entry: Entry
+                    do {
+                        entry = try EntryRows.entry(id: row.cells[idColumn], kind: rowKind, unit: unit, pairs: pairs, engine: engine)
+                    } catch let error as ServiceError {
+                        throw ServiceError("\(file):\(row.line): \(error.description)")
+                    }
+                    events.append((.submit(entry), "import:\(campaign):\(entry.id)"))
+                    lines.append(row.line)
+                }
+                progress.total = events.count
+                do {
+                    return try service.applyAll(events, to: campaign, now: wallClock()) { progress.update($0) }
+                } catch let refusal as CampaignService.BatchRefusal {
+                    progress.finish()
+                    throw ServiceError("\(file):\(lines[refusal.index]): \(refusal.reason); nothing of the file was written")
+                }
+            }
+            progress.finish()
+            let submitted = result.logged.filter { $0.kind == "submit" }.count
+            emit(format, text: "\(submitted) entries submitted to \(campaign)" + (submitted < progress.total ? " (\(progress.total - submitted) imported before)" : ""),
+                 json: .object([("campaign", .string(campaign)), ("submitted", .number(Double(submitted))),
+                                ("rows", .number(Double(progress.total))), ("state", .string(result.campaign?.state ?? ""))]))
+        }
+    }
+}
+
+enum EntryRows {
+    /// An entry with its fields typed by the entry kind's declaration.
+    static func entry(id: String, kind: String, unit: String?, pairs: [(String, String)], engine: Engine) throws -> Entry {
+        guard let definition = engine.workflow.entryKinds.first(where: { $0.name == kind }) else {
+            throw ServiceError("there is no entry kind '\(kind)'\(Suggestions.didYouMean(kind, in: engine.workflow.entryKinds.map(\.name)))")
+        }
+        guard !id.isEmpty else { throw ServiceError("an entry needs an id") }
+        var fields = NamedValues<Value>()
+        for (name, text) in pairs {
+            guard let field = definition.fields.first(where: { $0.name == name }) else {
+                throw ServiceError("entries of kind '\(kind)' have no field '\(name)'\(Suggestions.didYouMean(name, in: definition.fields.map(\.name)))")
+            }
+            fields[name] = try FieldValues.value(text, type: field.type, name: "field '\(name)'", calendar: engine.calendar)
+        }
+        return Entry(id: id, kind: kind, unit: unit, fields: fields)
+    }
+}
+
+/// A progress bar on standard error, drawn only when it is a terminal.
+final class Progress {
+    let label: String
+    var total = 0
+    private let isTerminal = isatty(STDERR_FILENO) == 1
+    private var drawn = false
+
+    init(label: String) {
+        self.label = label
+    }
+
+    func update(_ done: Int) {
+        guard isTerminal, total > 0 else { return }
+        let share = Double(done) / Double(total)
+        let bar = String(repeating: "#", count: Int(share * 30)).padding(toLength: 30, withPad: ".", startingAt: 0)
+        FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(done)/\(total)".utf8))
+        drawn = true
+    }
+
+    func finish() {
+        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+        drawn = false
+    }
+}
+
+/// RFC 4180 CSV: commas, double-quoted cells with "" for a quote, CRLF or LF line ends.
+enum CSV {
+    struct Row {
+        var line: Int
+        var cells: [String]
+    }
+
+    static func parse(_ text: String, file: String) throws -> [Row] {
+        var rows: [Row] = []
+        var cells: [String] = []
+        var cell = ""
+        var quoted = false
+        var line = 1
+        var rowLine = 1
+        var iterator = Array(text.unicodeScalars).makeIterator()
+        var pending: Unicode.Scalar? = iterator.next()
+        if pending == "\u{FEFF}" { pending = iterator.next() }
+        while let scalar = pending {
+            pending = iterator.next()
+            if quoted {
+                if scalar == "\"" {
+                    if pending == "\"" {
+                        cell.unicodeScalars.append("\"")
+                        pending = iterator.next()
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    if scalar == "\n" { line += 1 }
+                    cell.unicodeScalars.append(scalar)
+                }
+                continue
+            }
+            switch scalar {
+            case "\"" where cell.isEmpty: quoted = true
+            case ",":
+                cells.append(cell)
+                cell = ""
+            case "\r" where pending == "\n": continue
+            case "\n", "\r":
+                cells.append(cell)
+                rows.append(Row(line: rowLine, cells: cells))
+                cells = []
+                cell = ""
+                line += 1
+                rowLine = line
+            default: cell.unicodeScalars.append(scalar)
+            }
+        }
+        if quoted { throw ServiceError("\(file):\(rowLine): a quoted cell is not closed") }
+        if !cell.isEmpty || !cells.isEmpty {
+            cells.append(cell)
+            rows.append(Row(line: rowLine, cells: cells))
+        }
+        return rows
+    }
+}
+
+struct ReviewCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "review",
+        abstract: "Record a council member's scores.",
+        subcommands: [Score.self]
+    )
+
+    struct Score: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record one member's scores for the entries under review.",
+            discussion: "Each score is ENTRY=V1,V2,... with one value per rubric criterion, in rubric order."
+        )
+
+        @Argument(help: ArgumentHelp("The campaign id.", valueName: "campaign"))
+        var campaign: String
+
+        @Option(help: ArgumentHelp("The council member.", valueName: "member"))
+        var member: String
+
+        @Argument(help: ArgumentHelp("Scores, ENTRY=V1,V2,...", valueName: "entry=values"))
+        var scores: [String]
+
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var write: WriteOptions
+        @Option var format: OutputFormat = .text
+
+        func run() throws {
+            let service = try store.open()
+            let result = try refusing {
+                var lines: [ScoreSheet.Line] = []
+                for text in scores {
+                    let (entry, raw) = try splitPair(text, option: "a score")
+                    let values = try raw.split(separator: ",").map { part -> Double in
+                        guard let value = Double(part.trimmingCharacters(in: .whitespaces)), value.isFinite else {
+                            throw ServiceError("the score of '\(entry)' must be numbers separated by commas, not '\(raw)'")
+                        }
+                        return value
+                    }
+                    lines.append(ScoreSheet.Line(entry: entry, values: values))
+                }
+                return try service.apply(.scores(ScoreSheet(member: member, lines: lines)), to: campaign,
+                                         eventID: write.eventID("scores:\(campaign):\(member)"), now: wallClock())
+            }
+            report(result, format: format)
+        }
+    }
+}
+
+struct Results: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print a campaign's awards: rank, entry, tier, total and amount.")
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, csv, json, markdown
+    }
+
+    @Argument(help: ArgumentHelp("The campaign id.", valueName: "campaign"))
+    var campaign: String
+
+    @OptionGroup var store: StoreOptions
+    @Option var format: Format = .text
+
+    func run() throws {
+        let service = try store.open()
+        let current = try refusing { () throws -> Campaign in
+            guard let current = try service.store.campaign(id: campaign) else { throw ServiceError(unknownCampaign(campaign, service)) }
+            return current
+        }
+        let awards = current.awards
+        switch format {
+        case .json:
+            print(JSONValue.object([
+                ("campaign", .string(current.id)), ("state", .string(current.state)),
+                ("awards", .array(awards.map { award in
+                    .object([("rank", .number(Double(award.rank))), ("entry", .string(award.entry)), ("tier", .string(award.tier)),
+                             ("total", .number(award.total)), ("reviews", .number(Double(award.reviews))),
+                             ("amount_vnd", .number(Double(award.amount)))])
+                })),
+            ]).rendered())
+        case .csv:
+            print("rank,entry,tier,total,reviews,amount_vnd")
+            for award in awards {
+                print("\(award.rank),\(Self.csvCell(award.entry)),\(Self.csvCell(award.tier)),\(award.total.formattedForMessage),\(award.reviews),\(award.amount)")
+            }
+        case .markdown:
+            print("| rank | entry | tier | total | reviews | amount (VND) |\n|---|---|---|---|---|---|")
+            for award in awards {
+                print("| \(award.rank) | \(award.entry) | \(award.tier) | \(award.total.formattedForMessage) | \(award.reviews) | \(award.amount) |")
+            }
+        case .text:
+            if awards.isEmpty {
+                print("\(current.id) has no awards yet (state \(current.state)).")
+                return
+            }
+            for award in awards {
+                print("\(String(award.rank).padding(toLength: 5, withPad: " ", startingAt: 0))\(award.entry.padding(toLength: 16, withPad: " ", startingAt: 0))\(award.tier.padding(toLength: 10, withPad: " ", startingAt: 0))total \(award.total.formattedForMessage)" + (award.amount > 0 ? "  \(award.amount) VND" : ""))
+            }
+        }
+    }
+
+    static func csvCell(_ text: String) -> String {
+        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+}

@@ -1,0 +1,100 @@
+public import ArgumentParser
+import Foundation
+import LaurelCore
+import LaurelDaemon
+import LaurelStore
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// Options every command that opens the store shares.
+struct StoreOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The SQLite database file; created when missing.", valueName: "path"))
+    var database = "laurel.sqlite"
+
+    @Option(help: ArgumentHelp("normal: a commit survives the process being killed; full: also a power cut (slower).",
+                               valueName: "level"))
+    var durability: SQLiteStore.Durability = .normal
+
+    func open() throws -> CampaignService {
+        do {
+            let store = try SQLiteStore(path: database, registry: BuiltInPlugins.registry, durability: durability)
+            return CampaignService(store: store, registry: BuiltInPlugins.registry)
+        } catch {
+            throw UsageError(description: "cannot open the database '\(database)': \(error)")
+        }
+    }
+}
+
+extension SQLiteStore.Durability: ExpressibleByArgument {}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the daemon: advance every running campaign on its schedule until SIGTERM or SIGINT.",
+        discussion: """
+            Loads and validates every workflow file of the folder (a file with errors is reported and \
+            the last good version of its workflow stays in force; files are read again when they \
+            change), fires due timers in due order, each in one transaction with its consequences, \
+            and catches up what fell due while it was down. With --demo it runs on an accelerated \
+            clock, starts one campaign per workflow and generates entries, reports and scores, so \
+            campaigns advance in the log within a minute.
+            """
+    )
+
+    @Option(help: ArgumentHelp("The folder of workflow files.", valueName: "dir"))
+    var workflows = "workflows"
+
+    @OptionGroup var store: StoreOptions
+
+    @Flag(help: "Accelerated clock, one campaign per workflow and generated events, to watch campaigns advance.")
+    var demo = false
+
+    @Option(help: ArgumentHelp("With --demo: virtual seconds per real second (604800: a week a second).", valueName: "n"))
+    var speed: Double = 604_800
+
+    @Option(help: ArgumentHelp("With --demo: the seed of the generated events.", valueName: "n"))
+    var seed: UInt64 = 1
+
+    @Option(help: ArgumentHelp("Append delivered notifications and awards to this file as JSON lines.", valueName: "path"))
+    var outbox: String?
+
+    @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        guard speed >= 1, speed.isFinite else { throw ValidationError("--speed must be a number of at least 1") }
+        if !demo && speed != 604_800 { throw ValidationError("--speed only applies with --demo") }
+    }
+
+    func run() async throws {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardOutput(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "laurel")
+        let service = try store.open()
+        var clock = DaemonClock.system
+        if demo {
+            var library = WorkflowLibrary(folder: workflows, registry: BuiltInPlugins.registry)
+            _ = try library.scan(into: service.store, now: clock.now())
+            let years = try library.current.values.compactMap { try service.engine(version: $0.version).workflow.earliestWrittenYear }
+            let calendar = ZonedCalendar(zoneName: "UTC")!
+            let start = years.min().flatMap { LocalDate(year: $0, month: 1, day: 1) }
+                .map { calendar.instant($0, LocalTime(hour: 0, minute: 0)!) } ?? clock.now()
+            clock = .accelerated(from: start, speed: speed)
+        }
+        let configuration = DaemonConfiguration(workflowsFolder: workflows, clock: clock,
+                                                demo: demo ? DemoConfiguration(seed: seed) : nil, outboxFile: outbox)
+        let daemon = LaurelDaemon(service: service, configuration: configuration, logger: logger)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: daemon)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
+        try await group.run()
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,0 +1,101 @@
+import Foundation
+import LaurelCore
+import LaurelDaemon
+import LaurelStore
+import Logging
+import Testing
+
+@Suite("Campaign service")
+struct CampaignServiceTests {
+    typealias W = TestWorkflows
+
+    static func idea(_ id: String) -> CampaignEvent {
+        .submit(Entry(id: id, kind: "idea", fields: ["title": .text("Idea \(id)")]))
+    }
+
+    @Test("a start with an idempotency key starts one campaign however often it is sent")
+    func idempotentStart() throws {
+        let (store, folder) = try W.store()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let service = CampaignService(store: store, registry: W.registry)
+        let version = try W.record(W.quick, in: store)
+        let first = try service.start(version: version, idempotencyKey: "k1", now: W.may1)
+        let again = try service.start(version: version, idempotencyKey: "k1", now: W.may1 + 5)
+        let other = try service.start(version: version, idempotencyKey: String?.none, now: W.may1 + 6)
+        #expect(first.campaignID == "quick-1" && first.status == .applied)
+        #expect(again.campaignID == "quick-1" && again.status == .alreadyApplied)
+        #expect(other.campaignID == "quick-2")
+        #expect(try store.campaigns().map(\.id) == ["quick-1", "quick-2"])
+    }
+
+    @Test("an event delivered twice is applied once; a refused one changes nothing")
+    func exactlyOnceEvents() throws {
+        let (store, folder) = try W.store()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let service = CampaignService(store: store, registry: W.registry)
+        let id = try service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1).campaignID
+        #expect(throws: ServiceError.self) { try service.apply(Self.idea("a"), to: id, eventID: "e0", now: W.may1) }
+        #expect(try store.eventCount() == 1, "the refused entry was not logged")
+        _ = try service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
+        let first = try service.apply(Self.idea("a"), to: id, eventID: "e1", now: W.may1 + 10)
+        let second = try service.apply(Self.idea("a"), to: id, eventID: "e1", now: W.may1 + 20)
+        #expect(first.status == .applied && second.status == .alreadyApplied)
+        let campaign = try #require(try store.campaign(id: id))
+        #expect(campaign.entries.map(\.id) == ["a"] && campaign.metrics["ideas"] == 1)
+        #expect(try store.events(campaignID: id).map(\.id) == ["start:\(id)", "launch", "e1"])
+        // The due index holds exactly the campaign's armed timers: the phase deadline and the reminder.
+        #expect(Set(try store.timers(campaignID: id).map(\.timerID)) == Set(campaign.timers.map(\.id)))
+        #expect(campaign.timers.count == 2)
+    }
+
+    @Test("after downtime, a stale reminder is skipped, the deadline fires late, and nothing fires twice")
+    func catchUpAfterDowntime() throws {
+        let (store, folder) = try W.store()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let service = CampaignService(store: store, registry: W.registry)
+        let id = try service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1).campaignID
+        _ = try service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
+        let daemon = LaurelDaemon(service: service, logger: Logger(label: "test"))
+        #expect(try daemon.tick(now: W.may1 + W.hour).fired == 0, "nothing is due an hour after the launch")
+        // The daemon was down for five days: the reminder of 2 May is a period late (3 May's is due
+        // too), so it is skipped; the deadline of 3 May 08:00 fires, two days late, and closes.
+        let report = try daemon.tick(now: W.may1 + 5 * W.day)
+        #expect(report.fired == 1 && report.skipped == 1)
+        let campaign = try #require(try store.campaign(id: id))
+        #expect(campaign.state == "closed" && campaign.timers.isEmpty)
+        #expect(try store.timers(campaignID: id).isEmpty && store.nextDue() == nil)
+        let log = try store.events(campaignID: id)
+        #expect(log.map(\.disposition) == [.applied, .applied, .skipped, .applied])
+        #expect(log.last?.lateBy == 3 * W.day, "due 3 May 08:00, applied 6 May 08:00")
+        #expect(log.last?.summary.contains("collecting -> closed (outcome deadline)") == true)
+        #expect(try daemon.tick(now: W.may1 + 6 * W.day).fired == 0, "fired timers are gone from the index")
+    }
+
+    @Test("an entry after a deadline that passed while the daemon was down is refused: the deadline comes first")
+    func deadlineBeforeLateEntry() throws {
+        let (store, folder) = try W.store()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let service = CampaignService(store: store, registry: W.registry)
+        let id = try service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1).campaignID
+        _ = try service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
+        #expect(throws: ServiceError.self) { try service.apply(Self.idea("late"), to: id, eventID: "late", now: W.may1 + 3 * W.day) }
+        #expect(try store.campaign(id: id)?.state == "collecting", "the refusal rolled the catch-up back too")
+    }
+
+    @Test("an import is all or nothing, and names the refused event")
+    func importAllOrNothing() throws {
+        let (store, folder) = try W.store()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let service = CampaignService(store: store, registry: W.registry)
+        let id = try service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1).campaignID
+        _ = try service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
+        let bad: [(event: CampaignEvent, id: String)] = [(Self.idea("a"), "i-a"), (.submit(Entry(id: "b", kind: "idea")), "i-b")]
+        #expect(throws: CampaignService.BatchRefusal.self) { try service.applyAll(bad, to: id, now: W.may1 + 1) }
+        #expect(try store.campaign(id: id)?.entries.isEmpty == true)
+        let good: [(event: CampaignEvent, id: String)] = [(Self.idea("a"), "i-a"), (Self.idea("b"), "i-b")]
+        _ = try service.applyAll(good, to: id, now: W.may1 + 2)
+        let again = try service.applyAll(good + [(Self.idea("c"), "i-c")], to: id, now: W.may1 + 3)
+        #expect(again.logged.map(\.id) == ["i-c"], "a re-run import adds only what is new")
+        #expect(try store.campaign(id: id)?.state == "closed", "the third idea reached the target")
+    }
+}

@@ -1,0 +1,63 @@
+import AnnouncePlugin
+import AwardsCeremonyPlugin
+import CouncilReviewPlugin
+import Foundation
+import LaurelCore
+import LaurelStore
+import PhaseTargetPlugin
+
+/// Workflows and stores for the daemon's tests.
+enum TestWorkflows {
+    static let registry = try! PluginRegistry([
+        Announce.self, PhaseTarget.self, CouncilReview.self, AwardsCeremony.self,
+    ])
+
+    /// Ideas are collected after a launch until three arrive or two days pass; a reminder of the
+    /// progress goes out every day at 08:00 while they are.
+    static let quick = """
+        laurel: 1
+        id: quick
+        title: Quick campaign
+        timezone: Europe/Berlin
+        entries:
+          idea:
+            fields:
+              title: { type: text, required: true }
+        metrics:
+          ideas: { count: idea }
+        events:
+          launch: { by: admin }
+          remind: { by: system }
+        initial: draft
+        states:
+          draft:
+            on: { launch: collecting }
+          collecting:
+            accepts: [idea]
+            step: phase-target
+            with: { metric: ideas, target: 3, window: P2D }
+            timers:
+              - every: "0 8 * * *"
+                send: remind
+            on: { target-reached: closed, deadline: closed }
+          closed: { final: true }
+        """
+
+    static let may1: Instant = 1_714_543_200  // 2024-05-01T06:00Z, 08:00 in Berlin
+    static let hour: Instant = 3_600
+    static let day: Instant = 86_400
+
+    /// A fresh SQLite file in a temporary folder, removed by the caller with `cleanUp`.
+    static func store() throws -> (SQLiteStore, String) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("laurel-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return (try SQLiteStore(path: folder + "/laurel.sqlite", registry: registry), folder)
+    }
+
+    static func record(_ text: String, in store: any CampaignStore) throws -> String {
+        let bytes = Array(text.utf8)
+        let hash = SHA256.hex(bytes)
+        try store.record(WorkflowVersion(hash: hash, workflowID: "quick", file: "quick.yaml", source: bytes, recordedAt: may1))
+        return hash
+    }
+}
