@@ -1,1 +1,119 @@
+import AnnouncePlugin
+import AwardsCeremonyPlugin
+import CouncilReviewPlugin
+import Foundation
+import LaurelCore
+import LaurelStore
+import PhaseTargetPlugin
 import Testing
+
+@Suite("SQLite store")
+struct SQLiteStoreTests {
+    static let registry = try! PluginRegistry([Announce.self, PhaseTarget.self, CouncilReview.self, AwardsCeremony.self])
+
+    struct Failure: Error {}
+
+    static func temporaryFile() throws -> (path: String, folder: String) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("laurel-store-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return (folder + "/laurel.sqlite", folder)
+    }
+
+    /// A store with the workflow version the test campaigns name (campaigns refer to a version).
+    static func openStore(_ path: String) throws -> SQLiteStore {
+        let store = try SQLiteStore(path: path, registry: registry)
+        try store.record(WorkflowVersion(hash: "v1", workflowID: "w", file: "w.yaml", source: Array("laurel: 1".utf8), recordedAt: 1))
+        return store
+    }
+
+    static func campaign(_ id: String, timers: [(Int, Instant)]) -> Campaign {
+        Campaign(id: id, workflowID: "w", workflowVersion: "v1", status: .running, state: "collecting", enteredAt: 100,
+                 inputs: ["region": .text("Hà Nội")], metrics: ["ideas": 2],
+                 entries: [Entry(id: "SK-1", kind: "idea", unit: "công-đoàn-1", fields: ["title": .text("Cải tiến")])],
+                 awards: [], step: nil, timers: timers.map { ArmedTimer(id: $0.0, due: $0.1, source: .state(index: 0)) },
+                 nextTimerID: 10, transitions: [], eventCount: 3)
+    }
+
+    static func event(_ id: String, campaign: String) -> LoggedEvent {
+        LoggedEvent(id: id, campaignID: campaign, at: 100, recordedAt: 100, action: .event(.command("launch")), summary: "launch")
+    }
+
+    @Test("a saved campaign reads back equal, after the file is closed and opened again")
+    func roundTrip() throws {
+        let (path, folder) = try Self.temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let original = Self.campaign("c1", timers: [(1, 500), (2, 300)])
+        do {
+            let store = try SQLiteStore(path: path, registry: Self.registry)
+            try store.record(WorkflowVersion(hash: "v1", workflowID: "w", file: "w.yaml", source: Array("laurel: 1".utf8), recordedAt: 1))
+            try store.write { try $0.save(original, events: [Self.event("e1", campaign: "c1")], effects: [], at: 100) }
+        }
+        let reopened = try SQLiteStore(path: path, registry: Self.registry)
+        #expect(try reopened.campaign(id: "c1") == original)
+        #expect(try reopened.events(campaignID: "c1").map(\.id) == ["e1"])
+        #expect(try reopened.workflowVersion(hash: "v1")?.source == Array("laurel: 1".utf8))
+        #expect(try reopened.campaigns().map(\.state) == ["collecting"])
+    }
+
+    @Test("the due index follows the campaign's armed timers and returns them earliest first")
+    func dueIndex() throws {
+        let (path, folder) = try Self.temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = try Self.openStore(path)
+        try store.write { transaction in
+            try transaction.save(Self.campaign("a", timers: [(1, 500), (2, 300)]), events: [], effects: [], at: 1)
+            try transaction.save(Self.campaign("b", timers: [(1, 300)]), events: [], effects: [], at: 1)
+        }
+        #expect(try store.dueTimers(at: 400, limit: 10) == [DueTimer(campaignID: "a", timerID: 2, due: 300),
+                                                              DueTimer(campaignID: "b", timerID: 1, due: 300)])
+        #expect(try store.nextDue() == 300)
+        try store.write { try $0.save(Self.campaign("a", timers: [(1, 500), (3, 700)]), events: [], effects: [], at: 2) }
+        #expect(try store.timers(campaignID: "a").map(\.timerID) == [1, 3])
+        #expect(try store.dueTimers(at: 10_000, limit: 2).count == 2, "the limit is honoured")
+    }
+
+    @Test("a transaction whose body throws, or logs an event id twice, writes nothing")
+    func atomicity() throws {
+        let (path, folder) = try Self.temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = try Self.openStore(path)
+        try store.write { try $0.save(Self.campaign("a", timers: []), events: [Self.event("e1", campaign: "a")], effects: [], at: 1) }
+        #expect(throws: Failure.self) {
+            try store.write { transaction in
+                try transaction.save(Self.campaign("b", timers: [(1, 5)]), events: [], effects: [], at: 1)
+                throw Failure()
+            }
+        }
+        #expect(throws: (any Error).self) {
+            try store.write { transaction in
+                try transaction.save(Self.campaign("c", timers: []), events: [Self.event("e1", campaign: "c")], effects: [], at: 1)
+            }
+        }
+        #expect(try store.campaigns().map(\.id) == ["a"])
+        #expect(try store.eventCount() == 1 && store.nextDue() == nil)
+    }
+
+    @Test("outbox items wait until they are marked delivered")
+    func outbox() throws {
+        let (path, folder) = try Self.temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = try Self.openStore(path)
+        let effect = Effect.notify(audience: "unions", message: "Phát động", channels: ["notice"])
+        try store.write {
+            try $0.save(Self.campaign("a", timers: []), events: [],
+                        effects: [OutboxItem(campaignID: "a", eventID: "e", effect: effect, createdAt: 1)], at: 1)
+        }
+        let pending = try store.pendingOutbox(limit: 10)
+        #expect(pending.map(\.effect) == [effect])
+        try store.markDelivered(pending.map(\.sequence), at: 2)
+        #expect(try store.pendingOutbox(limit: 10).isEmpty)
+    }
+
+    @Test("a damaged campaign document is reported, not trusted")
+    func damagedDocument() throws {
+        let codec = CampaignCodec(registry: Self.registry)
+        var bytes = try codec.encode(Self.campaign("a", timers: []))
+        bytes.removeLast(3)
+        #expect(throws: CampaignCodec.CorruptData.self) { try codec.decode(bytes) }
+    }
+}

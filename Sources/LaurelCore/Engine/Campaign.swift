@@ -130,6 +130,12 @@ public struct ArmedTimer: Sendable, Hashable, Codable {
     public var id: Int
     public var due: Instant
     public var source: Source
+
+    public init(id: Int, due: Instant, source: Source) {
+        self.id = id
+        self.due = due
+        self.source = source
+    }
 }
 
 /// A move from one state to another, and why.
@@ -200,4 +206,24 @@ public struct Campaign: Sendable, Hashable, Codable {
     public var transitions: [Transition]
     /// How many events have been applied.
     public var eventCount: Int
+
+    public init(id: String, workflowID: String, workflowVersion: String, status: Status, state: String, enteredAt: Instant,
+                inputs: [String: Value], metrics: NamedValues<Double>, entries: [Entry], awards: [Award],
+                step: StepMemoryBox?, timers: [ArmedTimer], nextTimerID: Int, transitions: [Transition], eventCount: Int) {
+        self.id = id
+        self.workflowID = workflowID
+        self.workflowVersion = workflowVersion
+        self.status = status
+        self.state = state
+        self.enteredAt = enteredAt
+        self.inputs = inputs
+        self.metrics = metrics
+        self.entries = entries
+        self.awards = awards
+        self.step = step
+        self.timers = timers
+        self.nextTimerID = nextTimerID
+        self.transitions = transitions
+        self.eventCount = eventCount
+    }
 }
