@@ -85,7 +85,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "laurelTests",
-        dependencies: ["laurel", "LaurelCore"],
+        dependencies: ["laurel", "LaurelCore", "LaurelStore"] + stepPlugins.map { .target(name: $0.target) },
         resources: [.copy("Fixtures")]
     ),
 ]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LaurelCore
+import LaurelStore
 
 /// The campaign-lifecycle scenario of shared/bench/campaign-lifecycle.md, through the real
 /// loader, engine, plugins and campaign encoding.
@@ -18,17 +19,18 @@ struct LifecycleBenchmark: ParsableCommand {
     @Option(help: "How many campaign instances.")
     var instances = 10_000
 
-    @Option(help: "Where saves go: memory (a key-to-document map of encoded campaigns) or sqlite.")
+    @Option(help: "Where saves go: memory (a key-to-document map of encoded campaigns) or sqlite (a real SQLite file, each save committed).")
     var store: Store = .memory
+
+    @Option(help: "With --store sqlite: the database file (default: a new file in the temporary folder, removed afterwards).")
+    var database: String?
 
     @Option(help: "The workflow file the scenario runs.")
     var workflow = "Benchmarks/workflows/campaign-lifecycle.yaml"
 
     func validate() throws {
         guard instances > 0 else { throw ValidationError("--instances must be at least 1") }
-        if store == .sqlite {
-            throw ValidationError("the SQLite store arrives with the daemon (issue 5); use --store memory")
-        }
+        if database != nil && store != .sqlite { throw ValidationError("--database only applies with --store sqlite") }
     }
 
     static let t0: Instant = 1_736_154_000  // 2025-01-06T09:00:00Z
@@ -51,12 +53,38 @@ struct LifecycleBenchmark: ParsableCommand {
         var savedBytes = 0
         let ids = (0..<instances).map { "C" + Self.pad($0, 6) }
         let entryIDs = (0..<54).map { "E" + Self.pad($0, 2) }
+        // The SQLite store: the real LaurelStore, one committed transaction per save (the
+        // campaign's snapshot and its due-timer index), one read per load.
+        var sqlite: SQLiteStore?
+        var temporaryFolder: String?
+        if store == .sqlite {
+            let path: String
+            if let database {
+                path = database
+            } else {
+                let folder = FileManager.default.temporaryDirectory.appendingPathComponent("laurel-bench-\(getpid())").path
+                temporaryFolder = folder
+                path = folder + "/lifecycle.sqlite"
+            }
+            let opened = try SQLiteStore(path: path, registry: registry)
+            try opened.record(WorkflowVersion(hash: engine.version, workflowID: definition.id, file: workflow, source: bytes,
+                                              recordedAt: Self.t0))
+            sqlite = opened
+        }
+        defer { if let temporaryFolder { try? FileManager.default.removeItem(atPath: temporaryFolder) } }
         func save(_ campaign: Campaign) throws {
+            if let sqlite {
+                savedBytes += try sqlite.save(campaign, at: campaign.enteredAt)
+                return
+            }
             let encoded = try codec.encode(campaign)
             savedBytes += encoded.count
             documents[campaign.id] = encoded
         }
-        func load(_ id: String) throws -> Campaign { try codec.decode(documents[id]!) }
+        func load(_ id: String) throws -> Campaign {
+            if let sqlite { return try sqlite.campaign(id: id)! }
+            return try codec.decode(documents[id]!)
+        }
         var phaseEnds = [Instant](repeating: 0, count: instances)
 
         let runStart = ContinuousClock.now

@@ -139,8 +139,9 @@ public protocol StoreTransaction {
     /// "WORKFLOW-ID-N", readable and unique).
     func nextCampaignNumber(workflowID: String) throws -> Int
     /// Saves the campaign (its snapshot and its armed timers in the due index), appends the
-    /// events to the log and the effects to the outbox.
-    func save(_ campaign: Campaign, events: [LoggedEvent], effects: [OutboxItem], at instant: Instant) throws
+    /// events to the log and the effects to the outbox. Returns the size of the snapshot.
+    @discardableResult
+    func save(_ campaign: Campaign, events: [LoggedEvent], effects: [OutboxItem], at instant: Instant) throws -> Int
     /// Appends events to the log without changing the campaign.
     func log(_ events: [LoggedEvent]) throws
 }

@@ -1,0 +1,182 @@
+import AnnouncePlugin
+import AwardsCeremonyPlugin
+import CouncilReviewPlugin
+import Foundation
+import LaurelCore
+import LaurelStore
+import PhaseTargetPlugin
+import Testing
+
+/// The built `laurel serve` as a real process: graceful stop on SIGTERM, and crash safety under
+/// SIGKILL while commands keep writing.
+@Suite("Daemon process", .serialized)
+struct DaemonProcessTests {
+    /// Campaigns that collect ideas for two seconds, then wait one more before closing.
+    static let workflow = """
+        laurel: 1
+        id: quick
+        title: Quick campaign
+        timezone: Asia/Ho_Chi_Minh
+        entries:
+          idea:
+            fields:
+              title: { type: text, required: true }
+        metrics:
+          ideas: { count: idea }
+        events:
+          launch: { by: admin }
+        initial: draft
+        states:
+          draft:
+            on: { launch: collecting }
+          collecting:
+            accepts: [idea]
+            step: phase-target
+            with: { metric: ideas, target: 1000, window: PT2S }
+            on: { target-reached: wrap-up, deadline: wrap-up }
+          wrap-up:
+            timers:
+              - after: PT1S
+                goto: closed
+          closed: { final: true }
+        """
+
+    static let registry = try! PluginRegistry([Announce.self, PhaseTarget.self, CouncilReview.self, AwardsCeremony.self])
+
+    /// A folder with the workflow and a database path.
+    static func setUp() throws -> (folder: URL, database: String) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("laurel-daemon-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("workflows"), withIntermediateDirectories: true)
+        try Data(workflow.utf8).write(to: folder.appendingPathComponent("workflows/quick.yaml"))
+        return (folder, folder.appendingPathComponent("laurel.sqlite").path)
+    }
+
+    static func startDaemon(_ folder: URL, _ database: String, log: String) throws -> Process {
+        let process = Process()
+        process.executableURL = CLITests.binary
+        process.arguments = ["serve", "--workflows", folder.appendingPathComponent("workflows").path, "--database", database]
+        let logURL = folder.appendingPathComponent(log)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: logURL)
+        process.standardError = process.standardOutput
+        try process.run()
+        return process
+    }
+
+    static func command(_ arguments: [String], _ folder: URL, _ database: String) throws -> CLITests.Run {
+        try CLITests.laurel(arguments + ["--database", database])
+    }
+
+    @Test("SIGTERM stops the daemon cleanly, exit 0, after it has fired a due timer")
+    func gracefulStop() throws {
+        let (folder, database) = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let started = try Self.command(["campaign", "start", "quick", "--workflows", folder.appendingPathComponent("workflows").path],
+                                       folder, database)
+        #expect(started.status == 0 && started.stdout == "quick-1\n", "\(started.stderr)")
+        #expect(try Self.command(["campaign", "send", "quick-1", "launch"], folder, database).status == 0)
+        let daemon = try Self.startDaemon(folder, database, log: "serve.log")
+        let deadline = Date().addingTimeInterval(15)
+        var state = ""
+        while Date() < deadline {
+            state = (try? SQLiteStore(path: database, registry: Self.registry).campaign(id: "quick-1")?.state) ?? ""
+            if state == "closed" { break }
+            usleep(100_000)
+        }
+        kill(daemon.processIdentifier, SIGTERM)
+        daemon.waitUntilExit()
+        let log = (try? String(contentsOf: folder.appendingPathComponent("serve.log"), encoding: .utf8)) ?? ""
+        #expect(state == "closed", "the deadline and the wrap-up timer fired: \(log)")
+        #expect(daemon.terminationReason == .exit && daemon.terminationStatus == 0)
+        #expect(log.contains("daemon stopped"))
+        #expect(log.contains("collecting -> wrap-up (outcome deadline)"))
+    }
+
+    @Test("killed with SIGKILL 100 times while commands write, nothing is lost or applied twice")
+    func killTest() throws {
+        let (folder, database) = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let workflows = folder.appendingPathComponent("workflows").path
+        var random = SplitMix64(seed: 2026)
+        var accepted: [String: String] = [:]  // idempotency key -> campaign, for every command that exited 0
+        var campaigns: [String] = []
+        var daemon = try Self.startDaemon(folder, database, log: "serve-0.log")
+        let kills = 100
+        for round in 0..<kills {
+            // Commands keep writing: a new campaign every fourth round, launched; an entry each round,
+            // sent twice with the same key (the second must be a no-op).
+            if round % 4 == 0 {
+                let start = try Self.command(["campaign", "start", "quick", "--workflows", workflows, "--idempotency-key", "s\(round)"],
+                                             folder, database)
+                try #require(start.status == 0, "\(start.stderr)")
+                let id = start.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                campaigns.append(id)
+                let launch = try Self.command(["campaign", "send", id, "launch", "--idempotency-key", "l\(round)"], folder, database)
+                if launch.status == 0 { accepted["command:\(id):l\(round)"] = id }
+            }
+            let target = campaigns[random.next(upTo: campaigns.count)]
+            for _ in 0..<2 {
+                let entry = try Self.command(["entry", "submit", target, "--kind", "idea", "--id", "idea-\(round)",
+                                              "--field", "title=Idea \(round)", "--idempotency-key", "e\(round)"], folder, database)
+                // Refused when the campaign has closed or not launched: then it must leave no trace.
+                if entry.status == 0 { accepted["entry:\(target):e\(round)"] = target }
+            }
+            usleep(UInt32(20_000 + random.next(upTo: 130_000)))
+            kill(daemon.processIdentifier, SIGKILL)
+            daemon.waitUntilExit()
+            let log = (try? String(contentsOf: folder.appendingPathComponent("serve-\(round).log"), encoding: .utf8)) ?? ""
+            #expect(daemon.terminationReason == .uncaughtSignal, "the daemon had stopped by itself (status \(daemon.terminationStatus)): \(log)")
+            daemon = try Self.startDaemon(folder, database, log: "serve-\(round + 1).log")
+        }
+        // Then an uninterrupted run until every campaign has closed.
+        let store = try SQLiteStore(path: database, registry: Self.registry)
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, try store.campaigns().contains(where: { $0.status == .running }) { usleep(100_000) }
+        kill(daemon.processIdentifier, SIGTERM)
+        daemon.waitUntilExit()
+        #expect(daemon.terminationStatus == 0)
+
+        let summaries = try store.campaigns()
+        #expect(summaries.count == campaigns.count && summaries.allSatisfy { $0.state == "closed" })
+        let engine = try #require(try Self.engine(store))
+        let codec = CampaignCodec(registry: Self.registry)
+        var timerEvents = 0
+        for summary in summaries {
+            let log = try store.events(campaignID: summary.id)
+            let ids = log.map(\.id)
+            #expect(Set(ids).count == ids.count, "no event of \(summary.id) is logged twice")
+            // Exactly two timers per campaign: the phase deadline and the wrap-up, each once.
+            let timers = log.filter { $0.kind == "timer" }
+            timerEvents += timers.count
+            #expect(timers.count == 2, "\(summary.id): \(timers.map(\.summary))")
+            // Replaying the log without interruption rebuilds the stored campaign byte for byte.
+            let stored = try #require(try store.campaign(id: summary.id))
+            #expect(try codec.encode(try Self.replay(log, engine: engine)) == codec.encode(stored))
+        }
+        // Every command that reported success is in the log exactly once.
+        let logged = Set(try summaries.flatMap { try store.events(campaignID: $0.id).map(\.id) })
+        for key in accepted.keys.sorted() { #expect(logged.contains(key), "\(key) was accepted but is not in the log") }
+        let entries = try summaries.reduce(0) { $0 + (try store.campaign(id: $1.id)?.entries.count ?? 0) }
+        #expect(entries == accepted.keys.filter { $0.hasPrefix("entry:") }.count)
+        print("kill test: \(kills) SIGKILLs, \(campaigns.count) campaigns, \(accepted.count) accepted commands, "
+              + "\(entries) entries, \(timerEvents) timers fired, \(try store.eventCount()) events logged")
+    }
+
+    static func engine(_ store: SQLiteStore) throws -> Engine? {
+        guard let version = try store.latestWorkflowVersions().first else { return nil }
+        let result = WorkflowValidator(registry: registry).validate(version.source, file: version.file)
+        return try result.workflow.map { try Engine(workflow: $0, version: version.hash, registry: registry) }
+    }
+
+    static func replay(_ log: [LoggedEvent], engine: Engine) throws -> Campaign {
+        guard case .start(let inputs, let entries) = log.first?.action else { throw ReplayFailure() }
+        var campaign = try engine.start(id: log[0].campaignID, inputs: inputs, entries: entries, at: log[0].at).campaign
+        for event in log.dropFirst() {
+            guard case .event(let action) = event.action else { continue }
+            campaign = try engine.apply(action, to: campaign, at: event.at).campaign
+        }
+        return campaign
+    }
+}
+
+struct ReplayFailure: Error {}
