@@ -63,8 +63,14 @@ public final class LaurelDaemon: Service {
     public func run() async throws {
         let clock = configuration.clock
         var library = WorkflowLibrary(folder: configuration.workflowsFolder, registry: service.registry)
-        try reload(&library)
-        let running = try service.store.campaigns().filter { $0.status == .running }.count
+        do {
+            try reload(&library)
+        } catch let error as ServiceError {
+            throw error  // the folder is missing: a mistake on the command line, not a passing fault
+        } catch {
+            logger.error("could not read the workflows yet; trying again in the loop", metadata: ["error": .string("\(error)")])
+        }
+        let running = (try? service.store.campaigns().filter { $0.status == .running }.count) ?? 0
         logger.info("daemon started", metadata: [
             "workflows": .string(configuration.workflowsFolder),
             "campaigns": .stringConvertible(running),
@@ -75,17 +81,25 @@ public final class LaurelDaemon: Service {
         try demo?.startCampaigns(library: library, now: clock.now())
         var lastReload = Date()
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            let report = try tick(now: clock.now())
-            if report.interrupted { break }
-            try deliverOutbox(now: clock.now())
-            try demo?.step(now: clock.now())
-            if Date().timeIntervalSince(lastReload) >= configuration.reloadInterval {
-                try reload(&library)
-                lastReload = Date()
-            }
             var wait = configuration.maximumWait
-            if let next = try service.store.nextDue() { wait = min(wait, max(0, clock.realSeconds(until: next + 1))) }
-            if let demoNext = demo?.nextEventAt { wait = min(wait, max(0, clock.realSeconds(until: demoNext))) }
+            do {
+                let report = try tick(now: clock.now())
+                if report.interrupted { break }
+                try deliverOutbox(now: clock.now())
+                try demo?.step(now: clock.now())
+                if Date().timeIntervalSince(lastReload) >= configuration.reloadInterval {
+                    try reload(&library)
+                    lastReload = Date()
+                }
+                if let next = try service.store.nextDue() { wait = min(wait, max(0, clock.realSeconds(until: next + 1))) }
+                if let demoNext = demo?.nextEventAt { wait = min(wait, max(0, clock.realSeconds(until: demoNext))) }
+            } catch {
+                // A store error here is usually passing (another process holding the write lock
+                // past the busy timeout, a disk briefly full): every transaction rolled back whole,
+                // so the loop can try again. The daemon stays up and says so.
+                logger.error("loop failed; trying again in 1 s", metadata: ["error": .string("\(error)")])
+                wait = 1
+            }
             if wait > 0 {
                 let milliseconds = Int(wait * 1000) + 1
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(milliseconds)) }
