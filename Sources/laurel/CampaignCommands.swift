@@ -134,10 +134,7 @@ struct CampaignCommand: ParsableCommand {
 
         func run() throws {
             let service = try store.open()
-            let (campaign, engine) = try refusing { () throws -> (Campaign, Engine) in
-                guard let campaign = try service.store.campaign(id: id) else { throw ServiceError(unknownCampaign(id, service)) }
-                return (campaign, try service.engine(version: campaign.workflowVersion))
-            }
+            let (campaign, engine) = try refusing { try service.campaignAndEngine(id) }
             let calendar = engine.calendar
             var progress: (metric: String, value: Double, target: Double)?
             if let step = engine.workflow.state(named: campaign.state)?.step, step.kind.value == "phase-target",
@@ -197,8 +194,8 @@ struct CampaignCommand: ParsableCommand {
         func run() throws {
             let service = try store.open()
             let (events, calendar) = try refusing { () throws -> ([LoggedEvent], ZonedCalendar) in
-                guard let campaign = try service.store.campaign(id: id) else { throw ServiceError(unknownCampaign(id, service)) }
-                return (try service.store.events(campaignID: id), try service.engine(version: campaign.workflowVersion).calendar)
+                let calendar = try service.campaignAndEngine(id).engine.calendar
+                return (try service.store.events(campaignID: id), calendar)
             }
             if format == .json {
                 print(JSONValue.array(events.map { event in
@@ -239,10 +236,16 @@ struct CampaignCommand: ParsableCommand {
     }
 }
 
-/// "there is no campaign 'x'" with the closest id.
-func unknownCampaign(_ id: String, _ service: CampaignService) -> String {
-    let ids = (try? service.store.campaigns().map(\.id)) ?? []
-    return "there is no campaign '\(id)'\(Suggestions.didYouMean(id, in: ids)); 'laurel campaign list' shows them"
+extension CampaignService {
+    /// The stored campaign and the engine of its version; an unknown id is refused with the
+    /// closest id.
+    func campaignAndEngine(_ id: String) throws -> (campaign: Campaign, engine: Engine) {
+        guard let campaign = try store.campaign(id: id) else {
+            let ids = (try? store.campaigns().map(\.id)) ?? []
+            throw ServiceError("there is no campaign '\(id)'\(Suggestions.didYouMean(id, in: ids)); 'laurel campaign list' shows them")
+        }
+        return (campaign, try engine(version: campaign.workflowVersion))
+    }
 }
 
 /// Prints what an applied event did.

@@ -36,10 +36,7 @@ struct EntryCommand: ParsableCommand {
         func run() throws {
             let service = try store.open()
             let result = try refusing {
-                guard let current = try service.store.campaign(id: campaign) else {
-                    throw ServiceError(unknownCampaign(campaign, service))
-                }
-                let engine = try service.engine(version: current.workflowVersion)
+                let (current, engine) = try service.campaignAndEngine(campaign)
                 let entry = try EntryRows.entry(id: id ?? "\(kind)-\(current.entries.count + 1)", kind: kind, unit: unit,
                                                  pairs: try fields.map { try splitPair($0, option: "--field") }, engine: engine)
                 return try service.apply(.submit(entry), to: campaign, eventID: write.eventID("entry:\(campaign)"),
@@ -80,10 +77,7 @@ struct EntryCommand: ParsableCommand {
             let service = try store.open()
             let progress = Progress(label: "importing \(file)")
             let result = try refusing { () throws -> ServiceResult in
-                guard let current = try service.store.campaign(id: campaign) else {
-                    throw ServiceError(unknownCampaign(campaign, service))
-                }
-                let engine = try service.engine(version: current.workflowVersion)
+                let engine = try service.campaignAndEngine(campaign).engine
                 let rows = try CSV.parse(String(decoding: data, as: UTF8.self), file: file)
                 guard let header = rows.first else { throw ServiceError("\(file) is empty; its first row names the columns") }
                 guard let idColumn = header.cells.firstIndex(of: "id") else {
@@ -296,10 +290,7 @@ struct Results: ParsableCommand {
 
     func run() throws {
         let service = try store.open()
-        let current = try refusing { () throws -> Campaign in
-            guard let current = try service.store.campaign(id: campaign) else { throw ServiceError(unknownCampaign(campaign, service)) }
-            return current
-        }
+        let current = try refusing { try service.campaignAndEngine(campaign).campaign }
         let awards = current.awards
         switch format {
         case .json:
