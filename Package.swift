@@ -57,7 +57,9 @@ var targets: [Target] = [
         dependencies: [
             "LaurelCore",
             "LaurelStore",
+            "LaurelDaemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ] + stepPlugins.map { .target(name: $0.target) },
         // BuiltInPlugins.swift there is a symbolic link to the laurel target's file, so the
         // benchmark runs the very registry the tool ships, with no second list.

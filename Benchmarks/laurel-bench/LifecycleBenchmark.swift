@@ -53,8 +53,9 @@ struct LifecycleBenchmark: ParsableCommand {
         var savedBytes = 0
         let ids = (0..<instances).map { "C" + Self.pad($0, 6) }
         let entryIDs = (0..<54).map { "E" + Self.pad($0, 2) }
-        // The SQLite store: the real LaurelStore, one committed transaction per save (the
-        // campaign's snapshot and its due-timer index), one read per load.
+        // The SQLite store: the real LaurelStore. A round's load, apply and save of one instance
+        // are one committed transaction, as in the daemon (the snapshot and its due-timer index);
+        // the final check's loads are plain reads.
         var sqlite: SQLiteStore?
         var temporaryFolder: String?
         if store == .sqlite {
@@ -85,6 +86,17 @@ struct LifecycleBenchmark: ParsableCommand {
             if let sqlite { return try sqlite.campaign(id: id)! }
             return try codec.decode(documents[id]!)
         }
+        /// Loads an instance, applies `change`, saves the result.
+        func update(_ id: String, _ change: (Campaign) throws -> Campaign) throws {
+            if let sqlite {
+                savedBytes += try sqlite.write { transaction in
+                    let changed = try change(try transaction.campaign(id: id)!)
+                    return try transaction.save(changed, events: [], effects: [], at: changed.enteredAt)
+                }
+                return
+            }
+            try save(try change(try codec.decode(documents[id]!)))
+        }
         var phaseEnds = [Instant](repeating: 0, count: instances)
 
         let runStart = ContinuousClock.now
@@ -98,12 +110,13 @@ struct LifecycleBenchmark: ParsableCommand {
         // R1: launch at t1.
         let t1 = Self.t0 + 3_600
         for i in 0..<instances {
-            try save(try engine.apply(.command("launch"), to: try load(ids[i]), at: t1).campaign)
+            try update(ids[i]) { try engine.apply(.command("launch"), to: $0, at: t1).campaign }
         }
         // R2 and R3: each phase ends by its target or by its deadline tick.
         for (round, target) in [(2, 100.0), (3, 250.0)] {
             for i in 0..<instances {
-                var campaign = try load(ids[i])
+                try update(ids[i]) { loaded in
+                var campaign = loaded
                 let opened = round == 2 ? t1 : phaseEnds[i]
                 let byTarget = round == 2 ? i % 2 == 0 : i % 3 != 0
                 let end: Instant
@@ -116,12 +129,14 @@ struct LifecycleBenchmark: ParsableCommand {
                     campaign = try Self.tick(engine, campaign, at: end)
                 }
                 phaseEnds[i] = end
-                try save(campaign)
+                return campaign
+                }
             }
         }
         // R4: the scores arrive at t4; when someone abstains, the review deadline tick at t5.
         for i in 0..<instances {
-            var campaign = try load(ids[i])
+            try update(ids[i]) { loaded in
+            var campaign = loaded
             let t3 = phaseEnds[i]
             let scoring = i % 5 != 4 ? 5 : 3
             for r in 0..<scoring {
@@ -132,7 +147,8 @@ struct LifecycleBenchmark: ParsableCommand {
                                             at: t3 + 3 * Self.day).campaign
             }
             if scoring < 5 { campaign = try Self.tick(engine, campaign, at: t3 + 7 * Self.day + Self.minute) }
-            try save(campaign)
+            return campaign
+            }
         }
         // R5: load and check.
         var p1Deadlines = 0

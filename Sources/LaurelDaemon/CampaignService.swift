@@ -178,30 +178,132 @@ public final class CampaignService: Sendable {
         }
     }
 
+    // MARK: Versions
+
+    /// A campaign moved to another version of its workflow (or, in a dry run, what would be).
+    public struct MigrationResult: Sendable {
+        public var before: Campaign
+        public var migration: Engine.Migration
+        /// The new version's engine, for showing the result (time zone, states).
+        public var engine: Engine
+        public var logged: [LoggedEvent]
+    }
+
+    struct DryRun: Error {
+        let result: MigrationResult
+    }
+
+    /// Moves a running campaign to another recorded version of its workflow, in one transaction:
+    /// its timers due by `now` fire first on the version they were armed by, then `mapState`
+    /// (a person's explicit mapping) names the new state for the state the campaign is then in,
+    /// and `Engine.migrate` moves it. With `dryRun` the same work is done and rolled back, so
+    /// what is shown is exactly what would be written.
+    public func migrate(_ campaignID: String, toVersion hash: String, mapState: (_ state: String, _ target: Engine) throws -> String,
+                        eventID: String, now: Instant, dryRun: Bool) throws -> MigrationResult {
+        do {
+            return try store.write { transaction in
+                if try transaction.containsEvent(id: eventID) {
+                    throw ServiceError("the idempotency key of '\(eventID)' was used before; nothing was done again")
+                }
+                guard var campaign = try transaction.campaign(id: campaignID) else {
+                    throw ServiceError("there is no campaign '\(campaignID)'")
+                }
+                let previous = try engine(version: campaign.workflowVersion)
+                let next = try engine(version: hash)
+                var logged: [LoggedEvent] = []
+                var effects: [OutboxItem] = []
+                try catchUp(&campaign, engine: previous, until: now, now: now, logged: &logged, effects: &effects)
+                let before = campaign
+                let state = try mapState(campaign.state, next)
+                let migration: Engine.Migration
+                do {
+                    migration = try next.migrate(campaign, from: previous, into: state, at: max(now, campaign.enteredAt))
+                } catch let refusal as Refusal {
+                    throw ServiceError(refusal.reason)
+                }
+                logged.append(LoggedEvent(
+                    id: eventID, campaignID: campaignID, at: max(now, campaign.enteredAt), recordedAt: now,
+                    action: .migrate(from: previous.version, to: hash, state: state),
+                    summary: Self.summary(of: migration.applied, event: "migrated to version \(hash.prefix(12))")))
+                effects += Self.outbox(migration.applied.effects, campaignID: campaignID, eventID: eventID, at: now)
+                let result = MigrationResult(before: before, migration: migration, engine: next, logged: logged)
+                if dryRun { throw DryRun(result: result) }
+                try transaction.save(migration.applied.campaign, events: logged, effects: effects, at: now)
+                return result
+            }
+        } catch let dryRun as DryRun {
+            return dryRun.result
+        }
+    }
+
+    /// Rebuilds a campaign from its log alone, through the engines of the versions it ran on:
+    /// equal to the stored snapshot, as the engine is deterministic (docs/engine.md).
+    public func replay(_ campaignID: String) throws -> Campaign {
+        let log = try store.events(campaignID: campaignID)
+        guard let first = log.first, case .start(let inputs, let entries) = first.action,
+              let stored = try store.campaign(id: campaignID) else {
+            throw ServiceError("campaign '\(campaignID)' has no start in its log")
+        }
+        // The version it started on: the first migration's source, or the one it runs now.
+        let startVersion = log.lazy.compactMap { event -> String? in
+            if case .migrate(let from, _, _) = event.action { return from } else { return nil }
+        }.first ?? stored.workflowVersion
+        var engine = try self.engine(version: startVersion)
+        var campaign: Campaign
+        do {
+            campaign = try engine.start(id: campaignID, inputs: inputs, entries: entries, at: first.at).campaign
+            for event in log.dropFirst() {
+                switch event.action {
+                case .start:
+                    throw ServiceError("campaign '\(campaignID)' has a second start in its log (event \(event.id))")
+                case .event(let action):
+                    campaign = try engine.apply(action, to: campaign, at: event.at).campaign
+                case .migrate(_, let hash, let state):
+                    let next = try self.engine(version: hash)
+                    campaign = try next.migrate(campaign, from: engine, into: state, at: event.at).applied.campaign
+                    engine = next
+                }
+            }
+        } catch let refusal as Refusal {
+            throw ServiceError("replaying '\(campaignID)' failed: \(refusal.reason)")
+        }
+        return campaign
+    }
+
     // MARK: Timers
 
     /// Fires one timer from the due index, in its own transaction: applied at its due instant
     /// (the campaign's history does not depend on when the daemon got to it) and logged with how
     /// late it was. A stale reminder is skipped and logged as skipped.
     public func fire(_ due: DueTimer, now: Instant) throws -> ServiceResult {
-        try store.write { transaction in
-            let eventID = Self.timerEventID(campaignID: due.campaignID, timerID: due.timerID)
-            guard var campaign = try transaction.campaign(id: due.campaignID) else {
-                throw ServiceError("the due index names campaign '\(due.campaignID)', which is not in the store")
-            }
-            if try transaction.containsEvent(id: eventID) || !campaign.timers.contains(where: { $0.id == due.timerID }) {
-                // Only possible if the index and the snapshot disagree; saving re-derives the index.
-                try transaction.save(campaign, events: [], effects: [], at: now)
-                return ServiceResult(status: .stale, campaignID: due.campaignID, logged: [], campaign: campaign)
-            }
-            let engine = try engine(version: campaign.workflowVersion)
-            var logged: [LoggedEvent] = []
-            var effects: [OutboxItem] = []
-            try catchUp(&campaign, engine: engine, until: due.due, now: now, logged: &logged, effects: &effects)
-            let status: ServiceResult.Status = logged.last?.disposition == .skipped ? .skipped : .applied
-            try transaction.save(campaign, events: logged, effects: effects, at: now)
-            return ServiceResult(status: status, campaignID: due.campaignID, logged: logged, campaign: campaign)
+        try store.write { transaction in try fire(due, now: now, in: transaction) }
+    }
+
+    /// Fires several due timers, in the given order, in one transaction: each one whole with
+    /// its consequences, as `fire(_:now:)` does, but one commit for all of them (a commit, not
+    /// the work, is most of a fire's cost). If any fails, none is written; the daemon then fires
+    /// that batch one by one, so the others still fire and the failing one is named.
+    public func fire(_ batch: [DueTimer], now: Instant) throws -> [ServiceResult] {
+        try store.write { transaction in try batch.map { try fire($0, now: now, in: transaction) } }
+    }
+
+    private func fire(_ due: DueTimer, now: Instant, in transaction: any StoreTransaction) throws -> ServiceResult {
+        let eventID = Self.timerEventID(campaignID: due.campaignID, timerID: due.timerID)
+        guard var campaign = try transaction.campaign(id: due.campaignID) else {
+            throw ServiceError("the due index names campaign '\(due.campaignID)', which is not in the store")
         }
+        if try transaction.containsEvent(id: eventID) || !campaign.timers.contains(where: { $0.id == due.timerID }) {
+            // Only possible if the index and the snapshot disagree; saving re-derives the index.
+            try transaction.save(campaign, events: [], effects: [], at: now)
+            return ServiceResult(status: .stale, campaignID: due.campaignID, logged: [], campaign: campaign)
+        }
+        let engine = try engine(version: campaign.workflowVersion)
+        var logged: [LoggedEvent] = []
+        var effects: [OutboxItem] = []
+        try catchUp(&campaign, engine: engine, until: due.due, now: now, logged: &logged, effects: &effects)
+        let status: ServiceResult.Status = logged.last?.disposition == .skipped ? .skipped : .applied
+        try transaction.save(campaign, events: logged, effects: effects, at: now)
+        return ServiceResult(status: status, campaignID: due.campaignID, logged: logged, campaign: campaign)
     }
 
     /// Fires, in due order, every armed timer of the campaign due at or before `until`.
@@ -215,7 +317,7 @@ public final class CampaignService: Sendable {
             let applied: Applied
             do {
                 applied = try engine.apply(event, to: campaign, at: stale ? now : instant)
-            } catch let refusal as Refusal {
+            } catch let refusal {
                 throw ServiceError("timer \(timer.id) of '\(campaign.id)' could not fire: \(refusal.reason)")
             }
             logged.append(LoggedEvent(

@@ -1,5 +1,5 @@
 public import LaurelCore
-public import LaurelStore
+import LaurelStore
 public import Logging
 public import ServiceLifecycle
 import Foundation
@@ -13,6 +13,8 @@ public struct DaemonConfiguration: Sendable {
     public var maximumWait: Double
     /// Due timers read from the index per query.
     public var batchSize: Int
+    /// Due timers fired per transaction (each whole with its consequences): fewer commits.
+    public var timersPerTransaction: Int
     public var clock: DaemonClock
     /// Generated campaigns and events, for watching the daemon work (`laurel serve --demo`).
     public var demo: DemoConfiguration?
@@ -20,11 +22,12 @@ public struct DaemonConfiguration: Sendable {
     public var outboxFile: String?
 
     public init(workflowsFolder: String = "workflows", reloadInterval: Double = 2, maximumWait: Double = 0.25,
-                batchSize: Int = 500, clock: DaemonClock = .system, demo: DemoConfiguration? = nil, outboxFile: String? = nil) {
+                batchSize: Int = 500, timersPerTransaction: Int = 50, clock: DaemonClock = .system, demo: DemoConfiguration? = nil, outboxFile: String? = nil) {
         self.workflowsFolder = workflowsFolder
         self.reloadInterval = reloadInterval
         self.maximumWait = maximumWait
         self.batchSize = batchSize
+        self.timersPerTransaction = max(1, timersPerTransaction)
         self.clock = clock
         self.demo = demo
         self.outboxFile = outboxFile
@@ -39,6 +42,8 @@ public struct TickReport: Sendable {
     public var failed = 0
     /// True when due timers were left for the next tick (a shutdown was requested meanwhile).
     public var interrupted = false
+    /// Timers taken from the index, whatever became of them.
+    public var handled: Int { fired + skipped + stale + failed }
 }
 
 /// The Laurel daemon: advances every running campaign on its schedule.
@@ -113,32 +118,67 @@ public final class LaurelDaemon: Service {
     @discardableResult
     public func tick(now: Instant) throws -> TickReport {
         var report = TickReport()
+        let started = ContinuousClock.now
+        var nextProgress = 10_000
+        defer { if report.handled > 0 { logReport(report, since: started, final: true) } }
+        // Fired timers leave the index, so each read starts from the earliest due again; a timer
+        // that failed stays, so after a read with failures the next one starts past it (each
+        // failing timer is tried once per tick, and later timers are not held up behind it).
+        var cursor: DueTimer?
         while true {
-            let due = try service.store.dueTimers(at: now - 1, limit: configuration.batchSize)
+            let due = try service.store.dueTimers(at: now - 1, after: cursor, limit: configuration.batchSize)
             if due.isEmpty { return report }
-            for timer in due {
+            let failedBefore = report.failed
+            for start in stride(from: 0, to: due.count, by: configuration.timersPerTransaction) {
                 if Task.isShuttingDownGracefully {
                     report.interrupted = true
                     return report
                 }
-                do {
-                    let result = try service.fire(timer, now: now)
-                    switch result.status {
-                    case .applied, .alreadyApplied: report.fired += 1
-                    case .skipped: report.skipped += 1
-                    case .stale: report.stale += 1
+                // A long catch-up (after downtime) says how far it got.
+                if report.handled >= nextProgress {
+                    logReport(report, since: started, final: false)
+                    nextProgress += 10_000
+                }
+                let batch = Array(due[start..<min(due.count, start + configuration.timersPerTransaction)])
+                if let results = try? service.fire(batch, now: now) {
+                    for result in results { count(result, into: &report) }
+                    continue
+                }
+                // Something in the batch failed and nothing of it was written: one by one, so
+                // the others fire and the failing timer is named in the log.
+                for timer in batch {
+                    do {
+                        count(try service.fire(timer, now: now), into: &report)
+                    } catch {
+                        report.failed += 1
+                        logger.error("timer could not fire", metadata: [
+                            "campaign": .string(timer.campaignID), "timer": .stringConvertible(timer.timerID),
+                            "error": .string("\(error)"),
+                        ])
                     }
-                    for event in result.logged { log(event) }
-                } catch {
-                    report.failed += 1
-                    logger.error("timer could not fire", metadata: [
-                        "campaign": .string(timer.campaignID), "timer": .stringConvertible(timer.timerID),
-                        "error": .string("\(error)"),
-                    ])
                 }
             }
-            if report.failed > 0 && report.failed == due.count { return report }
+            if report.failed > failedBefore { cursor = due.last }
         }
+    }
+
+    private func count(_ result: ServiceResult, into report: inout TickReport) {
+        switch result.status {
+        case .applied, .alreadyApplied: report.fired += 1
+        case .skipped: report.skipped += 1
+        case .stale: report.stale += 1
+        }
+        for event in result.logged { log(event) }
+    }
+
+    private func logReport(_ report: TickReport, since started: ContinuousClock.Instant, final: Bool) {
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        logger.info(final ? "tick done" : "catching up", metadata: [
+            "fired": .stringConvertible(report.fired), "skipped": .stringConvertible(report.skipped),
+            "stale": .stringConvertible(report.stale), "failed": .stringConvertible(report.failed),
+            "seconds": .string(String(format: "%.3f", seconds)),
+        ])
     }
 
     /// One line per thing that happened to a campaign.
@@ -197,7 +237,7 @@ public final class LaurelDaemon: Service {
             lines += "{\"sequence\":\(item.sequence),\"campaign\":\(JSONValue.string(item.campaignID).rendered(pretty: false)),\"text\":\(JSONValue.string(text).rendered(pretty: false))}\n"
         }
         if let file = configuration.outboxFile {
-            if !FileManager.default.fileExists(atPath: file) { FileManager.default.createFile(atPath: file, contents: nil) }
+            if !FileManager.default.fileExists(atPath: file) { _ = FileManager.default.createFile(atPath: file, contents: nil) }
             guard let handle = FileHandle(forWritingAtPath: file) else {
                 throw ServiceError("cannot write the outbox file '\(file)'")
             }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import LaurelCore
 
 /// The daemon's idea of now. The engine never reads a clock; the daemon reads this one and hands

@@ -24,6 +24,8 @@ public struct WorkflowVersion: Sendable, Hashable {
 public enum LoggedAction: Sendable, Hashable, Codable {
     case start(inputs: [String: Value], entries: [Entry])
     case event(CampaignEvent)
+    /// `laurel campaign migrate`: moved from one version of its workflow to another, into `state`.
+    case migrate(from: String, to: String, state: String)
 }
 
 /// One line of a campaign's append-only log: something that happened to it, when, and what came
@@ -70,6 +72,7 @@ public struct LoggedEvent: Sendable, Hashable {
     public var kind: String {
         switch action {
         case .start: return "start"
+        case .migrate: return "migrate"
         case .event(let event):
             switch event {
             case .submit: return "submit"
@@ -152,24 +155,35 @@ public protocol StoreTransaction {
 /// `write` runs its body in one transaction: a body that throws leaves the store as it was, and a
 /// process killed at any instruction leaves either all of the body's writes or none.
 public protocol CampaignStore: Sendable {
+    @discardableResult
     func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
 
     func record(_ version: WorkflowVersion) throws
     func workflowVersion(hash: String) throws -> WorkflowVersion?
     /// The most recently recorded version of each workflow id.
     func latestWorkflowVersions() throws -> [WorkflowVersion]
+    /// Every recorded version of one workflow, oldest first.
+    func workflowVersions(workflowID: String) throws -> [WorkflowVersion]
 
     func campaign(id: String) throws -> Campaign?
     func campaigns() throws -> [CampaignSummary]
     func events(campaignID: String) throws -> [LoggedEvent]
     func eventCount() throws -> Int
 
-    /// Timers due at or before `instant`, earliest first (ties by campaign and timer id).
-    func dueTimers(at instant: Instant, limit: Int) throws -> [DueTimer]
+    /// Timers due at or before `instant`, earliest first (ties by campaign and timer id), from
+    /// after `after` in that order when given (so a reader can step past timers it could not fire).
+    func dueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer]
     /// The earliest due instant in the index, if any timer is armed.
     func nextDue() throws -> Instant?
     func timers(campaignID: String) throws -> [DueTimer]
 
     func pendingOutbox(limit: Int) throws -> [OutboxItem]
     func markDelivered(_ sequences: [Int64], at instant: Instant) throws
+}
+
+extension CampaignStore {
+    /// Timers due at or before `instant`, earliest first.
+    public func dueTimers(at instant: Instant, limit: Int) throws -> [DueTimer] {
+        try dueTimers(at: instant, after: nil, limit: limit)
+    }
 }

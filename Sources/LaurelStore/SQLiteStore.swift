@@ -1,5 +1,5 @@
-public import Foundation
-public import GRDB
+import Foundation
+import GRDB
 public import LaurelCore
 
 /// The embedded store: one SQLite file through GRDB, in WAL mode, shared by the daemon and the
@@ -103,6 +103,7 @@ public final class SQLiteStore: CampaignStore {
 
     // MARK: Writing
 
+    @discardableResult
     public func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         try immediateTransaction { db in try body(SQLiteTransaction(db: db, codec: codec)) }
     }
@@ -154,6 +155,13 @@ public final class SQLiteStore: CampaignStore {
         }
     }
 
+    public func workflowVersions(workflowID: String) throws -> [WorkflowVersion] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM workflow_version WHERE workflow_id = ? ORDER BY recorded_order",
+                             arguments: [workflowID]).map(Self.version)
+        }
+    }
+
     /// One SELECT is atomic by itself (SQLite wraps it in its own transaction), so it runs
     /// without GRDB's BEGIN and COMMIT around it: a third of a load's cost in the benchmark.
     public func campaign(id: String) throws -> Campaign? {
@@ -197,13 +205,22 @@ public final class SQLiteStore: CampaignStore {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event") ?? 0 }
     }
 
-    public func dueTimers(at instant: Instant, limit: Int) throws -> [DueTimer] {
+    public func dueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
         try pool.unsafeRead { db in
-            try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT campaign_id, timer_id, due FROM timer WHERE due <= ?
-                ORDER BY due, campaign_id, timer_id LIMIT ?
-                """), arguments: [instant, limit])
-                .map { DueTimer(campaignID: $0["campaign_id"], timerID: $0["timer_id"], due: $0["due"]) }
+            let rows: [Row]
+            if let after {
+                rows = try Row.fetchAll(db.cachedStatement(sql: """
+                    SELECT campaign_id, timer_id, due FROM timer
+                    WHERE due <= ? AND (due, campaign_id, timer_id) > (?, ?, ?)
+                    ORDER BY due, campaign_id, timer_id LIMIT ?
+                    """), arguments: [instant, after.due, after.campaignID, after.timerID, limit])
+            } else {
+                rows = try Row.fetchAll(db.cachedStatement(sql: """
+                    SELECT campaign_id, timer_id, due FROM timer WHERE due <= ?
+                    ORDER BY due, campaign_id, timer_id LIMIT ?
+                    """), arguments: [instant, limit])
+            }
+            return rows.map { DueTimer(campaignID: $0["campaign_id"], timerID: $0["timer_id"], due: $0["due"]) }
         }
     }
 

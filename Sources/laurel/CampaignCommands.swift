@@ -37,7 +37,7 @@ struct CampaignCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "campaign",
         abstract: "Start, list, inspect and send events to campaigns.",
-        subcommands: [Start.self, List.self, Status.self, History.self, Send.self]
+        subcommands: [Start.self, List.self, Status.self, History.self, Send.self, Migrate.self]
     )
 
     struct Start: ParsableCommand {
@@ -234,6 +234,126 @@ struct CampaignCommand: ParsableCommand {
             report(result, format: format)
         }
     }
+}
+
+extension CampaignCommand {
+    struct Migrate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move a running campaign to another version of its workflow (shows the result; --apply writes it).",
+            discussion: """
+                Without --apply this is a dry run: it shows the campaign as it would be on the new \
+                version (state, step kept or entered afresh, metrics, timers) and writes nothing. \
+                The campaign's state maps to the state of the same name unless --map says otherwise; \
+                a state the new version lacks must be mapped. docs/engine.md, "Migrating a campaign".
+                """)
+
+        @Argument(help: ArgumentHelp("The campaign id.", valueName: "id"))
+        var id: String
+
+        @Option(help: ArgumentHelp("The version: its hash (the first 8 or more characters do), or 'latest' for the current file in --workflows.",
+                                   valueName: "hash"))
+        var to: String
+
+        @Option(name: .customLong("map"), help: ArgumentHelp("Where a state goes, OLD=NEW; repeat for more.", valueName: "old=new"))
+        var mappings: [String] = []
+
+        @Flag(help: "Write the move; without it nothing is written.")
+        var apply = false
+
+        @Option(help: ArgumentHelp("With --to latest: the folder of workflow files.", valueName: "dir"))
+        var workflows = "workflows"
+
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var write: WriteOptions
+        @Option var format: OutputFormat = .text
+
+        func run() throws {
+            let service = try store.open()
+            let now = wallClock()
+            let result = try refusing { () throws -> CampaignService.MigrationResult in
+                let (campaign, _) = try service.campaignAndEngine(id)
+                let hash = try resolveVersion(of: campaign.workflowID, service: service, now: now)
+                var map: [String: String] = [:]
+                for text in mappings {
+                    let (old, new) = try splitPair(text, option: "--map")
+                    guard map.updateValue(new, forKey: old) == nil else { throw ServiceError("--map gives state '\(old)' twice") }
+                }
+                return try service.migrate(id, toVersion: hash, mapState: { current, target in
+                    if let mapped = map[current] { return mapped }
+                    if target.workflow.state(named: current) != nil { return current }
+                    throw ServiceError("state '\(current)' is not in version \(hash.prefix(12)); say where it goes with --map \(current)=STATE (its states: \(target.workflow.states.map(\.name).joined(separator: ", ")))")
+                }, eventID: write.eventID("migrate:\(id)"), now: now, dryRun: !apply)
+            }
+            show(result)
+        }
+
+        /// A full hash, a unique prefix of one (8 characters at least), or "latest".
+        func resolveVersion(of workflowID: String, service: CampaignService, now: Instant) throws -> String {
+            if to == "latest" {
+                var library = WorkflowLibrary(folder: workflows, registry: service.registry)
+                _ = try library.scan(into: service.store, now: now)
+                return try library.version(of: workflowID, store: service.store)
+            }
+            guard to.count >= 8 else { throw ServiceError("--to needs at least 8 characters of the version's hash, or 'latest'") }
+            let versions = try service.store.workflowVersions(workflowID: workflowID)
+            let matching = versions.filter { $0.hash.hasPrefix(to.lowercased()) }
+            guard matching.count == 1 else {
+                let known = versions.map { "\($0.hash.prefix(12)) (\($0.file))" }.joined(separator: ", ")
+                throw ServiceError(matching.isEmpty
+                    ? "no recorded version of '\(workflowID)' starts with '\(to)'; recorded: \(known.isEmpty ? "none" : known)"
+                    : "'\(to)' matches \(matching.count) versions; give more characters")
+            }
+            return matching[0].hash
+        }
+
+        func show(_ result: CampaignService.MigrationResult) {
+            let before = result.before
+            let after = result.migration.applied.campaign
+            let calendar = result.engine.calendar
+            let zone = result.engine.workflow.timeZone
+            func timers(_ campaign: Campaign) -> [String] {
+                campaign.timers.sorted { ($0.due, $0.id) < ($1.due, $1.id) }.map { timer in
+                    switch timer.source {
+                    case .state(let index): return "state timer \(index + 1) at \(calendar.format(timer.due))"
+                    case .step(let name): return "\(name) at \(calendar.format(timer.due))"
+                    }
+                }
+            }
+            let stepNote = result.migration.keptStep
+                ? "kept where it was: the step's memory and timers stay"
+                : "entered afresh: its step starts and its timers are armed from now"
+            if format == .json {
+                print(JSONValue.object([
+                    ("campaign", .string(before.id)), ("applied", .bool(apply)),
+                    ("from_version", .string(before.workflowVersion)), ("to_version", .string(after.workflowVersion)),
+                    ("from_state", .string(before.state)), ("to_state", .string(after.state)),
+                    ("kept_step", .bool(result.migration.keptStep)),
+                    ("metrics", .object(after.metrics.pairs.map { ($0.name, .number($0.value)) })),
+                    ("added_metrics", .array(result.migration.addedMetrics.map { .string($0) })),
+                    ("dropped_metrics", .array(result.migration.droppedMetrics.map { .string($0) })),
+                    ("dropped_inputs", .array(result.migration.droppedInputs.map { .string($0) })),
+                    ("timers_before", .array(timers(before).map { .string($0) })),
+                    ("timers_after", .array(timers(after).map { .string($0) })),
+                    ("logged", .array(result.logged.map { .string($0.summary) })),
+                ]).rendered())
+                return
+            }
+            print(apply ? "Moved." : "Dry run: nothing was written. Run the same command with --apply to move the campaign.")
+            print("\(before.id): version \(before.workflowVersion.prefix(12)) -> \(after.workflowVersion.prefix(12))")
+            print("  state     \(before.state) -> \(after.state) (\(stepNote))")
+            print("  metrics   " + (after.metrics.pairs.map { "\($0.name) = \($0.value.formattedForMessage)" }.joined(separator: ", ")))
+            if !result.migration.addedMetrics.isEmpty { print("  added     \(result.migration.addedMetrics.joined(separator: ", ")) (at 0)") }
+            if !result.migration.droppedMetrics.isEmpty { print("  dropped   metrics \(result.migration.droppedMetrics.joined(separator: ", "))") }
+            if !result.migration.droppedInputs.isEmpty { print("  dropped   inputs \(result.migration.droppedInputs.joined(separator: ", "))") }
+            print("  timers    before: \(timers(before).joined(separator: "; ").nonEmpty ?? "none") (\(zone))")
+            print("            after:  \(timers(after).joined(separator: "; ").nonEmpty ?? "none") (\(zone))")
+            for event in result.logged { print("  log       \(event.summary)") }
+        }
+    }
+}
+
+extension String {
+    fileprivate var nonEmpty: String? { isEmpty ? nil : self }
 }
 
 extension CampaignService {

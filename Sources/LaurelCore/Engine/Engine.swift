@@ -196,6 +196,109 @@ public struct Engine: Sendable {
         return next
     }
 
+    // MARK: Migrating
+
+    /// A campaign moved to this version, and what the move dropped or kept.
+    public struct Migration: Sendable {
+        public var applied: Applied
+        /// True when the mapped state runs the same step plugin as the campaign's state did, so
+        /// the step's memory and its own timers were kept; false when the state was entered afresh.
+        public var keptStep: Bool
+        /// Inputs and metrics the new version does not declare (dropped), and metrics it adds (at 0).
+        public var droppedInputs: [String]
+        public var droppedMetrics: [String]
+        public var addedMetrics: [String]
+    }
+
+    /// Moves a running campaign of `previous` (another version of this workflow) to this version,
+    /// into `target`, a state a person chose. docs/engine.md, "Migrating a campaign":
+    /// - entries, scores, awards, transitions and the event count are kept; inputs and metrics
+    ///   are kept by name (new metrics start at 0, ones this version lacks are dropped);
+    /// - if `target` runs the same step plugin as the current state (or neither has a step), the
+    ///   campaign stays where it is in it: the step's memory, its timers and the time the state
+    ///   was entered are kept, and the step reads its new parameters from the next event on. The
+    ///   state's own `timers:` are taken from the new text: one declared the same as before keeps
+    ///   its armed timer (or stays fired), a new or changed one is armed counting from when the
+    ///   state was entered;
+    /// - otherwise `target` is entered afresh at `instant`, as any transition enters a state.
+    public func migrate(_ campaign: Campaign, from previous: Engine, into target: String,
+                        at instant: Instant) throws(Refusal) -> Migration {
+        guard campaign.workflowID == workflow.id, previous.workflow.id == workflow.id else {
+            throw Refusal("campaign '\(campaign.id)' runs workflow '\(campaign.workflowID)', not '\(workflow.id)'")
+        }
+        guard campaign.workflowVersion == previous.version else {
+            throw Refusal("campaign '\(campaign.id)' runs version \(campaign.workflowVersion.prefix(12)), not \(previous.version.prefix(12))")
+        }
+        guard campaign.workflowVersion != version else {
+            throw Refusal("campaign '\(campaign.id)' already runs version \(version.prefix(12))")
+        }
+        guard campaign.status == .running else {
+            throw Refusal("campaign '\(campaign.id)' has finished in state '\(campaign.state)'; only a running campaign moves")
+        }
+        guard let compiled = states[target] else {
+            throw Refusal("state '\(target)' is not in version \(version.prefix(12))\(Suggestions.didYouMean(target, in: workflow.states.map(\.name)))")
+        }
+        let unknownKinds = Set(campaign.entries.map(\.kind)).subtracting(entryKinds.keys).sorted()
+        guard unknownKinds.isEmpty else {
+            throw Refusal("the campaign holds entries of kind \(Suggestions.list(unknownKinds)), which version \(version.prefix(12)) does not declare; keep them under 'entries:' in the new file")
+        }
+        for input in workflow.inputs where input.isRequired && campaign.inputs[input.name] == nil {
+            throw Refusal("version \(version.prefix(12)) requires the input '\(input.name)', which the campaign was started without")
+        }
+        var moved = campaign
+        moved.workflowVersion = version
+        let droppedInputs = campaign.inputs.keys.filter { name in !workflow.inputs.contains { $0.name == name } }.sorted()
+        for name in droppedInputs { moved.inputs[name] = nil }
+        var metrics = NamedValues<Double>()
+        for metric in workflow.metrics { metrics[metric.name] = campaign.metrics[metric.name] ?? 0 }
+        let droppedMetrics = campaign.metrics.names.filter { metrics[$0] == nil }
+        let addedMetrics = metrics.names.filter { campaign.metrics[$0] == nil }
+        moved.metrics = metrics
+        moved.eventCount += 1
+
+        var run = Run(campaign: moved, now: instant)
+        let cause = "migrated from version \(campaign.workflowVersion.prefix(12))"
+        let keepStep = !compiled.state.isFinal && compiled.runner?.kind == campaign.step?.kind
+        guard keepStep else {
+            try enter(target, cause: cause, run: &run)
+            return Migration(applied: run.applied, keptStep: false, droppedInputs: droppedInputs,
+                             droppedMetrics: droppedMetrics, addedMetrics: addedMetrics)
+        }
+        let transition = Transition(at: instant, from: campaign.state, to: target, cause: cause, metrics: run.campaign.metrics)
+        run.transitions.append(transition)
+        run.campaign.transitions.append(transition)
+        run.campaign.state = target
+        let before = previous.states[campaign.state]?.state.timers ?? []
+        let armedBefore = campaign.timers
+        run.campaign.timers.removeAll { if case .state = $0.source { return true } else { return false } }
+        for (index, spec) in compiled.state.timers.enumerated() {
+            if let old = before.firstIndex(where: { $0.trigger == spec.trigger && Self.sameAction($0.action, spec.action) }) {
+                // Declared as before: keep its armed timer under its new position, or nothing if it fired.
+                if let armed = armedBefore.first(where: { $0.source == .state(index: old) }) {
+                    run.campaign.timers.append(ArmedTimer(id: armed.id, due: armed.due, source: .state(index: index)))
+                }
+                continue
+            }
+            let due: Instant?
+            switch spec.trigger {
+            case .at(let at): due = calendar.instant(at, endOfDay: false)
+            case .after(let duration): due = calendar.adding(duration, to: campaign.enteredAt)
+            case .every(let schedule): due = calendar.next(schedule, after: max(instant, campaign.enteredAt))
+            }
+            if let due { arm(due: due, source: .state(index: index), in: &run.campaign) }
+        }
+        run.campaign.timers.sort { $0.id < $1.id }  // arming order, as everywhere else
+        return Migration(applied: run.applied, keptStep: true, droppedInputs: droppedInputs,
+                         droppedMetrics: droppedMetrics, addedMetrics: addedMetrics)
+    }
+
+    private static func sameAction(_ a: TimerSpec.Action, _ b: TimerSpec.Action) -> Bool {
+        switch (a, b) {
+        case (.goto(let x), .goto(let y)), (.send(let x), .send(let y)): return x.value == y.value
+        default: return false
+        }
+    }
+
     // MARK: Internals
 
     private struct CompiledState: Sendable {

@@ -1,0 +1,91 @@
+import Foundation
+import LaurelCore
+import LaurelDaemon
+import LaurelStore
+import Logging
+import Synchronization
+import Testing
+
+@Suite("Daemon tick")
+struct DaemonTickTests {
+    typealias W = TestWorkflows
+
+    @Test("timers fire several to a transaction; a timer that fails is named and the others of its batch still fire")
+    func failingTimerInABatch() throws {
+        let (sqlite, folder) = try W.store()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = FaultyStore(sqlite)
+        let service = CampaignService(store: store, registry: W.registry)
+        let version = try W.record(W.quick, in: store)
+        var ids: [String] = []
+        for n in 0..<5 {
+            let id = try service.start(version: version, idempotencyKey: nil, now: W.may1 + Instant(n)).campaignID
+            _ = try service.apply(.command("launch"), to: id, eventID: "launch:\(id)", now: W.may1 + Instant(n))
+            ids.append(id)
+        }
+        store.failing.withLock { $0 = "quick-3" }
+        let daemon = LaurelDaemon(service: service, configuration: DaemonConfiguration(timersPerTransaction: 3),
+                                  logger: Logger(label: "test"))
+        // Five days later: per campaign a stale reminder is skipped and the deadline fires.
+        let report = try daemon.tick(now: W.may1 + 5 * W.day)
+        #expect(report.fired == 4 && report.skipped == 4 && report.failed == 2)
+        for id in ids {
+            let campaign = try #require(try sqlite.campaign(id: id))
+            #expect(campaign.state == (id == "quick-3" ? "collecting" : "closed"), "\(id)")
+        }
+        #expect(try sqlite.timers(campaignID: "quick-3").count == 2, "the failing campaign keeps its due timers")
+        // The next tick finds only the failing timers, reports them again, and returns.
+        let again = try daemon.tick(now: W.may1 + 5 * W.day)
+        #expect(again.failed == 2 && again.fired == 0)
+        store.failing.withLock { $0 = nil }
+        #expect(try daemon.tick(now: W.may1 + 5 * W.day).fired == 1, "once it can, the deadline fires")
+        #expect(try sqlite.campaign(id: "quick-3")?.state == "closed")
+    }
+}
+
+/// The real store, except that loading one campaign inside a write fails: a fault in one
+/// timer's transaction.
+final class FaultyStore: CampaignStore {
+    let inner: SQLiteStore
+    let failing = Mutex<String?>(nil)
+
+    init(_ inner: SQLiteStore) { self.inner = inner }
+
+    struct Fault: Error {}
+
+    struct Transaction: StoreTransaction {
+        let inner: any StoreTransaction
+        let failing: String?
+        func campaign(id: String) throws -> Campaign? {
+            if id == failing { throw Fault() }
+            return try inner.campaign(id: id)
+        }
+        func containsEvent(id: String) throws -> Bool { try inner.containsEvent(id: id) }
+        func campaignID(ofEvent id: String) throws -> String? { try inner.campaignID(ofEvent: id) }
+        func nextCampaignNumber(workflowID: String) throws -> Int { try inner.nextCampaignNumber(workflowID: workflowID) }
+        func save(_ campaign: Campaign, events: [LoggedEvent], effects: [OutboxItem], at instant: Instant) throws -> Int {
+            try inner.save(campaign, events: events, effects: effects, at: instant)
+        }
+        func log(_ events: [LoggedEvent]) throws { try inner.log(events) }
+    }
+
+    func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        let failing = failing.withLock { $0 }
+        return try inner.write { try body(Transaction(inner: $0, failing: failing)) }
+    }
+    func record(_ version: WorkflowVersion) throws { try inner.record(version) }
+    func workflowVersion(hash: String) throws -> WorkflowVersion? { try inner.workflowVersion(hash: hash) }
+    func latestWorkflowVersions() throws -> [WorkflowVersion] { try inner.latestWorkflowVersions() }
+    func workflowVersions(workflowID: String) throws -> [WorkflowVersion] { try inner.workflowVersions(workflowID: workflowID) }
+    func campaign(id: String) throws -> Campaign? { try inner.campaign(id: id) }
+    func campaigns() throws -> [CampaignSummary] { try inner.campaigns() }
+    func events(campaignID: String) throws -> [LoggedEvent] { try inner.events(campaignID: campaignID) }
+    func eventCount() throws -> Int { try inner.eventCount() }
+    func dueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
+        try inner.dueTimers(at: instant, after: after, limit: limit)
+    }
+    func nextDue() throws -> Instant? { try inner.nextDue() }
+    func timers(campaignID: String) throws -> [DueTimer] { try inner.timers(campaignID: campaignID) }
+    func pendingOutbox(limit: Int) throws -> [OutboxItem] { try inner.pendingOutbox(limit: limit) }
+    func markDelivered(_ sequences: [Int64], at instant: Instant) throws { try inner.markDelivered(sequences, at: instant) }
+}

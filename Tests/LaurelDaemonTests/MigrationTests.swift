@@ -1,0 +1,95 @@
+import Foundation
+import LaurelCore
+import LaurelDaemon
+import LaurelStore
+import Testing
+
+@Suite("Migrating a campaign to another version")
+struct MigrationTests {
+    typealias W = TestWorkflows
+
+    static func idea(_ id: String) -> CampaignEvent {
+        .submit(Entry(id: id, kind: "idea", fields: ["title": .text("Idea \(id)")]))
+    }
+
+    /// One running campaign with one idea, collecting since 1 May 08:00 Berlin.
+    static func running() throws -> (SQLiteStore, CampaignService, String, String) {
+        let (store, _) = try W.store()
+        let service = CampaignService(store: store, registry: W.registry)
+        let version = try W.record(W.quick, in: store)
+        let id = try service.start(version: version, idempotencyKey: nil, now: W.may1).campaignID
+        _ = try service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
+        _ = try service.apply(Self.idea("a"), to: id, eventID: "a", now: W.may1 + W.hour)
+        return (store, service, id, version)
+    }
+
+    static func same(_ state: String, _: Engine) -> String { state }
+
+    @Test("a raised target keeps the phase where it is: entries, metrics, the deadline; a dry run writes nothing")
+    func raisedTarget() throws {
+        let (store, service, id, _) = try Self.running()
+        defer { try? FileManager.default.removeItem(atPath: (store.path as NSString).deletingLastPathComponent) }
+        let raised = try W.record(W.quick.replacingOccurrences(of: "target: 3", with: "target: 4"), in: store)
+        let before = try #require(try store.campaign(id: id))
+        let dry = try service.migrate(id, toVersion: raised, mapState: Self.same, eventID: "m1", now: W.may1 + 2 * W.hour, dryRun: true)
+        #expect(dry.migration.keptStep && dry.migration.applied.campaign.workflowVersion == raised)
+        #expect(try store.campaign(id: id) == before, "a dry run changes nothing")
+        #expect(try store.events(campaignID: id).count == 3)
+
+        let moved = try service.migrate(id, toVersion: raised, mapState: Self.same, eventID: "m1", now: W.may1 + 2 * W.hour,
+                                        dryRun: false).migration.applied.campaign
+        #expect(moved.state == "collecting" && moved.enteredAt == before.enteredAt && moved.entries.map(\.id) == ["a"])
+        #expect(moved.timers == before.timers, "the deadline and the reminder are the same armed timers")
+        #expect(try store.campaign(id: id) == moved)
+        #expect(Set(try store.timers(campaignID: id).map(\.timerID)) == Set(moved.timers.map(\.id)))
+        // Three ideas no longer close it; the fourth does, under the new parameters.
+        for n in ["b", "c"] { _ = try service.apply(Self.idea(n), to: id, eventID: n, now: W.may1 + 3 * W.hour) }
+        #expect(try store.campaign(id: id)?.state == "collecting")
+        _ = try service.apply(Self.idea("d"), to: id, eventID: "d", now: W.may1 + 4 * W.hour)
+        #expect(try store.campaign(id: id)?.state == "closed")
+        // The log replays through both versions to the stored campaign.
+        #expect(try service.replay(id) == store.campaign(id: id))
+        #expect(try store.events(campaignID: id).map(\.kind).contains("migrate"))
+    }
+
+    @Test("a state the new version lacks is entered as mapped; the same key does not move twice; refusals name the fix")
+    func mappedState() throws {
+        let (store, service, id, _) = try Self.running()
+        defer { try? FileManager.default.removeItem(atPath: (store.path as NSString).deletingLastPathComponent) }
+        let renamed = try W.record(W.quick.replacingOccurrences(of: "collecting", with: "gathering")
+            .replacingOccurrences(of: "window: P2D", with: "window: P5D"), in: store)
+        #expect(throws: ServiceError.self) {
+            try service.migrate(id, toVersion: renamed, mapState: Self.same, eventID: "m", now: W.may1 + W.day, dryRun: false)
+        }
+        let result = try service.migrate(id, toVersion: renamed, mapState: { _, _ in "gathering" }, eventID: "m",
+                                         now: W.may1 + W.day, dryRun: false)
+        let moved = result.migration.applied.campaign
+        #expect(result.migration.keptStep, "gathering runs phase-target too: the phase goes on")
+        #expect(moved.state == "gathering" && moved.entries.count == 1 && moved.metrics["ideas"] == 1)
+        #expect(throws: ServiceError.self) {
+            try service.migrate(id, toVersion: renamed, mapState: Self.same, eventID: "m", now: W.may1 + W.day, dryRun: false)
+        }
+        #expect(try service.replay(id) == store.campaign(id: id))
+    }
+
+    @Test("a changed state timer is armed anew from when the state was entered; another step's state is entered afresh")
+    func changedTimerAndOtherStep() throws {
+        let (store, service, id, old) = try Self.running()
+        defer { try? FileManager.default.removeItem(atPath: (store.path as NSString).deletingLastPathComponent) }
+        let nine = W.quick.replacingOccurrences(of: "0 8 * * *", with: "0 9 * * *")
+        let previous = try service.engine(version: old)
+        let next = try service.engine(version: try W.record(nine, in: store))
+        let campaign = try #require(try store.campaign(id: id))
+        let moved = try next.migrate(campaign, from: previous, into: "collecting", at: W.may1 + 2 * W.hour).applied.campaign
+        // The deadline (the step's) is the same timer; the reminder is new: 2 May 09:00 Berlin.
+        #expect(moved.timers.first { $0.source == .step(name: "deadline") } == campaign.timers.first { $0.source == .step(name: "deadline") })
+        let reminder = try #require(moved.timers.first { $0.source == .state(index: 0) })
+        #expect(reminder.due == W.may1 + W.day + W.hour && reminder.id == campaign.nextTimerID)
+        // Into draft (no step): entered afresh, no timers; the entries stay.
+        let back = try next.migrate(campaign, from: previous, into: "draft", at: W.may1 + 2 * W.hour)
+        #expect(!back.keptStep && back.applied.campaign.timers.isEmpty && back.applied.campaign.entries.count == 1)
+        #expect(back.applied.transitions.map(\.cause) == ["migrated from version \(old.prefix(12))"])
+        #expect(throws: Refusal.self) { try next.migrate(campaign, from: previous, into: "nowhere", at: W.may1) }
+        #expect(throws: Refusal.self) { try previous.migrate(campaign, from: previous, into: "collecting", at: W.may1) }
+    }
+}
