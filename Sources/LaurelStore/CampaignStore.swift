@@ -177,6 +177,11 @@ public protocol CampaignStore: Sendable {
     func nextDue() throws -> Instant?
     func timers(campaignID: String) throws -> [DueTimer]
 
+    /// The organisation data (units, people); empty until `laurel org import`.
+    func organisation() throws -> Organisation
+    /// Replaces the organisation data as a whole, in one transaction.
+    func replaceOrganisation(_ organisation: Organisation) throws
+
     func pendingOutbox(limit: Int) throws -> [OutboxItem]
     func markDelivered(_ sequences: [Int64], at instant: Instant) throws
 }

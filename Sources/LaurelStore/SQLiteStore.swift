@@ -98,7 +98,70 @@ public final class SQLiteStore: CampaignStore {
                 CREATE INDEX outbox_pending ON outbox(delivered_at, sequence);
                 """)
         }
+        migrator.registerMigration("v2: organisation data") { db in
+            try db.execute(sql: """
+                CREATE TABLE org_level (
+                    position INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL
+                );
+                CREATE TABLE org_unit (
+                    id TEXT PRIMARY KEY,
+                    position INTEGER NOT NULL,
+                    name TEXT NOT NULL,
+                    parent TEXT,
+                    level TEXT NOT NULL,
+                    counts TEXT NOT NULL
+                );
+                CREATE TABLE org_person (
+                    id TEXT PRIMARY KEY,
+                    position INTEGER NOT NULL,
+                    name TEXT NOT NULL,
+                    unit TEXT NOT NULL REFERENCES org_unit(id),
+                    roles TEXT NOT NULL
+                );
+                CREATE INDEX org_person_by_unit ON org_person(unit);
+                """)
+        }
         return migrator
+    }
+
+    // MARK: Organisation data
+
+    public func organisation() throws -> Organisation {
+        try pool.read { db in
+            let decoder = JSONDecoder()
+            let levels = try String.fetchAll(db, sql: "SELECT name FROM org_level ORDER BY position")
+            let units = try Row.fetchAll(db, sql: "SELECT * FROM org_unit ORDER BY position").map { row in
+                Organisation.Unit(id: row["id"], name: row["name"], parent: row["parent"], level: row["level"],
+                                  counts: try decoder.decode([String: Int].self, from: Data((row["counts"] as String).utf8)))
+            }
+            let people = try Row.fetchAll(db, sql: "SELECT * FROM org_person ORDER BY position").map { row in
+                Organisation.Person(id: row["id"], name: row["name"], unit: row["unit"],
+                                    roles: try decoder.decode([String].self, from: Data((row["roles"] as String).utf8)))
+            }
+            return Organisation(levels: levels, units: units, people: people)
+        }
+    }
+
+    public func replaceOrganisation(_ organisation: Organisation) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try immediateTransaction { db in
+            try db.execute(sql: "DELETE FROM org_person; DELETE FROM org_unit; DELETE FROM org_level;")
+            for (position, level) in organisation.levels.enumerated() {
+                try db.execute(sql: "INSERT INTO org_level (position, name) VALUES (?, ?)", arguments: [position, level])
+            }
+            for (position, unit) in organisation.units.enumerated() {
+                try db.execute(sql: "INSERT INTO org_unit (id, position, name, parent, level, counts) VALUES (?, ?, ?, ?, ?, ?)",
+                               arguments: [unit.id, position, unit.name, unit.parent, unit.level,
+                                           String(decoding: try encoder.encode(unit.counts), as: UTF8.self)])
+            }
+            for (position, person) in organisation.people.enumerated() {
+                try db.execute(sql: "INSERT INTO org_person (id, position, name, unit, roles) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [person.id, position, person.name, person.unit,
+                                           String(decoding: try encoder.encode(person.roles), as: UTF8.self)])
+            }
+        }
     }
 
     // MARK: Writing

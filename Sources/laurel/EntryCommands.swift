@@ -78,7 +78,12 @@ struct EntryCommand: ParsableCommand {
             let progress = Progress(label: "importing \(file)")
             let result = try refusing { () throws -> ServiceResult in
                 let engine = try service.campaignAndEngine(campaign).engine
-                let rows = try CSV.parse(String(decoding: data, as: UTF8.self), file: file)
+                let rows: [CSV.Row]
+                do {
+                    rows = try CSV.parse(String(decoding: data, as: UTF8.self))
+                } catch let error as CSV.Failure {
+                    throw ServiceError("\(file):\(error.line):\(error.column): \(error.message)")
+                }
                 guard let header = rows.first else { throw ServiceError("\(file) is empty; its first row names the columns") }
                 guard let idColumn = header.cells.firstIndex(of: "id") else {
                     throw ServiceError("\(file):\(header.line): the first row has no 'id' column")
@@ -166,64 +171,6 @@ final class Progress {
     func finish() {
         if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
         drawn = false
-    }
-}
-
-/// RFC 4180 CSV: commas, double-quoted cells with "" for a quote, CRLF or LF line ends.
-enum CSV {
-    struct Row {
-        var line: Int
-        var cells: [String]
-    }
-
-    static func parse(_ text: String, file: String) throws -> [Row] {
-        var rows: [Row] = []
-        var cells: [String] = []
-        var cell = ""
-        var quoted = false
-        var line = 1
-        var rowLine = 1
-        var iterator = Array(text.unicodeScalars).makeIterator()
-        var pending: Unicode.Scalar? = iterator.next()
-        if pending == "\u{FEFF}" { pending = iterator.next() }
-        while let scalar = pending {
-            pending = iterator.next()
-            if quoted {
-                if scalar == "\"" {
-                    if pending == "\"" {
-                        cell.unicodeScalars.append("\"")
-                        pending = iterator.next()
-                    } else {
-                        quoted = false
-                    }
-                } else {
-                    if scalar == "\n" { line += 1 }
-                    cell.unicodeScalars.append(scalar)
-                }
-                continue
-            }
-            switch scalar {
-            case "\"" where cell.isEmpty: quoted = true
-            case ",":
-                cells.append(cell)
-                cell = ""
-            case "\r" where pending == "\n": continue
-            case "\n", "\r":
-                cells.append(cell)
-                rows.append(Row(line: rowLine, cells: cells))
-                cells = []
-                cell = ""
-                line += 1
-                rowLine = line
-            default: cell.unicodeScalars.append(scalar)
-            }
-        }
-        if quoted { throw ServiceError("\(file):\(rowLine): a quoted cell is not closed") }
-        if !cell.isEmpty || !cells.isEmpty {
-            cells.append(cell)
-            rows.append(Row(line: rowLine, cells: cells))
-        }
-        return rows
     }
 }
 

@@ -116,4 +116,23 @@ struct SQLiteStoreTests {
         bytes.removeLast(3)
         #expect(throws: CampaignCodec.CorruptData.self) { try codec.decode(bytes) }
     }
+
+    @Test("organisation data replaces as a whole and reads back in file order, Vietnamese names intact")
+    func organisationRoundTrip() throws {
+        let (path, folder) = try Self.temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = try Self.openStore(path)
+        #expect(try store.organisation().isEmpty)
+        let first = Organisation(levels: ["district", "grassroots"], units: [
+            .init(id: "ntl", name: "Liên đoàn Lao động quận Nam Từ Liêm", level: "district"),
+            .init(id: "md1", name: "Công đoàn cơ sở phường Mỹ Đình 1", parent: "ntl", level: "grassroots",
+                  counts: ["members": 640, "direct-production-workers": 410]),
+        ], people: [.init(id: "an", name: "Nguyễn Văn An", unit: "md1", roles: ["council", "chair"])])
+        try store.replaceOrganisation(first)
+        #expect(try SQLiteStore(path: path, registry: Self.registry).organisation() == first)
+        let second = Organisation(units: [.init(id: "hn", name: "Hà Nội", level: "city")])
+        try store.replaceOrganisation(second)
+        #expect(try store.organisation() == second)
+        #expect(try store.organisation().unit("hn")?.name == "Hà Nội")
+    }
 }

@@ -181,4 +181,23 @@ import Testing
             #expect(docs.contains("### `\(code.rawValue)`"), "docs/diagnostics.md lacks \(code.rawValue)")
         }
     }
+
+    @Test("org import writes the sample organisation; a file with errors is refused whole, with file:line:column")
+    func orgImport() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("laurel-org-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = folder.appendingPathComponent("org.sqlite").path
+        let imported = try Self.laurel(["org", "import", "organisations/nam-tu-liem-sample.yaml", "--database", database])
+        #expect(imported.status == 0, "\(imported.stdout) \(imported.stderr)")
+        #expect(imported.stdout.contains("Imported 6 units (1 city, 1 district, 4 grassroots) and 5 people"))
+        let bad = try Self.temporaryFile(Array("id,name,unit\np1,Phạm Văn Bảy,nowhere\n".utf8), name: "people.csv")
+        let refused = try Self.laurel(["org", "import", bad.path, "--database", database])
+        #expect(refused.status == 1)
+        #expect(refused.stdout.contains("people.csv:2:17: error: person 'p1' is in the unit 'nowhere'"))
+        let people = try Self.laurel(["org", "list", "--people", "--database", database, "--format", "json"])
+        #expect(people.status == 0 && people.stdout.contains("Âu Minh Châu"), "the earlier organisation is intact")
+        let names = try Self.laurel(["org", "list", "--people", "--database", database]).stdout.split(separator: "\n").map { $0.prefix(4) }
+        #expect(names.first == "Âu M" && names.last == "Trần", "Vietnamese order: Â after A, Đ after D, T last")
+    }
 }

@@ -62,6 +62,11 @@ public struct DiagnosticCode: Sendable, Hashable, CustomStringConvertible, Compa
     public static let quorumTooLarge = DiagnosticCode("quorum-too-large", "a quorum larger than the council")
     public static let duplicateMember = DiagnosticCode("duplicate-member", "a council member listed twice")
 
+    // Organisation files.
+    public static let duplicateID = DiagnosticCode("duplicate-id", "a unit or person id given twice")
+    public static let unknownUnit = DiagnosticCode("unknown-unit", "a unit that is not defined")
+    public static let unitCycle = DiagnosticCode("unit-cycle", "units whose parents form a loop")
+
     // Expressions.
     public static let expressionSyntax = DiagnosticCode("expression-syntax", "an `if:` that cannot be read")
     public static let unknownName = DiagnosticCode("unknown-name", "a name an expression cannot resolve")
@@ -85,6 +90,7 @@ public struct DiagnosticCode: Sendable, Hashable, CustomStringConvertible, Compa
         .unknownState, .unknownEntryKind, .unknownMetric, .unknownCouncil, .unknownEvent, .unknownStep,
         .unknownField, .unknownOutcome, .unhandledOutcome, .ambiguousNext, .branchOrder, .unreachableState,
         .noWayOut, .noFinalState, .quorumTooLarge, .duplicateMember,
+        .duplicateID, .unknownUnit, .unitCycle,
         .expressionSyntax, .unknownName, .typeMismatch,
         .invalidParameter,
         .deadlinePassed, .deadlinesOutOfOrder, .waitsForever, .cannotFinish,
