@@ -92,6 +92,47 @@ struct DaemonProcessTests {
         #expect(log.contains("collecting -> wrap-up (outcome deadline)"))
     }
 
+    @Test("an edited workflow file is reloaded while the daemon runs; a broken edit keeps the last good version")
+    func reloadWhileRunning() throws {
+        let (folder, database) = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let workflows = folder.appendingPathComponent("workflows")
+        let file = workflows.appendingPathComponent("quick.yaml")
+        #expect(try Self.command(["campaign", "start", "quick", "--workflows", workflows.path], folder, database).status == 0)
+        let daemon = try Self.startDaemon(folder, database, log: "serve.log")
+        defer { if daemon.isRunning { daemon.terminate() } }
+        func log() -> String { (try? String(contentsOf: folder.appendingPathComponent("serve.log"), encoding: .utf8)) ?? "" }
+        func wait(for text: String, count: Int = 1) -> Bool {
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline {
+                if log().components(separatedBy: text).count - 1 >= count { return true }
+                usleep(100_000)
+            }
+            return false
+        }
+        #expect(wait(for: "daemon started"))
+        let store = try SQLiteStore(path: database, registry: Self.registry)
+        let first = try #require(try store.latestWorkflowVersions().first).hash
+
+        try Data(Self.workflow.replacingOccurrences(of: "target: 1000", with: "target: lots").utf8).write(to: file)
+        #expect(wait(for: "workflow file rejected"), "\(log())")
+        #expect(log().contains("version \(first.prefix(12)) stays in force"))
+        #expect(try store.latestWorkflowVersions().first?.hash == first)
+
+        let raised = Self.workflow.replacingOccurrences(of: "target: 1000", with: "target: 2000")
+        try Data(raised.utf8).write(to: file)
+        let second = SHA256.hex(Array(raised.utf8))
+        #expect(wait(for: "version=\(second.prefix(12))"), "\(log())")
+        #expect(try store.latestWorkflowVersions().first?.hash == second, "the daemon recorded the new version")
+        // A campaign started now runs the new version; the one started before keeps its own.
+        #expect(try Self.command(["campaign", "start", "quick", "--workflows", workflows.path], folder, database).stdout == "quick-2\n")
+        #expect(try store.campaign(id: "quick-1")?.workflowVersion == first)
+        #expect(try store.campaign(id: "quick-2")?.workflowVersion == second)
+        kill(daemon.processIdentifier, SIGTERM)
+        daemon.waitUntilExit()
+        #expect(daemon.terminationStatus == 0)
+    }
+
     @Test("killed with SIGKILL 100 times while commands write, nothing is lost or applied twice")
     func killTest() throws {
         let (folder, database) = try Self.setUp()
