@@ -61,14 +61,7 @@ struct CampaignCommand: ParsableCommand {
         func run() throws {
             let service = try store.open()
             let now = wallClock()
-            var library = WorkflowLibrary(folder: workflows, registry: service.registry)
-            if FileManager.default.fileExists(atPath: workflows) {
-                for change in try refusing({ try library.scan(into: service.store, now: now) }) {
-                    if case .rejected(let file, let diagnostics, _) = change {
-                        FileHandle.standardError.write(Data("warning: \(file) has \(diagnostics.errorCount) error(s) and was not read; run 'laurel validate \(file)'\n".utf8))
-                    }
-                }
-            }
+            let library = try refusing { try service.scanWorkflows(workflows, now: now) }
             let result = try refusing {
                 let version = try library.version(of: workflowID, store: service.store)
                 let engine = try service.engine(version: version)
@@ -290,9 +283,7 @@ extension CampaignCommand {
         /// A full hash, a unique prefix of one (8 characters at least), or "latest".
         func resolveVersion(of workflowID: String, service: CampaignService, now: Instant) throws -> String {
             if to == "latest" {
-                var library = WorkflowLibrary(folder: workflows, registry: service.registry)
-                _ = try library.scan(into: service.store, now: now)
-                return try library.version(of: workflowID, store: service.store)
+                return try service.scanWorkflows(workflows, now: now).version(of: workflowID, store: service.store)
             }
             guard to.count >= 8 else { throw ServiceError("--to needs at least 8 characters of the version's hash, or 'latest'") }
             let versions = try service.store.workflowVersions(workflowID: workflowID)
@@ -357,6 +348,19 @@ extension String {
 }
 
 extension CampaignService {
+    /// Reads the workflow folder for the current versions (recording new ones), as the daemon
+    /// does; a file with errors is named on standard error and its last good version stays.
+    func scanWorkflows(_ folder: String, now: Instant) throws -> WorkflowLibrary {
+        var library = WorkflowLibrary(folder: folder, registry: registry)
+        guard FileManager.default.fileExists(atPath: folder) else { return library }
+        for change in try library.scan(into: store, now: now) {
+            if case .rejected(let file, let diagnostics, _) = change {
+                FileHandle.standardError.write(Data("warning: \(file) has \(diagnostics.errorCount) error(s) and was not read; run 'laurel validate \(file)'\n".utf8))
+            }
+        }
+        return library
+    }
+
     /// The stored campaign and the engine of its version; an unknown id is refused with the
     /// closest id.
     func campaignAndEngine(_ id: String) throws -> (campaign: Campaign, engine: Engine) {
