@@ -75,7 +75,8 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "PluginsTests",
-        dependencies: ["LaurelCore"] + stepPlugins.map { .target(name: $0.target) }
+        dependencies: ["LaurelCore", .product(name: "PropertyBased", package: "swift-property-based")]
+            + stepPlugins.map { .target(name: $0.target) }
     ),
     .testTarget(
         name: "LaurelStoreTests",
@@ -112,6 +113,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: targets,
     swiftLanguageModes: [.v6]

@@ -52,6 +52,9 @@ CODES = [
     ("no-final-state", "No final state can be reached, so a campaign never ends.", "Add a state with `final: true` and lead to it."),
     ("quorum-too-large", "The quorum needs more members than the council has.", "Lower the quorum or add members."),
     ("duplicate-member", "A council lists a member twice.", "Remove the second entry."),
+    ("duplicate-id", "An organisation file (or the files of one import) gives the same unit id or person id twice.", "Give each unit and each person its own id; if the two rows are the same unit, delete one."),
+    ("unknown-unit", "A unit's `parent`, or a person's `unit`, names a unit that no file of the import defines.", "Correct the id, define the unit, or import the units file in the same command\n(`laurel org import units.csv people.csv`)."),
+    ("unit-cycle", "Units are each other's parents, directly or through others, so none of them is under the top.", "One unit of the loop must have no parent (the top) or a parent outside the loop."),
     ("expression-syntax", "An `if:` that cannot be read.", "Compare with `==`, `!=`, `<`, `<=`, `>`, `>=`; join with `and`, `or`, `not`; put texts in quotes and spaces around `-`."),
     ("unknown-name", "An `if:` uses a name that does not exist here (an input, an outcome value, a namespace).", "Use `metrics.NAME`, `inputs.NAME`, `outcome.NAME` (only where a step's outcome is handled) or `now`."),
     ("type-mismatch", "Operands of the wrong type, or a condition that is not true/false.", "Compare numbers with numbers, dates with dates; a condition must be a comparison or a boolean."),
@@ -62,7 +65,12 @@ CODES = [
     ("cannot-finish", "Warning: from this state no final state can be reached.", "Lead the loop to a final state."),
 ]
 
+# Organisation files are not workflow fixtures; these are what `laurel org import` prints for
+# them (the same texts OrganisationTests checks).
 HANDWRITTEN = {
+    "duplicate-id": "u.csv:3:1: error: the unit id 'q1' is given twice [duplicate-id]\n 3 | q1,Quận 1,district,\n   | ^\n    note: first given here (u.csv:2:1)\n",
+    "unknown-unit": "people.csv:2:17: error: person 'p1' is in the unit 'q2', which is not defined (did you mean 'q1'?) [unknown-unit]\n 2 | p1,Phạm Văn Bảy,q2,council;chair\n   |                 ^\n    note: import the units file together with the people file\n",
+    "unit-cycle": "org.yaml:4:42: error: the units a -> b -> a are each other's parents [unit-cycle]\n 4 |   a: { name: A, level: district, parent: b }\n   |                                          ^\n    note: one unit of the loop must have no parent, or a parent outside it\n",
     "size-limit": "big.yaml:1:1: error: the file is 20.0 MB; a workflow file may be at most 4.0 MB [size-limit]\n    note: split the campaign into several workflow files\n",
     "unreadable-file": "locked.yaml:1:1: error: the file cannot be read; check that it exists and you may read it [unreadable-file]\n",
 }

@@ -42,14 +42,41 @@ public final class CampaignService: Sendable {
     public let store: any CampaignStore
     public let registry: PluginRegistry
     private let engines = Mutex<[String: Engine]>([:])
+    /// The organisation data every engine is given, with the store's version of it; read on
+    /// first use and again by ``refreshOrganisation()`` when an import changed it.
+    private let organisation = Mutex<(version: Int, data: Organisation)?>(nil)
 
     public init(store: any CampaignStore, registry: PluginRegistry) {
         self.store = store
         self.registry = registry
     }
 
-    /// The engine of one exact workflow version, compiled from the text the store keeps.
+    /// The engine of one exact workflow version, compiled from the text the store keeps, with
+    /// the organisation data of the store.
     public func engine(version hash: String) throws -> Engine {
+        var engine = try compiledEngine(version: hash)
+        engine.organisation = try currentOrganisation()
+        return engine
+    }
+
+    /// Reads the organisation data again if an import replaced it since it was read; the daemon
+    /// calls this as it rescans the workflow folder. Returns the data read, nil when unchanged.
+    @discardableResult
+    public func refreshOrganisation() throws -> Organisation? {
+        let version = try store.organisationVersion()
+        guard organisation.withLock({ $0?.version }) != version else { return nil }
+        let data = try store.organisation()
+        organisation.withLock { $0 = (version, data) }
+        return data
+    }
+
+    private func currentOrganisation() throws -> Organisation {
+        if let cached = organisation.withLock({ $0?.data }) { return cached }
+        try refreshOrganisation()
+        return organisation.withLock { $0?.data } ?? Organisation()
+    }
+
+    private func compiledEngine(version hash: String) throws -> Engine {
         if let engine = engines.withLock({ $0[hash] }) { return engine }
         guard let version = try store.workflowVersion(hash: hash) else {
             throw ServiceError("workflow version \(hash) is not in the store")

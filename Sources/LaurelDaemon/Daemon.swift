@@ -199,6 +199,11 @@ public final class LaurelDaemon: Service {
     }
 
     private func reload(_ library: inout WorkflowLibrary) throws {
+        if let organisation = try service.refreshOrganisation(), !organisation.isEmpty {
+            logger.info("organisation data loaded", metadata: [
+                "units": .stringConvertible(organisation.units.count), "people": .stringConvertible(organisation.people.count),
+            ])
+        }
         for change in try library.scan(into: service.store, now: configuration.clock.now()) {
             switch change {
             case .loaded(let file, let workflowID, let version, let warnings):

@@ -181,6 +181,9 @@ public protocol CampaignStore: Sendable {
     func organisation() throws -> Organisation
     /// Replaces the organisation data as a whole, in one transaction.
     func replaceOrganisation(_ organisation: Organisation) throws
+    /// A number that changes with every `replaceOrganisation`: a running daemon compares it to
+    /// see an import made by a command, without reading the data. 0 before the first import.
+    func organisationVersion() throws -> Int
 
     func pendingOutbox(limit: Int) throws -> [OutboxItem]
     func markDelivered(_ sequences: [Int64], at instant: Instant) throws

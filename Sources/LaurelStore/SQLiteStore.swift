@@ -34,7 +34,26 @@ public final class SQLiteStore: CampaignStore {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         pool = try DatabasePool(path: path, configuration: configuration)
-        try Self.migrator.migrate(pool)
+        try Self.migrate(pool, path: path)
+    }
+
+    /// Brings the schema up to date. GRDB's migrator reads which migrations ran, then runs each in
+    /// its own transaction: two processes opening a new file at once (the daemon and a command)
+    /// would both run the same migration. So a process that finds migrations pending takes an
+    /// exclusive `flock` on a lock file beside the database and checks again under it.
+    private static func migrate(_ pool: DatabasePool, path: String) throws {
+        if try pool.read({ try migrator.hasCompletedMigrations($0) }) { return }
+        let lockPath = path + "-migration.lock"
+        let descriptor = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: lockPath,
+                                                          NSLocalizedDescriptionKey: "cannot create \(lockPath): \(String(cString: strerror(errno)))"])
+        }
+        defer { close(descriptor) }  // closing releases the lock
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else { break }
+        }
+        try migrator.migrate(pool)
     }
 
     /// The schema, as an ordered list of migrations. A migration, once shipped, never changes;
@@ -122,6 +141,14 @@ public final class SQLiteStore: CampaignStore {
                 CREATE INDEX org_person_by_unit ON org_person(unit);
                 """)
         }
+        migrator.registerMigration("v3: organisation version") { db in
+            try db.execute(sql: """
+                CREATE TABLE org_import (
+                    version INTEGER NOT NULL
+                );
+                INSERT INTO org_import (version) VALUES (0);
+                """)
+        }
         return migrator
     }
 
@@ -148,6 +175,7 @@ public final class SQLiteStore: CampaignStore {
         encoder.outputFormatting = [.sortedKeys]
         try immediateTransaction { db in
             try db.execute(sql: "DELETE FROM org_person; DELETE FROM org_unit; DELETE FROM org_level;")
+            try db.execute(sql: "UPDATE org_import SET version = version + 1")
             for (position, level) in organisation.levels.enumerated() {
                 try db.execute(sql: "INSERT INTO org_level (position, name) VALUES (?, ?)", arguments: [position, level])
             }
@@ -162,6 +190,10 @@ public final class SQLiteStore: CampaignStore {
                                            String(decoding: try encoder.encode(person.roles), as: UTF8.self)])
             }
         }
+    }
+
+    public func organisationVersion() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT version FROM org_import") ?? 0 }
     }
 
     // MARK: Writing

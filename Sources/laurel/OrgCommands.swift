@@ -31,25 +31,7 @@ struct OrgCommand: ParsableCommand {
         }
 
         func run() throws {
-            var reader = OrganisationReader()
-            var renderer = DiagnosticRenderer()
-            for file in files {
-                let bytes: [UInt8]
-                switch WorkflowFiles.read(file) {
-                case .success(let read): bytes = read
-                case .failure(let diagnostic):
-                    try fail([diagnostic], renderer: renderer)
-                    return
-                }
-                let text = String(decoding: bytes, as: UTF8.self)
-                renderer.addSource(text, file: file)
-                if file.lowercased().hasSuffix(".csv") {
-                    reader.read(csv: text, file: file)
-                } else {
-                    reader.read(yaml: bytes, file: file)
-                }
-            }
-            let result = reader.finish()
+            let (result, renderer) = OrganisationFiles.read(files)
             guard let organisation = result.organisation else {
                 try fail(result.diagnostics, renderer: renderer)
                 return
@@ -155,5 +137,35 @@ struct OrgCommand: ParsableCommand {
                      ("parent", unit.parent.map { .string($0) } ?? .null),
                      ("counts", .object(unit.counts.sorted { $0.key < $1.key }.map { ($0.key, .number(Double($0.value))) }))])
         }
+    }
+}
+
+/// Reads organisation files (YAML, or CSV by their extension) into one organisation, with a
+/// renderer that knows their text for diagnostics. `org import` and `simulate --organisation`
+/// share it.
+enum OrganisationFiles {
+    static func read(_ files: [String]) -> (OrganisationReader.Result, DiagnosticRenderer) {
+        var reader = OrganisationReader()
+        var renderer = DiagnosticRenderer()
+        var unreadable: [Diagnostic] = []
+        for file in files {
+            switch WorkflowFiles.read(file) {
+            case .success(let bytes):
+                let text = String(decoding: bytes, as: UTF8.self)
+                renderer.addSource(text, file: file)
+                if file.lowercased().hasSuffix(".csv") {
+                    reader.read(csv: text, file: file)
+                } else {
+                    reader.read(yaml: bytes, file: file)
+                }
+            case .failure(let diagnostic):
+                unreadable.append(diagnostic)
+            }
+        }
+        var result = reader.finish()
+        if !unreadable.isEmpty {
+            result = OrganisationReader.Result(organisation: nil, diagnostics: unreadable + result.diagnostics)
+        }
+        return (result, renderer)
     }
 }

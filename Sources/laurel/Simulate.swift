@@ -26,6 +26,9 @@ extension Laurel {
         @Option(help: ArgumentHelp("A YAML file of events at given times (see docs/engine.md).", valueName: "file"))
         var script: String?
 
+        @Option(help: ArgumentHelp("Organisation data (YAML or CSV) the steps see: council members' units, quota populations. Repeat for several files.", valueName: "file"))
+        var organisation: [String] = []
+
         @Option(help: "The seed of generated events.")
         var seed: UInt64 = 1
 
@@ -42,7 +45,14 @@ extension Laurel {
 
         func run() throws {
             let loaded = try LoadedWorkflow.load(workflow)
-            let calendar = loaded.engine.calendar
+            var engine = loaded.engine
+            if !organisation.isEmpty {
+                let (result, renderer) = OrganisationFiles.read(organisation)
+                FileHandle.standardError.write(Data(renderer.text(result.diagnostics).utf8))
+                guard let data = result.organisation else { throw ExitCode.inputErrors }
+                engine.organisation = data
+            }
+            let calendar = engine.calendar
             let startInstant = try start.map { try calendar.instant(DateText.parseDateTime($0).get(), endOfDay: false) }
                 ?? Self.defaultStart(loaded.workflow, calendar)
             let untilInstant = try until.map { try calendar.instant(DateText.parseDateTime($0).get(), endOfDay: true) }
@@ -60,7 +70,7 @@ extension Laurel {
                 }
                 events = parsed.events
             }
-            let result = Simulator(engine: loaded.engine).run(start: startInstant, until: untilInstant, script: events, seed: seed)
+            let result = Simulator(engine: engine).run(start: startInstant, until: untilInstant, script: events, seed: seed)
             let renderer = TimelineRenderer(calendar: calendar, workflow: loaded.workflow)
             switch format {
             case .text: print(renderer.text(result, seed: script == nil ? seed : nil), terminator: "")

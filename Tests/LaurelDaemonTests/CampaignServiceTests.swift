@@ -28,6 +28,21 @@ struct CampaignServiceTests {
         #expect(try store.campaigns().map(\.id) == ["quick-1", "quick-2"])
     }
 
+    @Test("engines see the imported organisation data, and a later import once refreshed")
+    func organisationReachesEngines() throws {
+        let (store, folder) = try W.store()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let service = CampaignService(store: store, registry: W.registry)
+        let version = try W.record(W.quick, in: store)
+        #expect(try service.engine(version: version).organisation.isEmpty)
+        let organisation = Organisation(units: [.init(id: "u1", name: "Unit 1", level: "grassroots")])
+        try store.replaceOrganisation(organisation)
+        #expect(try service.engine(version: version).organisation.isEmpty, "read once per process until refreshed")
+        #expect(try service.refreshOrganisation() == organisation)
+        #expect(try service.refreshOrganisation() == nil, "unchanged")
+        #expect(try service.engine(version: version).organisation == organisation)
+    }
+
     @Test("an event delivered twice is applied once; a refused one changes nothing")
     func exactlyOnceEvents() throws {
         let (store, folder) = try W.store()

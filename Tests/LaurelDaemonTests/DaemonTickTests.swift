@@ -88,6 +88,7 @@ final class FaultyStore: CampaignStore {
     func timers(campaignID: String) throws -> [DueTimer] { try inner.timers(campaignID: campaignID) }
     func organisation() throws -> Organisation { try inner.organisation() }
     func replaceOrganisation(_ organisation: Organisation) throws { try inner.replaceOrganisation(organisation) }
+    func organisationVersion() throws -> Int { try inner.organisationVersion() }
     func pendingOutbox(limit: Int) throws -> [OutboxItem] { try inner.pendingOutbox(limit: limit) }
     func markDelivered(_ sequences: [Int64], at instant: Instant) throws { try inner.markDelivered(sequences, at: instant) }
 }

@@ -123,6 +123,7 @@ struct SQLiteStoreTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let store = try Self.openStore(path)
         #expect(try store.organisation().isEmpty)
+        #expect(try store.organisationVersion() == 0)
         let first = Organisation(levels: ["district", "grassroots"], units: [
             .init(id: "ntl", name: "Liên đoàn Lao động quận Nam Từ Liêm", level: "district"),
             .init(id: "md1", name: "Công đoàn cơ sở phường Mỹ Đình 1", parent: "ntl", level: "grassroots",
@@ -130,9 +131,11 @@ struct SQLiteStoreTests {
         ], people: [.init(id: "an", name: "Nguyễn Văn An", unit: "md1", roles: ["council", "chair"])])
         try store.replaceOrganisation(first)
         #expect(try SQLiteStore(path: path, registry: Self.registry).organisation() == first)
+        #expect(try store.organisationVersion() == 1)
         let second = Organisation(units: [.init(id: "hn", name: "Hà Nội", level: "city")])
         try store.replaceOrganisation(second)
         #expect(try store.organisation() == second)
         #expect(try store.organisation().unit("hn")?.name == "Hà Nội")
+        #expect(try store.organisationVersion() == 2)
     }
 }

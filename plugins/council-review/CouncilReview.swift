@@ -33,7 +33,7 @@ public enum CouncilReview: StepPlugin {
         example: "entries: initiative")
     public static let conflictOfInterest = ParameterSpec(
         "exclude-own-unit", .boolean, default: .boolean(true),
-        summary: "Whether a member is kept from scoring entries of their own unit.",
+        summary: "Whether a member is kept from scoring entries of their own unit (from the organisation data); their place on such an entry counts as the mean of the others' scores.",
         example: "exclude-own-unit: true")
 
     public static let parameters = [council, window, rubric, entries, conflictOfInterest]
@@ -74,6 +74,7 @@ extension CouncilReview: RunnableStep {
         var window: ISODuration
         var rubric: [Criterion]
         var entryKind: String?
+        var excludeOwnUnit: Bool
     }
 
     /// Each member's scores so far. The entries under review are fixed when the review opens
@@ -102,7 +103,8 @@ extension CouncilReview: RunnableStep {
             quorum: definition?.quorum?.required(members: members.count) ?? 1,
             window: parameters[window]?.duration ?? ISODuration(days: 14),
             rubric: rubric.isEmpty ? [Criterion(name: "score", weight: 1, maximum: 100)] : rubric,
-            entryKind: parameters[entries]?.text)
+            entryKind: parameters[entries]?.text,
+            excludeOwnUnit: parameters[conflictOfInterest]?.boolean ?? true)
     }
 
     static func reviewable(_ configuration: Configuration, _ context: StepContext) -> [Entry] {
@@ -129,7 +131,7 @@ extension CouncilReview: RunnableStep {
         case .scores(let sheet):
             return record(sheet, memory: memory, configuration: configuration, context: context)
         case .timer("window"):
-            let complete = completed(memory, configuration, reviewable(configuration, context).count)
+            let complete = completed(memory, configuration, context, reviewable(configuration, context).count)
             return finish(complete >= configuration.quorum ? "reviewed" : "no-quorum", completed: complete,
                           memory: memory, configuration: configuration, context: context)
         case .entry, .withdrawn, .metricChanged, .signal:
@@ -148,6 +150,7 @@ extension CouncilReview: RunnableStep {
         }
         let entries = reviewable(configuration, context)
         let criteria = configuration.rubric.count
+        let excluded = excludedEntries(of: sheet.member, configuration, context)
         var memory = memory
         var own = memory.sheets.removeValue(forKey: sheet.member)
             ?? Memory.Sheet(values: Array(repeating: 0, count: entries.count * criteria),
@@ -160,6 +163,10 @@ extension CouncilReview: RunnableStep {
                     return .refuse("there is no entry '\(line.entry)' under review", memory: memory)
                 }
                 position = found
+            }
+            guard !excluded.contains(position) else {
+                return .refuse("'\(sheet.member)' may not score entry '\(line.entry)': it comes from their own unit '\(entries[position].unit ?? "")' (exclude-own-unit)",
+                               memory: memory)
             }
             guard line.values.count == criteria else {
                 return .refuse("entry '\(line.entry)' needs \(criteria) score(s), one for each of \(configuration.rubric.map(\.name).joined(separator: ", ")); got \(line.values.count)",
@@ -177,19 +184,63 @@ extension CouncilReview: RunnableStep {
             position += 1
         }
         memory.sheets[sheet.member] = own
-        if completed(memory, configuration, entries.count) == configuration.members.count {
+        if completed(memory, configuration, context, entries.count) == configuration.members.count {
             return finish("reviewed", completed: configuration.members.count, memory: memory, configuration: configuration,
                           context: context)
         }
         return StepReaction(memory: memory)
     }
 
-    /// Members who scored every entry under review; a sheet holds only entries under review.
-    private static func completed(_ memory: Memory, _ configuration: Configuration, _ entryCount: Int) -> Int {
-        configuration.members.count { (memory.sheets[$0]?.count ?? 0) == entryCount }
+    /// Each member scores every entry they may score at a random moment of the window; a random
+    /// share of members (up to two in five) abstain, so both outcomes can be seen.
+    public static func simulate(_ configuration: Configuration, _ simulation: inout StepSimulation) -> [TimedEvent] {
+        let day: Instant = 86_400
+        let now = simulation.context.enteredAt
+        let window = simulation.nextDue ?? now + 14 * day
+        let entries = reviewable(configuration, simulation.context)
+        let abstainChance = simulation.random(upTo: 40)
+        var events: [TimedEvent] = []
+        for member in configuration.members where simulation.random(upTo: 100) >= abstainChance {
+            let at = now + Instant(simulation.random(upTo: Int(max(1, window - now))))
+            let excluded = excludedEntries(of: member, configuration, simulation.context)
+            var lines: [ScoreSheet.Line] = []
+            for (index, entry) in entries.enumerated() {
+                let values = configuration.rubric.map { Double(simulation.random(upTo: Int($0.maximum) + 1)) }
+                if !excluded.contains(index) { lines.append(ScoreSheet.Line(entry: entry.id, values: values)) }
+            }
+            events.append(TimedEvent(at: at, event: .scores(ScoreSheet(member: member, lines: lines))))
+        }
+        return events
+    }
+
+    /// The positions (among the entries under review) of the entries `member` may not score: with
+    /// `exclude-own-unit`, those whose unit is the member's unit in the organisation data. Empty
+    /// without organisation data or when the member is not in it.
+    static func excludedEntries(of member: String, _ configuration: Configuration, _ context: StepContext) -> Set<Int> {
+        guard configuration.excludeOwnUnit, let unit = context.organisation.person(member)?.unit else { return [] }
+        var excluded: Set<Int> = []
+        for (position, entry) in reviewable(configuration, context).enumerated() where entry.unit == unit {
+            excluded.insert(position)
+        }
+        return excluded
+    }
+
+    /// Members who scored every entry under review they may score; a sheet holds only entries
+    /// under review.
+    private static func completed(_ memory: Memory, _ configuration: Configuration, _ context: StepContext,
+                                  _ entryCount: Int) -> Int {
+        if context.organisation.people.isEmpty || !configuration.excludeOwnUnit {
+            return configuration.members.count { (memory.sheets[$0]?.count ?? 0) == entryCount }
+        }
+        return configuration.members.count { member in
+            (memory.sheets[member]?.count ?? 0) == entryCount - excludedEntries(of: member, configuration, context).count
+        }
     }
 
     /// Ends the review: each entry's total is the weighted sum over the members who scored it.
+    /// A member who took part but was kept off an entry of their own unit counts on that entry
+    /// with the mean of the others' weighted scores, so the conflict neither helps nor hurts it;
+    /// `reviews` counts the members who actually scored.
     private static func finish(_ outcome: String, completed: Int, memory: Memory, configuration: Configuration,
                                context: StepContext) -> StepReaction<Memory> {
         var reaction = StepReaction<Memory>.end(outcome, values: [
@@ -198,6 +249,10 @@ extension CouncilReview: RunnableStep {
         ], memory: memory)
         let criteria = configuration.rubric.count
         let sheets = configuration.members.compactMap { memory.sheets[$0] }
+        var stoodDown = Array(repeating: 0, count: reviewable(configuration, context).count)
+        for member in configuration.members where memory.sheets[member] != nil {
+            for position in excludedEntries(of: member, configuration, context) { stoodDown[position] += 1 }
+        }
         for (position, entry) in reviewable(configuration, context).enumerated() {
             var total = 0.0
             var reviews = 0
@@ -207,7 +262,10 @@ extension CouncilReview: RunnableStep {
                     total += sheet.values[position * criteria + offset] * criterion.weight
                 }
             }
-            if reviews > 0 { reaction.scores[entry.id] = EntryScore(total: total, reviews: reviews) }
+            if reviews > 0 {
+                total += total / Double(reviews) * Double(stoodDown[position])
+                reaction.scores[entry.id] = EntryScore(total: total, reviews: reviews)
+            }
         }
         return reaction
     }

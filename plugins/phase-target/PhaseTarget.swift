@@ -111,4 +111,27 @@ extension PhaseTarget: RunnableStep {
             return .refuse("a phase collects entries; it takes no scores or votes", memory: memory)
         }
     }
+
+    /// Units report towards the target each week, at between 70% and 130% of the pace that
+    /// reaches it on time, and submit an entry every fourth week: some phases end by their
+    /// target, others by their deadline.
+    public static func simulate(_ configuration: Configuration, _ simulation: inout StepSimulation) -> [TimedEvent] {
+        let day: Instant = 86_400
+        let now = simulation.context.enteredAt
+        let end = simulation.nextDue ?? now + 30 * day
+        let weeks = max(1, Int((end - now) / (7 * day)))
+        let needed = max(0, configuration.target - (simulation.context.metrics[configuration.metric] ?? 0))
+        let pace = 0.7 + Double(simulation.random(upTo: 61)) / 100
+        let perWeek = (needed * pace / Double(weeks)).rounded(.up)
+        let kind = simulation.acceptedKinds.first
+        var events: [TimedEvent] = []
+        for week in 0..<weeks {
+            let at = now + Instant(week) * 7 * day + Instant(simulation.random(upTo: Int(7 * day)))
+            if let kind, week % 4 == 0, let entry = simulation.makeEntry(kind: kind) {
+                events.append(TimedEvent(at: at, event: .submit(entry)))
+            }
+            events.append(TimedEvent(at: at + 1, event: .report(metric: configuration.metric, amount: perWeek)))
+        }
+        return events
+    }
 }

@@ -32,6 +32,10 @@ public struct Engine: Sendable {
     private let entryKinds: [String: EntryKind]
     private let councils: [String: Council]
     private let events: Set<String>
+    /// The organisation data steps see (council members' units, quota populations, a cascade's
+    /// units). It is an input like the events: the daemon sets the imported data; a replay with
+    /// different data may take a different course.
+    public var organisation = Organisation()
 
     /// A transition chain longer than this without waiting for anything is a loop in the file.
     static let maximumChain = 1_000
@@ -299,6 +303,25 @@ public struct Engine: Sendable {
         }
     }
 
+    // MARK: Simulating
+
+    /// Plausible inputs for the step of the state the campaign is in, asked of its plugin (see
+    /// ``RunnableStep/simulate(_:_:)``); nil when the state has no step. `random` and
+    /// `entryNumber` carry on from one state to the next.
+    public func simulatedInputs(for campaign: Campaign, random: inout SplitMix64, entryNumber: inout Int) -> [TimedEvent]? {
+        guard let compiled = states[campaign.state], let runner = compiled.runner else { return nil }
+        let context = StepContext(now: campaign.enteredAt, enteredAt: campaign.enteredAt, calendar: calendar,
+                                  metrics: campaign.metrics, entries: campaign.entries, councils: councils,
+                                  organisation: organisation)
+        var simulation = StepSimulation(context: context, nextDue: campaign.timers.map(\.due).min(),
+                                        acceptedKinds: compiled.state.accepts.map(\.value), random: random,
+                                        entryNumber: entryNumber, entryKinds: workflow.entryKinds)
+        let events = runner.simulate(&simulation)
+        random = simulation.random
+        entryNumber = simulation.entryNumber
+        return events
+    }
+
     // MARK: Internals
 
     private struct CompiledState: Sendable {
@@ -388,7 +411,7 @@ public struct Engine: Sendable {
 
     private func context(_ run: Run) -> StepContext {
         StepContext(now: run.now, enteredAt: run.campaign.enteredAt, calendar: calendar, metrics: run.campaign.metrics,
-                    entries: run.campaign.entries, councils: councils)
+                    entries: run.campaign.entries, councils: councils, organisation: organisation)
     }
 
     /// Hands an input to the current state's step and carries out its reaction. Without a step,
@@ -539,6 +562,7 @@ protocol StepRunning: Sendable {
     var kind: String { get }
     func enter(_ context: StepContext) -> ErasedReaction
     func handle(_ input: StepInput, memory: any StepMemory, context: StepContext) -> ErasedReaction
+    func simulate(_ simulation: inout StepSimulation) -> [TimedEvent]
 }
 
 struct StepRunner<P: RunnableStep>: StepRunning {
@@ -555,5 +579,9 @@ struct StepRunner<P: RunnableStep>: StepRunning {
             return ErasedReaction(StepReaction<NoMemory>.refuse("the step's memory is not a \(P.kind) memory", memory: NoMemory()))
         }
         return ErasedReaction(P.handle(input, memory: memory, configuration: configuration, context: context))
+    }
+
+    func simulate(_ simulation: inout StepSimulation) -> [TimedEvent] {
+        P.simulate(configuration, &simulation)
     }
 }

@@ -156,44 +156,8 @@ public struct EventGenerator: Sendable {
         let day: Instant = 86_400
         var events: [TimedEvent] = []
         let nextDue = campaign.timers.map(\.due).min()
-        if let step = state.step {
-            switch step.kind.value {
-            case "phase-target":
-                let metric = step.parameters["metric"]?.text ?? ""
-                let target = step.parameters["target"]?.number ?? 0
-                let end = nextDue ?? now + 30 * day
-                let weeks = max(1, Int((end - now) / (7 * day)))
-                // Pace: between 70% and 130% of what reaching the target on time needs.
-                let needed = max(0, target - (campaign.metrics[metric] ?? 0))
-                let pace = 0.7 + Double(random.next(upTo: 61)) / 100
-                let perWeek = (needed * pace / Double(weeks)).rounded(.up)
-                let kind = state.accepts.first?.value
-                for week in 0..<weeks {
-                    let at = now + Instant(week) * 7 * day + Instant(random.next(upTo: Int(7 * day)))
-                    if let kind, week % 4 == 0, let entry = makeEntry(kind: kind) {
-                        events.append(TimedEvent(at: at, event: .submit(entry)))
-                    }
-                    events.append(TimedEvent(at: at + 1, event: .report(metric: metric, amount: perWeek)))
-                }
-            case "council-review":
-                let council = engine.workflow.councils.first { $0.name == step.parameters["council"]?.text }
-                let window = nextDue ?? now + 14 * day
-                let criteria = max(1, step.parameters["rubric"]?.list?.count ?? 1)
-                let maximums = (step.parameters["rubric"]?.list ?? []).map { $0.record?["max"]?.number ?? 100 }
-                let abstainChance = random.next(upTo: 40)
-                for member in council?.members ?? [] where random.next(upTo: 100) >= abstainChance {
-                    let at = now + Instant(random.next(upTo: Int(max(1, window - now))))
-                    let lines = campaign.entries.map { entry in
-                        ScoreSheet.Line(entry: entry.id, values: (0..<criteria).map { index in
-                            let maximum = index < maximums.count ? maximums[index] : 100
-                            return Double(random.next(upTo: Int(maximum) + 1))
-                        })
-                    }
-                    events.append(TimedEvent(at: at, event: .scores(ScoreSheet(member: member, lines: lines))))
-                }
-            default:
-                break
-            }
+        if let planned = engine.simulatedInputs(for: campaign, random: &random, entryNumber: &entryNumber) {
+            events = planned
         } else if !state.isFinal, let handler = pickHandler(state, isInitial: state.name == engine.workflow.initial.value) {
             let delay = Instant(1 + random.next(upTo: 10)) * day
             if nextDue.map({ now + delay < $0 }) ?? true {
@@ -208,24 +172,6 @@ public struct EventGenerator: Sendable {
         let events = state.handlers.map(\.key.value)
         guard !events.isEmpty else { return nil }
         return isInitial ? events[0] : events[random.next(upTo: events.count)]
-    }
-
-    private mutating func makeEntry(kind: String) -> Entry? {
-        guard let definition = engine.workflow.entryKinds.first(where: { $0.name == kind }) else { return nil }
-        entryNumber += 1
-        var fields = NamedValues<Value>()
-        for field in definition.fields {
-            switch field.type {
-            case .number, .integer: fields[field.name] = .number(Double(random.next(upTo: 100_000_000)))
-            case .boolean: fields[field.name] = .boolean(random.next(upTo: 2) == 1)
-            case .choice: fields[field.name] = field.options.isEmpty ? nil : .text(field.options[random.next(upTo: field.options.count)])
-            case .date: fields[field.name] = .instant(0)
-            case .unit: fields[field.name] = .text("unit-\(random.next(upTo: 300) + 1)")
-            case .person: fields[field.name] = .text("person-\(random.next(upTo: 5000) + 1)")
-            case .text, .url: fields[field.name] = .text("\(kind) \(entryNumber)")
-            }
-        }
-        return Entry(id: "\(kind)-\(entryNumber)", kind: kind, unit: fields["unit"]?.text, fields: fields)
     }
 }
 

@@ -18,6 +18,10 @@ public struct StepContext: Sendable {
     /// The entries, each with its review result once a review has closed.
     public var entries: [Entry]
     public var councils: [String: Council]
+    /// The organisation data the engine was given (units, people, their roles); empty when none
+    /// was imported. A council member's unit, a quota's population and a cascade's units come
+    /// from here.
+    public var organisation: Organisation
 }
 
 /// What reaches a step.
@@ -83,6 +87,13 @@ public protocol RunnableStep: StepPlugin {
     static func enter(_ configuration: Configuration, context: StepContext) -> StepReaction<Memory>
     static func handle(_ input: StepInput, memory: Memory, configuration: Configuration,
                        context: StepContext) -> StepReaction<Memory>
+    /// Plausible inputs for a simulation without a script: what the people this step waits for
+    /// would send while its state lasts. None by default.
+    static func simulate(_ configuration: Configuration, _ simulation: inout StepSimulation) -> [TimedEvent]
+}
+
+extension RunnableStep {
+    public static func simulate(_ configuration: Configuration, _ simulation: inout StepSimulation) -> [TimedEvent] { [] }
 }
 
 /// A step's memory together with its kind, so a campaign can hold any step's memory and decode

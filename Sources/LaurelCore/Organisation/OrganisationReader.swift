@@ -22,6 +22,11 @@ public struct OrganisationReader {
         /// The organisation when there is no error.
         public var organisation: Organisation?
         public var diagnostics: [Diagnostic]
+
+        public init(organisation: Organisation?, diagnostics: [Diagnostic]) {
+            self.organisation = organisation
+            self.diagnostics = diagnostics
+        }
     }
 
     /// What the files read so far give, with where each thing was written.
