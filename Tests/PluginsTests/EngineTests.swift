@@ -274,6 +274,50 @@ import Testing
         #expect(throws: CampaignCodec.CorruptData.self) { try codec.decode(Array("{}".utf8)) }
     }
 
+    @Test("loaded entries stay encoded until read, save back unchanged, and decode as written; version 1 still reads")
+    func lazyEntries() throws {
+        let engine = try Self.engine()
+        let codec = CampaignCodec(registry: Self.registry)
+        var campaign = try engine.apply(.command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
+                                        at: Self.may1).campaign
+        for id in ["x", "y"] {
+            campaign = try engine.apply(.submit(Entry(id: id, kind: "clip", unit: "u-\(id)", submittedBy: "p",
+                                                      fields: ["minutes": .number(-0.0), "title": .text("Clip \(id) — Hà Nội")])),
+                                        to: campaign, at: Self.may1).campaign
+        }
+        let bytes = try codec.encode(campaign)
+        let loaded = try codec.decode(bytes)
+        #expect(loaded.entries.count == 2 && loaded.entries.kinds == ["clip"])
+        #expect(try codec.encode(loaded) == bytes, "unchanged entries are saved as loaded")
+        #expect(loaded.entries.array == campaign.entries.array)
+        #expect(loaded == campaign)
+
+        // A change after the load is saved.
+        var changed = loaded
+        changed.entries[1].score = EntryScore(total: 7, reviews: 1)
+        changed.entries.append(Entry(id: "z", kind: "clip", fields: ["title": .text("z")]))
+        let again = try codec.decode(try codec.encode(changed))
+        #expect(again.entries.map(\.id) == ["x", "y", "z"] && again.entries[1].score?.total == 7)
+        #expect(loaded.entries.count == 2, "the loaded copy is untouched")
+
+        // Damage inside the entries block is found when the campaign is read, not later.
+        var damaged = bytes
+        let block = try #require(bytes.firstRange(of: Array("u-x".utf8)))
+        damaged[block.lowerBound - 1] = 200  // the unit's length now runs past the block
+        #expect(throws: CampaignCodec.CorruptData.self) { try codec.decode(damaged) }
+
+        // Version 1 wrote the entries without the block length: the same bytes less those four.
+        var bare = campaign
+        bare.entries = []
+        let withoutEntries = try codec.encode(bare)
+        let countAt = try #require(bytes.indices.first { bytes[$0] != withoutEntries[$0] })
+        var version1 = Array(bytes[0..<countAt + 1]) + Array(bytes[(countAt + 5)...])
+        version1[3] = 1
+        let old = try codec.decode(version1)
+        #expect(old == campaign)
+        #expect(try codec.encode(old) == bytes, "a version 1 campaign is saved as version 2")
+    }
+
     /// One generated event: which kind of event, how long after the previous one, and a number
     /// that picks its details (the command, the member, the score, the timer id).
     struct GeneratedStep: Sendable, CustomStringConvertible {

@@ -73,14 +73,15 @@ extension AwardsCeremony: RunnableStep {
     /// Ranks the reviewed entries by total, highest first; equal totals go to the entry submitted
     /// first (or with the smaller id, for `tie-break: entry-order`). Tiers are filled in order.
     public static func enter(_ configuration: Configuration, context: StepContext) -> StepReaction<NoMemory> {
-        var ranked: [(index: Int, entry: Entry, score: EntryScore)] = []
-        for (index, entry) in context.entries.enumerated() {
+        // Ids and results only: sorting whole entries would copy their fields on every swap.
+        var ranked: [(index: Int, id: String, score: EntryScore)] = []
+        for (index, entry) in context.entries.array.enumerated() {
             guard let score = entry.score, score.total >= (configuration.passMark ?? -.infinity) else { continue }
-            ranked.append((index, entry, score))
+            ranked.append((index, entry.id, score))
         }
         ranked.sort { lhs, rhs in
             if lhs.score.total != rhs.score.total { return lhs.score.total > rhs.score.total }
-            return configuration.byEntryOrder ? lhs.entry.id < rhs.entry.id : lhs.index < rhs.index
+            return configuration.byEntryOrder ? lhs.id < rhs.id : lhs.index < rhs.index
         }
         var effects: [Effect] = []
         var position = 0
@@ -90,7 +91,7 @@ extension AwardsCeremony: RunnableStep {
                 let candidate = ranked[position]
                 position += 1
                 totalAmount += tier.amount
-                effects.append(.award(Award(entry: candidate.entry.id, rank: position, tier: tier.name, tierNumber: tierIndex + 1,
+                effects.append(.award(Award(entry: candidate.id, rank: position, tier: tier.name, tierNumber: tierIndex + 1,
                                             amount: tier.amount, total: candidate.score.total, reviews: candidate.score.reviews)))
             }
         }

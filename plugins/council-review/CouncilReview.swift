@@ -109,15 +109,20 @@ extension CouncilReview: RunnableStep {
 
     static func reviewable(_ configuration: Configuration, _ context: StepContext) -> [Entry] {
         // Usually every entry is of the reviewed kind: then no filtered copy is needed.
-        guard let kind = configuration.entryKind, !context.entries.allSatisfy({ $0.kind == kind }) else {
-            return context.entries
-        }
+        guard let kind = configuration.entryKind, context.entries.kinds != [kind] else { return context.entries.array }
         return context.entries.filter { $0.kind == kind }
+    }
+
+    /// Whether there is anything to review, without decoding the entries when they are all of
+    /// the reviewed kind (the review opens when a phase closes, often with nothing else to do).
+    static func hasReviewable(_ configuration: Configuration, _ context: StepContext) -> Bool {
+        guard let kind = configuration.entryKind else { return !context.entries.isEmpty }
+        return context.entries.kinds.contains(kind)
     }
 
     /// Opens the window; with nothing to review the step ends at once.
     public static func enter(_ configuration: Configuration, context: StepContext) -> StepReaction<Memory> {
-        if reviewable(configuration, context).isEmpty {
+        if !hasReviewable(configuration, context) {
             return .end("reviewed", values: ["scored": .number(0), "abstained": .number(0)], memory: Memory())
         }
         var reaction = StepReaction(memory: Memory())
@@ -264,7 +269,7 @@ extension CouncilReview: RunnableStep {
             }
             if reviews > 0 {
                 total += total / Double(reviews) * Double(stoodDown[position])
-                reaction.scores[entry.id] = EntryScore(total: total, reviews: reviews)
+                reaction.scores.append((entry.id, EntryScore(total: total, reviews: reviews)))
             }
         }
         return reaction

@@ -198,7 +198,8 @@ public struct Campaign: Sendable, Hashable, Codable {
     public var enteredAt: Instant
     public var inputs: [String: Value]
     public var metrics: NamedValues<Double>
-    public var entries: [Entry]
+    /// Kept encoded after a load until something reads them (``EntryList``).
+    public var entries: EntryList
     public var awards: [Award]
     public var step: StepMemoryBox?
     public var timers: [ArmedTimer]
@@ -208,7 +209,7 @@ public struct Campaign: Sendable, Hashable, Codable {
     public var eventCount: Int
 
     public init(id: String, workflowID: String, workflowVersion: String, status: Status, state: String, enteredAt: Instant,
-                inputs: [String: Value], metrics: NamedValues<Double>, entries: [Entry], awards: [Award],
+                inputs: [String: Value], metrics: NamedValues<Double>, entries: EntryList, awards: [Award],
                 step: StepMemoryBox?, timers: [ArmedTimer], nextTimerID: Int, transitions: [Transition], eventCount: Int) {
         self.id = id
         self.workflowID = workflowID

@@ -96,6 +96,8 @@ public struct Engine: Sendable {
         var run = Run(campaign: campaign, now: instant)
         try enter(workflow.initial.value, cause: "start", run: &run)
         run.campaign.entries.reserveCapacity(entries.count)
+        // Many entries at once: look ids up in a set rather than scanning the entries each time.
+        if entries.count > 16 { run.submittedIDs = Set(minimumCapacity: entries.count) }
         for entry in entries {
             guard run.campaign.status == .running, let state = states[run.campaign.state] else {
                 throw Refusal("the campaign finished in state '\(run.campaign.state)' before entry '\(entry.id)' was submitted")
@@ -324,6 +326,22 @@ public struct Engine: Sendable {
 
     // MARK: Internals
 
+    /// Sets each entry's review result. Results usually come in the entries' order: walk both
+    /// together, and look an id up only when the next result is for another entry.
+    private static func record(_ scores: [(entry: String, score: EntryScore)], on entries: inout EntryList) {
+        entries.withArray { entries in
+            var position = 0
+            for (id, score) in scores {
+                if position >= entries.count || entries[position].id != id {
+                    guard let found = entries.firstIndex(where: { $0.id == id }) else { continue }
+                    position = found
+                }
+                entries[position].score = score
+                position += 1
+            }
+        }
+    }
+
     private struct CompiledState: Sendable {
         let state: State
         let runner: (any StepRunning)?
@@ -337,6 +355,8 @@ public struct Engine: Sendable {
         var effects: [Effect] = []
         var transitions: [Transition] = []
         var effectPlacement: [Int] = []
+        /// The ids of the entries, kept while a start submits many entries.
+        var submittedIDs: Set<String>?
 
         var applied: Applied {
             Applied(campaign: campaign, effects: effects, transitions: transitions, effectPlacement: effectPlacement)
@@ -351,9 +371,8 @@ public struct Engine: Sendable {
                           : "state '\(state.state.name)' does not accept entries of kind '\(entry.kind)'; it accepts \(Suggestions.list(accepted))")
         }
         try checkFields(of: entry)
-        guard !run.campaign.entries.contains(where: { $0.id == entry.id }) else {
-            throw Refusal("an entry with id '\(entry.id)' was already submitted")
-        }
+        let isNew = run.submittedIDs?.insert(entry.id).inserted ?? !run.campaign.entries.contains { $0.id == entry.id }
+        guard isNew else { throw Refusal("an entry with id '\(entry.id)' was already submitted") }
         var entry = entry
         entry.submittedAt = run.now
         run.campaign.entries.append(entry)
@@ -364,7 +383,7 @@ public struct Engine: Sendable {
 
     private func checkFields(of entry: Entry) throws(Refusal) {
         guard let kind = entryKinds[entry.kind] else { throw Refusal("there is no entry kind '\(entry.kind)'") }
-        if let name = entry.fields.names.first(where: { name in !kind.fields.contains { $0.name == name } }) {
+        if let name = entry.fields.pairs.first(where: { pair in !kind.fields.contains { $0.name == pair.name } })?.name {
             throw Refusal("entries of kind '\(entry.kind)' have no field '\(name)'\(Suggestions.didYouMean(name, in: kind.fields.map(\.name)))")
         }
         for field in kind.fields {
@@ -433,11 +452,7 @@ public struct Engine: Sendable {
         run.campaign.step = StepMemoryBox(kind: runner.kind, memory: reaction.memory)
         run.effects += reaction.effects
         run.effectPlacement += repeatElement(run.transitions.count, count: reaction.effects.count)
-        if !reaction.scores.isEmpty {
-            for index in run.campaign.entries.indices {
-                if let score = reaction.scores[run.campaign.entries[index].id] { run.campaign.entries[index].score = score }
-            }
-        }
+        if !reaction.scores.isEmpty { Self.record(reaction.scores, on: &run.campaign.entries) }
         for effect in reaction.effects { if case .award(let award) = effect { run.campaign.awards.append(award) } }
         for name in reaction.cancelTimers { run.campaign.timers.removeAll { $0.source == .step(name: name) } }
         for (name, due) in reaction.timers {
@@ -544,7 +559,7 @@ struct ErasedReaction {
     var timers: [(name: String, due: Instant)]
     var cancelTimers: [String]
     var effects: [Effect]
-    var scores: [String: EntryScore]
+    var scores: [(entry: String, score: EntryScore)]
     var refusal: String?
 
     init<M: StepMemory>(_ reaction: StepReaction<M>) {

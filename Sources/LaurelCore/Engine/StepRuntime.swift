@@ -15,8 +15,9 @@ public struct StepContext: Sendable {
     public var enteredAt: Instant
     public var calendar: ZonedCalendar
     public var metrics: NamedValues<Double>
-    /// The entries, each with its review result once a review has closed.
-    public var entries: [Entry]
+    /// The entries, each with its review result once a review has closed. Decoded on first
+    /// read after a load; `entries.array` gives them as an array.
+    public var entries: EntryList
     public var councils: [String: Council]
     /// The organisation data the engine was given (units, people, their roles); empty when none
     /// was imported. A council member's unit, a quota's population and a cascade's units come
@@ -56,7 +57,9 @@ public struct StepReaction<Memory: StepMemory>: Sendable {
     public var cancelTimers: [String] = []
     public var effects: [Effect] = []
     /// Review results to record with the campaign, by entry id.
-    public var scores: [String: EntryScore] = [:]
+    /// Review results to record with the campaign: entry id and result, best given in the order
+    /// of the campaign's entries (then they are recorded in one pass, without hashing ids).
+    public var scores: [(entry: String, score: EntryScore)] = []
     /// Set when the input is refused: the campaign stays exactly as it was.
     public var refusal: String?
 
