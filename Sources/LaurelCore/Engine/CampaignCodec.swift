@@ -217,7 +217,7 @@ public struct CampaignCodec: Sendable {
                       let submitter = scanner.byte(), submitter == 0 || scanner.skipString(),
                       let fields = scanner.unsigned()
                 else { return nil }
-                if !kinds.contains(where: { $0.elementsEqual(kind) }) { kinds.append(kind) }
+                if !kinds.contains(where: { ByteScanner.same($0, kind) }) { kinds.append(kind) }
                 var previous: UnsafeBufferPointer<UInt8>?
                 for _ in 0..<fields {
                     guard let name = scanner.string(), scanner.skipValue() else { return nil }
@@ -382,6 +382,10 @@ struct ByteScanner {
     }
 
     mutating func skipString() -> Bool { string() != nil }
+
+    static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+    }
 
     mutating func skipValue() -> Bool {
         switch byte() {
