@@ -20,6 +20,31 @@ import Testing
         #expect(run.stdout.contains("2023-09-30 24:00  phase-2"), "the phase-2 deadline, local time")
     }
 
+    /// Every shipped workflow has a script of its campaign as it happened and the golden timeline
+    /// of that script: the numbers of the real campaign must show in it.
+    @Test("each shipped workflow's scripted run matches its golden timeline", arguments: [
+        ("capital-initiatives-2022", ["2022-05-31 24:00  phase-1", "2023-09-30 24:00  phase-2", "initiatives=51,000"]),
+        ("mid-shift-exercise-video-2023", ["clips=38", "first 10 (", "second 10 (", "third 17 (", "37 prizes"]),
+        ("happy-school-video-2023", ["clips=54", "special 2 (", "first 10 (", "second 15 (", "third 27 (", "54 prizes"]),
+    ])
+    func shippedWorkflows(workflow: String, mustShow: [String]) throws {
+        let run = try CLITests.laurel(["simulate", "workflows/\(workflow).yaml", "--script", Self.fixtures + "\(workflow).script.yaml"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout == (try Self.golden("\(workflow).script.expected")))
+        for text in mustShow { #expect(run.stdout.contains(text), "\(text)") }
+    }
+
+    @Test("every workflow in workflows/ has a golden scripted run")
+    func everyWorkflowHasAGolden() throws {
+        let folder = CLITests.packageRoot.appendingPathComponent("workflows")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }
+        for file in files {
+            let name = String(file.dropLast(".yaml".count))
+            #expect(FileManager.default.fileExists(atPath: CLITests.packageRoot.appendingPathComponent(Self.fixtures + name + ".script.expected").path),
+                    "workflows/\(file) has no golden run in \(Self.fixtures)")
+        }
+    }
+
     @Test("a seeded run is the same every time and matches its golden timeline")
     func seeded() throws {
         let first = try CLITests.laurel(["simulate", "workflows/capital-initiatives-2022.yaml", "--seed", "1"])
