@@ -312,10 +312,7 @@ public struct Engine: Sendable {
     /// `entryNumber` carry on from one state to the next.
     public func simulatedInputs(for campaign: Campaign, random: inout SplitMix64, entryNumber: inout Int) -> [TimedEvent]? {
         guard let compiled = states[campaign.state], let runner = compiled.runner else { return nil }
-        let context = StepContext(now: campaign.enteredAt, enteredAt: campaign.enteredAt, calendar: calendar,
-                                  metrics: campaign.metrics, entries: campaign.entries, councils: councils,
-                                  organisation: organisation)
-        var simulation = StepSimulation(context: context, nextDue: campaign.timers.map(\.due).min(),
+        var simulation = StepSimulation(context: context(campaign, at: campaign.enteredAt), nextDue: campaign.timers.map(\.due).min(),
                                         acceptedKinds: compiled.state.accepts.map(\.value), random: random,
                                         entryNumber: entryNumber, entryKinds: workflow.entryKinds)
         let events = runner.simulate(&simulation)
@@ -429,8 +426,12 @@ public struct Engine: Sendable {
     }
 
     private func context(_ run: Run) -> StepContext {
-        StepContext(now: run.now, enteredAt: run.campaign.enteredAt, calendar: calendar, metrics: run.campaign.metrics,
-                    entries: run.campaign.entries, councils: councils, organisation: organisation)
+        context(run.campaign, at: run.now)
+    }
+
+    private func context(_ campaign: Campaign, at now: Instant) -> StepContext {
+        StepContext(now: now, enteredAt: campaign.enteredAt, calendar: calendar, metrics: campaign.metrics,
+                    entries: campaign.entries, councils: councils, organisation: organisation)
     }
 
     /// Hands an input to the current state's step and carries out its reaction. Without a step,
