@@ -16,6 +16,7 @@ let stepPlugins: [(target: String, folder: String)] = [
     ("PhaseTargetPlugin", "phase-target"),
     ("CouncilReviewPlugin", "council-review"),
     ("AwardsCeremonyPlugin", "awards-ceremony"),
+    ("BallotPlugin", "ballot"),
 ]
 
 var targets: [Target] = [

@@ -10,7 +10,7 @@ struct LaurelBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "laurel-bench",
         abstract: "Benchmarks of Laurel's real parts; build with -c release.",
-        subcommands: [ValidateBenchmark.self, LifecycleBenchmark.self, ScaleBenchmark.self]
+        subcommands: [ValidateBenchmark.self, LifecycleBenchmark.self, ScaleBenchmark.self, BallotBenchmark.self, RankBenchmark.self]
     )
 }
 

@@ -151,7 +151,9 @@ public final class CampaignService: Sendable {
             } catch let refusal as Refusal {
                 throw ServiceError(refusal.reason)
             }
-            let entry = LoggedEvent(id: eventID, campaignID: campaignID, at: instant, recordedAt: now, action: .event(event),
+            // A secret input (a secret ballot's paper) is kept sealed: the log says who voted, never how.
+            let entry = LoggedEvent(id: eventID, campaignID: campaignID, at: instant, recordedAt: now,
+                                    action: .event(applied.isSecret ? event.sealed : event),
                                     summary: Self.summary(of: applied, event: event.summary))
             logged.append(entry)
             effects += Self.outbox(applied.effects, campaignID: campaignID, eventID: eventID, at: now)
@@ -196,7 +198,8 @@ public final class CampaignService: Sendable {
                     throw BatchRefusal(index: index, reason: refusal.reason)
                 }
                 logged.append(LoggedEvent(id: item.id, campaignID: campaignID, at: instant, recordedAt: now,
-                                          action: .event(item.event), summary: Self.summary(of: applied, event: item.event.summary)))
+                                          action: .event(applied.isSecret ? item.event.sealed : item.event),
+                                          summary: Self.summary(of: applied, event: item.event.summary)))
                 effects += Self.outbox(applied.effects, campaignID: campaignID, eventID: item.id, at: now)
                 campaign = applied.campaign
             }
@@ -283,6 +286,8 @@ public final class CampaignService: Sendable {
                 switch event.action {
                 case .start:
                     throw ServiceError("campaign '\(campaignID)' has a second start in its log (event \(event.id))")
+                case .event(.vote(let vote)) where vote.isSealed:
+                    throw ServiceError("campaign '\(campaignID)' cannot be replayed past event \(event.id): it is a secret ballot's paper, and the log keeps only that '\(vote.member)' voted, not how (docs/plugins.md, ballot)")
                 case .event(let action):
                     campaign = try engine.apply(action, to: campaign, at: event.at).campaign
                 case .migrate(_, let hash, let state):

@@ -1,5 +1,6 @@
 import AnnouncePlugin
 import AwardsCeremonyPlugin
+import BallotPlugin
 import CouncilReviewPlugin
 import LaurelCore
 import PhaseTargetPlugin
@@ -12,6 +13,7 @@ enum BuiltInPlugins {
         PhaseTarget.self,
         CouncilReview.self,
         AwardsCeremony.self,
+        Ballot.self,
     ] }
 
     /// The registry, built once; a duplicate kind is a programming error caught at start-up

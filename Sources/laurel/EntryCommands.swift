@@ -222,6 +222,55 @@ struct ReviewCommand: ParsableCommand {
     }
 }
 
+struct BallotCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ballot",
+        abstract: "Cast a council member's ballot paper.",
+        subcommands: [Cast.self]
+    )
+
+    struct Cast: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "vote",
+            abstract: "Cast one member's paper: for or against each nominee marked; unmarked nominees are blank.",
+            discussion: """
+                A member votes once per ballot; a paper cannot be changed. In a secret ballot the log keeps only \
+                that the member voted: `campaign history` and every other output show no choices.
+                """
+        )
+
+        @Argument(help: ArgumentHelp("The campaign id.", valueName: "campaign"))
+        var campaign: String
+
+        @Option(help: ArgumentHelp("The council member.", valueName: "member"))
+        var member: String
+
+        @Option(name: .customLong("for"), help: ArgumentHelp("A nominee the member approves (repeat for more).", valueName: "nominee"))
+        var approve: [String] = []
+
+        @Option(name: .customLong("against"), help: ArgumentHelp("A nominee the member rejects (repeat for more).", valueName: "nominee"))
+        var reject: [String] = []
+
+        @Flag(help: "The member is absent and votes in writing (only where the ballot allows it).")
+        var inWriting = false
+
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var write: WriteOptions
+        @Option var format: OutputFormat = .text
+
+        func run() throws {
+            let service = try store.open()
+            let result = try refusing {
+                let choices = approve.map { Vote.Choice(nominee: $0, approve: true) }
+                    + reject.map { Vote.Choice(nominee: $0, approve: false) }
+                return try service.apply(.vote(Vote(member: member, choices: choices, inWriting: inWriting)), to: campaign,
+                                         eventID: write.eventID("vote:\(campaign):\(member)"), now: wallClock())
+            }
+            report(result, format: format)
+        }
+    }
+}
+
 struct Results: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print a campaign's awards: rank, entry, tier, total and amount.")
 
@@ -248,6 +297,11 @@ struct Results: ParsableCommand {
                              ("total", .number(award.total)), ("reviews", .number(Double(award.reviews))),
                              ("amount_vnd", .number(Double(award.amount)))])
                 })),
+                // Every entry's review or ballot result, in entry order; nil results are left out.
+                ("results", .array(current.entries.array.compactMap { entry in
+                    entry.score.map { .object([("entry", .string(entry.id)), ("total", .number($0.total)),
+                                               ("reviews", .number(Double($0.reviews)))]) }
+                })),
             ]).rendered())
         case .csv:
             print("rank,entry,tier,total,reviews,amount_vnd")
@@ -261,7 +315,12 @@ struct Results: ParsableCommand {
             }
         case .text:
             if awards.isEmpty {
-                print("\(current.id) has no awards yet (state \(current.state)).")
+                let results = current.entries.array.filter { $0.score != nil }
+                print("\(current.id) has no awards yet (state \(current.state))" + (results.isEmpty ? "." : "; entries with a result:"))
+                for entry in results {
+                    guard let score = entry.score else { continue }
+                    print("     \(entry.id.padding(toLength: 16, withPad: " ", startingAt: 0))total \(score.total.formattedForMessage) from \(score.reviews)")
+                }
                 return
             }
             for award in awards {

@@ -113,4 +113,66 @@ struct CampaignServiceTests {
         #expect(again.logged.map(\.id) == ["i-c"], "a re-run import adds only what is new")
         #expect(try store.campaign(id: id)?.state == "closed", "the third idea reached the target")
     }
+
+    static func ballotWorkflow(secret: Bool) -> String {
+        """
+        laurel: 1
+        id: titles
+        title: Emulation titles
+        timezone: Asia/Ho_Chi_Minh
+        entries:
+          nomination: { fields: { name: { type: text, required: true } } }
+        events:
+          open: {}
+        councils:
+          emulation: { members: [a, b, c], quorum: 2 }
+        initial: nominating
+        states:
+          nominating:
+            accepts: [nomination]
+            on: { open: voting }
+          voting:
+            step: ballot
+            with: { council: emulation, window: P3D, secret: \(secret) }
+            on: { decided: done, no-quorum: done }
+          done: { final: true }
+        """
+    }
+
+    @Test("a secret ballot's papers are logged sealed: who voted, never how; the log then does not replay past them")
+    func secretBallotLog() throws {
+        let (store, folder) = try W.store()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let service = CampaignService(store: store, registry: W.registry)
+        for secret in [true, false] {
+            let version = try W.record(Self.ballotWorkflow(secret: secret), id: "titles", in: store)
+            let id = try service.start(version: version, idempotencyKey: "s-\(secret)", now: W.may1).campaignID
+            for nominee in ["n1", "n2"] {
+                _ = try service.apply(.submit(Entry(id: nominee, kind: "nomination", fields: ["name": .text(nominee)])), to: id,
+                                      eventID: "e-\(nominee)-\(secret)", now: W.may1)
+            }
+            _ = try service.apply(.command("open"), to: id, eventID: "open-\(secret)", now: W.may1)
+            let papers: [(String, Bool)] = [("a", true), ("b", false), ("c", true)]
+            for (member, approve) in papers {
+                let vote = Vote(member: member, choices: [.init(nominee: "n1", approve: approve), .init(nominee: "n2", approve: !approve)])
+                _ = try service.apply(.vote(vote), to: id, eventID: "v-\(member)-\(secret)", now: W.may1 + 60)
+            }
+            let stored = try #require(try store.campaign(id: id))
+            #expect(stored.state == "done")
+            #expect(stored.entries.map(\.score) == [EntryScore(total: 2, reviews: 3), nil])
+            let votes = try store.events(campaignID: id).compactMap { event -> Vote? in
+                if case .event(.vote(let vote)) = event.action { return vote } else { return nil }
+            }
+            #expect(votes.map(\.member) == ["a", "b", "c"])
+            if secret {
+                #expect(votes.allSatisfy { $0.isSealed && $0.choices.isEmpty })
+                #expect(throws: ServiceError.self) { try service.replay(id) }
+            } else {
+                #expect(votes.allSatisfy { !$0.isSealed && $0.choices.count == 2 })
+                #expect(try service.replay(id) == stored)
+            }
+            let summaries = try store.events(campaignID: id).map(\.summary).joined(separator: "\n")
+            #expect(summaries.contains("vote of b") && !summaries.contains("approve"))
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import AnnouncePlugin
 import AwardsCeremonyPlugin
+import BallotPlugin
 import CouncilReviewPlugin
 import Foundation
 import LaurelCore
@@ -9,7 +10,7 @@ import PhaseTargetPlugin
 /// Workflows and stores for the daemon's tests.
 enum TestWorkflows {
     static let registry = try! PluginRegistry([
-        Announce.self, PhaseTarget.self, CouncilReview.self, AwardsCeremony.self,
+        Announce.self, PhaseTarget.self, CouncilReview.self, AwardsCeremony.self, Ballot.self,
     ])
 
     /// Ideas are collected after a launch until three arrive or two days pass; a reminder of the
@@ -54,10 +55,10 @@ enum TestWorkflows {
         return (try SQLiteStore(path: folder + "/laurel.sqlite", registry: registry), folder)
     }
 
-    static func record(_ text: String, in store: any CampaignStore) throws -> String {
+    static func record(_ text: String, id: String = "quick", in store: any CampaignStore) throws -> String {
         let bytes = Array(text.utf8)
         let hash = SHA256.hex(bytes)
-        try store.record(WorkflowVersion(hash: hash, workflowID: "quick", file: "quick.yaml", source: bytes, recordedAt: may1))
+        try store.record(WorkflowVersion(hash: hash, workflowID: id, file: "\(id).yaml", source: bytes, recordedAt: may1))
         return hash
     }
 }

@@ -1,15 +1,16 @@
 import AnnouncePlugin
 import AwardsCeremonyPlugin
+import BallotPlugin
 import CouncilReviewPlugin
 import LaurelCore
 import PhaseTargetPlugin
 import Testing
 
 @Suite struct PluginDeclarationTests {
-    static var plugins: [any StepPlugin.Type] { [Announce.self, PhaseTarget.self, CouncilReview.self, AwardsCeremony.self] }
+    static var plugins: [any StepPlugin.Type] { [Announce.self, PhaseTarget.self, CouncilReview.self, AwardsCeremony.self, Ballot.self] }
 
     @Test("each plugin declares a stable kind, unique outcomes and documented parameters",
-          arguments: ["announce", "phase-target", "council-review", "awards-ceremony"])
+          arguments: ["announce", "phase-target", "council-review", "awards-ceremony", "ballot"])
     func declaration(_ kind: String) throws {
         let registry = try PluginRegistry(Self.plugins)
         let plugin = try #require(registry.plugin(kind: kind))
@@ -71,12 +72,14 @@ import Testing
             timezone: Asia/Ho_Chi_Minh
             entries:
               initiative: { fields: { title: { type: text } } }
+              nomination: { fields: { name: { type: text } } }
             metrics:
               initiatives: { count: initiative }
               ideas: { count: initiative }
             councils:
               jury: { members: [a, b, c], quorum: 2 }
               scientific: { members: [a, b, c] }
+              emulation: { members: [a, b, c, d, e], quorum: 2/3 }
             initial: run
             states:
               run:

@@ -134,7 +134,7 @@ import Testing
         #expect(text.status == 0 && text.stdout.contains("phase-target\n") && text.stdout.contains("target-reached:"))
         let json = try Self.laurel(["plugins", "--format", "json"])
         let array = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
-        #expect(array.compactMap { $0["kind"] as? String } == ["announce", "awards-ceremony", "council-review", "phase-target"])
+        #expect(array.compactMap { $0["kind"] as? String } == ["announce", "awards-ceremony", "ballot", "council-review", "phase-target"])
         let phase = try #require(array.first { $0["kind"] as? String == "phase-target" })
         #expect((phase["outcomes"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["target-reached", "deadline"])
         #expect((phase["parameters"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["metric", "target", "until", "window", "end-early"])
@@ -199,5 +199,60 @@ import Testing
         #expect(people.status == 0 && people.stdout.contains("Âu Minh Châu"), "the earlier organisation is intact")
         let names = try Self.laurel(["org", "list", "--people", "--database", database]).stdout.split(separator: "\n").map { $0.prefix(4) }
         #expect(names.first == "Âu M" && names.last == "Trần", "Vietnamese order: Â after A, Đ after D, T last")
+    }
+
+    @Test("ballot vote casts a paper once; a secret paper's choices appear in no output")
+    func ballotVote() throws {
+        let workflow = """
+            laurel: 1
+            id: titles
+            title: Emulation titles
+            timezone: Asia/Ho_Chi_Minh
+            entries:
+              nomination: { fields: { name: { type: text, required: true } } }
+            events:
+              open: {}
+            councils:
+              emulation: { members: [council/an, council/binh], quorum: 2 }
+            initial: nominating
+            states:
+              nominating:
+                accepts: [nomination]
+                on: { open: voting }
+              voting:
+                step: ballot
+                with: { council: emulation, window: P3D, approval: "at least 2/3 of members" }
+                on: { decided: done, no-quorum: done }
+              done: { final: true }
+            """
+        let file = try Self.temporaryFile(Array(workflow.utf8), name: "titles.yaml")
+        let folder = file.deletingLastPathComponent()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = ["--database", folder.appendingPathComponent("t.sqlite").path]
+        let start = try Self.laurel(["campaign", "start", "titles", "--workflows", folder.path] + database)
+        #expect(start.status == 0, "\(start.stderr)")
+        let id = start.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        for nominee in ["n1", "n2"] {
+            let entry = try Self.laurel(["entry", "submit", id, "--kind", "nomination", "--id", nominee, "--field", "name=Trần Văn \(nominee)"] + database)
+            #expect(entry.status == 0, "\(entry.stderr)")
+        }
+        #expect(try Self.laurel(["campaign", "send", id, "open"] + database).status == 0)
+        let unknown = try Self.laurel(["ballot", "vote", id, "--member", "council/an", "--for", "n3"] + database)
+        #expect(unknown.status == 1 && unknown.stderr.contains("there is no nominee 'n3' in this ballot"))
+        let first = try Self.laurel(["ballot", "vote", id, "--member", "council/an", "--for", "n1", "--against", "n2",
+                                     "--idempotency-key", "p1"] + database)
+        #expect(first.status == 0 && first.stdout.contains("vote of council/an"), "\(first.stderr)")
+        let again = try Self.laurel(["ballot", "vote", id, "--member", "council/an", "--for", "n1", "--idempotency-key", "p1"] + database)
+        #expect(again.status == 0 && again.stdout.contains("already applied"))
+        let twice = try Self.laurel(["ballot", "vote", id, "--member", "council/an", "--for", "n2"] + database)
+        #expect(twice.status == 1 && twice.stderr.contains("has already voted in this ballot"))
+        let last = try Self.laurel(["ballot", "vote", id, "--member", "council/binh", "--for", "n1", "--for", "n2",
+                                    "--format", "json"] + database)
+        #expect(last.status == 0 && last.stdout.contains("\"state\": \"done\""), "\(last.stdout)")
+        let history = try Self.laurel(["campaign", "history", id, "--format", "json"] + database)
+        #expect(history.stdout.contains("vote of council/binh") && !history.stdout.contains("n2\\\"") && !history.stdout.contains("approve"))
+        let results = try Self.laurel(["results", id, "--format", "json"] + database)
+        #expect(results.status == 0 && results.stdout.contains("\"entry\": \"n1\""), "\(results.stdout)\(results.stderr)")
+        #expect(!results.stdout.contains("\"entry\": \"n2\""), "n2 had 1 of 2 votes, short of 2/3 of members")
     }
 }

@@ -53,8 +53,8 @@ import Testing
         #expect(try Self.render(name).diagnostics.isEmpty)
     }
 
-    @Test("the registry of this build has the four plugins")
+    @Test("the registry of this build has the plugins of Package.swift's stepPlugins")
     func registry() {
-        #expect(BuiltInPlugins.registry.kinds == ["announce", "awards-ceremony", "council-review", "phase-target"])
+        #expect(BuiltInPlugins.registry.kinds == ["announce", "awards-ceremony", "ballot", "council-review", "phase-target"])
     }
 }

@@ -68,16 +68,58 @@ public struct ScoreSheet: Sendable, Hashable, Codable {
     }
 }
 
-/// A member's vote on a nominee.
+/// A council member's ballot paper: approve or reject for each nominee marked on it (a nominee
+/// left unmarked is a blank for that nominee).
 public struct Vote: Sendable, Hashable, Codable {
-    public var member: String
-    public var nominee: String
-    public var approve: Bool
+    public struct Choice: Sendable, Hashable, Codable {
+        public var nominee: String
+        public var approve: Bool
 
-    public init(member: String, nominee: String, approve: Bool) {
+        public init(nominee: String, approve: Bool) {
+            self.nominee = nominee
+            self.approve = approve
+        }
+    }
+
+    public var member: String
+    public var choices: [Choice]
+    /// Sent in writing by a member absent from the meeting, where the ballot allows it.
+    public var inWriting: Bool
+    /// True for the logged form of a secret ballot's paper: the choices were removed, so the log
+    /// keeps only that the member voted (see ``sealed``).
+    public var isSealed: Bool
+
+    public init(member: String, choices: [Choice], inWriting: Bool = false, isSealed: Bool = false) {
         self.member = member
-        self.nominee = nominee
-        self.approve = approve
+        self.choices = choices
+        self.inWriting = inWriting
+        self.isSealed = isSealed
+    }
+
+    /// The paper without its choices: what is kept of a secret vote.
+    public var sealed: Vote { Vote(member: member, choices: [], inWriting: inWriting, isSealed: true) }
+
+    private enum CodingKeys: String, CodingKey { case member, choices, inWriting, isSealed, nominee, approve }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(member, forKey: .member)
+        try container.encode(choices, forKey: .choices)
+        if inWriting { try container.encode(true, forKey: .inWriting) }
+        if isSealed { try container.encode(true, forKey: .isSealed) }
+    }
+
+    /// Also reads the one-nominee form logged before papers (`nominee`, `approve`).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        member = try container.decode(String.self, forKey: .member)
+        if let nominee = try container.decodeIfPresent(String.self, forKey: .nominee) {
+            choices = [Choice(nominee: nominee, approve: try container.decode(Bool.self, forKey: .approve))]
+        } else {
+            choices = try container.decode([Choice].self, forKey: .choices)
+        }
+        inWriting = try container.decodeIfPresent(Bool.self, forKey: .inWriting) ?? false
+        isSealed = try container.decodeIfPresent(Bool.self, forKey: .isSealed) ?? false
     }
 }
 
@@ -103,6 +145,12 @@ public enum CampaignEvent: Sendable, Hashable, Codable {
 }
 
 extension CampaignEvent {
+    /// The form kept of a secret input: a vote without its choices; other events are unchanged.
+    public var sealed: CampaignEvent {
+        if case .vote(let vote) = self { return .vote(vote.sealed) }
+        return self
+    }
+
     /// A few words for logs and timelines: "entry SK-1", "event launch", "timer 3".
     public var summary: String {
         switch self {
@@ -110,7 +158,7 @@ extension CampaignEvent {
         case .withdraw(let id): return "withdrawal of \(id)"
         case .report(let metric, let amount): return "report \(metric) +\(amount.formattedForMessage)"
         case .scores(let sheet): return "scores of \(sheet.member)"
-        case .vote(let vote): return "vote of \(vote.member)"
+        case .vote(let vote): return vote.inWriting ? "written vote of \(vote.member)" : "vote of \(vote.member)"
         case .command(let name): return "event \(name)"
         case .timer(let id): return "timer \(id)"
         case .skipTimer(let id): return "late reminder \(id) passed over"

@@ -17,6 +17,9 @@ public struct Applied: Sendable {
     /// For each effect, how many of `transitions` happened before it: a timeline shows an
     /// award or a notice between the moves that surround it.
     public var effectPlacement: [Int]
+    /// True when the event was a secret input (a paper of a secret ballot): whoever keeps the
+    /// event must keep ``CampaignEvent/sealed`` instead, which says only that it happened.
+    public var isSecret: Bool = false
 }
 
 /// The campaign state machine: a pure, deterministic function of (workflow, campaign, event,
@@ -325,7 +328,7 @@ public struct Engine: Sendable {
 
     /// Sets each entry's review result. Results usually come in the entries' order: walk both
     /// together, and look an id up only when the next result is for another entry.
-    private static func record(_ scores: [(entry: String, score: EntryScore)], on entries: inout EntryList) {
+    private static func record(_ scores: [(entry: String, score: EntryScore?)], on entries: inout EntryList) {
         entries.withArray { entries in
             var position = 0
             for (id, score) in scores {
@@ -352,11 +355,13 @@ public struct Engine: Sendable {
         var effects: [Effect] = []
         var transitions: [Transition] = []
         var effectPlacement: [Int] = []
+        var isSecret = false
         /// The ids of the entries, kept while a start submits many entries.
         var submittedIDs: Set<String>?
 
         var applied: Applied {
-            Applied(campaign: campaign, effects: effects, transitions: transitions, effectPlacement: effectPlacement)
+            Applied(campaign: campaign, effects: effects, transitions: transitions, effectPlacement: effectPlacement,
+                    isSecret: isSecret)
         }
     }
 
@@ -451,6 +456,7 @@ public struct Engine: Sendable {
 
     private func carryOut(_ reaction: ErasedReaction, runner: any StepRunning, run: inout Run) throws(Refusal) {
         run.campaign.step = StepMemoryBox(kind: runner.kind, memory: reaction.memory)
+        if reaction.isSecret { run.isSecret = true }
         run.effects += reaction.effects
         run.effectPlacement += repeatElement(run.transitions.count, count: reaction.effects.count)
         if !reaction.scores.isEmpty { Self.record(reaction.scores, on: &run.campaign.entries) }
@@ -560,8 +566,9 @@ struct ErasedReaction {
     var timers: [(name: String, due: Instant)]
     var cancelTimers: [String]
     var effects: [Effect]
-    var scores: [(entry: String, score: EntryScore)]
+    var scores: [(entry: String, score: EntryScore?)]
     var refusal: String?
+    var isSecret: Bool
 
     init<M: StepMemory>(_ reaction: StepReaction<M>) {
         memory = reaction.memory
@@ -571,6 +578,7 @@ struct ErasedReaction {
         effects = reaction.effects
         scores = reaction.scores
         refusal = reaction.refusal
+        isSecret = reaction.isSecret
     }
 }
 

@@ -8,6 +8,7 @@ import LaurelYAML
 /// - { at: 2022-03-01, report: { metric: initiatives, amount: 12000 } }
 /// - { at: 2023-10-05, scores: { member: council/le-van-an, entries: { I-1: [8, 7, 9] } } }
 /// - { at: 2022-02-02, withdraw: I-1 }
+/// - { at: 2023-11-20T09:00, vote: { member: council/le-van-an, approve: [N-1], reject: [N-2], in-writing: false } }
 /// ```
 /// Problems are diagnostics with the file's line and column, like a workflow's.
 public enum SimulationScript {
@@ -88,13 +89,20 @@ public enum SimulationScript {
             }
             return .scores(ScoreSheet(member: member, lines: lines))
         default:
-            guard let keys = reader.mapping(node, "'vote'", known: ["member", "nominee", "approve"],
-                                            required: ["member", "nominee", "approve"]),
-                  let member = keys["member"].flatMap({ reader.text($0.value, "'member'") }),
-                  let nominee = keys["nominee"].flatMap({ reader.text($0.value, "'nominee'") }),
-                  let approve = keys["approve"].flatMap({ reader.boolean($0.value, "'approve'") })
+            guard let keys = reader.mapping(node, "'vote'", known: ["member", "approve", "reject", "in-writing"],
+                                            required: ["member"]),
+                  let member = keys["member"].flatMap({ reader.text($0.value, "'member'") })
             else { return nil }
-            return .vote(Vote(member: member, nominee: nominee, approve: approve))
+            var choices: [Vote.Choice] = []
+            for (key, approve) in [("approve", true), ("reject", false)] {
+                guard let pair = keys[key] else { continue }
+                let nominees = reader.list(pair.value, "'\(key)'", example: "'\(key): [N-1, N-2]'") ?? []
+                for nominee in nominees {
+                    if let id = reader.text(nominee, "a nominee") { choices.append(Vote.Choice(nominee: id, approve: approve)) }
+                }
+            }
+            let inWriting = keys["in-writing"].flatMap { reader.boolean($0.value, "'in-writing'") } ?? false
+            return .vote(Vote(member: member, choices: choices, inWriting: inWriting))
         }
     }
 }

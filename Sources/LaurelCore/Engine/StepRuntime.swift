@@ -56,12 +56,15 @@ public struct StepReaction<Memory: StepMemory>: Sendable {
     public var timers: [(name: String, due: Instant)] = []
     public var cancelTimers: [String] = []
     public var effects: [Effect] = []
-    /// Review results to record with the campaign, by entry id.
-    /// Review results to record with the campaign: entry id and result, best given in the order
-    /// of the campaign's entries (then they are recorded in one pass, without hashing ids).
-    public var scores: [(entry: String, score: EntryScore)] = []
+    /// Review results to record with the campaign: entry id and result (nil clears it, as for a
+    /// nominee a ballot did not approve), best given in the order of the campaign's entries
+    /// (then they are recorded in one pass, without hashing ids).
+    public var scores: [(entry: String, score: EntryScore?)] = []
     /// Set when the input is refused: the campaign stays exactly as it was.
     public var refusal: String?
+    /// Set by a step that took a secret input (a secret ballot's paper): the event is then kept
+    /// only in its sealed form, so no log, history or output links a voter to their choices.
+    public var isSecret = false
 
     public init(memory: Memory) {
         self.memory = memory

@@ -54,7 +54,10 @@ public struct TimelineRenderer: Sendable {
                 let at = pad(time(item.at, deadline: false), 18) + pad(item.state, stateWidth)
                 switch effect {
                 case .notify(let audience, let message, let channels):
-                    lines.append("\(at)notify \(audience) by \(channels.joined(separator: ", ")): \"\(message)\"")
+                    // A long notice (a ballot's minutes) continues on lines indented under it.
+                    let indented = message.split(separator: "\n", omittingEmptySubsequences: false)
+                        .joined(separator: "\n" + String(repeating: " ", count: at.count + 2))
+                    lines.append("\(at)notify \(audience) by \(channels.joined(separator: ", ")): \"\(indented)\"")
                 case .award:
                     continue
                 case .startChild(let workflow, _):
