@@ -17,6 +17,7 @@ let stepPlugins: [(target: String, folder: String)] = [
     ("CouncilReviewPlugin", "council-review"),
     ("AwardsCeremonyPlugin", "awards-ceremony"),
     ("BallotPlugin", "ballot"),
+    ("NominatePlugin", "nominate"),
 ]
 
 var targets: [Target] = [

@@ -3,6 +3,7 @@ import AwardsCeremonyPlugin
 import BallotPlugin
 import CouncilReviewPlugin
 import LaurelCore
+import NominatePlugin
 import PhaseTargetPlugin
 
 /// The step plugins compiled into this build: the one list. Adding a plugin is a folder in
@@ -14,6 +15,7 @@ enum BuiltInPlugins {
         CouncilReview.self,
         AwardsCeremony.self,
         Ballot.self,
+        Nominate.self,
     ] }
 
     /// The registry, built once; a duplicate kind is a programming error caught at start-up

@@ -3,14 +3,15 @@ import AwardsCeremonyPlugin
 import BallotPlugin
 import CouncilReviewPlugin
 import LaurelCore
+import NominatePlugin
 import PhaseTargetPlugin
 import Testing
 
 @Suite struct PluginDeclarationTests {
-    static var plugins: [any StepPlugin.Type] { [Announce.self, PhaseTarget.self, CouncilReview.self, AwardsCeremony.self, Ballot.self] }
+    static var plugins: [any StepPlugin.Type] { [Announce.self, PhaseTarget.self, CouncilReview.self, AwardsCeremony.self, Ballot.self, Nominate.self] }
 
     @Test("each plugin declares a stable kind, unique outcomes and documented parameters",
-          arguments: ["announce", "phase-target", "council-review", "awards-ceremony", "ballot"])
+          arguments: ["announce", "phase-target", "council-review", "awards-ceremony", "ballot", "nominate"])
     func declaration(_ kind: String) throws {
         let registry = try PluginRegistry(Self.plugins)
         let plugin = try #require(registry.plugin(kind: kind))
@@ -63,6 +64,11 @@ import Testing
         var lines = plugin.parameters.filter { $0.isRequired && $0.name != skip }.map { "      " + required[$0.name]! }
         // A phase needs one of 'until' and 'window' (its own check); give 'until' unless the example is one of them.
         if plugin.kind == "phase-target", skip != "until", skip != "window" { lines.append("      until: 2030-01-01") }
+        // A nomination needs a quota, and a close unless it chooses the top-ranked.
+        if plugin.kind == "nominate" {
+            if !["quota", "share", "per-level"].contains(skip) { lines.append("      quota: 5") }
+            if !["until", "window", "select"].contains(skip) { lines.append("      window: P30D") }
+        }
         lines.append("      " + example)
         let on = plugin.outcomes.map { "      \($0.name): closed" }.joined(separator: "\n")
         return """
