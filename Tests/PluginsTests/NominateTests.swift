@@ -134,4 +134,21 @@ import Testing
         let transition = try #require(applied.transitions.last)
         #expect(transition.cause == "outcome nominated")
     }
+
+    @Test("a share of one unit's head count limits all nominations together and closes them when full")
+    func sharedScope() throws {
+        var engine = try Self.engine("{ share: 3% of direct-production-workers, share-scope: d, window: P30D }")
+        engine.organisation.units.append(Organisation.Unit(id: "other", name: "Other", level: "district"))
+        var campaign = try engine.apply(.command("open"), to: try engine.start(id: "n", at: Self.may1).campaign, at: Self.may1).campaign
+        #expect(throws: Refusal("the unit 'other' of nomination 'o' is not within 'd', whose quota this is")) {
+            try engine.apply(Self.nomination("o", unit: "other"), to: campaign, at: Self.may1)
+        }
+        campaign = try engine.apply(Self.nomination("a", unit: "g1"), to: campaign, at: Self.may1).campaign
+        campaign = try engine.apply(Self.nomination("b", unit: nil), to: campaign, at: Self.may1).campaign
+        let full = try engine.apply(Self.nomination("c", unit: "g2"), to: campaign, at: Self.may1)
+        #expect(full.campaign.state == "closed", "3% of the district's 100 is 3")
+        #expect(full.effects == [.notify(audience: "level-above",
+                                         message: "3 nomination(s) from 2 unit(s) (quota: 3% of direct-production-workers of 'd')",
+                                         channels: ["nominations"])])
+    }
 }

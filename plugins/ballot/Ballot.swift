@@ -32,7 +32,12 @@ public enum Ballot: StepPlugin {
         summary: "The kind of entry voted on; every entry of the campaign when absent.",
         example: "nominees: nomination")
 
-    public static let parameters = [council, window, secret, approval, writtenVotes, nominees]
+    public static let onlyNominated = ParameterSpec(
+        "only-nominated", .boolean, default: .boolean(false),
+        summary: "Whether only the entries a previous step kept (those with a review or nomination result) are on the paper; every entry of the kind when false.",
+        example: "only-nominated: true")
+
+    public static let parameters = [council, window, secret, approval, writtenVotes, nominees, onlyNominated]
     public static let outcomes = [
         OutcomeSpec("decided", summary: "The votes were counted with the quorum voting in person; approved nominees keep their vote count as their score."),
         OutcomeSpec("no-quorum", summary: "The ballot closed with fewer members voting in person than the council's quorum; nothing is approved."),
@@ -136,6 +141,7 @@ extension Ballot: RunnableStep {
         var rule: ApprovalRule
         var writtenVotes: Bool
         var nomineeKind: String?
+        var onlyNominated: Bool
     }
 
     /// The register of who voted and the running count per nominee, in the nominees' order.
@@ -159,10 +165,15 @@ extension Ballot: RunnableStep {
             // Checked at validation; the default is the rule the declaration documents.
             rule: (try? ApprovalRule(parsing: parameters[approval]?.text ?? "")) ?? ApprovalRule.majorityOfMembers,
             writtenVotes: parameters[writtenVotes]?.boolean ?? false,
-            nomineeKind: parameters[nominees]?.text)
+            nomineeKind: parameters[nominees]?.text, onlyNominated: parameters[onlyNominated]?.boolean ?? false)
     }
 
     static func nominees(_ configuration: Configuration, _ context: StepContext) -> [Entry] {
+        if configuration.onlyNominated {
+            return context.entries.filter { entry in
+                entry.score != nil && (configuration.nomineeKind.map { entry.kind == $0 } ?? true)
+            }
+        }
         guard let kind = configuration.nomineeKind, context.entries.kinds != [kind] else { return context.entries.array }
         return context.entries.filter { $0.kind == kind }
     }

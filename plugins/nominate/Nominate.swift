@@ -19,6 +19,10 @@ public enum Nominate: StepPlugin {
         "share", .text,
         summary: "At most this share of each unit's head count, rounded down: a percentage and a head-count name from the organisation data. The nomination's unit is the entry's unit.",
         example: "share: 30.6% of direct-production-workers")
+    public static let shareScope = ParameterSpec(
+        "share-scope", .text, default: .text("each-unit"),
+        summary: "each-unit: the share limits each unit by its own head count; or the id of a unit: the share is of that unit's head count (its own, or summed over the units below it) and limits all nominations together, which must then come from within it.",
+        example: "share-scope: nam-tu-liem")
     public static let levelName = ParameterSpec(
         "level", .text, required: true, summary: "A level of the organisation data.", example: "level: grassroots")
     public static let levelCount = ParameterSpec(
@@ -41,7 +45,7 @@ public enum Nominate: StepPlugin {
         summary: "The kind of entry that is a nomination; every entry when absent.",
         example: "entries: nomination")
 
-    public static let parameters = [select, quota, share, perLevel, until, window, entries]
+    public static let parameters = [select, quota, share, shareScope, perLevel, until, window, entries]
     public static let outcomes = [
         OutcomeSpec("nominated", summary: "Nominations closed (the deadline passed, or the quota filled), or the top-ranked were chosen."),
     ]
@@ -127,6 +131,8 @@ extension Nominate: RunnableStep {
         var topRanked: Bool
         var quota: Int?
         var share: ShareQuota?
+        /// The unit whose head count the share is of, for all nominations together; nil: each unit's own.
+        var shareScope: String?
         var perLevel: [String: Int]
         var close: Close?
         var entryKind: String?
@@ -158,7 +164,8 @@ extension Nominate: RunnableStep {
         }
         return Configuration(
             topRanked: parameters[select]?.text == "top-ranked", quota: parameters[quota]?.integer,
-            share: parameters[share]?.text.flatMap { try? ShareQuota(parsing: $0) }, perLevel: levels,
+            share: parameters[share]?.text.flatMap { try? ShareQuota(parsing: $0) },
+            shareScope: parameters[shareScope]?.text.flatMap { $0 == "each-unit" ? nil : $0 }, perLevel: levels,
             close: close, entryKind: parameters[entries]?.text)
     }
 
@@ -171,7 +178,7 @@ extension Nominate: RunnableStep {
         switch configuration.close {
         case .at(let instant): reaction.timers = [("close", instant)]
         case .after(let duration): reaction.timers = [("close", context.calendar.adding(duration, to: context.enteredAt))]
-        case nil: return .end("nominated", values: ["nominated": .number(Double(memory.total)), "passed-over": .number(0)], memory: memory)
+        case nil: return closing(memory, configuration)
         }
         return reaction
     }
@@ -185,16 +192,14 @@ extension Nominate: RunnableStep {
             }
             var memory = memory
             memory.add(entry, context.organisation)
-            if let quota = configuration.quota, memory.total >= quota {
-                return .end("nominated", values: ["nominated": .number(Double(memory.total)), "passed-over": .number(0)], memory: memory)
-            }
+            if isFull(memory, configuration, context.organisation) { return closing(memory, configuration) }
             return StepReaction(memory: memory)
         case .withdrawn(let entry) where isNomination(entry, configuration):
             var memory = memory
             memory.remove(entry, context.organisation)
             return StepReaction(memory: memory)
         case .timer("close"):
-            return .end("nominated", values: ["nominated": .number(Double(memory.total)), "passed-over": .number(0)], memory: memory)
+            return closing(memory, configuration)
         case .timer(let name):
             return .refuse("nominate has no timer '\(name)'", memory: memory)
         case .scores, .vote:
@@ -204,8 +209,42 @@ extension Nominate: RunnableStep {
         }
     }
 
+    /// Ends the submitted mode: the count, and a notice of it to the level above.
+    static func closing(_ memory: Memory, _ configuration: Configuration) -> StepReaction<Memory> {
+        var reaction = StepReaction.end("nominated", values: ["nominated": .number(Double(memory.total)), "passed-over": .number(0)],
+                                        memory: memory)
+        let units = memory.byUnit.values.count { $0 > 0 }
+        reaction.effects = [.notify(audience: "level-above", message: "\(memory.total) nomination(s)"
+                                    + (units > 0 ? " from \(units) unit(s)" : "") + quotaText(configuration), channels: ["nominations"])]
+        return reaction
+    }
+
+    static func quotaText(_ configuration: Configuration) -> String {
+        var parts: [String] = []
+        if let quota = configuration.quota { parts.append("at most \(quota)") }
+        if let share = configuration.share { parts.append(share.description + (configuration.shareScope.map { " of '\($0)'" } ?? " per unit")) }
+        if !configuration.perLevel.isEmpty {
+            parts.append(configuration.perLevel.sorted { $0.key < $1.key }.map { "\($0.value) from level \($0.key)" }.joined(separator: ", "))
+        }
+        return parts.isEmpty ? "" : " (quota: " + parts.joined(separator: "; ") + ")"
+    }
+
     static func isNomination(_ entry: Entry, _ configuration: Configuration) -> Bool {
         configuration.entryKind.map { entry.kind == $0 } ?? true
+    }
+
+    /// Whether no further nomination can fit the quotas for all nominations together.
+    static func isFull(_ memory: Memory, _ configuration: Configuration, _ organisation: Organisation) -> Bool {
+        if let quota = configuration.quota, memory.total >= quota { return true }
+        if let limit = scopeLimit(configuration, organisation), memory.total >= limit.limit { return true }
+        return false
+    }
+
+    /// With a share of one unit's head count: that limit, and the head count it comes from.
+    static func scopeLimit(_ configuration: Configuration, _ organisation: Organisation) -> (limit: Int, people: Int)? {
+        guard let share = configuration.share, let scope = configuration.shareScope, organisation.unit(scope) != nil else { return nil }
+        let people = organisation.count(share.headCount, in: scope)
+        return (share.limit(of: people), people)
     }
 
     /// Why one more nomination `entry` breaks a quota, or nil when it fits.
@@ -213,14 +252,26 @@ extension Nominate: RunnableStep {
         if let quota = configuration.quota, memory.total + 1 > quota {
             return "the quota of \(quota) nomination(s) is full"
         }
-        if configuration.share != nil || !configuration.perLevel.isEmpty {
+        if let share = configuration.share, let scope = configuration.shareScope {
+            guard let (limit, people) = scopeLimit(configuration, organisation) else {
+                return "the share is of the unit '\(scope)', which is not in the organisation data; import it with 'laurel org import'"
+            }
+            if memory.total + 1 > limit {
+                return "at most \(limit) nominations may be made in all (\(share.description.replacingFirst("of", with: "of the \(people)")) of '\(scope)'), and \(memory.total) have"
+            }
+            if let unit = entry.unit, !organisation.isWithin(unit, scope) {
+                return "the unit '\(unit)' of nomination '\(entry.id)' is not within '\(scope)', whose quota this is"
+            }
+        }
+        let perUnitShare = configuration.shareScope == nil ? configuration.share : nil
+        if perUnitShare != nil || !configuration.perLevel.isEmpty {
             guard let unitID = entry.unit else {
                 return "nomination '\(entry.id)' names no unit, and the quota is counted per unit: give the entry's unit"
             }
             guard let unit = organisation.unit(unitID) else {
                 return "the unit '\(unitID)' of nomination '\(entry.id)' is not in the organisation data; import it with 'laurel org import'"
             }
-            if let share = configuration.share {
+            if let share = perUnitShare {
                 let people = organisation.count(share.headCount, in: unit.id)
                 let limit = share.limit(of: people)
                 if (memory.byUnit[unit.id] ?? 0) + 1 > limit {
@@ -257,6 +308,11 @@ extension Nominate: RunnableStep {
         for entry in context.entries.array where dropped.contains(entry.id) { reaction.scores.append((entry.id, nil)) }
         reaction.memory = memory
         reaction.outcome = ("nominated", ["nominated": .number(Double(memory.total)), "passed-over": .number(Double(passedOver))])
+        let chosen = ranked.filter { !dropped.contains($0.entry.id) }.map(\.entry.id)
+        let list = chosen.count <= 50 ? ": " + chosen.joined(separator: ", ") : ""
+        reaction.effects = [.notify(audience: "level-above",
+                                    message: "\(chosen.count) nominated of \(ranked.count) ranked\(quotaText(configuration))\(list)",
+                                    channels: ["nominations"])]
         return reaction
     }
 }
