@@ -18,6 +18,7 @@ let stepPlugins: [(target: String, folder: String)] = [
     ("AwardsCeremonyPlugin", "awards-ceremony"),
     ("BallotPlugin", "ballot"),
     ("NominatePlugin", "nominate"),
+    ("ScreeningPlugin", "screening"),
 ]
 
 var targets: [Target] = [

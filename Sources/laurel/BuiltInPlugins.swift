@@ -5,6 +5,7 @@ import CouncilReviewPlugin
 import LaurelCore
 import NominatePlugin
 import PhaseTargetPlugin
+import ScreeningPlugin
 
 /// The step plugins compiled into this build: the one list. Adding a plugin is a folder in
 /// `plugins/`, a line in Package.swift's `stepPlugins`, and a line here.
@@ -16,6 +17,7 @@ enum BuiltInPlugins {
         AwardsCeremony.self,
         Ballot.self,
         Nominate.self,
+        Screening.self,
     ] }
 
     /// The registry, built once; a duplicate kind is a programming error caught at start-up

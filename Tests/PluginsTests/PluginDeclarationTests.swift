@@ -5,13 +5,14 @@ import CouncilReviewPlugin
 import LaurelCore
 import NominatePlugin
 import PhaseTargetPlugin
+import ScreeningPlugin
 import Testing
 
 @Suite struct PluginDeclarationTests {
-    static var plugins: [any StepPlugin.Type] { [Announce.self, PhaseTarget.self, CouncilReview.self, AwardsCeremony.self, Ballot.self, Nominate.self] }
+    static var plugins: [any StepPlugin.Type] { [Announce.self, PhaseTarget.self, CouncilReview.self, AwardsCeremony.self, Ballot.self, Nominate.self, Screening.self] }
 
     @Test("each plugin declares a stable kind, unique outcomes and documented parameters",
-          arguments: ["announce", "phase-target", "council-review", "awards-ceremony", "ballot", "nominate"])
+          arguments: ["announce", "phase-target", "council-review", "awards-ceremony", "ballot", "nominate", "screening"])
     func declaration(_ kind: String) throws {
         let registry = try PluginRegistry(Self.plugins)
         let plugin = try #require(registry.plugin(kind: kind))
@@ -60,6 +61,7 @@ import Testing
             "metric": "metric: ideas", "target": "target: 10", "until": "until: 2030-01-01",
             "council": "council: jury", "window": "window: P7D", "audience": "audience: everyone",
             "tiers": "tiers: [{ name: first, count: 1 }]",
+            "criteria": "criteria: [{ field: title, at-least: 1 }]",
         ]
         var lines = plugin.parameters.filter { $0.isRequired && $0.name != skip }.map { "      " + required[$0.name]! }
         // A phase needs one of 'until' and 'window' (its own check); give 'until' unless the example is one of them.

@@ -56,7 +56,7 @@ import Testing
     func shippedWorkflows() throws {
         let run = try Self.laurel(["validate", "workflows/", "--as-of", "2022-01-01"])
         #expect(run.status == 0, "\(run.stdout)")
-        #expect(run.stdout == "Checked 3 files: no problems.\n")
+        #expect(run.stdout == "Checked 4 files: no problems.\n")
         let today = try Self.laurel(["validate", "workflows"])
         #expect(today.status == 0, "past deadlines are warnings, not errors")
     }
@@ -134,7 +134,7 @@ import Testing
         #expect(text.status == 0 && text.stdout.contains("phase-target\n") && text.stdout.contains("target-reached:"))
         let json = try Self.laurel(["plugins", "--format", "json"])
         let array = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
-        #expect(array.compactMap { $0["kind"] as? String } == ["announce", "awards-ceremony", "ballot", "council-review", "nominate", "phase-target"])
+        #expect(array.compactMap { $0["kind"] as? String } == ["announce", "awards-ceremony", "ballot", "council-review", "nominate", "phase-target", "screening"])
         let phase = try #require(array.first { $0["kind"] as? String == "phase-target" })
         #expect((phase["outcomes"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["target-reached", "deadline"])
         #expect((phase["parameters"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["metric", "target", "until", "window", "end-early"])

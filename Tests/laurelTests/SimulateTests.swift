@@ -5,6 +5,8 @@ import Testing
 /// engine that alters how the shipped campaign runs shows up here.
 @Suite struct SimulateTests {
     static let fixtures = "Tests/laurelTests/Fixtures/simulate/"
+    /// The organisation data a shipped workflow's run needs (its header comment says so too).
+    static let organisations = ["good-worker-2023": ["organisations/nam-tu-liem-2023.csv"]]
 
     static func golden(_ name: String) throws -> String {
         try String(contentsOf: CLITests.packageRoot.appendingPathComponent(fixtures + name), encoding: .utf8)
@@ -26,9 +28,14 @@ import Testing
         ("capital-initiatives-2022", ["2022-05-31 24:00  phase-1", "2023-09-30 24:00  phase-2", "initiatives=51,000"]),
         ("mid-shift-exercise-video-2023", ["clips=38", "first 10 (", "second 10 (", "third 17 (", "37 prizes"]),
         ("happy-school-video-2023", ["clips=54", "special 2 (", "first 10 (", "second 15 (", "third 27 (", "54 prizes"]),
+        ("good-worker-2023", ["\"6687 nomination(s) from 304 unit(s) (quota: 30.6% of direct-production-workers of 'nam-tu-liem')\"",
+                              "grassroots-good-workers=6,687", "\"35 nominated of 6687 ranked (quota: at most 35)",
+                              "\"3 nominated of ", "Finished in state 'closed'"]),
     ])
     func shippedWorkflows(workflow: String, mustShow: [String]) throws {
-        let run = try CLITests.laurel(["simulate", "workflows/\(workflow).yaml", "--script", Self.fixtures + "\(workflow).script.yaml"])
+        let organisation = Self.organisations[workflow].map { ["--organisation"] + $0 } ?? []
+        let run = try CLITests.laurel(["simulate", "workflows/\(workflow).yaml", "--script", Self.fixtures + "\(workflow).script.yaml"]
+                                      + organisation)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout == (try Self.golden("\(workflow).script.expected")))
         for text in mustShow { #expect(run.stdout.contains(text), "\(text)") }

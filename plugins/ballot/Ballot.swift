@@ -126,7 +126,13 @@ public struct ApprovalRule: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        let share = denominator == 100 ? "\(numerator)%" : "\(numerator)/\(denominator)"
+        let share = switch (numerator, denominator) {
+        case (1, 2): "half"
+        case (2, 3): "two thirds"
+        case (3, 4): "three quarters"
+        case (_, 100): "\(numerator)%"
+        default: "\(numerator)/\(denominator)"
+        }
         return "\(strictlyMore ? "more than" : "at least") \(share) of \(of.rawValue)"
     }
 }

@@ -160,11 +160,16 @@ extension CouncilReview: RunnableStep {
         var own = memory.sheets.removeValue(forKey: sheet.member)
             ?? Memory.Sheet(values: Array(repeating: 0, count: entries.count * criteria),
                             scored: Array(repeating: false, count: entries.count), count: 0)
-        // Sheets usually list entries in order, so try the next position before searching.
+        // Sheets usually list entries in order, so try the next position before looking up; the
+        // look-up table is built the first time that fails (a sheet in another order).
         var position = 0
+        var positions: [String: Int]?
         for line in sheet.lines {
             if position >= entries.count || entries[position].id != line.entry {
-                guard let found = entries.firstIndex(where: { $0.id == line.entry }) else {
+                if positions == nil {
+                    positions = Dictionary(entries.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+                }
+                guard let found = positions?[line.entry] else {
                     return .refuse("there is no entry '\(line.entry)' under review", memory: memory)
                 }
                 position = found

@@ -145,6 +145,9 @@ extension Nominate: RunnableStep {
 
     /// Nominations so far, by unit and by the unit's level, for the submitted mode.
     public struct Memory: StepMemory {
+        /// With a share of one unit's head count: the limit for all nominations and the head count
+        /// it comes from, fixed when the state is entered (the organisation data then in force).
+        public var shared: SharedLimit?
         public var total = 0
         public var byUnit: [String: Int] = [:]
         public var byLevel: [String: Int] = [:]
@@ -171,7 +174,7 @@ extension Nominate: RunnableStep {
 
     public static func enter(_ configuration: Configuration, context: StepContext) -> StepReaction<Memory> {
         if configuration.topRanked { return chooseTopRanked(configuration, context) }
-        var memory = Memory()
+        var memory = Memory(shared: scopeLimit(configuration, context.organisation))
         // Nominations submitted before the state was entered count towards the quotas.
         for entry in context.entries.array where isNomination(entry, configuration) { memory.add(entry, context.organisation) }
         var reaction = StepReaction(memory: memory)
@@ -192,7 +195,7 @@ extension Nominate: RunnableStep {
             }
             var memory = memory
             memory.add(entry, context.organisation)
-            if isFull(memory, configuration, context.organisation) { return closing(memory, configuration) }
+            if isFull(memory, configuration) { return closing(memory, configuration) }
             return StepReaction(memory: memory)
         case .withdrawn(let entry) where isNomination(entry, configuration):
             var memory = memory
@@ -234,17 +237,17 @@ extension Nominate: RunnableStep {
     }
 
     /// Whether no further nomination can fit the quotas for all nominations together.
-    static func isFull(_ memory: Memory, _ configuration: Configuration, _ organisation: Organisation) -> Bool {
+    static func isFull(_ memory: Memory, _ configuration: Configuration) -> Bool {
         if let quota = configuration.quota, memory.total >= quota { return true }
-        if let limit = scopeLimit(configuration, organisation), memory.total >= limit.limit { return true }
+        if let shared = memory.shared, memory.total >= shared.limit { return true }
         return false
     }
 
     /// With a share of one unit's head count: that limit, and the head count it comes from.
-    static func scopeLimit(_ configuration: Configuration, _ organisation: Organisation) -> (limit: Int, people: Int)? {
+    static func scopeLimit(_ configuration: Configuration, _ organisation: Organisation) -> SharedLimit? {
         guard let share = configuration.share, let scope = configuration.shareScope, organisation.unit(scope) != nil else { return nil }
         let people = organisation.count(share.headCount, in: scope)
-        return (share.limit(of: people), people)
+        return SharedLimit(limit: share.limit(of: people), people: people)
     }
 
     /// Why one more nomination `entry` breaks a quota, or nil when it fits.
@@ -253,7 +256,7 @@ extension Nominate: RunnableStep {
             return "the quota of \(quota) nomination(s) is full"
         }
         if let share = configuration.share, let scope = configuration.shareScope {
-            guard let (limit, people) = scopeLimit(configuration, organisation) else {
+            guard let (limit, people) = memory.shared.map({ ($0.limit, $0.people) }) else {
                 return "the share is of the unit '\(scope)', which is not in the organisation data; import it with 'laurel org import'"
             }
             if memory.total + 1 > limit {
@@ -293,7 +296,7 @@ extension Nominate: RunnableStep {
             if let score = entry.score { ranked.append((index, entry, score.total)) }
         }
         ranked.sort { $0.total != $1.total ? $0.total > $1.total : $0.index < $1.index }
-        var memory = Memory()
+        var memory = Memory(shared: scopeLimit(configuration, context.organisation))
         var reaction = StepReaction<Memory>(memory: memory)
         var passedOver = 0
         var dropped: Set<String> = []
@@ -332,6 +335,11 @@ extension Nominate {
         }
         return events
     }
+}
+
+public struct SharedLimit: Codable, Hashable, Sendable {
+    public var limit: Int
+    public var people: Int
 }
 
 extension Nominate.Memory {

@@ -460,6 +460,13 @@ public struct Engine: Sendable {
         run.effects += reaction.effects
         run.effectPlacement += repeatElement(run.transitions.count, count: reaction.effects.count)
         if !reaction.scores.isEmpty { Self.record(reaction.scores, on: &run.campaign.entries) }
+        if !reaction.removeEntries.isEmpty {
+            let leaving = Set(reaction.removeEntries)
+            for entry in run.campaign.entries.array where leaving.contains(entry.id) {
+                _ = updateMetrics(for: entry, sign: -1, in: &run.campaign)
+            }
+            run.campaign.entries.withArray { $0.removeAll { leaving.contains($0.id) } }
+        }
         for effect in reaction.effects { if case .award(let award) = effect { run.campaign.awards.append(award) } }
         for name in reaction.cancelTimers { run.campaign.timers.removeAll { $0.source == .step(name: name) } }
         for (name, due) in reaction.timers {
@@ -569,6 +576,7 @@ struct ErasedReaction {
     var scores: [(entry: String, score: EntryScore?)]
     var refusal: String?
     var isSecret: Bool
+    var removeEntries: [String]
 
     init<M: StepMemory>(_ reaction: StepReaction<M>) {
         memory = reaction.memory
@@ -579,6 +587,7 @@ struct ErasedReaction {
         scores = reaction.scores
         refusal = reaction.refusal
         isSecret = reaction.isSecret
+        removeEntries = reaction.removeEntries
     }
 }
 

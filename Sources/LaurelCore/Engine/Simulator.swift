@@ -59,9 +59,12 @@ public struct Simulator: Sendable {
             return SimulationResult(campaign: empty, timeline: [TimelineItem(at: start, state: "", kind: .refused(.command("start"), reason: error.reason))],
                                     eventCount: 0, stopReason: "could not start")
         }
+        // Events still to come, in time order from `next` (a cursor, so taking one is O(1)).
         var pending = (script ?? []).sorted { $0.at < $1.at }
+        var next = 0
         var generator = script == nil ? EventGenerator(engine: engine, seed: seed) : nil
         var eventCount = 0
+        var history: [Replayed] = []
         var stopReason = "nothing more happens"
         // Bounded so a workflow that never finishes still ends the simulation.
         for _ in 0..<1_000_000 {
@@ -69,12 +72,13 @@ public struct Simulator: Sendable {
                 stopReason = "finished"
                 break
             }
-            if generator != nil, pending.isEmpty || pending[0].at > (campaign.timers.map(\.due).min() ?? .max) {
-                pending = generator!.plan(for: campaign) + pending
+            if generator != nil, next == pending.count || pending[next].at > (campaign.timers.map(\.due).min() ?? .max) {
+                pending = generator!.plan(for: campaign) + pending[next...]
                 pending.sort { $0.at < $1.at }
+                next = 0
             }
             let nextTimer = campaign.timers.min { ($0.due, $0.id) < ($1.due, $1.id) }
-            let nextEvent = pending.first
+            let nextEvent = next < pending.count ? pending[next] : nil
             let timerFirst: Bool
             switch (nextTimer, nextEvent) {
             case (nil, nil): timerFirst = false
@@ -87,7 +91,7 @@ public struct Simulator: Sendable {
                 item = TimedEvent(at: timer.due, event: .timer(id: timer.id))
             } else if let event = nextEvent {
                 item = event
-                pending.removeFirst()
+                next += 1
             } else {
                 break
             }
@@ -97,20 +101,47 @@ public struct Simulator: Sendable {
             }
             eventCount += 1
             let state = campaign.state
+            let instant = max(item.at, campaign.enteredAt)
+            // The campaign is handed over (no copy of its entries on every event); a refused event
+            // is rare, and the campaign is then rebuilt from the accepted history, as the engine
+            // is deterministic.
             do {
-                let instant = max(item.at, campaign.enteredAt)
-                let applied = try engine.apply(item.event, to: campaign, at: instant)
+                let applied = try engine.apply(item.event, to: consume campaign, at: instant)
                 campaign = applied.campaign
+                history.append(.event(item.event, instant))
                 record(applied, before: state, at: instant, into: &timeline)
             } catch {
-                if case .timer = item.event {
+                campaign = rebuild(start: start, history)
+                if case .timer(let id) = item.event {
                     // A timer the engine would not fire cannot stay first in line forever.
-                    campaign.timers.removeAll { if case .timer(let id) = item.event { $0.id == id } else { false } }
+                    campaign.timers.removeAll { $0.id == id }
+                    history.append(.dropTimer(id))
                 }
                 timeline.append(TimelineItem(at: item.at, state: state, kind: .refused(item.event, reason: error.reason)))
             }
         }
         return SimulationResult(campaign: campaign, timeline: timeline, eventCount: eventCount, stopReason: stopReason)
+    }
+
+    /// What changed the campaign, in order, so it can be rebuilt after a refused event.
+    private enum Replayed {
+        case event(CampaignEvent, Instant)
+        case dropTimer(Int)
+    }
+
+    private func rebuild(start: Instant, _ history: [Replayed]) -> Campaign {
+        do {
+            var campaign = try engine.start(id: "simulation", at: start).campaign
+            for step in history {
+                switch step {
+                case .event(let event, let instant): campaign = try engine.apply(event, to: consume campaign, at: instant).campaign
+                case .dropTimer(let id): campaign.timers.removeAll { $0.id == id }
+                }
+            }
+            return campaign
+        } catch {
+            preconditionFailure("the engine refused on replay what it accepted before (\(error.reason)): it is not deterministic")
+        }
     }
 
     /// The event's transitions and effects in the order they happened.

@@ -60,6 +60,9 @@ public struct StepReaction<Memory: StepMemory>: Sendable {
     /// nominee a ballot did not approve), best given in the order of the campaign's entries
     /// (then they are recorded in one pass, without hashing ids).
     public var scores: [(entry: String, score: EntryScore?)] = []
+    /// Entries that leave the campaign (a screening's ineligible): removed with their metrics;
+    /// their submissions stay in the campaign's log, and the step says why in a notice.
+    public var removeEntries: [String] = []
     /// Set when the input is refused: the campaign stays exactly as it was.
     public var refusal: String?
     /// Set by a step that took a secret input (a secret ballot's paper): the event is then kept

@@ -114,8 +114,14 @@ public struct Organisation: Sendable, Hashable, Codable {
     /// A head count summed over a unit and everything below it (a unit's own count when it has one,
     /// so a district that states its total is not counted twice with its grassroots unions).
     public func count(_ name: String, in id: String) -> Int {
-        if let own = unit(id)?.counts[name] { return own }
-        return children(of: id).reduce(0) { $0 + count(name, in: $1.id) }
+        guard let position = index.units[id] else { return 0 }
+        return count(name, at: position)
+    }
+
+    /// By position, so a district of hundreds of units is summed without copying them.
+    private func count(_ name: String, at position: Int) -> Int {
+        if let own = units[position].counts[name] { return own }
+        return (index.children[units[position].id] ?? []).reduce(0) { $0 + count(name, at: $1) }
     }
 
     /// The people of a unit (not of the units below it).
