@@ -12,11 +12,15 @@ public enum AwardsCeremony: StepPlugin {
         "count", .integer(minimum: 1, maximum: nil), required: true,
         summary: "How many entries receive the tier.", example: "count: 10")
     public static let tierAmount = ParameterSpec(
-        "amount", .integer(minimum: 0, maximum: nil), default: .integer(0),
-        summary: "The prize for each entry of the tier, in VND.", example: "amount: 5000000")
+        "amount", .integer(minimum: 0, maximum: nil),
+        summary: "The prize for each entry of the tier, in VND; 0 when neither it nor a coefficient is given.", example: "amount: 5000000")
+    public static let tierCoefficient = ParameterSpec(
+        "coefficient", .number(minimum: 0),
+        summary: "The prize as a multiple of the step's base-amount (at most three decimals), rounded up to round-up-to, as the commendation rules count it; instead of amount.",
+        example: "coefficient: 0.3")
 
     public static let tiers = ParameterSpec(
-        "tiers", .list(.record([tierName, tierCount, tierAmount]), minimumCount: 1), required: true,
+        "tiers", .list(.record([tierName, tierCount, tierAmount, tierCoefficient]), minimumCount: 1), required: true,
         summary: "The prize tiers from the highest down; the best-ranked entries fill the first tier.",
         example: "tiers: [{ name: special, count: 2 }, { name: first, count: 10, amount: 5000000 }]")
     public static let tieBreak = ParameterSpec(
@@ -28,11 +32,25 @@ public enum AwardsCeremony: StepPlugin {
         summary: "The lowest total that can win a prize; every reviewed entry can when absent.",
         example: "pass-mark: 50")
 
-    public static let parameters = [tiers, tieBreak, minimumScore]
+    public static let baseAmount = ParameterSpec(
+        "base-amount", .integer(minimum: 1, maximum: nil),
+        summary: "The amount tiers' coefficients multiply, in VND (the base salary, lương cơ sở).",
+        example: "base-amount: 1800000")
+    public static let roundUpTo = ParameterSpec(
+        "round-up-to", .integer(minimum: 1, maximum: nil), default: .integer(10_000),
+        summary: "A coefficient's prize is rounded up to a multiple of this, in VND (the rules round up to the next 10,000).",
+        example: "round-up-to: 10000")
+    public static let budget = ParameterSpec(
+        "budget", .integer(minimum: 0, maximum: nil),
+        summary: "The most the prizes may add up to, in VND: tiers that could exceed it are a validation error, and a prize that would exceed it is not given.",
+        example: "budget: 100000000")
+
+    public static let parameters = [tiers, tieBreak, minimumScore, baseAmount, roundUpTo, budget]
     public static let outcomes = [OutcomeSpec("awarded", summary: "The prizes were allocated and recorded.")]
     public static let outcomeValues = [
         OutcomeValueSpec("winners", .number, summary: "How many entries received a prize."),
         OutcomeValueSpec("total-amount", .number, summary: "The sum of the prizes in VND."),
+        OutcomeValueSpec("over-budget", .number, summary: "How many ranked entries got no prize because it would have exceeded the budget."),
     ]
 
     public static func check(_ parameters: ParameterValues, context: StepCheckContext) -> [StepProblem] {
@@ -43,6 +61,29 @@ public enum AwardsCeremony: StepPlugin {
             if !seen.insert(name).inserted {
                 problems.append(StepProblem("two prize tiers are named '\(name)'; each tier needs its own name",
                                             at: ["tiers", String(index), "name"]))
+            }
+            guard let record = tier.record else { continue }
+            if record[tierAmount] != nil, record[tierCoefficient] != nil {
+                problems.append(StepProblem("tier '\(name)' gives both an amount and a coefficient; keep one",
+                                            at: ["tiers", String(index), "coefficient"]))
+            } else if let coefficient = record[tierCoefficient]?.number {
+                if parameters[baseAmount] == nil {
+                    problems.append(StepProblem("tier '\(name)' has a coefficient, so the step needs 'base-amount' (the amount it multiplies)",
+                                                at: ["tiers", String(index), "coefficient"]))
+                }
+                if (coefficient * 1000).rounded() != coefficient * 1000 {
+                    problems.append(StepProblem("the coefficient \(coefficient.formattedForMessage) has more than three decimals",
+                                                at: ["tiers", String(index), "coefficient"]))
+                }
+            }
+        }
+        if let budget = parameters[budget]?.integer {
+            let configuration = configure(parameters)
+            let most = configuration.tiers.reduce(0) { $0 + $1.count * $1.amount }
+            if most > budget {
+                let detail = configuration.tiers.map { "\($0.count) x \($0.amount.groupedVND)" }.joined(separator: " + ")
+                problems.append(StepProblem("the tiers can give \(most.groupedVND) VND (\(detail)), more than the budget of \(budget.groupedVND) VND; lower the counts or amounts, or raise the budget",
+                                            at: ["budget"]))
             }
         }
         return problems
@@ -60,14 +101,33 @@ extension AwardsCeremony: RunnableStep {
         var tiers: [Tier]
         var byEntryOrder: Bool
         var passMark: Double?
+        var budget: Int?
     }
 
     public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar) -> Configuration {
-        let tiers = (parameters[tiers]?.list ?? []).compactMap(\.record).map {
-            Tier(name: $0[tierName]?.text ?? "", count: $0[tierCount]?.integer ?? 0, amount: $0[tierAmount]?.integer ?? 0)
+        configure(parameters)
+    }
+
+    /// The tiers with their amounts worked out: a coefficient times the base, rounded up.
+    static func configure(_ parameters: ParameterValues) -> Configuration {
+        let base = parameters[baseAmount]?.integer ?? 0
+        let step = max(1, parameters[roundUpTo]?.integer ?? 10_000)
+        let tiers = (parameters[tiers]?.list ?? []).compactMap(\.record).map { record in
+            let amount = record[tierCoefficient]?.number.map { prize(coefficient: $0, base: base, roundUpTo: step) }
+                ?? record[tierAmount]?.integer ?? 0
+            return Tier(name: record[tierName]?.text ?? "", count: record[tierCount]?.integer ?? 0, amount: amount)
         }
         return Configuration(tiers: tiers, byEntryOrder: parameters[tieBreak]?.text == "entry-order",
-                             passMark: parameters[minimumScore]?.number)
+                             passMark: parameters[minimumScore]?.number, budget: parameters[budget]?.integer)
+    }
+
+    /// coefficient x base, rounded up to a multiple of `roundUpTo`, in whole numbers (the
+    /// coefficient in thousandths), so 0.3 x 1,490,000 is 447,000 and 1.5 x 1,490,000 is 2,240,000.
+    public static func prize(coefficient: Double, base: Int, roundUpTo step: Int) -> Int {
+        let thousandths = Int((coefficient * 1000).rounded())
+        let exact = thousandths * base  // in thousandths of a dong
+        let unit = step * 1000
+        return (exact + unit - 1) / unit * step
     }
 
     /// Ranks the reviewed entries by total, highest first; equal totals go to the entry submitted
@@ -86,18 +146,29 @@ extension AwardsCeremony: RunnableStep {
         var effects: [Effect] = []
         var position = 0
         var totalAmount = 0
+        var overBudget = 0
         for (tierIndex, tier) in configuration.tiers.enumerated() {
             for _ in 0..<tier.count where position < ranked.count {
                 let candidate = ranked[position]
                 position += 1
+                if let budget = configuration.budget, totalAmount + tier.amount > budget {
+                    overBudget += 1
+                    continue
+                }
                 totalAmount += tier.amount
                 effects.append(.award(Award(entry: candidate.id, rank: position, tier: tier.name, tierNumber: tierIndex + 1,
                                             amount: tier.amount, total: candidate.score.total, reviews: candidate.score.reviews)))
             }
         }
-        var reaction = StepReaction.end("awarded", values: ["winners": .number(Double(position)),
-                                                            "total-amount": .number(Double(totalAmount))],
+        var reaction = StepReaction.end("awarded", values: ["winners": .number(Double(position - overBudget)),
+                                                            "total-amount": .number(Double(totalAmount)),
+                                                            "over-budget": .number(Double(overBudget))],
                                         memory: NoMemory())
+        if overBudget > 0, let budget = configuration.budget {
+            effects.append(.notify(audience: "organisers",
+                                   message: "\(overBudget) ranked entr\(overBudget == 1 ? "y gets" : "ies get") no prize: the budget of \(budget.groupedVND) VND is spent",
+                                   channels: ["budget"]))
+        }
         reaction.effects = effects
         return reaction
     }
@@ -105,5 +176,18 @@ extension AwardsCeremony: RunnableStep {
     public static func handle(_ input: StepInput, memory: NoMemory, configuration: Configuration,
                               context: StepContext) -> StepReaction<NoMemory> {
         .refuse("the prizes have already been allocated", memory: memory)
+    }
+}
+
+extension Int {
+    /// 1234567 as "1,234,567".
+    var groupedVND: String {
+        let digits = String(magnitude)
+        var text = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { text.append(",") }
+            text.append(digit)
+        }
+        return (self < 0 ? "-" : "") + text
     }
 }
