@@ -112,7 +112,8 @@ public struct ShareQuota: Sendable, Hashable, CustomStringConvertible {
     /// The most nominations a unit with `count` people may make, rounded down.
     public func limit(of count: Int) -> Int { count * milliPercent / 100_000 }
 
-    public var description: String {
+    /// "30.6%".
+    public var percentage: String {
         let whole = milliPercent / 1000
         let fraction = milliPercent % 1000
         var text = String(whole)
@@ -122,8 +123,10 @@ public struct ShareQuota: Sendable, Hashable, CustomStringConvertible {
             while digits.hasSuffix("0") { digits.removeLast() }
             text += "." + digits
         }
-        return "\(text)% of \(headCount)"
+        return text + "%"
     }
+
+    public var description: String { "\(percentage) of \(headCount)" }
 }
 
 extension Nominate: RunnableStep {
@@ -260,7 +263,7 @@ extension Nominate: RunnableStep {
                 return "the share is of the unit '\(scope)', which is not in the organisation data; import it with 'laurel org import'"
             }
             if memory.total + 1 > limit {
-                return "at most \(limit) nominations may be made in all (\(share.description.replacingFirst("of", with: "of the \(people)")) of '\(scope)'), and \(memory.total) have"
+                return "at most \(limit) nominations may be made in all (\(share.percentage) of the \(people) \(share.headCount) of '\(scope)'), and \(memory.total) have"
             }
             if let unit = entry.unit, !organisation.isWithin(unit, scope) {
                 return "the unit '\(unit)' of nomination '\(entry.id)' is not within '\(scope)', whose quota this is"
@@ -278,7 +281,7 @@ extension Nominate: RunnableStep {
                 let people = organisation.count(share.headCount, in: unit.id)
                 let limit = share.limit(of: people)
                 if (memory.byUnit[unit.id] ?? 0) + 1 > limit {
-                    return "unit '\(unit.id)' may nominate at most \(limit) (\(share.description.replacingFirst("of", with: "of its \(people)"))); it has nominated \(memory.byUnit[unit.id] ?? 0)"
+                    return "unit '\(unit.id)' may nominate at most \(limit) (\(share.percentage) of its \(people) \(share.headCount)); it has nominated \(memory.byUnit[unit.id] ?? 0)"
                 }
             }
             if let limit = configuration.perLevel[unit.level], (memory.byLevel[unit.level] ?? 0) + 1 > limit {
@@ -355,14 +358,5 @@ extension Nominate.Memory {
         guard let unit = entry.unit else { return }
         byUnit[unit] = max(0, (byUnit[unit] ?? 0) - 1)
         if let level = organisation.unit(unit)?.level { byLevel[level] = max(0, (byLevel[level] ?? 0) - 1) }
-    }
-}
-
-extension String {
-    /// The text with the first occurrence of `word` (as a whole word) replaced.
-    func replacingFirst(_ word: String, with replacement: String) -> String {
-        var words = split(separator: " ", omittingEmptySubsequences: false).map(String.init)
-        if let index = words.firstIndex(of: word) { words[index] = replacement }
-        return words.joined(separator: " ")
     }
 }
