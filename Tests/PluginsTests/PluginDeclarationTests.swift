@@ -71,6 +71,8 @@ import Testing
             if !["quota", "share", "per-level"].contains(skip) { lines.append("      quota: 5") }
             if !["until", "window", "select"].contains(skip) { lines.append("      window: P30D") }
         }
+        // A tie-break names criteria of the rubric: give the rubric of its own example.
+        if plugin.kind == "council-review", skip == "tie-break" { lines.append("      " + CouncilReview.rubric.example) }
         lines.append("      " + example)
         let on = plugin.outcomes.map { "      \($0.name): closed" }.joined(separator: "\n")
         return """

@@ -25,7 +25,7 @@ public enum AwardsCeremony: StepPlugin {
         example: "tiers: [{ name: special, count: 2 }, { name: first, count: 10, amount: 5000000 }]")
     public static let tieBreak = ParameterSpec(
         "tie-break", .choice(["submitted-first", "entry-order"]), default: .text("submitted-first"),
-        summary: "How entries with equal totals are ordered: the earlier submission, or the order of entry ids.",
+        summary: "How entries level on their total and on the review's own tie-break chain are ordered: the earlier submission, or the order of entry ids.",
         example: "tie-break: submitted-first")
     public static let minimumScore = ParameterSpec(
         "pass-mark", .number(minimum: 0),
@@ -130,8 +130,9 @@ extension AwardsCeremony: RunnableStep {
         return (exact + unit - 1) / unit * step
     }
 
-    /// Ranks the reviewed entries by total, highest first; equal totals go to the entry submitted
-    /// first (or with the smaller id, for `tie-break: entry-order`). Tiers are filled in order.
+    /// Ranks the reviewed entries by total, highest first; equal totals are decided by the
+    /// review's tie-break chain, then go to the entry submitted first (or with the smaller id,
+    /// for `tie-break: entry-order`). Tiers are filled in order.
     public static func enter(_ configuration: Configuration, context: StepContext) -> StepReaction<NoMemory> {
         // Ids and results only: sorting whole entries would copy their fields on every swap.
         var ranked: [(index: Int, id: String, score: EntryScore)] = []
@@ -140,8 +141,7 @@ extension AwardsCeremony: RunnableStep {
             ranked.append((index, entry.id, score))
         }
         ranked.sort { lhs, rhs in
-            if lhs.score.total != rhs.score.total { return lhs.score.total > rhs.score.total }
-            return configuration.byEntryOrder ? lhs.id < rhs.id : lhs.index < rhs.index
+            lhs.score.ranksBefore(rhs.score) ?? (configuration.byEntryOrder ? lhs.id < rhs.id : lhs.index < rhs.index)
         }
         var effects: [Effect] = []
         var position = 0

@@ -36,7 +36,20 @@ public enum CouncilReview: StepPlugin {
         summary: "Whether a member is kept from scoring entries of their own unit (from the organisation data); their place on such an entry counts as the mean of the others' scores.",
         example: "exclude-own-unit: true")
 
-    public static let parameters = [council, window, rubric, entries, conflictOfInterest]
+    public static let passMark = ParameterSpec(
+        "pass-mark", .number(minimum: 0),
+        summary: "The lowest mean score an entry needs to pass, on the scale of one member's sheet (the sum of each criterion's score times its weight); an entry below it fails and keeps no result, so no later step ranks it. Every scored entry passes when absent.",
+        example: "pass-mark: 50")
+    public static let normalise = ParameterSpec(
+        "normalise", .choice(["none", "z-score"]), default: .text("none"),
+        summary: "`z-score` puts every member's scores on the council's common scale before they are added (each member's mean and spread made the council's), so a strict and a lenient member weigh the same; `none` adds them as given.",
+        example: "normalise: z-score")
+    public static let tieBreak = ParameterSpec(
+        "tie-break", .list(.text, minimumCount: 1),
+        summary: "Criteria of the rubric that decide between equal totals, in order: the higher mean score on the first, then on the next. The ranking step's own rule decides what is still level.",
+        example: "tie-break: [impact, novelty]")
+
+    public static let parameters = [council, window, rubric, entries, conflictOfInterest, passMark, normalise, tieBreak]
     public static let outcomes = [
         OutcomeSpec("reviewed", summary: "Every member scored, or the window closed with the council's quorum scoring."),
         OutcomeSpec("no-quorum", summary: "The window closed before enough members scored to meet the quorum."),
@@ -44,16 +57,35 @@ public enum CouncilReview: StepPlugin {
     public static let outcomeValues = [
         OutcomeValueSpec("scored", .number, summary: "How many members scored."),
         OutcomeValueSpec("abstained", .number, summary: "How many members did not score before the window closed."),
+        OutcomeValueSpec("passed", .number, summary: "How many entries reached the pass mark (every scored entry without one)."),
+        OutcomeValueSpec("failed", .number, summary: "How many scored entries fell below the pass mark."),
     ]
 
     public static func check(_ parameters: ParameterValues, context: StepCheckContext) -> [StepProblem] {
         var problems: [StepProblem] = []
         var seen: Set<String> = []
+        var names: [String] = []
+        var highest = 0.0
         for (index, criterion) in (parameters[rubric]?.list ?? []).enumerated() {
-            guard let name = criterion.record?["name"]?.text else { continue }
+            guard let record = criterion.record, let name = record[criterionName]?.text else { continue }
+            names.append(name)
+            highest += (record[criterionMaximum]?.number ?? 100) * (record[criterionWeight]?.number ?? 1)
             if !seen.insert(name).inserted {
                 problems.append(StepProblem("the rubric has two criteria named '\(name)'", at: ["rubric", String(index)]))
             }
+        }
+        if names.isEmpty {
+            names = ["score"]
+            highest = 100
+        }
+        if let mark = parameters[passMark]?.number, mark > highest {
+            problems.append(StepProblem("the pass mark \(mark.formattedForMessage) is above the highest score a member can give (\(highest.formattedForMessage), each criterion's max times its weight), so no entry could pass",
+                                        at: ["pass-mark"]))
+        }
+        for (index, item) in (parameters[tieBreak]?.list ?? []).enumerated() {
+            guard let name = item.text, !names.contains(name) else { continue }
+            problems.append(StepProblem("the tie-break names '\(name)', which is not a criterion of the rubric\(Suggestions.didYouMean(name, in: names)); it lists criteria: \(names.joined(separator: ", "))",
+                                        at: ["tie-break", String(index)]))
         }
         return problems
     }
@@ -75,6 +107,10 @@ extension CouncilReview: RunnableStep {
         var rubric: [Criterion]
         var entryKind: String?
         var excludeOwnUnit: Bool
+        var passMark: Double?
+        var normalises: Bool
+        /// Positions in the rubric of the tie-break criteria, in their order.
+        var tieBreak: [Int]
     }
 
     /// Each member's scores so far. The entries under review are fixed when the review opens
@@ -98,13 +134,20 @@ extension CouncilReview: RunnableStep {
             Criterion(name: $0[criterionName]?.text ?? "", weight: $0[criterionWeight]?.number ?? 1,
                       maximum: $0[criterionMaximum]?.number ?? 100)
         }
+        let criteria = rubric.isEmpty ? [Criterion(name: "score", weight: 1, maximum: 100)] : rubric
+        let tieBreak = (parameters[tieBreak]?.list ?? []).compactMap { item in
+            criteria.firstIndex { $0.name == item.text }
+        }
         return Configuration(
             council: name, members: members,
             quorum: definition?.quorum?.required(members: members.count) ?? 1,
             window: parameters[window]?.duration ?? ISODuration(days: 14),
-            rubric: rubric.isEmpty ? [Criterion(name: "score", weight: 1, maximum: 100)] : rubric,
+            rubric: criteria,
             entryKind: parameters[entries]?.text,
-            excludeOwnUnit: parameters[conflictOfInterest]?.boolean ?? true)
+            excludeOwnUnit: parameters[conflictOfInterest]?.boolean ?? true,
+            passMark: parameters[passMark]?.number,
+            normalises: parameters[normalise]?.text == "z-score",
+            tieBreak: tieBreak)
     }
 
     static func reviewable(_ configuration: Configuration, _ context: StepContext) -> [Entry] {
@@ -123,7 +166,9 @@ extension CouncilReview: RunnableStep {
     /// Opens the window; with nothing to review the step ends at once.
     public static func enter(_ configuration: Configuration, context: StepContext) -> StepReaction<Memory> {
         if !hasReviewable(configuration, context) {
-            return .end("reviewed", values: ["scored": .number(0), "abstained": .number(0)], memory: Memory())
+            return .end("reviewed", values: ["scored": .number(0), "abstained": .number(0), "passed": .number(0),
+                                             "failed": .number(0)],
+                        memory: Memory())
         }
         var reaction = StepReaction(memory: Memory())
         reaction.timers = [("window", context.calendar.adding(configuration.window, to: context.enteredAt))]
@@ -247,36 +292,96 @@ extension CouncilReview: RunnableStep {
         }
     }
 
-    /// Ends the review: each entry's total is the weighted sum over the members who scored it.
-    /// A member who took part but was kept off an entry of their own unit counts on that entry
-    /// with the mean of the others' weighted scores, so the conflict neither helps nor hurts it;
-    /// `reviews` counts the members who actually scored.
+    /// Ends the review: each entry's total is the weighted sum over the members who scored it
+    /// (with `normalise: z-score`, of their scores on the council's common scale). A member who
+    /// took part but was kept off an entry of their own unit counts on that entry with the mean
+    /// of the others' weighted scores, so the conflict neither helps nor hurts it; `reviews`
+    /// counts the members who actually scored. An entry whose mean falls below the pass mark
+    /// loses its result.
     private static func finish(_ outcome: String, completed: Int, memory: Memory, configuration: Configuration,
                                context: StepContext) -> StepReaction<Memory> {
+        let criteria = configuration.rubric.count
+        let entries = reviewable(configuration, context)
+        let members = configuration.members.filter { memory.sheets[$0] != nil }
+        let sheets = members.map { memory.sheets[$0]! }
+        // Each member's weighted score of each entry they scored: one sheet's sum.
+        let weighted = sheets.map { sheet in
+            (0..<entries.count).map { position -> Double in
+                guard sheet.scored[position] else { return 0 }
+                var sum = 0.0
+                for (offset, criterion) in configuration.rubric.enumerated() {
+                    sum += sheet.values[position * criteria + offset] * criterion.weight
+                }
+                return sum
+            }
+        }
+        let adjusted = configuration.normalises ? zScoreScaled(weighted, sheets) : weighted
+        var stoodDown = Array(repeating: 0, count: entries.count)
+        for member in members {
+            for position in excludedEntries(of: member, configuration, context) { stoodDown[position] += 1 }
+        }
+        var scores: [(entry: String, score: EntryScore?)] = []
+        var passed = 0
+        var failed = 0
+        for (position, entry) in entries.enumerated() {
+            var total = 0.0
+            var reviews = 0
+            var breakers = Array(repeating: 0.0, count: configuration.tieBreak.count)
+            for (index, sheet) in sheets.enumerated() where sheet.scored[position] {
+                reviews += 1
+                total += adjusted[index][position]
+                for (slot, criterion) in configuration.tieBreak.enumerated() {
+                    breakers[slot] += sheet.values[position * criteria + criterion]
+                }
+            }
+            guard reviews > 0 else { continue }
+            let mean = total / Double(reviews)
+            if let mark = configuration.passMark, mean < mark {
+                failed += 1
+                if entry.score != nil { scores.append((entry.id, nil)) }
+                continue
+            }
+            passed += 1
+            total += mean * Double(stoodDown[position])
+            scores.append((entry.id, EntryScore(total: total, reviews: reviews,
+                                                tieBreakers: breakers.map { $0 / Double(reviews) })))
+        }
         var reaction = StepReaction<Memory>.end(outcome, values: [
             "scored": .number(Double(completed)),
             "abstained": .number(Double(configuration.members.count - completed)),
+            "passed": .number(Double(passed)),
+            "failed": .number(Double(failed)),
         ], memory: memory)
-        let criteria = configuration.rubric.count
-        let sheets = configuration.members.compactMap { memory.sheets[$0] }
-        var stoodDown = Array(repeating: 0, count: reviewable(configuration, context).count)
-        for member in configuration.members where memory.sheets[member] != nil {
-            for position in excludedEntries(of: member, configuration, context) { stoodDown[position] += 1 }
-        }
-        for (position, entry) in reviewable(configuration, context).enumerated() {
-            var total = 0.0
-            var reviews = 0
-            for sheet in sheets where sheet.scored[position] {
-                reviews += 1
-                for (offset, criterion) in configuration.rubric.enumerated() {
-                    total += sheet.values[position * criteria + offset] * criterion.weight
-                }
-            }
-            if reviews > 0 {
-                total += total / Double(reviews) * Double(stoodDown[position])
-                reaction.scores.append((entry.id, EntryScore(total: total, reviews: reviews)))
-            }
+        reaction.scores = scores
+        if let mark = configuration.passMark, failed > 0 {
+            reaction.effects.append(.notify(audience: "organisers",
+                                            message: "\(passed) entr\(passed == 1 ? "y" : "ies") reached the pass mark of \(mark.formattedForMessage); \(failed) fell below it",
+                                            channels: ["review"]))
         }
         return reaction
+    }
+
+    /// Each member's weighted scores put on the council's common scale: a score x of a member
+    /// whose scores have mean m and standard deviation s becomes M + S (x - m) / s, where M and S
+    /// are the mean and standard deviation of all the scores given. A member who gave every
+    /// entry the same score (s = 0) is placed at M; with one score given in all, nothing changes.
+    static func zScoreScaled(_ weighted: [[Double]], _ sheets: [Memory.Sheet]) -> [[Double]] {
+        func spread(_ values: [Double]) -> (mean: Double, deviation: Double) {
+            guard !values.isEmpty else { return (0, 0) }
+            let mean = values.reduce(0, +) / Double(values.count)
+            let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)
+            return (mean, variance.squareRoot())
+        }
+        let given = zip(weighted, sheets).map { scores, sheet in
+            zip(scores, sheet.scored).compactMap { $1 ? $0 : nil }
+        }
+        let council = spread(given.flatMap { $0 })
+        guard council.deviation > 0 else { return weighted }
+        return zip(weighted, given).map { scores, own in
+            let member = spread(own)
+            return scores.map { score in
+                member.deviation > 0 ? council.mean + council.deviation * (score - member.mean) / member.deviation : council.mean
+            }
+        }
     }
 }

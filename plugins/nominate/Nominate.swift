@@ -291,14 +291,15 @@ extension Nominate: RunnableStep {
         return nil
     }
 
-    /// The best-scored entries in order (ties: the earlier submitted), each taken while every
+    /// The best-scored entries in order (ties: the review's tie-break chain, then the earlier
+    /// submitted), each taken while every
     /// quota allows; the others lose their score, so what follows sees only the nominated.
     static func chooseTopRanked(_ configuration: Configuration, _ context: StepContext) -> StepReaction<Memory> {
-        var ranked: [(index: Int, entry: Entry, total: Double)] = []
+        var ranked: [(index: Int, entry: Entry, score: EntryScore)] = []
         for (index, entry) in context.entries.array.enumerated() where isNomination(entry, configuration) {
-            if let score = entry.score { ranked.append((index, entry, score.total)) }
+            if let score = entry.score { ranked.append((index, entry, score)) }
         }
-        ranked.sort { $0.total != $1.total ? $0.total > $1.total : $0.index < $1.index }
+        ranked.sort { $0.score.ranksBefore($1.score) ?? ($0.index < $1.index) }
         var memory = Memory(shared: scopeLimit(configuration, context.organisation))
         var reaction = StepReaction<Memory>(memory: memory)
         var passedOver = 0

@@ -223,10 +223,41 @@ public struct Award: Sendable, Hashable, Codable {
 public struct EntryScore: Sendable, Hashable, Codable {
     public var total: Double
     public var reviews: Int
+    /// What decides between equal totals, in the order the review declared (its `tie-break:`
+    /// chain): the higher value ranks first. Empty when the review declared none.
+    public var tieBreakers: [Double]
 
-    public init(total: Double, reviews: Int) {
+    public init(total: Double, reviews: Int, tieBreakers: [Double] = []) {
         self.total = total
         self.reviews = reviews
+        self.tieBreakers = tieBreakers
+    }
+
+    /// Whether this result ranks before `other` (the higher total, then the higher value of each
+    /// tie-breaker in turn), after it, or level with it (nil): the ranking steps then apply their
+    /// own last rule, which always decides.
+    public func ranksBefore(_ other: EntryScore) -> Bool? {
+        if total != other.total { return total > other.total }
+        for (mine, theirs) in zip(tieBreakers, other.tieBreakers) where mine != theirs {
+            return mine > theirs
+        }
+        return nil
+    }
+
+    private enum CodingKeys: String, CodingKey { case total, reviews, tieBreakers = "tie-breakers" }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        total = try container.decode(Double.self, forKey: .total)
+        reviews = try container.decode(Int.self, forKey: .reviews)
+        tieBreakers = try container.decodeIfPresent([Double].self, forKey: .tieBreakers) ?? []
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(total, forKey: .total)
+        try container.encode(reviews, forKey: .reviews)
+        if !tieBreakers.isEmpty { try container.encode(tieBreakers, forKey: .tieBreakers) }
     }
 }
 

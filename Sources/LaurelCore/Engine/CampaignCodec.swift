@@ -184,9 +184,14 @@ public struct CampaignCodec: Sendable {
         writer.named(entry.fields) { $0.value($1) }
         writer.int(entry.submittedAt)
         if let score = entry.score {
-            writer.byte(1)
+            // 1: a result; 2: a result with tie-breakers (so results without keep their bytes).
+            writer.byte(score.tieBreakers.isEmpty ? 1 : 2)
             writer.double(score.total)
             writer.int(Int64(score.reviews))
+            if !score.tieBreakers.isEmpty {
+                writer.count(score.tieBreakers.count)
+                for value in score.tieBreakers { writer.double(value) }
+            }
         } else {
             writer.byte(0)
         }
@@ -195,8 +200,18 @@ public struct CampaignCodec: Sendable {
     static func readEntry(_ reader: inout ByteReader, repairingOrder: Bool = false) throws -> Entry {
         Entry(id: try reader.string(), kind: try reader.string(), unit: try reader.optionalString(),
               submittedBy: try reader.optionalString(), fields: try reader.named(repairingOrder: repairingOrder) { try $0.value() },
-              submittedAt: try reader.int(),
-              score: try reader.byte() == 0 ? nil : EntryScore(total: try reader.double(), reviews: Int(try reader.int())))
+              submittedAt: try reader.int(), score: try readScore(&reader))
+    }
+
+    private static func readScore(_ reader: inout ByteReader) throws -> EntryScore? {
+        let marker = try reader.byte()
+        guard marker != 0 else { return nil }
+        var score = EntryScore(total: try reader.double(), reviews: Int(try reader.int()))
+        if marker == 2 {
+            let count = try reader.count()
+            score.tieBreakers = try (0..<count).map { _ in try reader.double() }
+        }
+        return score
     }
 
     /// Whether `block` holds exactly `count` entries as `write(_:to:)` puts them, with field
@@ -228,6 +243,9 @@ public struct CampaignCodec: Sendable {
                 switch scored {
                 case 0: break
                 case 1: guard scanner.skip(8), scanner.unsigned() != nil else { return nil }
+                case 2:
+                    guard scanner.skip(8), scanner.unsigned() != nil, let breakers = scanner.unsigned(),
+                          breakers <= bytes.count, scanner.skip(Int(breakers) * 8) else { return nil }
                 default: return nil
                 }
             }
