@@ -19,6 +19,7 @@ let stepPlugins: [(target: String, folder: String)] = [
     ("BallotPlugin", "ballot"),
     ("NominatePlugin", "nominate"),
     ("ScreeningPlugin", "screening"),
+    ("NotifyPlugin", "notify"),
 ]
 
 var targets: [Target] = [
@@ -78,7 +79,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "PluginsTests",
-        dependencies: ["LaurelCore", .product(name: "PropertyBased", package: "swift-property-based")]
+        dependencies: ["LaurelCore", "LaurelYAML", .product(name: "PropertyBased", package: "swift-property-based")]
             + stepPlugins.map { .target(name: $0.target) }
     ),
     .testTarget(

@@ -223,23 +223,14 @@ public final class LaurelDaemon: Service {
 
     /// Hands pending effects to the sinks (the log, and the outbox file when configured), then
     /// marks them delivered. A crash in between delivers them again: at least once.
-    private func deliverOutbox(now: Instant) throws {
+    public func deliverOutbox(now: Instant) throws {
         let pending = try service.store.pendingOutbox(limit: 500)
         guard !pending.isEmpty else { return }
         var lines = ""
         for item in pending {
-            let text: String
-            switch item.effect {
-            case .notify(let audience, let message, let channels):
-                text = "notify \(audience) by \(channels.joined(separator: ", ")): \(message)"
-            case .award(let award):
-                text = "award \(award.tier) to \(award.entry) (rank \(award.rank), total \(award.total.formattedForMessage))"
-                    + (award.amount > 0 ? ", \(award.amount) VND" : "")
-            case .startChild(let workflow, _):
-                text = "child campaign of \(workflow) requested"
-            }
-            logger.notice("\(text)", metadata: ["campaign": .string(item.campaignID), "outbox": .stringConvertible(item.sequence)])
-            lines += "{\"sequence\":\(item.sequence),\"campaign\":\(JSONValue.string(item.campaignID).rendered(pretty: false)),\"text\":\(JSONValue.string(text).rendered(pretty: false))}\n"
+            logger.notice("\(OutboxDocument.text(item.effect))",
+                          metadata: ["campaign": .string(item.campaignID), "outbox": .stringConvertible(item.sequence)])
+            lines += OutboxDocument.json(item).rendered(pretty: false) + "\n"
         }
         if let file = configuration.outboxFile {
             if !FileManager.default.fileExists(atPath: file) { _ = FileManager.default.createFile(atPath: file, contents: nil) }

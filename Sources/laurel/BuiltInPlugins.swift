@@ -4,6 +4,7 @@ import BallotPlugin
 import CouncilReviewPlugin
 import LaurelCore
 import NominatePlugin
+import NotifyPlugin
 import PhaseTargetPlugin
 import ScreeningPlugin
 
@@ -18,6 +19,7 @@ enum BuiltInPlugins {
         Ballot.self,
         Nominate.self,
         Screening.self,
+        Notify.self,
     ] }
 
     /// The registry, built once; a duplicate kind is a programming error caught at start-up

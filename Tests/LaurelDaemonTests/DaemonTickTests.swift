@@ -43,6 +43,43 @@ struct DaemonTickTests {
     }
 }
 
+@Suite("Daemon outbox")
+struct DaemonOutboxTests {
+    typealias W = TestWorkflows
+
+    @Test("delivered items go to the outbox file as one JSON object per line, each once")
+    func outboxFile() throws {
+        let (store, folder) = try W.store()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let service = CampaignService(store: store, registry: W.registry)
+        let announcing = W.quick.replacingOccurrences(of: "    on: { launch: collecting }", with: "    on: { launch: launched }")
+            .replacingOccurrences(of: "  collecting:\n", with: """
+                  launched:
+                    step: announce
+                    with: { audience: grassroots-unions, message: "Phát động: 3 ý tưởng", channels: [notice, email] }
+                    next: collecting
+                  collecting:
+
+                """)
+        let version = try W.record(announcing, in: store)
+        let id = try service.start(version: version, idempotencyKey: nil, now: W.may1).campaignID
+        _ = try service.apply(.command("launch"), to: id, eventID: "launch-1", now: W.may1)
+        let file = folder + "/outbox.jsonl"
+        let daemon = LaurelDaemon(service: service, configuration: DaemonConfiguration(outboxFile: file), logger: Logger(label: "test"))
+        try daemon.deliverOutbox(now: W.may1 + 1)
+        try daemon.deliverOutbox(now: W.may1 + 2)
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 1, "delivered once")
+        let item = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        #expect(item["campaign"] as? String == id && item["event"] as? String == "launch-1")
+        #expect(item["kind"] as? String == "notify" && item["audience"] as? String == "grassroots-unions")
+        #expect(item["channels"] as? [String] == ["notice", "email"] && item["message"] as? String == "Phát động: 3 ý tưởng")
+        #expect(item["created-at"] as? String == "2024-05-01T06:00:00Z")
+        #expect((item["sequence"] as? Int ?? 0) > 0)
+        #expect(try store.pendingOutbox(limit: 10).isEmpty)
+    }
+}
+
 /// The real store, except that loading one campaign inside a write fails: a fault in one
 /// timer's transaction.
 final class FaultyStore: CampaignStore {

@@ -4,15 +4,16 @@ import BallotPlugin
 import CouncilReviewPlugin
 import LaurelCore
 import NominatePlugin
+import NotifyPlugin
 import PhaseTargetPlugin
 import ScreeningPlugin
 import Testing
 
 @Suite struct PluginDeclarationTests {
-    static var plugins: [any StepPlugin.Type] { [Announce.self, PhaseTarget.self, CouncilReview.self, AwardsCeremony.self, Ballot.self, Nominate.self, Screening.self] }
+    static var plugins: [any StepPlugin.Type] { [Announce.self, PhaseTarget.self, CouncilReview.self, AwardsCeremony.self, Ballot.self, Nominate.self, Screening.self, Notify.self] }
 
     @Test("each plugin declares a stable kind, unique outcomes and documented parameters",
-          arguments: ["announce", "phase-target", "council-review", "awards-ceremony", "ballot", "nominate", "screening"])
+          arguments: ["announce", "phase-target", "council-review", "awards-ceremony", "ballot", "nominate", "screening", "notify"])
     func declaration(_ kind: String) throws {
         let registry = try PluginRegistry(Self.plugins)
         let plugin = try #require(registry.plugin(kind: kind))
@@ -62,6 +63,7 @@ import Testing
             "council": "council: jury", "window": "window: P7D", "audience": "audience: everyone",
             "tiers": "tiers: [{ name: first, count: 1 }]",
             "criteria": "criteria: [{ field: title, at-least: 1 }]",
+            "to": "to: [organisers]", "message": "message: Done",
         ]
         var lines = plugin.parameters.filter { $0.isRequired && $0.name != skip }.map { "      " + required[$0.name]! }
         // A phase needs one of 'until' and 'window' (its own check); give 'until' unless the example is one of them.

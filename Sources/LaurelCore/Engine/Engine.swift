@@ -435,7 +435,7 @@ public struct Engine: Sendable {
     }
 
     private func context(_ campaign: Campaign, at now: Instant) -> StepContext {
-        StepContext(now: now, enteredAt: campaign.enteredAt, calendar: calendar, metrics: campaign.metrics,
+        StepContext(campaignID: campaign.id, inputs: campaign.inputs, now: now, enteredAt: campaign.enteredAt, calendar: calendar, metrics: campaign.metrics,
                     entries: campaign.entries, councils: councils, organisation: organisation)
     }
 

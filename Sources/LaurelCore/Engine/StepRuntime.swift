@@ -11,6 +11,9 @@ public struct NoMemory: StepMemory {
 /// What a step may read when it reacts. It is a copy: a step changes nothing but its memory
 /// and says everything else through its reaction.
 public struct StepContext: Sendable {
+    /// The campaign's id (a child campaign's id is made from it) and its start inputs.
+    public var campaignID: String
+    public var inputs: [String: Value]
     public var now: Instant
     public var enteredAt: Instant
     public var calendar: ZonedCalendar

@@ -427,7 +427,8 @@ struct WorkflowDecoder {
         // The plugin's own checks see only a block that decoded cleanly, so one mistake is not
         // reported twice (a misspelt 'until' is not also "no deadline").
         if let withNode = with?.value, reader.diagnostics.count == problemsBefore {
-            let context = StepCheckContext(councilMembers: councilMembers, timeZone: timeZone)
+            let context = StepCheckContext(councilMembers: councilMembers, timeZone: timeZone, metricNames: metricNames,
+                                           inputNames: inputTypes.keys.sorted())
             for problem in plugin.check(parameters, context: context) {
                 let location = self.location(of: problem.path, in: withNode)
                 reader.diagnostics.append(Diagnostic(problem.severity, .invalidParameter, problem.message, at: location))

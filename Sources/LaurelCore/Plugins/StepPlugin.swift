@@ -27,10 +27,15 @@ public struct StepCheckContext: Sendable {
     /// Members of each council, by council name.
     public var councilMembers: [String: [String]]
     public var timeZone: String
+    /// The metrics defined under `metrics:` and the inputs under `inputs:`, by name.
+    public var metricNames: [String]
+    public var inputNames: [String]
 
-    public init(councilMembers: [String: [String]], timeZone: String) {
+    public init(councilMembers: [String: [String]], timeZone: String, metricNames: [String] = [], inputNames: [String] = []) {
         self.councilMembers = councilMembers
         self.timeZone = timeZone
+        self.metricNames = metricNames
+        self.inputNames = inputNames
     }
 }
 

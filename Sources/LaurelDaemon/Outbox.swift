@@ -1,0 +1,52 @@
+public import LaurelCore
+public import LaurelStore
+
+/// How a delivered outbox item looks to whoever receives it: one JSON object, the same for
+/// every sink (a line of the `--outbox` file today; the body a webhook sink would POST,
+/// docs/operations.md "The outbox"), and one line of text for the log.
+public enum OutboxDocument {
+    /// The item as JSON, keys in a fixed order. `sequence` is unique and increasing: a receiver
+    /// that may see an item twice (delivery is at least once) keys on it.
+    public static func json(_ item: OutboxItem) -> JSONValue {
+        var fields: [(String, JSONValue)] = [
+            ("sequence", .number(Double(item.sequence))),
+            ("campaign", .string(item.campaignID)),
+            ("event", .string(item.eventID)),
+            ("created-at", .string(utc(item.createdAt))),
+        ]
+        switch item.effect {
+        case .notify(let audience, let message, let channels):
+            fields += [("kind", .string("notify")), ("audience", .string(audience)),
+                       ("channels", .array(channels.map(JSONValue.string))), ("message", .string(message))]
+        case .award(let award):
+            fields += [("kind", .string("award")), ("entry", .string(award.entry)), ("tier", .string(award.tier)),
+                       ("tier-number", .number(Double(award.tierNumber))), ("rank", .number(Double(award.rank))),
+                       ("amount", .number(Double(award.amount))), ("total", .number(award.total)),
+                       ("reviews", .number(Double(award.reviews)))]
+        case .startChild(let workflow, let inputs):
+            fields += [("kind", .string("start-child")), ("workflow", .string(workflow)),
+                       ("inputs", .object(inputs.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value.description)) }))]
+        }
+        fields.append(("text", .string(text(item.effect))))
+        return .object(fields)
+    }
+
+    /// One line for people: "notify organisers by notice, email: ...".
+    public static func text(_ effect: Effect) -> String {
+        switch effect {
+        case .notify(let audience, let message, let channels):
+            return "notify \(audience) by \(channels.joined(separator: ", ")): \(message)"
+        case .award(let award):
+            return "award \(award.tier) to \(award.entry) (rank \(award.rank), total \(award.total.formattedForMessage))"
+                + (award.amount > 0 ? ", \(award.amount) VND" : "")
+        case .startChild(let workflow, _):
+            return "child campaign of \(workflow) requested"
+        }
+    }
+
+    /// 2026-11-22T07:39:54Z.
+    static func utc(_ instant: Instant) -> String {
+        let (date, time) = ZonedCalendar(zoneName: "UTC")!.local(instant)
+        return "\(date)T\(LocalDate.pad(time.hour, 2)):\(LocalDate.pad(time.minute, 2)):\(LocalDate.pad(time.second, 2))Z"
+    }
+}
