@@ -127,6 +127,64 @@ public final class CampaignService: Sendable {
         }
     }
 
+    // MARK: Recurring workflows
+
+    /// What one look at a recurring workflow did.
+    public struct RecurrenceReport: Sendable {
+        /// Campaigns started, with the cycle each is for, in order.
+        public var started: [(campaignID: String, cycle: Instant, logged: LoggedEvent)] = []
+        public var skipped = 0
+        public var firstSkipped: Instant?
+        public var lastSkipped: Instant?
+        /// When the next cycle begins: nothing needs doing before then.
+        public var nextCycle: Instant?
+    }
+
+    /// Starts the campaigns of the cycles of a recurring workflow that began by `now`, as its
+    /// catch-up policy decides (``RecurrencePlan``), in one transaction with the cursor that
+    /// records how far it went; a cycle already started (its event id is logged) is not started
+    /// again. Each campaign starts at its cycle's instant, so timers that fell due since fire
+    /// next, late, as any timer after downtime. A workflow seen for the first time is recorded
+    /// as seen now. At most `limit` cycles are looked at per call.
+    public func startDueCycles(version hash: String, now: Instant, limit: Int = 50) throws -> RecurrenceReport {
+        let engine = try engine(version: hash)
+        guard let recurrence = engine.workflow.recurrence else { return RecurrenceReport() }
+        let plan = RecurrencePlan(recurrence, calendar: engine.calendar)
+        let workflowID = engine.workflow.id
+        let declaresCycle = engine.workflow.inputs.contains { $0.name == Recurrence.cycleInput }
+        return try store.write { transaction in
+            let known = try transaction.recurrence(workflowID: workflowID)
+            let seen = known ?? RecurrenceCursor(lastCycle: nil, firstSeen: now)
+            let decision = plan.decide(cursor: seen.lastCycle, firstSeen: seen.firstSeen, now: now, limit: limit)
+            var report = RecurrenceReport(skipped: decision.skipped, firstSkipped: decision.firstSkipped,
+                                          lastSkipped: decision.lastSkipped)
+            for cycle in decision.start {
+                let id = plan.campaignID(workflowID: workflowID, cycle: cycle)
+                let eventID = "recurrence:\(workflowID):\(cycle)"
+                guard try !transaction.containsEvent(id: eventID) else { continue }
+                let inputs: [String: Value] = declaresCycle ? [Recurrence.cycleInput: .instant(cycle)] : [:]
+                let applied: Applied
+                do {
+                    applied = try engine.start(id: id, inputs: inputs, at: cycle)
+                } catch let refusal as Refusal {
+                    throw ServiceError("the cycle of \(engine.calendar.format(cycle)) of '\(workflowID)' cannot start: \(refusal.reason)")
+                }
+                let event = LoggedEvent(id: eventID, campaignID: id, at: cycle, recordedAt: now,
+                                        action: .start(inputs: inputs, entries: []), lateBy: max(0, now - cycle),
+                                        summary: Self.summary(of: applied, event: "started for the cycle of \(engine.calendar.format(cycle)) (\(recurrence.schedule)) on version \(hash.prefix(12))"))
+                try transaction.save(applied.campaign, events: [event],
+                                     effects: Self.outbox(applied.effects, campaignID: id, eventID: eventID, at: now), at: now)
+                report.started.append((id, cycle, event))
+            }
+            if known == nil || decision.cursor != known?.lastCycle {
+                try transaction.setRecurrence(RecurrenceCursor(lastCycle: decision.cursor, firstSeen: seen.firstSeen),
+                                              workflowID: workflowID)
+            }
+            report.nextCycle = plan.cycle(after: decision.cursor ?? max(seen.firstSeen, (plan.firstInstant ?? seen.firstSeen) - 1))
+            return report
+        }
+    }
+
     // MARK: Events from people
 
     /// Applies an event to a campaign at `now`, after the campaign's timers due by then. A

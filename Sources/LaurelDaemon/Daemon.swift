@@ -85,11 +85,13 @@ public final class LaurelDaemon: Service {
         var demo = configuration.demo.map { DemoDriver(configuration: $0, service: service, logger: logger) }
         try demo?.startCampaigns(library: library, now: clock.now())
         var lastReload = Date()
+        var cycles = CycleWatch()
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             var wait = configuration.maximumWait
             do {
                 let report = try tick(now: clock.now())
                 if report.interrupted { break }
+                try startDueCycles(library, &cycles, now: clock.now())
                 try deliverOutbox(now: clock.now())
                 try demo?.step(now: clock.now())
                 if Date().timeIntervalSince(lastReload) >= configuration.reloadInterval {
@@ -97,6 +99,7 @@ public final class LaurelDaemon: Service {
                     lastReload = Date()
                 }
                 if let next = try service.store.nextDue() { wait = min(wait, max(0, clock.realSeconds(until: next + 1))) }
+                if let next = cycles.earliest { wait = min(wait, max(0, clock.realSeconds(until: next))) }
                 if let demoNext = demo?.nextEventAt { wait = min(wait, max(0, clock.realSeconds(until: demoNext))) }
             } catch {
                 // A store error here is usually passing (another process holding the write lock
@@ -218,6 +221,37 @@ public final class LaurelDaemon: Service {
             case .removed(let file):
                 logger.warning("workflow file removed; campaigns started on it keep running", metadata: ["file": .string(file)])
             }
+        }
+    }
+
+    /// When each workflow's next cycle begins, by the version it was worked out for: a
+    /// recurring workflow is looked at in the store only when a cycle is due or its file changed.
+    public struct CycleWatch: Sendable {
+        var next: [String: (version: String, at: Instant?)] = [:]
+        public init() {}
+        var earliest: Instant? { next.values.compactMap(\.at).min() }
+    }
+
+    /// Starts the campaigns of recurring workflows whose cycle began (``CampaignService/startDueCycles``),
+    /// logging each start and every cycle the catch-up policy passed over. A workflow whose file
+    /// was removed starts no more cycles.
+    public func startDueCycles(_ library: WorkflowLibrary, _ watch: inout CycleWatch, now: Instant) throws {
+        for (workflowID, current) in library.current.sorted(by: { $0.key < $1.key }) {
+            if let known = watch.next[workflowID], known.version == current.version, known.at.map({ now < $0 }) ?? true { continue }
+            let engine = try service.engine(version: current.version)
+            guard let recurrence = engine.workflow.recurrence, FileManager.default.fileExists(atPath: current.file) else {
+                watch.next[workflowID] = (current.version, nil)
+                continue
+            }
+            let report = try service.startDueCycles(version: current.version, now: now)
+            for started in report.started { log(started.logged) }
+            if report.skipped > 0, let first = report.firstSkipped, let last = report.lastSkipped {
+                logger.warning("cycles passed over while the daemon was down (catch-up: \(recurrence.catchUp.rawValue))", metadata: [
+                    "workflow": .string(workflowID), "skipped": .stringConvertible(report.skipped),
+                    "from": .string(engine.calendar.format(first)), "to": .string(engine.calendar.format(last)),
+                ])
+            }
+            watch.next[workflowID] = (current.version, report.nextCycle)
         }
     }
 

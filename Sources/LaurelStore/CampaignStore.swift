@@ -147,6 +147,23 @@ public protocol StoreTransaction {
     func save(_ campaign: Campaign, events: [LoggedEvent], effects: [OutboxItem], at instant: Instant) throws -> Int
     /// Appends events to the log without changing the campaign.
     func log(_ events: [LoggedEvent]) throws
+    /// Where a recurring workflow stands: the last cycle handled (nil before the first) and
+    /// when the workflow was first seen; nil for a workflow never seen.
+    func recurrence(workflowID: String) throws -> RecurrenceCursor?
+    func setRecurrence(_ cursor: RecurrenceCursor, workflowID: String) throws
+}
+
+/// How far the daemon has gone through a recurring workflow's cycles.
+public struct RecurrenceCursor: Sendable, Hashable {
+    /// The last cycle started or skipped; nil while none has begun.
+    public var lastCycle: Instant?
+    /// When the daemon first saw the workflow: without `starting`, cycles begin after it.
+    public var firstSeen: Instant
+
+    public init(lastCycle: Instant?, firstSeen: Instant) {
+        self.lastCycle = lastCycle
+        self.firstSeen = firstSeen
+    }
 }
 
 /// A type that keeps Laurel's durable state: workflow versions, campaigns with their snapshots,

@@ -149,6 +149,15 @@ public final class SQLiteStore: CampaignStore {
                 INSERT INTO org_import (version) VALUES (0);
                 """)
         }
+        migrator.registerMigration("v4: recurrence cursors") { db in
+            try db.execute(sql: """
+                CREATE TABLE recurrence (
+                    workflow_id TEXT PRIMARY KEY,
+                    last_cycle INTEGER,
+                    first_seen INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 
@@ -375,6 +384,19 @@ struct SQLiteTransaction: StoreTransaction {
 
     func campaignID(ofEvent id: String) throws -> String? {
         try String.fetchOne(db.cachedStatement(sql: "SELECT campaign_id FROM event WHERE id = ?"), arguments: [id])
+    }
+
+    func recurrence(workflowID: String) throws -> RecurrenceCursor? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT last_cycle, first_seen FROM recurrence WHERE workflow_id = ?"),
+                                         arguments: [workflowID]) else { return nil }
+        return RecurrenceCursor(lastCycle: row["last_cycle"], firstSeen: row["first_seen"])
+    }
+
+    func setRecurrence(_ cursor: RecurrenceCursor, workflowID: String) throws {
+        try run("""
+            INSERT INTO recurrence (workflow_id, last_cycle, first_seen) VALUES (?, ?, ?)
+            ON CONFLICT(workflow_id) DO UPDATE SET last_cycle = excluded.last_cycle
+            """, [workflowID, cursor.lastCycle, cursor.firstSeen])
     }
 
     func nextCampaignNumber(workflowID: String) throws -> Int {

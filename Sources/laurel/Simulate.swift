@@ -53,8 +53,28 @@ extension Laurel {
                 engine.organisation = data
             }
             let calendar = engine.calendar
-            let startInstant = try start.map { try calendar.instant(DateText.parseDateTime($0).get(), endOfDay: false) }
+            var startInstant = try start.map { try calendar.instant(DateText.parseDateTime($0).get(), endOfDay: false) }
                 ?? Self.defaultStart(loaded.workflow, calendar)
+            // A recurring workflow runs one cycle: the first that begins at or after the start,
+            // with its start as the `cycle` input when the workflow declares one.
+            var inputs: [String: Value] = [:]
+            var cycles: (simulated: Instant, following: [Instant])?
+            if let recurrence = loaded.workflow.recurrence {
+                let plan = RecurrencePlan(recurrence, calendar: calendar)
+                if let cycle = plan.cycle(after: startInstant - 1) {
+                    startInstant = cycle
+                    var following: [Instant] = []
+                    var from = cycle
+                    while following.count < 3, let next = plan.cycle(after: from) {
+                        following.append(next)
+                        from = next
+                    }
+                    cycles = (cycle, following)
+                    if loaded.workflow.inputs.contains(where: { $0.name == Recurrence.cycleInput }) {
+                        inputs[Recurrence.cycleInput] = .instant(cycle)
+                    }
+                }
+            }
             let untilInstant = try until.map { try calendar.instant(DateText.parseDateTime($0).get(), endOfDay: true) }
             var events: [TimedEvent]?
             if let script {
@@ -70,8 +90,10 @@ extension Laurel {
                 }
                 events = parsed.events
             }
-            let result = Simulator(engine: engine).run(start: startInstant, until: untilInstant, script: events, seed: seed)
-            let renderer = TimelineRenderer(calendar: calendar, workflow: loaded.workflow)
+            let result = Simulator(engine: engine).run(start: startInstant, until: untilInstant, script: events, seed: seed,
+                                                       inputs: inputs)
+            var renderer = TimelineRenderer(calendar: calendar, workflow: loaded.workflow)
+            renderer.cycles = cycles
             switch format {
             case .text: print(renderer.text(result, seed: script == nil ? seed : nil), terminator: "")
             case .json: print(renderer.json(result).rendered())

@@ -104,6 +104,10 @@ final class FaultyStore: CampaignStore {
             try inner.save(campaign, events: events, effects: effects, at: instant)
         }
         func log(_ events: [LoggedEvent]) throws { try inner.log(events) }
+        func recurrence(workflowID: String) throws -> RecurrenceCursor? { try inner.recurrence(workflowID: workflowID) }
+        func setRecurrence(_ cursor: RecurrenceCursor, workflowID: String) throws {
+            try inner.setRecurrence(cursor, workflowID: workflowID)
+        }
     }
 
     func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {

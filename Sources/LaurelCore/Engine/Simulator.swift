@@ -44,11 +44,12 @@ public struct Simulator: Sendable {
 
     /// Runs from `start` until the campaign finishes, `until` passes, or nothing more can happen.
     /// With `script` nil, events are generated from `seed`.
-    public func run(start: Instant, until: Instant?, script: [TimedEvent]?, seed: UInt64) -> SimulationResult {
+    public func run(start: Instant, until: Instant?, script: [TimedEvent]?, seed: UInt64,
+                    inputs: [String: Value] = [:]) -> SimulationResult {
         var timeline: [TimelineItem] = []
         var campaign: Campaign
         do {
-            let started = try engine.start(id: "simulation", at: start)
+            let started = try engine.start(id: "simulation", inputs: inputs, at: start)
             campaign = started.campaign
             record(started, before: "", at: start, into: &timeline)
         } catch {

@@ -3,6 +3,8 @@
 public struct TimelineRenderer: Sendable {
     public let calendar: ZonedCalendar
     public let workflow: Workflow
+    /// For a recurring workflow: the cycle simulated and the ones after it, shown above the timeline.
+    public var cycles: (simulated: Instant, following: [Instant])?
 
     public init(calendar: ZonedCalendar, workflow: Workflow) {
         self.calendar = calendar
@@ -43,6 +45,10 @@ public struct TimelineRenderer: Sendable {
         var lines: [String] = []
         lines.append("Simulating \(workflow.id) (\(workflow.title)) in \(workflow.timeZone)"
                      + (seed.map { ", generated events from seed \($0)" } ?? ", scripted events"))
+        if let cycles, let recurrence = workflow.recurrence {
+            lines.append("Recurs every \(recurrence.schedule) (catch-up: \(recurrence.catchUp.rawValue)): this is the cycle of \(calendar.format(cycles.simulated))"
+                         + (cycles.following.isEmpty ? "" : "; the next begin \(cycles.following.map(calendar.format).joined(separator: ", "))"))
+        }
         let stateWidth = max(12, (workflow.states.map(\.name.count).max() ?? 0) + 2)
         for item in result.timeline {
             switch item.kind {
@@ -126,6 +132,8 @@ public struct TimelineRenderer: Sendable {
             ("finalState", .string(campaign.state)),
             ("finished", .bool(campaign.status == .finished)),
             ("stopReason", .string(result.stopReason)),
+            ("cycle", cycles.map { .string(calendar.format($0.simulated)) } ?? .null),
+            ("nextCycles", .array((cycles?.following ?? []).map { .string(calendar.format($0)) })),
             ("events", .number(Double(result.eventCount))),
             ("metrics", .object(workflow.metrics.compactMap { metric in campaign.metrics[metric.name].map { (metric.name, .number($0)) } })),
             ("timeline", .array(items)),

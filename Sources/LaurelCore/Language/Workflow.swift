@@ -134,6 +134,17 @@ public struct Recurrence: Sendable {
     public var starting: LocalDate?
     public var catchUp: CatchUp
     public var location: SourceLocation
+
+    public init(schedule: RepeatSchedule, starting: LocalDate? = nil, catchUp: CatchUp = .latest,
+                location: SourceLocation = SourceLocation(file: "(built in code)", line: 0, column: 0)) {
+        self.schedule = schedule
+        self.starting = starting
+        self.catchUp = catchUp
+        self.location = location
+    }
+
+    /// The input a recurring campaign is given its cycle's start in, when the workflow declares it.
+    public static let cycleInput = "cycle"
 }
 
 /// One state of the lifecycle.

@@ -61,6 +61,7 @@ struct WorkflowDecoder {
         let events = top["events"].map { decodeEvents($0.value) } ?? []
         let councils = top["councils"].map { decodeCouncils($0.value) } ?? []
         let recurrence = top["recurrence"].flatMap { decodeRecurrence($0.value) }
+        if recurrence != nil { checkRecurringInputs(inputs) }
         let initial = top["initial"].flatMap { pair in
             reader.name(pair.value, "'initial'").map { Located($0, at: pair.value.location) }
         }
@@ -305,6 +306,24 @@ struct WorkflowDecoder {
             return nil
         }
         return .count(count)
+    }
+
+    /// A recurring workflow's campaigns are started by the daemon, which has no inputs to give
+    /// except the cycle's own start, as the input `cycle` when the workflow declares it.
+    private mutating func checkRecurringInputs(_ inputs: [InputDefinition]) {
+        for input in inputs {
+            if input.name == Recurrence.cycleInput {
+                if input.type != .date, input.type != .dateTime {
+                    reader.error(.invalidValue,
+                                 "the input 'cycle' of a recurring workflow is given the start of the cycle, so its type must be date or date-time, not \(input.type)",
+                                 at: input.location)
+                }
+            } else if input.isRequired {
+                reader.error(.conflictingKeys,
+                             "input '\(input.name)' is required, but a recurring workflow's campaigns are started by the daemon, which cannot give it",
+                             at: input.location, notes: [.init("make it optional (required: false), or drop 'recurrence:' and start campaigns with 'laurel campaign start'")])
+            }
+        }
     }
 
     private mutating func decodeRecurrence(_ node: YAMLNode) -> Recurrence? {
