@@ -20,9 +20,13 @@ public struct DaemonConfiguration: Sendable {
     public var demo: DemoConfiguration?
     /// A file that delivered outbox items are appended to as JSON lines; nil logs them only.
     public var outboxFile: String?
+    /// A folder certificates are written to as Markdown and HTML, one subfolder per campaign;
+    /// nil writes none (they are still in the log and the outbox file).
+    public var certificatesFolder: String?
 
     public init(workflowsFolder: String = "workflows", reloadInterval: Double = 2, maximumWait: Double = 0.25,
-                batchSize: Int = 500, timersPerTransaction: Int = 50, clock: DaemonClock = .system, demo: DemoConfiguration? = nil, outboxFile: String? = nil) {
+                batchSize: Int = 500, timersPerTransaction: Int = 50, clock: DaemonClock = .system, demo: DemoConfiguration? = nil, outboxFile: String? = nil,
+                certificatesFolder: String? = nil) {
         self.workflowsFolder = workflowsFolder
         self.reloadInterval = reloadInterval
         self.maximumWait = maximumWait
@@ -31,6 +35,7 @@ public struct DaemonConfiguration: Sendable {
         self.clock = clock
         self.demo = demo
         self.outboxFile = outboxFile
+        self.certificatesFolder = certificatesFolder
     }
 }
 
@@ -262,6 +267,10 @@ public final class LaurelDaemon: Service {
         guard !pending.isEmpty else { return }
         var lines = ""
         for item in pending {
+            if case .certificate(let certificate) = item.effect, let folder = configuration.certificatesFolder {
+                let campaignFolder = (folder as NSString).appendingPathComponent(Certificate.safeFileName(item.campaignID))
+                try CertificateFiles.write(certificate, into: campaignFolder)
+            }
             logger.notice("\(OutboxDocument.text(item.effect))",
                           metadata: ["campaign": .string(item.campaignID), "outbox": .stringConvertible(item.sequence)])
             lines += OutboxDocument.json(item).rendered(pretty: false) + "\n"

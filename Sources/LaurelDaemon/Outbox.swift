@@ -1,5 +1,6 @@
 public import LaurelCore
 public import LaurelStore
+import Foundation
 
 /// How a delivered outbox item looks to whoever receives it: one JSON object, the same for
 /// every sink (a line of the `--outbox` file today; the body a webhook sink would POST,
@@ -23,6 +24,11 @@ public enum OutboxDocument {
                        ("tier-number", .number(Double(award.tierNumber))), ("rank", .number(Double(award.rank))),
                        ("amount", .number(Double(award.amount))), ("total", .number(award.total)),
                        ("reviews", .number(Double(award.reviews)))]
+        case .certificate(let certificate):
+            fields += [("kind", .string("certificate")), ("entry", .string(certificate.entry)),
+                       ("recipient", .string(certificate.recipient)), ("heading", .string(certificate.heading)),
+                       ("tier", .string(certificate.tier)), ("amount", .number(Double(certificate.amount))),
+                       ("body", .string(certificate.text))]
         case .startChild(let workflow, let inputs):
             fields += [("kind", .string("start-child")), ("workflow", .string(workflow)),
                        ("inputs", .object(inputs.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value.description)) }))]
@@ -41,6 +47,8 @@ public enum OutboxDocument {
                 + (award.amount > 0 ? ", \(award.amount) VND" : "")
         case .startChild(let workflow, _):
             return "child campaign of \(workflow) requested"
+        case .certificate(let certificate):
+            return "certificate \"\(certificate.heading)\" for \(certificate.recipient) (\(certificate.entry), \(certificate.tier))"
         }
     }
 
@@ -48,5 +56,21 @@ public enum OutboxDocument {
     static func utc(_ instant: Instant) -> String {
         let (date, time) = ZonedCalendar(zoneName: "UTC")!.local(instant)
         return "\(date)T\(LocalDate.pad(time.hour, 2)):\(LocalDate.pad(time.minute, 2)):\(LocalDate.pad(time.second, 2))Z"
+    }
+}
+
+/// Writes certificates out as documents: `FOLDER/NAME.md` and `FOLDER/NAME.html`, NAME being the
+/// entry id made safe for a file name. Each file is written whole (to a temporary name, then
+/// renamed), so a reader never sees half a certificate; writing one again replaces it.
+public enum CertificateFiles {
+    @discardableResult
+    public static func write(_ certificate: Certificate, into folder: String) throws -> [String] {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let stem = (folder as NSString).appendingPathComponent(certificate.fileStem)
+        let files = [(stem + ".md", certificate.markdown()), (stem + ".html", certificate.html())]
+        for (path, text) in files {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        }
+        return files.map(\.0)
     }
 }

@@ -58,6 +58,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Append delivered notifications and awards to this file as JSON lines.", valueName: "path"))
     var outbox: String?
 
+    @Option(help: ArgumentHelp("Write each winner's certificate to this folder as Markdown and HTML, one subfolder per campaign.",
+                               valueName: "folder"))
+    var certificates: String?
+
     @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel: Logger.Level = .info
 
@@ -86,7 +90,8 @@ struct Serve: AsyncParsableCommand {
             clock = .accelerated(from: start, speed: speed)
         }
         let configuration = DaemonConfiguration(workflowsFolder: workflows, clock: clock,
-                                                demo: demo ? DemoConfiguration(seed: seed) : nil, outboxFile: outbox)
+                                                demo: demo ? DemoConfiguration(seed: seed) : nil, outboxFile: outbox,
+                                                certificatesFolder: certificates)
         let daemon = LaurelDaemon(service: service, configuration: configuration, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: daemon)],

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LaurelCore
+import LaurelDaemon
 
 extension Laurel {
     struct Simulate: ParsableCommand {
@@ -28,6 +29,9 @@ extension Laurel {
 
         @Option(help: ArgumentHelp("Organisation data (YAML or CSV) the steps see: council members' units, quota populations. Repeat for several files.", valueName: "file"))
         var organisation: [String] = []
+
+        @Option(help: ArgumentHelp("Write each winner's certificate to this folder as Markdown and HTML.", valueName: "folder"))
+        var certificates: String?
 
         @Option(help: "The seed of generated events.")
         var seed: UInt64 = 1
@@ -92,6 +96,11 @@ extension Laurel {
             }
             let result = Simulator(engine: engine).run(start: startInstant, until: untilInstant, script: events, seed: seed,
                                                        inputs: inputs)
+            if let certificates {
+                for case .effect(.certificate(let certificate)) in result.timeline.map(\.kind) {
+                    try CertificateFiles.write(certificate, into: certificates)
+                }
+            }
             var renderer = TimelineRenderer(calendar: calendar, workflow: loaded.workflow)
             renderer.cycles = cycles
             switch format {

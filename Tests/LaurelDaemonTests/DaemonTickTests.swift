@@ -80,6 +80,24 @@ struct DaemonOutboxTests {
     }
 }
 
+@Suite("Certificate files")
+struct CertificateFilesTests {
+    @Test("a certificate is written as NAME.md and NAME.html, whole, and again replaces it")
+    func written() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("laurel-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var certificate = Certificate(entry: "nv/07", recipient: "Nguyễn Thị Hoa", heading: "GIẤY KHEN", text: "Hoàn thành xuất sắc",
+                                      tier: "commended", amount: 500_000, issuer: nil, campaignTitle: "Quý II/2025", issuedOn: "2025-07-01")
+        let files = try CertificateFiles.write(certificate, into: folder + "/c1")
+        #expect(files == [folder + "/c1/nv_07.md", folder + "/c1/nv_07.html"])
+        #expect(try String(contentsOfFile: files[0], encoding: .utf8).contains("**Nguyễn Thị Hoa**"))
+        certificate.recipient = "Trần Văn Nam"
+        try CertificateFiles.write(certificate, into: folder + "/c1")
+        #expect(try String(contentsOfFile: files[1], encoding: .utf8).contains("Trần Văn Nam"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/c1").sorted() == ["nv_07.html", "nv_07.md"])
+    }
+}
+
 /// The real store, except that loading one campaign inside a write fails: a fault in one
 /// timer's transaction.
 final class FaultyStore: CampaignStore {

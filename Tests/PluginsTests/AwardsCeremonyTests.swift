@@ -56,4 +56,54 @@ import Testing
             "the coefficient 0.3333 has more than three decimals",
         ])
     }
+
+    @Test("each winner gets a certificate with its places filled in, as Markdown and escaped HTML")
+    func certificates() throws {
+        let engine = try EngineTests.engine(Self.workflow(
+            "{ tiers: [{ name: first, count: 1, amount: 1000000 }, { name: second, count: 1 }], certificate: { text: \"{recipient} đạt giải {tier} (hạng {rank}, {amount} đồng) — {title}\", issuer: \"Ban Tổ chức <BTC>\" } }"))
+        var campaign = try engine.apply(.command("launch"), to: try engine.start(id: "c", at: EngineTests.may1).campaign,
+                                        at: EngineTests.may1).campaign
+        for id in ["x", "y", "z"] { campaign = try engine.apply(EngineTests.clip(id), to: campaign, at: EngineTests.may1).campaign }
+        var effects: [Effect] = []
+        for (member, scores) in [("a", [10.0, 30, 20]), ("b", [10, 30, 20]), ("c", [10, 30, 20])] {
+            let sheet = ScoreSheet(member: member, lines: zip(["x", "y", "z"], scores).map { .init(entry: $0, values: [$1]) })
+            let applied = try engine.apply(.scores(sheet), to: campaign, at: EngineTests.may1 + 3_600)
+            campaign = applied.campaign
+            effects += applied.effects
+        }
+        let certificates = effects.compactMap { effect -> Certificate? in
+            if case .certificate(let certificate) = effect { return certificate } else { return nil }
+        }
+        #expect(certificates.map(\.entry) == ["y", "z"])
+        let first = try #require(certificates.first)
+        #expect(first.recipient == "Clip y" && first.heading == "GIẤY KHEN" && first.issuedOn == "2024-05-01")
+        #expect(first.text == "Clip y đạt giải first (hạng 1, 1,000,000 đồng) — Contest")
+        #expect(first.markdown() == """
+            # GIẤY KHEN
+
+            **Clip y**
+
+            Clip y đạt giải first (hạng 1, 1,000,000 đồng) — Contest
+
+            - Giải / tier: first
+            - Tiền thưởng / prize: 1,000,000 VND
+            - Contest
+            - 2024-05-01
+
+            *Ban Tổ chức <BTC>*
+
+            """)
+        #expect(first.html().contains("<p><em>Ban Tổ chức &lt;BTC&gt;</em></p>"))
+        #expect(!first.html().contains("<BTC>"))
+        #expect(Certificate.safeFileName("../../etc/passwd") == "______etc_passwd")
+    }
+
+    @Test("a certificate text with an unknown place is a validation error naming the places")
+    func certificateValidation() {
+        let result = WorkflowValidator(registry: EngineTests.registry).validate(Self.workflow(
+            "{ tiers: [{ name: first, count: 1 }], certificate: { text: \"{recipent} {tier}\" } }"), file: "w.yaml")
+        #expect(result.diagnostics.map(\.message) == [
+            "the certificate's text reads '{recipent}' (did you mean 'recipient'?); a certificate can fill in {recipient}, {tier}, {rank}, {amount}, {total}, {title}",
+        ])
+    }
 }

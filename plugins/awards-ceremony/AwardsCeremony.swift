@@ -45,7 +45,27 @@ public enum AwardsCeremony: StepPlugin {
         summary: "The most the prizes may add up to, in VND: tiers that could exceed it are a validation error, and a prize that would exceed it is not given.",
         example: "budget: 100000000")
 
-    public static let parameters = [tiers, tieBreak, minimumScore, baseAmount, roundUpTo, budget]
+    public static let certificateHeading = ParameterSpec(
+        "heading", .text, default: .text("GIẤY KHEN"),
+        summary: "The certificate's heading.", example: "heading: GIẤY CHỨNG NHẬN")
+    public static let certificateText = ParameterSpec(
+        "text", .text, required: true,
+        summary: "The certificate's text; `{recipient}`, `{tier}`, `{rank}`, `{amount}` (VND, grouped by thousands), `{total}` and `{title}` (the campaign's) are filled in.",
+        example: "text: \"Đã đạt giải {tier} cuộc thi {title}\"")
+    public static let certificateIssuer = ParameterSpec(
+        "issuer", .text, summary: "Who issues it, printed at the foot.", example: "issuer: \"Ban Thường vụ Liên đoàn Lao động quận\"")
+    public static let certificateRecipient = ParameterSpec(
+        "recipient-field", .text, default: .text("name"),
+        summary: "The entry field naming the recipient; the entry's title, then its id, when the entry has no such field.",
+        example: "recipient-field: name")
+    public static let certificate = ParameterSpec(
+        "certificate", .record([certificateHeading, certificateText, certificateIssuer, certificateRecipient]),
+        summary: "A certificate for each winner, written out as Markdown and HTML by the daemon (`--certificates DIR`) and by `laurel simulate --certificates DIR`.",
+        example: "certificate: { text: \"Đã đạt giải {tier}\", issuer: \"Công đoàn cơ quan\" }")
+
+    static let certificatePlaces = ["recipient", "tier", "rank", "amount", "total", "title"]
+
+    public static let parameters = [tiers, tieBreak, minimumScore, baseAmount, roundUpTo, budget, certificate]
     public static let outcomes = [OutcomeSpec("awarded", summary: "The prizes were allocated and recorded.")]
     public static let outcomeValues = [
         OutcomeValueSpec("winners", .number, summary: "How many entries received a prize."),
@@ -77,6 +97,17 @@ public enum AwardsCeremony: StepPlugin {
                 }
             }
         }
+        if let text = parameters[certificate]?.record?[certificateText]?.text {
+            switch TextTemplate.parse(text, what: "the certificate's text") {
+            case .failure(let problem):
+                problems.append(StepProblem(problem.message, at: ["certificate", "text"]))
+            case .success(let template):
+                for place in template.places where !certificatePlaces.contains(place) {
+                    problems.append(StepProblem("the certificate's text reads '{\(place)}'\(Suggestions.didYouMean(place, in: certificatePlaces)); a certificate can fill in \(certificatePlaces.map { "{\($0)}" }.joined(separator: ", "))",
+                                                at: ["certificate", "text"]))
+                }
+            }
+        }
         if let budget = parameters[budget]?.integer {
             let configuration = configure(parameters)
             let most = configuration.tiers.reduce(0) { $0 + $1.count * $1.amount }
@@ -97,15 +128,51 @@ extension AwardsCeremony: RunnableStep {
         var amount: Int
     }
 
+    public struct CertificateForm: Sendable {
+        var heading: String
+        var text: TextTemplate
+        var issuer: String?
+        var recipientField: String
+        var campaignTitle: String
+    }
+
     public struct Configuration: Sendable {
         var tiers: [Tier]
         var byEntryOrder: Bool
         var passMark: Double?
         var budget: Int?
+        var certificate: CertificateForm?
     }
 
     public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar) -> Configuration {
-        configure(parameters)
+        var configuration = configure(parameters)
+        if let record = parameters[certificate]?.record {
+            configuration.certificate = CertificateForm(
+                heading: record[certificateHeading]?.text ?? "GIẤY KHEN",
+                text: (try? TextTemplate.parse(record[certificateText]?.text ?? "").get()) ?? TextTemplate(parts: []),
+                issuer: record[certificateIssuer]?.text, recipientField: record[certificateRecipient]?.text ?? "name",
+                campaignTitle: workflow.title)
+        }
+        return configuration
+    }
+
+    /// The certificate of one award: the recipient from the entry's recipient field, its title
+    /// or its id; the places of the text filled in.
+    static func certificate(_ form: CertificateForm, _ award: Award, _ entry: Entry, on date: String) -> Certificate {
+        let recipient = entry.fields[form.recipientField]?.text ?? entry.fields["title"]?.text ?? entry.id
+        let text = form.text.render { place in
+            switch place {
+            case "recipient": return recipient
+            case "tier": return award.tier
+            case "rank": return String(award.rank)
+            case "amount": return TextTemplate.number(Double(award.amount))
+            case "total": return award.total.formattedForMessage
+            case "title": return form.campaignTitle
+            default: return "{\(place)}"
+            }
+        }
+        return Certificate(entry: award.entry, recipient: recipient, heading: form.heading, text: text, tier: award.tier,
+                           amount: award.amount, issuer: form.issuer, campaignTitle: form.campaignTitle, issuedOn: date)
     }
 
     /// The tiers with their amounts worked out: a coefficient times the base, rounded up.
@@ -156,8 +223,13 @@ extension AwardsCeremony: RunnableStep {
                     continue
                 }
                 totalAmount += tier.amount
-                effects.append(.award(Award(entry: candidate.id, rank: position, tier: tier.name, tierNumber: tierIndex + 1,
-                                            amount: tier.amount, total: candidate.score.total, reviews: candidate.score.reviews)))
+                let award = Award(entry: candidate.id, rank: position, tier: tier.name, tierNumber: tierIndex + 1,
+                                  amount: tier.amount, total: candidate.score.total, reviews: candidate.score.reviews)
+                effects.append(.award(award))
+                if let form = configuration.certificate {
+                    let date = "\(context.calendar.local(context.now).date)"
+                    effects.append(.certificate(certificate(form, award, context.entries[candidate.index], on: date)))
+                }
             }
         }
         var reaction = StepReaction.end("awarded", values: ["winners": .number(Double(position - overBudget)),

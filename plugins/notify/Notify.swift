@@ -26,18 +26,21 @@ public enum Notify: StepPlugin {
 
     public static func check(_ parameters: ParameterValues, context: StepCheckContext) -> [StepProblem] {
         guard let text = parameters[message]?.text else { return [] }
-        switch MessageTemplate.parse(text) {
+        switch TextTemplate.parse(text, what: "the message") {
         case .failure(let problem):
             return [StepProblem(problem.message, at: ["message"])]
         case .success(let template):
             var problems: [StepProblem] = []
-            for part in template.parts {
-                switch part {
+            for place in template.places {
+                switch Place(place) {
                 case .metric(let name) where !context.metricNames.contains(name):
                     problems.append(StepProblem("the message reads '{metrics.\(name)}', but there is no metric '\(name)'\(Suggestions.didYouMean(name, in: context.metricNames)); metrics are defined under 'metrics:'",
                                                 at: ["message"]))
                 case .input(let name) where !context.inputNames.contains(name):
                     problems.append(StepProblem("the message reads '{inputs.\(name)}', but there is no input '\(name)'\(Suggestions.didYouMean(name, in: context.inputNames)); inputs are defined under 'inputs:'",
+                                                at: ["message"]))
+                case nil:
+                    problems.append(StepProblem("the message reads '{\(place)}'; a message can fill in {metrics.NAME}, {inputs.NAME}, {entries} and {title}",
                                                 at: ["message"]))
                 default:
                     break
@@ -48,121 +51,64 @@ public enum Notify: StepPlugin {
     }
 }
 
-/// A message with `{...}` places filled in when it is sent.
-public struct MessageTemplate: Sendable, Hashable {
-    public enum Part: Sendable, Hashable {
-        case text(String)
-        case metric(String)
-        case input(String)
-        case entryCount
-        case title
-    }
+/// What a place of a message may hold.
+enum Place {
+    case metric(String)
+    case input(String)
+    case entryCount
+    case title
 
-    public var parts: [Part]
-
-    /// Why a message cannot be read, in words an administrator can act on.
-    public struct Problem: Error, Sendable, Hashable {
-        public var message: String
-    }
-
-    /// Parses `text`.
-    public static func parse(_ text: String) -> Result<MessageTemplate, Problem> {
-        var parts: [Part] = []
-        var literal = ""
-        var rest = Substring(text)
-        while let brace = rest.firstIndex(where: { $0 == "{" || $0 == "}" }) {
-            literal += rest[..<brace]
-            let after = rest.index(after: brace)
-            if rest[brace] == "}" {
-                guard after < rest.endIndex, rest[after] == "}" else {
-                    return .failure(Problem(message: "the message has a '}' that closes nothing; write '}}' for a brace"))
-                }
-                literal += "}"
-                rest = rest[rest.index(after: after)...]
-                continue
-            }
-            if after < rest.endIndex, rest[after] == "{" {
-                literal += "{"
-                rest = rest[rest.index(after: after)...]
-                continue
-            }
-            guard let close = rest[after...].firstIndex(of: "}") else {
-                return .failure(Problem(message: "the message opens '{' without closing it; write '{{' for a brace"))
-            }
-            let name = String(rest[after..<close]).trimmingSpaces
-            let part: Part
-            if name == "entries" {
-                part = .entryCount
-            } else if name == "title" {
-                part = .title
-            } else if name.hasPrefix("metrics."), name.count > 8 {
-                part = .metric(String(name.dropFirst(8)))
-            } else if name.hasPrefix("inputs."), name.count > 7 {
-                part = .input(String(name.dropFirst(7)))
-            } else {
-                return .failure(Problem(message: "the message reads '{\(name)}'; a message can fill in {metrics.NAME}, {inputs.NAME}, {entries} and {title}"))
-            }
-            if !literal.isEmpty { parts.append(.text(literal)) }
-            literal = ""
-            parts.append(part)
-            rest = rest[rest.index(after: close)...]
+    init?(_ name: String) {
+        if name == "entries" {
+            self = .entryCount
+        } else if name == "title" {
+            self = .title
+        } else if name.hasPrefix("metrics."), name.count > 8 {
+            self = .metric(String(name.dropFirst(8)))
+        } else if name.hasPrefix("inputs."), name.count > 7 {
+            self = .input(String(name.dropFirst(7)))
+        } else {
+            return nil
         }
-        literal += rest
-        if !literal.isEmpty { parts.append(.text(literal)) }
-        return .success(MessageTemplate(parts: parts))
-    }
-
-    /// The message with its places filled in: whole numbers grouped by thousands (50,000).
-    public func render(title: String, context: StepContext) -> String {
-        var text = ""
-        for part in parts {
-            switch part {
-            case .text(let literal): text += literal
-            case .metric(let name): text += Self.number(context.metrics[name] ?? 0)
-            case .input(let name):
-                switch context.inputs[name] {
-                case .number(let value)?: text += Self.number(value)
-                case .instant(let instant)?: text += context.calendar.format(instant)
-                case let value?: text += value.description
-                case nil: text += "-"
-                }
-            case .entryCount: text += Self.number(Double(context.entries.count))
-            case .title: text += title
-            }
-        }
-        return text
-    }
-
-    static func number(_ value: Double) -> String {
-        guard value.rounded() == value, abs(value) < 1e15 else { return value.formattedForMessage }
-        let whole = Int64(value)
-        let digits = String(whole.magnitude)
-        var grouped = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0, (digits.count - index) % 3 == 0 { grouped.append(",") }
-            grouped.append(digit)
-        }
-        return (whole < 0 ? "-" : "") + grouped
     }
 }
 
 extension Notify: RunnableStep {
     public struct Configuration: Sendable {
         var audiences: [String]
-        var template: MessageTemplate
+        var template: TextTemplate
         var title: String
         var channels: [String]
     }
 
     public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar) -> Configuration {
-        let template = (try? MessageTemplate.parse(parameters[message]?.text ?? "").get()) ?? MessageTemplate(parts: [])
+        let template = (try? TextTemplate.parse(parameters[message]?.text ?? "").get()) ?? TextTemplate(parts: [])
         return Configuration(audiences: parameters[recipients]?.list?.compactMap(\.text) ?? [], template: template,
                              title: workflow.title, channels: parameters[channels]?.list?.compactMap(\.text) ?? ["notice"])
     }
 
+    /// The message with its places filled in: whole numbers grouped by thousands (50,000).
+    static func render(_ configuration: Configuration, _ context: StepContext) -> String {
+        configuration.template.render { name in
+            switch Place(name) {
+            case .metric(let metric): return TextTemplate.number(context.metrics[metric] ?? 0)
+            case .input(let input):
+                switch context.inputs[input] {
+                case .number(let value)?: return TextTemplate.number(value)
+                case .instant(let instant)?: return context.calendar.format(instant)
+                case let value?: return value.description
+                case nil: return "-"
+                }
+            case .entryCount: return TextTemplate.number(Double(context.entries.count))
+            case .title: return configuration.title
+            case nil: return "{\(name)}"
+            }
+        }
+    }
+
     /// Sends one notice per audience and completes at once.
     public static func enter(_ configuration: Configuration, context: StepContext) -> StepReaction<NoMemory> {
-        let text = configuration.template.render(title: configuration.title, context: context)
+        let text = render(configuration, context)
         var reaction = StepReaction.end("sent", values: ["audiences": .number(Double(configuration.audiences.count))],
                                         memory: NoMemory())
         reaction.effects = configuration.audiences.map { .notify(audience: $0, message: text, channels: configuration.channels) }
@@ -172,14 +118,5 @@ extension Notify: RunnableStep {
     public static func handle(_ input: StepInput, memory: NoMemory, configuration: Configuration,
                               context: StepContext) -> StepReaction<NoMemory> {
         .refuse("the message has already been sent", memory: memory)
-    }
-}
-
-extension String {
-    fileprivate var trimmingSpaces: String {
-        var text = Substring(self)
-        while text.first == " " { text.removeFirst() }
-        while text.last == " " { text.removeLast() }
-        return String(text)
     }
 }

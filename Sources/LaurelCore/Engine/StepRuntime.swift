@@ -48,6 +48,8 @@ public enum Effect: Sendable, Hashable, Codable {
     case notify(audience: String, message: String, channels: [String])
     case award(Award)
     case startChild(workflow: String, inputs: [String: Value])
+    /// A winner's certificate, to be written out as a document.
+    case certificate(Certificate)
 }
 
 /// A step's answer to entering its state or to an input.

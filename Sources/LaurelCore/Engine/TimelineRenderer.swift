@@ -68,6 +68,8 @@ public struct TimelineRenderer: Sendable {
                     continue
                 case .startChild(let workflow, _):
                     lines.append("\(at)start a child campaign of \(workflow)")
+                case .certificate(let certificate):
+                    lines.append("\(at)certificate \"\(certificate.heading)\" for \(certificate.recipient) (\(certificate.entry), \(certificate.tier))")
                 }
             case .refused(let event, let reason):
                 lines.append("\(pad(time(item.at, deadline: false), 18))\(pad(item.state, stateWidth))refused \(describe(event)): \(reason)")

@@ -1,0 +1,88 @@
+/// A certificate (giấy khen, giấy chứng nhận) for one winner, with its text already filled in:
+/// the awards step makes it, the daemon's certificate sink (or `simulate --certificates`)
+/// writes it out as Markdown and HTML.
+public struct Certificate: Sendable, Hashable, Codable {
+    public var entry: String
+    /// Who receives it: the entry's recipient field, or its title, or its id.
+    public var recipient: String
+    /// "GIẤY KHEN", printed large at the top.
+    public var heading: String
+    public var text: String
+    public var tier: String
+    public var amount: Int
+    public var issuer: String?
+    public var campaignTitle: String
+    /// The local date it is issued on, in the workflow's zone: "2025-07-22".
+    public var issuedOn: String
+
+    public init(entry: String, recipient: String, heading: String, text: String, tier: String, amount: Int,
+                issuer: String?, campaignTitle: String, issuedOn: String) {
+        self.entry = entry
+        self.recipient = recipient
+        self.heading = heading
+        self.text = text
+        self.tier = tier
+        self.amount = amount
+        self.issuer = issuer
+        self.campaignTitle = campaignTitle
+        self.issuedOn = issuedOn
+    }
+
+    /// A file name for the entry: its id made safe (``safeFileName(_:)``), so an id can never
+    /// leave the folder it is written in.
+    public var fileStem: String { Self.safeFileName(entry) }
+
+    /// `name` with anything but letters, digits, '-' and '_' replaced by '_'.
+    public static func safeFileName(_ name: String) -> String {
+        let safe = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+        return safe.isEmpty ? "_" : safe
+    }
+
+    /// The certificate as Markdown. The date is the ISO date, which every reader parses ("Hà Nội,
+    /// ngày 22 tháng 7 năm 2025" is the issuer's to write in the text).
+    public func markdown() -> String {
+        var lines = ["# \(heading)", "", "**\(recipient)**", "", text, ""]
+        lines.append("- Giải / tier: \(tier)")
+        if amount > 0 { lines.append("- Tiền thưởng / prize: \(TextTemplate.number(Double(amount))) VND") }
+        lines.append("- \(campaignTitle)")
+        lines.append("- \(issuedOn)")
+        if let issuer { lines += ["", "*\(issuer)*"] }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The certificate as a standalone HTML page, every text escaped.
+    public func html() -> String {
+        func escaped(_ text: String) -> String {
+            var result = ""
+            for character in text {
+                switch character {
+                case "&": result += "&amp;"
+                case "<": result += "&lt;"
+                case ">": result += "&gt;"
+                case "\"": result += "&quot;"
+                case "'": result += "&#39;"
+                default: result.append(character)
+                }
+            }
+            return result
+        }
+        let paragraphs = text.split(separator: "\n", omittingEmptySubsequences: true)
+            .map { "  <p>\(escaped(String($0)))</p>" }.joined(separator: "\n")
+        var lines = [
+            "<!DOCTYPE html>",
+            "<html lang=\"vi\">",
+            "<head><meta charset=\"utf-8\"><title>\(escaped(heading)) — \(escaped(recipient))</title>",
+            "<style>body{font-family:serif;text-align:center;max-width:40em;margin:3em auto}h1{letter-spacing:.1em}.recipient{font-size:1.6em;font-weight:bold}</style></head>",
+            "<body>",
+            "  <h1>\(escaped(heading))</h1>",
+            "  <p class=\"recipient\">\(escaped(recipient))</p>",
+            paragraphs,
+            "  <p>Giải / tier: \(escaped(tier))\(amount > 0 ? " — \(TextTemplate.number(Double(amount))) VND" : "")</p>",
+            "  <p>\(escaped(campaignTitle))</p>",
+            "  <p>\(issuedOn)</p>",
+        ]
+        if let issuer { lines.append("  <p><em>\(escaped(issuer))</em></p>") }
+        lines += ["</body>", "</html>"]
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
