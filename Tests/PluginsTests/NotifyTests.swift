@@ -46,7 +46,7 @@ import Testing
         }
         let applied = try engine.apply(.command("close"), to: campaign, at: at)
         #expect(applied.campaign.state == "done")
-        let text = "Sáng kiến 2024 (2,024, closed 2024-05-01 00:00): 1,200 initiatives of 1,200 entries {ok}"
+        let text = "Sáng kiến 2024 (2,024, closed 2024-05-01): 1,200 initiatives of 1,200 entries {ok}"
         #expect(applied.effects == [.notify(audience: "organisers", message: text, channels: ["notice", "email"]),
                                     .notify(audience: "level-above", message: text, channels: ["notice", "email"])])
     }

@@ -31,6 +31,16 @@ import Testing
         ("good-worker-2023", ["\"6687 nomination(s) from 304 unit(s) (quota: 30.6% of direct-production-workers of 'nam-tu-liem')\"",
                               "grassroots-good-workers=6,687", "\"35 nominated of 6687 ranked (quota: at most 35)",
                               "\"3 nominated of ", "Finished in state 'closed'"]),
+        ("quarterly-recognition", ["Recurs every quarter (catch-up: latest): this is the cycle of 2025-04-01 00:00",
+                                   "11 entries reached the pass mark of 80", "commended 11 (5,500,000 VND)",
+                                   "certificate \"GIẤY KHEN\" for ", "Finished in state 'closed'"]),
+        ("trade-union-award-22-7", ["Recurs every year (catch-up: latest): this is the cycle of 2025-07-22 00:00",
+                                    "Screening: 21 eligible, 3 not eligible.", "de-cu-21: 3 for, 6 against, 0 blank — not approved",
+                                    "award-22-7 12 (60,000,000 VND)", "Finished in state 'closed'"]),
+        ("fecon-initiatives-2024", ["initiatives=24", "event approve", "first 2 (", "second 5 (", "recognised 10 (",
+                                    "17 prizes", "applications=13", "Finished in state 'closed'"]),
+        ("good-at-work-good-at-home-2022", ["188 entries reached the pass mark of 75", "commended 188 (",
+                                            "188 prizes", "Finished in state 'closed'"]),
     ])
     func shippedWorkflows(workflow: String, mustShow: [String]) throws {
         let organisation = Self.organisations[workflow].map { ["--organisation"] + $0 } ?? []

@@ -95,7 +95,10 @@ extension Notify: RunnableStep {
             case .input(let input):
                 switch context.inputs[input] {
                 case .number(let value)?: return TextTemplate.number(value)
-                case .instant(let instant)?: return context.calendar.format(instant)
+                case .instant(let instant)?:
+                    // A date input (a cycle's start) is midnight: write the date alone.
+                    let (date, time) = context.calendar.local(instant)
+                    return time.hour == 0 && time.minute == 0 && time.second == 0 ? "\(date)" : context.calendar.format(instant)
                 case let value?: return value.description
                 case nil: return "-"
                 }

@@ -232,7 +232,7 @@ extension Workflow {
     /// The year of the earliest date written in the file (step deadlines, `at:` timers): where a
     /// simulation or the daemon's demo clock starts by default.
     public var earliestWrittenYear: Int? {
-        var years: [Int] = []
+        var years: [Int] = recurrence?.starting.map { [$0.year] } ?? []
         for state in states {
             for (_, value) in state.step?.parameters.values ?? [:] { if let spec = value.dateTime { years.append(spec.date.year) } }
             for timer in state.timers { if case .at(let spec) = timer.trigger { years.append(spec.date.year) } }
