@@ -20,6 +20,7 @@ let stepPlugins: [(target: String, folder: String)] = [
     ("NominatePlugin", "nominate"),
     ("ScreeningPlugin", "screening"),
     ("NotifyPlugin", "notify"),
+    ("CascadePlugin", "cascade"),
 ]
 
 var targets: [Target] = [

@@ -103,7 +103,7 @@ public final class CampaignService: Sendable {
     public func start(version hash: String, inputs: [String: Value] = [:], entries: [Entry] = [], idempotencyKey: String?,
                       now: Instant) throws -> ServiceResult {
         let engine = try engine(version: hash)
-        return try store.write { transaction in
+        return try writeWithFamily(now: now) { transaction in
             let eventID = idempotencyKey.map { "start:\($0)" }
             if let eventID, try transaction.containsEvent(id: eventID) {
                 let campaignID = try transaction.campaignID(ofEvent: eventID) ?? ""
@@ -152,7 +152,7 @@ public final class CampaignService: Sendable {
         let plan = RecurrencePlan(recurrence, calendar: engine.calendar)
         let workflowID = engine.workflow.id
         let declaresCycle = engine.workflow.inputs.contains { $0.name == Recurrence.cycleInput }
-        return try store.write { transaction in
+        return try writeWithFamily(now: now) { transaction in
             let known = try transaction.recurrence(workflowID: workflowID)
             let seen = known ?? RecurrenceCursor(lastCycle: nil, firstSeen: now)
             let decision = plan.decide(cursor: seen.lastCycle, firstSeen: seen.firstSeen, now: now, limit: limit)
@@ -190,7 +190,7 @@ public final class CampaignService: Sendable {
     /// Applies an event to a campaign at `now`, after the campaign's timers due by then. A
     /// refused event changes nothing (the timers that fell due are fired by the daemon instead).
     public func apply(_ event: CampaignEvent, to campaignID: String, eventID: String, now: Instant) throws -> ServiceResult {
-        try store.write { transaction in
+        try writeWithFamily(now: now) { transaction in
             if try transaction.containsEvent(id: eventID) {
                 return ServiceResult(status: .alreadyApplied, campaignID: campaignID, logged: [],
                                      campaign: try transaction.campaign(id: campaignID))
@@ -233,7 +233,7 @@ public final class CampaignService: Sendable {
     /// what is missing. `progress` is called with the number of events handled so far.
     public func applyAll(_ events: [(event: CampaignEvent, id: String)], to campaignID: String, now: Instant,
                          progress: (Int) -> Void = { _ in }) throws -> ServiceResult {
-        try store.write { transaction in
+        try writeWithFamily(now: now) { transaction in
             guard var campaign = try transaction.campaign(id: campaignID) else {
                 throw ServiceError("there is no campaign '\(campaignID)'")
             }
@@ -289,7 +289,7 @@ public final class CampaignService: Sendable {
     public func migrate(_ campaignID: String, toVersion hash: String, mapState: (_ state: String, _ target: Engine) throws -> String,
                         eventID: String, now: Instant, dryRun: Bool) throws -> MigrationResult {
         do {
-            return try store.write { transaction in
+            return try writeWithFamily(now: now) { transaction in
                 if try transaction.containsEvent(id: eventID) {
                     throw ServiceError("the idempotency key of '\(eventID)' was used before; nothing was done again")
                 }
@@ -346,6 +346,8 @@ public final class CampaignService: Sendable {
                     throw ServiceError("campaign '\(campaignID)' has a second start in its log (event \(event.id))")
                 case .event(.vote(let vote)) where vote.isSealed:
                     throw ServiceError("campaign '\(campaignID)' cannot be replayed past event \(event.id): it is a secret ballot's paper, and the log keeps only that '\(vote.member)' voted, not how (docs/plugins.md, ballot)")
+                case .event(.childClosed) where event.disposition == .skipped:
+                    continue  // a child's report the campaign did not take: logged, never applied
                 case .event(let action):
                     campaign = try engine.apply(action, to: campaign, at: event.at).campaign
                 case .migrate(_, let hash, let state):
@@ -366,7 +368,7 @@ public final class CampaignService: Sendable {
     /// (the campaign's history does not depend on when the daemon got to it) and logged with how
     /// late it was. A stale reminder is skipped and logged as skipped.
     public func fire(_ due: DueTimer, now: Instant) throws -> ServiceResult {
-        try store.write { transaction in try fire(due, now: now, in: transaction) }
+        try writeWithFamily(now: now) { transaction in try fire(due, now: now, in: transaction) }
     }
 
     /// Fires several due timers, in the given order, in one transaction: each one whole with
@@ -374,7 +376,7 @@ public final class CampaignService: Sendable {
     /// the work, is most of a fire's cost). If any fails, none is written; the daemon then fires
     /// that batch one by one, so the others still fire and the failing one is named.
     public func fire(_ batch: [DueTimer], now: Instant) throws -> [ServiceResult] {
-        try store.write { transaction in try batch.map { try fire($0, now: now, in: transaction) } }
+        try writeWithFamily(now: now) { transaction in try batch.map { try fire($0, now: now, in: transaction) } }
     }
 
     private func fire(_ due: DueTimer, now: Instant, in transaction: any StoreTransaction) throws -> ServiceResult {
@@ -397,7 +399,7 @@ public final class CampaignService: Sendable {
     }
 
     /// Fires, in due order, every armed timer of the campaign due at or before `until`.
-    private func catchUp(_ campaign: inout Campaign, engine: Engine, until: Instant, now: Instant,
+    func catchUp(_ campaign: inout Campaign, engine: Engine, until: Instant, now: Instant,
                          logged: inout [LoggedEvent], effects: inout [OutboxItem]) throws {
         while campaign.status == .running, let timer = engine.dueTimers(of: campaign, at: until).first {
             let eventID = Self.timerEventID(campaignID: campaign.id, timerID: timer.id)

@@ -29,8 +29,8 @@ public enum OutboxDocument {
                        ("recipient", .string(certificate.recipient)), ("heading", .string(certificate.heading)),
                        ("tier", .string(certificate.tier)), ("amount", .number(Double(certificate.amount))),
                        ("body", .string(certificate.text))]
-        case .startChild(let workflow, let inputs):
-            fields += [("kind", .string("start-child")), ("workflow", .string(workflow)),
+        case .startChild(let workflow, let key, _, let inputs):
+            fields += [("kind", .string("start-child")), ("workflow", .string(workflow)), ("key", .string(key)),
                        ("inputs", .object(inputs.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value.description)) }))]
         }
         fields.append(("text", .string(text(item.effect))))
@@ -45,8 +45,8 @@ public enum OutboxDocument {
         case .award(let award):
             return "award \(award.tier) to \(award.entry) (rank \(award.rank), total \(award.total.formattedForMessage))"
                 + (award.amount > 0 ? ", \(award.amount) VND" : "")
-        case .startChild(let workflow, _):
-            return "child campaign of \(workflow) requested"
+        case .startChild(let workflow, let key, _, _):
+            return "child campaign \(key) of \(workflow) started"
         case .certificate(let certificate):
             return "certificate \"\(certificate.heading)\" for \(certificate.recipient) (\(certificate.entry), \(certificate.tier))"
         }

@@ -83,6 +83,7 @@ public struct LoggedEvent: Sendable, Hashable {
             case .command: return "command"
             case .timer: return "timer"
             case .skipTimer: return "skip-timer"
+            case .childClosed: return "child-closed"
             }
         }
     }
@@ -151,6 +152,11 @@ public protocol StoreTransaction {
     /// when the workflow was first seen; nil for a workflow never seen.
     func recurrence(workflowID: String) throws -> RecurrenceCursor?
     func setRecurrence(_ cursor: RecurrenceCursor, workflowID: String) throws
+    /// The most recently recorded version of a workflow id (a cascade starts its children on it).
+    func latestVersion(workflowID: String) throws -> String?
+    /// Records that `child` was started by `parent` for `unit` (a cascade), so its end reports up.
+    func setParent(_ parent: String, unit: String?, of child: String) throws
+    func parent(of child: String) throws -> (campaign: String, unit: String?)?
 }
 
 /// How far the daemon has gone through a recurring workflow's cycles.

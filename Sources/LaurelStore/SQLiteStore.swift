@@ -158,6 +158,16 @@ public final class SQLiteStore: CampaignStore {
                 );
                 """)
         }
+        migrator.registerMigration("v5: child campaigns") { db in
+            try db.execute(sql: """
+                CREATE TABLE campaign_parent (
+                    child_id TEXT PRIMARY KEY,
+                    parent_id TEXT NOT NULL,
+                    unit TEXT
+                );
+                CREATE INDEX campaign_parent_by_parent ON campaign_parent(parent_id);
+                """)
+        }
         return migrator
     }
 
@@ -397,6 +407,22 @@ struct SQLiteTransaction: StoreTransaction {
             INSERT INTO recurrence (workflow_id, last_cycle, first_seen) VALUES (?, ?, ?)
             ON CONFLICT(workflow_id) DO UPDATE SET last_cycle = excluded.last_cycle
             """, [workflowID, cursor.lastCycle, cursor.firstSeen])
+    }
+
+    func latestVersion(workflowID: String) throws -> String? {
+        try String.fetchOne(db.cachedStatement(sql: """
+            SELECT hash FROM workflow_version WHERE workflow_id = ? ORDER BY recorded_order DESC LIMIT 1
+            """), arguments: [workflowID])
+    }
+
+    func setParent(_ parent: String, unit: String?, of child: String) throws {
+        try run("INSERT INTO campaign_parent (child_id, parent_id, unit) VALUES (?, ?, ?)", [child, parent, unit])
+    }
+
+    func parent(of child: String) throws -> (campaign: String, unit: String?)? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT parent_id, unit FROM campaign_parent WHERE child_id = ?"),
+                                         arguments: [child]) else { return nil }
+        return (row["parent_id"], row["unit"])
     }
 
     func nextCampaignNumber(workflowID: String) throws -> Int {

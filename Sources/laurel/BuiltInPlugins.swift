@@ -1,6 +1,7 @@
 import AnnouncePlugin
 import AwardsCeremonyPlugin
 import BallotPlugin
+import CascadePlugin
 import CouncilReviewPlugin
 import LaurelCore
 import NominatePlugin
@@ -20,6 +21,7 @@ enum BuiltInPlugins {
         Nominate.self,
         Screening.self,
         Notify.self,
+        Cascade.self,
     ] }
 
     /// The registry, built once; a duplicate kind is a programming error caught at start-up

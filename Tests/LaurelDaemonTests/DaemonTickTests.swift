@@ -126,6 +126,9 @@ final class FaultyStore: CampaignStore {
         func setRecurrence(_ cursor: RecurrenceCursor, workflowID: String) throws {
             try inner.setRecurrence(cursor, workflowID: workflowID)
         }
+        func latestVersion(workflowID: String) throws -> String? { try inner.latestVersion(workflowID: workflowID) }
+        func setParent(_ parent: String, unit: String?, of child: String) throws { try inner.setParent(parent, unit: unit, of: child) }
+        func parent(of child: String) throws -> (campaign: String, unit: String?)? { try inner.parent(of: child) }
     }
 
     func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {

@@ -1,6 +1,7 @@
 import AnnouncePlugin
 import AwardsCeremonyPlugin
 import BallotPlugin
+import CascadePlugin
 import CouncilReviewPlugin
 import Foundation
 import LaurelCore
@@ -10,7 +11,7 @@ import PhaseTargetPlugin
 /// Workflows and stores for the daemon's tests.
 enum TestWorkflows {
     static let registry = try! PluginRegistry([
-        Announce.self, PhaseTarget.self, CouncilReview.self, AwardsCeremony.self, Ballot.self,
+        Announce.self, PhaseTarget.self, CouncilReview.self, AwardsCeremony.self, Ballot.self, Cascade.self,
     ])
 
     /// Ideas are collected after a launch until three arrive or two days pass; a reminder of the

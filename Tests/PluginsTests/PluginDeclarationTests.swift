@@ -1,6 +1,7 @@
 import AnnouncePlugin
 import AwardsCeremonyPlugin
 import BallotPlugin
+import CascadePlugin
 import CouncilReviewPlugin
 import LaurelCore
 import NominatePlugin
@@ -10,10 +11,10 @@ import ScreeningPlugin
 import Testing
 
 @Suite struct PluginDeclarationTests {
-    static var plugins: [any StepPlugin.Type] { [Announce.self, PhaseTarget.self, CouncilReview.self, AwardsCeremony.self, Ballot.self, Nominate.self, Screening.self, Notify.self] }
+    static var plugins: [any StepPlugin.Type] { [Announce.self, PhaseTarget.self, CouncilReview.self, AwardsCeremony.self, Ballot.self, Nominate.self, Screening.self, Notify.self, Cascade.self] }
 
     @Test("each plugin declares a stable kind, unique outcomes and documented parameters",
-          arguments: ["announce", "phase-target", "council-review", "awards-ceremony", "ballot", "nominate", "screening", "notify"])
+          arguments: ["announce", "phase-target", "council-review", "awards-ceremony", "ballot", "nominate", "screening", "notify", "cascade"])
     func declaration(_ kind: String) throws {
         let registry = try PluginRegistry(Self.plugins)
         let plugin = try #require(registry.plugin(kind: kind))
@@ -64,6 +65,7 @@ import Testing
             "tiers": "tiers: [{ name: first, count: 1 }]",
             "criteria": "criteria: [{ field: title, at-least: 1 }]",
             "to": "to: [organisers]", "message": "message: Done",
+            "workflow": "workflow: child", "level": "level: grassroots", "entries": "entries: nomination",
         ]
         var lines = plugin.parameters.filter { $0.isRequired && $0.name != skip }.map { "      " + required[$0.name]! }
         // A phase needs one of 'until' and 'window' (its own check); give 'until' unless the example is one of them.
@@ -73,6 +75,8 @@ import Testing
             if !["quota", "share", "per-level"].contains(skip) { lines.append("      quota: 5") }
             if !["until", "window", "select"].contains(skip) { lines.append("      window: P30D") }
         }
+        // A cascade needs one of 'until' and 'window'.
+        if plugin.kind == "cascade", skip != "until", skip != "window" { lines.append("      window: P30D") }
         // A tie-break names criteria of the rubric: give the rubric of its own example.
         if plugin.kind == "council-review", skip == "tie-break" { lines.append("      " + CouncilReview.rubric.example) }
         lines.append("      " + example)

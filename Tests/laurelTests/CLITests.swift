@@ -134,7 +134,7 @@ import Testing
         #expect(text.status == 0 && text.stdout.contains("phase-target\n") && text.stdout.contains("target-reached:"))
         let json = try Self.laurel(["plugins", "--format", "json"])
         let array = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
-        #expect(array.compactMap { $0["kind"] as? String } == ["announce", "awards-ceremony", "ballot", "council-review", "nominate", "notify", "phase-target", "screening"])
+        #expect(array.compactMap { $0["kind"] as? String } == ["announce", "awards-ceremony", "ballot", "cascade", "council-review", "nominate", "notify", "phase-target", "screening"])
         let phase = try #require(array.first { $0["kind"] as? String == "phase-target" })
         #expect((phase["outcomes"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["target-reached", "deadline"])
         #expect((phase["parameters"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["metric", "target", "until", "window", "end-early"])

@@ -55,6 +55,6 @@ import Testing
 
     @Test("the registry of this build has the plugins of Package.swift's stepPlugins")
     func registry() {
-        #expect(BuiltInPlugins.registry.kinds == ["announce", "awards-ceremony", "ballot", "council-review", "nominate", "notify", "phase-target", "screening"])
+        #expect(BuiltInPlugins.registry.kinds == ["announce", "awards-ceremony", "ballot", "cascade", "council-review", "nominate", "notify", "phase-target", "screening"])
     }
 }

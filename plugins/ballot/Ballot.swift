@@ -206,8 +206,8 @@ extension Ballot: RunnableStep {
             return StepReaction(memory: memory)
         case .timer(let name):
             return .refuse("ballot has no timer '\(name)'", memory: memory)
-        case .scores:
-            return .refuse("a ballot takes votes, not scores", memory: memory)
+        case .scores, .childClosed:
+            return .refuse("a ballot takes votes, not scores or reports", memory: memory)
         }
     }
 

@@ -188,8 +188,8 @@ extension CouncilReview: RunnableStep {
             return StepReaction(memory: memory)
         case .timer(let name):
             return .refuse("council-review has no timer '\(name)'", memory: memory)
-        case .vote:
-            return .refuse("a council review takes scores, not votes", memory: memory)
+        case .vote, .childClosed:
+            return .refuse("a council review takes scores, not votes or reports", memory: memory)
         }
     }
 

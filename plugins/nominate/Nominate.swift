@@ -208,8 +208,8 @@ extension Nominate: RunnableStep {
             return closing(memory, configuration)
         case .timer(let name):
             return .refuse("nominate has no timer '\(name)'", memory: memory)
-        case .scores, .vote:
-            return .refuse("nominations are entries; this step takes no scores or votes", memory: memory)
+        case .scores, .vote, .childClosed:
+            return .refuse("nominations are entries; this step takes no scores, votes or reports", memory: memory)
         case .entry, .withdrawn, .metricChanged, .signal:
             return StepReaction(memory: memory)
         }

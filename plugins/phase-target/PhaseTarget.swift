@@ -107,8 +107,8 @@ extension PhaseTarget: RunnableStep {
             return reaction
         case .timer(let name):
             return .refuse("phase-target has no timer '\(name)'", memory: memory)
-        case .scores, .vote:
-            return .refuse("a phase collects entries; it takes no scores or votes", memory: memory)
+        case .scores, .vote, .childClosed:
+            return .refuse("a phase collects entries; it takes no scores, votes or reports of child campaigns", memory: memory)
         }
     }
 

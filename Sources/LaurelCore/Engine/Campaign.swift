@@ -142,6 +142,30 @@ public enum CampaignEvent: Sendable, Hashable, Codable {
     /// A repeating reminder that fell due more than one period ago (the daemon was down) is passed
     /// over: it is armed again for its next occurrence and sends nothing.
     case skipTimer(id: Int)
+    /// A child campaign this one started (a cascade) finished: what it chose comes up.
+    case childClosed(ChildReport)
+}
+
+/// What a finished child campaign reports to its parent: its id, the unit it ran for, the state
+/// it finished in, and its chosen entries (those with a review result when it finished).
+public struct ChildReport: Sendable, Hashable, Codable {
+    public var campaign: String
+    public var unit: String?
+    public var finalState: String
+    public var entries: [Entry]
+
+    public init(campaign: String, unit: String?, finalState: String, entries: [Entry]) {
+        self.campaign = campaign
+        self.unit = unit
+        self.finalState = finalState
+        self.entries = entries
+    }
+
+    /// The report of a finished campaign: the entries it chose are those with a result.
+    public init(of child: Campaign, unit: String?) {
+        self.init(campaign: child.id, unit: unit, finalState: child.state,
+                  entries: child.entries.filter { $0.score != nil })
+    }
 }
 
 extension CampaignEvent {
@@ -162,6 +186,7 @@ extension CampaignEvent {
         case .command(let name): return "event \(name)"
         case .timer(let id): return "timer \(id)"
         case .skipTimer(let id): return "late reminder \(id) passed over"
+        case .childClosed(let report): return "report of \(report.campaign) (\(report.entries.count) chosen)"
         }
     }
 }

@@ -150,6 +150,8 @@ public struct Engine: Sendable {
             try deliver(.scores(sheet), state: state, run: &run, what: "scores")
         case .vote(let vote):
             try deliver(.vote(vote), state: state, run: &run, what: "votes")
+        case .childClosed(let report):
+            try deliver(.childClosed(report), state: state, run: &run, what: "reports of child campaigns")
         case .command(let name):
             guard events.contains(name) else {
                 throw Refusal("'\(name)' is not an event of '\(workflow.id)'\(Suggestions.didYouMean(name, in: events.sorted()))")
@@ -467,6 +469,15 @@ public struct Engine: Sendable {
             }
             run.campaign.entries.withArray { $0.removeAll { leaving.contains($0.id) } }
         }
+        if !reaction.addEntries.isEmpty {
+            for entry in reaction.addEntries {
+                if !run.campaign.entries.isEmpty, run.campaign.entries.contains(where: { $0.id == entry.id }) {
+                    throw Refusal("entry '\(entry.id)' is already in the campaign")
+                }
+                run.campaign.entries.append(entry)
+                _ = updateMetrics(for: entry, sign: 1, in: &run.campaign)
+            }
+        }
         for effect in reaction.effects { if case .award(let award) = effect { run.campaign.awards.append(award) } }
         for name in reaction.cancelTimers { run.campaign.timers.removeAll { $0.source == .step(name: name) } }
         for (name, due) in reaction.timers {
@@ -577,6 +588,7 @@ struct ErasedReaction {
     var refusal: String?
     var isSecret: Bool
     var removeEntries: [String]
+    var addEntries: [Entry]
 
     init<M: StepMemory>(_ reaction: StepReaction<M>) {
         memory = reaction.memory
@@ -588,6 +600,7 @@ struct ErasedReaction {
         refusal = reaction.refusal
         isSecret = reaction.isSecret
         removeEntries = reaction.removeEntries
+        addEntries = reaction.addEntries
     }
 }
 

@@ -40,6 +40,8 @@ public enum StepInput: Sendable, Hashable {
     case timer(String)
     /// An event a state timer sends with `send:`, or a command the state's `on:` does not handle.
     case signal(String)
+    /// A child campaign the step started finished (``ChildReport``).
+    case childClosed(ChildReport)
 }
 
 /// A side effect the engine records and hands to whoever runs it (the daemon's outbox,
@@ -47,7 +49,9 @@ public enum StepInput: Sendable, Hashable {
 public enum Effect: Sendable, Hashable, Codable {
     case notify(audience: String, message: String, channels: [String])
     case award(Award)
-    case startChild(workflow: String, inputs: [String: Value])
+    /// Start a campaign of `workflow` as this one's child. `key` names it among this campaign's
+    /// children (the unit it runs for): its id is "PARENT--KEY", and its end reports back here.
+    case startChild(workflow: String, key: String, unit: String?, inputs: [String: Value])
     /// A winner's certificate, to be written out as a document.
     case certificate(Certificate)
 }
@@ -68,6 +72,9 @@ public struct StepReaction<Memory: StepMemory>: Sendable {
     /// Entries that leave the campaign (a screening's ineligible): removed with their metrics;
     /// their submissions stay in the campaign's log, and the step says why in a notice.
     public var removeEntries: [String] = []
+    /// Entries that join the campaign (a cascade's gathered nominees), with their metrics. An id
+    /// already in the campaign refuses the input.
+    public var addEntries: [Entry] = []
     /// Set when the input is refused: the campaign stays exactly as it was.
     public var refusal: String?
     /// Set by a step that took a secret input (a secret ballot's paper): the event is then kept

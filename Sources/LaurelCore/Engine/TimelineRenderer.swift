@@ -66,7 +66,7 @@ public struct TimelineRenderer: Sendable {
                     lines.append("\(at)notify \(audience) by \(channels.joined(separator: ", ")): \"\(indented)\"")
                 case .award:
                     continue
-                case .startChild(let workflow, _):
+                case .startChild(let workflow, _, _, _):
                     lines.append("\(at)start a child campaign of \(workflow)")
                 case .certificate(let certificate):
                     lines.append("\(at)certificate \"\(certificate.heading)\" for \(certificate.recipient) (\(certificate.entry), \(certificate.tier))")

@@ -1,0 +1,133 @@
+import Foundation
+import LaurelCore
+import LaurelDaemon
+import LaurelStore
+import Testing
+
+/// Nomination up the levels: a cascade starts one child campaign per unit, in the same
+/// transaction, and each child reports its choices up when it finishes.
+@Suite("Cascade")
+struct CascadeTests {
+    typealias W = TestWorkflows
+
+    static let child = """
+        laurel: 1
+        id: grassroots
+        title: Grassroots choice
+        timezone: Asia/Ho_Chi_Minh
+        inputs:
+          unit: { type: text, required: true }
+        entries:
+          worker: { fields: { name: { type: text, required: true } } }
+        events:
+          close: {}
+        councils:
+          unit-council: { members: [m1], quorum: 1 }
+        initial: collecting
+        states:
+          collecting:
+            accepts: [worker]
+            on: { close: review }
+          review:
+            step: council-review
+            with: { council: unit-council, window: P7D, pass-mark: 50 }
+            on: { reviewed: done, no-quorum: done }
+          done: { final: true }
+        """
+
+    static let parent = """
+        laurel: 1
+        id: district
+        title: District choice
+        timezone: Asia/Ho_Chi_Minh
+        entries:
+          nomination: { fields: { name: { type: text, required: true } } }
+        metrics:
+          nominations: { count: nomination }
+        initial: gathering
+        states:
+          gathering:
+            step: cascade
+            with: { workflow: grassroots, level: grassroots, under: d1, entries: nomination, window: P30D }
+            on: { gathered: closed, deadline: late }
+          closed: { final: true }
+          late: { final: true }
+        """
+
+    static let organisation = Organisation(
+        levels: ["district", "grassroots"],
+        units: [.init(id: "d1", name: "District 1", level: "district"), .init(id: "d2", name: "District 2", level: "district"),
+                .init(id: "g2", name: "G2", parent: "d1", level: "grassroots"), .init(id: "g1", name: "G1", parent: "d1", level: "grassroots"),
+                .init(id: "g3", name: "G3", parent: "d1", level: "grassroots"), .init(id: "g4", name: "G4", parent: "d2", level: "grassroots")])
+
+    /// Two workers in the child of `unit`, one scored above the pass mark; the child then finishes.
+    static func runChild(_ unit: String, service: CampaignService, at now: Instant) throws {
+        let id = "district-1--\(unit)"
+        for worker in ["a", "b"] {
+            _ = try service.apply(.submit(Entry(id: worker, kind: "worker", fields: ["name": .text("\(unit) \(worker)")])),
+                                  to: id, eventID: "\(id):\(worker)", now: now)
+        }
+        _ = try service.apply(.command("close"), to: id, eventID: "\(id):close", now: now)
+        _ = try service.apply(.scores(ScoreSheet(member: "m1", lines: [.init(entry: "a", values: [80]), .init(entry: "b", values: [20])])),
+                              to: id, eventID: "\(id):scores", now: now)
+    }
+
+    @Test("one child per unit under the district; each reports its chosen entries; the last report ends the cascade")
+    func gathers() throws {
+        let (store, folder) = try W.store()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try store.replaceOrganisation(Self.organisation)
+        let service = CampaignService(store: store, registry: W.registry)
+        _ = try W.record(Self.child, id: "grassroots", in: store)
+        let parentVersion = try W.record(Self.parent, id: "district", in: store)
+        let start = try service.start(version: parentVersion, idempotencyKey: nil, now: W.may1)
+        #expect(start.campaignID == "district-1")
+        #expect(try store.campaigns().map(\.id).sorted() == ["district-1", "district-1--g1", "district-1--g2", "district-1--g3"])
+        #expect(try store.campaign(id: "district-1--g2")?.inputs["unit"] == .text("g2"))
+
+        try Self.runChild("g2", service: service, at: W.may1 + W.hour)
+        var parent = try #require(try store.campaign(id: "district-1"))
+        #expect(parent.state == "gathering" && parent.entries.map(\.id) == ["g2/a"])
+        #expect(parent.entries.first?.kind == "nomination" && parent.metrics["nominations"] == 1)
+
+        try Self.runChild("g1", service: service, at: W.may1 + 2 * W.hour)
+        try Self.runChild("g3", service: service, at: W.may1 + 3 * W.hour)
+        parent = try #require(try store.campaign(id: "district-1"))
+        #expect(parent.state == "closed")
+        #expect(parent.entries.map(\.id) == ["g2/a", "g1/a", "g3/a"])
+        let history = try store.events(campaignID: "district-1").map(\.id)
+        #expect(history.contains("child-closed:district-1--g3"))
+        #expect(try service.replay("district-1") == parent, "reports replay like any event")
+    }
+
+    @Test("a child that finishes after the deadline is logged as not taken and does not hold up its own transaction")
+    func lateChild() throws {
+        let (store, folder) = try W.store()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try store.replaceOrganisation(Self.organisation)
+        let service = CampaignService(store: store, registry: W.registry)
+        _ = try W.record(Self.child, id: "grassroots", in: store)
+        let parentVersion = try W.record(Self.parent, id: "district", in: store)
+        _ = try service.start(version: parentVersion, idempotencyKey: nil, now: W.may1)
+        try Self.runChild("g1", service: service, at: W.may1 + W.hour)
+        // 31 days later: the cascade's deadline fires first, then g2 finishes.
+        try Self.runChild("g2", service: service, at: W.may1 + 31 * W.day)
+        #expect(try store.campaign(id: "district-1")?.state == "late")
+        #expect(try store.campaign(id: "district-1--g2")?.state == "done")
+        let late = try #require(try store.events(campaignID: "district-1").first { $0.id == "child-closed:district-1--g2" })
+        #expect(late.disposition == .skipped && late.summary.contains("not taken"))
+        #expect(try service.replay("district-1") == store.campaign(id: "district-1"), "the parent replays from its log")
+    }
+
+    @Test("a cascade whose children's workflow is not loaded fails with the fix, and writes nothing")
+    func missingWorkflow() throws {
+        let (store, folder) = try W.store()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try store.replaceOrganisation(Self.organisation)
+        let service = CampaignService(store: store, registry: W.registry)
+        let parentVersion = try W.record(Self.parent, id: "district", in: store)
+        let error = #expect(throws: ServiceError.self) { try service.start(version: parentVersion, idempotencyKey: nil, now: W.may1) }
+        #expect(error?.description == "campaign 'district-1' starts child campaigns of 'grassroots', but no workflow 'grassroots' is loaded; add its file to the workflows folder")
+        #expect(try store.campaigns().isEmpty)
+    }
+}
