@@ -10,7 +10,8 @@ struct LaurelBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "laurel-bench",
         abstract: "Benchmarks of Laurel's real parts; build with -c release.",
-        subcommands: [ValidateBenchmark.self, LifecycleBenchmark.self, ScaleBenchmark.self, BallotBenchmark.self, RankBenchmark.self]
+        subcommands: [ValidateBenchmark.self, LifecycleBenchmark.self, ScaleBenchmark.self, BallotBenchmark.self, RankBenchmark.self,
+                      CascadeBenchmark.self]
     )
 }
 
