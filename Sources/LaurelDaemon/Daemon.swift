@@ -251,7 +251,7 @@ public final class LaurelDaemon: Service {
             let report = try service.startDueCycles(version: current.version, now: now)
             for started in report.started { log(started.logged) }
             if report.skipped > 0, let first = report.firstSkipped, let last = report.lastSkipped {
-                logger.warning("cycles passed over while the daemon was down (catch-up: \(recurrence.catchUp.rawValue))", metadata: [
+                logger.warning("cycles that began while the daemon was not running them were passed over (catch-up: \(recurrence.catchUp.rawValue))", metadata: [
                     "workflow": .string(workflowID), "skipped": .stringConvertible(report.skipped),
                     "from": .string(engine.calendar.format(first)), "to": .string(engine.calendar.format(last)),
                 ])

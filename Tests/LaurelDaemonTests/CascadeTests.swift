@@ -60,6 +60,17 @@ struct CascadeTests {
                 .init(id: "g2", name: "G2", parent: "d1", level: "grassroots"), .init(id: "g1", name: "G1", parent: "d1", level: "grassroots"),
                 .init(id: "g3", name: "G3", parent: "d1", level: "grassroots"), .init(id: "g4", name: "G4", parent: "d2", level: "grassroots")])
 
+    /// A store with the organisation data and both workflows recorded (the child's unless
+    /// `withChild` is false): the store, its folder (for the caller to remove), the service and
+    /// the district workflow's version.
+    static func setUp(withChild: Bool = true) throws -> (SQLiteStore, String, CampaignService, String) {
+        let (store, folder) = try W.store()
+        try store.replaceOrganisation(organisation)
+        let service = CampaignService(store: store, registry: W.registry)
+        if withChild { _ = try W.record(child, id: "grassroots", in: store) }
+        return (store, folder, service, try W.record(parent, id: "district", in: store))
+    }
+
     /// Two workers in the child of `unit`, one scored above the pass mark; the child then finishes.
     static func runChild(_ unit: String, service: CampaignService, at now: Instant) throws {
         let id = "district-1--\(unit)"
@@ -74,12 +85,8 @@ struct CascadeTests {
 
     @Test("one child per unit under the district; each reports its chosen entries; the last report ends the cascade")
     func gathers() throws {
-        let (store, folder) = try W.store()
+        let (store, folder, service, parentVersion) = try Self.setUp()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try store.replaceOrganisation(Self.organisation)
-        let service = CampaignService(store: store, registry: W.registry)
-        _ = try W.record(Self.child, id: "grassroots", in: store)
-        let parentVersion = try W.record(Self.parent, id: "district", in: store)
         let start = try service.start(version: parentVersion, idempotencyKey: nil, now: W.may1)
         #expect(start.campaignID == "district-1")
         #expect(try store.campaigns().map(\.id).sorted() == ["district-1", "district-1--g1", "district-1--g2", "district-1--g3"])
@@ -102,12 +109,8 @@ struct CascadeTests {
 
     @Test("a child that finishes after the deadline is logged as not taken and does not hold up its own transaction")
     func lateChild() throws {
-        let (store, folder) = try W.store()
+        let (store, folder, service, parentVersion) = try Self.setUp()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try store.replaceOrganisation(Self.organisation)
-        let service = CampaignService(store: store, registry: W.registry)
-        _ = try W.record(Self.child, id: "grassroots", in: store)
-        let parentVersion = try W.record(Self.parent, id: "district", in: store)
         _ = try service.start(version: parentVersion, idempotencyKey: nil, now: W.may1)
         try Self.runChild("g1", service: service, at: W.may1 + W.hour)
         // 31 days later: the cascade's deadline fires first, then g2 finishes.
@@ -121,11 +124,8 @@ struct CascadeTests {
 
     @Test("a cascade whose children's workflow is not loaded fails with the fix, and writes nothing")
     func missingWorkflow() throws {
-        let (store, folder) = try W.store()
+        let (store, folder, service, parentVersion) = try Self.setUp(withChild: false)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try store.replaceOrganisation(Self.organisation)
-        let service = CampaignService(store: store, registry: W.registry)
-        let parentVersion = try W.record(Self.parent, id: "district", in: store)
         let error = #expect(throws: ServiceError.self) { try service.start(version: parentVersion, idempotencyKey: nil, now: W.may1) }
         #expect(error?.description == "campaign 'district-1' starts child campaigns of 'grassroots', but no workflow 'grassroots' is loaded; add its file to the workflows folder")
         #expect(try store.campaigns().isEmpty)
