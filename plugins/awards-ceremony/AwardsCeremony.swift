@@ -112,8 +112,8 @@ public enum AwardsCeremony: StepPlugin {
             let configuration = configure(parameters)
             let most = configuration.tiers.reduce(0) { $0 + $1.count * $1.amount }
             if most > budget {
-                let detail = configuration.tiers.map { "\($0.count) x \($0.amount.groupedVND)" }.joined(separator: " + ")
-                problems.append(StepProblem("the tiers can give \(most.groupedVND) VND (\(detail)), more than the budget of \(budget.groupedVND) VND; lower the counts or amounts, or raise the budget",
+                let detail = configuration.tiers.map { "\($0.count) x \($0.amount.groupedByThousands)" }.joined(separator: " + ")
+                problems.append(StepProblem("the tiers can give \(most.groupedByThousands) VND (\(detail)), more than the budget of \(budget.groupedByThousands) VND; lower the counts or amounts, or raise the budget",
                                             at: ["budget"]))
             }
         }
@@ -238,7 +238,7 @@ extension AwardsCeremony: RunnableStep {
                                         memory: NoMemory())
         if overBudget > 0, let budget = configuration.budget {
             effects.append(.notify(audience: "organisers",
-                                   message: "\(overBudget) ranked entr\(overBudget == 1 ? "y gets" : "ies get") no prize: the budget of \(budget.groupedVND) VND is spent",
+                                   message: "\(overBudget) ranked entr\(overBudget == 1 ? "y gets" : "ies get") no prize: the budget of \(budget.groupedByThousands) VND is spent",
                                    channels: ["budget"]))
         }
         reaction.effects = effects
@@ -248,18 +248,5 @@ extension AwardsCeremony: RunnableStep {
     public static func handle(_ input: StepInput, memory: NoMemory, configuration: Configuration,
                               context: StepContext) -> StepReaction<NoMemory> {
         .refuse("the prizes have already been allocated", memory: memory)
-    }
-}
-
-extension Int {
-    /// 1234567 as "1,234,567".
-    var groupedVND: String {
-        let digits = String(magnitude)
-        var text = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0, (digits.count - index) % 3 == 0 { text.append(",") }
-            text.append(digit)
-        }
-        return (self < 0 ? "-" : "") + text
     }
 }

@@ -23,13 +23,7 @@ public struct TimelineRenderer: Sendable {
 
     static func number(_ value: Double) -> String {
         guard value.rounded() == value, abs(value) < 1e15 else { return String(value) }
-        let digits = String(Int64(abs(value)))
-        var grouped = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0, (digits.count - index) % 3 == 0 { grouped += "," }
-            grouped.append(digit)
-        }
-        return (value < 0 ? "-" : "") + grouped
+        return Int64(value).groupedByThousands
     }
 
     private func pad(_ text: String, _ width: Int) -> String {

@@ -69,13 +69,6 @@ public struct TextTemplate: Sendable, Hashable {
     /// A whole number grouped by thousands (50,000); other numbers as messages write them.
     public static func number(_ value: Double) -> String {
         guard value.rounded() == value, abs(value) < 1e15 else { return value.formattedForMessage }
-        let whole = Int64(value)
-        let digits = String(whole.magnitude)
-        var grouped = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0, (digits.count - index) % 3 == 0 { grouped.append(",") }
-            grouped.append(digit)
-        }
-        return (whole < 0 ? "-" : "") + grouped
+        return Int64(value).groupedByThousands
     }
 }
