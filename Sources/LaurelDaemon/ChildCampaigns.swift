@@ -59,8 +59,8 @@ final class FamilyTransaction: StoreTransaction {
         let applied: Applied
         do {
             applied = try engine.start(id: childID, inputs: inputs, at: at)
-        } catch let refusal as Refusal {
-            throw ServiceError("the child campaign '\(childID)' of '\(workflow)' cannot start: \(refusal.reason)")
+        } catch {
+            throw ServiceError("the child campaign '\(childID)' of '\(workflow)' cannot start: \(error.reason)")
         }
         try inner.setParent(parent.id, unit: unit, of: childID)
         let event = LoggedEvent(id: eventID, campaignID: childID, at: at, recordedAt: now,

@@ -318,6 +318,28 @@ import Testing
         #expect(try codec.encode(old) == bytes, "a version 1 campaign is saved as version 2")
     }
 
+    @Test("a campaign with entries in many chunks takes scores and entries after a load, and saves them")
+    func manyEntries() throws {
+        let engine = try Self.engine(Self.workflowText.replacingOccurrences(of: "target: 3", with: "target: 601"))
+        let codec = CampaignCodec(registry: Self.registry)
+        var campaign = try engine.apply(.command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
+                                        at: Self.may1).campaign
+        for number in 0..<600 { campaign = try engine.apply(Self.clip("x\(number)"), to: campaign, at: Self.may1).campaign }
+        var loaded = try codec.decode(try codec.encode(campaign))
+        #expect(loaded == campaign)
+        let before = loaded
+        loaded = try engine.apply(Self.clip("late"), to: loaded, at: Self.may1).campaign
+        #expect(loaded.state == "review" && loaded.entries.count == 601 && loaded.entries.last?.id == "late")
+        // Scores for entries in the first and the third chunk, out of order.
+        loaded = try engine.apply(.scores(ScoreSheet(member: "a", lines: [.init(entry: "x590", values: [9]), .init(entry: "x3", values: [8])])),
+                                  to: loaded, at: Self.may1).campaign
+        #expect(before.entries.count == 600 && before == campaign, "the campaign an event was applied to is unchanged")
+        let again = try codec.decode(try codec.encode(loaded))
+        #expect(again == loaded)
+        #expect(again.entries.map(\.id) == (0..<600).map { "x\($0)" } + ["late"])
+        #expect(again.metrics["clips"] == 601)
+    }
+
     /// One generated event: which kind of event, how long after the previous one, and a number
     /// that picks its details (the command, the member, the score, the timer id).
     struct GeneratedStep: Sendable, CustomStringConvertible {

@@ -203,7 +203,7 @@ extension AwardsCeremony: RunnableStep {
     public static func enter(_ configuration: Configuration, context: StepContext) -> StepReaction<NoMemory> {
         // Ids and results only: sorting whole entries would copy their fields on every swap.
         var ranked: [(index: Int, id: String, score: EntryScore)] = []
-        for (index, entry) in context.entries.array.enumerated() {
+        for (index, entry) in context.entries.enumerated() {
             guard let score = entry.score, score.total >= (configuration.passMark ?? -.infinity) else { continue }
             ranked.append((index, entry.id, score))
         }

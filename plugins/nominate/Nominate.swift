@@ -179,7 +179,7 @@ extension Nominate: RunnableStep {
         if configuration.topRanked { return chooseTopRanked(configuration, context) }
         var memory = Memory(shared: scopeLimit(configuration, context.organisation))
         // Nominations submitted before the state was entered count towards the quotas.
-        for entry in context.entries.array where isNomination(entry, configuration) { memory.add(entry, context.organisation) }
+        for entry in context.entries where isNomination(entry, configuration) { memory.add(entry, context.organisation) }
         var reaction = StepReaction(memory: memory)
         switch configuration.close {
         case .at(let instant): reaction.timers = [("close", instant)]
@@ -296,7 +296,7 @@ extension Nominate: RunnableStep {
     /// quota allows; the others lose their score, so what follows sees only the nominated.
     static func chooseTopRanked(_ configuration: Configuration, _ context: StepContext) -> StepReaction<Memory> {
         var ranked: [(index: Int, entry: Entry, score: EntryScore)] = []
-        for (index, entry) in context.entries.array.enumerated() where isNomination(entry, configuration) {
+        for (index, entry) in context.entries.enumerated() where isNomination(entry, configuration) {
             if let score = entry.score { ranked.append((index, entry, score)) }
         }
         ranked.sort { $0.score.ranksBefore($1.score) ?? ($0.index < $1.index) }
@@ -312,7 +312,7 @@ extension Nominate: RunnableStep {
                 dropped.insert(candidate.entry.id)
             }
         }
-        for entry in context.entries.array where dropped.contains(entry.id) { reaction.scores.append((entry.id, nil)) }
+        for entry in context.entries where dropped.contains(entry.id) { reaction.scores.append((entry.id, nil)) }
         reaction.memory = memory
         reaction.outcome = ("nominated", ["nominated": .number(Double(memory.total)), "passed-over": .number(Double(passedOver))])
         let chosen = ranked.filter { !dropped.contains($0.entry.id) }.map(\.entry.id)

@@ -109,7 +109,7 @@ extension Screening: RunnableStep {
     public static func enter(_ configuration: Configuration, context: StepContext) -> StepReaction<NoMemory> {
         var eligible = 0
         var failures: [(entry: String, reason: String)] = []
-        for entry in context.entries.array where configuration.entryKind.map({ entry.kind == $0 }) ?? true {
+        for entry in context.entries where configuration.entryKind.map({ entry.kind == $0 }) ?? true {
             if let reason = configuration.criteria.lazy.compactMap({ $0.failure(of: entry) }).first {
                 failures.append((entry.id, reason))
             } else {

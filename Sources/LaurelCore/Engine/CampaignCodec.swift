@@ -42,7 +42,7 @@ public struct CampaignCodec: Sendable {
         } else {
             let lengthAt = writer.bytes.count
             writer.fixed32(0)
-            for entry in campaign.entries.array { Self.write(entry, to: &writer) }
+            for entry in campaign.entries { Self.write(entry, to: &writer) }
             writer.patchFixed32(at: lengthAt, UInt32(writer.bytes.count - lengthAt - 4))
         }
         writer.count(campaign.awards.count)

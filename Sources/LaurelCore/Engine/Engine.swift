@@ -331,15 +331,18 @@ public struct Engine: Sendable {
     /// Sets each entry's review result. Results usually come in the entries' order: walk both
     /// together, and look an id up only when the next result is for another entry.
     private static func record(_ scores: [(entry: String, score: EntryScore?)], on entries: inout EntryList) {
-        entries.withArray { entries in
+        entries.withChunks { chunks in
+            // Chunk by chunk, so only the chunks a result lands in are copied.
+            var chunk = 0
             var position = 0
             for (id, score) in scores {
-                if position >= entries.count || entries[position].id != id {
-                    guard let found = entries.firstIndex(where: { $0.id == id }) else { continue }
-                    position = found
+                if chunk >= chunks.count || position >= chunks[chunk].count || chunks[chunk][position].id != id {
+                    guard let found = EntryList.find(id, in: chunks) else { continue }
+                    (chunk, position) = found
                 }
-                entries[position].score = score
+                chunks[chunk][position].score = score
                 position += 1
+                if position == chunks[chunk].count { chunk += 1; position = 0 }
             }
         }
     }
@@ -464,7 +467,7 @@ public struct Engine: Sendable {
         if !reaction.scores.isEmpty { Self.record(reaction.scores, on: &run.campaign.entries) }
         if !reaction.removeEntries.isEmpty {
             let leaving = Set(reaction.removeEntries)
-            for entry in run.campaign.entries.array where leaving.contains(entry.id) {
+            for entry in run.campaign.entries where leaving.contains(entry.id) {
                 _ = updateMetrics(for: entry, sign: -1, in: &run.campaign)
             }
             run.campaign.entries.withArray { $0.removeAll { leaving.contains($0.id) } }
