@@ -47,6 +47,13 @@ struct EntryListTests {
         list.append(contentsOf: (2_000..<2_300).map(Self.entry))
         reference.append(contentsOf: (2_000..<2_300).map(Self.entry))
         Self.expectSame(list, reference)
+        // Now a flat base followed by appended chunks: change entries in both.
+        for position in [0, reference.count - 301, reference.count - 300, reference.count - 45, reference.count - 1] {
+            list[position].unit = "moved"
+            reference[position].unit = "moved"
+            list[position] = list[position]
+        }
+        Self.expectSame(list, reference)
         list.removeSubrange(0..<600)
         reference.removeSubrange(0..<600)
         Self.expectSame(list, reference)

@@ -75,7 +75,7 @@ extension Cascade: RunnableStep {
         // The parent is saved after every report (10,000 saves for 10,000 children), so the lists
         // are coded as one string each rather than as JSON arrays: the units joined by spaces
         // (a unit id is letters, digits, '-' and '_') and the reports as a string of 0s and 1s.
-        // With the chunked entries this took the cascade benchmark from about 6 s to 3 s
+        // With the chunked entries this took the cascade benchmark from about 6 s to 3-4 s
         // (docs/performance.md).
         private enum CodingKeys: String, CodingKey { case units, reported, reportedCount = "reported-count", gathered }
 

@@ -98,6 +98,8 @@ public struct Engine: Sendable {
                                 step: nil, timers: [], nextTimerID: 1, transitions: [], eventCount: 0)
         var run = Run(campaign: campaign, now: instant)
         try enter(workflow.initial.value, cause: "start", run: &run)
+        // The campaign is new, so nothing else holds its entries: they grow in place as one array.
+        run.entriesAreOwn = true
         run.campaign.entries.reserveCapacity(entries.count)
         // Many entries at once: look ids up in a set rather than scanning the entries each time.
         if entries.count > 16 { run.submittedIDs = Set(minimumCapacity: entries.count) }
@@ -108,6 +110,7 @@ public struct Engine: Sendable {
             run.campaign.eventCount += 1
             try submit(entry, state: state, run: &run)
         }
+        run.entriesAreOwn = false
         return run.applied
     }
 
@@ -331,18 +334,18 @@ public struct Engine: Sendable {
     /// Sets each entry's review result. Results usually come in the entries' order: walk both
     /// together, and look an id up only when the next result is for another entry.
     private static func record(_ scores: [(entry: String, score: EntryScore?)], on entries: inout EntryList) {
-        entries.withChunks { chunks in
-            // Chunk by chunk, so only the chunks a result lands in are copied.
-            var chunk = 0
+        entries.withSegments { segments in
+            // Segment by segment, so only the appended chunks a result lands in are copied.
+            var segment = 0
             var position = 0
             for (id, score) in scores {
-                if chunk >= chunks.count || position >= chunks[chunk].count || chunks[chunk][position].id != id {
-                    guard let found = EntryList.find(id, in: chunks) else { continue }
-                    (chunk, position) = found
+                if segment >= segments.count || position >= segments[segment].count || segments[segment][position].id != id {
+                    guard let found = EntryList.find(id, in: segments) else { continue }
+                    (segment, position) = found
                 }
-                chunks[chunk][position].score = score
+                segments[segment][position].score = score
                 position += 1
-                if position == chunks[chunk].count { chunk += 1; position = 0 }
+                if position == segments[segment].count { segment += 1; position = 0 }
             }
         }
     }
@@ -363,6 +366,8 @@ public struct Engine: Sendable {
         var isSecret = false
         /// The ids of the entries, kept while a start submits many entries.
         var submittedIDs: Set<String>?
+        /// While a start submits its entries: the campaign's entries are held by nothing else.
+        var entriesAreOwn = false
 
         var applied: Applied {
             Applied(campaign: campaign, effects: effects, transitions: transitions, effectPlacement: effectPlacement,
@@ -382,7 +387,7 @@ public struct Engine: Sendable {
         guard isNew else { throw Refusal("an entry with id '\(entry.id)' was already submitted") }
         var entry = entry
         entry.submittedAt = run.now
-        run.campaign.entries.append(entry)
+        if run.entriesAreOwn { run.campaign.entries.appendInPlace(entry) } else { run.campaign.entries.append(entry) }
         let changed = updateMetrics(for: entry, sign: 1, in: &run.campaign)
         try deliver(.entry(entry), state: state, run: &run)
         for metric in changed { try deliver(.metricChanged(metric), state: state, run: &run) }

@@ -9,41 +9,50 @@ import Synchronization
 /// them, and a save of entries nobody changed copies the block back unchanged. In the lifecycle
 /// benchmark this halves the cost of a load and a save (docs/performance.md).
 ///
-/// Once changed, the entries are held in chunks of ``chunkSize``. The engine applies an event to a
-/// copy of the campaign (a refused event leaves the campaign as it was), so the first change an
-/// event makes copies the entries it touches: with chunks that is one chunk, not every entry. A
-/// cascade that gathers 10,000 children's nominees one report at a time would otherwise copy the
-/// whole list 10,000 times (docs/performance.md).
+/// Once changed, the entries are a flat `base` (as decoded, or as a start submitted them) and the
+/// entries appended since, in chunks of ``chunkSize``. The engine applies an event to a copy of the
+/// campaign (a refused event leaves the campaign as it was), so the first change an event makes
+/// copies what it touches: an append copies at most the last chunk, not every entry. A cascade
+/// that gathers 10,000 children's nominees one report at a time would otherwise copy the whole
+/// list 10,000 times (docs/performance.md). Plugins read the entries as one array (`array`):
+/// that is `base` itself until something is appended.
 ///
 /// It behaves as an array of ``Entry`` (a mutable, random-access, range-replaceable collection
-/// with value semantics); `array` gives the entries as one.
+/// with value semantics).
 public struct EntryList: Sendable, Hashable, Codable, RandomAccessCollection, MutableCollection,
                          RangeReplaceableCollection, ExpressibleByArrayLiteral {
     enum Storage: Sendable {
-        /// Every chunk but the last holds exactly `chunkSize` entries; the last is not empty.
-        case chunks([[Entry]])
+        /// `base` then `appended`: every chunk full but the last, which is not empty.
+        case entries(base: [Entry], appended: [[Entry]])
         /// As loaded and not changed since.
         case encoded(EncodedEntries)
     }
 
-    /// A power of two, so finding an entry's chunk is a shift.
+    /// A power of two, so finding an appended entry's chunk is a shift.
     static let chunkShift = 8
     static let chunkSize = 1 << chunkShift
 
     var storage: Storage
+    /// The entries joined into one array, once `array` was asked for after appends; shared by
+    /// copies of this list, dropped when it changes.
+    private var joined: JoinedEntries?
 
-    public init() { storage = .chunks([]) }
-    public init(_ entries: [Entry]) { storage = .chunks(Self.chunked(entries)) }
+    public init() { storage = .entries(base: [], appended: []) }
+    public init(_ entries: [Entry]) { storage = .entries(base: entries, appended: []) }
     public init(arrayLiteral elements: Entry...) { self.init(elements) }
     init(encoded: EncodedEntries) { storage = .encoded(encoded) }
 
-    /// The entries as an array, decoded on first use after a load. Up to ``chunkSize`` entries
-    /// this shares their storage; beyond, it is a new array, so iterate the list itself where
-    /// that matters.
+    /// The entries as an array, decoded on first use after a load. Until something is appended
+    /// this shares their storage; after, they are joined the first time and the array is shared
+    /// until the list changes again.
     public var array: [Entry] {
         switch storage {
-        case .chunks(let chunks): return chunks.count <= 1 ? chunks.first ?? [] : Array(chunks.joined())
-        case .encoded(let block): return block.entries
+        case .entries(let base, let appended):
+            if appended.isEmpty { return base }
+            if base.isEmpty && appended.count == 1 { return appended[0] }
+            return joined!.array(base, appended)
+        case .encoded(let block):
+            return block.entries
         }
     }
 
@@ -51,9 +60,12 @@ public struct EntryList: Sendable, Hashable, Codable, RandomAccessCollection, Mu
     /// decoding the entries.
     public var kinds: [String] {
         switch storage {
-        case .chunks:
+        case .entries(let base, let appended):
             var kinds: [String] = []
-            for entry in self where !kinds.contains(entry.kind) { kinds.append(entry.kind) }
+            // Over the arrays themselves: reading a field there copies no entry.
+            for segment in CollectionOfOne(base) + appended {
+                for index in segment.indices where !kinds.contains(segment[index].kind) { kinds.append(segment[index].kind) }
+            }
             return kinds
         case .encoded(let block):
             return block.kinds
@@ -66,43 +78,55 @@ public struct EntryList: Sendable, Hashable, Codable, RandomAccessCollection, Mu
         return nil
     }
 
-    private static func chunked(_ entries: [Entry]) -> [[Entry]] {
-        if entries.isEmpty { return [] }
-        if entries.count <= chunkSize { return [entries] }
-        return stride(from: 0, to: entries.count, by: chunkSize).map { Array(entries[$0..<Swift.min($0 + chunkSize, entries.count)]) }
-    }
-
     // MARK: Collection
 
     public var startIndex: Int { 0 }
     public var endIndex: Int {
         switch storage {
-        case .chunks(let chunks): return chunks.isEmpty ? 0 : (chunks.count - 1) << Self.chunkShift + chunks[chunks.count - 1].count
-        case .encoded(let block): return block.count
+        case .entries(let base, let appended):
+            return base.count + (appended.isEmpty ? 0 : (appended.count - 1) << Self.chunkShift + appended[appended.count - 1].count)
+        case .encoded(let block):
+            return block.count
         }
     }
 
     public subscript(position: Int) -> Entry {
         get {
             switch storage {
-            case .chunks(let chunks): return chunks[position >> Self.chunkShift][position & (Self.chunkSize - 1)]
-            case .encoded(let block): return block.entries[position]
+            case .entries(let base, let appended):
+                if position < base.count { return base[position] }
+                let offset = position - base.count
+                return appended[offset >> Self.chunkShift][offset & (Self.chunkSize - 1)]
+            case .encoded(let block):
+                return block.entries[position]
             }
         }
         set {
-            withChunks { $0[position >> Self.chunkShift][position & (Self.chunkSize - 1)] = newValue }
+            var (base, appended) = take()
+            if position < base.count {
+                base[position] = newValue
+            } else {
+                let offset = position - base.count
+                appended[offset >> Self.chunkShift][offset & (Self.chunkSize - 1)] = newValue
+            }
+            store(base, appended)
         }
         // Changes an entry where it is (`entries[i].score = …` copies no entry).
         _modify {
-            var chunks = takeChunks()
-            defer { storage = .chunks(chunks) }
-            yield &chunks[position >> Self.chunkShift][position & (Self.chunkSize - 1)]
+            var (base, appended) = take()
+            defer { store(base, appended) }
+            if position < base.count {
+                yield &base[position]
+            } else {
+                let offset = position - base.count
+                yield &appended[offset >> Self.chunkShift][offset & (Self.chunkSize - 1)]
+            }
         }
     }
 
     public struct Iterator: IteratorProtocol {
+        var current: IndexingIterator<[Entry]>
         var chunks: IndexingIterator<[[Entry]]>
-        var current = [Entry]().makeIterator()
 
         public mutating func next() -> Entry? {
             while true {
@@ -115,8 +139,8 @@ public struct EntryList: Sendable, Hashable, Codable, RandomAccessCollection, Mu
 
     public func makeIterator() -> Iterator {
         switch storage {
-        case .chunks(let chunks): return Iterator(chunks: chunks.makeIterator())
-        case .encoded(let block): return Iterator(chunks: [block.entries].makeIterator())
+        case .entries(let base, let appended): return Iterator(current: base.makeIterator(), chunks: appended.makeIterator())
+        case .encoded(let block): return Iterator(current: block.entries.makeIterator(), chunks: [].makeIterator())
         }
     }
 
@@ -125,53 +149,80 @@ public struct EntryList: Sendable, Hashable, Codable, RandomAccessCollection, Mu
     }
 
     public mutating func append(_ entry: Entry) {
-        withChunks { chunks in
-            if let last = chunks.indices.last, chunks[last].count < Self.chunkSize {
-                chunks[last].append(entry)
-            } else {
-                var chunk: [Entry] = []
-                chunk.reserveCapacity(Self.chunkSize)
-                chunk.append(entry)
-                chunks.append(chunk)
-            }
+        var (base, appended) = take()
+        if let last = appended.indices.last, appended[last].count < Self.chunkSize {
+            appended[last].append(entry)
+        } else {
+            var chunk: [Entry] = []
+            chunk.reserveCapacity(Self.chunkSize)
+            chunk.append(entry)
+            appended.append(chunk)
+        }
+        store(base, appended)
+    }
+
+    /// Appends to the flat array when nothing was appended in chunks yet; for a list nothing
+    /// else holds (a campaign being started), where growing the array copies nothing.
+    mutating func appendInPlace(_ entry: Entry) {
+        var (base, appended) = take()
+        if appended.isEmpty {
+            base.append(entry)
+            store(base, appended)
+        } else {
+            store(base, appended)
+            append(entry)
         }
     }
 
-    public mutating func reserveCapacity(_ minimumCapacity: Int) {}
+    public mutating func reserveCapacity(_ minimumCapacity: Int) {
+        guard case .entries(_, let appended) = storage, appended.isEmpty else { return }
+        var (base, _) = take()
+        base.reserveCapacity(minimumCapacity)
+        store(base, [])
+    }
 
-    /// Changes the chunks in place; decodes the entries first if they are as loaded.
-    /// The chunk and position within it of the entry with this id.
-    static func find(_ id: String, in chunks: [[Entry]]) -> (chunk: Int, position: Int)? {
-        for chunk in chunks.indices {
-            if let position = chunks[chunk].firstIndex(where: { $0.id == id }) { return (chunk, position) }
+    /// The entries as arrays one after the other (`base`, then the appended chunks), to change in
+    /// place; `body` may change entries but not how many each array holds.
+    mutating func withSegments<Result>(_ body: (inout [[Entry]]) -> Result) -> Result {
+        let (base, appended) = take()
+        var segments = [base] + appended
+        defer { store(segments[0], Array(segments.dropFirst())) }
+        return body(&segments)
+    }
+
+    /// The segment and position within it of the entry with this id.
+    static func find(_ id: String, in segments: [[Entry]]) -> (segment: Int, position: Int)? {
+        for segment in segments.indices {
+            if let position = segments[segment].firstIndex(where: { $0.id == id }) { return (segment, position) }
         }
         return nil
     }
 
-    mutating func withChunks<Result>(_ body: (inout [[Entry]]) -> Result) -> Result {
-        var chunks = takeChunks()
-        defer { storage = .chunks(chunks) }
-        return body(&chunks)
-    }
-
-    /// The chunks, decoded first if the entries are as loaded, leaving this list empty: without
-    /// its own reference, uniquely held chunks then change in place.
-    private mutating func takeChunks() -> [[Entry]] {
-        let chunks: [[Entry]]
+    /// The entries, decoded first if they are as loaded, leaving this list empty: without its
+    /// own references, uniquely held arrays then change in place.
+    private mutating func take() -> (base: [Entry], appended: [[Entry]]) {
+        let parts: (base: [Entry], appended: [[Entry]])
         switch storage {
-        case .chunks(let held): chunks = held
-        case .encoded(let block): chunks = Self.chunked(block.entries)
+        case .entries(let base, let appended): parts = (base, appended)
+        case .encoded(let block): parts = (block.entries, [])
         }
-        storage = .chunks([])
-        return chunks
+        storage = .entries(base: [], appended: [])
+        joined = nil
+        return parts
     }
 
-    /// Changes the entries as one array (a copy of every entry beyond one chunk); from then on
-    /// they are saved by encoding them.
+    private mutating func store(_ base: [Entry], _ appended: [[Entry]]) {
+        storage = .entries(base: base, appended: appended)
+        joined = appended.isEmpty || (base.isEmpty && appended.count == 1) ? nil : JoinedEntries()
+    }
+
+    /// Changes the entries as one array (a copy of every entry once something was appended);
+    /// from then on they are saved by encoding them.
     mutating func withArray<Result>(_ body: (inout [Entry]) -> Result) -> Result {
         var entries = array
-        storage = .chunks([])
-        defer { storage = .chunks(Self.chunked(entries)) }
+        storage = .entries(base: [], appended: [])
+        joined = nil
+        defer { store(entries, []) }
         return body(&entries)
     }
 
@@ -195,6 +246,21 @@ public struct EntryList: Sendable, Hashable, Codable, RandomAccessCollection, Mu
 
     public func encode(to encoder: any Encoder) throws {
         try array.encode(to: encoder)
+    }
+}
+
+/// A list's entries joined into one array, made the first time it is asked for.
+final class JoinedEntries: Sendable {
+    private let cache = Mutex<[Entry]?>(nil)
+
+    func array(_ base: [Entry], _ appended: [[Entry]]) -> [Entry] {
+        cache.withLock { cached in
+            if let cached { return cached }
+            var entries = base
+            for chunk in appended { entries.append(contentsOf: chunk) }
+            cached = entries
+            return entries
+        }
     }
 }
 
