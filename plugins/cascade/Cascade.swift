@@ -77,13 +77,18 @@ extension Cascade: RunnableStep {
         // (a unit id is letters, digits, '-' and '_') and the reports as a string of 0s and 1s.
         // With the chunked entries this took the cascade benchmark from about 6 s to 3-4 s
         // (docs/performance.md).
-        private enum CodingKeys: String, CodingKey { case units, reported, reportedCount = "reported-count", gathered }
+        private enum CodingKeys: String, CodingKey { case units, reported, reportedCount, gathered }
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            let units = try container.decode(String.self, forKey: .units)
-            self.units = units.isEmpty ? [] : units.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
-            reported = try container.decode(String.self, forKey: .reported).utf8.map { $0 == UInt8(ascii: "1") }
+            if let units = try? container.decode(String.self, forKey: .units) {
+                self.units = units.isEmpty ? [] : units.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+                reported = try container.decode(String.self, forKey: .reported).utf8.map { $0 == UInt8(ascii: "1") }
+            } else {
+                // As the first version saved it: JSON arrays.
+                units = try container.decode([String].self, forKey: .units)
+                reported = try container.decode([Bool].self, forKey: .reported)
+            }
             reportedCount = try container.decode(Int.self, forKey: .reportedCount)
             gathered = try container.decode(Int.self, forKey: .gathered)
             guard reported.count == self.units.count else {
