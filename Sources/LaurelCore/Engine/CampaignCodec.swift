@@ -306,14 +306,16 @@ struct ByteWriter {
     }
 
     mutating func double(_ value: Double) {
-        let bits = value.bitPattern
-        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
+        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
     mutating func string(_ value: String) {
-        let utf8 = value.utf8
-        count(utf8.count)
-        bytes.append(contentsOf: utf8)
+        // Through the contiguous UTF-8 buffer: appending a `String.UTF8View` goes byte by byte.
+        var value = value
+        value.withUTF8 { utf8 in
+            count(utf8.count)
+            bytes.append(contentsOf: utf8)
+        }
     }
 
     mutating func optionalString(_ value: String?) {
