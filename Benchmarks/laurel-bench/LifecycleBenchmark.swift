@@ -143,7 +143,7 @@ struct LifecycleBenchmark: ParsableCommand {
             let scoring = i % 5 != 4 ? 5 : 3
             for r in 0..<scoring {
                 let lines = (0..<54).map { e in
-                    ScoreSheet.Line(entry: entryIDs[e], values: [Double(Self.score(i, r, e))])
+                    ScoreSheet.Line(entry: entryIDs[e], score: Double(Self.score(i, r, e)))
                 }
                 campaign = try engine.apply(.scores(ScoreSheet(member: "R\(r + 1)", lines: lines)), to: consume campaign,
                                             at: t3 + 3 * Self.day).campaign

@@ -201,34 +201,42 @@ extension AwardsCeremony: RunnableStep {
     /// review's tie-break chain, then go to the entry submitted first (or with the smaller id,
     /// for `tie-break: entry-order`). Tiers are filled in order.
     public static func enter(_ configuration: Configuration, context: StepContext) -> StepReaction<NoMemory> {
-        // Ids and results only: sorting whole entries would copy their fields on every swap.
-        var ranked: [(index: Int, id: String, score: EntryScore)] = []
-        for (index, entry) in context.entries.enumerated() {
-            guard let score = entry.score, score.total >= (configuration.passMark ?? -.infinity) else { continue }
-            ranked.append((index, entry.id, score))
+        // Totals and positions only: plain numbers swap without reference counting, and the
+        // entries themselves are read only to break a tie.
+        let entries = context.entries.array
+        let passMark = configuration.passMark ?? -.infinity
+        var ranked: [(total: Double, index: Int)] = []
+        ranked.reserveCapacity(entries.count)
+        for index in entries.indices {
+            guard let total = entries[index].score?.total, total >= passMark else { continue }
+            ranked.append((total, index))
         }
         ranked.sort { lhs, rhs in
-            lhs.score.ranksBefore(rhs.score) ?? (configuration.byEntryOrder ? lhs.id < rhs.id : lhs.index < rhs.index)
+            if lhs.total != rhs.total { return lhs.total > rhs.total }
+            return entries[lhs.index].score!.ranksBefore(entries[rhs.index].score!)
+                ?? (configuration.byEntryOrder ? entries[lhs.index].id < entries[rhs.index].id : lhs.index < rhs.index)
         }
         var effects: [Effect] = []
+        effects.reserveCapacity(min(ranked.count, configuration.tiers.reduce(0) { $0 + $1.count }))
         var position = 0
         var totalAmount = 0
         var overBudget = 0
         for (tierIndex, tier) in configuration.tiers.enumerated() {
             for _ in 0..<tier.count where position < ranked.count {
-                let candidate = ranked[position]
+                let index = ranked[position].index
+                let score = entries[index].score!
                 position += 1
                 if let budget = configuration.budget, totalAmount + tier.amount > budget {
                     overBudget += 1
                     continue
                 }
                 totalAmount += tier.amount
-                let award = Award(entry: candidate.id, rank: position, tier: tier.name, tierNumber: tierIndex + 1,
-                                  amount: tier.amount, total: candidate.score.total, reviews: candidate.score.reviews)
+                let award = Award(entry: entries[index].id, rank: position, tier: tier.name, tierNumber: tierIndex + 1,
+                                  amount: tier.amount, total: score.total, reviews: score.reviews)
                 effects.append(.award(award))
                 if let form = configuration.certificate {
                     let date = "\(context.calendar.local(context.now).date)"
-                    effects.append(.certificate(certificate(form, award, context.entries[candidate.index], on: date)))
+                    effects.append(.certificate(certificate(form, award, entries[index], on: date)))
                 }
             }
         }

@@ -51,11 +51,17 @@ public struct Entry: Sendable, Hashable, Codable {
 public struct ScoreSheet: Sendable, Hashable, Codable {
     public struct Line: Sendable, Hashable, Codable {
         public var entry: String
-        public var values: [Double]
+        public var values: ScoreValues
 
         public init(entry: String, values: [Double]) {
             self.entry = entry
-            self.values = values
+            self.values = ScoreValues(values)
+        }
+
+        /// A line of a one-criterion rubric.
+        public init(entry: String, score: Double) {
+            self.entry = entry
+            self.values = ScoreValues(score)
         }
     }
 
@@ -65,6 +71,58 @@ public struct ScoreSheet: Sendable, Hashable, Codable {
     public init(member: String, lines: [Line]) {
         self.member = member
         self.lines = lines
+    }
+}
+
+/// A score sheet line's values, one per rubric criterion, coded as a JSON array.
+///
+/// Most rubrics have one criterion, and a sheet has a line per entry (54 in the lifecycle
+/// benchmark, thousands in a national review), so one value is kept inline: an array per line
+/// was an allocation and a release per line, 8% of the lifecycle benchmark (docs/performance.md).
+public struct ScoreValues: Sendable, Hashable, Codable, RandomAccessCollection {
+    private enum Storage: Sendable {
+        case one(Double)
+        /// Never exactly one value.
+        case many([Double])
+    }
+
+    private let storage: Storage
+
+    public init(_ value: Double) { storage = .one(value) }
+
+    public init(_ values: [Double]) { storage = values.count == 1 ? .one(values[0]) : .many(values) }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int {
+        switch storage {
+        case .one: return 1
+        case .many(let values): return values.count
+        }
+    }
+
+    public subscript(position: Int) -> Double {
+        switch storage {
+        case .one(let value):
+            precondition(position == 0, "index out of range")
+            return value
+        case .many(let values):
+            return values[position]
+        }
+    }
+
+    public static func == (lhs: ScoreValues, rhs: ScoreValues) -> Bool { lhs.elementsEqual(rhs) }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(count)
+        for value in self { hasher.combine(value) }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        self.init(try [Double](from: decoder))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try Array(self).encode(to: encoder)
     }
 }
 

@@ -32,7 +32,8 @@ public struct Engine: Sendable {
     public let version: String
     public let calendar: ZonedCalendar
     private let states: [String: CompiledState]
-    private let entryKinds: [String: EntryKind]
+    /// A workflow declares a handful of entry kinds: a scan of short names costs less than a hash.
+    private let entryKinds: [EntryKind]
     private let councils: [String: Council]
     private let events: Set<String>
     /// The organisation data steps see (council members' units, quota populations, a cascade's
@@ -55,7 +56,7 @@ public struct Engine: Sendable {
         self.workflow = workflow
         self.version = version
         self.calendar = calendar
-        entryKinds = Dictionary(workflow.entryKinds.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        entryKinds = workflow.entryKinds
         councils = Dictionary(workflow.councils.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         events = Set(workflow.events.map(\.name))
         var states: [String: CompiledState] = [:]
@@ -68,7 +69,7 @@ public struct Engine: Sendable {
                 runner = Self.makeRunner(plugin, parameters: step.parameters, workflow: workflow, calendar: calendar)
             }
             states[state.name] = CompiledState(state: state, runner: runner,
-                                               accepts: Set(state.accepts.map(\.value)))
+                                               accepts: state.accepts.map(\.value))
         }
         self.states = states
     }
@@ -103,8 +104,13 @@ public struct Engine: Sendable {
         run.campaign.entries.reserveCapacity(entries.count)
         // Many entries at once: look ids up in a set rather than scanning the entries each time.
         if entries.count > 16 { run.submittedIDs = Set(minimumCapacity: entries.count) }
+        // Entries rarely move a campaign on, so the state is looked up again only when one did.
+        var current: (name: String, state: CompiledState)?
         for entry in entries {
-            guard run.campaign.status == .running, let state = states[run.campaign.state] else {
+            if current?.name != run.campaign.state {
+                current = states[run.campaign.state].map { (run.campaign.state, $0) }
+            }
+            guard run.campaign.status == .running, let state = current?.state else {
                 throw Refusal("the campaign finished in state '\(run.campaign.state)' before entry '\(entry.id)' was submitted")
             }
             run.campaign.eventCount += 1
@@ -252,7 +258,7 @@ public struct Engine: Sendable {
         guard let compiled = states[target] else {
             throw Refusal("state '\(target)' is not in version \(version.prefix(12))\(Suggestions.didYouMean(target, in: workflow.states.map(\.name)))")
         }
-        let unknownKinds = Set(campaign.entries.map(\.kind)).subtracting(entryKinds.keys).sorted()
+        let unknownKinds = Set(campaign.entries.kinds).subtracting(entryKinds.map(\.name)).sorted()
         guard unknownKinds.isEmpty else {
             throw Refusal("the campaign holds entries of kind \(Suggestions.list(unknownKinds)), which version \(version.prefix(12)) does not declare; keep them under 'entries:' in the new file")
         }
@@ -353,7 +359,8 @@ public struct Engine: Sendable {
     private struct CompiledState: Sendable {
         let state: State
         let runner: (any StepRunning)?
-        let accepts: Set<String>
+        /// The kinds it accepts: a handful at most, so a scan beats hashing each entry's kind.
+        let accepts: [String]
     }
 
     /// The campaign being changed by one event, and what the change produced.
@@ -394,7 +401,7 @@ public struct Engine: Sendable {
     }
 
     private func checkFields(of entry: Entry) throws(Refusal) {
-        guard let kind = entryKinds[entry.kind] else { throw Refusal("there is no entry kind '\(entry.kind)'") }
+        guard let kind = entryKinds.first(where: { $0.name == entry.kind }) else { throw Refusal("there is no entry kind '\(entry.kind)'") }
         if let name = entry.fields.pairs.first(where: { pair in !kind.fields.contains { $0.name == pair.name } })?.name {
             throw Refusal("entries of kind '\(entry.kind)' have no field '\(name)'\(Suggestions.didYouMean(name, in: kind.fields.map(\.name)))")
         }
