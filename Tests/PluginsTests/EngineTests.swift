@@ -274,6 +274,30 @@ import Testing
         #expect(throws: CampaignCodec.CorruptData.self) { try codec.decode(Array("{}".utf8)) }
     }
 
+    @Test("every truncation of a campaign is refused, and any one damaged byte is refused or reads back as a campaign")
+    func codecDamage() throws {
+        // The reader goes through a pointer: this walks it over every end and every byte value
+        // it might meet, which must end in an error or a campaign, never a read out of bounds.
+        let engine = try Self.engine()
+        let codec = CampaignCodec(registry: Self.registry)
+        var campaign = try engine.apply(.command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
+                                        at: Self.may1).campaign
+        for id in ["x", "y", "z"] { campaign = try engine.apply(Self.clip(id), to: campaign, at: Self.may1).campaign }
+        campaign = try engine.apply(.scores(ScoreSheet(member: "a", lines: [.init(entry: "y", score: 42)])),
+                                    to: campaign, at: Self.may1).campaign
+        let bytes = try codec.encode(campaign)
+        for length in 0..<bytes.count {
+            #expect(throws: CampaignCodec.CorruptData.self) { try codec.decode(Array(bytes[..<length])) }
+        }
+        for position in 4..<bytes.count {
+            for value: UInt8 in [0, 1, 0x7F, 0x80, 0xFF] where value != bytes[position] {
+                var damaged = bytes
+                damaged[position] = value
+                if let decoded = try? codec.decode(damaged) { _ = decoded.entries.array }
+            }
+        }
+    }
+
     @Test("loaded entries stay encoded until read, save back unchanged, and decode as written; version 1 still reads")
     func lazyEntries() throws {
         let engine = try Self.engine()

@@ -24,9 +24,8 @@ public struct CampaignCodec: Sendable {
     }
 
     public func encode(_ campaign: Campaign) throws -> [UInt8] {
-        var writer = ByteWriter()
-        writer.bytes.reserveCapacity(4_096)
-        writer.bytes += Self.magic
+        var writer = ByteWriter(capacity: 4_096)
+        writer.append(Self.magic)
         writer.string(campaign.id)
         writer.string(campaign.workflowID)
         writer.string(campaign.workflowVersion)
@@ -38,12 +37,12 @@ public struct CampaignCodec: Sendable {
         writer.count(campaign.entries.count)
         if let block = campaign.entries.unchangedBlock {
             writer.fixed32(UInt32(block.bytes.count))
-            writer.bytes += block.bytes
+            writer.append(block.bytes)
         } else {
-            let lengthAt = writer.bytes.count
+            let lengthAt = writer.count
             writer.fixed32(0)
             for entry in campaign.entries { Self.write(entry, to: &writer) }
-            writer.patchFixed32(at: lengthAt, UInt32(writer.bytes.count - lengthAt - 4))
+            writer.patchFixed32(at: lengthAt, UInt32(writer.count - lengthAt - 4))
         }
         writer.count(campaign.awards.count)
         for award in campaign.awards {
@@ -65,7 +64,7 @@ public struct CampaignCodec: Sendable {
                 encoder.outputFormatting = [.sortedKeys]
                 let json = try encoder.encode(step.memory)
                 writer.count(json.count)
-                writer.bytes += json
+                writer.append(json)
             }
         } else {
             writer.byte(0)
@@ -93,16 +92,20 @@ public struct CampaignCodec: Sendable {
             writer.named(transition.metrics) { $0.double($1) }
         }
         writer.int(Int64(campaign.eventCount))
-        return writer.bytes
+        return writer.finish()
     }
 
     public func decode(_ bytes: [UInt8]) throws -> Campaign {
-        var reader = ByteReader(bytes: bytes[...])
         guard bytes.count >= 4, bytes[0..<3].elementsEqual(Self.magic[0..<3]), (1...2).contains(bytes[3]) else {
             throw CorruptData(description: "not a Laurel campaign (format LCB version 1 or 2)")
         }
-        let version = bytes[3]
-        reader.position = 4
+        return try ByteReader.reading(bytes[...]) { reader in
+            reader.position = 4
+            return try decode(&reader, version: bytes[3])
+        }
+    }
+
+    private func decode(_ reader: inout ByteReader, version: UInt8) throws -> Campaign {
         let id = try reader.string()
         let workflowID = try reader.string()
         let workflowVersion = try reader.string()
@@ -125,13 +128,14 @@ public struct CampaignCodec: Sendable {
             } else {
                 // Not the shape the writer gives, or names in an order only String comparison
                 // accepts: decode at once, which says what is wrong or succeeds.
-                var blockReader = ByteReader(bytes: block)
-                var decoded: [Entry] = []
-                for _ in 0..<entryCount { decoded.append(try Self.readEntry(&blockReader)) }
-                guard blockReader.position == block.endIndex else {
-                    throw CorruptData(description: "the campaign data is damaged: the entries do not fill their block")
-                }
-                entries = EntryList(decoded)
+                entries = EntryList(try ByteReader.reading(block) { blockReader in
+                    var decoded: [Entry] = []
+                    for _ in 0..<entryCount { decoded.append(try Self.readEntry(&blockReader)) }
+                    guard blockReader.isAtEnd else {
+                        throw CorruptData(description: "the campaign data is damaged: the entries do not fill their block")
+                    }
+                    return decoded
+                })
             }
         }
         var awards: [Award] = []
@@ -169,7 +173,7 @@ public struct CampaignCodec: Sendable {
                                           cause: try reader.string(), metrics: try reader.named { try $0.double() }))
         }
         let eventCount = Int(try reader.int())
-        guard reader.position == bytes.endIndex else { throw CorruptData(description: "trailing bytes after the campaign") }
+        guard reader.isAtEnd else { throw CorruptData(description: "trailing bytes after the campaign") }
         return Campaign(id: id, workflowID: workflowID, workflowVersion: workflowVersion, status: status, state: state,
                         enteredAt: enteredAt, inputs: inputs, metrics: metrics, entries: entries,
                         awards: awards, step: step, timers: timers, nextTimerID: nextTimerID, transitions: transitions,
@@ -258,15 +262,13 @@ public struct CampaignCodec: Sendable {
     /// too for the text Laurel writes; should a stored name not be (text in another Unicode
     /// normal form), the fields are put in order rather than refused.
     static func decodeCheckedEntries(_ block: ArraySlice<UInt8>, count: Int) -> [Entry] {
-        var reader = ByteReader(bytes: block)
-        var entries: [Entry] = []
-        entries.reserveCapacity(count)
-        for _ in 0..<count {
-            // Cannot throw: checkEntries walked this very block with the same reads.
-            guard let entry = try? readEntry(&reader, repairingOrder: true) else { break }
-            entries.append(entry)
-        }
-        return entries
+        // Cannot throw: checkEntries walked this very block with the same reads.
+        (try? ByteReader.reading(block) { reader in
+            var entries: [Entry] = []
+            entries.reserveCapacity(count)
+            for _ in 0..<count { entries.append(try readEntry(&reader, repairingOrder: true)) }
+            return entries
+        }) ?? []
     }
 
     private static func memory<P: RunnableStep>(_ plugin: P.Type, _ json: ArraySlice<UInt8>) throws -> any StepMemory {
@@ -276,29 +278,89 @@ public struct CampaignCodec: Sendable {
 }
 
 /// Appends the binary form.
-struct ByteWriter {
-    var bytes: [UInt8] = []
+///
+/// Into a buffer of its own rather than an array: an array's append checks its uniqueness and
+/// capacity at every byte, and writing is a fifth of the lifecycle benchmark
+/// (docs/performance.md). Each write makes room once, then stores through the pointer.
+struct ByteWriter: ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    /// How many bytes are written.
+    private(set) var count = 0
 
-    mutating func byte(_ value: UInt8) { bytes.append(value) }
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// The bytes written.
+    consuming func finish() -> [UInt8] {
+        Array(UnsafeBufferPointer(start: base, count: count))
+    }
+
+    @inline(__always)
+    private mutating func makeRoom(_ length: Int) {
+        if count + length > capacity { grow(count + length) }
+    }
+
+    private mutating func grow(_ needed: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < needed { newCapacity *= 2 }
+        let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        moved.update(from: base, count: count)
+        base.deallocate()
+        base = moved
+        capacity = newCapacity
+    }
+
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        makeRoom(bytes.count)
+        (base + count).update(from: source, count: bytes.count)
+        count += bytes.count
+    }
+
+    mutating func append<Bytes: Collection<UInt8>>(_ bytes: Bytes) {
+        if let done: Void = bytes.withContiguousStorageIfAvailable({ append($0) }) { return done }
+        makeRoom(bytes.count)
+        for byte in bytes {
+            base[count] = byte
+            count += 1
+        }
+    }
+
+    mutating func byte(_ value: UInt8) {
+        makeRoom(1)
+        base[count] = value
+        count += 1
+    }
 
     /// Four bytes, little-endian: a length written before what it measures is known.
     mutating func fixed32(_ value: UInt32) {
-        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+        makeRoom(4)
+        for index in 0..<4 { base[count + index] = UInt8(truncatingIfNeeded: value >> UInt32(index * 8)) }
+        count += 4
     }
 
     mutating func patchFixed32(at offset: Int, _ value: UInt32) {
-        for index in 0..<4 { bytes[offset + index] = UInt8(truncatingIfNeeded: value >> UInt32(index * 8)) }
+        precondition(offset >= 0 && offset + 4 <= count)
+        for index in 0..<4 { base[offset + index] = UInt8(truncatingIfNeeded: value >> UInt32(index * 8)) }
     }
 
     mutating func count(_ value: Int) { unsigned(UInt64(value)) }
 
     mutating func unsigned(_ value: UInt64) {
+        makeRoom(10)
         var value = value
         while value >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            base[count] = UInt8(truncatingIfNeeded: value) | 0x80
+            count += 1
             value >>= 7
         }
-        bytes.append(UInt8(value))
+        base[count] = UInt8(value)
+        count += 1
     }
 
     mutating func int(_ value: Int64) {
@@ -306,15 +368,21 @@ struct ByteWriter {
     }
 
     mutating func double(_ value: Double) {
-        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+        makeRoom(8)
+        var bits = value.bitPattern
+        for index in 0..<8 {
+            base[count + index] = UInt8(truncatingIfNeeded: bits)
+            bits >>= 8
+        }
+        count += 8
     }
 
     mutating func string(_ value: String) {
-        // Through the contiguous UTF-8 buffer: appending a `String.UTF8View` goes byte by byte.
+        // Through the contiguous UTF-8 buffer: a `String.UTF8View` goes byte by byte.
         var value = value
         value.withUTF8 { utf8 in
-            count(utf8.count)
-            bytes.append(contentsOf: utf8)
+            unsigned(UInt64(utf8.count))
+            append(utf8)
         }
     }
 
@@ -421,25 +489,40 @@ struct ByteScanner {
     }
 }
 
-/// Reads the binary form, refusing anything truncated or malformed.
+/// Reads the binary form, throwing `CorruptData` at anything the writer would not have written.
+///
+/// It reads through a pointer to the bytes (made by ``reading(_:_:)`` for the time of the read):
+/// a slice per string or number would retain and release the buffer, and decoding is a sixth of
+/// the lifecycle benchmark (docs/performance.md).
 struct ByteReader {
-    let bytes: ArraySlice<UInt8>
-    /// An index of `bytes` (so positions in a block are positions in the whole campaign).
+    /// The bytes as an array slice, for the blocks a decoded campaign keeps (`take`).
+    private let slice: ArraySlice<UInt8>
+    private let pointer: UnsafePointer<UInt8>
+    private let end: Int
+    /// An index of the slice (so positions in a block are positions in the whole campaign).
     var position: Int
 
-    init(bytes: ArraySlice<UInt8>) {
-        self.bytes = bytes
-        position = bytes.startIndex
+    /// Runs `body` with a reader at the start of `bytes`.
+    static func reading<Result>(_ bytes: ArraySlice<UInt8>, _ body: (inout ByteReader) throws -> Result) throws -> Result {
+        try bytes.withUnsafeBufferPointer { buffer in
+            // An empty slice may have no address; any address will do, as nothing is read.
+            let start = buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!
+            var reader = ByteReader(slice: bytes, pointer: start - bytes.startIndex, end: bytes.endIndex,
+                                    position: bytes.startIndex)
+            return try body(&reader)
+        }
     }
+
+    var isAtEnd: Bool { position == end }
 
     private func corrupt(_ what: String) -> CampaignCodec.CorruptData {
         CampaignCodec.CorruptData(description: "the campaign data is damaged: \(what) at byte \(position)")
     }
 
     mutating func byte() throws -> UInt8 {
-        guard position < bytes.endIndex else { throw corrupt("it ends early") }
+        guard position < end else { throw corrupt("it ends early") }
         defer { position += 1 }
-        return bytes[position]
+        return pointer[position]
     }
 
     mutating func unsigned() throws -> UInt64 {
@@ -456,7 +539,7 @@ struct ByteReader {
 
     mutating func count() throws -> Int {
         let value = try unsigned()
-        guard value <= UInt64(bytes.endIndex - position) else { throw corrupt("a length exceeds the data") }
+        guard value <= UInt64(end - position) else { throw corrupt("a length exceeds the data") }
         return Int(value)
     }
 
@@ -465,29 +548,35 @@ struct ByteReader {
         return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
     }
 
+    /// Checks that `length` more bytes are there and steps over them; returns where they start.
+    private mutating func skip(_ length: Int) throws -> Int {
+        guard length >= 0, length <= end - position else { throw corrupt("it ends early") }
+        defer { position += length }
+        return position
+    }
+
     mutating func double() throws -> Double {
-        let slice = try take(8)
+        let start = try skip(8)
         var bits: UInt64 = 0
-        for (offset, byte) in slice.enumerated() { bits |= UInt64(byte) << UInt64(offset * 8) }
+        for offset in 0..<8 { bits |= UInt64(pointer[start + offset]) << UInt64(offset * 8) }
         return Double(bitPattern: bits)
     }
 
     mutating func take(_ length: Int) throws -> ArraySlice<UInt8> {
-        guard length >= 0, length <= bytes.endIndex - position else { throw corrupt("it ends early") }
-        defer { position += length }
-        return bytes[position..<(position + length)]
+        let start = try skip(length)
+        return slice[start..<(start + length)]
     }
 
     mutating func string() throws -> String {
         let length = try count()
-        let slice = try take(length)
-        return slice.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
+        let start = try skip(length)
+        return String(decoding: UnsafeBufferPointer(start: pointer + start, count: length), as: UTF8.self)
     }
 
     mutating func fixed32() throws -> UInt32 {
-        let slice = try take(4)
+        let start = try skip(4)
         var value: UInt32 = 0
-        for (offset, byte) in slice.enumerated() { value |= UInt32(byte) << UInt32(offset * 8) }
+        for offset in 0..<4 { value |= UInt32(pointer[start + offset]) << UInt32(offset * 8) }
         return value
     }
 
