@@ -323,27 +323,28 @@ extension CouncilReview: RunnableStep {
         var scores: [(entry: String, score: EntryScore?)] = []
         var passed = 0
         var failed = 0
-        for (position, entry) in entries.enumerated() {
+        // By position: iterating entries or sheets would copy each one out.
+        for position in entries.indices {
             var total = 0.0
             var reviews = 0
             var breakers = Array(repeating: 0.0, count: configuration.tieBreak.count)
-            for (index, sheet) in sheets.enumerated() where sheet.scored[position] {
+            for index in sheets.indices where sheets[index].scored[position] {
                 reviews += 1
                 total += adjusted[index][position]
                 for (slot, criterion) in configuration.tieBreak.enumerated() {
-                    breakers[slot] += sheet.values[position * criteria + criterion]
+                    breakers[slot] += sheets[index].values[position * criteria + criterion]
                 }
             }
             guard reviews > 0 else { continue }
             let mean = total / Double(reviews)
             if let mark = configuration.passMark, mean < mark {
                 failed += 1
-                if entry.score != nil { scores.append((entry.id, nil)) }
+                if entries[position].score != nil { scores.append((entries[position].id, nil)) }
                 continue
             }
             passed += 1
             total += mean * Double(stoodDown[position])
-            scores.append((entry.id, EntryScore(total: total, reviews: reviews,
+            scores.append((entries[position].id, EntryScore(total: total, reviews: reviews,
                                                 tieBreakers: breakers.map { $0 / Double(reviews) })))
         }
         var reaction = StepReaction<Memory>.end(outcome, values: [

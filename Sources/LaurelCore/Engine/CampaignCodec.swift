@@ -41,7 +41,7 @@ public struct CampaignCodec: Sendable {
         } else {
             let lengthAt = writer.count
             writer.fixed32(0)
-            for entry in campaign.entries { Self.write(entry, to: &writer) }
+            campaign.entries.forEachInPlace { Self.write($0, to: &writer) }
             writer.patchFixed32(at: lengthAt, UInt32(writer.count - lengthAt - 4))
         }
         writer.count(campaign.awards.count)
@@ -180,14 +180,16 @@ public struct CampaignCodec: Sendable {
                         eventCount: eventCount)
     }
 
-    static func write(_ entry: Entry, to writer: inout ByteWriter) {
-        writer.string(entry.id)
-        writer.string(entry.kind)
-        writer.optionalString(entry.unit)
-        writer.optionalString(entry.submittedBy)
-        writer.named(entry.fields) { $0.value($1) }
-        writer.int(entry.submittedAt)
-        if let score = entry.score {
+    /// Writes the entry at `entry`, reading its parts where they are (see
+    /// `EntryList.forEachInPlace`).
+    static func write(_ entry: UnsafePointer<Entry>, to writer: inout ByteWriter) {
+        writer.string(entry.pointee.id)
+        writer.string(entry.pointee.kind)
+        writer.optionalString(entry.pointee.unit)
+        writer.optionalString(entry.pointee.submittedBy)
+        writer.named(entry.pointee.fields) { $0.value($1) }
+        writer.int(entry.pointee.submittedAt)
+        if let score = entry.pointee.score {
             // 1: a result; 2: a result with tie-breakers (so results without keep their bytes).
             writer.byte(score.tieBreakers.isEmpty ? 1 : 2)
             writer.double(score.total)

@@ -356,11 +356,19 @@ public struct Engine: Sendable {
         }
     }
 
-    private struct CompiledState: Sendable {
+    /// A class: the engine hands a state to each event it delivers, and a struct copy of a
+    /// state retains each of its parts.
+    private final class CompiledState: Sendable {
         let state: State
         let runner: (any StepRunning)?
         /// The kinds it accepts: a handful at most, so a scan beats hashing each entry's kind.
         let accepts: [String]
+
+        init(state: State, runner: (any StepRunning)?, accepts: [String]) {
+            self.state = state
+            self.runner = runner
+            self.accepts = accepts
+        }
     }
 
     /// The campaign being changed by one event, and what the change produced.
@@ -382,7 +390,7 @@ public struct Engine: Sendable {
         }
     }
 
-    private func submit(_ entry: Entry, state: CompiledState, run: inout Run) throws(Refusal) {
+    private func submit(_ entry: consuming Entry, state: CompiledState, run: inout Run) throws(Refusal) {
         guard state.accepts.contains(entry.kind) else {
             let accepted = state.state.accepts.map(\.value)
             throw Refusal(accepted.isEmpty
@@ -392,11 +400,17 @@ public struct Engine: Sendable {
         try checkFields(of: entry)
         let isNew = run.submittedIDs?.insert(entry.id).inserted ?? !run.campaign.entries.contains { $0.id == entry.id }
         guard isNew else { throw Refusal("an entry with id '\(entry.id)' was already submitted") }
-        var entry = entry
         entry.submittedAt = run.now
-        if run.entriesAreOwn { run.campaign.entries.appendInPlace(entry) } else { run.campaign.entries.append(entry) }
         let changed = updateMetrics(for: entry, sign: 1, in: &run.campaign)
-        try deliver(.entry(entry), state: state, run: &run)
+        // Moved into the list, not copied (a start submits thousands); the step reads it there.
+        let position = run.campaign.entries.count
+        if run.entriesAreOwn {
+            run.campaign.entries.appendInPlace(consume entry)
+        } else {
+            run.campaign.entries.append(consume entry)
+        }
+        // A state without a step (a draft taking its entries) is not handed a copy of each.
+        if state.runner != nil { try deliver(.entry(run.campaign.entries[position]), state: state, run: &run) }
         for metric in changed { try deliver(.metricChanged(metric), state: state, run: &run) }
     }
 

@@ -144,18 +144,38 @@ public struct EntryList: Sendable, Hashable, Codable, RandomAccessCollection, Mu
         }
     }
 
+    /// Calls `body` with the address of each entry in order, for reading the entry where it is
+    /// stored and only during the call. Iterating the list hands out a copy of each entry (a
+    /// retain of its strings and fields, and a release after), and so does passing an entry read
+    /// from storage to a function; writing a campaign reads every entry, so it reads them in place.
+    func forEachInPlace(_ body: (UnsafePointer<Entry>) throws -> Void) rethrows {
+        func each(_ entries: [Entry]) throws {
+            try entries.withUnsafeBufferPointer { buffer in
+                guard let start = buffer.baseAddress else { return }
+                for offset in 0..<buffer.count { try body(start + offset) }
+            }
+        }
+        switch storage {
+        case .entries(let base, let appended):
+            try each(base)
+            for chunk in appended { try each(chunk) }
+        case .encoded(let block):
+            try each(block.entries)
+        }
+    }
+
     public mutating func replaceSubrange<C: Collection>(_ subrange: Range<Int>, with newElements: C) where C.Element == Entry {
         withArray { $0.replaceSubrange(subrange, with: newElements) }
     }
 
-    public mutating func append(_ entry: Entry) {
+    public mutating func append(_ entry: consuming Entry) {
         var (base, appended) = take()
         if let last = appended.indices.last, appended[last].count < Self.chunkSize {
-            appended[last].append(entry)
+            appended[last].append(consume entry)
         } else {
             var chunk: [Entry] = []
             chunk.reserveCapacity(Self.chunkSize)
-            chunk.append(entry)
+            chunk.append(consume entry)
             appended.append(chunk)
         }
         store(base, appended)
@@ -163,14 +183,14 @@ public struct EntryList: Sendable, Hashable, Codable, RandomAccessCollection, Mu
 
     /// Appends to the flat array when nothing was appended in chunks yet; for a list nothing
     /// else holds (a campaign being started), where growing the array copies nothing.
-    mutating func appendInPlace(_ entry: Entry) {
+    mutating func appendInPlace(_ entry: consuming Entry) {
         var (base, appended) = take()
         if appended.isEmpty {
-            base.append(entry)
+            base.append(consume entry)
             store(base, appended)
         } else {
             store(base, appended)
-            append(entry)
+            append(consume entry)
         }
     }
 
