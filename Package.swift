@@ -85,7 +85,8 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "LaurelStoreTests",
-        dependencies: ["LaurelStore", "LaurelCore"] + stepPlugins.map { .target(name: $0.target) }
+        dependencies: ["LaurelStore", "LaurelCore", .product(name: "GRDB", package: "GRDB.swift")]
+            + stepPlugins.map { .target(name: $0.target) }
     ),
     .testTarget(
         name: "LaurelDaemonTests",

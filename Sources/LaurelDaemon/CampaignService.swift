@@ -385,8 +385,8 @@ public final class CampaignService: Sendable {
             throw ServiceError("the due index names campaign '\(due.campaignID)', which is not in the store")
         }
         if try transaction.containsEvent(id: eventID) || !campaign.timers.contains(where: { $0.id == due.timerID }) {
-            // Only possible if the index and the snapshot disagree; saving re-derives the index.
-            try transaction.save(campaign, events: [], effects: [], at: now)
+            // Only possible if the index and the snapshot disagree: the row goes.
+            try transaction.removeFromDueIndex(due)
             return ServiceResult(status: .stale, campaignID: due.campaignID, logged: [], campaign: campaign)
         }
         let engine = try engine(version: campaign.workflowVersion)

@@ -25,6 +25,7 @@ final class FamilyTransaction: StoreTransaction {
     func containsEvent(id: String) throws -> Bool { try inner.containsEvent(id: id) }
     func campaignID(ofEvent id: String) throws -> String? { try inner.campaignID(ofEvent: id) }
     func nextCampaignNumber(workflowID: String) throws -> Int { try inner.nextCampaignNumber(workflowID: workflowID) }
+    func removeFromDueIndex(_ timer: DueTimer) throws { try inner.removeFromDueIndex(timer) }
     func log(_ events: [LoggedEvent]) throws { try inner.log(events) }
     func recurrence(workflowID: String) throws -> RecurrenceCursor? { try inner.recurrence(workflowID: workflowID) }
     func setRecurrence(_ cursor: RecurrenceCursor, workflowID: String) throws { try inner.setRecurrence(cursor, workflowID: workflowID) }

@@ -146,6 +146,9 @@ public protocol StoreTransaction {
     /// events to the log and the effects to the outbox. Returns the size of the snapshot.
     @discardableResult
     func save(_ campaign: Campaign, events: [LoggedEvent], effects: [OutboxItem], at instant: Instant) throws -> Int
+    /// Removes a row of the due index that names a timer its campaign does not have armed: a
+    /// repair, for an index found disagreeing with its snapshot (saves keep them equal).
+    func removeFromDueIndex(_ timer: DueTimer) throws
     /// Appends events to the log without changing the campaign.
     func log(_ events: [LoggedEvent]) throws
     /// Where a recurring workflow stands: the last cycle handled (nil before the first) and

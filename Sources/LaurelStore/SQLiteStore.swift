@@ -168,6 +168,22 @@ public final class SQLiteStore: CampaignStore {
                 CREATE INDEX campaign_parent_by_parent ON campaign_parent(parent_id);
                 """)
         }
+        // The due index as one B-tree in due order, rather than a table by campaign and an index
+        // by due: a save that re-arms a timer changes one tree, not two (about a page fewer per
+        // commit in the lifecycle benchmark). A save finds the campaign's rows to delete from
+        // the timers of the campaign as stored, which the rows mirror.
+        migrator.registerMigration("v6: due timers in due order") { db in
+            try db.execute(sql: """
+                CREATE TABLE due_timer (
+                    due INTEGER NOT NULL,
+                    campaign_id TEXT NOT NULL,
+                    timer_id INTEGER NOT NULL,
+                    PRIMARY KEY (due, campaign_id, timer_id)
+                ) WITHOUT ROWID;
+                INSERT INTO due_timer (due, campaign_id, timer_id) SELECT due, campaign_id, timer_id FROM timer;
+                DROP TABLE timer;
+                """)
+        }
         return migrator
     }
 
@@ -324,13 +340,13 @@ public final class SQLiteStore: CampaignStore {
             let rows: [Row]
             if let after {
                 rows = try Row.fetchAll(db.cachedStatement(sql: """
-                    SELECT campaign_id, timer_id, due FROM timer
+                    SELECT campaign_id, timer_id, due FROM due_timer
                     WHERE due <= ? AND (due, campaign_id, timer_id) > (?, ?, ?)
                     ORDER BY due, campaign_id, timer_id LIMIT ?
                     """), arguments: [instant, after.due, after.campaignID, after.timerID, limit])
             } else {
                 rows = try Row.fetchAll(db.cachedStatement(sql: """
-                    SELECT campaign_id, timer_id, due FROM timer WHERE due <= ?
+                    SELECT campaign_id, timer_id, due FROM due_timer WHERE due <= ?
                     ORDER BY due, campaign_id, timer_id LIMIT ?
                     """), arguments: [instant, limit])
             }
@@ -339,12 +355,13 @@ public final class SQLiteStore: CampaignStore {
     }
 
     public func nextDue() throws -> Instant? {
-        try pool.unsafeRead { db in try Instant.fetchOne(db.cachedStatement(sql: "SELECT MIN(due) FROM timer")) }
+        try pool.unsafeRead { db in try Instant.fetchOne(db.cachedStatement(sql: "SELECT MIN(due) FROM due_timer")) }
     }
 
+    /// A scan of the whole due index (it is ordered by due time, not by campaign): for checks.
     public func timers(campaignID: String) throws -> [DueTimer] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT campaign_id, timer_id, due FROM timer WHERE campaign_id = ? ORDER BY due, timer_id",
+            try Row.fetchAll(db, sql: "SELECT campaign_id, timer_id, due FROM due_timer WHERE campaign_id = ? ORDER BY due, timer_id",
                              arguments: [campaignID])
                 .map { DueTimer(campaignID: $0["campaign_id"], timerID: $0["timer_id"], due: $0["due"]) }
         }
@@ -375,6 +392,18 @@ public final class SQLiteStore: CampaignStore {
 struct SQLiteTransaction: StoreTransaction {
     let db: Database
     let codec: CampaignCodec
+    /// The armed timers of each campaign as read or written in this transaction: the rows of the
+    /// due index a save replaces, known without reading them again.
+    private let storedTimers = StoredTimers()
+
+    private final class StoredTimers {
+        var byCampaign: [String: [ArmedTimer]] = [:]
+    }
+
+    init(db: Database, codec: CampaignCodec) {
+        self.db = db
+        self.codec = codec
+    }
 
     private func run(_ sql: String, _ arguments: StatementArguments) throws {
         try db.cachedStatement(sql: sql).execute(arguments: arguments)
@@ -385,7 +414,9 @@ struct SQLiteTransaction: StoreTransaction {
                                                 arguments: [id]) else {
             return nil
         }
-        return try codec.decode(Array(document))
+        let campaign = try codec.decode(Array(document))
+        storedTimers.byCampaign[id] = campaign.timers
+        return campaign
     }
 
     func containsEvent(id: String) throws -> Bool {
@@ -437,6 +468,9 @@ struct SQLiteTransaction: StoreTransaction {
     @discardableResult
     func save(_ campaign: Campaign, events: [LoggedEvent], effects: [OutboxItem], at instant: Instant) throws -> Int {
         let document = try codec.encode(campaign)
+        // The due index mirrors the campaign's armed timers exactly: the rows of the timers it had
+        // as stored (read with it in this transaction, or read now) give way to those it has.
+        let stored = try storedTimers.byCampaign[campaign.id] ?? self.campaign(id: campaign.id)?.timers ?? []
         try run("""
             INSERT INTO campaign (id, workflow_id, workflow_version, state, status, event_count, document, started_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -444,19 +478,13 @@ struct SQLiteTransaction: StoreTransaction {
                 event_count = excluded.event_count, document = excluded.document, updated_at = excluded.updated_at
             """, [campaign.id, campaign.workflowID, campaign.workflowVersion, campaign.state,
                   campaign.status.rawValue, campaign.eventCount, Data(document), instant, instant])
-        // The due index mirrors the campaign's armed timers exactly.
-        let indexed = try Int.fetchAll(db.cachedStatement(sql: "SELECT timer_id FROM timer WHERE campaign_id = ?"),
-                                       arguments: [campaign.id])
-        if indexed.count != campaign.timers.count || zip(indexed.sorted(), campaign.timers.map(\.id).sorted()).contains(where: { $0 != $1 }) {
-            let armed = Set(campaign.timers.map(\.id))
-            for timerID in indexed where !armed.contains(timerID) {
-                try run("DELETE FROM timer WHERE campaign_id = ? AND timer_id = ?", [campaign.id, timerID])
-            }
-            let known = Set(indexed)
-            for timer in campaign.timers where !known.contains(timer.id) {
-                try run("INSERT INTO timer (campaign_id, timer_id, due) VALUES (?, ?, ?)", [campaign.id, timer.id, timer.due])
-            }
+        for timer in stored where !campaign.timers.contains(where: { $0.id == timer.id && $0.due == timer.due }) {
+            try run("DELETE FROM due_timer WHERE due = ? AND campaign_id = ? AND timer_id = ?", [timer.due, campaign.id, timer.id])
         }
+        for timer in campaign.timers where !stored.contains(where: { $0.id == timer.id && $0.due == timer.due }) {
+            try run("INSERT INTO due_timer (due, campaign_id, timer_id) VALUES (?, ?, ?)", [timer.due, campaign.id, timer.id])
+        }
+        storedTimers.byCampaign[campaign.id] = campaign.timers
         try log(events)
         if !effects.isEmpty {
             let encoder = JSONEncoder()
@@ -467,6 +495,10 @@ struct SQLiteTransaction: StoreTransaction {
             }
         }
         return document.count
+    }
+
+    func removeFromDueIndex(_ timer: DueTimer) throws {
+        try run("DELETE FROM due_timer WHERE due = ? AND campaign_id = ? AND timer_id = ?", [timer.due, timer.campaignID, timer.timerID])
     }
 
     func log(_ events: [LoggedEvent]) throws {

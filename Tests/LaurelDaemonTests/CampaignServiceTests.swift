@@ -63,6 +63,21 @@ struct CampaignServiceTests {
         #expect(campaign.timers.count == 2)
     }
 
+    @Test("a due timer its campaign no longer has is stale: nothing is applied or logged, and the campaign is unchanged")
+    func staleIndexRow() throws {
+        let (store, folder) = try W.store()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let service = CampaignService(store: store, registry: W.registry)
+        let id = try service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1).campaignID
+        _ = try service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
+        let before = try #require(try store.campaign(id: id))
+        let events = try store.eventCount()
+        let result = try service.fire(DueTimer(campaignID: id, timerID: 99, due: W.may1), now: W.may1 + W.hour)
+        #expect(result.status == .stale && result.logged.isEmpty)
+        #expect(try store.campaign(id: id) == before && store.eventCount() == events)
+        #expect(Set(try store.timers(campaignID: id).map(\.timerID)) == Set(before.timers.map(\.id)))
+    }
+
     @Test("after downtime, a stale reminder is skipped, the deadline fires late, and nothing fires twice")
     func catchUpAfterDowntime() throws {
         let (store, folder) = try W.store()

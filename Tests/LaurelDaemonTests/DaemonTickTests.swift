@@ -121,6 +121,7 @@ final class FaultyStore: CampaignStore {
         func save(_ campaign: Campaign, events: [LoggedEvent], effects: [OutboxItem], at instant: Instant) throws -> Int {
             try inner.save(campaign, events: events, effects: effects, at: instant)
         }
+        func removeFromDueIndex(_ timer: DueTimer) throws { try inner.removeFromDueIndex(timer) }
         func log(_ events: [LoggedEvent]) throws { try inner.log(events) }
         func recurrence(workflowID: String) throws -> RecurrenceCursor? { try inner.recurrence(workflowID: workflowID) }
         func setRecurrence(_ cursor: RecurrenceCursor, workflowID: String) throws {

@@ -2,8 +2,9 @@ import AnnouncePlugin
 import AwardsCeremonyPlugin
 import CouncilReviewPlugin
 import Foundation
+import GRDB
 import LaurelCore
-import LaurelStore
+@testable import LaurelStore
 import PhaseTargetPlugin
 import Testing
 
@@ -70,6 +71,56 @@ struct SQLiteStoreTests {
         try store.write { try $0.save(Self.campaign("a", timers: [(1, 500), (3, 700)]), events: [], effects: [], at: 2) }
         #expect(try store.timers(campaignID: "a").map(\.timerID) == [1, 3])
         #expect(try store.dueTimers(at: 10_000, limit: 2).count == 2, "the limit is honoured")
+    }
+
+    @Test("a save after a load in one transaction, or saving twice, keeps the due index equal to the armed timers")
+    func dueIndexWithinTransaction() throws {
+        let (path, folder) = try Self.temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = try Self.openStore(path)
+        try store.write { try $0.save(Self.campaign("a", timers: [(1, 500), (2, 300)]), events: [], effects: [], at: 1) }
+        try store.write { transaction in
+            var loaded = try #require(try transaction.campaign(id: "a"))
+            loaded.timers = [ArmedTimer(id: 1, due: 500, source: .state(index: 0)), ArmedTimer(id: 4, due: 900, source: .state(index: 0))]
+            try transaction.save(loaded, events: [], effects: [], at: 2)
+            loaded.timers.removeFirst()
+            try transaction.save(loaded, events: [], effects: [], at: 2)
+        }
+        #expect(try store.timers(campaignID: "a") == [DueTimer(campaignID: "a", timerID: 4, due: 900)])
+        #expect(try store.nextDue() == 900)
+        try store.write { try $0.save(Self.campaign("a", timers: []), events: [], effects: [], at: 3) }
+        #expect(try store.timers(campaignID: "a").isEmpty && store.nextDue() == nil)
+    }
+
+    @Test("a due index row its campaign does not have is removed by the repair; other rows stay")
+    func dueIndexRepair() throws {
+        let (path, folder) = try Self.temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = try Self.openStore(path)
+        try store.write { try $0.save(Self.campaign("a", timers: [(1, 500)]), events: [], effects: [], at: 1) }
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { try $0.execute(sql: "INSERT INTO due_timer (due, campaign_id, timer_id) VALUES (200, 'a', 7)") }
+        let stray = DueTimer(campaignID: "a", timerID: 7, due: 200)
+        #expect(try store.dueTimers(at: 1_000, limit: 10).first == stray)
+        try store.write { try $0.removeFromDueIndex(stray) }
+        #expect(try store.dueTimers(at: 1_000, limit: 10) == [DueTimer(campaignID: "a", timerID: 1, due: 500)])
+    }
+
+    @Test("a database from before the due index was one tree keeps its timers when opened")
+    func dueIndexMigration() throws {
+        let (path, folder) = try Self.temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try SQLiteStore.migrator.migrate(queue, upTo: "v5: child campaigns")
+            try queue.write { db in
+                try db.execute(sql: "INSERT INTO timer (campaign_id, timer_id, due) VALUES ('a', 1, 500), ('a', 2, 300), ('b', 1, 300)")
+            }
+        }
+        let store = try SQLiteStore(path: path, registry: Self.registry)
+        #expect(try store.dueTimers(at: 1_000, limit: 10) == [DueTimer(campaignID: "a", timerID: 2, due: 300),
+                                                               DueTimer(campaignID: "b", timerID: 1, due: 300),
+                                                               DueTimer(campaignID: "a", timerID: 1, due: 500)])
     }
 
     @Test("a transaction whose body throws, or logs an event id twice, writes nothing")
