@@ -257,15 +257,20 @@ import Testing
         #expect(engine.calendar.format(next.due) == "2024-05-13 08:00")
     }
 
-    @Test("the encoded campaign decodes to an equal campaign, byte for byte")
-    func codecRoundTrip() throws {
+    /// A launched campaign with three clips, one of them scored by one member.
+    static func scoredCampaign() throws -> Campaign {
         let engine = try Self.engine()
-        let codec = CampaignCodec(registry: Self.registry)
         var campaign = try engine.apply(.command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
                                         at: Self.may1).campaign
         for id in ["x", "y", "z"] { campaign = try engine.apply(Self.clip(id), to: campaign, at: Self.may1).campaign }
-        campaign = try engine.apply(.scores(ScoreSheet(member: "a", lines: [.init(entry: "y", values: [42])])),
-                                    to: campaign, at: Self.may1).campaign
+        return try engine.apply(.scores(ScoreSheet(member: "a", lines: [.init(entry: "y", values: [42])])),
+                                to: campaign, at: Self.may1).campaign
+    }
+
+    @Test("the encoded campaign decodes to an equal campaign, byte for byte")
+    func codecRoundTrip() throws {
+        let codec = CampaignCodec(registry: Self.registry)
+        let campaign = try Self.scoredCampaign()
         let bytes = try codec.encode(campaign)
         let decoded = try codec.decode(bytes)
         #expect(decoded == campaign)
@@ -278,14 +283,8 @@ import Testing
     func codecDamage() throws {
         // The reader goes through a pointer: this walks it over every end and every byte value
         // it might meet, which must end in an error or a campaign, never a read out of bounds.
-        let engine = try Self.engine()
         let codec = CampaignCodec(registry: Self.registry)
-        var campaign = try engine.apply(.command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
-                                        at: Self.may1).campaign
-        for id in ["x", "y", "z"] { campaign = try engine.apply(Self.clip(id), to: campaign, at: Self.may1).campaign }
-        campaign = try engine.apply(.scores(ScoreSheet(member: "a", lines: [.init(entry: "y", score: 42)])),
-                                    to: campaign, at: Self.may1).campaign
-        let bytes = try codec.encode(campaign)
+        let bytes = try codec.encode(try Self.scoredCampaign())
         for length in 0..<bytes.count {
             #expect(throws: CampaignCodec.CorruptData.self) { try codec.decode(Array(bytes[..<length])) }
         }
