@@ -142,6 +142,10 @@ struct SQLiteStoreTests {
         }
         #expect(try store.campaigns().map(\.id) == ["a"])
         #expect(try store.eventCount() == 1 && store.nextDue() == nil)
+        // The connection's prepared BEGIN and COMMIT serve again after the rollbacks.
+        try store.write { try $0.save(Self.campaign("d", timers: [(1, 5)]), events: [Self.event("e2", campaign: "d")], effects: [], at: 2) }
+        #expect(try store.campaigns().map(\.id) == ["a", "d"])
+        #expect(try store.eventCount() == 2 && store.nextDue() == 5)
     }
 
     @Test("outbox items wait until they are marked delivered")
