@@ -33,7 +33,11 @@ var targets: [Target] = [
     .target(name: "LaurelCore", dependencies: ["LaurelYAML"]),
     .target(
         name: "LaurelStore",
-        dependencies: ["LaurelCore", .product(name: "GRDB", package: "GRDB.swift")]
+        dependencies: [
+            "LaurelCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ]
     ),
     .target(
         name: "LaurelDaemon",

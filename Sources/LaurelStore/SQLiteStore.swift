@@ -423,12 +423,10 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func campaign(id: String) throws -> Campaign? {
-        // The document is copied once, from SQLite's buffer into the array the codec reads
-        // (`Data.fetchOne` would copy it into a `Data` first).
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT document FROM campaign WHERE id = ?"), arguments: [id])
-        guard let document = try rows.next()?.withUnsafeData(atIndex: 0, { data in data.map { [UInt8]($0) } }) else {
-            return nil
-        }
+        let select = try BoundStatement(db, "SELECT document FROM campaign WHERE id = ?")
+        try select.bind(1, id)
+        // The document is copied once, from SQLite's buffer into the array the codec reads.
+        guard let document = try select.firstBlob({ [UInt8]($0) }) else { return nil }
         let campaign = try codec.decode(document)
         storedTimers.byCampaign[id] = campaign.timers
         return campaign
@@ -487,27 +485,50 @@ struct SQLiteTransaction: StoreTransaction {
         // as stored (read with it in this transaction, or read now; nil for a campaign not stored
         // yet) give way to those it has.
         let stored = try storedTimers.byCampaign[campaign.id] ?? self.campaign(id: campaign.id)?.timers
-        if stored != nil {
-            // An UPDATE rather than an upsert: the row is known to exist, so SQLite looks it up
-            // once instead of first trying an insert.
-            try run("""
-                UPDATE campaign SET state = ?, status = ?, event_count = ?, document = ?, updated_at = ? WHERE id = ?
-                """, [campaign.state, campaign.status.rawValue, campaign.eventCount, Data(document), instant, campaign.id])
-            guard db.changesCount == 1 else {
-                throw DatabaseError(resultCode: .SQLITE_NOTFOUND, message: "campaign '\(campaign.id)' was read in this transaction but is not stored")
+        try document.withUnsafeBytes { document in
+            if stored != nil {
+                // An UPDATE rather than an upsert: the row is known to exist, so SQLite looks it
+                // up once instead of first trying an insert.
+                let update = try BoundStatement(db, """
+                    UPDATE campaign SET state = ?, status = ?, event_count = ?, document = ?, updated_at = ? WHERE id = ?
+                    """)
+                try update.bind(1, campaign.state)
+                try update.bind(2, campaign.status.rawValue)
+                try update.bind(3, campaign.eventCount)
+                try update.bind(4, borrowing: document)
+                try update.bind(5, instant)
+                try update.bind(6, campaign.id)
+                try update.run()
+                guard db.changesCount == 1 else {
+                    throw DatabaseError(resultCode: .SQLITE_NOTFOUND, message: "campaign '\(campaign.id)' was read in this transaction but is not stored")
+                }
+            } else {
+                let insert = try BoundStatement(db, """
+                    INSERT INTO campaign (id, workflow_id, workflow_version, state, status, event_count, document, started_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                try insert.bind(1, campaign.id)
+                try insert.bind(2, campaign.workflowID)
+                try insert.bind(3, campaign.workflowVersion)
+                try insert.bind(4, campaign.state)
+                try insert.bind(5, campaign.status.rawValue)
+                try insert.bind(6, campaign.eventCount)
+                try insert.bind(7, borrowing: document)
+                try insert.bind(8, instant)
+                try insert.bind(9, instant)
+                try insert.run()
             }
-        } else {
-            try run("""
-                INSERT INTO campaign (id, workflow_id, workflow_version, state, status, event_count, document, started_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [campaign.id, campaign.workflowID, campaign.workflowVersion, campaign.state,
-                      campaign.status.rawValue, campaign.eventCount, Data(document), instant, instant])
         }
-        for timer in stored ?? [] where !campaign.timers.contains(where: { $0.id == timer.id && $0.due == timer.due }) {
-            try run("DELETE FROM due_timer WHERE due = ? AND campaign_id = ? AND timer_id = ?", [timer.due, campaign.id, timer.id])
+        let storedOrNone = stored ?? []
+        for timer in storedOrNone where !campaign.timers.contains(where: { $0.id == timer.id && $0.due == timer.due }) {
+            try removeFromDueIndex(DueTimer(campaignID: campaign.id, timerID: timer.id, due: timer.due))
         }
-        for timer in campaign.timers where !(stored ?? []).contains(where: { $0.id == timer.id && $0.due == timer.due }) {
-            try run("INSERT INTO due_timer (due, campaign_id, timer_id) VALUES (?, ?, ?)", [timer.due, campaign.id, timer.id])
+        for timer in campaign.timers where !storedOrNone.contains(where: { $0.id == timer.id && $0.due == timer.due }) {
+            let insert = try BoundStatement(db, "INSERT INTO due_timer (due, campaign_id, timer_id) VALUES (?, ?, ?)")
+            try insert.bind(1, timer.due)
+            try insert.bind(2, campaign.id)
+            try insert.bind(3, timer.id)
+            try insert.run()
         }
         storedTimers.byCampaign[campaign.id] = campaign.timers
         try log(events)
@@ -523,7 +544,11 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func removeFromDueIndex(_ timer: DueTimer) throws {
-        try run("DELETE FROM due_timer WHERE due = ? AND campaign_id = ? AND timer_id = ?", [timer.due, timer.campaignID, timer.timerID])
+        let delete = try BoundStatement(db, "DELETE FROM due_timer WHERE due = ? AND campaign_id = ? AND timer_id = ?")
+        try delete.bind(1, timer.due)
+        try delete.bind(2, timer.campaignID)
+        try delete.bind(3, timer.timerID)
+        try delete.run()
     }
 
     func log(_ events: [LoggedEvent]) throws {

@@ -284,7 +284,8 @@ import Testing
         // The reader goes through a pointer: this walks it over every end and every byte value
         // it might meet, which must end in an error or a campaign, never a read out of bounds.
         let codec = CampaignCodec(registry: Self.registry)
-        let bytes = try codec.encode(try Self.scoredCampaign())
+        for campaign in [try Self.scoredCampaign(), try Self.awardedCampaign()] {
+        let bytes = try codec.encode(campaign)
         for length in 0..<bytes.count {
             #expect(throws: CampaignCodec.CorruptData.self) { try codec.decode(Array(bytes[..<length])) }
         }
@@ -294,6 +295,7 @@ import Testing
                 damaged[position] = value
                 if let decoded = try? codec.decode(damaged) { _ = decoded.entries.array }
             }
+        }
         }
     }
 
@@ -329,16 +331,15 @@ import Testing
         damaged[block.lowerBound - 1] = 200  // the unit's length now runs past the block
         #expect(throws: CampaignCodec.CorruptData.self) { try codec.decode(damaged) }
 
-        // Version 1 wrote the entries without the block length: the same bytes less those four.
-        var bare = campaign
-        bare.entries = []
-        let withoutEntries = try codec.encode(bare)
-        let countAt = try #require(bytes.indices.first { bytes[$0] != withoutEntries[$0] })
-        var version1 = Array(bytes[0..<countAt + 1]) + Array(bytes[(countAt + 5)...])
+        // Version 1 wrote the entries without the block length: version 2's bytes less those four.
+        let version2 = try #require(Data(base64Encoded: Self.version2Document.replacingOccurrences(of: "\n", with: "")))
+        let firstEntry = try #require(version2.firstRange(of: Data([1, UInt8(ascii: "x"), 4] + Array("clip".utf8))))
+        var version1 = Array(version2[..<(firstEntry.lowerBound - 4)]) + Array(version2[firstEntry.lowerBound...])
         version1[3] = 1
         let old = try codec.decode(version1)
-        #expect(old == campaign)
-        #expect(try codec.encode(old) == bytes, "a version 1 campaign is saved as version 2")
+        let awarded = try Self.awardedCampaign()
+        #expect(old == awarded)
+        #expect(try codec.encode(old) == codec.encode(awarded), "a version 1 campaign is saved as version 3")
     }
 
     @Test("a campaign with entries in many chunks takes scores and entries after a load, and saves them")
@@ -432,5 +433,94 @@ import Testing
         var replayed = try engine.start(id: "r", at: Self.may1).campaign
         for (event, instant) in accepted { replayed = try engine.apply(event, to: replayed, at: instant).campaign }
         #expect(try codec.encode(replayed) == codec.encode(campaign))
+    }
+}
+
+extension EngineTests {
+    /// The campaign of `lifecycle()`, with a half point in one score so a total is not whole.
+    static func awardedCampaign() throws -> Campaign {
+        let engine = try engine()
+        var campaign = try engine.start(id: "c1", at: may1).campaign
+        campaign = try engine.apply(.command("launch"), to: campaign, at: may1 + 3600).campaign
+        for id in ["x", "y", "z"] { campaign = try engine.apply(clip(id), to: campaign, at: may1 + day).campaign }
+        for (member, scores) in [("a", [90.5, 70, 50]), ("b", [80.0, 75, 50])] {
+            let sheet = ScoreSheet(member: member, lines: zip(["x", "y", "z"], scores).map { ScoreSheet.Line(entry: $0, values: [$1]) })
+            campaign = try engine.apply(.scores(sheet), to: campaign, at: may1 + 2 * day).campaign
+        }
+        let window = try #require(engine.dueTimers(of: campaign, at: may1 + 9 * day).first)
+        return try engine.apply(.timer(id: window.id), to: campaign, at: may1 + 9 * day).campaign
+    }
+
+    /// `awardedCampaign()` as format version 2 wrote it (every number in eight bytes), saved
+    /// before version 3 existed.
+    static let version2Document = """
+        TENCAgJjMQdjb250ZXN0QGMwNzIzMTUzYWFjMDY5MmI3MmI1NjI0NzdiNGQ2MjlhYjQwMTNlODk4OGQ1N2UzODAxODM3N2NmNWZi
+        NDMyZmEBBmNsb3NlZKCE6OMMAAIFY2xpcHMAAAAAAAAIQAdtaW51dGVzAAAAAAAAIkADqAAAAAF4BGNsaXAAAAIHbWludXRlcwAA
+        AAAAAAAIQAV0aXRsZQEGQ2xpcCB4oNST4wwBAAAAAABQZUAEAXkEY2xpcAAAAgdtaW51dGVzAAAAAAAAAAhABXRpdGxlAQZDbGlw
+        IHmg1JPjDAEAAAAAACBiQAQBegRjbGlwAAACB21pbnV0ZXMAAAAAAAAACEAFdGl0bGUBBkNsaXAgeqDUk+MMAQAAAAAAAFlABAMB
+        eAIFZmlyc3QCgIl6AAAAAABQZUAEAXkEBnNlY29uZATAhD0AAAAAACBiQAQBegYGc2Vjb25kBMCEPQAAAAAAAFlABAAACAagjonj
+        DAAFZHJhZnQFc3RhcnQCBWNsaXBzAAAAAAAAAAAHbWludXRlcwAAAAAAAAAAwMaJ4wwBBWRyYWZ0CGxhdW5jaGVkDGV2ZW50IGxh
+        dW5jaAIFY2xpcHMAAAAAAAAAAAdtaW51dGVzAAAAAAAAAADAxonjDAEIbGF1bmNoZWQKY29sbGVjdGluZxFvdXRjb21lIGFubm91
+        bmNlZAIFY2xpcHMAAAAAAAAAAAdtaW51dGVzAAAAAAAAAACg1JPjDAEKY29sbGVjdGluZwZyZXZpZXcWb3V0Y29tZSB0YXJnZXQt
+        cmVhY2hlZAIFY2xpcHMAAAAAAAAIQAdtaW51dGVzAAAAAAAAIkCghOjjDAEGcmV2aWV3BmF3YXJkcxBvdXRjb21lIHJldmlld2Vk
+        AgVjbGlwcwAAAAAAAAhAB21pbnV0ZXMAAAAAAAAiQKCE6OMMAQZhd2FyZHMGY2xvc2VkD291dGNvbWUgYXdhcmRlZAIFY2xpcHMA
+        AAAAAAAIQAdtaW51dGVzAAAAAAAAIkAO
+        """
+
+    @Test("numbers are compact since version 3; a version 2 campaign still reads, and is saved as version 3")
+    func compactNumbers() throws {
+        let codec = CampaignCodec(registry: Self.registry)
+        let campaign = try Self.awardedCampaign()
+        #expect(campaign.awards.map(\.total) == [170.5, 145, 100] && campaign.metrics == ["clips": 3, "minutes": 9])
+        let bytes = try codec.encode(campaign)
+        #expect(bytes[3] == 3)
+        let version2 = try #require(Data(base64Encoded: Self.version2Document.replacingOccurrences(of: "\n", with: "")))
+        #expect(version2[3] == 2)
+        #expect(bytes.count < version2.count - 100, "\(bytes.count) bytes, against \(version2.count) in version 2")
+
+        let old = try codec.decode(Array(version2))
+        #expect(old == campaign)
+        #expect(old.entries.array == campaign.entries.array, "the entries block of version 2 decodes with eight-byte numbers")
+        #expect(try codec.encode(old) == bytes, "a version 2 campaign is saved as version 3, its entries written anew")
+        #expect(try codec.decode(bytes) == campaign)
+
+        // Every kind of number round-trips, in entries, awards, metrics and transitions alike.
+        var numbers = campaign
+        let values: [Double] = [0, -0.0, 1, -1, 170.5, 1e300, -3.25, Double(1 << 52), Double(1 << 52) - 1, -Double(1 << 52) + 1,
+                                .infinity, -.infinity, .leastNonzeroMagnitude]
+        for (index, value) in values.enumerated() {
+            numbers.entries.append(Entry(id: "n\(index)", kind: "clip", fields: ["minutes": .number(value), "title": .text("n")],
+                                         score: EntryScore(total: value, reviews: 1, tieBreakers: [value, 2])))
+            numbers.metrics["m\(index)"] = value
+        }
+        let decoded = try codec.decode(try codec.encode(numbers))
+        for (index, value) in values.enumerated() {
+            let entry = decoded.entries[campaign.entries.count + index]
+            for read in [entry.fields["minutes"]?.number, entry.score?.total, entry.score?.tieBreakers.first, decoded.metrics["m\(index)"]] {
+                #expect(read?.bitPattern == value.bitPattern, "\(value) read back as \(String(describing: read))")
+            }
+        }
+        #expect(try codec.encode(decoded) == codec.encode(numbers))
+    }
+
+    @Test("short strings read back as written, and ill-formed UTF-8 in one is repaired as in a long one")
+    func shortStrings() throws {
+        let codec = CampaignCodec(registry: Self.registry)
+        var campaign = try Self.awardedCampaign()
+        campaign.entries.append(Entry(id: "Hà", kind: "clip", fields: ["title": .text("Hội thi — vòng chung kết")]))
+        let bytes = try codec.encode(campaign)
+        let decoded = try codec.decode(bytes)
+        #expect(decoded.entries.last?.id == "Hà" && decoded.entries.last?.fields["title"] == .text("Hội thi — vòng chung kết"))
+
+        // "Hà" is 48 C3 A0 after its length; C3 followed by 41 is ill-formed, in a short and a long string alike.
+        var damaged = bytes
+        let short = try #require(bytes.firstRange(of: [3, 0x48, 0xC3, 0xA0]))
+        damaged[short.upperBound - 1] = 0x41
+        let long = try #require(bytes.firstRange(of: Array("Hội".utf8)))
+        damaged[long.lowerBound + 2] = 0x41
+        let repaired = try codec.decode(damaged).entries.last
+        #expect(repaired?.id == String(decoding: [0x48, 0xC3, 0x41], as: UTF8.self))
+        #expect(repaired?.fields["title"]?.text == String(decoding: Array("Hội thi — vòng chung kết".utf8).enumerated().map { $0.offset == 2 ? 0x41 : $0.element },
+                                                           as: UTF8.self))
     }
 }

@@ -223,15 +223,21 @@ extension CouncilReview: RunnableStep {
                 return .refuse("'\(sheet.member)' may not score entry '\(line.entry)': it comes from their own unit '\(entries[position].unit ?? "")' (exclude-own-unit)",
                                memory: memory)
             }
-            guard line.values.count == criteria else {
-                return .refuse("entry '\(line.entry)' needs \(criteria) score(s), one for each of \(configuration.rubric.map(\.name).joined(separator: ", ")); got \(line.values.count)",
+            let values = line.values
+            guard values.count == criteria else {
+                return .refuse("entry '\(line.entry)' needs \(criteria) score(s), one for each of \(configuration.rubric.map(\.name).joined(separator: ", ")); got \(values.count)",
                                memory: memory)
             }
-            for (value, criterion) in zip(line.values, configuration.rubric) where !(0...criterion.maximum).contains(value) {
-                return .refuse("the score \(value.formattedForMessage) for '\(criterion.name)' of entry '\(line.entry)' is outside 0 to \(criterion.maximum.formattedForMessage)",
-                               memory: memory)
+            // By index: this runs for every score of every sheet.
+            for offset in 0..<criteria {
+                let value = values[offset]
+                let criterion = configuration.rubric[offset]
+                guard (0...criterion.maximum).contains(value) else {
+                    return .refuse("the score \(value.formattedForMessage) for '\(criterion.name)' of entry '\(line.entry)' is outside 0 to \(criterion.maximum.formattedForMessage)",
+                                   memory: memory)
+                }
+                own.values[position * criteria + offset] = value
             }
-            for (offset, value) in line.values.enumerated() { own.values[position * criteria + offset] = value }
             if !own.scored[position] {
                 own.scored[position] = true
                 own.count += 1

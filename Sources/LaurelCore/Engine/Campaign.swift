@@ -80,19 +80,25 @@ public struct ScoreSheet: Sendable, Hashable, Codable {
 /// benchmark, thousands in a national review), so one value is kept inline: an array per line
 /// was an allocation and a release per line, 8% of the lifecycle benchmark (docs/performance.md).
 public struct ScoreValues: Sendable, Hashable, Codable, RandomAccessCollection {
-    private enum Storage: Sendable {
+    // Inlinable: the council review reads every value of every line of every sheet, from
+    // another module.
+    @usableFromInline
+    enum Storage: Sendable {
         case one(Double)
         /// Never exactly one value.
         case many([Double])
     }
 
-    private let storage: Storage
+    @usableFromInline
+    let storage: Storage
 
     public init(_ value: Double) { storage = .one(value) }
 
     public init(_ values: [Double]) { storage = values.count == 1 ? .one(values[0]) : .many(values) }
 
+    @inlinable
     public var startIndex: Int { 0 }
+    @inlinable
     public var endIndex: Int {
         switch storage {
         case .one: return 1
@@ -100,6 +106,7 @@ public struct ScoreValues: Sendable, Hashable, Codable, RandomAccessCollection {
         }
     }
 
+    @inlinable
     public subscript(position: Int) -> Double {
         switch storage {
         case .one(let value):

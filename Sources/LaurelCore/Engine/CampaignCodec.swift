@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The one encoded form of a campaign: what the store saves and what determinism is judged by.
 ///
@@ -8,16 +9,23 @@ import Foundation
 /// and UTF-8. A step's memory is the plugin's own `Codable` value as sorted-key JSON inside it,
 /// decoded through the plugin registry (a step without memory writes nothing). Since version 2
 /// the entries are one block with its byte length, so a load can keep them encoded
-/// (``EntryList``); version 1 is still read.
+/// (``EntryList``). Since version 3 numbers are compact (`ByteWriter.number`): scores, totals
+/// and metrics are nearly always whole, and eight bytes each kept a scored campaign of the
+/// lifecycle benchmark just over one SQLite page. Versions 1 and 2 are still read.
 /// `JSONEncoder` for the whole campaign was measured at 2,330 transitions/s in the lifecycle
 /// benchmark, 87% of it in JSON (docs/performance.md).
 public struct CampaignCodec: Sendable {
     public let registry: PluginRegistry
-    static let magic: [UInt8] = [0x4C, 0x43, 0x42, 2]  // "LCB", version 2
+    static let magic: [UInt8] = [0x4C, 0x43, 0x42, 3]  // "LCB", version 3
 
     public struct CorruptData: Error, Sendable, CustomStringConvertible {
         public var description: String
     }
+
+    /// The JSON of the last small memory of each step kind, so the usual memories (a step just
+    /// entered, one waiting for its first event) skip `JSONEncoder` and `JSONDecoder`: those
+    /// cost a twentieth of a save in the lifecycle benchmark (docs/performance.md).
+    private let recentMemories = RecentMemories()
 
     public init(registry: PluginRegistry) {
         self.registry = registry
@@ -33,9 +41,9 @@ public struct CampaignCodec: Sendable {
         writer.string(campaign.state)
         writer.int(campaign.enteredAt)
         writer.sortedMap(campaign.inputs) { $0.value($1) }
-        writer.named(campaign.metrics) { $0.double($1) }
+        writer.named(campaign.metrics) { $0.number($1) }
         writer.count(campaign.entries.count)
-        if let block = campaign.entries.unchangedBlock {
+        if let block = campaign.entries.unchangedBlock, block.compactNumbers {
             writer.fixed32(UInt32(block.bytes.count))
             writer.append(block.bytes)
         } else {
@@ -51,7 +59,7 @@ public struct CampaignCodec: Sendable {
             writer.string(award.tier)
             writer.int(Int64(award.tierNumber))
             writer.int(Int64(award.amount))
-            writer.double(award.total)
+            writer.number(award.total)
             writer.int(Int64(award.reviews))
         }
         if let step = campaign.step {
@@ -59,10 +67,14 @@ public struct CampaignCodec: Sendable {
             writer.string(step.kind)
             if step.memory is NoMemory {
                 writer.count(0)
+            } else if let json = recentMemories.json(of: step.memory, kind: step.kind) {
+                writer.count(json.count)
+                writer.append(json)
             } else {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
-                let json = try encoder.encode(step.memory)
+                let json = Array(try encoder.encode(step.memory))
+                recentMemories.rememberEncoded(step.memory, json: json, kind: step.kind)
                 writer.count(json.count)
                 writer.append(json)
             }
@@ -89,18 +101,19 @@ public struct CampaignCodec: Sendable {
             writer.optionalString(transition.from)
             writer.string(transition.to)
             writer.string(transition.cause)
-            writer.named(transition.metrics) { $0.double($1) }
+            writer.named(transition.metrics) { $0.number($1) }
         }
         writer.int(Int64(campaign.eventCount))
         return writer.finish()
     }
 
     public func decode(_ bytes: [UInt8]) throws -> Campaign {
-        guard bytes.count >= 4, bytes[0..<3].elementsEqual(Self.magic[0..<3]), (1...2).contains(bytes[3]) else {
-            throw CorruptData(description: "not a Laurel campaign (format LCB version 1 or 2)")
+        guard bytes.count >= 4, bytes[0..<3].elementsEqual(Self.magic[0..<3]), (1...3).contains(bytes[3]) else {
+            throw CorruptData(description: "not a Laurel campaign (format LCB version 1, 2 or 3)")
         }
         return try ByteReader.reading(bytes[...]) { reader in
             reader.position = 4
+            reader.compactNumbers = bytes[3] >= 3
             return try decode(&reader, version: bytes[3])
         }
     }
@@ -113,7 +126,7 @@ public struct CampaignCodec: Sendable {
         let state = try reader.string()
         let enteredAt = try reader.int()
         let inputs = try reader.map { try $0.value() }
-        let metrics = try reader.named { try $0.double() }
+        let metrics = try reader.named { try $0.number() }
         let entryCount = try reader.count()
         let entries: EntryList
         if version == 1 {
@@ -123,12 +136,15 @@ public struct CampaignCodec: Sendable {
             entries = EntryList(decoded)
         } else {
             let block = try reader.take(Int(try reader.fixed32()))
-            if let kinds = Self.checkEntries(block, count: entryCount) {
-                entries = EntryList(encoded: EncodedEntries(bytes: block, count: entryCount, kinds: kinds))
+            if let kinds = Self.checkEntries(block, count: entryCount, compactNumbers: reader.compactNumbers) {
+                entries = EntryList(encoded: EncodedEntries(bytes: block, count: entryCount, kinds: kinds,
+                                                            compactNumbers: reader.compactNumbers))
             } else {
                 // Not the shape the writer gives, or names in an order only String comparison
                 // accepts: decode at once, which says what is wrong or succeeds.
+                let compactNumbers = reader.compactNumbers
                 entries = EntryList(try ByteReader.reading(block) { blockReader in
+                    blockReader.compactNumbers = compactNumbers
                     var decoded: [Entry] = []
                     for _ in 0..<entryCount { decoded.append(try Self.readEntry(&blockReader)) }
                     guard blockReader.isAtEnd else {
@@ -143,7 +159,7 @@ public struct CampaignCodec: Sendable {
         awards.reserveCapacity(awardCount)
         for _ in 0..<awardCount {
             awards.append(Award(entry: try reader.string(), rank: Int(try reader.int()), tier: try reader.string(),
-                                tierNumber: Int(try reader.int()), amount: Int(try reader.int()), total: try reader.double(),
+                                tierNumber: Int(try reader.int()), amount: Int(try reader.int()), total: try reader.number(),
                                 reviews: Int(try reader.int())))
         }
         var step: StepMemoryBox?
@@ -154,7 +170,13 @@ public struct CampaignCodec: Sendable {
             guard let plugin = registry.plugin(kind: kind) as? any RunnableStep.Type else {
                 throw CorruptData(description: "no runnable step plugin '\(kind)' in this build")
             }
-            step = StepMemoryBox(kind: kind, memory: try Self.memory(plugin, json))
+            if let memory = recentMemories.memory(of: json, kind: kind) {
+                step = StepMemoryBox(kind: kind, memory: memory)
+            } else {
+                let memory = try Self.memory(plugin, json)
+                recentMemories.rememberDecoded(memory, json: json, kind: kind)
+                step = StepMemoryBox(kind: kind, memory: memory)
+            }
         }
         var timers: [ArmedTimer] = []
         let timerCount = try reader.count()
@@ -170,7 +192,7 @@ public struct CampaignCodec: Sendable {
         transitions.reserveCapacity(transitionCount)
         for _ in 0..<transitionCount {
             transitions.append(Transition(at: try reader.int(), from: try reader.optionalString(), to: try reader.string(),
-                                          cause: try reader.string(), metrics: try reader.named { try $0.double() }))
+                                          cause: try reader.string(), metrics: try reader.named { try $0.number() }))
         }
         let eventCount = Int(try reader.int())
         guard reader.isAtEnd else { throw CorruptData(description: "trailing bytes after the campaign") }
@@ -192,11 +214,11 @@ public struct CampaignCodec: Sendable {
         if let score = entry.pointee.score {
             // 1: a result; 2: a result with tie-breakers (so results without keep their bytes).
             writer.byte(score.tieBreakers.isEmpty ? 1 : 2)
-            writer.double(score.total)
+            writer.number(score.total)
             writer.int(Int64(score.reviews))
             if !score.tieBreakers.isEmpty {
                 writer.count(score.tieBreakers.count)
-                for value in score.tieBreakers { writer.double(value) }
+                for value in score.tieBreakers { writer.number(value) }
             }
         } else {
             writer.byte(0)
@@ -212,10 +234,10 @@ public struct CampaignCodec: Sendable {
     private static func readScore(_ reader: inout ByteReader) throws -> EntryScore? {
         let marker = try reader.byte()
         guard marker != 0 else { return nil }
-        var score = EntryScore(total: try reader.double(), reviews: Int(try reader.int()))
+        var score = EntryScore(total: try reader.number(), reviews: Int(try reader.int()))
         if marker == 2 {
             let count = try reader.count()
-            score.tieBreakers = try (0..<count).map { _ in try reader.double() }
+            score.tieBreakers = try (0..<count).map { _ in try reader.number() }
         }
         return score
     }
@@ -227,9 +249,9 @@ public struct CampaignCodec: Sendable {
     ///
     /// It runs on every load, so it reads the bytes through a pointer rather than slices (a slice
     /// per string would retain and release the buffer).
-    static func checkEntries(_ block: ArraySlice<UInt8>, count: Int) -> [String]? {
+    static func checkEntries(_ block: ArraySlice<UInt8>, count: Int, compactNumbers: Bool) -> [String]? {
         block.withUnsafeBufferPointer { bytes -> [String]? in
-            var scanner = ByteScanner(bytes: bytes)
+            var scanner = ByteScanner(bytes: bytes, compactNumbers: compactNumbers)
             var kinds: [UnsafeBufferPointer<UInt8>] = []
             for _ in 0..<count {
                 guard scanner.skipString(),
@@ -248,10 +270,11 @@ public struct CampaignCodec: Sendable {
                 guard scanner.unsigned() != nil, let scored = scanner.byte() else { return nil }
                 switch scored {
                 case 0: break
-                case 1: guard scanner.skip(8), scanner.unsigned() != nil else { return nil }
+                case 1: guard scanner.skipNumber(), scanner.unsigned() != nil else { return nil }
                 case 2:
-                    guard scanner.skip(8), scanner.unsigned() != nil, let breakers = scanner.unsigned(),
-                          breakers <= bytes.count, scanner.skip(Int(breakers) * 8) else { return nil }
+                    guard scanner.skipNumber(), scanner.unsigned() != nil, let breakers = scanner.unsigned(),
+                          breakers <= bytes.count else { return nil }
+                    for _ in 0..<breakers where !scanner.skipNumber() { return nil }
                 default: return nil
                 }
             }
@@ -263,19 +286,90 @@ public struct CampaignCodec: Sendable {
     /// Decodes a block that passed `checkEntries`. Field names in byte order are in String order
     /// too for the text Laurel writes; should a stored name not be (text in another Unicode
     /// normal form), the fields are put in order rather than refused.
-    static func decodeCheckedEntries(_ block: ArraySlice<UInt8>, count: Int) -> [Entry] {
-        // Cannot throw: checkEntries walked this very block with the same reads.
-        (try? ByteReader.reading(block) { reader in
-            var entries: [Entry] = []
-            entries.reserveCapacity(count)
-            for _ in 0..<count { entries.append(try readEntry(&reader, repairingOrder: true)) }
-            return entries
-        }) ?? []
+    static func decodeCheckedEntries(_ block: ArraySlice<UInt8>, count: Int, compactNumbers: Bool) -> [Entry] {
+        // checkEntries walked this very block with the same reads, so an error here is a reader
+        // and a checker that disagree: stopping beats handing on a campaign without its entries,
+        // which the next save would make permanent.
+        do {
+            return try ByteReader.reading(block) { reader in
+                reader.compactNumbers = compactNumbers
+                var entries: [Entry] = []
+                entries.reserveCapacity(count)
+                for _ in 0..<count { entries.append(try readEntry(&reader, repairingOrder: true)) }
+                return entries
+            }
+        } catch {
+            preconditionFailure("entries that passed CampaignCodec.checkEntries failed to decode: \(error)")
+        }
+    }
+
+    /// `value` as a whole number when `ByteWriter.number` writes it in its short form.
+    static func compactWhole(_ value: Double) -> Int64? {
+        guard let whole = Int64(exactly: value), whole.magnitude < 1 << 52, !(whole == 0 && value.sign == .minus) else {
+            return nil
+        }
+        return whole
+    }
+
+    /// Whether a number's leading varint is a whole number's short form the writer could have
+    /// written (an even value whose zig-zag number has a magnitude below 2^52).
+    static func isCompactNumber(_ marker: UInt64) -> Bool {
+        marker & 1 == 0 && marker >> 1 < 1 << 53
     }
 
     private static func memory<P: RunnableStep>(_ plugin: P.Type, _ json: ArraySlice<UInt8>) throws -> any StepMemory {
         if json.isEmpty, let none = NoMemory() as? P.Memory { return none }
         return try JSONDecoder().decode(P.Memory.self, from: Data(json))
+    }
+}
+
+/// The last small step memory of each kind the codec encoded, and the last it decoded, each
+/// with its JSON; shared by copies of a codec.
+///
+/// A decoded pair is reused for the same bytes only, so a load gives what decoding would. An
+/// encoded pair is reused for an equal memory, and `==` is looser than JSON: 0.0 equals -0.0
+/// and "é" composed equals "é" decomposed, yet each pair encodes differently. So it is kept
+/// only when its JSON holds no number and only ASCII (`{"sheets":{}}`), where equal memories
+/// have one JSON.
+final class RecentMemories: Sendable {
+    /// Larger memories (sheets full of scores) change at every event: comparing them would
+    /// cost more than it saves.
+    static let largestJSON = 256
+
+    private struct Recent {
+        var memory: any StepMemory
+        var json: [UInt8]
+    }
+
+    private let encoded = Mutex<[String: Recent]>([:])
+    private let decoded = Mutex<[String: Recent]>([:])
+
+    func json(of memory: any StepMemory, kind: String) -> [UInt8]? {
+        guard let recent = encoded.withLock({ $0[kind] }), Self.same(memory, recent.memory) else { return nil }
+        return recent.json
+    }
+
+    func memory(of json: ArraySlice<UInt8>, kind: String) -> (any StepMemory)? {
+        guard json.count <= Self.largestJSON, let recent = decoded.withLock({ $0[kind] }), recent.json.elementsEqual(json) else {
+            return nil
+        }
+        return recent.memory
+    }
+
+    func rememberEncoded(_ memory: any StepMemory, json: [UInt8], kind: String) {
+        guard json.count <= Self.largestJSON,
+              json.allSatisfy({ $0 < 0x80 && !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return }
+        encoded.withLock { $0[kind] = Recent(memory: memory, json: json) }
+    }
+
+    func rememberDecoded(_ memory: any StepMemory, json: ArraySlice<UInt8>, kind: String) {
+        guard json.count <= Self.largestJSON else { return }
+        decoded.withLock { $0[kind] = Recent(memory: memory, json: Array(json)) }
+    }
+
+    private static func same<M: StepMemory>(_ memory: M, _ other: any StepMemory) -> Bool {
+        guard let other = other as? M else { return false }
+        return memory == other
     }
 }
 
@@ -333,6 +427,7 @@ struct ByteWriter: ~Copyable {
         }
     }
 
+    @inline(__always)
     mutating func byte(_ value: UInt8) {
         makeRoom(1)
         base[count] = value
@@ -351,8 +446,10 @@ struct ByteWriter: ~Copyable {
         for index in 0..<4 { base[offset + index] = UInt8(truncatingIfNeeded: value >> UInt32(index * 8)) }
     }
 
+    @inline(__always)
     mutating func count(_ value: Int) { unsigned(UInt64(value)) }
 
+    @inline(__always)
     mutating func unsigned(_ value: UInt64) {
         makeRoom(10)
         var value = value
@@ -365,10 +462,25 @@ struct ByteWriter: ~Copyable {
         count += 1
     }
 
+    @inline(__always)
     mutating func int(_ value: Int64) {
         unsigned(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
     }
 
+    /// A number in version 3: a whole number of magnitude below 2^52 (other than -0) as its
+    /// zig-zag varint shifted left one bit, so the lowest bit is 0; anything else as the byte 1
+    /// and its eight bytes. A score of 87 takes two bytes instead of eight.
+    @inline(__always)
+    mutating func number(_ value: Double) {
+        if let whole = CampaignCodec.compactWhole(value) {
+            unsigned(UInt64(bitPattern: (whole << 1) ^ (whole >> 63)) << 1)
+        } else {
+            byte(1)
+            double(value)
+        }
+    }
+
+    @inline(__always)
     mutating func double(_ value: Double) {
         makeRoom(8)
         var bits = value.bitPattern
@@ -417,7 +529,7 @@ struct ByteWriter: ~Copyable {
         switch value {
         case .number(let number):
             byte(0)
-            double(number)
+            self.number(number)
         case .text(let text):
             byte(1)
             string(text)
@@ -438,14 +550,30 @@ struct ByteWriter: ~Copyable {
 /// each method says whether what it expected is there, as `ByteReader` would read it.
 struct ByteScanner {
     let bytes: UnsafeBufferPointer<UInt8>
+    /// Numbers as version 3 writes them (`ByteWriter.number`), rather than eight bytes each.
+    let compactNumbers: Bool
     var position = 0
 
+    init(bytes: UnsafeBufferPointer<UInt8>, compactNumbers: Bool) {
+        self.bytes = bytes
+        self.compactNumbers = compactNumbers
+    }
+
+    @inline(__always)
+    mutating func skipNumber() -> Bool {
+        guard compactNumbers else { return skip(8) }
+        guard let marker = unsigned() else { return false }
+        return CampaignCodec.isCompactNumber(marker) || (marker == 1 && skip(8))
+    }
+
+    @inline(__always)
     mutating func byte() -> UInt8? {
         guard position < bytes.count else { return nil }
         defer { position += 1 }
         return bytes[position]
     }
 
+    @inline(__always)
     mutating func unsigned() -> UInt64? {
         var result: UInt64 = 0
         var shift: UInt64 = 0
@@ -458,12 +586,14 @@ struct ByteScanner {
         return nil
     }
 
+    @inline(__always)
     mutating func skip(_ length: Int) -> Bool {
         guard length <= bytes.count - position else { return false }
         position += length
         return true
     }
 
+    @inline(__always)
     mutating func string() -> UnsafeBufferPointer<UInt8>? {
         guard let length = unsigned(), length <= UInt64(bytes.count - position) else { return nil }
         let start = position
@@ -471,6 +601,7 @@ struct ByteScanner {
         return UnsafeBufferPointer(rebasing: bytes[start..<position])
     }
 
+    @inline(__always)
     mutating func skipString() -> Bool { string() != nil }
 
     static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -479,7 +610,7 @@ struct ByteScanner {
 
     mutating func skipValue() -> Bool {
         switch byte() {
-        case 0: return skip(8)
+        case 0: return skipNumber()
         case 1: return skipString()
         case 2, 3: return true
         case 4: return unsigned() != nil
@@ -503,6 +634,8 @@ struct ByteReader {
     private let end: Int
     /// An index of the slice (so positions in a block are positions in the whole campaign).
     var position: Int
+    /// Numbers as version 3 writes them (`ByteWriter.number`), rather than eight bytes each.
+    var compactNumbers = true
 
     /// Runs `body` with a reader at the start of `bytes`.
     static func reading<Result>(_ bytes: ArraySlice<UInt8>, _ body: (inout ByteReader) throws -> Result) throws -> Result {
@@ -521,12 +654,14 @@ struct ByteReader {
         CampaignCodec.CorruptData(description: "the campaign data is damaged: \(what) at byte \(position)")
     }
 
+    @inline(__always)
     mutating func byte() throws -> UInt8 {
         guard position < end else { throw corrupt("it ends early") }
         defer { position += 1 }
         return pointer[position]
     }
 
+    @inline(__always)
     mutating func unsigned() throws -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
@@ -539,24 +674,40 @@ struct ByteReader {
         }
     }
 
+    @inline(__always)
     mutating func count() throws -> Int {
         let value = try unsigned()
         guard value <= UInt64(end - position) else { throw corrupt("a length exceeds the data") }
         return Int(value)
     }
 
+    @inline(__always)
     mutating func int() throws -> Int64 {
         let raw = try unsigned()
         return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
     }
 
     /// Checks that `length` more bytes are there and steps over them; returns where they start.
+    @inline(__always)
     private mutating func skip(_ length: Int) throws -> Int {
         guard length >= 0, length <= end - position else { throw corrupt("it ends early") }
         defer { position += length }
         return position
     }
 
+    @inline(__always)
+    mutating func number() throws -> Double {
+        guard compactNumbers else { return try double() }
+        let marker = try unsigned()
+        if CampaignCodec.isCompactNumber(marker) {
+            let zigZag = marker >> 1
+            return Double(Int64(bitPattern: (zigZag >> 1) ^ (0 &- (zigZag & 1))))
+        }
+        guard marker == 1 else { throw corrupt("a number is out of range") }
+        return try double()
+    }
+
+    @inline(__always)
     mutating func double() throws -> Double {
         let start = try skip(8)
         var bits: UInt64 = 0
@@ -572,7 +723,18 @@ struct ByteReader {
     mutating func string() throws -> String {
         let length = try count()
         let start = try skip(length)
-        return String(decoding: UnsafeBufferPointer(start: pointer + start, count: length), as: UTF8.self)
+        let bytes = UnsafeBufferPointer(start: pointer + start, count: length)
+        // Up to fifteen bytes a string is kept inline, and this initializer makes one of ASCII
+        // bytes without the UTF-8 validation pass `String(decoding:as:)` runs first; both repair
+        // ill-formed UTF-8 the same way. Most strings of a campaign are short names and ids.
+        if length <= 15 {
+            guard let source = bytes.baseAddress, length > 0 else { return "" }
+            return String(unsafeUninitializedCapacity: length) { buffer in
+                buffer.baseAddress!.initialize(from: source, count: length)
+                return length
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     mutating func fixed32() throws -> UInt32 {
@@ -612,7 +774,7 @@ struct ByteReader {
 
     mutating func value() throws -> Value {
         switch try byte() {
-        case 0: return .number(try double())
+        case 0: return .number(try number())
         case 1: return .text(try string())
         case 2: return .boolean(false)
         case 3: return .boolean(true)

@@ -251,7 +251,8 @@ public struct EntryList: Sendable, Hashable, Codable, RandomAccessCollection, Mu
     public static func == (lhs: EntryList, rhs: EntryList) -> Bool {
         // The encoding is deterministic, so equal blocks hold equal entries (the converse does not
         // hold: 0.0 and -0.0 are equal numbers with different bits).
-        if let left = lhs.unchangedBlock, let right = rhs.unchangedBlock, left.bytes == right.bytes { return true }
+        if let left = lhs.unchangedBlock, let right = rhs.unchangedBlock, left.compactNumbers == right.compactNumbers,
+           left.bytes == right.bytes { return true }
         return lhs.count == rhs.count && lhs.elementsEqual(rhs)
     }
 
@@ -293,19 +294,23 @@ final class EncodedEntries: Sendable {
     let count: Int
     /// The distinct kinds, in order of first appearance, found by the check.
     let kinds: [String]
+    /// Whether numbers are in version 3's compact form: a block of an older version is written
+    /// anew rather than copied into a version 3 campaign.
+    let compactNumbers: Bool
     private let cache = Mutex<[Entry]?>(nil)
 
     /// `bytes` must have passed `CampaignCodec.checkEntries`, so decoding them cannot fail.
-    init(bytes: ArraySlice<UInt8>, count: Int, kinds: [String]) {
+    init(bytes: ArraySlice<UInt8>, count: Int, kinds: [String], compactNumbers: Bool) {
         self.bytes = bytes
         self.count = count
         self.kinds = kinds
+        self.compactNumbers = compactNumbers
     }
 
     var entries: [Entry] {
         cache.withLock { cached in
             if let cached { return cached }
-            let decoded = CampaignCodec.decodeCheckedEntries(bytes, count: count)
+            let decoded = CampaignCodec.decodeCheckedEntries(bytes, count: count, compactNumbers: compactNumbers)
             cached = decoded
             return decoded
         }
