@@ -52,7 +52,7 @@ CODES = [
     ("no-final-state", "No final state can be reached, so a campaign never ends.", "Add a state with `final: true` and lead to it."),
     ("quorum-too-large", "The quorum needs more members than the council has.", "Lower the quorum or add members."),
     ("duplicate-member", "A council lists a member twice.", "Remove the second entry."),
-    ("duplicate-id", "An organisation file (or the files of one import) gives the same unit id or person id twice.", "Give each unit and each person its own id; if the two rows are the same unit, delete one."),
+    ("duplicate-id", "An organisation file (or the files of one import) gives the same unit id or person id twice; or two workflow files of one folder have the same `id:`, so the daemon could not tell which to start.", "Give each unit, person and workflow its own id; if the two rows are the same unit, delete one; move a backup copy of a workflow file out of the folder."),
     ("unknown-unit", "A unit's `parent`, or a person's `unit`, names a unit that no file of the import defines.", "Correct the id, define the unit, or import the units file in the same command\n(`laurel org import units.csv people.csv`)."),
     ("unit-cycle", "Units are each other's parents, directly or through others, so none of them is under the top.", "One unit of the loop must have no parent (the top) or a parent outside the loop."),
     ("expression-syntax", "An `if:` that cannot be read.", "Compare with `==`, `!=`, `<`, `<=`, `>`, `>=`; join with `and`, `or`, `not`; put texts in quotes and spaces around `-`."),

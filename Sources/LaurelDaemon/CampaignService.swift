@@ -105,10 +105,12 @@ public final class CampaignService: Sendable {
         let engine = try engine(version: hash)
         return try writeWithFamily(now: now) { transaction in
             let eventID = idempotencyKey.map { "start:\($0)" }
-            if let eventID, try transaction.containsEvent(id: eventID) {
-                let campaignID = try transaction.campaignID(ofEvent: eventID) ?? ""
-                return ServiceResult(status: .alreadyApplied, campaignID: campaignID, logged: [],
-                                     campaign: try transaction.campaign(id: campaignID))
+            if let eventID, let earlier = try transaction.event(id: eventID) {
+                let campaign = try transaction.campaign(id: earlier.campaignID)
+                guard earlier.action == .start(inputs: inputs, entries: entries), campaign?.workflowID == engine.workflow.id else {
+                    throw ServiceError("the idempotency key '\(idempotencyKey ?? "")' was used before to start '\(earlier.campaignID)'\(earlier.action == .start(inputs: inputs, entries: entries) ? "" : " with other inputs"); nothing was done. A new start needs a new key")
+                }
+                return ServiceResult(status: .alreadyApplied, campaignID: earlier.campaignID, logged: [], campaign: campaign)
             }
             let number = try transaction.nextCampaignNumber(workflowID: engine.workflow.id)
             let id = "\(engine.workflow.id)-\(number)"
@@ -191,7 +193,8 @@ public final class CampaignService: Sendable {
     /// refused event changes nothing (the timers that fell due are fired by the daemon instead).
     public func apply(_ event: CampaignEvent, to campaignID: String, eventID: String, now: Instant) throws -> ServiceResult {
         try writeWithFamily(now: now) { transaction in
-            if try transaction.containsEvent(id: eventID) {
+            if let earlier = try transaction.event(id: eventID) {
+                if let conflict = Self.conflict(earlier, .event(event), campaignID: campaignID) { throw ServiceError(conflict) }
                 return ServiceResult(status: .alreadyApplied, campaignID: campaignID, logged: [],
                                      campaign: try transaction.campaign(id: campaignID))
             }
@@ -220,17 +223,19 @@ public final class CampaignService: Sendable {
         }
     }
 
-    /// Why one event of a batch was refused; nothing of the batch was written.
+    /// Why events of a batch were refused; nothing of the batch was written.
     public struct BatchRefusal: Error, Sendable, CustomStringConvertible {
-        /// The index of the refused event in the batch.
-        public var index: Int
-        public var reason: String
-        public var description: String { reason }
+        /// Each refused event: its index in the batch and why.
+        public var problems: [(index: Int, reason: String)]
+        public var description: String { problems.map(\.reason).joined(separator: "\n") }
     }
 
-    /// Applies events in order in one transaction: all of them or, when one is refused, none
-    /// (an import). Events whose id is already logged are left out, so a re-run import adds only
-    /// what is missing. `progress` is called with the number of events handled so far.
+    /// Applies events in order in one transaction: all of them or, when any is refused, none (an
+    /// import). Every refused event is reported, not only the first: an event after a refused one
+    /// is judged as if the refused one were not there. Events whose id is already logged for the
+    /// same request are left out, so a re-run import adds only what is missing; an id logged for
+    /// another request (a row changed since it was imported) is refused. `progress` is called with
+    /// the number of events handled so far.
     public func applyAll(_ events: [(event: CampaignEvent, id: String)], to campaignID: String, now: Instant,
                          progress: (Int) -> Void = { _ in }) throws -> ServiceResult {
         try writeWithFamily(now: now) { transaction in
@@ -242,18 +247,26 @@ public final class CampaignService: Sendable {
             var effects: [OutboxItem] = []
             try catchUp(&campaign, engine: engine, until: now, now: now, logged: &logged, effects: &effects)
             var seen = Set<String>()
+            var problems: [(index: Int, reason: String)] = []
             for (index, item) in events.enumerated() {
                 defer { if index % 100 == 99 || index == events.count - 1 { progress(index + 1) } }
                 guard seen.insert(item.id).inserted else {
-                    throw BatchRefusal(index: index, reason: "the id '\(item.id)' appears twice in this batch")
+                    problems.append((index, "the id '\(item.id)' appears twice in this batch"))
+                    continue
                 }
-                if try transaction.containsEvent(id: item.id) { continue }
+                if let earlier = try transaction.event(id: item.id) {
+                    if let conflict = Self.batchConflict(earlier, item.event, campaignID: campaignID) {
+                        problems.append((index, conflict))
+                    }
+                    continue
+                }
                 let instant = max(now, campaign.enteredAt)
                 let applied: Applied
                 do {
                     applied = try engine.apply(item.event, to: campaign, at: instant)
                 } catch let refusal as Refusal {
-                    throw BatchRefusal(index: index, reason: refusal.reason)
+                    problems.append((index, refusal.reason))
+                    continue
                 }
                 logged.append(LoggedEvent(id: item.id, campaignID: campaignID, at: instant, recordedAt: now,
                                           action: .event(applied.isSecret ? item.event.sealed : item.event),
@@ -261,9 +274,24 @@ public final class CampaignService: Sendable {
                 effects += Self.outbox(applied.effects, campaignID: campaignID, eventID: item.id, at: now)
                 campaign = applied.campaign
             }
+            guard problems.isEmpty else { throw BatchRefusal(problems: problems) }
             try transaction.save(campaign, events: logged, effects: effects, at: now)
             return ServiceResult(status: .applied, campaignID: campaignID, logged: logged, campaign: campaign)
         }
+    }
+
+    /// For an import: an entry imported before with other values says which.
+    static func batchConflict(_ earlier: LoggedEvent, _ event: CampaignEvent, campaignID: String) -> String? {
+        guard let conflict = conflict(earlier, .event(event), campaignID: campaignID) else { return nil }
+        guard case .event(.submit(let before)) = earlier.action, case .submit(let now) = event else { return conflict }
+        var changes: [String] = []
+        if before.kind != now.kind { changes.append("kind '\(before.kind)' is now '\(now.kind)'") }
+        if before.unit != now.unit { changes.append("unit '\(before.unit ?? "")' is now '\(now.unit ?? "")'") }
+        let names = Set(before.fields.names).union(now.fields.names).sorted()
+        for name in names where before.fields[name] != now.fields[name] {
+            changes.append("\(name) '\(before.fields[name]?.description ?? "")' is now '\(now.fields[name]?.description ?? "")'")
+        }
+        return "entry '\(now.id)' was imported before with other values (\(changes.joined(separator: ", "))); an import does not change an entry it imported before: put the row back as it was, or give the changed entry a new id"
     }
 
     // MARK: Versions
@@ -423,6 +451,25 @@ public final class CampaignService: Sendable {
     }
 
     static func timerEventID(campaignID: String, timerID: Int) -> String { "timer:\(campaignID):\(timerID)" }
+
+    /// Why an event id already logged does not stand for `action` (the same request sent again
+    /// is a retry and is not applied twice; another request under the same id is a conflict and
+    /// is refused, never dropped in silence). Nil for a retry. A secret paper is compared in its
+    /// sealed form, the only one kept.
+    static func conflict(_ earlier: LoggedEvent, _ action: LoggedAction, campaignID: String) -> String? {
+        var expected = action
+        if case .event(let event) = action, case .event(.vote(let vote)) = earlier.action, vote.isSealed {
+            expected = .event(event.sealed)
+        }
+        if earlier.campaignID == campaignID, earlier.action == expected { return nil }
+        let what: String
+        switch earlier.action {
+        case .event(let event): what = event.summary
+        case .start: what = "a start"
+        case .migrate(_, let to, _): what = "a move to version \(to.prefix(12))"
+        }
+        return "the id '\(earlier.id)' was used before for \(what) of campaign '\(earlier.campaignID)', not for this; nothing was done. Each command needs its own idempotency key"
+    }
 
     static func outbox(_ effects: [Effect], campaignID: String, eventID: String, at now: Instant) -> [OutboxItem] {
         effects.map { OutboxItem(campaignID: campaignID, eventID: eventID, effect: $0, createdAt: now) }

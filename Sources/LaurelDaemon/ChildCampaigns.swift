@@ -23,7 +23,7 @@ final class FamilyTransaction: StoreTransaction {
 
     func campaign(id: String) throws -> Campaign? { try inner.campaign(id: id) }
     func containsEvent(id: String) throws -> Bool { try inner.containsEvent(id: id) }
-    func campaignID(ofEvent id: String) throws -> String? { try inner.campaignID(ofEvent: id) }
+    func event(id: String) throws -> LoggedEvent? { try inner.event(id: id) }
     func nextCampaignNumber(workflowID: String) throws -> Int { try inner.nextCampaignNumber(workflowID: workflowID) }
     func removeFromDueIndex(_ timer: DueTimer) throws { try inner.removeFromDueIndex(timer) }
     func log(_ events: [LoggedEvent]) throws { try inner.log(events) }

@@ -1,6 +1,7 @@
 import Foundation
 public import LaurelCore
 public import LaurelStore
+import LaurelYAML
 
 /// The workflow files of a folder, validated, with the version of each workflow that new
 /// campaigns start on.
@@ -26,8 +27,12 @@ public struct WorkflowLibrary: Sendable {
     public let registry: PluginRegistry
     /// Current version per workflow id.
     public private(set) var current: [String: Current] = [:]
-    /// The last bytes' hash seen per file, so an unchanged file is not validated again.
-    private var seen: [String: String] = [:]
+    /// Per file: the hash of the bytes last read and what validating them gave, so an unchanged
+    /// file is not validated again.
+    private var read: [String: (hash: String, result: ValidationResult)] = [:]
+    /// Per file: what the last scan decided (loaded with its hash, or rejected with its errors),
+    /// so a change is reported once.
+    private var verdicts: [String: String] = [:]
     /// Which workflow id each file held when it last validated.
     private var workflowOfFile: [String: String] = [:]
 
@@ -48,33 +53,52 @@ public struct WorkflowLibrary: Sendable {
             .map { (folder as NSString).appendingPathComponent($0) }
     }
 
-    /// Reads every file whose bytes changed since the last scan; returns what changed.
+    /// Reads every file whose bytes changed since the last scan, checks the files together
+    /// (``WorkflowSetChecker``: one id per file, a cascade's children present), and returns what
+    /// changed. Two files with one id are both rejected: the id's last good version stays.
     public mutating func scan(into store: any CampaignStore, now: Instant) throws -> [Change] {
         var changes: [Change] = []
         let files = try files()
+        var bytesOf: [String: [UInt8]] = [:]
         for file in files {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                changes.append(.rejected(file: file, diagnostics: [], keeping: workflowOfFile[file].flatMap { current[$0]?.version }))
-                continue
-            }
+            guard let data = FileManager.default.contents(atPath: file) else { continue }
             let bytes = Array(data)
             let hash = SHA256.hex(bytes)
-            guard seen[file] != hash else { continue }
-            seen[file] = hash
-            let result = WorkflowValidator(registry: registry).validate(bytes, file: file, now: now)
-            guard let workflow = result.workflow else {
-                let keeping = workflowOfFile[file].flatMap { current[$0]?.version }
-                changes.append(.rejected(file: file, diagnostics: result.diagnostics, keeping: keeping))
+            bytesOf[file] = bytes
+            if read[file]?.hash != hash {
+                read[file] = (hash, WorkflowValidator(registry: registry).validate(bytes, file: file, now: now))
+            }
+        }
+        let valid = files.compactMap { file in read[file]?.result.workflow.map { (workflow: $0, file: file) } }
+        let across = WorkflowSetChecker(registry: registry).check(valid)
+        for file in files {
+            guard let bytes = bytesOf[file], let (hash, result) = read[file] else {
+                let verdict = "unreadable"
+                if verdicts.updateValue(verdict, forKey: file) != verdict {
+                    changes.append(.rejected(file: file, diagnostics: [], keeping: workflowOfFile[file].flatMap { current[$0]?.version }))
+                }
                 continue
             }
+            let diagnostics = (result.diagnostics + across.filter { $0.location.file == file }).sortedByLocation()
+            guard let workflow = result.workflow, !diagnostics.hasErrors else {
+                let verdict = "rejected " + hash + diagnostics.filter { $0.severity == .error }.map(\.message).joined(separator: "\n")
+                if verdicts.updateValue(verdict, forKey: file) != verdict {
+                    let keeping = workflowOfFile[file].flatMap { current[$0]?.version }
+                    changes.append(.rejected(file: file, diagnostics: diagnostics, keeping: keeping))
+                }
+                continue
+            }
+            let verdict = "loaded " + hash
+            guard verdicts.updateValue(verdict, forKey: file) != verdict else { continue }
             try store.record(WorkflowVersion(hash: hash, workflowID: workflow.id, file: file, source: bytes, recordedAt: now))
             current[workflow.id] = Current(workflowID: workflow.id, version: hash, file: file)
             workflowOfFile[file] = workflow.id
             changes.append(.loaded(file: file, workflowID: workflow.id, version: hash,
-                                   warnings: result.diagnostics.filter { $0.severity == .warning }))
+                                   warnings: diagnostics.filter { $0.severity == .warning }))
         }
-        for file in seen.keys.sorted() where !files.contains(file) {
-            seen[file] = nil
+        for file in verdicts.keys.sorted() where !files.contains(file) {
+            verdicts[file] = nil
+            read[file] = nil
             changes.append(.removed(file: file))
         }
         return changes

@@ -137,8 +137,8 @@ public struct CampaignSummary: Sendable, Hashable {
 public protocol StoreTransaction {
     func campaign(id: String) throws -> Campaign?
     func containsEvent(id: String) throws -> Bool
-    /// The campaign a logged event belongs to.
-    func campaignID(ofEvent id: String) throws -> String?
+    /// A logged event by its id: what an idempotency key was first used for.
+    func event(id: String) throws -> LoggedEvent?
     /// The next number for a campaign of this workflow: 1, 2, 3, ... (campaign ids are
     /// "WORKFLOW-ID-N", readable and unique).
     func nextCampaignNumber(workflowID: String) throws -> Int

@@ -334,14 +334,16 @@ public final class SQLiteStore: CampaignStore {
     public func events(campaignID: String) throws -> [LoggedEvent] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM event WHERE campaign_id = ? ORDER BY sequence", arguments: [campaignID])
-                .map { row in
-                    let action = try JSONDecoder().decode(LoggedAction.self, from: row["action"] as Data)
-                    return LoggedEvent(id: row["id"], campaignID: row["campaign_id"], sequence: row["sequence"], at: row["at"],
-                                       recordedAt: row["recorded_at"], action: action,
-                                       disposition: LoggedEvent.Disposition(rawValue: row["disposition"]) ?? .applied,
-                                       lateBy: row["late_by"], summary: row["summary"])
-                }
+                .map(Self.loggedEvent)
         }
+    }
+
+    static func loggedEvent(_ row: Row) throws -> LoggedEvent {
+        let action = try JSONDecoder().decode(LoggedAction.self, from: row["action"] as Data)
+        return LoggedEvent(id: row["id"], campaignID: row["campaign_id"], sequence: row["sequence"], at: row["at"],
+                           recordedAt: row["recorded_at"], action: action,
+                           disposition: LoggedEvent.Disposition(rawValue: row["disposition"]) ?? .applied,
+                           lateBy: row["late_by"], summary: row["summary"])
     }
 
     public func eventCount() throws -> Int {
@@ -436,8 +438,8 @@ struct SQLiteTransaction: StoreTransaction {
         try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM event WHERE id = ?"), arguments: [id]) ?? false
     }
 
-    func campaignID(ofEvent id: String) throws -> String? {
-        try String.fetchOne(db.cachedStatement(sql: "SELECT campaign_id FROM event WHERE id = ?"), arguments: [id])
+    func event(id: String) throws -> LoggedEvent? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM event WHERE id = ?"), arguments: [id]).map(SQLiteStore.loggedEvent)
     }
 
     func recurrence(workflowID: String) throws -> RecurrenceCursor? {

@@ -47,6 +47,12 @@ public enum YAMLLoader {
     }
 
     /// Checks what libyaml would either accept silently or report without a useful place.
+    /// Whether `bytes` are text Laurel reads (UTF-8, no NUL byte), whatever their size: the
+    /// first problem with its line and column, or nil. CSV files are checked with it.
+    public static func checkText(_ bytes: [UInt8], file: String) -> YAMLProblem? {
+        checkBytes(bytes, file: file, limits: YAMLLimits(maxBytes: .max))
+    }
+
     static func checkBytes(_ bytes: [UInt8], file: String, limits: YAMLLimits) -> YAMLProblem? {
         let start = SourceLocation(file: file, line: 1, column: 1)
         if bytes.count > limits.maxBytes {

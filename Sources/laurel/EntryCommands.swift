@@ -3,6 +3,7 @@ import Foundation
 import LaurelCore
 import LaurelDaemon
 import LaurelStore
+import LaurelYAML
 
 struct EntryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -71,8 +72,9 @@ struct EntryCommand: ParsableCommand {
         @Option var format: OutputFormat = .text
 
         func run() throws {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw UsageError(description: "cannot read '\(file)'")
+            let bytes = try ReadableFile.bytes(file)
+            if let problem = YAMLLoader.checkText(bytes, file: file) {
+                throw UsageError(description: "\(problem.location): \(problem.message); save it as UTF-8 (in Excel: 'CSV UTF-8')")
             }
             let service = try store.open()
             let progress = Progress(label: "importing \(file)")
@@ -80,7 +82,7 @@ struct EntryCommand: ParsableCommand {
                 let engine = try service.campaignAndEngine(campaign).engine
                 let rows: [CSV.Row]
                 do {
-                    rows = try CSV.parse(String(decoding: data, as: UTF8.self))
+                    rows = try CSV.parse(String(decoding: bytes, as: UTF8.self))
                 } catch let error as CSV.Failure {
                     throw ServiceError("\(file):\(error.line):\(error.column): \(error.message)")
                 }
@@ -92,40 +94,66 @@ struct EntryCommand: ParsableCommand {
                 guard kindColumn != nil || kind != nil else {
                     throw ServiceError("\(file):\(header.line): there is no 'kind' column; add one or pass --kind")
                 }
+                // Every bad row is reported, as 'laurel validate' reports every problem of a file.
+                var problems: [(line: Int, message: String)] = []
                 var events: [(event: CampaignEvent, id: String)] = []
                 var lines: [Int] = []
+                var rowCount = 0
                 for row in rows.dropFirst() where !(row.cells.count == 1 && row.cells[0].isEmpty) {
+                    rowCount += 1
                     guard row.cells.count == header.cells.count else {
-                        throw ServiceError("\(file):\(row.line): \(row.cells.count) cells where the first row names \(header.cells.count)")
+                        problems.append((row.line, "\(row.cells.count) cells where the first row names \(header.cells.count)"))
+                        continue
                     }
+                    let rowKind = kindColumn.map { row.cells[$0] } ?? kind ?? ""
                     var pairs: [(String, String)] = []
                     var unit: String?
+                    let fieldNames = engine.workflow.entryKinds.first { $0.name == rowKind }?.fields.map(\.name) ?? []
                     for (index, name) in header.cells.enumerated() where index != idColumn && index != kindColumn {
-                        if name == "unit" { unit = row.cells[index].isEmpty ? nil : row.cells[index]; continue }
-                        if !row.cells[index].isEmpty { pairs.append((name, row.cells[index])) }
+                        let cell = row.cells[index]
+                        // A column 'unit' that is not a field of the kind is the entry's unit, which
+                        // fills the kind's field of type unit (docs/workflow-language.md, entries).
+                        if name == "unit", !fieldNames.contains("unit") {
+                            unit = cell.isEmpty ? nil : cell
+                        } else if !cell.isEmpty {
+                            pairs.append((name, cell))
+                        }
                     }
-                    let rowKind = kindColumn.map { row.cells[$0] } ?? kind!
-                    let entry: Entry
                     do {
-                        entry = try EntryRows.entry(id: row.cells[idColumn], kind: rowKind, unit: unit, pairs: pairs, engine: engine)
+                        let entry = try EntryRows.entry(id: row.cells[idColumn], kind: rowKind, unit: unit, pairs: pairs, engine: engine)
+                        events.append((.submit(entry), "import:\(campaign):\(entry.id)"))
+                        lines.append(row.line)
                     } catch let error as ServiceError {
-                        throw ServiceError("\(file):\(row.line): \(error.description)")
+                        problems.append((row.line, error.description))
                     }
-                    events.append((.submit(entry), "import:\(campaign):\(entry.id)"))
-                    lines.append(row.line)
                 }
                 progress.total = events.count
                 do {
-                    return try service.applyAll(events, to: campaign, now: wallClock()) { progress.update($0) }
+                    if problems.isEmpty {
+                        return try service.applyAll(events, to: campaign, now: wallClock()) { progress.update($0) }
+                    }
                 } catch let refusal as CampaignService.BatchRefusal {
                     progress.finish()
-                    throw ServiceError("\(file):\(lines[refusal.index]): \(refusal.reason); nothing of the file was written")
+                    problems += refusal.problems.map { (lines[$0.index], $0.reason) }
+                    problems.sort { $0.line < $1.line }
                 }
+                let refused = Set(problems.map(\.line)).count
+                throw ServiceError((problems.map { "\(file):\($0.line): \($0.message)" }
+                                    + ["\(refused) of \(rowCount.counted("row", "rows")) refused; nothing of \(file) was written"])
+                    .joined(separator: "\nerror: "))
             }
             progress.finish()
             let submitted = result.logged.filter { $0.kind == "submit" }.count
-            emit(format, text: "\(submitted) entries submitted to \(campaign)" + (submitted < progress.total ? " (\(progress.total - submitted) imported before)" : ""),
+            let before = progress.total - submitted
+            let text: String
+            if submitted == 0 {
+                text = "No new entries: all \(before) row\(before == 1 ? " was" : "s were") imported to \(campaign) before, with the same values"
+            } else {
+                text = "\(submitted.counted("entry", "entries")) submitted to \(campaign)" + (before > 0 ? " (\(before) imported before)" : "")
+            }
+            emit(format, text: text,
                  json: .object([("campaign", .string(campaign)), ("submitted", .number(Double(submitted))),
+                                ("imported_before", .number(Double(before))),
                                 ("rows", .number(Double(progress.total))), ("state", .string(result.campaign?.state ?? ""))]))
         }
     }

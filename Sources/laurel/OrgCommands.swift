@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LaurelCore
+import LaurelYAML
 import LaurelDaemon
 import LaurelStore
 
@@ -144,6 +145,15 @@ struct OrgCommand: ParsableCommand {
 /// renderer that knows their text for diagnostics. `org import` and `simulate --organisation`
 /// share it.
 enum OrganisationFiles {
+    /// The organisation files a workflow names (`organisation:`), as paths from here: they are
+    /// written relative to the workflow file.
+    static func named(by workflow: Workflow, file: String) -> [String] {
+        let folder = (file as NSString).deletingLastPathComponent
+        return workflow.organisationFiles.map { path in
+            path.value.hasPrefix("/") || folder.isEmpty ? path.value : (folder as NSString).appendingPathComponent(path.value)
+        }
+    }
+
     static func read(_ files: [String]) -> (OrganisationReader.Result, DiagnosticRenderer) {
         var reader = OrganisationReader()
         var renderer = DiagnosticRenderer()
@@ -154,6 +164,10 @@ enum OrganisationFiles {
                 let text = String(decoding: bytes, as: UTF8.self)
                 renderer.addSource(text, file: file)
                 if file.lowercased().hasSuffix(".csv") {
+                    if let problem = YAMLLoader.checkText(bytes, file: file) {
+                        unreadable.append(Diagnostic(problem))
+                        continue
+                    }
                     reader.read(csv: text, file: file)
                 } else {
                     reader.read(yaml: bytes, file: file)

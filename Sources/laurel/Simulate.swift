@@ -50,8 +50,10 @@ extension Laurel {
         func run() throws {
             let loaded = try LoadedWorkflow.load(workflow)
             var engine = loaded.engine
-            if !organisation.isEmpty {
-                let (result, renderer) = OrganisationFiles.read(organisation)
+            // The files named here, or else the ones the workflow names (relative to it).
+            let files = organisation.isEmpty ? OrganisationFiles.named(by: loaded.workflow, file: workflow) : organisation
+            if !files.isEmpty {
+                let (result, renderer) = OrganisationFiles.read(files)
                 FileHandle.standardError.write(Data(renderer.text(result.diagnostics).utf8))
                 guard let data = result.organisation else { throw ExitCode.inputErrors }
                 engine.organisation = data

@@ -40,17 +40,28 @@ extension Laurel {
             let validator = WorkflowValidator(registry: BuiltInPlugins.registry)
             var renderer = DiagnosticRenderer()
             var all: [Diagnostic] = []
+            var set: [(workflow: Workflow, file: String)] = []
             for file in files {
                 let diagnostics: [Diagnostic]
                 switch WorkflowFiles.read(file) {
                 case .success(let bytes):
-                    diagnostics = validator.validate(bytes, file: file, now: now).diagnostics
+                    let result = validator.validate(bytes, file: file, now: now)
+                    diagnostics = result.diagnostics + (result.workflow.map { organisationProblems($0, file: file) } ?? [])
+                    if let workflow = result.workflow { set.append((workflow, file)) }
                     renderer.addSource(String(decoding: bytes, as: UTF8.self), file: file)
                 case .failure(let diagnostic):
                     diagnostics = [diagnostic]
                 }
                 all += diagnostics
             }
+            // Across files: the files beside those checked run with them in the daemon's folder.
+            let checked = Set(files)
+            for file in WorkflowFiles.besides(files) where !checked.contains(file) {
+                if case .success(let bytes) = WorkflowFiles.read(file), let workflow = validator.validate(bytes, file: file).workflow {
+                    set.append((workflow, file))
+                }
+            }
+            all = (all + WorkflowSetChecker(registry: BuiltInPlugins.registry).check(set, reportFor: checked)).sortedByLocation()
             switch format {
             case .json:
                 print(DiagnosticRenderer.json(all).rendered())
@@ -59,6 +70,15 @@ extension Laurel {
                 print(summary(files: files.count, all))
             }
             if all.hasErrors { throw ExitCode.inputErrors }
+        }
+
+        /// A workflow's organisation files (`organisation:`) must be there to read.
+        private func organisationProblems(_ workflow: Workflow, file: String) -> [Diagnostic] {
+            zip(workflow.organisationFiles, OrganisationFiles.named(by: workflow, file: file)).compactMap { written, path in
+                guard case .failure(let failure) = ReadableFile.read(path) else { return nil }
+                return Diagnostic(.error, .unreadableFile, "the organisation file '\(written.value)' cannot be read: \(failure.reason)",
+                                  at: written.location, notes: [.init("the path is relative to this workflow file")])
+            }
         }
 
         private func referenceInstant() -> Int64 {
@@ -105,17 +125,20 @@ enum WorkflowFiles {
         return files
     }
 
-    static func read(_ path: String) -> Result<[UInt8], Diagnostic> {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            return .failure(.error(.unreadableFile, "the file cannot be read; check that it exists and you may read it",
-                                   at: .init(file: path, line: 1, column: 1)))
+    /// The workflow files in the folders of `files`: they run beside them in a daemon's folder.
+    static func besides(_ files: [String]) -> [String] {
+        let folders = Set(files.map { ($0 as NSString).deletingLastPathComponent })
+        return folders.sorted().flatMap { folder in
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? [])
+                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
+                .sorted()
+                .map { folder.isEmpty ? $0 : (folder as NSString).appendingPathComponent($0) }
         }
-        defer { try? handle.close() }
-        do {
-            return .success(Array(try handle.readToEnd() ?? Data()))
-        } catch {
-            return .failure(.error(.unreadableFile, "the file cannot be read: \(error.localizedDescription)",
-                                   at: .init(file: path, line: 1, column: 1)))
+    }
+
+    static func read(_ path: String) -> Result<[UInt8], Diagnostic> {
+        ReadableFile.read(path).mapError { failure in
+            .error(.unreadableFile, "the file cannot be read: \(failure.reason)", at: .init(file: path, line: 1, column: 1))
         }
     }
 }

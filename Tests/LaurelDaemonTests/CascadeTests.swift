@@ -16,7 +16,7 @@ struct CascadeTests {
         title: Grassroots choice
         timezone: Asia/Ho_Chi_Minh
         inputs:
-          unit: { type: text, required: true }
+          unit: { type: unit, required: true }
         entries:
           worker: { fields: { name: { type: text, required: true } } }
         events:

@@ -116,7 +116,7 @@ final class FaultyStore: CampaignStore {
             return try inner.campaign(id: id)
         }
         func containsEvent(id: String) throws -> Bool { try inner.containsEvent(id: id) }
-        func campaignID(ofEvent id: String) throws -> String? { try inner.campaignID(ofEvent: id) }
+        func event(id: String) throws -> LoggedEvent? { try inner.event(id: id) }
         func nextCampaignNumber(workflowID: String) throws -> Int { try inner.nextCampaignNumber(workflowID: workflowID) }
         func save(_ campaign: Campaign, events: [LoggedEvent], effects: [OutboxItem], at instant: Instant) throws -> Int {
             try inner.save(campaign, events: events, effects: effects, at: instant)

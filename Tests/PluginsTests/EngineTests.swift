@@ -70,6 +70,11 @@ import Testing
     static let may1: Instant = 1_714_496_400  // 2024-05-01T00:00+07:00
     static let day: Instant = 86_400
 
+    /// The contest's workflow with clips that come from a unit (a field of type unit).
+    static func engineWithUnits() throws -> Engine {
+        try engine(workflowText.replacingOccurrences(of: "minutes: { type: number } }", with: "minutes: { type: number }, unit: { type: unit } }"))
+    }
+
     static func clip(_ id: String, minutes: Double = 3) -> CampaignEvent {
         .submit(Entry(id: id, kind: "clip", fields: ["title": .text("Clip \(id)"), "minutes": .number(minutes)]))
     }
@@ -107,7 +112,7 @@ import Testing
     @Test("refused events say why and change nothing", arguments: [
         (CampaignEvent.submit(Entry(id: "x", kind: "clip", fields: ["title": .text("t")])), "state 'draft' accepts no entries"),
         (.command("lunch"), "'lunch' is not an event of 'contest' (did you mean 'launch'?)"),
-        (.command("remind"), "state 'draft' does not take the event 'remind'"),
+        (.command("remind"), "state 'draft' does not take the event 'remind'; it takes 'launch' or 'cancel'"),
         (.scores(ScoreSheet(member: "a", lines: [])), "state 'draft' takes no scores"),
         (.report(metric: "clip", amount: 1), "there is no metric 'clip' (did you mean 'clips'?)"),
         (.timer(id: 99), "timer 99 is not armed: it fired already, or its state was left"),
@@ -166,7 +171,7 @@ import Testing
 
     @Test("a member never scores an entry of their own unit; their place on it takes the others' mean")
     func ownUnitExcluded() throws {
-        var engine = try Self.engine()
+        var engine = try Self.engineWithUnits()
         engine.organisation = Organisation(
             levels: ["grassroots"],
             units: [Organisation.Unit(id: "u1", name: "Unit 1", level: "grassroots"),
@@ -199,7 +204,8 @@ import Testing
 
         // With exclude-own-unit: false the same sheet is taken.
         var open = try Self.engine(Self.workflowText.replacingOccurrences(
-            of: "with: { council: jury, window: P7D }", with: "with: { council: jury, window: P7D, exclude-own-unit: false }"))
+            of: "with: { council: jury, window: P7D }", with: "with: { council: jury, window: P7D, exclude-own-unit: false }")
+            .replacingOccurrences(of: "minutes: { type: number } }", with: "minutes: { type: number }, unit: { type: unit } }"))
         open.organisation = engine.organisation
         var other = try open.apply(.command("launch"), to: try open.start(id: "c", at: Self.may1).campaign, at: Self.may1).campaign
         for (id, unit) in [("x", "u1"), ("y", "u2"), ("z", "u1")] {
@@ -257,14 +263,14 @@ import Testing
         #expect(engine.calendar.format(next.due) == "2024-05-13 08:00")
     }
 
-    /// A launched campaign with three clips, one of them scored by one member.
+    /// A launched campaign with three clips under review, scored by one member.
     static func scoredCampaign() throws -> Campaign {
         let engine = try Self.engine()
         var campaign = try engine.apply(.command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
                                         at: Self.may1).campaign
         for id in ["x", "y", "z"] { campaign = try engine.apply(Self.clip(id), to: campaign, at: Self.may1).campaign }
-        return try engine.apply(.scores(ScoreSheet(member: "a", lines: [.init(entry: "y", values: [42])])),
-                                to: campaign, at: Self.may1).campaign
+        let lines: [ScoreSheet.Line] = [.init(entry: "x", values: [7]), .init(entry: "y", values: [42]), .init(entry: "z", values: [0])]
+        return try engine.apply(.scores(ScoreSheet(member: "a", lines: lines)), to: campaign, at: Self.may1).campaign
     }
 
     @Test("the encoded campaign decodes to an equal campaign, byte for byte")
@@ -301,7 +307,7 @@ import Testing
 
     @Test("loaded entries stay encoded until read, save back unchanged, and decode as written; version 1 still reads")
     func lazyEntries() throws {
-        let engine = try Self.engine()
+        let engine = try Self.engineWithUnits()
         let codec = CampaignCodec(registry: Self.registry)
         var campaign = try engine.apply(.command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
                                         at: Self.may1).campaign
@@ -354,8 +360,9 @@ import Testing
         let before = loaded
         loaded = try engine.apply(Self.clip("late"), to: loaded, at: Self.may1).campaign
         #expect(loaded.state == "review" && loaded.entries.count == 601 && loaded.entries.last?.id == "late")
-        // Scores for entries in the first and the third chunk, out of order.
-        loaded = try engine.apply(.scores(ScoreSheet(member: "a", lines: [.init(entry: "x590", values: [9]), .init(entry: "x3", values: [8])])),
+        // A whole sheet, starting with entries in the third and the first chunk, out of order.
+        let rest = loaded.entries.map(\.id).filter { $0 != "x590" && $0 != "x3" }.map { ScoreSheet.Line(entry: $0, values: [1]) }
+        loaded = try engine.apply(.scores(ScoreSheet(member: "a", lines: [.init(entry: "x590", values: [9]), .init(entry: "x3", values: [8])] + rest)),
                                   to: loaded, at: Self.may1).campaign
         #expect(before.entries.count == 600 && before == campaign, "the campaign an event was applied to is unchanged")
         let again = try codec.decode(try codec.encode(loaded))

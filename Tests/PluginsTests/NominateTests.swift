@@ -12,7 +12,7 @@ import Testing
         title: Good Worker
         timezone: Asia/Ho_Chi_Minh
         entries:
-          nomination: { fields: { name: { type: text, required: true } } }
+          nomination: { fields: { name: { type: text, required: true }, unit: { type: unit } } }
         events:
           open: {}
           collect: {}
@@ -93,7 +93,7 @@ import Testing
         #expect(throws: Refusal("nomination 'x' names no unit, and the quota is counted per unit: give the entry's unit")) {
             try engine.apply(Self.nomination("x", unit: nil), to: campaign, at: Self.may1)
         }
-        #expect(throws: Refusal("the unit 'nowhere' of nomination 'y' is not in the organisation data; import it with 'laurel org import'")) {
+        #expect(throws: Refusal("field 'unit': there is no unit 'nowhere' in the organisation data; 'laurel org list' shows the units")) {
             try engine.apply(Self.nomination("y", unit: "nowhere"), to: campaign, at: Self.may1)
         }
         // A withdrawal frees its place.
@@ -138,7 +138,8 @@ import Testing
     @Test("a share of one unit's head count limits all nominations together and closes them when full")
     func sharedScope() throws {
         var engine = try Self.engine("{ share: 3% of direct-production-workers, share-scope: d, window: P30D }")
-        engine.organisation.units.append(Organisation.Unit(id: "other", name: "Other", level: "district"))
+        engine.organisation = Organisation(levels: Self.organisation.levels,
+                                           units: Self.organisation.units + [Organisation.Unit(id: "other", name: "Other", level: "district")])
         var campaign = try engine.apply(.command("open"), to: try engine.start(id: "n", at: Self.may1).campaign, at: Self.may1).campaign
         #expect(throws: Refusal("the unit 'other' of nomination 'o' is not within 'd', whose quota this is")) {
             try engine.apply(Self.nomination("o", unit: "other"), to: campaign, at: Self.may1)

@@ -5,8 +5,6 @@ import Testing
 /// engine that alters how the shipped campaign runs shows up here.
 @Suite struct SimulateTests {
     static let fixtures = "Tests/laurelTests/Fixtures/simulate/"
-    /// The organisation data a shipped workflow's run needs (its header comment says so too).
-    static let organisations = ["good-worker-2023": ["organisations/nam-tu-liem-2023.csv"]]
 
     static func golden(_ name: String) throws -> String {
         try String(contentsOf: CLITests.packageRoot.appendingPathComponent(fixtures + name), encoding: .utf8)
@@ -43,9 +41,8 @@ import Testing
                                             "188 prizes", "Finished in state 'closed'"]),
     ])
     func shippedWorkflows(workflow: String, mustShow: [String]) throws {
-        let organisation = Self.organisations[workflow].map { ["--organisation"] + $0 } ?? []
-        let run = try CLITests.laurel(["simulate", "workflows/\(workflow).yaml", "--script", Self.fixtures + "\(workflow).script.yaml"]
-                                      + organisation)
+        // The organisation data a run needs comes from the workflow's own `organisation:`.
+        let run = try CLITests.laurel(["simulate", "workflows/\(workflow).yaml", "--script", Self.fixtures + "\(workflow).script.yaml"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout == (try Self.golden("\(workflow).script.expected")))
         for text in mustShow { #expect(run.stdout.contains(text), "\(text)") }

@@ -66,6 +66,7 @@ public enum AwardsCeremony: StepPlugin {
     static let certificatePlaces = ["recipient", "tier", "rank", "amount", "total", "title"]
 
     public static let parameters = [tiers, tieBreak, minimumScore, baseAmount, roundUpTo, budget, certificate]
+    public static let choosesEntries = true
     public static let outcomes = [OutcomeSpec("awarded", summary: "The prizes were allocated and recorded.")]
     public static let outcomeValues = [
         OutcomeValueSpec("winners", .number, summary: "How many entries received a prize."),

@@ -38,6 +38,7 @@ public enum Ballot: StepPlugin {
         example: "only-nominated: true")
 
     public static let parameters = [council, window, secret, approval, writtenVotes, nominees, onlyNominated]
+    public static let choosesEntries = true
     public static let outcomes = [
         OutcomeSpec("decided", summary: "The votes were counted with the quorum voting in person; approved nominees keep their vote count as their score."),
         OutcomeSpec("no-quorum", summary: "The ballot closed with fewer members voting in person than the council's quorum; nothing is approved."),
@@ -252,8 +253,9 @@ extension Ballot: RunnableStep {
     }
 
     /// Closes the ballot. With the quorum voting in person, each nominee the rule approves keeps
-    /// its approvals as its score (so a later step ranks by votes) and the others lose any
-    /// score; the minutes (the count per nominee) go out as a notice to the council.
+    /// its approvals as its score (so a later step ranks by votes, then by the result it had
+    /// before) and the others lose any score; the minutes (the count per nominee) go out as a
+    /// notice to the council.
     private static func count(memory: Memory, configuration: Configuration, context: StepContext) -> StepReaction<Memory> {
         let present = memory.register.count
         let inWriting = memory.register.values.count { $0 }
@@ -276,7 +278,11 @@ extension Ballot: RunnableStep {
             }
             if configuration.rule.approves(memory.approvals[index], of: base) {
                 approved.insert(index)
-                reaction.scores.append((nominee.id, EntryScore(total: Double(memory.approvals[index]), reviews: present)))
+                // Equal vote counts are decided by what ranked the nominee before the ballot: the
+                // review's total, then its tie-break chain (docs/plugins.md, "How the ballot counts").
+                let before = nominee.score.map { [$0.total] + $0.tieBreakers } ?? []
+                reaction.scores.append((nominee.id, EntryScore(total: Double(memory.approvals[index]), reviews: present,
+                                                               tieBreakers: before)))
             } else {
                 reaction.scores.append((nominee.id, nil))
             }

@@ -16,7 +16,7 @@ public enum Cascade: StepPlugin {
         example: "level: grassroots")
     public static let under = ParameterSpec(
         "under", .text,
-        summary: "Only the units of the level below this unit (its id); every unit of the level when absent.",
+        summary: "Only the units of the level below this unit, by its id or as inputs.NAME (the unit the campaign runs for: a cascade in a child campaign); every unit of the level when absent.",
         example: "under: nam-tu-liem")
     public static let entries = ParameterSpec(
         "entries", .entryKind, required: true,
@@ -43,11 +43,42 @@ public enum Cascade: StepPlugin {
     ]
 
     public static func check(_ parameters: ParameterValues, context: StepCheckContext) -> [StepProblem] {
+        var problems: [StepProblem] = []
         switch (parameters[until], parameters[window]) {
-        case (nil, nil): return [StepProblem("a cascade needs a deadline: give 'until' (a date) or 'window' (a duration)")]
-        case (.some, .some): return [StepProblem("give either 'until' or 'window', not both", at: ["window"])]
-        default: return []
+        case (nil, nil): problems.append(StepProblem("a cascade needs a deadline: give 'until' (a date) or 'window' (a duration)"))
+        case (.some, .some): problems.append(StepProblem("give either 'until' or 'window', not both", at: ["window"]))
+        default: break
         }
+        if let text = parameters[under]?.text, let problem = UnitReference(text).problem(in: context) {
+            problems.append(StepProblem(problem, at: ["under"]))
+        }
+        return problems
+    }
+
+    /// The children's workflow must be in the folder, take the unit as its input of type `unit`
+    /// (so each child takes entries from its own unit only), and choose something to report.
+    public static func check(_ parameters: ParameterValues, beside workflows: WorkflowCatalog) -> [StepProblem] {
+        guard let id = parameters[workflow]?.text else { return [] }
+        guard let child = workflows.workflows[id] else {
+            return [StepProblem("the children's workflow '\(id)' is not in this folder\(Suggestions.didYouMean(id, in: workflows.workflows.keys.sorted())); add its file beside this one, or correct the id",
+                                at: ["workflow"])]
+        }
+        var problems: [StepProblem] = []
+        let inputName = parameters[unitInput]?.text ?? "unit"
+        if let input = child.inputs.first(where: { $0.name == inputName }) {
+            if !input.isUnit {
+                problems.append(StepProblem("each child is given its unit in input '\(inputName)', but '\(id)' declares it as \(input.type.rawValue); declare it 'type: unit', so a child takes entries only from its own unit and the units under it",
+                                            at: ["unit-input"]))
+            }
+        } else {
+            problems.append(StepProblem("each child is given its unit in input '\(inputName)', which '\(id)' does not declare; add '\(inputName): { type: unit, required: true }' under its 'inputs:'",
+                                        at: [parameters[unitInput] == nil ? "workflow" : "unit-input"]))
+        }
+        if !workflows.choosesEntries(child) {
+            problems.append(StepProblem("the children's workflow '\(id)' has no step that chooses entries (council-review, nominate, ballot or awards-ceremony), so every child reports nothing up and nothing is gathered",
+                                        at: ["workflow"], severity: .warning))
+        }
+        return problems
     }
 }
 
@@ -55,7 +86,7 @@ extension Cascade: RunnableStep {
     public struct Configuration: Sendable {
         var workflow: String
         var level: String
-        var under: String?
+        var under: UnitReference?
         var entryKind: String
         var unitInput: String
         var until: Instant?
@@ -108,7 +139,7 @@ extension Cascade: RunnableStep {
 
     public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar) -> Configuration {
         Configuration(workflow: parameters[self.workflow]?.text ?? "", level: parameters[level]?.text ?? "",
-                      under: parameters[under]?.text, entryKind: parameters[entries]?.text ?? "",
+                      under: parameters[under]?.text.map(UnitReference.init), entryKind: parameters[entries]?.text ?? "",
                       unitInput: parameters[unitInput]?.text ?? "unit",
                       until: parameters[until]?.dateTime.map { calendar.instant($0, endOfDay: true) },
                       window: parameters[window]?.duration)
@@ -117,14 +148,16 @@ extension Cascade: RunnableStep {
     /// Starts a child per unit of the level (under `under`) and arms the deadline; with no such
     /// unit the step ends at once, and says so.
     public static func enter(_ configuration: Configuration, context: StepContext) -> StepReaction<Memory> {
-        let units = context.organisation.units(atLevel: configuration.level, under: configuration.under).map(\.id).sorted()
+        // An input the campaign was not given names no unit, so no child starts (and the notice says so).
+        let under = configuration.under.map { $0.resolve(context.inputs) ?? $0.written }
+        let units = context.organisation.units(atLevel: configuration.level, under: under).map(\.id).sorted()
         var memory = Memory()
         memory.units = units
         memory.reported = Array(repeating: false, count: units.count)
         guard !units.isEmpty else {
             var reaction = StepReaction.end("gathered", values: values(memory), memory: memory)
             reaction.effects = [.notify(audience: "organisers",
-                                        message: "No child campaigns: the organisation data has no unit of level '\(configuration.level)'\(configuration.under.map { " under '\($0)'" } ?? "")",
+                                        message: "No child campaigns: the organisation data has no unit of level '\(configuration.level)'\(under.map { " under '\($0)'" } ?? "")",
                                         channels: ["cascade"])]
             return reaction
         }

@@ -50,6 +50,7 @@ public enum CouncilReview: StepPlugin {
         example: "tie-break: [impact, novelty]")
 
     public static let parameters = [council, window, rubric, entries, conflictOfInterest, passMark, normalise, tieBreak]
+    public static let choosesEntries = true
     public static let outcomes = [
         OutcomeSpec("reviewed", summary: "Every member scored, or the window closed with the council's quorum scoring."),
         OutcomeSpec("no-quorum", summary: "The window closed before enough members scored to meet the quorum."),
@@ -182,8 +183,8 @@ extension CouncilReview: RunnableStep {
             return record(sheet, memory: memory, configuration: configuration, context: context)
         case .timer("window"):
             let complete = completed(memory, configuration, context, reviewable(configuration, context).count)
-            return finish(complete >= configuration.quorum ? "reviewed" : "no-quorum", completed: complete,
-                          memory: memory, configuration: configuration, context: context)
+            guard complete >= configuration.quorum else { return noQuorum(complete, memory: memory, configuration: configuration, context: context) }
+            return finish("reviewed", completed: complete, memory: memory, configuration: configuration, context: context)
         case .entry, .withdrawn, .metricChanged, .signal:
             return StepReaction(memory: memory)
         case .timer(let name):
@@ -202,9 +203,10 @@ extension CouncilReview: RunnableStep {
         let criteria = configuration.rubric.count
         let excluded = excludedEntries(of: sheet.member, configuration, context)
         var memory = memory
-        var own = memory.sheets.removeValue(forKey: sheet.member)
-            ?? Memory.Sheet(values: Array(repeating: 0, count: entries.count * criteria),
-                            scored: Array(repeating: false, count: entries.count), count: 0)
+        // A sheet is whole: it scores every entry the member may score, and a member's later
+        // sheet replaces the earlier one (a correction while the window is open).
+        var own = Memory.Sheet(values: Array(repeating: 0, count: entries.count * criteria),
+                               scored: Array(repeating: false, count: entries.count), count: 0)
         // Sheets usually list entries in order, so try the next position before looking up; the
         // look-up table is built the first time that fails (a sheet in another order).
         var position = 0
@@ -238,11 +240,18 @@ extension CouncilReview: RunnableStep {
                 }
                 own.values[position * criteria + offset] = value
             }
-            if !own.scored[position] {
-                own.scored[position] = true
-                own.count += 1
+            guard !own.scored[position] else {
+                return .refuse("the sheet of '\(sheet.member)' scores entry '\(line.entry)' twice", memory: memory)
             }
+            own.scored[position] = true
+            own.count += 1
             position += 1
+        }
+        if own.count < entries.count - excluded.count {
+            let missing = entries.indices.filter { !own.scored[$0] && !excluded.contains($0) }.map { entries[$0].id }
+            let shown = missing.prefix(10).map { "'\($0)'" }.joined(separator: ", ")
+            return .refuse("the sheet of '\(sheet.member)' leaves out \(missing.count) of the \(entries.count - excluded.count) entries they must score: \(shown)\(missing.count > 10 ? " and \(missing.count - 10) more" : ""); a sheet scores every entry under review the member may score",
+                           memory: memory)
         }
         memory.sheets[sheet.member] = own
         if completed(memory, configuration, context, entries.count) == configuration.members.count {
@@ -298,6 +307,23 @@ extension CouncilReview: RunnableStep {
         }
     }
 
+    /// Ends the review without quorum: no entry gets a result (one it had from an earlier step is
+    /// cleared, so nothing later ranks or reports it), and the organisers are told why.
+    private static func noQuorum(_ completed: Int, memory: Memory, configuration: Configuration,
+                                 context: StepContext) -> StepReaction<Memory> {
+        var reaction = StepReaction<Memory>.end("no-quorum", values: [
+            "scored": .number(Double(completed)),
+            "abstained": .number(Double(configuration.members.count - completed)),
+            "passed": .number(0),
+            "failed": .number(0),
+        ], memory: memory)
+        for entry in reviewable(configuration, context) where entry.score != nil { reaction.scores.append((entry.id, nil)) }
+        reaction.effects.append(.notify(audience: "organisers",
+                                        message: "The review of council '\(configuration.council)' closed without quorum: \(completed) of \(configuration.members.count) members scored, \(configuration.quorum) needed; no entry has a result",
+                                        channels: ["review"]))
+        return reaction
+    }
+
     /// Ends the review: each entry's total is the weighted sum over the members who scored it
     /// (with `normalise: z-score`, of their scores on the council's common scale). A member who
     /// took part but was kept off an entry of their own unit counts on that entry with the mean
@@ -341,7 +367,11 @@ extension CouncilReview: RunnableStep {
                     breakers[slot] += sheets[index].values[position * criteria + criterion]
                 }
             }
-            guard reviews > 0 else { continue }
+            guard reviews > 0 else {
+                // Nobody could score it: a result from an earlier step (a nomination) does not stand.
+                if entries[position].score != nil { scores.append((entries[position].id, nil)) }
+                continue
+            }
             let mean = total / Double(reviews)
             if let mark = configuration.passMark, mean < mark {
                 failed += 1

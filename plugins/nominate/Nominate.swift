@@ -21,7 +21,7 @@ public enum Nominate: StepPlugin {
         example: "share: 30.6% of direct-production-workers")
     public static let shareScope = ParameterSpec(
         "share-scope", .text, default: .text("each-unit"),
-        summary: "each-unit: the share limits each unit by its own head count; or the id of a unit: the share is of that unit's head count (its own, or summed over the units below it) and limits all nominations together, which must then come from within it.",
+        summary: "each-unit: the share limits each unit by its own head count; or a unit, by its id or as inputs.NAME (the unit the campaign runs for, its input of type unit): the share is of that unit's head count (its own, or summed over the units below it) and limits all nominations together, which must then come from within it.",
         example: "share-scope: nam-tu-liem")
     public static let levelName = ParameterSpec(
         "level", .text, required: true, summary: "A level of the organisation data.", example: "level: grassroots")
@@ -46,6 +46,7 @@ public enum Nominate: StepPlugin {
         example: "entries: nomination")
 
     public static let parameters = [select, quota, share, shareScope, perLevel, until, window, entries]
+    public static let choosesEntries = true
     public static let outcomes = [
         OutcomeSpec("nominated", summary: "Nominations closed (the deadline passed, or the quota filled), or the top-ranked were chosen."),
     ]
@@ -58,6 +59,10 @@ public enum Nominate: StepPlugin {
         var problems: [StepProblem] = []
         if let text = parameters[share]?.text {
             do { _ = try ShareQuota(parsing: text) } catch { problems.append(StepProblem(error.description, at: ["share"])) }
+        }
+        if let text = parameters[shareScope]?.text, text != "each-unit",
+           let problem = UnitReference(text).problem(in: context) {
+            problems.append(StepProblem(problem, at: ["share-scope"]))
         }
         let submitted = (parameters[select]?.text ?? "submitted") == "submitted"
         switch (submitted, parameters[until] != nil, parameters[window] != nil) {
@@ -135,7 +140,7 @@ extension Nominate: RunnableStep {
         var quota: Int?
         var share: ShareQuota?
         /// The unit whose head count the share is of, for all nominations together; nil: each unit's own.
-        var shareScope: String?
+        var shareScope: UnitReference?
         var perLevel: [String: Int]
         var close: Close?
         var entryKind: String?
@@ -171,20 +176,20 @@ extension Nominate: RunnableStep {
         return Configuration(
             topRanked: parameters[select]?.text == "top-ranked", quota: parameters[quota]?.integer,
             share: parameters[share]?.text.flatMap { try? ShareQuota(parsing: $0) },
-            shareScope: parameters[shareScope]?.text.flatMap { $0 == "each-unit" ? nil : $0 }, perLevel: levels,
+            shareScope: parameters[shareScope]?.text.flatMap { $0 == "each-unit" ? nil : UnitReference($0) }, perLevel: levels,
             close: close, entryKind: parameters[entries]?.text)
     }
 
     public static func enter(_ configuration: Configuration, context: StepContext) -> StepReaction<Memory> {
         if configuration.topRanked { return chooseTopRanked(configuration, context) }
-        var memory = Memory(shared: scopeLimit(configuration, context.organisation))
+        var memory = Memory(shared: scopeLimit(configuration, context))
         // Nominations submitted before the state was entered count towards the quotas.
         for entry in context.entries where isNomination(entry, configuration) { memory.add(entry, context.organisation) }
         var reaction = StepReaction(memory: memory)
         switch configuration.close {
         case .at(let instant): reaction.timers = [("close", instant)]
         case .after(let duration): reaction.timers = [("close", context.calendar.adding(duration, to: context.enteredAt))]
-        case nil: return closing(memory, configuration)
+        case nil: return closing(memory, configuration, context)
         }
         return reaction
     }
@@ -193,19 +198,19 @@ extension Nominate: RunnableStep {
                               context: StepContext) -> StepReaction<Memory> {
         switch input {
         case .entry(let entry) where isNomination(entry, configuration):
-            if let reason = breach(entry, memory: memory, configuration: configuration, organisation: context.organisation) {
+            if let reason = breach(entry, memory: memory, configuration: configuration, context: context) {
                 return .refuse(reason, memory: memory)
             }
             var memory = memory
             memory.add(entry, context.organisation)
-            if isFull(memory, configuration) { return closing(memory, configuration) }
+            if isFull(memory, configuration) { return closing(memory, configuration, context) }
             return StepReaction(memory: memory)
         case .withdrawn(let entry) where isNomination(entry, configuration):
             var memory = memory
             memory.remove(entry, context.organisation)
             return StepReaction(memory: memory)
         case .timer("close"):
-            return closing(memory, configuration)
+            return closing(memory, configuration, context)
         case .timer(let name):
             return .refuse("nominate has no timer '\(name)'", memory: memory)
         case .scores, .vote, .childClosed:
@@ -215,10 +220,15 @@ extension Nominate: RunnableStep {
         }
     }
 
-    /// Ends the submitted mode: the count, and a notice of it to the level above.
-    static func closing(_ memory: Memory, _ configuration: Configuration) -> StepReaction<Memory> {
+    /// Ends the submitted mode: the count, and a notice of it to the level above. Every nomination
+    /// is recorded as chosen (it keeps a result it had, or gets one of 0 from 0 reviews), so a
+    /// following ballot with `only-nominated` sees it and a cascade's child reports it up.
+    static func closing(_ memory: Memory, _ configuration: Configuration, _ context: StepContext) -> StepReaction<Memory> {
         var reaction = StepReaction.end("nominated", values: ["nominated": .number(Double(memory.total)), "passed-over": .number(0)],
                                         memory: memory)
+        for entry in context.entries where isNomination(entry, configuration) && entry.score == nil {
+            reaction.scores.append((entry.id, EntryScore(total: 0, reviews: 0)))
+        }
         let units = memory.byUnit.values.count { $0 > 0 }
         reaction.effects = [.notify(audience: "level-above", message: "\(memory.total) nomination(s)"
                                     + (units > 0 ? " from \(units) unit(s)" : "") + quotaText(configuration), channels: ["nominations"])]
@@ -228,7 +238,9 @@ extension Nominate: RunnableStep {
     static func quotaText(_ configuration: Configuration) -> String {
         var parts: [String] = []
         if let quota = configuration.quota { parts.append("at most \(quota)") }
-        if let share = configuration.share { parts.append(share.description + (configuration.shareScope.map { " of '\($0)'" } ?? " per unit")) }
+        if let share = configuration.share {
+            parts.append(share.description + (configuration.shareScope.map { " of '\($0.written)'" } ?? " per unit"))
+        }
         if !configuration.perLevel.isEmpty {
             parts.append(configuration.perLevel.sorted { $0.key < $1.key }.map { "\($0.value) from level \($0.key)" }.joined(separator: ", "))
         }
@@ -246,19 +258,23 @@ extension Nominate: RunnableStep {
         return false
     }
 
-    /// With a share of one unit's head count: that limit, and the head count it comes from.
-    static func scopeLimit(_ configuration: Configuration, _ organisation: Organisation) -> SharedLimit? {
-        guard let share = configuration.share, let scope = configuration.shareScope, organisation.unit(scope) != nil else { return nil }
-        let people = organisation.count(share.headCount, in: scope)
-        return SharedLimit(limit: share.limit(of: people), people: people)
+    /// With a share of one unit's head count: that limit, the head count it comes from and the
+    /// unit (`inputs.NAME` read from the campaign's inputs).
+    static func scopeLimit(_ configuration: Configuration, _ context: StepContext) -> SharedLimit? {
+        guard let share = configuration.share, let scope = configuration.shareScope?.resolve(context.inputs),
+              context.organisation.unit(scope) != nil else { return nil }
+        let people = context.organisation.count(share.headCount, in: scope)
+        return SharedLimit(limit: share.limit(of: people), people: people, unit: scope)
     }
 
     /// Why one more nomination `entry` breaks a quota, or nil when it fits.
-    static func breach(_ entry: Entry, memory: Memory, configuration: Configuration, organisation: Organisation) -> String? {
+    static func breach(_ entry: Entry, memory: Memory, configuration: Configuration, context: StepContext) -> String? {
+        let organisation = context.organisation
         if let quota = configuration.quota, memory.total + 1 > quota {
             return "the quota of \(quota) nomination(s) is full"
         }
-        if let share = configuration.share, let scope = configuration.shareScope {
+        if let share = configuration.share, let reference = configuration.shareScope {
+            let scope = memory.shared?.unit ?? reference.resolve(context.inputs) ?? reference.written
             guard let (limit, people) = memory.shared.map({ ($0.limit, $0.people) }) else {
                 return "the share is of the unit '\(scope)', which is not in the organisation data; import it with 'laurel org import'"
             }
@@ -300,12 +316,12 @@ extension Nominate: RunnableStep {
             if let score = entry.score { ranked.append((index, entry, score)) }
         }
         ranked.sort { $0.score.ranksBefore($1.score) ?? ($0.index < $1.index) }
-        var memory = Memory(shared: scopeLimit(configuration, context.organisation))
+        var memory = Memory(shared: scopeLimit(configuration, context))
         var reaction = StepReaction<Memory>(memory: memory)
         var passedOver = 0
         var dropped: Set<String> = []
         for candidate in ranked {
-            if breach(candidate.entry, memory: memory, configuration: configuration, organisation: context.organisation) == nil {
+            if breach(candidate.entry, memory: memory, configuration: configuration, context: context) == nil {
                 memory.add(candidate.entry, context.organisation)
             } else {
                 passedOver += 1
@@ -344,6 +360,8 @@ extension Nominate {
 public struct SharedLimit: Codable, Hashable, Sendable {
     public var limit: Int
     public var people: Int
+    /// The unit whose head count it is (absent in memories saved before `inputs.NAME` scopes).
+    public var unit: String?
 }
 
 extension Nominate.Memory {

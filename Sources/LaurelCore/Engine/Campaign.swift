@@ -226,10 +226,18 @@ public struct ChildReport: Sendable, Hashable, Codable {
         self.entries = entries
     }
 
-    /// The report of a finished campaign: the entries it chose are those with a result.
+    /// The report of a finished campaign. The entries it chose: those given an award when it gave
+    /// awards, otherwise those with a result (what its review passed, its nomination took or its
+    /// ballot approved).
     public init(of child: Campaign, unit: String?) {
-        self.init(campaign: child.id, unit: unit, finalState: child.state,
-                  entries: child.entries.filter { $0.score != nil })
+        let chosen: [Entry]
+        if child.awards.isEmpty {
+            chosen = child.entries.filter { $0.score != nil }
+        } else {
+            let awarded = Set(child.awards.map(\.entry))
+            chosen = child.entries.filter { awarded.contains($0.id) }
+        }
+        self.init(campaign: child.id, unit: unit, finalState: child.state, entries: chosen)
     }
 }
 

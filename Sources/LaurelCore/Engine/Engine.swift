@@ -92,6 +92,10 @@ public struct Engine: Sendable {
         for name in inputs.keys.sorted() where !workflow.inputs.contains(where: { $0.name == name }) {
             throw Refusal("'\(workflow.id)' has no input '\(name)'")
         }
+        if let input = workflow.unitInput, let unit = inputs[input.name]?.text, !organisation.units.isEmpty,
+           organisation.unit(unit) == nil {
+            throw Refusal("input '\(input.name)': there is no unit '\(unit)' in the organisation data\(Suggestions.didYouMean(unit, in: organisation.units.lazy.map(\.id))); 'laurel org list' shows the units")
+        }
         var metrics = NamedValues<Double>()
         for metric in workflow.metrics { metrics[metric.name] = 0 }
         let campaign = Campaign(id: id, workflowID: workflow.id, workflowVersion: version, status: .running, state: "",
@@ -167,10 +171,14 @@ public struct Engine: Sendable {
             }
             if let handler = state.state.handlers.first(where: { $0.key.value == name }) {
                 try follow(handler, outcome: [:], cause: "event \(name)", run: &run)
-            } else if state.runner != nil {
+            } else if state.runner != nil, state.reminders.contains(name) {
+                // A reminder the state's timers send to its step, sent by hand.
                 try deliver(.signal(name), state: state, run: &run, what: "the event '\(name)'")
             } else {
-                throw Refusal("state '\(state.state.name)' does not take the event '\(name)'")
+                let taken = state.state.handlers.map(\.key.value).filter(events.contains) + state.reminders
+                throw Refusal("state '\(state.state.name)' does not take the event '\(name)'; "
+                              + (taken.isEmpty ? "it takes no events now (it waits for its step or its timers)"
+                                               : "it takes \(Suggestions.list(taken))"))
             }
         case .timer(let id):
             guard let index = run.campaign.timers.firstIndex(where: { $0.id == id }) else {
@@ -307,6 +315,16 @@ public struct Engine: Sendable {
             }
             if let due { arm(due: due, source: .state(index: index), in: &run.campaign) }
         }
+        // The step's own timers it still waits for (a phase's deadline) move to what the new
+        // version says, counting from when the state was entered: what its start would arm now.
+        // A corrected deadline is the usual reason to migrate. Timers that fired stay fired.
+        if let runner = compiled.runner {
+            for (name, due) in runner.enter(context(run)).timers {
+                if let index = run.campaign.timers.firstIndex(where: { $0.source == .step(name: name) }) {
+                    run.campaign.timers[index].due = due
+                }
+            }
+        }
         run.campaign.timers.sort { $0.id < $1.id }  // arming order, as everywhere else
         return Migration(applied: run.applied, keptStep: true, droppedInputs: droppedInputs,
                          droppedMetrics: droppedMetrics, addedMetrics: addedMetrics)
@@ -363,11 +381,19 @@ public struct Engine: Sendable {
         let runner: (any StepRunning)?
         /// The kinds it accepts: a handful at most, so a scan beats hashing each entry's kind.
         let accepts: [String]
+        /// The events its timers send to its step (`send:`): the only events, besides those under
+        /// `on:`, the state takes.
+        let reminders: [String]
 
         init(state: State, runner: (any StepRunning)?, accepts: [String]) {
             self.state = state
             self.runner = runner
             self.accepts = accepts
+            var reminders: [String] = []
+            for timer in state.timers {
+                if case .send(let event) = timer.action, !reminders.contains(event.value) { reminders.append(event.value) }
+            }
+            self.reminders = reminders
         }
     }
 
@@ -397,7 +423,7 @@ public struct Engine: Sendable {
                           ? "state '\(state.state.name)' accepts no entries"
                           : "state '\(state.state.name)' does not accept entries of kind '\(entry.kind)'; it accepts \(Suggestions.list(accepted))")
         }
-        try checkFields(of: entry)
+        try checkFields(of: &entry, in: run.campaign)
         let isNew = run.submittedIDs?.insert(entry.id).inserted ?? !run.campaign.entries.contains { $0.id == entry.id }
         guard isNew else { throw Refusal("an entry with id '\(entry.id)' was already submitted") }
         entry.submittedAt = run.now
@@ -414,10 +440,40 @@ public struct Engine: Sendable {
         for metric in changed { try deliver(.metricChanged(metric), state: state, run: &run) }
     }
 
-    private func checkFields(of entry: Entry) throws(Refusal) {
+    /// Checks an entry against its kind and settles its unit: the kind's field of type `unit` is
+    /// the entry's unit (an entry given a unit without that field has it filled in); in a campaign
+    /// that runs for a unit, an entry without one comes from that unit, and one from elsewhere is
+    /// refused. Units and people are checked against the organisation data when there is some.
+    private func checkFields(of entry: inout Entry, in campaign: Campaign) throws(Refusal) {
         guard let kind = entryKinds.first(where: { $0.name == entry.kind }) else { throw Refusal("there is no entry kind '\(entry.kind)'") }
+        try EntryIdentifier.check(entry.id)
         if let name = entry.fields.pairs.first(where: { pair in !kind.fields.contains { $0.name == pair.name } })?.name {
             throw Refusal("entries of kind '\(entry.kind)' have no field '\(name)'\(Suggestions.didYouMean(name, in: kind.fields.map(\.name)))")
+        }
+        let campaignUnit = workflow.unitInput.flatMap { campaign.inputs[$0.name]?.text }
+        if let unitField = kind.unitField {
+            let field = entry.fields[unitField.name]?.text
+            switch (entry.unit, field) {
+            case (let given?, let field?) where given != field:
+                throw Refusal("entry '\(entry.id)' is given the unit '\(given)' and its field '\(unitField.name)' says '\(field)'; they are one thing, the unit it comes from: give it once")
+            case (let given?, nil):
+                entry.fields[unitField.name] = .text(given)
+            case (nil, nil):
+                if let campaignUnit { entry.fields[unitField.name] = .text(campaignUnit) }
+            default:
+                break
+            }
+            entry.unit = entry.fields[unitField.name]?.text
+        } else if let given = entry.unit {
+            guard campaignUnit != nil else {
+                throw Refusal("entries of kind '\(entry.kind)' have no field of type unit, so they carry no unit, but entry '\(entry.id)' is given '\(given)'; declare a field like 'unit: { type: unit }' or leave the unit out")
+            }
+        } else {
+            entry.unit = campaignUnit
+        }
+        if let campaignUnit, let unit = entry.unit, unit != campaignUnit,
+           organisation.units.isEmpty || !organisation.isWithin(unit, campaignUnit) {
+            throw Refusal("campaign '\(campaign.id)' runs for the unit '\(campaignUnit)', and entry '\(entry.id)' comes from '\(unit)', which is not that unit or one under it; submit it to the campaign of its own unit")
         }
         for field in kind.fields {
             guard let value = entry.fields[field.name] else {
@@ -433,8 +489,22 @@ public struct Engine: Sendable {
                 guard field.options.contains(text) else {
                     throw Refusal("field '\(field.name)' must be one of \(Suggestions.list(field.options)), not '\(text)'")
                 }
-            case (.text, .text), (.unit, .text), (.person, .text), (.url, .text):
-                break
+            case (.text, .text(let text)):
+                if field.isRequired, text.allSatisfy(\.isWhitespace) {
+                    throw Refusal("field '\(field.name)' is required, so it may not be empty")
+                }
+            case (.unit, .text(let text)):
+                if !organisation.units.isEmpty, organisation.unit(text) == nil {
+                    throw Refusal("field '\(field.name)': there is no unit '\(text)' in the organisation data\(Suggestions.didYouMean(text, in: organisation.units.lazy.map(\.id))); 'laurel org list' shows the units")
+                }
+            case (.person, .text(let text)):
+                if !organisation.people.isEmpty, organisation.person(text) == nil {
+                    throw Refusal("field '\(field.name)': there is no person '\(text)' in the organisation data\(Suggestions.didYouMean(text, in: organisation.people.lazy.map(\.id))); 'laurel org list --people' shows them")
+                }
+            case (.url, .text(let text)):
+                guard WebAddress.isValid(text) else {
+                    throw Refusal("field '\(field.name)' must be a web address starting with http:// or https://, not '\(text)'")
+                }
             default:
                 throw Refusal("field '\(field.name)' must be \(field.type.rawValue), not '\(value)'")
             }

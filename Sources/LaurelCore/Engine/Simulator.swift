@@ -112,7 +112,19 @@ public struct Simulator: Sendable {
                 history.append(.event(item.event, instant))
                 record(applied, before: state, at: instant, into: &timeline)
             } catch {
-                campaign = rebuild(start: start, history)
+                do {
+                    campaign = try rebuild(start: start, inputs: inputs, history)
+                } catch {
+                    // Only a non-deterministic plugin gets here: say so and stop, never crash.
+                    timeline.append(TimelineItem(at: item.at, state: state, kind: .refused(item.event, reason: error.reason)))
+                    stopReason = "could not rebuild the campaign after a refused event: \(error.reason)"
+                    return SimulationResult(campaign: Campaign(id: "simulation", workflowID: engine.workflow.id,
+                                                               workflowVersion: engine.version, status: .finished, state: state,
+                                                               enteredAt: instant, inputs: inputs, metrics: [:], entries: [],
+                                                               awards: [], step: nil, timers: [], nextTimerID: 1,
+                                                               transitions: [], eventCount: eventCount),
+                                            timeline: timeline, eventCount: eventCount, stopReason: stopReason)
+                }
                 if case .timer(let id) = item.event {
                     // A timer the engine would not fire cannot stay first in line forever.
                     campaign.timers.removeAll { $0.id == id }
@@ -130,19 +142,16 @@ public struct Simulator: Sendable {
         case dropTimer(Int)
     }
 
-    private func rebuild(start: Instant, _ history: [Replayed]) -> Campaign {
-        do {
-            var campaign = try engine.start(id: "simulation", at: start).campaign
-            for step in history {
-                switch step {
-                case .event(let event, let instant): campaign = try engine.apply(event, to: consume campaign, at: instant).campaign
-                case .dropTimer(let id): campaign.timers.removeAll { $0.id == id }
-                }
+    /// The campaign again from its start (with the same inputs) and the accepted history.
+    private func rebuild(start: Instant, inputs: [String: Value], _ history: [Replayed]) throws(Refusal) -> Campaign {
+        var campaign = try engine.start(id: "simulation", inputs: inputs, at: start).campaign
+        for step in history {
+            switch step {
+            case .event(let event, let instant): campaign = try engine.apply(event, to: consume campaign, at: instant).campaign
+            case .dropTimer(let id): campaign.timers.removeAll { $0.id == id }
             }
-            return campaign
-        } catch {
-            preconditionFailure("the engine refused on replay what it accepted before (\(error.reason)): it is not deterministic")
         }
+        return campaign
     }
 
     /// The event's transitions and effects in the order they happened.

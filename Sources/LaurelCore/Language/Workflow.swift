@@ -15,9 +15,15 @@ public struct Located<Value: Sendable & Hashable>: Sendable, Hashable {
 public struct Workflow: Sendable {
     public var version: Int
     public var id: String
+    /// Where `id:` is written: the place two files with one id are reported.
+    public var idLocation: SourceLocation
     public var title: String
     public var description: String?
     public var timeZone: String
+    /// Organisation data files (`organisation:`), paths relative to the workflow file: what
+    /// `laurel simulate` and the daemon's demo give the steps when no other data is named. The
+    /// daemon itself runs on the data imported into its database (`laurel org import`).
+    public var organisationFiles: [Located<String>] = []
     public var inputs: [InputDefinition]
     public var entryKinds: [EntryKind]
     public var metrics: [Metric]
@@ -28,12 +34,26 @@ public struct Workflow: Sendable {
     public var states: [State]
 
     public func state(named name: String) -> State? { states.first { $0.name == name } }
+
+    /// The input of type `unit`, when the workflow declares one: the unit a campaign runs for
+    /// (a cascade's child is started with it). Such a campaign takes entries only from that unit
+    /// and the units under it, and steps may name it as `inputs.NAME`.
+    public var unitInput: InputDefinition? { inputs.first { $0.isUnit } }
+
+    /// The field of type `unit` of an entry kind: the entry's unit (its origin, which quotas,
+    /// conflicts of interest and a unit's campaign read). A kind declares at most one.
+    public func unitField(of kind: String) -> EntryField? {
+        entryKinds.first { $0.name == kind }?.unitField
+    }
 }
 
 /// A value given when a campaign starts (`inputs:`), readable in `if:` as `inputs.NAME`.
 public struct InputDefinition: Sendable {
     public var name: String
+    /// How conditions read it; an input of type `unit` reads as text.
     public var type: ValueType
+    /// Declared `type: unit`: a unit id of the organisation data, the unit the campaign runs for.
+    public var isUnit = false
     public var isRequired: Bool
     public var summary: String?
     public var location: SourceLocation
@@ -44,6 +64,9 @@ public struct EntryKind: Sendable {
     public var name: String
     public var fields: [EntryField]
     public var location: SourceLocation
+
+    /// The field of type `unit`: the entry's unit.
+    public var unitField: EntryField? { fields.first { $0.type == .unit } }
 }
 
 public struct EntryField: Sendable {

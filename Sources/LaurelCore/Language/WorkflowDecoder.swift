@@ -4,8 +4,8 @@ import LaurelYAML
 /// missing keys, wrong types, bad dates, durations, cron expressions and time zones, step
 /// parameters, and `if:` expressions checked against what the file defines.
 struct WorkflowDecoder {
-    static let topLevelKeys = ["laurel", "id", "title", "description", "timezone", "inputs", "entries", "metrics",
-                               "events", "councils", "recurrence", "initial", "states"]
+    static let topLevelKeys = ["laurel", "id", "title", "description", "timezone", "organisation", "inputs", "entries",
+                               "metrics", "events", "councils", "recurrence", "initial", "states"]
     static let stateKeys = ["description", "final", "step", "with", "accepts", "next", "on", "timers"]
     static let supportedVersion = 1
 
@@ -18,6 +18,7 @@ struct WorkflowDecoder {
     private var eventNames: [String] = []
     private var councilMembers: [String: [String]] = [:]
     private var inputTypes: [String: ValueType] = [:]
+    private var unitInputs: [String] = []
     private var timeZone = "UTC"
 
     init(registry: PluginRegistry) {
@@ -55,6 +56,13 @@ struct WorkflowDecoder {
                              notes: [.init("time zones are written Area/City, like Asia/Ho_Chi_Minh or Europe/Berlin")])
             }
         }
+        var organisationFiles: [Located<String>] = []
+        if let node = top["organisation"]?.value {
+            let items = node.sequence ?? [node]
+            for item in items {
+                if let path = reader.text(item, "'organisation'") { organisationFiles.append(Located(path, at: item.location)) }
+            }
+        }
         let inputs = top["inputs"].map { decodeInputs($0.value) } ?? []
         let entries = top["entries"].map { decodeEntryKinds($0.value) } ?? []
         let metrics = top["metrics"].map { decodeMetrics($0.value) } ?? []
@@ -66,8 +74,8 @@ struct WorkflowDecoder {
             reader.name(pair.value, "'initial'").map { Located($0, at: pair.value.location) }
         }
         let states = top["states"].map { decodeStates($0.value) } ?? []
-        return Workflow(version: version, id: id, title: title, description: description, timeZone: timeZone,
-                        inputs: inputs, entryKinds: entries, metrics: metrics, events: events, councils: councils,
+        return Workflow(version: version, id: id, idLocation: top["id"]?.value.location ?? root.location, title: title, description: description, timeZone: timeZone,
+                        organisationFiles: organisationFiles, inputs: inputs, entryKinds: entries, metrics: metrics, events: events, councils: councils,
                         recurrence: recurrence, initial: initial ?? Located("", at: root.location), states: states)
     }
 
@@ -76,17 +84,25 @@ struct WorkflowDecoder {
     private mutating func decodeInputs(_ node: YAMLNode) -> [InputDefinition] {
         guard let named = reader.namedMapping(node, "'inputs'") else { return [] }
         var result: [InputDefinition] = []
-        let types = [ValueType.number, .text, .boolean, .date, .dateTime, .duration].map(\.rawValue)
+        let types = [ValueType.number, .text, .boolean, .date, .dateTime, .duration].map(\.rawValue) + ["unit"]
         for (name, key, value) in named {
             guard let fields = reader.mapping(value, "input '\(name)'", known: ["type", "required", "description"],
                                               required: ["type"], ownerLocation: key.location),
-                  let typeName = fields["type"].flatMap({ reader.choice($0.value, "the 'type' of input '\(name)'", types) }),
-                  let type = ValueType(rawValue: typeName)
+                  let typeNode = fields["type"]?.value,
+                  let typeName = reader.choice(typeNode, "the 'type' of input '\(name)'", types)
             else { continue }
+            let isUnit = typeName == "unit"
+            let type = ValueType(rawValue: typeName) ?? .text
             let required = fields["required"].flatMap { reader.boolean($0.value, "'required'") } ?? false
             let summary = fields["description"].flatMap { reader.text($0.value, "'description'") }
+            if isUnit, let first = result.first(where: \.isUnit) {
+                reader.error(.conflictingKeys,
+                             "input '\(name)' is a second input of type unit; a campaign runs for one unit, and input '\(first.name)' names it already",
+                             at: typeNode.location, notes: [.init("give the other input type text")])
+            }
             inputTypes[name] = type
-            result.append(InputDefinition(name: name, type: type, isRequired: required, summary: summary,
+            if isUnit { unitInputs.append(name) }
+            result.append(InputDefinition(name: name, type: type, isUnit: isUnit, isRequired: required, summary: summary,
                                           location: key.location))
         }
         return result
@@ -103,7 +119,13 @@ struct WorkflowDecoder {
             var fields: [EntryField] = []
             if let fieldsNode = keys["fields"]?.value, let namedFields = reader.namedMapping(fieldsNode, "the fields of \(what)") {
                 for (fieldName, fieldKey, fieldValue) in namedFields {
-                    if let field = decodeField(fieldName, fieldKey, fieldValue, of: name) { fields.append(field) }
+                    guard let field = decodeField(fieldName, fieldKey, fieldValue, of: name) else { continue }
+                    if field.type == .unit, let first = fields.first(where: { $0.type == .unit }) {
+                        reader.error(.conflictingKeys,
+                                     "field '\(fieldName)' is a second field of type unit in \(what); an entry's field of type unit is the unit it comes from, and '\(first.name)' is that already",
+                                     at: fieldKey.location, notes: [.init("give the other field type text")])
+                    }
+                    fields.append(field)
                 }
             }
             _ = keys["description"].flatMap { reader.text($0.value, "'description'") }
@@ -447,7 +469,7 @@ struct WorkflowDecoder {
         // reported twice (a misspelt 'until' is not also "no deadline").
         if let withNode = with?.value, reader.diagnostics.count == problemsBefore {
             let context = StepCheckContext(councilMembers: councilMembers, timeZone: timeZone, metricNames: metricNames,
-                                           inputNames: inputTypes.keys.sorted())
+                                           inputNames: inputTypes.keys.sorted(), unitInputNames: unitInputs)
             for problem in plugin.check(parameters, context: context) {
                 let location = self.location(of: problem.path, in: withNode)
                 reader.diagnostics.append(Diagnostic(problem.severity, .invalidParameter, problem.message, at: location))

@@ -30,12 +30,16 @@ public struct StepCheckContext: Sendable {
     /// The metrics defined under `metrics:` and the inputs under `inputs:`, by name.
     public var metricNames: [String]
     public var inputNames: [String]
+    /// The inputs of type `unit` (at most one): the unit a campaign runs for.
+    public var unitInputNames: [String]
 
-    public init(councilMembers: [String: [String]], timeZone: String, metricNames: [String] = [], inputNames: [String] = []) {
+    public init(councilMembers: [String: [String]], timeZone: String, metricNames: [String] = [], inputNames: [String] = [],
+                unitInputNames: [String] = []) {
         self.councilMembers = councilMembers
         self.timeZone = timeZone
         self.metricNames = metricNames
         self.inputNames = inputNames
+        self.unitInputNames = unitInputNames
     }
 }
 
@@ -70,9 +74,38 @@ public protocol StepPlugin {
     /// Checks across parameters that single declarations cannot say; runs after every parameter
     /// has decoded.
     static func check(_ parameters: ParameterValues, context: StepCheckContext) -> [StepProblem]
+    /// Checks against the other workflows that run beside this one (the files of its folder),
+    /// for a step that names one (a cascade's children). Runs when a folder is validated and when
+    /// the daemon reads its folder.
+    static func check(_ parameters: ParameterValues, beside workflows: WorkflowCatalog) -> [StepProblem]
+    /// Whether the step chooses entries: records a result on those it keeps (a review's passed, a
+    /// nomination, a ballot's approved) or gives awards. A cascade's child reports up what its
+    /// steps chose, so a child without such a step reports nothing.
+    static var choosesEntries: Bool { get }
 }
 
 extension StepPlugin {
     public static var outcomeValues: [OutcomeValueSpec] { [] }
     public static func check(_ parameters: ParameterValues, context: StepCheckContext) -> [StepProblem] { [] }
+    public static func check(_ parameters: ParameterValues, beside workflows: WorkflowCatalog) -> [StepProblem] { [] }
+    public static var choosesEntries: Bool { false }
+}
+
+/// The workflows that run beside one another (the files of a folder), by id, with the plugin
+/// registry: what a step's checks across workflows may read.
+public struct WorkflowCatalog: Sendable {
+    public var workflows: [String: Workflow]
+    public var registry: PluginRegistry
+
+    public init(workflows: [String: Workflow], registry: PluginRegistry) {
+        self.workflows = workflows
+        self.registry = registry
+    }
+
+    /// Whether any state of the workflow runs a step that chooses entries (``StepPlugin/choosesEntries``).
+    public func choosesEntries(_ workflow: Workflow) -> Bool {
+        workflow.states.contains { state in
+            state.step.flatMap { registry.plugin(kind: $0.kind.value) }?.choosesEntries ?? false
+        }
+    }
 }

@@ -10,3 +10,10 @@ extension BinaryInteger {
         return (self < 0 ? "-" : "") + text
     }
 }
+
+extension Int {
+    /// "1 entry", "2 entries", "6,687 entries": a count with its noun, as people write it.
+    public func counted(_ singular: String, _ plural: String) -> String {
+        "\(groupedByThousands) \(self == 1 ? singular : plural)"
+    }
+}
