@@ -22,6 +22,8 @@ public struct ServiceResult: Sendable {
         case skipped
         /// The timer was no longer armed (its state was left); its index row was removed.
         case stale
+        /// A dry run: every event would be applied, and nothing was written.
+        case checked
     }
 
     public var status: Status
@@ -235,9 +237,9 @@ public final class CampaignService: Sendable {
     /// is judged as if the refused one were not there. Events whose id is already logged for the
     /// same request are left out, so a re-run import adds only what is missing; an id logged for
     /// another request (a row changed since it was imported) is refused. `progress` is called with
-    /// the number of events handled so far.
+    /// the number of events handled so far. With `dryRun` the events are only checked.
     public func applyAll(_ events: [(event: CampaignEvent, id: String)], to campaignID: String, now: Instant,
-                         progress: (Int) -> Void = { _ in }) throws -> ServiceResult {
+                         dryRun: Bool = false, progress: (Int) -> Void = { _ in }) throws -> ServiceResult {
         try writeWithFamily(now: now) { transaction in
             guard var campaign = try transaction.campaign(id: campaignID) else {
                 throw ServiceError("there is no campaign '\(campaignID)'")
@@ -275,6 +277,7 @@ public final class CampaignService: Sendable {
                 campaign = applied.campaign
             }
             guard problems.isEmpty else { throw BatchRefusal(problems: problems) }
+            if dryRun { return ServiceResult(status: .checked, campaignID: campaignID, logged: logged, campaign: campaign) }
             try transaction.save(campaign, events: logged, effects: effects, at: now)
             return ServiceResult(status: .applied, campaignID: campaignID, logged: logged, campaign: campaign)
         }

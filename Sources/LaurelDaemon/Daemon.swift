@@ -172,7 +172,7 @@ public final class LaurelDaemon: Service {
 
     private func count(_ result: ServiceResult, into report: inout TickReport) {
         switch result.status {
-        case .applied, .alreadyApplied: report.fired += 1
+        case .applied, .alreadyApplied, .checked: report.fired += 1
         case .skipped: report.skipped += 1
         case .stale: report.stale += 1
         }

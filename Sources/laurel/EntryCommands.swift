@@ -73,13 +73,13 @@ struct EntryCommand: ParsableCommand {
 
         func run() throws {
             let bytes = try ReadableFile.bytes(file)
-            if let problem = YAMLLoader.checkText(bytes, file: file) {
-                throw UsageError(description: "\(problem.location): \(problem.message); save it as UTF-8 (in Excel: 'CSV UTF-8')")
-            }
             let service = try store.open()
             let progress = Progress(label: "importing \(file)")
             let result = try refusing { () throws -> ServiceResult in
                 let engine = try service.campaignAndEngine(campaign).engine
+                if let problem = YAMLLoader.checkText(bytes, file: file) {
+                    throw ServiceError("\(problem.location): \(problem.message); save it as UTF-8 (in Excel: 'CSV UTF-8')")
+                }
                 let rows: [CSV.Row]
                 do {
                     rows = try CSV.parse(String(decoding: bytes, as: UTF8.self))
@@ -99,6 +99,7 @@ struct EntryCommand: ParsableCommand {
                 var events: [(event: CampaignEvent, id: String)] = []
                 var lines: [Int] = []
                 var rowCount = 0
+                var lineOfID: [String: Int] = [:]
                 for row in rows.dropFirst() where !(row.cells.count == 1 && row.cells[0].isEmpty) {
                     rowCount += 1
                     guard row.cells.count == header.cells.count else {
@@ -119,6 +120,10 @@ struct EntryCommand: ParsableCommand {
                             pairs.append((name, cell))
                         }
                     }
+                    if let earlier = lineOfID.updateValue(row.line, forKey: row.cells[idColumn]) {
+                        problems.append((row.line, "entry '\(row.cells[idColumn])' is also on line \(earlier); an id is given once"))
+                        continue
+                    }
                     do {
                         let entry = try EntryRows.entry(id: row.cells[idColumn], kind: rowKind, unit: unit, pairs: pairs, engine: engine)
                         events.append((.submit(entry), "import:\(campaign):\(entry.id)"))
@@ -129,9 +134,12 @@ struct EntryCommand: ParsableCommand {
                 }
                 progress.total = events.count
                 do {
-                    if problems.isEmpty {
-                        return try service.applyAll(events, to: campaign, now: wallClock()) { progress.update($0) }
+                    // With bad rows already found the others are only checked, so every problem shows at once.
+                    let result = try service.applyAll(events, to: campaign, now: wallClock(), dryRun: !problems.isEmpty) {
+                        progress.update($0)
                     }
+                    if problems.isEmpty { return result }
+                    progress.finish()
                 } catch let refusal as CampaignService.BatchRefusal {
                     progress.finish()
                     problems += refusal.problems.map { (lines[$0.index], $0.reason) }

@@ -32,6 +32,9 @@ enum LaurelMain {
             } else {
                 try command.run()
             }
+        } catch let error as UsageError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            exit(ExitCode.usageError)
         } catch {
             let code = Laurel.exitCode(for: error)
             if code == .validationFailure {

@@ -130,4 +130,68 @@ struct CascadeTests {
         #expect(error?.description == "campaign 'district-1' starts child campaigns of 'grassroots', but no workflow 'grassroots' is loaded; add its file to the workflows folder")
         #expect(try store.campaigns().isEmpty)
     }
+
+    /// Each grassroots union nominates up to half of its workers in its own child campaign.
+    static let nominatingChild = """
+        laurel: 1
+        id: grassroots-nominations
+        title: Grassroots nominations
+        timezone: Asia/Ho_Chi_Minh
+        inputs:
+          unit: { type: unit, required: true }
+        entries:
+          worker: { fields: { name: { type: text, required: true }, unit: { type: unit } } }
+        initial: nominating
+        states:
+          nominating:
+            accepts: [worker]
+            step: nominate
+            with: { share: 50% of workers, share-scope: inputs.unit, window: P10D }
+            next: done
+          done: { final: true }
+        """
+
+    static let countedOrganisation = Organisation(
+        levels: ["district", "grassroots"],
+        units: [.init(id: "d1", name: "District 1", level: "district"),
+                .init(id: "g1", name: "G1", parent: "d1", level: "grassroots", counts: ["workers": 4]),
+                .init(id: "g2", name: "G2", parent: "d1", level: "grassroots", counts: ["workers": 4])])
+
+    static func worker(_ id: String, unit: String?) -> CampaignEvent {
+        .submit(Entry(id: id, kind: "worker", unit: unit, fields: ["name": .text("Worker \(id)")]))
+    }
+
+    @Test("rule: a child takes entries only from its own unit, and a share is counted against that unit, so no unit fills its quota twice")
+    func quotaCountedOncePerUnit() throws {
+        let (store, folder) = try W.store()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try store.replaceOrganisation(Self.countedOrganisation)
+        let service = CampaignService(store: store, registry: W.registry)
+        _ = try W.record(Self.nominatingChild, id: "grassroots-nominations", in: store)
+        let parentVersion = try W.record(Self.parent.replacingOccurrences(of: "workflow: grassroots,", with: "workflow: grassroots-nominations,"),
+                                         id: "district", in: store)
+        _ = try service.start(version: parentVersion, idempotencyKey: nil, now: W.may1)
+        let now = W.may1 + W.hour
+        // g1 fills its share (half of 4) in its own campaign ...
+        _ = try service.apply(Self.worker("a", unit: "g1"), to: "district-1--g1", eventID: "a", now: now)
+        _ = try service.apply(Self.worker("b", unit: nil), to: "district-1--g1", eventID: "b", now: now)
+        #expect(try store.campaign(id: "district-1--g1")?.entries.map(\.unit) == ["g1", "g1"], "no unit given: the campaign's own")
+        // Its share full, g1's nominations closed and its child reported up at once.
+        #expect(try store.campaign(id: "district-1--g1")?.state == "done")
+        #expect(try store.campaign(id: "district-1")?.entries.map(\.id) == ["g1/a", "g1/b"])
+        // ... and cannot spend it again in its sibling's.
+        let sibling = #expect(throws: ServiceError.self) { try service.apply(Self.worker("d", unit: "g1"), to: "district-1--g2", eventID: "d", now: now) }
+        #expect(sibling?.description == "campaign 'district-1--g2' runs for the unit 'g2', and entry 'd' comes from 'g1', which is not that unit or one under it; submit it to the campaign of its own unit")
+        _ = try service.apply(Self.worker("e", unit: "g2"), to: "district-1--g2", eventID: "e", now: now)
+
+        // rule: a child made of a nominate step reports its nominations up when it closes.
+        let later = W.may1 + 11 * W.day
+        _ = try service.fire(try store.dueTimers(at: later, limit: 100), now: later)
+        let parent = try #require(try store.campaign(id: "district-1"))
+        #expect(parent.state == "closed")
+        #expect(parent.entries.map(\.id) == ["g1/a", "g1/b", "g2/e"])
+        #expect(parent.entries.map(\.unit) == ["g1", "g1", "g2"])
+        let reports = try store.events(campaignID: "district-1").filter { $0.kind == "child-closed" }.map(\.summary)
+        #expect(reports.contains { $0.hasPrefix("report of district-1--g1 (2 chosen)") })
+    }
 }

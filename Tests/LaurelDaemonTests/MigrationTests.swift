@@ -92,4 +92,23 @@ struct MigrationTests {
         #expect(throws: Refusal.self) { try next.migrate(campaign, from: previous, into: "nowhere", at: W.may1) }
         #expect(throws: Refusal.self) { try previous.migrate(campaign, from: previous, into: "collecting", at: W.may1) }
     }
+
+    @Test("rule: a corrected deadline moves the deadline the step waits for; the dry run shows it before and after")
+    func correctedDeadlineMoves() throws {
+        let (store, service, id, _) = try Self.running()
+        defer { try? FileManager.default.removeItem(atPath: (store.path as NSString).deletingLastPathComponent) }
+        let longer = try W.record(W.quick.replacingOccurrences(of: "window: P2D", with: "window: P4D"), in: store)
+        let dry = try service.migrate(id, toVersion: longer, mapState: Self.same, eventID: "m", now: W.may1 + W.day, dryRun: true)
+        let deadline = ArmedTimer.Source.step(name: "deadline")
+        // Entered on 1 May 08:00 Berlin: the phase ended on 3 May, and now ends on 5 May.
+        #expect(dry.before.timers.first { $0.source == deadline }?.due == W.may1 + 2 * W.day)
+        #expect(dry.migration.applied.campaign.timers.first { $0.source == deadline }?.due == W.may1 + 4 * W.day)
+        let moved = try service.migrate(id, toVersion: longer, mapState: Self.same, eventID: "m", now: W.may1 + W.day, dryRun: false)
+        let timer = try #require(moved.migration.applied.campaign.timers.first { $0.source == deadline })
+        #expect(try store.timers(campaignID: id).filter { $0.timerID == timer.id }.map(\.due) == [W.may1 + 4 * W.day],
+                "the due index has the new deadline, and only it")
+        _ = try service.fire([DueTimer(campaignID: id, timerID: timer.id, due: timer.due)], now: W.may1 + 4 * W.day)
+        #expect(try store.campaign(id: id)?.state == "closed")
+        #expect(try service.replay(id) == store.campaign(id: id), "the log replays through both versions")
+    }
 }

@@ -6,12 +6,13 @@ import CouncilReviewPlugin
 import Foundation
 import LaurelCore
 import LaurelStore
+import NominatePlugin
 import PhaseTargetPlugin
 
 /// Workflows and stores for the daemon's tests.
 enum TestWorkflows {
     static let registry = try! PluginRegistry([
-        Announce.self, PhaseTarget.self, CouncilReview.self, AwardsCeremony.self, Ballot.self, Cascade.self,
+        Announce.self, PhaseTarget.self, CouncilReview.self, AwardsCeremony.self, Ballot.self, Cascade.self, Nominate.self,
     ])
 
     /// Ideas are collected after a launch until three arrive or two days pass; a reminder of the

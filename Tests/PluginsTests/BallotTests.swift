@@ -179,4 +179,56 @@ import Testing
         #expect(text.contains("n1: 4 for, 0 against, 0 blank — approved"))
         #expect(text.contains("n2: 1 for, 1 against, 2 blank — not approved"))
     }
+
+    @Test("rule: nominees level on votes are ranked by the review's total and tie-break chain, not by submission order")
+    func tieBreakAfterBallot() throws {
+        let text = """
+            laurel: 1
+            id: award
+            title: Award
+            timezone: Asia/Ho_Chi_Minh
+            entries:
+              nomination: { fields: { name: { type: text, required: true } } }
+            events:
+              close: {}
+            councils:
+              jury: { members: [a], quorum: 1 }
+              emulation: { members: [a, b, c], quorum: 2 }
+            initial: nominating
+            states:
+              nominating:
+                accepts: [nomination]
+                on: { close: review }
+              review:
+                step: council-review
+                with: { council: jury, window: P7D, rubric: [{ name: merit, max: 10 }, { name: impact, max: 10 }], tie-break: [impact] }
+                on: { reviewed: voting, no-quorum: closed }
+              voting:
+                step: ballot
+                with: { council: emulation, window: P7D, only-nominated: true }
+                on: { decided: awards, no-quorum: closed }
+              awards:
+                step: awards-ceremony
+                with: { tiers: [{ name: first, count: 1 }, { name: second, count: 1 }] }
+                next: closed
+              closed: { final: true }
+            """
+        let engine = try EngineTests.engine(text)
+        var campaign = try engine.start(id: "t", at: Self.may1).campaign
+        for id in ["early", "late", "third"] {
+            campaign = try engine.apply(.submit(Entry(id: id, kind: "nomination", fields: ["name": .text(id)])), to: campaign, at: Self.may1).campaign
+        }
+        campaign = try engine.apply(.command("close"), to: campaign, at: Self.may1).campaign
+        // The review ranks late (total 15, impact 9) before early (15, impact 5) before third (2).
+        let lines: [ScoreSheet.Line] = [.init(entry: "early", values: [10, 5]), .init(entry: "late", values: [6, 9]),
+                                        .init(entry: "third", values: [1, 1])]
+        campaign = try engine.apply(.scores(ScoreSheet(member: "a", lines: lines)), to: campaign, at: Self.may1).campaign
+        #expect(campaign.state == "voting")
+        // Every nominee gets three votes: level on votes.
+        for member in ["a", "b", "c"] {
+            campaign = try engine.apply(Self.vote(member, for: ["early", "late", "third"]), to: campaign, at: Self.may1).campaign
+        }
+        #expect(campaign.state == "closed")
+        #expect(campaign.awards.map(\.entry) == ["late", "early"], "the review's order decides, not who was submitted first")
+    }
 }

@@ -135,4 +135,51 @@ import Testing
             "the tie-break names 'impakt', which is not a criterion of the rubric (did you mean 'impact'?); it lists criteria: novelty, impact",
         ])
     }
+
+    /// The review of x, y, z open, before any sheet.
+    static func openReview(_ review: String = "") throws -> (Engine, Campaign) {
+        let engine = try EngineTests.engine(workflow.replacingOccurrences(of: "REVIEW", with: review))
+        var campaign = try engine.start(id: "r", at: at).campaign
+        for id in ["x", "y", "z"] {
+            campaign = try engine.apply(.submit(Entry(id: id, kind: "clip", fields: ["title": .text(id)])), to: campaign, at: at).campaign
+        }
+        return (engine, try engine.apply(.command("close"), to: campaign, at: at).campaign)
+    }
+
+    static func sheet(_ member: String, _ scores: [(String, Double)]) -> CampaignEvent {
+        .scores(ScoreSheet(member: member, lines: scores.map { .init(entry: $0.0, values: [$0.1]) }))
+    }
+
+    @Test("rule: a sheet scores every entry the member may score; a partial sheet is refused, naming what is missing")
+    func partialSheetRefused() throws {
+        let (engine, campaign) = try Self.openReview()
+        #expect(throws: Refusal("the sheet of 'a' leaves out 2 of the 3 entries they must score: 'x', 'z'; a sheet scores every entry under review the member may score")) {
+            try engine.apply(Self.sheet("a", [("y", 50)]), to: campaign, at: Self.at)
+        }
+        #expect(throws: Refusal("the sheet of 'a' scores entry 'y' twice")) {
+            try engine.apply(Self.sheet("a", [("x", 1), ("y", 50), ("y", 60), ("z", 2)]), to: campaign, at: Self.at)
+        }
+        // Whole sheets from both members end the review with every entry's result, and a later
+        // sheet of a member replaces their earlier one.
+        var next = try engine.apply(Self.sheet("a", [("x", 10), ("y", 20), ("z", 30)]), to: campaign, at: Self.at).campaign
+        next = try engine.apply(Self.sheet("a", [("x", 40), ("y", 20), ("z", 30)]), to: next, at: Self.at).campaign
+        next = try engine.apply(Self.sheet("b", [("x", 40), ("y", 50), ("z", 60)]), to: next, at: Self.at).campaign
+        #expect(next.state == "closed")
+        #expect(Self.results(next).mapValues(\.total) == ["x": 80, "y": 70, "z": 90])
+    }
+
+    @Test("rule: without quorum no entry has a result, and the notice says so instead of reporting results")
+    func noQuorumGivesNoResults() throws {
+        let (engine, campaign) = try Self.openReview("pass-mark: 50")
+        // One of two members scores (the quorum is 2), then the window closes.
+        let scored = try engine.apply(Self.sheet("a", [("x", 90), ("y", 10), ("z", 70)]), to: campaign, at: Self.at).campaign
+        let window = try #require(scored.timers.first)
+        let closed = try engine.apply(.timer(id: window.id), to: scored, at: window.due)
+        #expect(closed.campaign.state == "closed")
+        #expect(closed.transitions.last?.cause == "outcome no-quorum")
+        #expect(Self.results(closed.campaign).isEmpty)
+        #expect(closed.effects == [.notify(audience: "organisers",
+                                           message: "The review of council 'jury' closed without quorum: 1 of 2 members scored, 2 needed; no entry has a result",
+                                           channels: ["review"])])
+    }
 }

@@ -255,4 +255,60 @@ import Testing
         #expect(results.status == 0 && results.stdout.contains("\"entry\": \"n1\""), "\(results.stdout)\(results.stderr)")
         #expect(!results.stdout.contains("\"entry\": \"n2\""), "n2 had 1 of 2 votes, short of 2/3 of members")
     }
+
+    @Test("validating a folder checks its files together: one id per file, a cascade's children present and fitting")
+    func folderChecks() throws {
+        let parent = """
+            laurel: 1
+            id: district
+            title: District
+            timezone: Asia/Ho_Chi_Minh
+            entries:
+              nomination: { fields: { name: { type: text, required: true } } }
+            initial: gathering
+            states:
+              gathering:
+                step: cascade
+                with: { workflow: grassroots, level: grassroots, entries: nomination, window: P30D }
+                on: { gathered: closed, deadline: closed }
+              closed: { final: true }
+            """
+        let child = """
+            laurel: 1
+            id: grassroots
+            title: Grassroots
+            timezone: Asia/Ho_Chi_Minh
+            inputs:
+              unit: { type: text, required: true }
+            events:
+              close: {}
+            initial: open
+            states:
+              open:
+                on: { close: closed }
+              closed: { final: true }
+            """
+        let file = try Self.temporaryFile(Array(parent.utf8), name: "district.yaml")
+        let folder = file.deletingLastPathComponent()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let missing = try Self.laurel(["validate", file.path])
+        #expect(missing.status == 1)
+        #expect(missing.stdout.contains("district.yaml:11:23: error: the children's workflow 'grassroots' is not in this folder; add its file beside this one, or correct the id [invalid-parameter]"),
+                "\(missing.stdout)")
+
+        try Data(child.utf8).write(to: folder.appendingPathComponent("grassroots.yaml"))
+        let unfit = try Self.laurel(["validate", folder.path])
+        #expect(unfit.status == 1)
+        #expect(unfit.stdout.contains("error: each child is given its unit in input 'unit', but 'grassroots' declares it as text; declare it 'type: unit'"), "\(unfit.stdout)")
+        #expect(unfit.stdout.contains("warning: the children's workflow 'grassroots' has no step that chooses entries"), "\(unfit.stdout)")
+
+        try Data(child.replacingOccurrences(of: "type: text", with: "type: unit").utf8).write(to: folder.appendingPathComponent("grassroots.yaml"))
+        try Data(child.replacingOccurrences(of: "type: text", with: "type: unit").utf8).write(to: folder.appendingPathComponent("grassroots-copy.yaml"))
+        let twice = try Self.laurel(["validate", folder.path])
+        #expect(twice.status == 1)
+        #expect(twice.stdout.contains("grassroots-copy.yaml:2:5: error: the workflow id 'grassroots' is also the id of \(folder.path)/grassroots.yaml; the daemon cannot tell which to start [duplicate-id]"),
+                "\(twice.stdout)")
+        #expect(twice.stdout.contains("grassroots.yaml:2:5: error: the workflow id 'grassroots' is also the id of \(folder.path)/grassroots-copy.yaml"))
+        #expect(twice.stdout.contains("the children's workflow 'grassroots' is not in this folder"), "an ambiguous id names no child")
+    }
 }

@@ -115,4 +115,36 @@ import Testing
         #expect(dot.stdout.hasPrefix("digraph \"capital-initiatives-2022\" {"))
         #expect(dot.stdout.contains("\"phase-2\" -> \"review\" [label=\"deadline [outcome.reached]\"];"))
     }
+
+    @Test("rule: after a refused event a simulation keeps the campaign's inputs and never crashes (a recurring workflow with a required cycle)")
+    func refusalKeepsInputs() throws {
+        let workflow = try CLITests.temporaryFile(Array("""
+            laurel: 1
+            id: monthly
+            title: Monthly report
+            timezone: Asia/Ho_Chi_Minh
+            recurrence: { every: month, starting: 2025-01-01 }
+            inputs:
+              cycle: { type: date, required: true }
+            events:
+              close: {}
+            initial: open
+            states:
+              open:
+                on: { close: told }
+              told:
+                step: notify
+                with: { to: [organisers], message: "Kỳ {inputs.cycle} đã đóng" }
+                next: done
+              done: { final: true }
+            """.utf8), name: "monthly.yaml")
+        defer { try? FileManager.default.removeItem(at: workflow.deletingLastPathComponent()) }
+        let script = workflow.deletingLastPathComponent().appendingPathComponent("script.yaml")
+        try Data("- { at: 2025-02-02T08:00, command: open-again }\n- { at: 2025-02-03T08:00, command: close }\n".utf8).write(to: script)
+        let run = try CLITests.laurel(["simulate", workflow.path, "--script", script.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("refused event open-again: 'open-again' is not an event of 'monthly'"))
+        #expect(run.stdout.contains("notify organisers by notice: \"Kỳ 2025-02-01 đã đóng\""), "\(run.stdout)")
+        #expect(run.stdout.contains("Finished in state 'done' at 2025-02-03 08:00 after 2 events\n"))
+    }
 }

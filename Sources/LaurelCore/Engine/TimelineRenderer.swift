@@ -72,7 +72,8 @@ public struct TimelineRenderer: Sendable {
         let campaign = result.campaign
         let end = campaign.transitions.last?.at ?? campaign.enteredAt
         lines.append("")
-        lines.append("\(result.stopReason == "finished" ? "Finished" : "Stopped (\(result.stopReason))") in state '\(campaign.state)' at \(calendar.format(end)) after \(result.eventCount) events; \(metrics(campaign.metrics))")
+        lines.append("\(result.stopReason == "finished" ? "Finished" : "Stopped (\(result.stopReason))") in state '\(campaign.state)' at \(calendar.format(end)) after \(result.eventCount.counted("event", "events"))"
+                     + (campaign.metrics.isEmpty ? "" : "; \(metrics(campaign.metrics))"))
         if !campaign.awards.isEmpty {
             var tiers: [(name: String, count: Int, amount: Int)] = []
             for award in campaign.awards {

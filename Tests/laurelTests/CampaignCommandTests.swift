@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+
+/// `laurel campaign` commands as a person runs them: what is refused is said, with exit 1, and
+/// nothing is reported as done that was not.
+@Suite struct CampaignCommandTests {
+    typealias Place = EntryCommandTests.Place
+
+    /// A launched mid-shift exercise campaign (dates moved on, so it collects clips now).
+    static func launched(_ place: Place) throws -> String {
+        let workflows = try EntryCommandTests.shippedWorkflowsLater(in: place)
+        let start = try place.laurel(["campaign", "start", "mid-shift-exercise-video-2023", "--workflows", workflows])
+        #expect(start.status == 0, "\(start.stderr)")
+        let id = start.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let launch = try place.laurel(["campaign", "send", id, "launch", "--idempotency-key", "k1"])
+        #expect(launch.status == 0, "\(launch.stderr)")
+        return id
+    }
+
+    @Test("rule: an event the state does not take is refused with the events it takes, not printed as applied")
+    func unhandledEventRefused() throws {
+        let place = try Place()
+        defer { try? FileManager.default.removeItem(at: place.folder) }
+        let id = try Self.launched(place)
+        let again = try place.laurel(["campaign", "send", id, "launch"])
+        #expect(again.status == 1)
+        #expect(again.stderr == "error: state 'submissions' does not take the event 'launch'; it takes 'cancel'\n")
+        let history = try place.laurel(["campaign", "history", id, "--format", "json"])
+        #expect(history.stdout.components(separatedBy: "\"kind\": \"command\"").count == 2, "one launch logged, not two")
+    }
+
+    @Test("rule: an idempotency key used again for another command is refused as a conflict; the same command again is a retry")
+    func idempotencyConflictRefused() throws {
+        let place = try Place()
+        defer { try? FileManager.default.removeItem(at: place.folder) }
+        let id = try Self.launched(place)
+        let retry = try place.laurel(["campaign", "send", id, "launch", "--idempotency-key", "k1"])
+        #expect(retry.status == 0 && retry.stdout == "already applied; nothing done again\n")
+        let other = try place.laurel(["campaign", "send", id, "cancel", "--idempotency-key", "k1"])
+        #expect(other.status == 1)
+        #expect(other.stderr == "error: the id 'command:\(id):k1' was used before for event launch of campaign '\(id)', not for this; nothing was done. Each command needs its own idempotency key\n")
+        let status = try place.laurel(["campaign", "status", id, "--format", "json"])
+        #expect(status.stdout.contains("\"state\": \"submissions\""), "the cancel was not applied")
+        let entry = try place.laurel(["entry", "submit", id, "--kind", "clip", "--id", "c1", "--unit", "cd-a",
+                                      "--field", "title=Bài một", "--idempotency-key", "e1"])
+        #expect(entry.status == 0, "\(entry.stderr)")
+        let changed = try place.laurel(["entry", "submit", id, "--kind", "clip", "--id", "c2", "--unit", "cd-a",
+                                        "--field", "title=Bài hai", "--idempotency-key", "e1"])
+        #expect(changed.status == 1 && changed.stderr.contains("was used before for entry c1"), "\(changed.stderr)")
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import Testing
+
+/// `laurel entry submit` and `entry import` as a person runs them: the unit column, every bad row
+/// at once, re-imports, and files that are not UTF-8.
+@Suite struct EntryCommandTests {
+    /// A temporary folder with a database, removed by the caller.
+    struct Place {
+        var folder: URL
+        var database: [String] { ["--database", folder.appendingPathComponent("laurel.sqlite").path] }
+
+        init() throws {
+            folder = FileManager.default.temporaryDirectory.appendingPathComponent("laurel-entries-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        }
+
+        func write(_ text: String, to name: String) throws -> String {
+            let url = folder.appendingPathComponent(name)
+            try Data(text.utf8).write(to: url)
+            return url.path
+        }
+
+        func laurel(_ arguments: [String]) throws -> CLITests.Run { try CLITests.laurel(arguments + database) }
+    }
+
+    /// The shipped workflows, their dates moved twelve years on (so no deadline has passed when
+    /// the test runs, and leap days stay leap days), copied into `place`'s workflows folder.
+    static func shippedWorkflowsLater(in place: Place) throws -> String {
+        let folder = place.folder.appendingPathComponent("workflows")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let shipped = CLITests.packageRoot.appendingPathComponent("workflows")
+        let organisations = CLITests.packageRoot.appendingPathComponent("organisations").path
+        for file in try FileManager.default.contentsOfDirectory(atPath: shipped.path) where file.hasSuffix(".yaml") {
+            var text = try String(contentsOf: shipped.appendingPathComponent(file), encoding: .utf8)
+            let year = try Regex(#"\b(20[2-3][0-9])-"#)
+            text = text.replacing(year) { match in "\(Int(match.output[1].substring!)! + 12)-" }
+            text = text.replacingOccurrences(of: "../organisations", with: organisations)
+            try Data(text.utf8).write(to: folder.appendingPathComponent(file))
+        }
+        return folder.path
+    }
+
+    /// For each shipped workflow that takes entries: the kind, a CSV with a `unit` column, and the
+    /// events that bring a new campaign to the state that accepts it.
+    static let imports: [(workflow: String, kind: String, csv: String, events: [String])] = [
+        ("capital-initiatives-2022", "initiative", "id,unit,title,author,area\nSK-1,kcn-thang-long,Cải tiến dây chuyền hàn,nguyen-van-a,production\n", ["launch"]),
+        ("fecon-initiatives-2024", "initiative", "id,unit,title,author,area\nsk-1,ban-thi-cong,Khuôn đúc cọc,Tổ sáng kiến,design\n", ["launch"]),
+        ("good-at-work-good-at-home-2022", "nomination", "id,unit,name,good-labour-title,cultured-family\nn-1,cd-may-10,Nguyễn Thị Hoa,true,true\n", ["launch"]),
+        ("good-worker-2023", "good-worker", "id,unit,name\nGW-1,cd-001,Trần Văn Bình\n", ["launch"]),
+        ("happy-school-video-2023", "clip", "id,unit,title\nclip-1,th-le-ngoc-han,Trường em\n", ["launch"]),
+        ("mid-shift-exercise-video-2023", "clip", "id,unit,title\nclip-1,cd-dien-luc,Bài thể dục giữa ca\n", ["launch"]),
+        ("quarterly-recognition", "evaluation", "id,unit,name,rating\nstaff-1,ban-to-chuc,Lê Thị Thu,excellent\n", []),
+        ("trade-union-award-22-7", "nominee", "id,unit,name,years-as-official,initiative\nde-cu-1,cd-gd-ha-nam,Phạm Văn Sơn,6,Sổ tay điện tử\n", []),
+    ]
+
+    @Test("entry import fills the unit field from a 'unit' column, for every shipped workflow that accepts entries",
+          arguments: imports.map(\.workflow))
+    func importWithUnitColumn(_ workflow: String) throws {
+        let place = try Place()
+        defer { try? FileManager.default.removeItem(at: place.folder) }
+        let item = try #require(Self.imports.first { $0.workflow == workflow })
+        let workflows = try Self.shippedWorkflowsLater(in: place)
+        if workflow == "good-worker-2023" {
+            let imported = try place.laurel(["org", "import", "organisations/nam-tu-liem-2023.csv"])
+            #expect(imported.status == 0, "\(imported.stderr)")
+        }
+        let start = try place.laurel(["campaign", "start", workflow, "--workflows", workflows])
+        #expect(start.status == 0, "\(start.stderr)")
+        let id = start.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        for event in item.events {
+            let sent = try place.laurel(["campaign", "send", id, event])
+            #expect(sent.status == 0, "\(sent.stderr)")
+        }
+        let csv = try place.write(item.csv, to: "rows.csv")
+        let run = try place.laurel(["entry", "import", id, csv, "--kind", item.kind])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout == "1 entry submitted to \(id)\n")
+    }
+
+    @Test("an import reports every bad row at once with its line, and writes nothing")
+    func everyBadRow() throws {
+        let place = try Place()
+        defer { try? FileManager.default.removeItem(at: place.folder) }
+        let workflows = try Self.shippedWorkflowsLater(in: place)
+        let id = try place.laurel(["campaign", "start", "mid-shift-exercise-video-2023", "--workflows", workflows])
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try place.laurel(["campaign", "send", id, "launch"]).status == 0)
+        let csv = try place.write("""
+            id,unit,title,link,minutes
+            clip-1,cd-a,Bài một,https://example.org/1,3
+            clip 2,cd-b,Bài hai,,
+            clip-3,cd-c,,,
+            clip-4,cd-d,Bài bốn,not-a-url,
+            clip-5,cd-e,Bài năm,,three
+            clip-1,cd-f,Bài sáu,,
+
+            """, to: "clips.csv")
+        let run = try place.laurel(["entry", "import", id, csv, "--kind", "clip"])
+        #expect(run.status == 1)
+        #expect(run.stderr == """
+            error: \(csv):3: the entry id 'clip 2' contains a space; an id is letters, digits, '-', '_' and '.'
+            error: \(csv):4: field 'title' is required
+            error: \(csv):5: field 'link' must be a web address starting with http:// or https://, not 'not-a-url'
+            error: \(csv):6: field 'minutes' must be a number, not 'three'
+            error: \(csv):7: entry 'clip-1' is also on line 2; an id is given once
+            error: 5 of 6 rows refused; nothing of \(csv) was written
+
+            """)
+        let status = try place.laurel(["campaign", "status", id, "--format", "json"])
+        #expect(status.stdout.contains("\"entries\": 0"), "\(status.stdout)")
+    }
+
+    @Test("rule: re-importing a file whose row changed is refused, naming the row and what changed; the same file again adds nothing and says so")
+    func changedRowRefused() throws {
+        let place = try Place()
+        defer { try? FileManager.default.removeItem(at: place.folder) }
+        let workflows = try Self.shippedWorkflowsLater(in: place)
+        let id = try place.laurel(["campaign", "start", "mid-shift-exercise-video-2023", "--workflows", workflows])
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try place.laurel(["campaign", "send", id, "launch"]).status == 0)
+        let csv = try place.write("id,unit,title\nclip-1,cd-a,Bài một\nclip-2,cd-b,Bài hai\n", to: "clips.csv")
+        #expect(try place.laurel(["entry", "import", id, csv, "--kind", "clip"]).stdout == "2 entries submitted to \(id)\n")
+        let same = try place.laurel(["entry", "import", id, csv, "--kind", "clip"])
+        #expect(same.status == 0)
+        #expect(same.stdout == "No new entries: all 2 rows were imported to \(id) before, with the same values\n")
+        _ = try place.write("id,unit,title\nclip-1,cd-a,Bài một\nclip-2,cd-b,Bài hai (sửa)\nclip-3,cd-c,Bài ba\n", to: "clips.csv")
+        let changed = try place.laurel(["entry", "import", id, csv, "--kind", "clip"])
+        #expect(changed.status == 1)
+        #expect(changed.stderr.contains("\(csv):3: entry 'clip-2' was imported before with other values (title 'Bài hai' is now 'Bài hai (sửa)')"),
+                "\(changed.stderr)")
+        let status = try place.laurel(["campaign", "status", id, "--format", "json"])
+        #expect(status.stdout.contains("\"entries\": 2"), "clip-3 was not written either")
+    }
+
+    @Test("a CSV file that is not UTF-8 is refused with its line; a byte order mark and CRLF are fine")
+    func encoding() throws {
+        let place = try Place()
+        defer { try? FileManager.default.removeItem(at: place.folder) }
+        let workflows = try Self.shippedWorkflowsLater(in: place)
+        let id = try place.laurel(["campaign", "start", "mid-shift-exercise-video-2023", "--workflows", workflows])
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try place.laurel(["campaign", "send", id, "launch"]).status == 0)
+        let latin1 = place.folder.appendingPathComponent("latin1.csv")
+        try Data(Array("id,unit,title\r\nclip-1,cd-a,Caf".utf8) + [0xE9] + Array("\r\n".utf8)).write(to: latin1)
+        let refused = try place.laurel(["entry", "import", id, latin1.path, "--kind", "clip"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("\(latin1.path):2:16: the file is not valid UTF-8 text (byte 0xE9); save it as UTF-8"), "\(refused.stderr)")
+        let bom = place.folder.appendingPathComponent("bom.csv")
+        try Data([0xEF, 0xBB, 0xBF] + Array("id,unit,title\r\nclip-1,cd-a,Cà phê\r\n".utf8)).write(to: bom)
+        let taken = try place.laurel(["entry", "import", id, bom.path, "--kind", "clip"])
+        #expect(taken.status == 0, "\(taken.stderr)")
+        let missing = try place.laurel(["entry", "import", id, place.folder.path, "--kind", "clip"])
+        #expect(missing.status == 2 && missing.stderr.contains("it is a folder, not a file"), "\(missing.stderr)")
+    }
+
+    @Test("entry submit --unit fills the kind's field of type unit, whatever its name; a different --field value for it is refused")
+    func submitUnit() throws {
+        let place = try Place()
+        defer { try? FileManager.default.removeItem(at: place.folder) }
+        let workflows = try Self.shippedWorkflowsLater(in: place)
+        let id = try place.laurel(["campaign", "start", "happy-school-video-2023", "--workflows", workflows])
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try place.laurel(["campaign", "send", id, "launch"]).status == 0)
+        let taken = try place.laurel(["entry", "submit", id, "--kind", "clip", "--id", "c1", "--unit", "th-a", "--field", "title=Trường em"])
+        #expect(taken.status == 0, "\(taken.stderr)")
+        let twice = try place.laurel(["entry", "submit", id, "--kind", "clip", "--id", "c2", "--unit", "th-a",
+                                      "--field", "school=th-b", "--field", "title=Lớp em"])
+        #expect(twice.status == 1)
+        #expect(twice.stderr == "error: entry 'c2' is given the unit 'th-a' and its field 'school' says 'th-b'; they are one thing, the unit it comes from: give it once\n")
+    }
+}
