@@ -94,7 +94,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "LaurelDaemonTests",
-        dependencies: ["LaurelDaemon", "LaurelStore", "LaurelCore"] + stepPlugins.map { .target(name: $0.target) }
+        dependencies: ["LaurelDaemon", "LaurelStore", "LaurelCore", .product(name: "Logging", package: "swift-log")] + stepPlugins.map { .target(name: $0.target) }
     ),
     .testTarget(
         name: "laurelTests",

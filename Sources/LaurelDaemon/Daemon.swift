@@ -3,6 +3,7 @@ import LaurelStore
 public import Logging
 public import ServiceLifecycle
 import Foundation
+import Synchronization
 
 /// How the daemon runs; every field has a default.
 public struct DaemonConfiguration: Sendable {
@@ -37,6 +38,45 @@ public struct DaemonConfiguration: Sendable {
         self.outboxFile = outboxFile
         self.certificatesFolder = certificatesFolder
     }
+
+    /// What stands in the way of the files the daemon writes (the outbox file, the certificates
+    /// folder), found before it starts rather than at every delivery: one line per problem.
+    /// Creates the outbox file and the certificates folder when they are missing.
+    public func pathProblems() -> [String] {
+        var problems: [String] = []
+        if let file = outboxFile {
+            let descriptor = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+            if descriptor >= 0 {
+                close(descriptor)
+            } else {
+                problems.append("--outbox: cannot write '\(file)': \(Self.reason(errno))")
+            }
+        }
+        if let folder = certificatesFolder {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                if access(folder, W_OK | X_OK) != 0 { problems.append("--certificates: cannot write into '\(folder)': \(Self.reason(errno))") }
+            } catch {
+                var isDirectory: ObjCBool = false
+                let exists = FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory)
+                problems.append("--certificates: cannot use '\(folder)' as the certificates folder: "
+                                + (exists && !isDirectory.boolValue ? "it is a file, not a folder" : StoreMessages.describe(error)))
+            }
+        }
+        return problems
+    }
+
+    static func reason(_ number: Int32) -> String {
+        switch number {
+        case EACCES, EPERM: return "permission denied"
+        case ENOENT: return "its folder does not exist"
+        case EISDIR: return "it is a folder, not a file"
+        case ENOTDIR: return "a part of its path is not a folder"
+        case EROFS: return "the disk is read-only"
+        case ENOSPC: return "the disk is full"
+        default: return String(cString: strerror(number)).lowercased()
+        }
+    }
 }
 
 /// What one tick did.
@@ -45,6 +85,8 @@ public struct TickReport: Sendable {
     public var skipped = 0
     public var stale = 0
     public var failed = 0
+    /// Due timers passed over because they failed before and their retry delay is not up.
+    public var waiting = 0
     /// True when due timers were left for the next tick (a shutdown was requested meanwhile).
     public var interrupted = false
     /// Timers taken from the index, whatever became of them.
@@ -63,6 +105,18 @@ public final class LaurelDaemon: Service {
     public let service: CampaignService
     public let configuration: DaemonConfiguration
     private let logger: Logger
+    /// Timers that failed to fire and outbox items that failed to deliver, each tried again
+    /// after a growing delay (``Backoff``), so one fault neither floods the log nor holds up the rest.
+    private let retries = Mutex<(timers: Backoff<DueTimer>, outbox: Backoff<Int64>)>((Backoff(), Backoff()))
+    /// The origin of the real, monotonic seconds the retry delays count in.
+    private let started = ContinuousClock.now
+
+    /// Real seconds since the daemon was made: what retry delays count in (not the campaign clock,
+    /// which the demo accelerates).
+    public var secondsRunning: Double {
+        let elapsed = ContinuousClock.now - started
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    }
 
     public init(service: CampaignService, configuration: DaemonConfiguration = DaemonConfiguration(), logger: Logger) {
         self.service = service
@@ -122,9 +176,11 @@ public final class LaurelDaemon: Service {
     }
 
     /// Fires every timer due at `now`, earliest first, each in its own transaction. The query
-    /// reads the due index only: a tick costs what is due, not what exists.
+    /// reads the due index only: a tick costs what is due, not what exists. A timer that failed
+    /// is passed over until its retry delay is up (`moment`: real seconds, ``secondsRunning``).
     @discardableResult
-    public func tick(now: Instant) throws -> TickReport {
+    public func tick(now: Instant, moment: Double? = nil) throws -> TickReport {
+        let moment = moment ?? secondsRunning
         var report = TickReport()
         let started = ContinuousClock.now
         var nextProgress = 10_000
@@ -137,6 +193,7 @@ public final class LaurelDaemon: Service {
             let due = try service.store.dueTimers(at: now - 1, after: cursor, limit: configuration.batchSize)
             if due.isEmpty { return report }
             let failedBefore = report.failed
+            let waitingBefore = report.waiting
             for start in stride(from: 0, to: due.count, by: configuration.timersPerTransaction) {
                 if Task.isShuttingDownGracefully {
                     report.interrupted = true
@@ -147,30 +204,43 @@ public final class LaurelDaemon: Service {
                     logReport(report, since: started, final: false)
                     nextProgress += 10_000
                 }
-                let batch = Array(due[start..<min(due.count, start + configuration.timersPerTransaction)])
+                let slice = due[start..<min(due.count, start + configuration.timersPerTransaction)]
+                let waiting = retries.withLock { $0.timers.count } > 0
+                let batch = waiting ? slice.filter { timer in !retries.withLock { $0.timers.isWaiting(timer, now: moment) } } : Array(slice)
+                report.waiting += slice.count - batch.count
+                if batch.isEmpty { continue }
                 if let results = try? service.fire(batch, now: now) {
-                    for result in results { count(result, into: &report) }
+                    for (timer, result) in zip(batch, results) { count(result, of: timer, into: &report) }
                     continue
                 }
                 // Something in the batch failed and nothing of it was written: one by one, so
-                // the others fire and the failing timer is named in the log.
+                // the others fire and the failing timer is named in the log (once per error; it
+                // is tried again after a growing delay).
                 for timer in batch {
                     do {
-                        count(try service.fire(timer, now: now), into: &report)
+                        count(try service.fire(timer, now: now), of: timer, into: &report)
                     } catch {
                         report.failed += 1
-                        logger.error("timer could not fire", metadata: [
-                            "campaign": .string(timer.campaignID), "timer": .stringConvertible(timer.timerID),
-                            "error": .string("\(error)"),
-                        ])
+                        let message = StoreMessages.describe(error)
+                        if retries.withLock({ $0.timers.failed(timer, error: message, now: moment) }) {
+                            logger.error("timer could not fire; trying it again later, with growing delays", metadata: [
+                                "campaign": .string(timer.campaignID), "timer": .stringConvertible(timer.timerID),
+                                "error": .string(message),
+                            ])
+                        }
                     }
                 }
             }
-            if report.failed > failedBefore { cursor = due.last }
+            if report.failed > failedBefore || report.waiting > waitingBefore { cursor = due.last }
         }
     }
 
-    private func count(_ result: ServiceResult, into report: inout TickReport) {
+    private func count(_ result: ServiceResult, of timer: DueTimer, into report: inout TickReport) {
+        let failures = retries.withLock { $0.timers.count > 0 ? $0.timers.succeeded(timer) : 0 }
+        if failures > 0 {
+            logger.notice("timer fired after \(failures.counted("failed try", "failed tries"))",
+                          metadata: ["campaign": .string(timer.campaignID), "timer": .stringConvertible(timer.timerID)])
+        }
         switch result.status {
         case .applied, .alreadyApplied, .checked: report.fired += 1
         case .skipped: report.skipped += 1
@@ -260,30 +330,68 @@ public final class LaurelDaemon: Service {
         }
     }
 
-    /// Hands pending effects to the sinks (the log, and the outbox file when configured), then
-    /// marks them delivered. A crash in between delivers them again: at least once.
-    public func deliverOutbox(now: Instant) throws {
-        let pending = try service.store.pendingOutbox(limit: 500)
+    /// Hands pending effects to the sinks (the log, the certificates folder and the outbox file
+    /// when configured), then marks them delivered. A crash in between delivers them again: at
+    /// least once. An item that cannot be delivered stays pending and is tried again after a
+    /// growing delay, with its error logged once; the items after it are delivered meanwhile
+    /// (their sequence numbers keep their order for a receiver). `moment`: real seconds.
+    public func deliverOutbox(now: Instant, moment: Double? = nil) throws {
+        let moment = moment ?? secondsRunning
+        let failing = retries.withLock { $0.outbox.count }
+        let pending = try service.store.pendingOutbox(limit: 500 + failing)
+            .filter { item in failing == 0 || !retries.withLock { $0.outbox.isWaiting(item.sequence, now: moment) } }
         guard !pending.isEmpty else { return }
         var lines = ""
+        var delivered: [OutboxItem] = []
         for item in pending {
-            if case .certificate(let certificate) = item.effect, let folder = configuration.certificatesFolder {
-                let campaignFolder = (folder as NSString).appendingPathComponent(Certificate.safeFileName(item.campaignID))
-                try CertificateFiles.write(certificate, into: campaignFolder)
+            do {
+                if case .certificate(let certificate) = item.effect, let folder = configuration.certificatesFolder {
+                    let campaignFolder = (folder as NSString).appendingPathComponent(Certificate.safeFileName(item.campaignID))
+                    try CertificateFiles.write(certificate, into: campaignFolder)
+                }
+            } catch {
+                failed(item, StoreMessages.describe(error), moment: moment)
+                continue
             }
-            logger.notice("\(OutboxDocument.text(item.effect))",
-                          metadata: ["campaign": .string(item.campaignID), "outbox": .stringConvertible(item.sequence)])
             lines += OutboxDocument.json(item).rendered(pretty: false) + "\n"
+            delivered.append(item)
         }
-        if let file = configuration.outboxFile {
-            if !FileManager.default.fileExists(atPath: file) { _ = FileManager.default.createFile(atPath: file, contents: nil) }
-            guard let handle = FileHandle(forWritingAtPath: file) else {
-                throw ServiceError("cannot write the outbox file '\(file)'")
+        if let file = configuration.outboxFile, !delivered.isEmpty {
+            do {
+                try Self.append(lines, to: file)
+            } catch {
+                for item in delivered { failed(item, "cannot append to the outbox file '\(file)': \(StoreMessages.describe(error))", moment: moment) }
+                return
             }
-            defer { try? handle.close() }
-            try handle.seekToEnd()
-            try handle.write(contentsOf: Data(lines.utf8))
         }
-        try service.store.markDelivered(pending.map(\.sequence), at: now)
+        for item in delivered {
+            let failures = retries.withLock { $0.outbox.count > 0 ? $0.outbox.succeeded(item.sequence) : 0 }
+            logger.notice("\(OutboxDocument.text(item.effect))\(failures > 0 ? " (delivered after \(failures.counted("failed try", "failed tries")))" : "")",
+                          metadata: ["campaign": .string(item.campaignID), "outbox": .stringConvertible(item.sequence)])
+        }
+        try service.store.markDelivered(delivered.map(\.sequence), at: now)
+    }
+
+    private func failed(_ item: OutboxItem, _ message: String, moment: Double) {
+        guard retries.withLock({ $0.outbox.failed(item.sequence, error: message, now: moment) }) else { return }
+        logger.error("outbox item could not be delivered; trying it again later, with growing delays", metadata: [
+            "campaign": .string(item.campaignID), "outbox": .stringConvertible(item.sequence), "error": .string(message),
+        ])
+    }
+
+    static func append(_ text: String, to file: String) throws {
+        let descriptor = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(descriptor) }
+        let bytes = Array(text.utf8)
+        var written = 0
+        while written < bytes.count {
+            let count = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+            }
+            written += count
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 public import LaurelCore
+import Synchronization
 
 /// The embedded store: one SQLite file through GRDB, in WAL mode, shared by the daemon and the
 /// `laurel` commands (each a separate process).
@@ -18,17 +19,61 @@ public final class SQLiteStore: CampaignStore {
         case full
     }
 
+    /// How a process means to use the file.
+    public enum Access: Sendable {
+        /// Create the file (and its folder) when missing: the daemon, `org import`, `campaign start`.
+        case create
+        /// The file must exist; the process writes to it (an entry, a score, an event).
+        case write
+        /// The file must exist; the process only reads, and never takes the write lock.
+        case read
+    }
+
+    /// Why the store cannot be opened, in words for the person who named the file.
+    public struct OpenError: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
     public let path: String
     private let pool: DatabasePool
     private let codec: CampaignCodec
 
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    public init(path: String, registry: PluginRegistry, durability: Durability = .normal) throws {
+    /// Opens the database at `path` (creating it with `.create`) and brings its schema up to date.
+    /// `waiting` is called once when a write has waited a second for another process's write lock
+    /// (a command can say so instead of hanging in silence); after 30 s the write fails.
+    public init(path: String, registry: PluginRegistry, durability: Durability = .normal, access: Access = .create,
+                waiting: (@Sendable () -> Void)? = nil) throws {
         self.path = path
         codec = CampaignCodec(registry: registry)
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        if isDirectory.boolValue {
+            throw OpenError(description: "'\(path)' is a folder, not a database file; name a file, like \((path as NSString).appendingPathComponent("laurel.sqlite"))")
+        }
+        if !exists, access != .create {
+            throw OpenError(description: "the database '\(path)' does not exist; check --database, or start with 'laurel serve' or 'laurel campaign start', which create it")
+        }
         var configuration = Configuration()
-        configuration.busyMode = .timeout(30)
+        configuration.readonly = access == .read
+        // One wait for the lock at a time per connection: when it began, and whether it was told.
+        let wait = Mutex<(began: ContinuousClock.Instant, told: Bool)?>(nil)
+        configuration.busyMode = .callback { attempts in
+            // SQLite calls this while another process holds the lock; sleep a little and try again.
+            let now = ContinuousClock.now
+            let (waited, tell) = wait.withLock { state -> (Duration, Bool) in
+                if attempts == 0 || state == nil { state = (now, false) }
+                let waited = now - state!.began
+                let tell = waited > .seconds(1) && !state!.told
+                if tell { state!.told = true }
+                return (waited, tell)
+            }
+            if tell { waiting?() }
+            guard waited < .seconds(30) else { return false }
+            usleep(10_000)
+            return true
+        }
         configuration.prepareDatabase { db in
+            guard !db.configuration.readonly else { return }
             try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
             // A checkpoint copies the log into the database and waits for the disk twice; every
             // 10,000 pages (40 MB of log) rather than SQLite's 1,000, so a stream of small commits
@@ -36,9 +81,38 @@ public final class SQLiteStore: CampaignStore {
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
         }
         let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        if access == .create, !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
         pool = try DatabasePool(path: path, configuration: configuration)
-        try Self.migrate(pool, path: path)
+        if access == .read {
+            guard try pool.read({ try Self.migrator.hasCompletedMigrations($0) }) else {
+                throw OpenError(description: "the database '\(path)' was written by an older laurel; a command that writes (or 'laurel serve') brings it up to date first")
+            }
+        } else {
+            try Self.migrate(pool, path: path)
+        }
+    }
+
+    /// Claims the file for one daemon: held until the returned lock is released (or the process
+    /// ends, however it ends). A second daemon on the same file is refused, naming the first.
+    public func claimForDaemon() throws -> DaemonClaim {
+        let lockPath = path + "-daemon.lock"
+        let descriptor = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw OpenError(description: "cannot create '\(lockPath)': \(String(cString: strerror(errno)))")
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            var buffer = [UInt8](repeating: 0, count: 64)
+            let count = read(descriptor, &buffer, buffer.count)
+            close(descriptor)
+            let holder = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw OpenError(description: "another 'laurel serve' runs on '\(path)'\(holder.isEmpty ? "" : " (process \(holder))"); one daemon runs per database file: stop it first, or give this one another --database")
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(descriptor, 0)
+        _ = pwrite(descriptor, pid, pid.count, 0)
+        return DaemonClaim(descriptor: descriptor)
     }
 
     /// Brings the schema up to date. GRDB's migrator reads which migrations ran, then runs each in
@@ -564,5 +638,56 @@ struct SQLiteTransaction: StoreTransaction {
                 """, [event.id, event.campaignID, event.at, event.recordedAt, event.kind,
                       event.disposition.rawValue, event.lateBy, event.summary, try encoder.encode(event.action)])
         }
+    }
+}
+
+/// One daemon's hold on a database file (``SQLiteStore/claimForDaemon()``), released when it is
+/// released or the process ends.
+public final class DaemonClaim: Sendable {
+    private let descriptor: Int32
+
+    init(descriptor: Int32) {
+        self.descriptor = descriptor
+    }
+
+    deinit {
+        close(descriptor)
+    }
+}
+
+/// A store or file error in words for the person who runs the command: never a Foundation error
+/// domain or an SQLite result code alone.
+public enum StoreMessages {
+    public static func describe(_ error: any Error) -> String {
+        if let error = error as? SQLiteStore.OpenError { return error.description }
+        if let error = error as? DatabaseError {
+            switch error.resultCode.primaryResultCode {
+            case .SQLITE_NOTADB: return "it is not a Laurel database (not an SQLite file)"
+            case .SQLITE_CORRUPT: return "the database file is damaged; restore it from a backup (docs/operations.md)"
+            case .SQLITE_BUSY, .SQLITE_LOCKED: return "another process held the database's write lock for 30 s; try again when it is done"
+            case .SQLITE_FULL: return "the disk is full"
+            case .SQLITE_READONLY: return "the database may not be written (a read-only file or folder)"
+            case .SQLITE_CANTOPEN: return "the file cannot be opened; check that its folder exists and may be written"
+            case .SQLITE_IOERR: return "the disk could not be read or written (\(error.message ?? "input/output error"))"
+            case .SQLITE_PERM, .SQLITE_AUTH: return "permission denied"
+            default: return error.message ?? "SQLite error \(error.resultCode.rawValue)"
+            }
+        }
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code))).lowercased()
+        }
+        if nsError.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(nsError.code))).lowercased() }
+        if let error = error as? CocoaError {
+            switch error.code {
+            case .fileNoSuchFile, .fileReadNoSuchFile: return "it does not exist"
+            case .fileWriteNoPermission, .fileReadNoPermission: return "permission denied"
+            case .fileWriteOutOfSpace: return "the disk is full"
+            case .fileWriteVolumeReadOnly: return "the disk is read-only"
+            case .fileWriteFileExists: return "a file of that name is in the way"
+            default: break
+            }
+        }
+        return String(describing: error)
     }
 }

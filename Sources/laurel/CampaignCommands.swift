@@ -59,7 +59,7 @@ struct CampaignCommand: ParsableCommand {
         @Option var format: OutputFormat = .text
 
         func run() throws {
-            let service = try store.open()
+            let service = try store.open(.create)
             let now = wallClock()
             let library = try refusing { try service.scanWorkflows(workflows, now: now) }
             let result = try refusing {
@@ -89,7 +89,7 @@ struct CampaignCommand: ParsableCommand {
         @Option var format: OutputFormat = .text
 
         func run() throws {
-            let campaigns = try refusing { try store.open().store.campaigns() }
+            let campaigns = try refusing { try store.open(.read).store.campaigns() }
             let calendar = ZonedCalendar(zoneName: "UTC")!
             if format == .json {
                 print(JSONValue.array(campaigns.map { campaign in
@@ -126,7 +126,7 @@ struct CampaignCommand: ParsableCommand {
         @Option var format: OutputFormat = .text
 
         func run() throws {
-            let service = try store.open()
+            let service = try store.open(.read)
             let (campaign, engine) = try refusing { try service.campaignAndEngine(id) }
             let calendar = engine.calendar
             var progress: (metric: String, value: Double, target: Double)?
@@ -185,7 +185,7 @@ struct CampaignCommand: ParsableCommand {
         @Option var format: OutputFormat = .text
 
         func run() throws {
-            let service = try store.open()
+            let service = try store.open(.read)
             let (events, calendar) = try refusing { () throws -> ([LoggedEvent], ZonedCalendar) in
                 let calendar = try service.campaignAndEngine(id).engine.calendar
                 return (try service.store.events(campaignID: id), calendar)
@@ -220,7 +220,7 @@ struct CampaignCommand: ParsableCommand {
         @Option var format: OutputFormat = .text
 
         func run() throws {
-            let service = try store.open()
+            let service = try store.open(.write)
             let result = try refusing {
                 try service.apply(.command(event), to: id, eventID: write.eventID("command:\(id)"), now: wallClock())
             }
@@ -261,7 +261,7 @@ extension CampaignCommand {
         @Option var format: OutputFormat = .text
 
         func run() throws {
-            let service = try store.open()
+            let service = try store.open(.write)
             let now = wallClock()
             let result = try refusing { () throws -> CampaignService.MigrationResult in
                 let (campaign, _) = try service.campaignAndEngine(id)

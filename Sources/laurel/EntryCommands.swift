@@ -35,7 +35,7 @@ struct EntryCommand: ParsableCommand {
         @Option var format: OutputFormat = .text
 
         func run() throws {
-            let service = try store.open()
+            let service = try store.open(.write)
             let result = try refusing {
                 let (current, engine) = try service.campaignAndEngine(campaign)
                 let entry = try EntryRows.entry(id: id ?? "\(kind)-\(current.entries.count + 1)", kind: kind, unit: unit,
@@ -73,7 +73,7 @@ struct EntryCommand: ParsableCommand {
 
         func run() throws {
             let bytes = try ReadableFile.bytes(file)
-            let service = try store.open()
+            let service = try store.open(.write)
             let progress = Progress(label: "importing \(file)")
             let result = try refusing { () throws -> ServiceResult in
                 let engine = try service.campaignAndEngine(campaign).engine
@@ -237,7 +237,7 @@ struct ReviewCommand: ParsableCommand {
         @Option var format: OutputFormat = .text
 
         func run() throws {
-            let service = try store.open()
+            let service = try store.open(.write)
             let result = try refusing {
                 var lines: [ScoreSheet.Line] = []
                 for text in scores {
@@ -295,7 +295,7 @@ struct BallotCommand: ParsableCommand {
         @Option var format: OutputFormat = .text
 
         func run() throws {
-            let service = try store.open()
+            let service = try store.open(.write)
             let result = try refusing {
                 let choices = approve.map { Vote.Choice(nominee: $0, approve: true) }
                     + reject.map { Vote.Choice(nominee: $0, approve: false) }
@@ -321,7 +321,7 @@ struct Results: ParsableCommand {
     @Option var format: Format = .text
 
     func run() throws {
-        let service = try store.open()
+        let service = try store.open(.read)
         let current = try refusing { try service.campaignAndEngine(campaign).campaign }
         let awards = current.awards
         switch format {

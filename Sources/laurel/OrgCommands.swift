@@ -37,7 +37,7 @@ struct OrgCommand: ParsableCommand {
                 try fail(result.diagnostics, renderer: renderer)
                 return
             }
-            let service = try store.open()
+            let service = try store.open(.create)
             try refusing { try service.store.replaceOrganisation(organisation) }
             let levels = Dictionary(grouping: organisation.units, by: \.level).mapValues(\.count)
             let order = organisation.levels.isEmpty ? levels.keys.sorted() : organisation.levels
@@ -79,7 +79,7 @@ struct OrgCommand: ParsableCommand {
         @Option var format: OutputFormat = .text
 
         func run() throws {
-            let service = try store.open()
+            let service = try store.open(.read)
             let organisation = try refusing { try service.store.organisation() }
             if organisation.isEmpty {
                 print(format == .json ? "[]" : "No organisation data yet. Import it with 'laurel org import FILE'.")

@@ -9,19 +9,32 @@ import UnixSignals
 
 /// Options every command that opens the store shares.
 struct StoreOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The SQLite database file; created when missing.", valueName: "path"))
+    @Option(help: ArgumentHelp("The SQLite database file. 'laurel serve', 'org import' and 'campaign start' create it when missing; other commands need it to exist.",
+                               valueName: "path"))
     var database = "laurel.sqlite"
 
     @Option(help: ArgumentHelp("normal: a commit survives the process being killed; full: also a power cut (slower).",
                                valueName: "level"))
     var durability: SQLiteStore.Durability = .normal
 
-    func open() throws -> CampaignService {
+    /// Opens the store as the command means to use it: only the commands that create data create
+    /// a missing file; one that reads never takes the write lock. A failure is said and exits 1.
+    func open(_ access: SQLiteStore.Access) throws -> CampaignService {
+        CampaignService(store: try openStore(access), registry: BuiltInPlugins.registry)
+    }
+
+    func openStore(_ access: SQLiteStore.Access) throws -> SQLiteStore {
         do {
-            let store = try SQLiteStore(path: database, registry: BuiltInPlugins.registry, durability: durability)
-            return CampaignService(store: store, registry: BuiltInPlugins.registry)
+            return try SQLiteStore(path: database, registry: BuiltInPlugins.registry, durability: durability, access: access,
+                                   waiting: {
+                FileHandle.standardError.write(Data("waiting for the database: another process is writing to '\(database)' (at most 30 s)\n".utf8))
+            })
+        } catch let error as SQLiteStore.OpenError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode.inputErrors
         } catch {
-            throw UsageError(description: "cannot open the database '\(database)': \(error)")
+            FileHandle.standardError.write(Data("error: cannot open the database '\(database)': \(StoreMessages.describe(error))\n".utf8))
+            throw ExitCode.inputErrors
         }
     }
 }
@@ -78,7 +91,25 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "laurel")
-        let service = try store.open()
+        // Paths the daemon will write are checked before anything starts (exit 2 with the reason).
+        let problems = DaemonConfiguration(outboxFile: outbox, certificatesFolder: certificates).pathProblems()
+        var isDirectory: ObjCBool = false
+        let folderProblem = FileManager.default.fileExists(atPath: workflows, isDirectory: &isDirectory) && isDirectory.boolValue
+            ? [] : ["--workflows: '\(workflows)' is not a folder of workflow files"]
+        guard problems.isEmpty, folderProblem.isEmpty else {
+            throw UsageError(description: (folderProblem + problems).joined(separator: "\nerror: "))
+        }
+        let sqlite = try store.openStore(.create)
+        // One daemon per file: a second one is refused before it does anything.
+        let claim: DaemonClaim
+        do {
+            claim = try sqlite.claimForDaemon()
+        } catch {
+            FileHandle.standardError.write(Data("error: \(StoreMessages.describe(error))\n".utf8))
+            throw ExitCode.inputErrors
+        }
+        defer { withExtendedLifetime(claim) {} }
+        let service = CampaignService(store: sqlite, registry: BuiltInPlugins.registry)
         var clock = DaemonClock.system
         if demo {
             var library = WorkflowLibrary(folder: workflows, registry: BuiltInPlugins.registry)

@@ -24,22 +24,29 @@ struct DaemonTickTests {
             ids.append(id)
         }
         store.failing.withLock { $0 = "quick-3" }
-        let daemon = LaurelDaemon(service: service, configuration: DaemonConfiguration(timersPerTransaction: 3),
-                                  logger: Logger(label: "test"))
+        let log = CapturedLog()
+        let daemon = LaurelDaemon(service: service, configuration: DaemonConfiguration(timersPerTransaction: 3), logger: log.logger)
         // Five days later: per campaign a stale reminder is skipped and the deadline fires.
-        let report = try daemon.tick(now: W.may1 + 5 * W.day)
+        let report = try daemon.tick(now: W.may1 + 5 * W.day, moment: 0)
         #expect(report.fired == 4 && report.skipped == 4 && report.failed == 2)
         for id in ids {
             let campaign = try #require(try sqlite.campaign(id: id))
             #expect(campaign.state == (id == "quick-3" ? "collecting" : "closed"), "\(id)")
         }
         #expect(try sqlite.timers(campaignID: "quick-3").count == 2, "the failing campaign keeps its due timers")
-        // The next tick finds only the failing timers, reports them again, and returns.
-        let again = try daemon.tick(now: W.may1 + 5 * W.day)
-        #expect(again.failed == 2 && again.fired == 0)
+        // Ticks before its retry delay pass the failing timers over, without a log line each.
+        for moment in [0.25, 0.5, 0.75] {
+            let again = try daemon.tick(now: W.may1 + 5 * W.day, moment: moment)
+            #expect(again.waiting == 2 && again.failed == 0 && again.fired == 0)
+        }
+        // Tried again after a second, failing the same way: counted, and not logged again.
+        #expect(try daemon.tick(now: W.may1 + 5 * W.day, moment: 1.1).failed == 2)
+        #expect(try daemon.tick(now: W.may1 + 5 * W.day, moment: 2.0).waiting == 2, "the delay has doubled")
+        #expect(log.lines(.error).count == 2, "one line per failing timer, not one per try: \(log.lines(.error))")
         store.failing.withLock { $0 = nil }
-        #expect(try daemon.tick(now: W.may1 + 5 * W.day).fired == 1, "once it can, the deadline fires")
+        #expect(try daemon.tick(now: W.may1 + 5 * W.day, moment: 3.5).fired == 1, "once it can, the deadline fires")
         #expect(try sqlite.campaign(id: "quick-3")?.state == "closed")
+        #expect(log.lines(.notice).contains { $0.hasPrefix("timer fired after 2 failed tries") })
     }
 }
 
@@ -77,6 +84,56 @@ struct DaemonOutboxTests {
         #expect(item["created-at"] as? String == "2024-05-01T06:00:00Z")
         #expect((item["sequence"] as? Int ?? 0) > 0)
         #expect(try store.pendingOutbox(limit: 10).isEmpty)
+    }
+}
+
+extension DaemonOutboxTests {
+    @Test("a certificate that cannot be written is retried with growing delays and logged once; the items after it are delivered")
+    func failingDelivery() throws {
+        let (store, folder) = try W.store()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let service = CampaignService(store: store, registry: W.registry)
+        // A file where the campaign's certificate folder should be: its certificates cannot be written.
+        let certificates = folder + "/certificates"
+        try FileManager.default.createDirectory(atPath: certificates, withIntermediateDirectories: true)
+        let version = try W.record(W.quick, in: store)
+        let id = try service.start(version: version, idempotencyKey: nil, now: W.may1).campaignID
+        try Data().write(to: URL(fileURLWithPath: certificates + "/" + id))
+        let certificate = Certificate(entry: "x", recipient: "Nguyễn Thị Hoa", heading: "GIẤY KHEN", text: "Xuất sắc", tier: "first",
+                                      amount: 0, issuer: nil, campaignTitle: "Quick", issuedOn: "2024-05-01")
+        try store.write { transaction in
+            let campaign = try #require(try transaction.campaign(id: id))
+            try transaction.save(campaign, events: [], effects: [
+                OutboxItem(campaignID: id, eventID: "e1", effect: .certificate(certificate), createdAt: W.may1),
+                OutboxItem(campaignID: id, eventID: "e2", effect: .notify(audience: "organisers", message: "after it", channels: ["notice"]), createdAt: W.may1),
+            ], at: W.may1)
+        }
+        let log = CapturedLog()
+        let file = folder + "/outbox.jsonl"
+        let daemon = LaurelDaemon(service: service, configuration: DaemonConfiguration(outboxFile: file, certificatesFolder: certificates),
+                                  logger: log.logger)
+        for moment in [0, 0.3, 0.6, 1.2, 1.5, 2.0] { try daemon.deliverOutbox(now: W.may1 + 1, moment: moment) }
+        #expect(try store.pendingOutbox(limit: 10).map(\.eventID) == ["e1"], "the notice after it was delivered")
+        #expect(try String(contentsOfFile: file, encoding: .utf8).contains("after it"))
+        #expect(log.lines(.error).count == 1, "\(log.lines(.error))")
+        #expect(log.lines(.error).first?.contains("outbox item could not be delivered") == true)
+        // Once the folder can be written, the certificate goes out.
+        try FileManager.default.removeItem(atPath: certificates + "/" + id)
+        try daemon.deliverOutbox(now: W.may1 + 2, moment: 10)
+        #expect(try store.pendingOutbox(limit: 10).isEmpty)
+        #expect(FileManager.default.fileExists(atPath: certificates + "/" + id + "/x.md"))
+    }
+
+    @Test("paths the daemon cannot write are found before it starts")
+    func pathProblems() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("laurel-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Data().write(to: URL(fileURLWithPath: folder + "/a-file"))
+        let problems = DaemonConfiguration(outboxFile: folder + "/missing/outbox.jsonl", certificatesFolder: folder + "/a-file").pathProblems()
+        #expect(problems == ["--outbox: cannot write '\(folder)/missing/outbox.jsonl': its folder does not exist",
+                             "--certificates: cannot use '\(folder)/a-file' as the certificates folder: it is a file, not a folder"])
+        #expect(DaemonConfiguration(outboxFile: folder + "/outbox.jsonl", certificatesFolder: folder + "/new/certificates").pathProblems().isEmpty)
     }
 }
 

@@ -48,4 +48,23 @@ import Testing
                                         "--field", "title=Bài hai", "--idempotency-key", "e1"])
         #expect(changed.status == 1 && changed.stderr.contains("was used before for entry c1"), "\(changed.stderr)")
     }
+
+    @Test("commands that only read a database never create one: a missing file or folder is said, exit 1")
+    func readersDoNotCreate() throws {
+        let place = try Place()
+        defer { try? FileManager.default.removeItem(at: place.folder) }
+        let typo = place.folder.appendingPathComponent("typo.sqlite").path
+        let nested = place.folder.appendingPathComponent("no/such/folder/laurel.sqlite").path
+        for arguments in [["campaign", "list"], ["campaign", "status", "x"], ["campaign", "history", "x"], ["results", "x"],
+                          ["org", "list"], ["campaign", "send", "x", "launch"], ["entry", "submit", "x", "--kind", "k"]] {
+            for database in [typo, nested] {
+                let run = try CLITests.laurel(arguments + ["--database", database])
+                #expect(run.status == 1, "\(arguments)")
+                #expect(run.stderr == "error: the database '\(database)' does not exist; check --database, or start with 'laurel serve' or 'laurel campaign start', which create it\n")
+            }
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: place.folder.path).isEmpty, "no file, no folder")
+        let folder = try CLITests.laurel(["campaign", "list", "--database", place.folder.path])
+        #expect(folder.status == 1 && folder.stderr.contains("is a folder, not a database file"))
+    }
 }

@@ -203,6 +203,28 @@ struct DaemonProcessTests {
               + "\(entries) entries, \(timerEvents) timers fired, \(try store.eventCount()) events logged")
     }
 
+    @Test("a second daemon on the same database file is refused, naming the first; unwritable paths are refused at start")
+    func oneDaemonPerFile() throws {
+        let (folder, database) = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let first = try Self.startDaemon(folder, database, log: "first.log")
+        defer { first.terminate(); first.waitUntilExit() }
+        let log = folder.appendingPathComponent("first.log").path
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline, !((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("daemon started") { usleep(50_000) }
+        let second = try CLITests.laurel(["serve", "--workflows", folder.appendingPathComponent("workflows").path, "--database", database])
+        #expect(second.status == 1)
+        #expect(second.stderr == "error: another 'laurel serve' runs on '\(database)' (process \(first.processIdentifier)); one daemon runs per database file: stop it first, or give this one another --database\n")
+
+        let other = folder.appendingPathComponent("other.sqlite").path
+        try Data().write(to: folder.appendingPathComponent("a-file"))
+        let paths = try CLITests.laurel(["serve", "--workflows", folder.appendingPathComponent("workflows").path, "--database", other,
+                                         "--certificates", folder.appendingPathComponent("a-file").path])
+        #expect(paths.status == 2)
+        #expect(paths.stderr.contains("--certificates: cannot use '\(folder.path)/a-file' as the certificates folder: it is a file, not a folder"))
+        #expect(!FileManager.default.fileExists(atPath: other), "nothing was created")
+    }
+
     static func engine(_ store: SQLiteStore) throws -> Engine? {
         guard let version = try store.latestWorkflowVersions().first else { return nil }
         let result = WorkflowValidator(registry: registry).validate(version.source, file: version.file)
