@@ -63,6 +63,7 @@ CODES = [
     ("deadlines-out-of-order", "Warning: a state that follows another has an earlier deadline.", "Check the dates; the later phase usually ends later."),
     ("waits-forever", "Warning: a state (other than the initial one) waits only for an administrator, with no timer.", "Add a timer as a fallback, so the campaign moves on if nobody acts."),
     ("cannot-finish", "Warning: from this state no final state can be reached.", "Lead the loop to a final state."),
+    ("comment-in-text", "Warning: a text of several words is followed by ` #` on its line, which YAML reads as a comment, so the text stops there.", "Put the whole text in quotes (`message: \"Đã nhận 50 sáng kiến # tuần 1\"`), or move the comment to a line of its own."),
 ]
 
 # Organisation files are not workflow fixtures; these are what `laurel org import` prints for

@@ -167,6 +167,12 @@ private struct Composer {
     private var anchors: [String: (node: YAMLNode, size: Int)] = [:]
     private var expandedNodes = 0
     private var documents = 0
+    /// The bytes being read, to look past the end of a plain scalar for a comment.
+    private var bytes: [UInt8] = []
+    /// Where each line begins in `bytes`, worked out when first needed.
+    private var lineStarts: [Int] = []
+    /// The end of the last plain scalar looked past: its line, column and byte.
+    private var cursor = (line: -1, column: 0, index: 0)
 
     init(file: String, limits: YAMLLimits) {
         self.fileID = FileNames.id(of: file)
@@ -174,6 +180,7 @@ private struct Composer {
     }
 
     mutating func run(_ bytes: [UInt8]) {
+        self.bytes = bytes
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) != 0 else {
             fail(.syntax, "libyaml could not start (out of memory)", at: location(line: 0, column: 0))
@@ -241,6 +248,28 @@ private struct Composer {
         }
     }
 
+    /// Whether a comment starts on the same line after the end of a plain scalar (libyaml's
+    /// 0-based line and column, the column in characters).
+    private mutating func commentFollows(line: Int, column: Int) -> Bool {
+        if lineStarts.isEmpty {
+            lineStarts = [0]
+            for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") { lineStarts.append(index + 1) }
+        }
+        guard line < lineStarts.count else { return false }
+        // Scalars come in order, and a long flow line holds thousands: go on from the last one.
+        var (index, characters) = cursor.line == line && cursor.column <= column ? (cursor.index, cursor.column) : (lineStarts[line], 0)
+        defer { cursor = (line, column, index) }
+        while characters < column, index < bytes.count {
+            index += 1
+            while index < bytes.count, bytes[index] & 0xC0 == 0x80 { index += 1 }  // continuation bytes
+            characters += 1
+        }
+        let end = index
+        var next = index
+        while next < bytes.count, bytes[next] == UInt8(ascii: " ") || bytes[next] == UInt8(ascii: "\t") { next += 1 }
+        return next > end && next < bytes.count && bytes[next] == UInt8(ascii: "#")
+    }
+
     private mutating func handle(_ event: yaml_event_t) {
         let start = location(of: event.start_mark)
         switch event.type {
@@ -261,8 +290,9 @@ private struct Composer {
             case YAML_FOLDED_SCALAR_STYLE: style = .folded
             default: style = .plain
             }
-            let node = YAMLNode(.scalar(YAMLScalar(text: text, style: style)), at: start,
-                                tag: data.tag.map { Self.string($0) })
+            var scalar = YAMLScalar(text: text, style: style)
+            if style == .plain { scalar.commentFollows = commentFollows(line: Int(event.end_mark.line), column: Int(event.end_mark.column)) }
+            let node = YAMLNode(.scalar(scalar), at: start, tag: data.tag.map { Self.string($0) })
             add(node, size: 1, anchor: data.anchor.map { Self.string($0) })
         case YAML_ALIAS_EVENT:
             let name = Self.string(event.data.alias.anchor)

@@ -78,6 +78,10 @@ public struct YAMLScalar: Sendable, Hashable {
     public var text: String
     public var style: ScalarStyle
 
+    /// A plain scalar followed by a comment on its line (`message: 50 ideas # week 1`): YAML
+    /// ends the text before ` #`, which a person may not expect.
+    public var commentFollows = false
+
     public init(text: String, style: ScalarStyle) {
         self.text = text
         self.style = style

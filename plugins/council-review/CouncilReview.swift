@@ -173,6 +173,12 @@ extension CouncilReview: RunnableStep {
         }
         var reaction = StepReaction(memory: Memory())
         reaction.timers = [("window", context.calendar.adding(configuration.window, to: context.enteredAt))]
+        // Without people's units, exclude-own-unit cannot keep anyone off anything: say so.
+        if configuration.excludeOwnUnit, context.organisation.people.isEmpty {
+            reaction.effects.append(.notify(audience: "organisers",
+                                            message: "Council '\(configuration.council)' reviews without conflict-of-interest checks: no organisation data says which unit each member is from; import it ('laurel org import') or write 'exclude-own-unit: false'",
+                                            channels: ["review"]))
+        }
         return reaction
     }
 

@@ -5,7 +5,7 @@ public import LaurelCore
 public enum Nominate: StepPlugin {
     public static let kind = "nominate"
     public static let summary =
-        "Takes nominations up to the quotas (a number, a share of each unit's head count, a number per level), refusing one that breaks a quota."
+        "Takes nominations up to the quotas (a number, a share of a head count, a number per level; at least one of them), refusing one that breaks a quota."
 
     public static let select = ParameterSpec(
         "select", .choice(["submitted", "top-ranked"]), default: .text("submitted"),
@@ -13,7 +13,7 @@ public enum Nominate: StepPlugin {
         example: "select: top-ranked")
     public static let quota = ParameterSpec(
         "quota", .integer(minimum: 1, maximum: nil),
-        summary: "At most this many nominations in all.",
+        summary: "At most this many nominations in all. A nomination needs at least one quota: this, share or per-level.",
         example: "quota: 35")
     public static let share = ParameterSpec(
         "share", .text,

@@ -80,6 +80,7 @@ public struct DiagnosticCode: Sendable, Hashable, CustomStringConvertible, Compa
     public static let deadlinesOutOfOrder = DiagnosticCode("deadlines-out-of-order", "a later phase ends earlier")
     public static let waitsForever = DiagnosticCode("waits-forever", "a state only an administrator can end")
     public static let cannotFinish = DiagnosticCode("cannot-finish", "a state from which no final state is reachable")
+    public static let commentInText = DiagnosticCode("comment-in-text", "a text cut short by a comment on its line")
 
     /// Every code, in the order docs/diagnostics.md lists them.
     public static let all: [DiagnosticCode] = [
@@ -93,6 +94,6 @@ public struct DiagnosticCode: Sendable, Hashable, CustomStringConvertible, Compa
         .duplicateID, .unknownUnit, .unitCycle,
         .expressionSyntax, .unknownName, .typeMismatch,
         .invalidParameter,
-        .deadlinePassed, .deadlinesOutOfOrder, .waitsForever, .cannotFinish,
+        .deadlinePassed, .deadlinesOutOfOrder, .waitsForever, .cannotFinish, .commentInText,
     ]
 }

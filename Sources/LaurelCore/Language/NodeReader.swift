@@ -107,6 +107,12 @@ public struct NodeReader {
             error(.wrongType, "\(what) must be a text, got \(node.kindDescription)", at: node.location)
             return nil
         }
+        // Words followed by ' # ...' on the same line: YAML keeps only the words.
+        if scalar.commentFollows, scalar.text.contains(" ") {
+            warning(.commentInText,
+                    "\(what) ends before the '#' that follows it on this line: YAML reads ' #' as the start of a comment, so the text is '\(scalar.text.truncatedForMessage)'",
+                    at: node.location, notes: [.init("to keep the '#' and what follows, put the whole text in quotes")])
+        }
         return scalar.text
     }
 

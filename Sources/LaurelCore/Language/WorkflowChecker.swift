@@ -128,5 +128,16 @@ struct WorkflowChecker {
                                             notes: [.init("the deadline of '\(name)' is here", at: own.location)]))
             }
         }
+        // A timer at a fixed instant that has passed fires the moment its state is entered.
+        guard let now else { return }
+        for state in workflow.states {
+            for timer in state.timers {
+                guard case .at(let spec) = timer.trigger, TimeZones.instant(of: spec, endOfDay: false, in: zone) < now else { continue }
+                diagnostics.append(.warning(.deadlinePassed,
+                                            "the timer at \(spec.description) of state '\(state.name)' is already in the past",
+                                            at: timer.location,
+                                            notes: [.init("a campaign entering '\(state.name)' now would fire it at once")]))
+            }
+        }
     }
 }

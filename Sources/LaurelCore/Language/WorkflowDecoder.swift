@@ -525,7 +525,15 @@ struct WorkflowDecoder {
         case .number(let minimum): return reader.number(node, what, minimum: minimum).map(ParameterValue.number)
         case .boolean: return reader.boolean(node, what).map(ParameterValue.boolean)
         case .deadline, .moment: return reader.dateTime(node, what).map(ParameterValue.dateTime)
-        case .duration: return reader.duration(node, what).map(ParameterValue.duration)
+        case .duration:
+            guard let duration = reader.duration(node, what) else { return nil }
+            // A window of nothing ends the step the moment it starts: never what is meant.
+            guard duration != ISODuration() else {
+                reader.error(.invalidValue, "\(what) is a duration of zero, so the step would end the moment it starts; give a length, like P14D",
+                             at: node.location)
+                return nil
+            }
+            return .duration(duration)
         case .schedule: return reader.schedule(node, what).map(ParameterValue.schedule)
         case .choice(let options): return reader.choice(node, what, options).map(ParameterValue.text)
         case .metric:
