@@ -217,7 +217,7 @@ public final class CampaignService: Sendable {
             // A secret input (a secret ballot's paper) is kept sealed: the log says who voted, never how.
             let entry = LoggedEvent(id: eventID, campaignID: campaignID, at: instant, recordedAt: now,
                                     action: .event(applied.isSecret ? event.sealed : event),
-                                    summary: Self.summary(of: applied, event: event.summary))
+                                    summary: Self.summary(of: applied, event: (applied.isSecret ? event.sealed : event).summary))
             logged.append(entry)
             effects += Self.outbox(applied.effects, campaignID: campaignID, eventID: eventID, at: now)
             try transaction.save(applied.campaign, events: logged, effects: effects, at: now)
@@ -272,7 +272,7 @@ public final class CampaignService: Sendable {
                 }
                 logged.append(LoggedEvent(id: item.id, campaignID: campaignID, at: instant, recordedAt: now,
                                           action: .event(applied.isSecret ? item.event.sealed : item.event),
-                                          summary: Self.summary(of: applied, event: item.event.summary)))
+                                          summary: Self.summary(of: applied, event: (applied.isSecret ? item.event.sealed : item.event).summary)))
                 effects += Self.outbox(applied.effects, campaignID: campaignID, eventID: item.id, at: now)
                 campaign = applied.campaign
             }

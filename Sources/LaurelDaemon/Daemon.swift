@@ -132,7 +132,7 @@ public final class LaurelDaemon: Service {
         } catch let error as ServiceError {
             throw error  // the folder is missing: a mistake on the command line, not a passing fault
         } catch {
-            logger.error("could not read the workflows yet; trying again in the loop", metadata: ["error": .string("\(error)")])
+            logger.error("could not read the workflows yet; trying again in the loop", metadata: ["error": .string(StoreMessages.describe(error))])
         }
         let running = (try? service.store.campaigns().filter { $0.status == .running }.count) ?? 0
         logger.info("daemon started", metadata: [
@@ -164,7 +164,7 @@ public final class LaurelDaemon: Service {
                 // A store error here is usually passing (another process holding the write lock
                 // past the busy timeout, a disk briefly full): every transaction rolled back whole,
                 // so the loop can try again. The daemon stays up and says so.
-                logger.error("loop failed; trying again in 1 s", metadata: ["error": .string("\(error)")])
+                logger.error("loop failed; trying again in 1 s", metadata: ["error": .string(StoreMessages.describe(error))])
                 wait = 1
             }
             if wait > 0 {
@@ -262,19 +262,10 @@ public final class LaurelDaemon: Service {
     /// One line per thing that happened to a campaign.
     func log(_ event: LoggedEvent) {
         var metadata: Logger.Metadata = ["campaign": .string(event.campaignID), "event": .string(event.id)]
-        if event.lateBy > 0 { metadata["late_by"] = .string(Self.duration(event.lateBy)) }
+        if event.lateBy > 0 { metadata["late_by"] = .string(event.lateBy.spokenAsDuration) }
         logger.info("\(event.disposition == .skipped ? "skipped " : "")\(event.summary)", metadata: metadata)
     }
 
-    static func duration(_ seconds: Int64) -> String {
-        let days = seconds / 86_400
-        let hours = (seconds % 86_400) / 3_600
-        let minutes = (seconds % 3_600) / 60
-        if days > 0 { return "\(days)d \(hours)h" }
-        if hours > 0 { return "\(hours)h \(minutes)m" }
-        if minutes > 0 { return "\(minutes)m \(seconds % 60)s" }
-        return "\(seconds)s"
-    }
 
     private func reload(_ library: inout WorkflowLibrary) throws {
         if let organisation = try service.refreshOrganisation(), !organisation.isEmpty {

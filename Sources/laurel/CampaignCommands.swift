@@ -200,7 +200,7 @@ struct CampaignCommand: ParsableCommand {
                 return
             }
             for event in events {
-                let late = event.lateBy > 0 ? " (\(event.lateBy) s late)" : ""
+                let late = event.lateBy > 0 ? " (\(event.lateBy.spokenAsDuration) late)" : ""
                 print("\(calendar.format(event.at))  \(event.disposition == .skipped ? "skipped: " : "")\(event.summary)\(late)")
             }
         }

@@ -308,7 +308,8 @@ struct BallotCommand: ParsableCommand {
 }
 
 struct Results: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print a campaign's awards: rank, entry, tier, total and amount.")
+    static let configuration = CommandConfiguration(
+        abstract: "Print a campaign's awards: rank, tier, entry with its name or title, total and amount in VND.")
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case text, csv, json, markdown
@@ -322,47 +323,74 @@ struct Results: ParsableCommand {
 
     func run() throws {
         let service = try store.open(.read)
-        let current = try refusing { try service.campaignAndEngine(campaign).campaign }
+        let (current, engine) = try refusing { try service.campaignAndEngine(campaign) }
+        let entries = current.entries.array
+        let byID = Dictionary(entries.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        /// What people call an entry: its `name` field, else its `title`.
+        func label(_ id: String) -> String {
+            guard let fields = byID[id]?.fields else { return "" }
+            return (fields["name"] ?? fields["title"])?.text ?? ""
+        }
         let awards = current.awards
+        let results = entries.filter { $0.score != nil }
         switch format {
         case .json:
+            // Amounts are in VND under one key, `amount`, as in the outbox; totals are exact.
             print(JSONValue.object([
                 ("campaign", .string(current.id)), ("state", .string(current.state)),
                 ("awards", .array(awards.map { award in
-                    .object([("rank", .number(Double(award.rank))), ("entry", .string(award.entry)), ("tier", .string(award.tier)),
-                             ("total", .number(award.total)), ("reviews", .number(Double(award.reviews))),
-                             ("amount_vnd", .number(Double(award.amount)))])
+                    .object([("rank", .number(Double(award.rank))), ("entry", .string(award.entry)), ("name", .string(label(award.entry))),
+                             ("tier", .string(award.tier)), ("total", .number(award.total)),
+                             ("reviews", .number(Double(award.reviews))), ("amount", .number(Double(award.amount)))])
                 })),
                 // Every entry's review or ballot result, in entry order; nil results are left out.
-                ("results", .array(current.entries.array.compactMap { entry in
-                    entry.score.map { .object([("entry", .string(entry.id)), ("total", .number($0.total)),
-                                               ("reviews", .number(Double($0.reviews)))]) }
+                ("results", .array(results.compactMap { entry in
+                    entry.score.map { .object([("entry", .string(entry.id)), ("name", .string(label(entry.id))),
+                                               ("total", .number($0.total)), ("reviews", .number(Double($0.reviews)))]) }
                 })),
             ]).rendered())
         case .csv:
-            print("rank,entry,tier,total,reviews,amount_vnd")
+            print("rank,entry,name,tier,total,reviews,amount")
             for award in awards {
-                print("\(award.rank),\(Self.csvCell(award.entry)),\(Self.csvCell(award.tier)),\(award.total.formattedForMessage),\(award.reviews),\(award.amount)")
+                print([String(award.rank), award.entry, label(award.entry), award.tier, award.total.shownAsTotal,
+                       String(award.reviews), String(award.amount)].map(Self.csvCell).joined(separator: ","))
             }
         case .markdown:
-            print("| rank | entry | tier | total | reviews | amount (VND) |\n|---|---|---|---|---|---|")
+            print("| rank | entry | name | tier | total | reviews | amount (VND) |\n|---|---|---|---|---|---|---|")
             for award in awards {
-                print("| \(award.rank) | \(award.entry) | \(award.tier) | \(award.total.formattedForMessage) | \(award.reviews) | \(award.amount) |")
+                let cells = [String(award.rank), award.entry, label(award.entry), award.tier, award.total.shownAsTotal,
+                             String(award.reviews), award.amount.groupedByThousands]
+                print("| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |")
             }
         case .text:
             if awards.isEmpty {
-                let results = current.entries.array.filter { $0.score != nil }
                 print("\(current.id) has no awards yet (state \(current.state))" + (results.isEmpty ? "." : "; entries with a result:"))
-                for entry in results {
-                    guard let score = entry.score else { continue }
-                    print("     \(entry.id.padding(toLength: 16, withPad: " ", startingAt: 0))total \(score.total.formattedForMessage) from \(score.reviews)")
-                }
+                guard !results.isEmpty else { return }
+                print(Self.table(["entry", "name", "total", "reviews"], results.map { entry in
+                    [entry.id, label(entry.id), entry.score!.total.shownAsTotal, String(entry.score!.reviews)]
+                }, numeric: [2, 3]))
                 return
             }
-            for award in awards {
-                print("\(String(award.rank).padding(toLength: 5, withPad: " ", startingAt: 0))\(award.entry.padding(toLength: 16, withPad: " ", startingAt: 0))\(award.tier.padding(toLength: 10, withPad: " ", startingAt: 0))total \(award.total.formattedForMessage)" + (award.amount > 0 ? "  \(award.amount) VND" : ""))
-            }
+            let total = awards.reduce(0) { $0 + $1.amount }
+            print("\(current.id) — \(engine.workflow.title): \(awards.count.counted("award", "awards"))"
+                  + (total > 0 ? ", \(total.groupedByThousands) VND in all" : ""))
+            print(Self.table(["rank", "tier", "entry", "name", "total", "amount (VND)"], awards.map { award in
+                [String(award.rank), award.tier, award.entry, label(award.entry), award.total.shownAsTotal,
+                 award.amount > 0 ? award.amount.groupedByThousands : "-"]
+            }, numeric: [0, 4, 5]))
         }
+    }
+
+    /// Columns padded to their widest cell, two spaces apart; numeric columns to the right.
+    static func table(_ header: [String], _ rows: [[String]], numeric: Set<Int>) -> String {
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        return all.map { row in
+            row.enumerated().map { column, cell in
+                let padding = String(repeating: " ", count: widths[column] - cell.count)
+                return numeric.contains(column) ? padding + cell : cell + padding
+            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }.joined(separator: "\n")
     }
 
     static func csvCell(_ text: String) -> String {

@@ -51,7 +51,7 @@ struct OrgCommand: ParsableCommand {
             }
             print(renderer.text(result.diagnostics), terminator: "")
             let byLevel = order.map { "\(levels[$0] ?? 0) \($0)" }.joined(separator: ", ")
-            print("Imported \(organisation.units.count) units (\(byLevel)) and \(organisation.people.count) people into \(store.database).")
+            print("Imported \(organisation.units.count.counted("unit", "units")) (\(byLevel)) and \(organisation.people.count.counted("person", "people")) into \(store.database).")
         }
 
         private func fail(_ diagnostics: [Diagnostic], renderer: DiagnosticRenderer) throws {

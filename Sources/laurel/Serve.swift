@@ -65,7 +65,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("With --demo: virtual seconds per real second (604800: a week a second).", valueName: "n"))
     var speed: Double = 604_800
 
-    @Option(help: ArgumentHelp("With --demo: the seed of the generated events.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --demo: the seed of the generated events (0 or more).", valueName: "n"))
     var seed: UInt64 = 1
 
     @Option(help: ArgumentHelp("Append delivered notifications and awards to this file as JSON lines.", valueName: "path"))

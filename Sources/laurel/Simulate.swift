@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LaurelCore
 import LaurelDaemon
+import LaurelStore
 
 extension Laurel {
     struct Simulate: ParsableCommand {
@@ -33,7 +34,8 @@ extension Laurel {
         @Option(help: ArgumentHelp("Write each winner's certificate to this folder as Markdown and HTML.", valueName: "folder"))
         var certificates: String?
 
-        @Option(help: "The seed of generated events.")
+        // Unconditional, so '--seed -5' is read as a value (and refused as not a seed), not as a flag.
+        @Option(parsing: .unconditional, help: ArgumentHelp("The seed of generated events: a whole number, 0 or more.", valueName: "n"))
         var seed: UInt64 = 1
 
         @Option(help: "text for people, json for programs.")
@@ -99,8 +101,15 @@ extension Laurel {
             let result = Simulator(engine: engine).run(start: startInstant, until: untilInstant, script: events, seed: seed,
                                                        inputs: inputs)
             if let certificates {
+                if let problem = DaemonConfiguration(certificatesFolder: certificates).pathProblems().first {
+                    throw UsageError(description: problem)
+                }
                 for case .effect(.certificate(let certificate)) in result.timeline.map(\.kind) {
-                    try CertificateFiles.write(certificate, into: certificates)
+                    do {
+                        try CertificateFiles.write(certificate, into: certificates)
+                    } catch {
+                        throw UsageError(description: "--certificates: cannot write the certificate of '\(certificate.entry)' into '\(certificates)': \(StoreMessages.describe(error))")
+                    }
                 }
             }
             var renderer = TimelineRenderer(calendar: calendar, workflow: loaded.workflow)

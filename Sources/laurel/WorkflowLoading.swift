@@ -11,8 +11,18 @@ struct LoadedWorkflow {
     /// be found), as `laurel validate` would.
     static func load(_ path: String) throws -> LoadedWorkflow {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            throw ValidationError("no such workflow file: '\(path)'")
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        if exists, isDirectory.boolValue {
+            let example = (try? WorkflowFiles.collect([path]).first) ?? nil
+            throw UsageError(description: "'\(path)' is a folder; this command runs one workflow file"
+                             + (example.map { ": name one, like '\($0)'" } ?? ", and the folder has none"))
+        }
+        guard exists else {
+            let folder = (path as NSString).deletingLastPathComponent
+            let siblings = WorkflowFiles.besides([path]).map { ($0 as NSString).lastPathComponent }
+            let closest = Suggestions.closest(to: (path as NSString).lastPathComponent, in: siblings)
+            throw UsageError(description: "there is no workflow file '\(path)'"
+                             + (closest.map { " (did you mean '\(folder.isEmpty ? $0 : (folder as NSString).appendingPathComponent($0))'?)" } ?? ""))
         }
         let bytes: [UInt8]
         switch WorkflowFiles.read(path) {

@@ -93,4 +93,19 @@ struct OrganisationTests {
         #expect(VietnameseCollation.key(decomposed) == VietnameseCollation.key("Âu"))
         #expect(VietnameseCollation.key("lê văn") < VietnameseCollation.key("Lê Văn"), "lower case first")
     }
+
+    @Test("numbers inside names sort as numbers, whatever their length or leading zeros")
+    func numbersSortAsNumbers() {
+        let names = ["Công đoàn số 124", "Công đoàn số 14", "Công đoàn số 12", "Công đoàn số 2", "Công đoàn số 012", "Công đoàn sở"]
+        #expect(VietnameseCollation.sorted(names, by: { $0 }) == [
+            "Công đoàn số 2", "Công đoàn số 12", "Công đoàn số 012", "Công đoàn số 14", "Công đoàn số 124", "Công đoàn sở",
+        ])
+    }
+
+    @Test("a Vietnamese word in ASCII, as ids are written")
+    func ascii() {
+        #expect(VietnameseCollation.ascii("phát-động") == "phat-dong")
+        #expect(VietnameseCollation.ascii("Cđ Mỹ Đình 1") == "Cd-My-Dinh-1")
+        #expect(VietnameseCollation.ascii("Ưu tiên Ơn Ăn Âu Êm Ôm") == "Uu-tien-On-An-Au-Em-Om")
+    }
 }

@@ -169,3 +169,108 @@ import Testing
         #expect(twice.stderr == "error: entry 'c2' is given the unit 'th-a' and its field 'school' says 'th-b'; they are one thing, the unit it comes from: give it once\n")
     }
 }
+
+/// `laurel results`, `review score`, `ballot vote` and `campaign history` as people read them.
+@Suite struct ResultsCommandTests {
+    typealias Place = EntryCommandTests.Place
+
+    static let contest = """
+        laurel: 1
+        id: contest
+        title: Cuộc thi video
+        timezone: Asia/Ho_Chi_Minh
+        entries:
+          clip: { fields: { title: { type: text, required: true }, unit: { type: unit } } }
+        events:
+          close: {}
+        councils:
+          jury: { members: [a, b], quorum: 2 }
+          board: { members: [a, b, c], quorum: 2 }
+        initial: collecting
+        states:
+          collecting:
+            accepts: [clip]
+            on: { close: judging }
+          judging:
+            step: council-review
+            with: { council: jury, window: P7D, exclude-own-unit: false }
+            on: { reviewed: voting, no-quorum: closed }
+          voting:
+            step: ballot
+            with: { council: board, window: P7D, secret: false, only-nominated: true }
+            on: { decided: awards, no-quorum: closed }
+          awards:
+            step: awards-ceremony
+            with: { tiers: [{ name: first, count: 1, amount: 2000000 }, { name: second, count: 2, amount: 500000 }] }
+            next: closed
+          closed: { final: true }
+        """
+
+    @Test("results show each winner's name or title, amounts grouped, totals rounded; an open ballot's history shows who voted how")
+    func resultsForPeople() throws {
+        let place = try Place()
+        defer { try? FileManager.default.removeItem(at: place.folder) }
+        let folder = place.folder.appendingPathComponent("workflows")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data(Self.contest.utf8).write(to: folder.appendingPathComponent("contest.yaml"))
+        let id = try place.laurel(["campaign", "start", "contest", "--workflows", folder.path]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        for (clip, title) in [("c1", "Bài thể dục giữa ca"), ("c2", "Khỏe để làm việc"), ("c3", "Vươn vai")] {
+            let run = try place.laurel(["entry", "submit", id, "--kind", "clip", "--id", clip, "--field", "title=\(title)"])
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        #expect(try place.laurel(["campaign", "send", id, "close"]).status == 0)
+        #expect(try place.laurel(["review", "score", id, "--member", "a", "c1=90.333", "c2=70", "c3=80"]).status == 0)
+        #expect(try place.laurel(["review", "score", id, "--member", "b", "c1=90", "c2=75.5", "c3=60"]).status == 0)
+        let before = try place.laurel(["results", id])
+        #expect(before.stdout == """
+            \(id) has no awards yet (state voting); entries with a result:
+            entry  name                  total  reviews
+            c1     Bài thể dục giữa ca  180.33        2
+            c2     Khỏe để làm việc      145.5        2
+            c3     Vươn vai                140        2
+
+            """)
+        for (member, approve, reject) in [("a", ["c1", "c2", "c3"], [String]()), ("b", ["c1", "c3"], ["c2"]), ("c", ["c1", "c2", "c3"], [])] {
+            let run = try place.laurel(["ballot", "vote", id, "--member", member] + approve.flatMap { ["--for", $0] }
+                                       + reject.flatMap { ["--against", $0] })
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        let results = try place.laurel(["results", id])
+        #expect(results.stdout == """
+            \(id) — Cuộc thi video: 3 awards, 3,000,000 VND in all
+            rank  tier    entry  name                 total  amount (VND)
+               1  first   c1     Bài thể dục giữa ca      3     2,000,000
+               2  second  c3     Vươn vai                 3       500,000
+               3  second  c2     Khỏe để làm việc         2       500,000
+
+            """, "c1 and c3 have 3 votes each: the review's totals decide")
+        let json = try place.laurel(["results", id, "--format", "json"])
+        #expect(json.stdout.contains("\"amount\": 2000000") && !json.stdout.contains("amount_vnd"))
+        #expect(json.stdout.contains("\"name\": \"Bài thể dục giữa ca\""))
+        let csv = try place.laurel(["results", id, "--format", "csv"])
+        #expect(csv.stdout.hasPrefix("rank,entry,name,tier,total,reviews,amount\n1,c1,Bài thể dục giữa ca,first,3,3,2000000\n"))
+        let history = try place.laurel(["campaign", "history", id])
+        #expect(history.stdout.contains("vote of b: for c1, c3; against c2"), "\(history.stdout)")
+    }
+
+    @Test("messages a person reads: a late timer in days and hours, a negative seed, a folder where a file goes, a Vietnamese id")
+    func plainMessages() throws {
+        let seed = try CLITests.laurel(["simulate", "workflows/capital-initiatives-2022.yaml", "--seed", "-5"])
+        #expect(seed.status == 2 && seed.stderr.contains("The value '-5' is invalid for '--seed <n>'"), "\(seed.stderr)")
+        let folder = try CLITests.laurel(["simulate", "workflows"])
+        #expect(folder.status == 2)
+        #expect(folder.stderr == "error: 'workflows' is a folder; this command runs one workflow file: name one, like 'workflows/capital-initiatives-2022.yaml'\n")
+        let place = try Place()
+        defer { try? FileManager.default.removeItem(at: place.folder) }
+        let org = try place.laurel(["org", "import", "organisations"])
+        #expect(org.status == 1)
+        #expect(org.stdout.contains("organisations:1:1: error: the file cannot be read: it is a folder, not a file"), "\(org.stdout)\(org.stderr)")
+        #expect(!org.stdout.contains("NSCocoaErrorDomain") && !org.stderr.contains("NSCocoaErrorDomain"))
+        let units = try place.write("id,name,level\ncđ-mỹ-đình,Công đoàn Mỹ Đình,grassroots\n", to: "units.csv")
+        let vietnamese = try place.laurel(["org", "import", units])
+        #expect(vietnamese.status == 1)
+        #expect(vietnamese.stdout.contains("error: the id must be a name of ASCII letters (a to z, without diacritics), digits, '-' and '_', starting with a letter or digit, got 'cđ-mỹ-đình'"))
+        #expect(vietnamese.stdout.contains("note: as a name it reads 'cd-my-dinh'"))
+    }
+}

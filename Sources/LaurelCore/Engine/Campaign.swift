@@ -255,7 +255,15 @@ extension CampaignEvent {
         case .withdraw(let id): return "withdrawal of \(id)"
         case .report(let metric, let amount): return "report \(metric) +\(amount.formattedForMessage)"
         case .scores(let sheet): return "scores of \(sheet.member)"
-        case .vote(let vote): return vote.inWriting ? "written vote of \(vote.member)" : "vote of \(vote.member)"
+        case .vote(let vote):
+            // An open paper says how the member voted; a sealed one only that they did.
+            let who = vote.inWriting ? "written vote of \(vote.member)" : "vote of \(vote.member)"
+            guard !vote.isSealed, !vote.choices.isEmpty else { return who }
+            let approved = vote.choices.filter(\.approve).map(\.nominee)
+            let rejected = vote.choices.filter { !$0.approve }.map(\.nominee)
+            return who + ": " + [approved.isEmpty ? nil : "for " + approved.joined(separator: ", "),
+                                 rejected.isEmpty ? nil : "against " + rejected.joined(separator: ", ")]
+                .compactMap { $0 }.joined(separator: "; ")
         case .command(let name): return "event \(name)"
         case .timer(let id): return "timer \(id)"
         case .skipTimer(let id): return "late reminder \(id) passed over"

@@ -97,7 +97,8 @@ public struct TimelineRenderer: Sendable {
 
     private func describe(_ event: CampaignEvent) -> String {
         if case .report(let metric, let amount) = event { return "report \(metric) +\(Self.number(amount))" }
-        return event.summary
+        // A refused paper shows who sent it, never its marks (the ballot may be secret).
+        return event.sealed.summary
     }
 
     public func json(_ result: SimulationResult) -> JSONValue {

@@ -79,9 +79,8 @@ public struct NodeReader {
         for pair in pairs {
             guard let name = pair.key.scalar?.text, seen.insert(name).inserted else { continue }
             guard isValidName(name) else {
-                error(.invalidValue,
-                      "'\(name)' is not a usable name: use letters, digits, '-' and '_', starting with a letter or digit",
-                      at: pair.key.location)
+                let (message, notes) = invalidName(name, "this key")
+                error(.invalidValue, message, at: pair.key.location, notes: notes)
                 continue
             }
             result.append((name, pair.key, pair.value))
@@ -91,6 +90,15 @@ public struct NodeReader {
 
     /// ASCII letters and digits, then also '-' and '_'; checked on bytes because it runs for
     /// every name in the file.
+    /// Why `text` is not a name, and the name it could be: names are plain ASCII, so a
+    /// Vietnamese word is offered without its diacritics (`phát-động` -> `phat-dong`).
+    public func invalidName(_ text: String, _ what: String) -> (message: String, notes: [Diagnostic.Note]) {
+        let plain = VietnameseCollation.ascii(text)
+        let notes = isValidName(plain) && plain != text ? [Diagnostic.Note("as a name it reads '\(plain.truncatedForMessage)'")] : []
+        return ("\(what) must be a name of ASCII letters (a to z, without diacritics), digits, '-' and '_', starting with a letter or digit, got '\(text.truncatedForMessage)'",
+                notes)
+    }
+
     func isValidName(_ name: String) -> Bool {
         var first = true
         for byte in name.utf8 {
@@ -120,8 +128,8 @@ public struct NodeReader {
     public mutating func name(_ node: YAMLNode, _ what: String) -> String? {
         guard let text = text(node, what) else { return nil }
         guard isValidName(text) else {
-            error(.invalidValue, "\(what) must be a name of letters, digits, '-' and '_', got '\(text.truncatedForMessage)'",
-                  at: node.location)
+            let (message, notes) = invalidName(text, what)
+            error(.invalidValue, message, at: node.location, notes: notes)
             return nil
         }
         return text

@@ -66,7 +66,8 @@ public struct OrganisationReader {
             for (id, key, value) in named {
                 let what = "unit '\(id)'"
                 guard reader.isValidName(id) else {
-                    reader.error(.invalidValue, "the unit id '\(id)' must be letters, digits, '-' and '_'", at: key.location)
+                    let (message, notes) = reader.invalidName(id, "the unit id")
+                    reader.error(.invalidValue, message, at: key.location, notes: notes)
                     continue
                 }
                 guard let fields = reader.mapping(value, what, known: ["name", "level", "parent", "counts"],
@@ -157,8 +158,8 @@ public struct OrganisationReader {
             }
             guard let id = requiredCell("id"), let name = requiredCell("name") else { continue }
             guard reader.isValidName(id) else {
-                draft.diagnostics.append(.error(.invalidValue, "the id '\(id)' must be letters, digits, '-' and '_'",
-                                                at: at(row, column("id")!)))
+                let (message, notes) = reader.invalidName(id, "the id")
+                draft.diagnostics.append(.error(.invalidValue, message, at: at(row, column("id")!), notes: notes))
                 continue
             }
             if isPeople {

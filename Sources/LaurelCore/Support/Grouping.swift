@@ -17,3 +17,24 @@ extension Int {
         "\(groupedByThousands) \(self == 1 ? singular : plural)"
     }
 }
+
+extension Int64 {
+    /// A number of seconds as people say how late something was: "1637d 20h", "2h 5m", "40s".
+    public var spokenAsDuration: String {
+        let days = self / 86_400
+        let hours = (self % 86_400) / 3_600
+        let minutes = (self % 3_600) / 60
+        if days > 0 { return "\(days)d \(hours)h" }
+        if hours > 0 { return "\(hours)h \(minutes)m" }
+        if minutes > 0 { return "\(minutes)m \(self % 60)s" }
+        return "\(self)s"
+    }
+}
+
+extension Double {
+    /// A total as it is shown to people: at most two decimals, no trailing zeros (420.97, 170.5, 90).
+    public var shownAsTotal: String {
+        let rounded = (self * 100).rounded() / 100
+        return rounded.formattedForMessage
+    }
+}
