@@ -152,3 +152,34 @@ write("good-at-work-good-at-home-2022.script.yaml",
        "Good Labour title or a cultured family, 197 scored by the women's committee of five; 188 reach",
        "the pass mark and are commended (shared/seeds/002)."],
       lines)
+
+# Workers' Month and "Thank you to workers": the cycle of 1 May 2025.
+schools = ["cd-thpt-chu-van-an", "cd-thpt-viet-duc", "cd-dh-su-pham", "cd-thcs-nguyen-du", "cd-th-le-ngoc-han",
+           "cd-mn-hoa-sen", "cd-dh-bach-khoa", "cd-cd-su-pham", "cd-thpt-kim-lien", "cd-thcs-trung-vuong",
+           "cd-th-dich-vong", "cd-mn-tuoi-hoa"]
+roles = ["contract-worker", "driver", "service-staff", "staff", "lecturer"]
+family = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô"]
+middle = ["Văn", "Thị", "Minh", "Thu", "Đức", "Ngọc"]
+given = ["An", "Bình", "Cúc", "Dũng", "Hà", "Hải", "Hoa", "Hùng", "Lan", "Long", "Mai", "Nam", "Phúc", "Quý", "Sơn", "Tâm", "Thảo", "Yến"]
+total = 72
+new_here = {n for n in range(1, total + 1) if n % 12 == 5}  # 6 in their first year: screened out
+lines = []
+for n in range(1, total + 1):
+    school = schools[n % len(schools)]
+    years = 0 if n in new_here else 1 + (n * 7) % 25
+    difficult = "true" if n % 5 == 0 else "false"
+    lines.append(f"- at: 2025-05-{2 + n % 18:02d}T{8 + n % 9:02d}:{(n * 11) % 60:02d}")
+    lines.append(f"  submit: {{ id: nld-{n:03d}, kind: worker, unit: {school}, fields: {{ name: \"{family[n % 10]} {middle[n % 6]} {given[n % 18]}\", "
+                 f"unit: {school}, role: {roles[n % 5]}, years-of-service: {years}, difficult-circumstances: {difficult} }} }}")
+committee = ["btv/nguyen-thi-hanh", "btv/tran-van-khoa", "btv/le-thu-lan", "btv/pham-minh-nghia", "btv/vu-thi-oanh"]
+for m, member in enumerate(committee):
+    # Contribution 6 to 10; circumstances 8 to 10 for those in difficulty, 3 to 6 for the others.
+    sheet = [(f"nld-{n:03d}", [6 + spread(n, m, 0) % 5, (8 + spread(n, m, 1) % 3) if n % 5 == 0 else (3 + spread(n, m, 1) % 4)])
+             for n in range(1, total + 1) if n not in new_here]
+    lines += sheet_line(f"2025-05-{22 + m % 3:02d}T{9 + m:02d}:00", member, sheet)
+write("workers-month.script.yaml",
+      ["Workers' Month 2025 and the \"Thank you to workers\" programme of the Education Trade Union",
+       "(shared/seeds/001): 72 workers nominated by 12 school unions by 20 May, 6 in their first year",
+       "screened out, 66 scored by the Standing Committee of five; 60 thanked: 10 with special support",
+       "(3,000,000 VND), 50 with a gift (1,000,000 VND), 80,000,000 VND in all."],
+      lines)

@@ -51,6 +51,7 @@ import Testing
         ("mid-shift-exercise-video-2023", "clip", "id,unit,title\nclip-1,cd-dien-luc,Bài thể dục giữa ca\n", ["launch"]),
         ("quarterly-recognition", "evaluation", "id,unit,name,rating\nstaff-1,ban-to-chuc,Lê Thị Thu,excellent\n", []),
         ("trade-union-award-22-7", "nominee", "id,unit,name,years-as-official,initiative\nde-cu-1,cd-gd-ha-nam,Phạm Văn Sơn,6,Sổ tay điện tử\n", []),
+        ("workers-month", "worker", "id,unit,name,role,years-of-service,difficult-circumstances\nnld-1,cd-mn-hoa-sen,Vũ Thị Cúc,driver,12,true\n", []),
     ]
 
     @Test("entry import fills the unit field from a 'unit' column, for every shipped workflow that accepts entries",

@@ -39,6 +39,9 @@ import Testing
                                     "17 prizes", "applications=13", "Finished in state 'closed'"]),
         ("good-at-work-good-at-home-2022", ["188 entries reached the pass mark of 75", "commended 188 (",
                                             "188 prizes", "Finished in state 'closed'"]),
+        ("workers-month", ["this is the cycle of 2025-05-01 00:00", "72 nomination(s) from 12 unit(s)", "Screening: 66 eligible, 6 not eligible.",
+                           "special-support 10 (30,000,000 VND), thank-you-gift 50 (50,000,000 VND); 60 prizes, 80,000,000 VND in all",
+                           "certificate \"THƯ CẢM ƠN\" for ", "Finished in state 'closed'"]),
     ])
     func shippedWorkflows(workflow: String, mustShow: [String]) throws {
         // The organisation data a run needs comes from the workflow's own `organisation:`.

@@ -309,13 +309,14 @@ extension Ballot: RunnableStep {
         return .notify(audience: "council:\(configuration.council)", message: lines.joined(separator: "\n"), channels: ["minutes"])
     }
 
-    /// Most members vote at a random moment of the window, a few in writing where allowed; each
-    /// approves a nominee four times in five, so most are approved and some are not.
+    /// Most members vote at a random moment of the window (up to one in five is absent), a few in
+    /// writing where allowed; each approves a nominee nine times in ten, so most are approved and
+    /// some are not.
     public static func simulate(_ configuration: Configuration, _ simulation: inout StepSimulation) -> [TimedEvent] {
         let now = simulation.context.enteredAt
         let window = simulation.nextDue ?? now + 7 * 86_400
         let nominees = nominees(configuration, simulation.context)
-        let absentChance = simulation.random(upTo: 30)
+        let absentChance = simulation.random(upTo: 20)
         var events: [TimedEvent] = []
         for member in configuration.members {
             let absent = simulation.random(upTo: 100) < absentChance
@@ -323,7 +324,7 @@ extension Ballot: RunnableStep {
             let at = now + Instant(simulation.random(upTo: Int(max(1, window - now))))
             var choices: [Vote.Choice] = []
             for nominee in nominees {
-                switch simulation.random(upTo: 10) {
+                switch simulation.random(upTo: 20) {
                 case 0: continue
                 case 1: choices.append(Vote.Choice(nominee: nominee.id, approve: false))
                 default: choices.append(Vote.Choice(nominee: nominee.id, approve: true))

@@ -267,21 +267,25 @@ extension CouncilReview: RunnableStep {
         return StepReaction(memory: memory)
     }
 
-    /// Each member scores every entry they may score at a random moment of the window; a random
-    /// share of members (up to two in five) abstain, so both outcomes can be seen.
+    /// Each member scores every entry they may score at a random moment of the window, from half
+    /// the criterion's top score to the top (entries reach a council after a unit put them
+    /// forward); a random share of members (up to one in five) abstain, so both outcomes can be seen.
     public static func simulate(_ configuration: Configuration, _ simulation: inout StepSimulation) -> [TimedEvent] {
         let day: Instant = 86_400
         let now = simulation.context.enteredAt
         let window = simulation.nextDue ?? now + 14 * day
         let entries = reviewable(configuration, simulation.context)
-        let abstainChance = simulation.random(upTo: 40)
+        let abstainChance = simulation.random(upTo: 20)
         var events: [TimedEvent] = []
         for member in configuration.members where simulation.random(upTo: 100) >= abstainChance {
             let at = now + Instant(simulation.random(upTo: Int(max(1, window - now))))
             let excluded = excludedEntries(of: member, configuration, simulation.context)
             var lines: [ScoreSheet.Line] = []
             for (index, entry) in entries.enumerated() {
-                let values = configuration.rubric.map { Double(simulation.random(upTo: Int($0.maximum) + 1)) }
+                let values = configuration.rubric.map { criterion in
+                    let top = Int(criterion.maximum)
+                    return Double(top / 2 + simulation.random(upTo: top - top / 2 + 1))
+                }
                 if !excluded.contains(index) { lines.append(ScoreSheet.Line(entry: entry.id, values: values)) }
             }
             events.append(TimedEvent(at: at, event: .scores(ScoreSheet(member: member, lines: lines))))

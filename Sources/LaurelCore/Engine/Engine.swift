@@ -353,6 +353,26 @@ public struct Engine: Sendable {
         return events
     }
 
+    /// For a state that takes entries without a step (a draft, a collection ended by a timer):
+    /// 6 to 15 plausible entries of the kinds it accepts, spread over the time until its first
+    /// timer (or a fortnight). Empty for other states.
+    public func simulatedEntries(for campaign: Campaign, random: inout SplitMix64, entryNumber: inout Int) -> [TimedEvent] {
+        guard let compiled = states[campaign.state], compiled.runner == nil, !compiled.accepts.isEmpty else { return [] }
+        let start = campaign.enteredAt
+        let end = campaign.timers.map(\.due).min() ?? start + 14 * 86_400
+        var simulation = StepSimulation(context: context(campaign, at: start), nextDue: end, acceptedKinds: compiled.accepts,
+                                        random: random, entryNumber: entryNumber, entryKinds: workflow.entryKinds)
+        var events: [TimedEvent] = []
+        for _ in 0..<(6 + simulation.random(upTo: 10)) {
+            let kind = compiled.accepts[simulation.random(upTo: compiled.accepts.count)]
+            guard let entry = simulation.makeEntry(kind: kind) else { break }
+            events.append(TimedEvent(at: start + Instant(simulation.random(upTo: Int(max(1, end - start - 1)))), event: .submit(entry)))
+        }
+        random = simulation.random
+        entryNumber = simulation.entryNumber
+        return events
+    }
+
     // MARK: Internals
 
     /// Sets each entry's review result. Results usually come in the entries' order: walk both
@@ -537,7 +557,8 @@ public struct Engine: Sendable {
 
     private func context(_ campaign: Campaign, at now: Instant) -> StepContext {
         StepContext(campaignID: campaign.id, inputs: campaign.inputs, now: now, enteredAt: campaign.enteredAt, calendar: calendar, metrics: campaign.metrics,
-                    entries: campaign.entries, councils: councils, organisation: organisation)
+                    entries: campaign.entries, councils: councils, organisation: organisation,
+                    unit: workflow.unitInput.flatMap { campaign.inputs[$0.name]?.text })
     }
 
     /// Hands an input to the current state's step and carries out its reaction. Without a step,

@@ -15,6 +15,9 @@ public struct TimelineItem: Sendable, Hashable {
         case transition(Transition)
         case effect(Effect)
         case refused(CampaignEvent, reason: String)
+        /// A report towards a metric (units that count rather than submit), with the metrics after
+        /// it, so the counts the timeline shows add up.
+        case report(metric: String, amount: Double, metrics: NamedValues<Double>)
     }
 
     public var at: Instant
@@ -110,6 +113,9 @@ public struct Simulator: Sendable {
                 let applied = try engine.apply(item.event, to: consume campaign, at: instant)
                 campaign = applied.campaign
                 history.append(.event(item.event, instant))
+                if case .report(let metric, let amount) = item.event {
+                    timeline.append(TimelineItem(at: instant, state: state, kind: .report(metric: metric, amount: amount, metrics: campaign.metrics)))
+                }
                 record(applied, before: state, at: instant, into: &timeline)
             } catch {
                 do {
@@ -199,10 +205,14 @@ public struct EventGenerator: Sendable {
         let nextDue = campaign.timers.map(\.due).min()
         if let planned = engine.simulatedInputs(for: campaign, random: &random, entryNumber: &entryNumber) {
             events = planned
-        } else if !state.isFinal, let handler = pickHandler(state, isInitial: state.name == engine.workflow.initial.value) {
+        } else if !state.isFinal {
+            // Entries for a state that takes them without a step; then, if it waits for one, an event.
+            events = engine.simulatedEntries(for: campaign, random: &random, entryNumber: &entryNumber)
+            let latest = events.map(\.at).max() ?? now
+            guard let handler = pickHandler(state, isInitial: state.name == engine.workflow.initial.value) else { return events }
             let delay = Instant(1 + random.next(upTo: 10)) * day
-            if nextDue.map({ now + delay < $0 }) ?? true {
-                events.append(TimedEvent(at: now + delay, event: .command(handler)))
+            if nextDue.map({ latest + delay < $0 }) ?? true {
+                events.append(TimedEvent(at: latest + delay, event: .command(handler)))
             }
         }
         return events

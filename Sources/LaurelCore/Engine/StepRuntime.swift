@@ -26,6 +26,8 @@ public struct StepContext: Sendable {
     /// was imported. A council member's unit, a quota's population and a cascade's units come
     /// from here.
     public var organisation: Organisation
+    /// The unit the campaign runs for: its input of type `unit`, when the workflow has one.
+    public var unit: String?
 }
 
 /// What reaches a step.

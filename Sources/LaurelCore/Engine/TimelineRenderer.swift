@@ -67,6 +67,8 @@ public struct TimelineRenderer: Sendable {
                 }
             case .refused(let event, let reason):
                 lines.append("\(pad(time(item.at, deadline: false), 18))\(pad(item.state, stateWidth))refused \(describe(event)): \(reason)")
+            case .report(let metric, let amount, let values):
+                lines.append("\(pad(time(item.at, deadline: false), 18))\(pad(item.state, stateWidth))\(pad("report \(metric) +\(Self.number(amount))", 28))   \(pad("", stateWidth))\(metrics(values))")
             }
         }
         let campaign = result.campaign
@@ -86,7 +88,7 @@ public struct TimelineRenderer: Sendable {
             }
             let total = campaign.awards.reduce(0) { $0 + $1.amount }
             lines.append("Awards: " + tiers.map { "\($0.name) \($0.count)" + ($0.amount > 0 ? " (\(Self.number(Double($0.amount))) VND)" : "") }
-                .joined(separator: ", ") + "; \(campaign.awards.count) prizes, \(Self.number(Double(total))) VND in all")
+                .joined(separator: ", ") + "; \(campaign.awards.count.counted("prize", "prizes")), \(Self.number(Double(total))) VND in all")
             for award in campaign.awards.prefix(5) {
                 lines.append("  \(award.rank). \(award.entry)  \(award.tier)  total \(Self.number(award.total)) from \(award.reviews) review(s)")
             }
@@ -121,6 +123,10 @@ public struct TimelineRenderer: Sendable {
             case .refused(let event, let reason):
                 items.append(.object([("at", .string(calendar.format(item.at))), ("type", .string("refused")),
                                       ("event", .string(describe(event))), ("reason", .string(reason))]))
+            case .report(let metric, let amount, let values):
+                items.append(.object([("at", .string(calendar.format(item.at))), ("type", .string("report")),
+                                      ("metric", .string(metric)), ("amount", .number(amount)),
+                                      ("metrics", .object(workflow.metrics.compactMap { metric in values[metric.name].map { (metric.name, .number($0)) } }))]))
             }
         }
         let campaign = result.campaign
