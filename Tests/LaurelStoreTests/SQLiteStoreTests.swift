@@ -6,6 +6,7 @@ import GRDB
 import LaurelCore
 @testable import LaurelStore
 import PhaseTargetPlugin
+import Synchronization
 import Testing
 
 @Suite("SQLite store")
@@ -192,5 +193,42 @@ struct SQLiteStoreTests {
         #expect(try store.organisation() == second)
         #expect(try store.organisation().unit("hn")?.name == "Hà Nội")
         #expect(try store.organisationVersion() == 2)
+    }
+
+    @Test("a write waiting for another process's write lock says so once, after a second, and then goes through")
+    func waitingIsSaid() throws {
+        let (path, folder) = try Self.temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let holder = try Self.openStore(path)
+        let told = Mutex(0)
+        let waiter = try SQLiteStore(path: path, registry: Self.registry, access: .write, waiting: { told.withLock { $0 += 1 } })
+        let locked = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            try? holder.write { _ in
+                locked.signal()
+                Thread.sleep(forTimeInterval: 1.6)
+            }
+        }
+        thread.start()
+        locked.wait()
+        try waiter.write { transaction in try transaction.save(Self.campaign("c", timers: []), events: [], effects: [], at: 100) }
+        #expect(told.withLock { $0 } == 1)
+        #expect(try waiter.campaign(id: "c") != nil)
+    }
+
+    @Test("a store that must exist is not created, a read-only one does not write, and a folder is no database")
+    func accessModes() throws {
+        let (path, folder) = try Self.temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for access in [SQLiteStore.Access.read, .write] {
+            #expect(throws: SQLiteStore.OpenError.self) { try SQLiteStore(path: path, registry: Self.registry, access: access) }
+        }
+        #expect(!FileManager.default.fileExists(atPath: path))
+        _ = try Self.openStore(path)
+        let reader = try SQLiteStore(path: path, registry: Self.registry, access: .read)
+        #expect(throws: (any Error).self) {
+            try reader.write { transaction in try transaction.save(Self.campaign("c", timers: []), events: [], effects: [], at: 1) }
+        }
+        #expect(throws: SQLiteStore.OpenError.self) { try SQLiteStore(path: folder, registry: Self.registry) }
     }
 }

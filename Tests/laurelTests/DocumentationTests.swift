@@ -26,4 +26,18 @@ import Testing
         #expect(String(docs[start.upperBound..<end.lowerBound]) == PluginDocumentation.markdown(BuiltInPlugins.registry),
                 "regenerate the reference with 'laurel plugins --format markdown'")
     }
+
+    @Test("the README, the language reference and the organisation page name the steps this build has")
+    func stepsNamedEverywhere() throws {
+        let kinds = BuiltInPlugins.registry.kinds
+        let readme = try Self.read("README.md")
+        #expect(readme.contains("the steps of this build are \(Suggestions.list(kinds, conjunction: "and"))"), "README's transcript")
+        let language = try Self.read("docs/workflow-language.md")
+        let stepSection = try #require(language.range(of: "### `step`")).upperBound
+        let section = language[stepSection...].prefix(600)
+        for kind in kinds { #expect(section.contains("`\(kind)`"), "docs/workflow-language.md's `step` names \(kind)") }
+        #expect(!(try Self.read("docs/organisation.md")).contains("not built"))
+        let ignored = try Self.read(".gitignore")
+        #expect(ignored.contains("demo.sqlite"), "the demo database the README suggests is not committed by mistake")
+    }
 }

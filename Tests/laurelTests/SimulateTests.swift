@@ -150,4 +150,21 @@ import Testing
         #expect(run.stdout.contains("notify organisers by notice: \"Kỳ 2025-02-01 đã đóng\""), "\(run.stdout)")
         #expect(run.stdout.contains("Finished in state 'done' at 2025-02-03 08:00 after 2 events\n"))
     }
+
+    @Test("simulate with no flag shows every shipped campaign working: a final state, and awards where it gives them",
+          arguments: ["capital-initiatives-2022", "fecon-initiatives-2024", "good-at-work-good-at-home-2022", "good-worker-2023",
+                      "happy-school-video-2023", "mid-shift-exercise-video-2023", "quarterly-recognition", "trade-union-award-22-7",
+                      "workers-month"])
+    func shippedWorkflowWorks(_ workflow: String) throws {
+        let run = try CLITests.laurel(["simulate", "workflows/\(workflow).yaml"], timeout: 60)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("\nFinished in state "), "\(run.stdout.suffix(400))")
+        let text = try String(contentsOf: CLITests.packageRoot.appendingPathComponent("workflows/\(workflow).yaml"), encoding: .utf8)
+        if text.contains("step: awards-ceremony") {
+            #expect(run.stdout.contains("\nAwards: "), "\(workflow) gives awards: \(run.stdout.suffix(400))")
+        }
+        // Nothing the run needs is missing: no entry is refused for want of data.
+        #expect(!run.stdout.contains("not in the organisation data"))
+        #expect(!run.stdout.contains("must be a web address"))
+    }
 }
