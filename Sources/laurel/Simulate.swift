@@ -86,8 +86,10 @@ extension Laurel {
             let untilInstant = try until.map { try calendar.instant(DateText.parseDateTime($0).get(), endOfDay: true) }
             var events: [TimedEvent]?
             if let script {
-                guard case .success(let bytes) = WorkflowFiles.read(script) else {
-                    throw ValidationError("cannot read the script '\(script)'")
+                let bytes: [UInt8]
+                switch ReadableFile.read(script) {
+                case .success(let read): bytes = read
+                case .failure(let failure): throw UsageError(description: "--script: \(failure.description)")
                 }
                 let parsed = SimulationScript.parse(bytes, file: script, calendar: calendar)
                 if parsed.diagnostics.hasErrors {
