@@ -34,8 +34,12 @@ public struct Engine: Sendable {
     private let states: [String: CompiledState]
     /// A workflow declares a handful of entry kinds: a scan of short names costs less than a hash.
     private let entryKinds: [EntryKind]
+    /// For each entry kind, in the same order, the name of its field of type `unit` (the entry's unit).
+    private let unitFields: [String?]
     private let councils: [String: Council]
     private let events: Set<String>
+    /// The name of the input of type `unit` (the unit a campaign runs for), looked up once.
+    private let unitInput: String?
     /// The organisation data steps see (council members' units, quota populations, a cascade's
     /// units). It is an input like the events: the daemon sets the imported data; a replay with
     /// different data may take a different course.
@@ -57,8 +61,10 @@ public struct Engine: Sendable {
         self.version = version
         self.calendar = calendar
         entryKinds = workflow.entryKinds
+        unitFields = workflow.entryKinds.map { $0.unitField?.name }
         councils = Dictionary(workflow.councils.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         events = Set(workflow.events.map(\.name))
+        unitInput = workflow.unitInput?.name
         var states: [String: CompiledState] = [:]
         for state in workflow.states {
             var runner: (any StepRunning)?
@@ -443,7 +449,8 @@ public struct Engine: Sendable {
                           ? "state '\(state.state.name)' accepts no entries"
                           : "state '\(state.state.name)' does not accept entries of kind '\(entry.kind)'; it accepts \(Suggestions.list(accepted))")
         }
-        try checkFields(of: &entry, in: run.campaign)
+        try checkFields(of: &entry, campaignID: run.campaign.id,
+                        campaignUnit: unitInput == nil ? nil : unitInput.flatMap { run.campaign.inputs[$0]?.text })
         let isNew = run.submittedIDs?.insert(entry.id).inserted ?? !run.campaign.entries.contains { $0.id == entry.id }
         guard isNew else { throw Refusal("an entry with id '\(entry.id)' was already submitted") }
         entry.submittedAt = run.now
@@ -464,26 +471,26 @@ public struct Engine: Sendable {
     /// the entry's unit (an entry given a unit without that field has it filled in); in a campaign
     /// that runs for a unit, an entry without one comes from that unit, and one from elsewhere is
     /// refused. Units and people are checked against the organisation data when there is some.
-    private func checkFields(of entry: inout Entry, in campaign: Campaign) throws(Refusal) {
-        guard let kind = entryKinds.first(where: { $0.name == entry.kind }) else { throw Refusal("there is no entry kind '\(entry.kind)'") }
+    private func checkFields(of entry: inout Entry, campaignID: @autoclosure () -> String, campaignUnit: String?) throws(Refusal) {
+        guard let index = entryKinds.firstIndex(where: { $0.name == entry.kind }) else { throw Refusal("there is no entry kind '\(entry.kind)'") }
+        let kind = entryKinds[index]
         try EntryIdentifier.check(entry.id)
         if let name = entry.fields.pairs.first(where: { pair in !kind.fields.contains { $0.name == pair.name } })?.name {
             throw Refusal("entries of kind '\(entry.kind)' have no field '\(name)'\(Suggestions.didYouMean(name, in: kind.fields.map(\.name)))")
         }
-        let campaignUnit = workflow.unitInput.flatMap { campaign.inputs[$0.name]?.text }
-        if let unitField = kind.unitField {
-            let field = entry.fields[unitField.name]?.text
+        if let unitField = unitFields[index] {
+            let field = entry.fields[unitField]?.text
             switch (entry.unit, field) {
             case (let given?, let field?) where given != field:
-                throw Refusal("entry '\(entry.id)' is given the unit '\(given)' and its field '\(unitField.name)' says '\(field)'; they are one thing, the unit it comes from: give it once")
+                throw Refusal("entry '\(entry.id)' is given the unit '\(given)' and its field '\(unitField)' says '\(field)'; they are one thing, the unit it comes from: give it once")
             case (let given?, nil):
-                entry.fields[unitField.name] = .text(given)
+                entry.fields[unitField] = .text(given)
             case (nil, nil):
-                if let campaignUnit { entry.fields[unitField.name] = .text(campaignUnit) }
+                if let campaignUnit { entry.fields[unitField] = .text(campaignUnit) }
             default:
                 break
             }
-            entry.unit = entry.fields[unitField.name]?.text
+            entry.unit = entry.fields[unitField]?.text
         } else if let given = entry.unit {
             guard campaignUnit != nil else {
                 throw Refusal("entries of kind '\(entry.kind)' have no field of type unit, so they carry no unit, but entry '\(entry.id)' is given '\(given)'; declare a field like 'unit: { type: unit }' or leave the unit out")
@@ -493,7 +500,7 @@ public struct Engine: Sendable {
         }
         if let campaignUnit, let unit = entry.unit, unit != campaignUnit,
            organisation.units.isEmpty || !organisation.isWithin(unit, campaignUnit) {
-            throw Refusal("campaign '\(campaign.id)' runs for the unit '\(campaignUnit)', and entry '\(entry.id)' comes from '\(unit)', which is not that unit or one under it; submit it to the campaign of its own unit")
+            throw Refusal("campaign '\(campaignID())' runs for the unit '\(campaignUnit)', and entry '\(entry.id)' comes from '\(unit)', which is not that unit or one under it; submit it to the campaign of its own unit")
         }
         for field in kind.fields {
             guard let value = entry.fields[field.name] else {
@@ -510,7 +517,7 @@ public struct Engine: Sendable {
                     throw Refusal("field '\(field.name)' must be one of \(Suggestions.list(field.options)), not '\(text)'")
                 }
             case (.text, .text(let text)):
-                if field.isRequired, text.allSatisfy(\.isWhitespace) {
+                if field.isRequired, text.isBlank {
                     throw Refusal("field '\(field.name)' is required, so it may not be empty")
                 }
             case (.unit, .text(let text)):
@@ -558,7 +565,7 @@ public struct Engine: Sendable {
     private func context(_ campaign: Campaign, at now: Instant) -> StepContext {
         StepContext(campaignID: campaign.id, inputs: campaign.inputs, now: now, enteredAt: campaign.enteredAt, calendar: calendar, metrics: campaign.metrics,
                     entries: campaign.entries, councils: councils, organisation: organisation,
-                    unit: workflow.unitInput.flatMap { campaign.inputs[$0.name]?.text })
+                    unit: unitInput.flatMap { campaign.inputs[$0]?.text })
     }
 
     /// Hands an input to the current state's step and carries out its reaction. Without a step,

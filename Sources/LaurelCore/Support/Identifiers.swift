@@ -14,6 +14,8 @@ public enum EntryIdentifier {
 
     /// What is wrong with the id, or nil.
     public static func problem(_ id: String) -> String? {
+        // Most ids are ASCII: checked byte by byte, without breaking the text into characters.
+        if isPlainASCII(id) { return nil }
         guard let first = id.first else { return "an entry needs an id" }
         let shown = id.count > 40 ? String(id.prefix(40)) + "…" : id
         if id.count > maximumLength {
@@ -27,6 +29,28 @@ public enum EntryIdentifier {
             return "the entry id '\(shown)' contains \(what); an id is letters, digits, '-', '_' and '.'"
         }
         return nil
+    }
+
+    /// A valid id of ASCII letters, digits, '-', '_' and '.', starting with a letter or digit.
+    private static func isPlainASCII(_ id: String) -> Bool {
+        var count = 0
+        for byte in id.utf8 {
+            let letter = (byte | 0x20) >= 97 && (byte | 0x20) <= 122
+            let alphanumeric = letter || (byte >= 48 && byte <= 57)
+            guard alphanumeric || (count > 0 && (byte == 45 || byte == 95 || byte == 46)) else { return false }
+            count += 1
+        }
+        return count > 0 && count <= maximumLength
+    }
+}
+
+extension String {
+    /// Whether the text is empty or only white space (checked by bytes when it is ASCII).
+    public var isBlank: Bool {
+        for byte in utf8 where byte != 32 && byte != 9 && byte != 10 && byte != 13 {
+            return byte < 0x80 ? false : allSatisfy(\.isWhitespace)
+        }
+        return true
     }
 }
 
