@@ -182,4 +182,19 @@ import Testing
                                            message: "The review of council 'jury' closed without quorum: 1 of 2 members scored, 2 needed; no entry has a result",
                                            channels: ["review"])])
     }
+
+    @Test("a review that keeps members off their own unit's entries, without people's units, says it checks no conflicts")
+    func conflictsUncheckedSaid() throws {
+        let engine = try EngineTests.engine(Self.workflow.replacingOccurrences(of: "REVIEW", with: ""))
+        var campaign = try engine.start(id: "r", at: Self.at).campaign
+        campaign = try engine.apply(.submit(Entry(id: "x", kind: "clip", fields: ["title": .text("x")])), to: campaign, at: Self.at).campaign
+        let opened = try engine.apply(.command("close"), to: campaign, at: Self.at)
+        #expect(opened.effects == [.notify(audience: "organisers",
+                                           message: "Council 'jury' reviews without conflict-of-interest checks: no organisation data says which unit each member is from; import it ('laurel org import') or write 'exclude-own-unit: false'",
+                                           channels: ["review"])])
+        let quiet = try EngineTests.engine(Self.workflow.replacingOccurrences(of: "REVIEW", with: "exclude-own-unit: false"))
+        var other = try quiet.start(id: "r", at: Self.at).campaign
+        other = try quiet.apply(.submit(Entry(id: "x", kind: "clip", fields: ["title": .text("x")])), to: other, at: Self.at).campaign
+        #expect(try quiet.apply(.command("close"), to: other, at: Self.at).effects.isEmpty)
+    }
 }

@@ -531,3 +531,37 @@ extension EngineTests {
                                                            as: UTF8.self))
     }
 }
+
+extension EngineTests {
+    @Test("an entry's unit and people are checked against the organisation data, with the closest id; its id has a form")
+    func valuesChecked() throws {
+        var engine = try Self.engine(Self.workflowText.replacingOccurrences(
+            of: "minutes: { type: number } }", with: "minutes: { type: number }, unit: { type: unit }, by: { type: person }, link: { type: url } }"))
+        engine.organisation = Organisation(levels: ["grassroots"], units: [Organisation.Unit(id: "cd-my-dinh", name: "Mỹ Đình", level: "grassroots")],
+                                           people: [Organisation.Person(id: "nguyen-van-an", name: "Nguyễn Văn An", unit: "cd-my-dinh")])
+        let campaign = try engine.apply(.command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign, at: Self.may1).campaign
+        func clip(_ id: String, _ fields: NamedValues<Value>) -> CampaignEvent {
+            var all: NamedValues<Value> = ["title": .text("Clip")]
+            for pair in fields.pairs { all[pair.name] = pair.value }
+            return .submit(Entry(id: id, kind: "clip", fields: all))
+        }
+        #expect(throws: Refusal("field 'unit': there is no unit 'cd-my-dhin' in the organisation data (did you mean 'cd-my-dinh'?); 'laurel org list' shows the units")) {
+            try engine.apply(clip("a", ["unit": .text("cd-my-dhin")]), to: campaign, at: Self.may1)
+        }
+        #expect(throws: Refusal("field 'by': there is no person 'nguyen-van-a' in the organisation data (did you mean 'nguyen-van-an'?); 'laurel org list --people' shows them")) {
+            try engine.apply(clip("a", ["by": .text("nguyen-van-a")]), to: campaign, at: Self.may1)
+        }
+        #expect(throws: Refusal("field 'link' must be a web address starting with http:// or https://, not 'not-a-url'")) {
+            try engine.apply(clip("a", ["link": .text("not-a-url")]), to: campaign, at: Self.may1)
+        }
+        #expect(throws: Refusal("field 'title' is required, so it may not be empty")) {
+            try engine.apply(.submit(Entry(id: "a", kind: "clip", fields: ["title": .text("  ")])), to: campaign, at: Self.may1)
+        }
+        #expect(throws: Refusal("the entry id 'a b' contains a space; an id is letters, digits, '-', '_' and '.'")) {
+            try engine.apply(clip("a b", [:]), to: campaign, at: Self.may1)
+        }
+        let fine = try engine.apply(clip("Đề-án.1", ["unit": .text("cd-my-dinh"), "by": .text("nguyen-van-an"), "link": .text("https://video.example.vn/1")]),
+                                    to: campaign, at: Self.may1)
+        #expect(fine.campaign.entries.first?.unit == "cd-my-dinh", "the field of type unit is the entry's unit")
+    }
+}

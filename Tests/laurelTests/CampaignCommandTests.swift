@@ -67,4 +67,40 @@ import Testing
         let folder = try CLITests.laurel(["campaign", "list", "--database", place.folder.path])
         #expect(folder.status == 1 && folder.stderr.contains("is a folder, not a database file"))
     }
+
+    @Test("history says how late a timer fired in days and hours, as the daemon's log does")
+    func lateInDaysAndHours() throws {
+        let place = try Place()
+        defer { try? FileManager.default.removeItem(at: place.folder) }
+        let folder = place.folder.appendingPathComponent("workflows")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // A timer at a fixed instant long past: the command after it fires it first, late.
+        try Data("""
+            laurel: 1
+            id: late
+            title: Late
+            timezone: Asia/Ho_Chi_Minh
+            events:
+              launch: {}
+              close: {}
+            initial: draft
+            states:
+              draft:
+                on: { launch: waiting }
+              waiting:
+                timers:
+                  - at: 2020-01-01T08:00
+                    goto: open
+              open:
+                on: { close: closed }
+              closed: { final: true }
+            """.utf8).write(to: folder.appendingPathComponent("late.yaml"))
+        let id = try place.laurel(["campaign", "start", "late", "--workflows", folder.path]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try place.laurel(["campaign", "send", id, "launch"]).status == 0)
+        #expect(try place.laurel(["campaign", "send", id, "close"]).status == 0)
+        let history = try place.laurel(["campaign", "history", id]).stdout
+        #expect(history.contains("timer 1: waiting -> open (timer)"), "\(history)")
+        #expect(try Regex(#"\(\d+d \d+h late\)"#).firstMatch(in: history) != nil, "\(history)")
+        #expect(!history.contains(" s late"))
+    }
 }
