@@ -6,22 +6,11 @@ import Testing
 @Suite struct CampaignCommandTests {
     typealias Place = EntryCommandTests.Place
 
-    /// A launched mid-shift exercise campaign (dates moved on, so it collects clips now).
-    static func launched(_ place: Place) throws -> String {
-        let workflows = try EntryCommandTests.shippedWorkflowsLater(in: place)
-        let start = try place.laurel(["campaign", "start", "mid-shift-exercise-video-2023", "--workflows", workflows])
-        #expect(start.status == 0, "\(start.stderr)")
-        let id = start.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let launch = try place.laurel(["campaign", "send", id, "launch", "--idempotency-key", "k1"])
-        #expect(launch.status == 0, "\(launch.stderr)")
-        return id
-    }
-
     @Test("rule: an event the state does not take is refused with the events it takes, not printed as applied")
     func unhandledEventRefused() throws {
         let place = try Place()
         defer { try? FileManager.default.removeItem(at: place.folder) }
-        let id = try Self.launched(place)
+        let id = try place.launchedClipContest()
         let again = try place.laurel(["campaign", "send", id, "launch"])
         #expect(again.status == 1)
         #expect(again.stderr == "error: state 'submissions' does not take the event 'launch'; it takes 'cancel'\n")
@@ -33,7 +22,7 @@ import Testing
     func idempotencyConflictRefused() throws {
         let place = try Place()
         defer { try? FileManager.default.removeItem(at: place.folder) }
-        let id = try Self.launched(place)
+        let id = try place.launchedClipContest()
         let retry = try place.laurel(["campaign", "send", id, "launch", "--idempotency-key", "k1"])
         #expect(retry.status == 0 && retry.stdout == "already applied; nothing done again\n")
         let other = try place.laurel(["campaign", "send", id, "cancel", "--idempotency-key", "k1"])

@@ -21,6 +21,17 @@ import Testing
         }
 
         func laurel(_ arguments: [String]) throws -> CLITests.Run { try CLITests.laurel(arguments + database) }
+
+        /// A launched mid-shift exercise video contest, its dates moved on so it takes clips now: its id.
+        func launchedClipContest() throws -> String {
+            let workflows = try EntryCommandTests.shippedWorkflowsLater(in: self)
+            let start = try laurel(["campaign", "start", "mid-shift-exercise-video-2023", "--workflows", workflows])
+            #expect(start.status == 0, "\(start.stderr)")
+            let id = start.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let launch = try laurel(["campaign", "send", id, "launch", "--idempotency-key", "k1"])
+            #expect(launch.status == 0, "\(launch.stderr)")
+            return id
+        }
     }
 
     /// The shipped workflows, their dates moved twelve years on (so no deadline has passed when
@@ -82,10 +93,7 @@ import Testing
     func everyBadRow() throws {
         let place = try Place()
         defer { try? FileManager.default.removeItem(at: place.folder) }
-        let workflows = try Self.shippedWorkflowsLater(in: place)
-        let id = try place.laurel(["campaign", "start", "mid-shift-exercise-video-2023", "--workflows", workflows])
-            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(try place.laurel(["campaign", "send", id, "launch"]).status == 0)
+        let id = try place.launchedClipContest()
         let csv = try place.write("""
             id,unit,title,link,minutes
             clip-1,cd-a,Bài một,https://example.org/1,3
@@ -115,10 +123,7 @@ import Testing
     func changedRowRefused() throws {
         let place = try Place()
         defer { try? FileManager.default.removeItem(at: place.folder) }
-        let workflows = try Self.shippedWorkflowsLater(in: place)
-        let id = try place.laurel(["campaign", "start", "mid-shift-exercise-video-2023", "--workflows", workflows])
-            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(try place.laurel(["campaign", "send", id, "launch"]).status == 0)
+        let id = try place.launchedClipContest()
         let csv = try place.write("id,unit,title\nclip-1,cd-a,Bài một\nclip-2,cd-b,Bài hai\n", to: "clips.csv")
         #expect(try place.laurel(["entry", "import", id, csv, "--kind", "clip"]).stdout == "2 entries submitted to \(id)\n")
         let same = try place.laurel(["entry", "import", id, csv, "--kind", "clip"])
@@ -137,10 +142,7 @@ import Testing
     func encoding() throws {
         let place = try Place()
         defer { try? FileManager.default.removeItem(at: place.folder) }
-        let workflows = try Self.shippedWorkflowsLater(in: place)
-        let id = try place.laurel(["campaign", "start", "mid-shift-exercise-video-2023", "--workflows", workflows])
-            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(try place.laurel(["campaign", "send", id, "launch"]).status == 0)
+        let id = try place.launchedClipContest()
         let latin1 = place.folder.appendingPathComponent("latin1.csv")
         try Data(Array("id,unit,title\r\nclip-1,cd-a,Caf".utf8) + [0xE9] + Array("\r\n".utf8)).write(to: latin1)
         let refused = try place.laurel(["entry", "import", id, latin1.path, "--kind", "clip"])
