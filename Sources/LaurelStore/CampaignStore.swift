@@ -68,6 +68,12 @@ public struct LoggedEvent: Sendable, Hashable {
         self.summary = summary
     }
 
+    /// A secret ballot's paper, kept sealed: the log says only who voted.
+    public var isSecretPaper: Bool {
+        if case .event(.vote(let vote)) = action { return vote.isSealed }
+        return false
+    }
+
     /// "start", "submit", "timer", ...
     public var kind: String {
         switch action {

@@ -313,8 +313,34 @@ public final class SQLiteStore: CampaignStore {
 
     @discardableResult
     public func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
-        try immediateTransaction { db in try body(SQLiteTransaction(db: db, codec: codec)) }
+        let (result, sealed) = try immediateTransaction { db in
+            let transaction = SQLiteTransaction(db: db, codec: codec)
+            return (try body(transaction), transaction.heldSecretPaper)
+        }
+        if sealed { try forgetBallotHistory() }
+        return result
     }
+
+    /// After a commit that took a secret ballot's paper: the write-ahead log still holds the
+    /// pages as they were after every earlier paper (the running counts, which paired with the
+    /// order of the log's "vote of M" would tell each paper). Copying them into the database,
+    /// whose freed space the transaction zeroed (`secure_delete`), and truncating the log leaves
+    /// on disk only the counts as they are now (docs/operations.md, "A secret ballot on disk").
+    /// It waits for readers, as any write does; if a reader outlasts the wait, the next paper or
+    /// ``forgetBallotHistory()`` at the daemon's start finishes the job.
+    public func forgetBallotHistory() throws {
+        try pool.writeWithoutTransaction { db in
+            _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            // Back to SQLite's usual way of freeing space, which writes less.
+            try db.execute(sql: "PRAGMA secure_delete = \(SQLiteStore.usualSecureDelete)")
+        }
+    }
+
+    /// `secure_delete` as this SQLite build sets it, read once: restored after a secret paper.
+    private static let usualSecureDelete: Int = {
+        guard let queue = try? DatabaseQueue() else { return 0 }
+        return (try? queue.read { try Int.fetchOne($0, sql: "PRAGMA secure_delete") }) ?? 0
+    }()
 
     /// `BEGIN IMMEDIATE`: the write lock is taken before the first read, so a read-then-write
     /// never fails half-way because another process wrote in between.
@@ -487,12 +513,17 @@ struct SQLiteTransaction: StoreTransaction {
 
     private final class StoredTimers {
         var byCampaign: [String: [ArmedTimer]] = [:]
+        var heldSecretPaper = false
     }
 
     init(db: Database, codec: CampaignCodec) {
         self.db = db
         self.codec = codec
     }
+
+    /// Whether this transaction logged a secret ballot's paper (its sealed form): the store then
+    /// wipes what the paper changed from the log after the commit (``SQLiteStore/forgetBallotHistory()``).
+    var heldSecretPaper: Bool { storedTimers.heldSecretPaper }
 
     private func run(_ sql: String, _ arguments: StatementArguments) throws {
         try db.cachedStatement(sql: sql).execute(arguments: arguments)
@@ -556,6 +587,12 @@ struct SQLiteTransaction: StoreTransaction {
 
     @discardableResult
     func save(_ campaign: Campaign, events: [LoggedEvent], effects: [OutboxItem], at instant: Instant) throws -> Int {
+        if !storedTimers.heldSecretPaper, events.contains(where: \.isSecretPaper) {
+            // The document's previous version held the counts before this paper: zero what the
+            // update frees, so the database file keeps no trace of it.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+            storedTimers.heldSecretPaper = true
+        }
         let document = try codec.encode(campaign)
         // The due index mirrors the campaign's armed timers exactly: the rows of the timers it had
         // as stored (read with it in this transaction, or read now; nil for a campaign not stored

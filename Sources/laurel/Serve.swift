@@ -109,6 +109,8 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode.inputErrors
         }
         defer { withExtendedLifetime(claim) {} }
+        // A paper's traces a crash may have left in the write-ahead log go before anything else.
+        try? sqlite.forgetBallotHistory()
         let service = CampaignService(store: sqlite, registry: BuiltInPlugins.registry)
         var clock = DaemonClock.system
         if demo {

@@ -225,6 +225,64 @@ struct DaemonProcessTests {
         #expect(!FileManager.default.fileExists(atPath: other), "nothing was created")
     }
 
+    @Test("rule: no running count of a secret ballot can be read from the database or its log, with the daemon running")
+    func secretBallotLeavesNoTrace() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("laurel-secret-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("workflows"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data("""
+            laurel: 1
+            id: titles
+            title: Emulation titles
+            timezone: Asia/Ho_Chi_Minh
+            entries:
+              nomination: { fields: { name: { type: text, required: true } } }
+            events:
+              open: {}
+            councils:
+              emulation: { members: [council/a, council/b, council/c, council/d], quorum: 3 }
+            initial: nominating
+            states:
+              nominating:
+                accepts: [nomination]
+                on: { open: voting }
+              voting:
+                step: ballot
+                with: { council: emulation, window: P7D }
+                on: { decided: done, no-quorum: done }
+              done: { final: true }
+            """.utf8).write(to: folder.appendingPathComponent("workflows/titles.yaml"))
+        let database = folder.appendingPathComponent("laurel.sqlite").path
+        let workflows = folder.appendingPathComponent("workflows").path
+        #expect(try Self.command(["campaign", "start", "titles", "--workflows", workflows], folder, database).status == 0)
+        for nominee in ["n1", "n2"] {
+            #expect(try Self.command(["entry", "submit", "titles-1", "--kind", "nomination", "--id", nominee, "--field", "name=\(nominee)"],
+                                     folder, database).status == 0)
+        }
+        #expect(try Self.command(["campaign", "send", "titles-1", "open"], folder, database).status == 0)
+        let daemon = try Self.startDaemon(folder, database, log: "serve.log")
+        defer { daemon.terminate(); daemon.waitUntilExit() }
+        let log = folder.appendingPathComponent("serve.log").path
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline, !((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("daemon started") { usleep(50_000) }
+        // Three of four members vote, each a different paper; the ballot stays open.
+        for (member, choices) in [("council/a", ["--for", "n1", "--against", "n2"]), ("council/b", ["--for", "n1", "--for", "n2"]),
+                                  ("council/c", ["--against", "n1", "--for", "n2"])] {
+            let vote = try Self.command(["ballot", "vote", "titles-1", "--member", member] + choices, folder, database)
+            #expect(vote.status == 0, "\(vote.stderr)")
+        }
+        // Everything on disk, the daemon still running: the database file, its log and its index.
+        var bytes: [UInt8] = []
+        for suffix in ["", "-wal", "-shm"] {
+            if let data = FileManager.default.contents(atPath: database + suffix) { bytes += data }
+        }
+        func found(_ text: String) -> Bool { bytes.firstRange(of: Array(text.utf8)) != nil }
+        #expect(found(#""approvals":[2,2]"#), "the counts as they are now are there (the search works)")
+        #expect(!found(#""approvals":[1,0]"#), "the counts after the first paper (council/a's) are gone")
+        #expect(!found(#""approvals":[2,1]"#), "the counts after the second paper are gone")
+        #expect(!found(#""rejections":[0,1]"#))
+    }
+
     static func engine(_ store: SQLiteStore) throws -> Engine? {
         guard let version = try store.latestWorkflowVersions().first else { return nil }
         let result = WorkflowValidator(registry: registry).validate(version.source, file: version.file)
