@@ -26,6 +26,7 @@ CODES = [
     ("multiple-documents", "A `---` starts a second document.", "Put each campaign in a file of its own."),
     ("empty-file", "The file holds nothing but blanks and comments.", "Start the file with `laurel: 1` and the keys of docs/workflow-language.md."),
     ("unreadable-file", "The file cannot be read.", "Check that the path is right and that you may read the file."),
+    ("csv-syntax", "An organisation CSV file is not valid CSV: a quote not closed, a quote inside an unquoted cell, text after a closing quote.", "Put a cell that holds a comma or a quote in double quotes, and write a quote inside it twice (`\"Công ty \"\"Sao Mai\"\"\"`)."),
     ("unsupported-version", "`laurel:` is not the number 1.", "Write `laurel: 1` (no quotes) on the first line."),
     ("missing-key", "A required key is absent.", "Add the key; docs/workflow-language.md and `laurel plugins` list what each place requires."),
     ("unknown-key", "A key the language does not define, often a typo.", "Use the suggested key, or remove it. The message lists the allowed keys when no suggestion is close."),
@@ -73,6 +74,7 @@ HANDWRITTEN = {
     "unknown-unit": "people.csv:2:17: error: person 'p1' is in the unit 'q2', which is not defined (did you mean 'q1'?) [unknown-unit]\n 2 | p1,Phạm Văn Bảy,q2,council;chair\n   |                 ^\n    note: import the units file together with the people file\n",
     "unit-cycle": "org.yaml:4:42: error: the units a -> b -> a are each other's parents [unit-cycle]\n 4 |   a: { name: A, level: district, parent: b }\n   |                                          ^\n    note: one unit of the loop must have no parent, or a parent outside it\n",
     "size-limit": "big.yaml:1:1: error: the file is 20.0 MB; a workflow file may be at most 4.0 MB [size-limit]\n    note: split the campaign into several workflow files\n",
+    "csv-syntax": "units.csv:3:14: error: a double quote inside a cell that does not start with one; put the whole cell in double quotes and write the quote twice (\"\") [csv-syntax]\n 3 | cd-1,Công ty \"Sao Mai\",grassroots,q1\n   |              ^\n",
     "unreadable-file": "locked.yaml:1:1: error: the file cannot be read; check that it exists and you may read it [unreadable-file]\n",
 }
 

@@ -263,7 +263,7 @@ public final class LaurelDaemon: Service {
     func log(_ event: LoggedEvent) {
         var metadata: Logger.Metadata = ["campaign": .string(event.campaignID), "event": .string(event.id)]
         if event.lateBy > 0 { metadata["late_by"] = .string(event.lateBy.spokenAsDuration) }
-        logger.info("\(event.disposition == .skipped ? "skipped " : "")\(event.summary)", metadata: metadata)
+        logger.info("\(event.disposition == .skipped ? "skipped " : "")\(Escaping.line(event.summary))", metadata: metadata)
     }
 
 
@@ -357,7 +357,7 @@ public final class LaurelDaemon: Service {
         }
         for item in delivered {
             let failures = retries.withLock { $0.outbox.count > 0 ? $0.outbox.succeeded(item.sequence) : 0 }
-            logger.notice("\(OutboxDocument.text(item.effect))\(failures > 0 ? " (delivered after \(failures.counted("failed try", "failed tries")))" : "")",
+            logger.notice("\(Escaping.line(OutboxDocument.text(item.effect)))\(failures > 0 ? " (delivered after \(failures.counted("failed try", "failed tries")))" : "")",
                           metadata: ["campaign": .string(item.campaignID), "outbox": .stringConvertible(item.sequence)])
         }
         try service.store.markDelivered(delivered.map(\.sequence), at: now)

@@ -34,7 +34,7 @@ struct DemoDriver {
     mutating func startCampaigns(library: WorkflowLibrary, now: Instant) throws {
         for current in library.current.values.sorted(by: { $0.workflowID < $1.workflowID }) {
             let result = try service.start(version: current.version, idempotencyKey: "demo:\(current.workflowID):\(now)", now: now)
-            for event in result.logged { logger.info("\(event.summary)", metadata: ["campaign": .string(result.campaignID)]) }
+            for event in result.logged { logger.info("\(Escaping.line(event.summary))", metadata: ["campaign": .string(result.campaignID)]) }
             let engine = try service.engine(version: current.version)
             generators[result.campaignID] = EventGenerator(engine: engine, seed: configuration.seed)
             pending[result.campaignID] = []
@@ -59,7 +59,7 @@ struct DemoDriver {
                 do {
                     let result = try service.apply(next.event, to: campaignID, eventID: "demo:\(campaignID):\(sent)", now: now)
                     for event in result.logged where event.summary.contains("->") {
-                        logger.info("\(event.summary)", metadata: ["campaign": .string(campaignID)])
+                        logger.info("\(Escaping.line(event.summary))", metadata: ["campaign": .string(campaignID)])
                     }
                 } catch {
                     logger.debug("generated event refused", metadata: ["campaign": .string(campaignID), "reason": .string("\(error)")])

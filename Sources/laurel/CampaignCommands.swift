@@ -151,7 +151,7 @@ struct CampaignCommand: ParsableCommand {
                 print(JSONValue.object(fields).rendered())
                 return
             }
-            print("\(campaign.id)  \(engine.workflow.title)")
+            print("\(campaign.id)  \(Escaping.line(engine.workflow.title))")
             print("  state     \(campaign.state) (\(campaign.status.rawValue)) since \(calendar.format(campaign.enteredAt)) \(engine.workflow.timeZone)")
             print("  version   \(campaign.workflowVersion.prefix(12))")
             print("  entries   \(campaign.entries.count)")
@@ -201,7 +201,7 @@ struct CampaignCommand: ParsableCommand {
             }
             for event in events {
                 let late = event.lateBy > 0 ? " (\(event.lateBy.spokenAsDuration) late)" : ""
-                print("\(calendar.format(event.at))  \(event.disposition == .skipped ? "skipped: " : "")\(event.summary)\(late)")
+                print("\(calendar.format(event.at))  \(event.disposition == .skipped ? "skipped: " : "")\(Escaping.line(event.summary))\(late)")
             }
         }
     }
@@ -374,7 +374,7 @@ extension CampaignService {
 
 /// Prints what an applied event did.
 func report(_ result: ServiceResult, format: OutputFormat) {
-    let lines = result.status == .alreadyApplied ? ["already applied; nothing done again"] : result.logged.map(\.summary)
+    let lines = result.status == .alreadyApplied ? ["already applied; nothing done again"] : result.logged.map { Escaping.line($0.summary) }
     emit(format, text: lines.joined(separator: "\n"), json: .object([
         ("campaign", .string(result.campaignID)), ("status", .string(result.status.rawValue)),
         ("state", .string(result.campaign?.state ?? "")), ("logged", .array(result.logged.map { .string($0.summary) })),
@@ -393,7 +393,14 @@ func splitPair(_ text: String, option: String) throws -> (String, String) {
 enum FieldValues {
     static func value(_ text: String, type: EntryField.FieldType, name: String, calendar: ZonedCalendar) throws -> Value {
         switch type {
-        case .number, .integer: return try value(text, type: ValueType.number, name: name, calendar: calendar)
+        case .integer:
+            // Digits only (and '_' between them): no 1e20, no 0x1F, nothing past 2^53 that would lose precision.
+            let digits = text.replacingOccurrences(of: "_", with: "")
+            guard text.wholeMatch(of: /[+-]?[0-9][0-9_]*/) != nil, let whole = Int64(digits), abs(whole) <= 9_007_199_254_740_992 else {
+                throw ServiceError("\(name) must be a whole number written in digits (at most 9,007,199,254,740,992), not '\(text)'")
+            }
+            return .number(Double(whole))
+        case .number: return try value(text, type: ValueType.number, name: name, calendar: calendar)
         case .boolean: return try value(text, type: ValueType.boolean, name: name, calendar: calendar)
         case .date: return try value(text, type: ValueType.date, name: name, calendar: calendar)
         case .text, .choice, .unit, .person, .url: return .text(text)
@@ -403,8 +410,10 @@ enum FieldValues {
     static func value(_ text: String, type: ValueType, name: String, calendar: ZonedCalendar) throws -> Value {
         switch type {
         case .number:
-            guard let number = Double(text.replacingOccurrences(of: "_", with: "")), number.isFinite else {
-                throw ServiceError("\(name) must be a number, not '\(text)'")
+            // Decimal notation only: no hex floats, infinity or NaN, and a size a person would write.
+            guard text.wholeMatch(of: /[+-]?[0-9][0-9_]*(\.[0-9]+)?([eE][+-]?[0-9]+)?/) != nil,
+                  let number = Double(text.replacingOccurrences(of: "_", with: "")), number.isFinite, abs(number) <= 1e15 else {
+                throw ServiceError("\(name) must be a number like 12 or 3.5 (at most 1,000,000,000,000,000 in size), not '\(text)'")
             }
             return .number(number)
         case .boolean:

@@ -87,6 +87,9 @@ struct EntryCommand: ParsableCommand {
                     throw ServiceError("\(file):\(error.line):\(error.column): \(error.message)")
                 }
                 guard let header = rows.first else { throw ServiceError("\(file) is empty; its first row names the columns") }
+                if let twice = header.cells.enumerated().first(where: { header.cells.firstIndex(of: $0.element) != $0.offset }) {
+                    throw ServiceError("\(file):\(header.line): the column '\(twice.element)' is named twice; name each column once")
+                }
                 guard let idColumn = header.cells.firstIndex(of: "id") else {
                     throw ServiceError("\(file):\(header.line): the first row has no 'id' column")
                 }
@@ -176,6 +179,9 @@ enum EntryRows {
         guard !id.isEmpty else { throw ServiceError("an entry needs an id") }
         var fields = NamedValues<Value>()
         for (name, text) in pairs {
+            guard fields[name] == nil else {
+                throw ServiceError("field '\(name)' is given twice; give each field once")
+            }
             guard let field = definition.fields.first(where: { $0.name == name }) else {
                 throw ServiceError("entries of kind '\(kind)' have no field '\(name)'\(Suggestions.didYouMean(name, in: definition.fields.map(\.name)))")
             }
@@ -353,14 +359,14 @@ struct Results: ParsableCommand {
             print("rank,entry,name,tier,total,reviews,amount")
             for award in awards {
                 print([String(award.rank), award.entry, label(award.entry), award.tier, award.total.shownAsTotal,
-                       String(award.reviews), String(award.amount)].map(Self.csvCell).joined(separator: ","))
+                       String(award.reviews), String(award.amount)].map(Escaping.csvCell).joined(separator: ","))
             }
         case .markdown:
             print("| rank | entry | name | tier | total | reviews | amount (VND) |\n|---|---|---|---|---|---|---|")
             for award in awards {
                 let cells = [String(award.rank), award.entry, label(award.entry), award.tier, award.total.shownAsTotal,
                              String(award.reviews), award.amount.groupedByThousands]
-                print("| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |")
+                print("| " + cells.map(Escaping.markdown).joined(separator: " | ") + " |")
             }
         case .text:
             if awards.isEmpty {
@@ -381,9 +387,10 @@ struct Results: ParsableCommand {
         }
     }
 
-    /// Columns padded to their widest cell, two spaces apart; numeric columns to the right.
+    /// Columns padded to their widest cell, two spaces apart; numeric columns to the right. Cells
+    /// are shown with their control characters made visible (``Escaping/line(_:)``).
     static func table(_ header: [String], _ rows: [[String]], numeric: Set<Int>) -> String {
-        let all = [header] + rows
+        let all = ([header] + rows).map { $0.map(Escaping.line) }
         let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
         return all.map { row in
             row.enumerated().map { column, cell in
@@ -391,9 +398,5 @@ struct Results: ParsableCommand {
                 return numeric.contains(column) ? padding + cell : cell + padding
             }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
         }.joined(separator: "\n")
-    }
-
-    static func csvCell(_ text: String) -> String {
-        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
 }

@@ -102,7 +102,7 @@ struct OrgCommand: ParsableCommand {
                 }
                 for person in shown {
                     let unit = organisation.unit(person.unit)?.name ?? person.unit
-                    print("\(person.name)  (\(person.id); \(unit)\(person.roles.isEmpty ? "" : "; " + person.roles.joined(separator: ", ")))")
+                    print(Escaping.line("\(person.name)  (\(person.id); \(unit)\(person.roles.isEmpty ? "" : "; " + person.roles.joined(separator: ", ")))"))
                 }
                 return
             }
@@ -130,7 +130,7 @@ struct OrgCommand: ParsableCommand {
 
         static func line(_ unit: Organisation.Unit, depth: Int) -> String {
             let counts = unit.counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            return String(repeating: "  ", count: depth) + "\(unit.name)  (\(unit.id), \(unit.level)\(counts.isEmpty ? "" : "; " + counts))"
+            return String(repeating: "  ", count: depth) + Escaping.line("\(unit.name)  (\(unit.id), \(unit.level)\(counts.isEmpty ? "" : "; " + counts))")
         }
 
         static func json(_ unit: Organisation.Unit) -> JSONValue {

@@ -88,7 +88,7 @@ struct Serve: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardOutput(label: label)
             handler.logLevel = level
-            return handler
+            return EscapingLogHandler(handler)
         }
         let logger = Logger(label: "laurel")
         // Paths the daemon will write are checked before anything starts (exit 2 with the reason).
@@ -136,3 +136,36 @@ struct Serve: AsyncParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// Writes log lines with control characters made visible (``Escaping``): a name holding ESC or a
+/// newline cannot forge a log line or drive the terminal of whoever reads the log.
+struct EscapingLogHandler: LogHandler {
+    var inner: any LogHandler
+
+    init(_ inner: any LogHandler) {
+        self.inner = inner
+    }
+
+    var metadata: Logger.Metadata {
+        get { inner.metadata }
+        set { inner.metadata = newValue }
+    }
+
+    var logLevel: Logger.Level {
+        get { inner.logLevel }
+        set { inner.logLevel = newValue }
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { inner[metadataKey: key] }
+        set { inner[metadataKey: key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
+             function: String, line: UInt) {
+        // Messages keep their line breaks (a rejected file's diagnostics); metadata is one line.
+        inner.log(level: level, message: "\(Escaping.lines(message.description))",
+                  metadata: metadata?.mapValues { .string(Escaping.line($0.description)) }, source: source, file: file,
+                  function: function, line: line)
+    }
+}

@@ -146,12 +146,12 @@ struct CertificateFilesTests {
         var certificate = Certificate(entry: "nv/07", recipient: "Nguyễn Thị Hoa", heading: "GIẤY KHEN", text: "Hoàn thành xuất sắc",
                                       tier: "commended", amount: 500_000, issuer: nil, campaignTitle: "Quý II/2025", issuedOn: "2025-07-01")
         let files = try CertificateFiles.write(certificate, into: folder + "/c1")
-        #expect(files == [folder + "/c1/nv_07.md", folder + "/c1/nv_07.html"])
+        #expect(files == [folder + "/c1/nv_07~d9c9c881.md", folder + "/c1/nv_07~d9c9c881.html"], "the id changed, so its hash tells it from an id nv_07")
         #expect(try String(contentsOfFile: files[0], encoding: .utf8).contains("**Nguyễn Thị Hoa**"))
         certificate.recipient = "Trần Văn Nam"
         try CertificateFiles.write(certificate, into: folder + "/c1")
         #expect(try String(contentsOfFile: files[1], encoding: .utf8).contains("Trần Văn Nam"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/c1").sorted() == ["nv_07.html", "nv_07.md"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/c1").sorted() == ["nv_07~d9c9c881.html", "nv_07~d9c9c881.md"])
     }
 }
 

@@ -90,12 +90,21 @@ import Testing
             - Contest
             - 2024-05-01
 
-            *Ban Tổ chức <BTC>*
+            *Ban Tổ chức \\<BTC\\>*
 
             """)
         #expect(first.html().contains("<p><em>Ban Tổ chức &lt;BTC&gt;</em></p>"))
         #expect(!first.html().contains("<BTC>"))
-        #expect(Certificate.safeFileName("../../etc/passwd") == "______etc_passwd")
+        #expect(Certificate.safeFileName("../../etc/passwd") == "______etc_passwd~3754d6cb")
+        // Two ids never share a file, whatever they hold or however long they are.
+        #expect(Certificate.safeFileName("a_b") == "a_b")
+        #expect(Certificate.safeFileName("a/b") != Certificate.safeFileName("a_b"))
+        #expect(Certificate.safeFileName("Đề-án") == "De-an~" + String(SHA256.hex(Array("Đề-án".utf8)).prefix(8)))
+        let long = String(repeating: "ữ", count: 300)
+        #expect(Certificate.safeFileName(long).utf8.count <= 89)
+        // Markdown from people's text reads as written.
+        #expect(Escaping.markdown("# 1. *Sao* | [x](y) <b>") == "\\# 1. \\*Sao\\* \\| \\[x\\](y) \\<b\\>")
+        #expect(Escaping.markdown("12. tháng") == "12\\. tháng")
     }
 
     @Test("a certificate text with an unknown place is a validation error naming the places")

@@ -110,7 +110,7 @@ import Testing
             error: \(csv):3: the entry id 'clip 2' contains a space; an id is letters, digits, '-', '_' and '.'
             error: \(csv):4: field 'title' is required
             error: \(csv):5: field 'link' must be a web address starting with http:// or https://, not 'not-a-url'
-            error: \(csv):6: field 'minutes' must be a number, not 'three'
+            error: \(csv):6: field 'minutes' must be a number like 12 or 3.5 (at most 1,000,000,000,000,000 in size), not 'three'
             error: \(csv):7: entry 'clip-1' is also on line 2; an id is given once
             error: 5 of 6 rows refused; nothing of \(csv) was written
 
@@ -275,5 +275,42 @@ import Testing
         #expect(vietnamese.status == 1)
         #expect(vietnamese.stdout.contains("error: the id must be a name of ASCII letters (a to z, without diacritics), digits, '-' and '_', starting with a letter or digit, got 'cđ-mỹ-đình'"))
         #expect(vietnamese.stdout.contains("note: as a name it reads 'cd-my-dinh'"))
+    }
+}
+
+/// What hostile or careless input does to the commands: refused with the reason, or shown safely.
+@Suite struct HostileInputTests {
+    typealias Place = EntryCommandTests.Place
+
+    @Test("numbers in exotic forms, a field given twice and a column named twice are refused, not read as something else")
+    func strictValues() throws {
+        let place = try Place()
+        defer { try? FileManager.default.removeItem(at: place.folder) }
+        let id = try place.launchedClipContest()
+        for (value, shown) in [("1e20", "1e20"), ("0x1F", "0x1F"), ("0x1p3", "0x1p3"), ("inf", "inf"), ("1e300", "1e300")] {
+            let run = try place.laurel(["entry", "submit", id, "--kind", "clip", "--id", "c1", "--unit", "cd-a", "--field", "title=T",
+                                        "--field", "minutes=\(value)"])
+            #expect(run.status == 1 && run.stderr.contains("field 'minutes' must be a number like 12 or 3.5"), "\(shown): \(run.stderr)")
+        }
+        let twice = try place.laurel(["entry", "submit", id, "--kind", "clip", "--id", "c1", "--unit", "cd-a", "--field", "title=A", "--field", "title=B"])
+        #expect(twice.status == 1 && twice.stderr == "error: field 'title' is given twice; give each field once\n")
+        let csv = try place.write("id,unit,title,title\nc1,cd-a,A,B\n", to: "twice.csv")
+        let header = try place.laurel(["entry", "import", id, csv, "--kind", "clip"])
+        #expect(header.status == 1 && header.stderr.contains("the column 'title' is named twice"), "\(header.stderr)")
+        let stray = try place.write("id,unit,title\nc1,cd-a,Công ty \"Sao Mai\"\n", to: "stray.csv")
+        let quote = try place.laurel(["entry", "import", id, stray, "--kind", "clip"])
+        #expect(quote.status == 1 && quote.stderr.contains("stray.csv:2:17: a double quote inside a cell"), "\(quote.stderr)")
+    }
+
+    @Test("a name holding a newline or a terminal escape is shown with them visible, never as a new line or a colour")
+    func namesShownSafely() throws {
+        let place = try Place()
+        defer { try? FileManager.default.removeItem(at: place.folder) }
+        let units = try place.write("id,name,level\nq1,\"Quận 1\nFAKE LINE\",district\nq2,Quận\u{1B}[31m 2,district\n", to: "units.csv")
+        let imported = try place.laurel(["org", "import", units])
+        #expect(imported.status == 0, "\(imported.stdout)\(imported.stderr)")
+        let list = try place.laurel(["org", "list"])
+        #expect(!list.stdout.contains("\u{1B}") && list.stdout.contains(#"Quận\u{1B}[31m 2"#), "\(list.stdout)")
+        #expect(list.stdout.contains(#"Quận 1\nFAKE LINE"#) && !list.stdout.contains("\nFAKE LINE"), "\(list.stdout)")
     }
 }

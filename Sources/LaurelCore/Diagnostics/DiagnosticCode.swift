@@ -31,6 +31,7 @@ public struct DiagnosticCode: Sendable, Hashable, CustomStringConvertible, Compa
     public static let multipleDocuments = DiagnosticCode("multiple-documents", "more than one YAML document")
     public static let emptyFile = DiagnosticCode("empty-file", "the file has no content")
     public static let unreadableFile = DiagnosticCode("unreadable-file", "the file cannot be read")
+    public static let csvSyntax = DiagnosticCode("csv-syntax", "the text is not valid CSV")
 
     // Structure.
     public static let unsupportedVersion = DiagnosticCode("unsupported-version", "the `laurel:` version is not 1")
@@ -85,7 +86,7 @@ public struct DiagnosticCode: Sendable, Hashable, CustomStringConvertible, Compa
     /// Every code, in the order docs/diagnostics.md lists them.
     public static let all: [DiagnosticCode] = [
         .yamlSyntax, .duplicateKey, .complexKey, .unknownAlias, .aliasLimit, .depthLimit, .sizeLimit,
-        .invalidEncoding, .nulByte, .multipleDocuments, .emptyFile, .unreadableFile,
+        .invalidEncoding, .nulByte, .multipleDocuments, .emptyFile, .unreadableFile, .csvSyntax,
         .unsupportedVersion, .missingKey, .unknownKey, .wrongType, .invalidValue, .invalidDate,
         .invalidDuration, .invalidCron, .unknownTimeZone, .conflictingKeys,
         .unknownState, .unknownEntryKind, .unknownMetric, .unknownCouncil, .unknownEvent, .unknownStep,

@@ -32,21 +32,33 @@ public struct Certificate: Sendable, Hashable, Codable {
     /// leave the folder it is written in.
     public var fileStem: String { Self.safeFileName(entry) }
 
-    /// `name` with anything but letters, digits, '-' and '_' replaced by '_'.
+    /// `name` as a file name every file system takes: ASCII letters, digits, '-' and '_' (a
+    /// Vietnamese letter as its plain letter, anything else as '_'), at most 80 bytes. A name
+    /// that had to change gets '~' and 8 hex digits of its SHA-256, so two names never share a
+    /// file (`a/b` is `a_b~…`, `a_b` stays `a_b`), however long or unusual they are.
     public static func safeFileName(_ name: String) -> String {
-        let safe = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
-        return safe.isEmpty ? "_" : safe
+        var safe = ""
+        for scalar in VietnameseCollation.ascii(name).unicodeScalars {
+            let keep = scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-" || scalar == "_")
+            safe.unicodeScalars.append(keep ? scalar : "_")
+            if safe.utf8.count >= 80 { break }
+        }
+        guard safe != name || safe.isEmpty else { return safe }
+        return safe + "~" + String(SHA256.hex(Array(name.utf8)).prefix(8))
     }
 
     /// The certificate as Markdown. The date is the ISO date, which every reader parses ("Hà Nội,
     /// ngày 22 tháng 7 năm 2025" is the issuer's to write in the text).
     public func markdown() -> String {
-        var lines = ["# \(heading)", "", "**\(recipient)**", "", text, ""]
-        lines.append("- Giải / tier: \(tier)")
+        // Every text is escaped: a name or a title never turns into markup.
+        let md = Escaping.markdown
+        let body = text.split(separator: "\n", omittingEmptySubsequences: true).map { md(String($0)) }.joined(separator: "\n\n")
+        var lines = ["# \(md(heading))", "", "**\(md(recipient))**", "", body, ""]
+        lines.append("- Giải / tier: \(md(tier))")
         if amount > 0 { lines.append("- Tiền thưởng / prize: \(TextTemplate.number(Double(amount))) VND") }
-        lines.append("- \(campaignTitle)")
+        lines.append("- \(md(campaignTitle))")
         lines.append("- \(issuedOn)")
-        if let issuer { lines += ["", "*\(issuer)*"] }
+        if let issuer { lines += ["", "*\(md(issuer))*"] }
         return lines.joined(separator: "\n") + "\n"
     }
 

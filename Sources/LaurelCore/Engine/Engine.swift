@@ -162,7 +162,7 @@ public struct Engine: Sendable {
             guard run.campaign.metrics[metric] != nil else {
                 throw Refusal("there is no metric '\(metric)'\(Suggestions.didYouMean(metric, in: run.campaign.metrics.names))")
             }
-            guard amount.isFinite else { throw Refusal("a report must be a finite number") }
+            guard amount.isFinite, abs(amount) <= 1e15 else { throw Refusal("a report must be a number of at most 1,000,000,000,000,000 in size") }
             run.campaign.metrics[metric, default: 0] += amount
             try deliver(.metricChanged(metric), state: state, run: &run)
         case .scores(let sheet):
@@ -508,10 +508,14 @@ public struct Engine: Sendable {
                 continue
             }
             switch (field.type, value) {
-            case (.number, .number), (.boolean, .boolean), (.date, .instant):
+            case (.number, .number(let number)) where number.isFinite && abs(number) <= 1e15:
                 break
-            case (.integer, .number(let number)) where number.rounded() == number:
+            case (.boolean, .boolean), (.date, .instant):
                 break
+            case (.integer, .number(let number)) where number.rounded() == number && abs(number) <= 9_007_199_254_740_992:
+                break
+            case (.number, .number), (.integer, .number):
+                throw Refusal("field '\(field.name)' must be \(field.type == .integer ? "a whole number of at most 9,007,199,254,740,992" : "a number of at most 1,000,000,000,000,000") in size, not \(value)")
             case (.choice, .text(let text)):
                 guard field.options.contains(text) else {
                     throw Refusal("field '\(field.name)' must be one of \(Suggestions.list(field.options)), not '\(text)'")

@@ -55,7 +55,7 @@ public struct TimelineRenderer: Sendable {
                 switch effect {
                 case .notify(let audience, let message, let channels):
                     // A long notice (a ballot's minutes) continues on lines indented under it.
-                    let indented = message.split(separator: "\n", omittingEmptySubsequences: false)
+                    let indented = Escaping.lines(message).split(separator: "\n", omittingEmptySubsequences: false)
                         .joined(separator: "\n" + String(repeating: " ", count: at.count + 2))
                     lines.append("\(at)notify \(audience) by \(channels.joined(separator: ", ")): \"\(indented)\"")
                 case .award:
@@ -63,10 +63,10 @@ public struct TimelineRenderer: Sendable {
                 case .startChild(let workflow, _, _, _):
                     lines.append("\(at)start a child campaign of \(workflow)")
                 case .certificate(let certificate):
-                    lines.append("\(at)certificate \"\(certificate.heading)\" for \(certificate.recipient) (\(certificate.entry), \(certificate.tier))")
+                    lines.append(Escaping.line("\(at)certificate \"\(certificate.heading)\" for \(certificate.recipient) (\(certificate.entry), \(certificate.tier))"))
                 }
             case .refused(let event, let reason):
-                lines.append("\(pad(time(item.at, deadline: false), 18))\(pad(item.state, stateWidth))refused \(describe(event)): \(reason)")
+                lines.append("\(pad(time(item.at, deadline: false), 18))\(pad(item.state, stateWidth))" + Escaping.line("refused \(describe(event)): \(reason)"))
             case .report(let metric, let amount, let values):
                 lines.append("\(pad(time(item.at, deadline: false), 18))\(pad(item.state, stateWidth))\(pad("report \(metric) +\(Self.number(amount))", 28))   \(pad("", stateWidth))\(metrics(values))")
             }

@@ -110,7 +110,7 @@ public struct OrganisationReader {
         do {
             rows = try CSV.parse(text)
         } catch {
-            draft.diagnostics.append(.error(.yamlSyntax, error.message, at: SourceLocation(file: file, line: error.line, column: error.column)))
+            draft.diagnostics.append(.error(.csvSyntax, error.message, at: SourceLocation(file: file, line: error.line, column: error.column)))
             return
         }
         guard let header = rows.first else {

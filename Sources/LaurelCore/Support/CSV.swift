@@ -22,6 +22,7 @@ public enum CSV {
         var columns: [Int] = []
         var cell = ""
         var quoted = false
+        var closedQuote = false
         var line = 1
         var column = 0  // of the scalar just read
         var cellColumn = 1
@@ -41,6 +42,7 @@ public enum CSV {
                         column += 1
                     } else {
                         quoted = false
+                        closedQuote = true
                     }
                 } else {
                     if scalar == "\n" {
@@ -51,10 +53,19 @@ public enum CSV {
                 }
                 continue
             }
+            // After a closing quote only the end of the cell may come: `"abc"def` is refused.
+            if closedQuote, scalar != ",", scalar != "\n", scalar != "\r" {
+                throw Failure(line: line, column: column,
+                              message: "text after the closing double quote of a cell; put the whole cell in quotes, and write a quote inside it twice (\"\")")
+            }
+            closedQuote = false
             switch scalar {
             case "\"" where cell.isEmpty:
                 quoted = true
                 quoteStart = (line, column)
+            case "\"":
+                throw Failure(line: line, column: column,
+                              message: "a double quote inside a cell that does not start with one; put the whole cell in double quotes and write the quote twice (\"\")")
             case ",":
                 cells.append(cell)
                 columns.append(cellColumn)

@@ -23,7 +23,10 @@ public indirect enum JSONValue: Sendable, Hashable {
         case .null: output += "null"
         case .bool(let value): output += value ? "true" : "false"
         case .number(let value):
-            if value.rounded() == value, abs(value) < 1e15 {
+            // JSON has no infinity or NaN: such a number is written as null, never as `inf`.
+            if !value.isFinite {
+                output += "null"
+            } else if value.rounded() == value, abs(value) < 1e15 {
                 output += String(Int64(value))
             } else {
                 output += "\(value)"

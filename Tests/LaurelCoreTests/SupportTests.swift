@@ -1,0 +1,33 @@
+import LaurelCore
+import Testing
+
+/// The small parts every output and input goes through: CSV reading, JSON writing, escaping.
+@Suite struct SupportTests {
+    @Test("CSV: quoted cells with commas, quotes and line breaks read; a stray quote or text after a closing quote is refused at its place")
+    func csv() throws {
+        let rows = try CSV.parse("\u{FEFF}id,name\r\n1,\"Công ty \"\"Sao Mai\"\", Hà Nội\"\r\n2,\"two\nlines\"\n")
+        #expect(rows.map(\.cells) == [["id", "name"], ["1", "Công ty \"Sao Mai\", Hà Nội"], ["2", "two\nlines"]])
+        #expect(throws: CSV.Failure.self) { try CSV.parse("id,name\n1,Công ty \"Sao Mai\"\n") }
+        do {
+            _ = try CSV.parse("id,name\n1,\"Sao\"Mai\n")
+            Issue.record("text after a closing quote was taken")
+        } catch {
+            #expect(error.line == 2 && error.column == 8)
+            #expect(error.message.hasPrefix("text after the closing double quote of a cell"))
+        }
+    }
+
+    @Test("JSON has no infinity or NaN: they are written as null, so the output is always JSON")
+    func jsonNumbers() {
+        let value = JSONValue.object([("a", .number(.infinity)), ("b", .number(-.infinity)), ("c", .number(.nan)), ("d", .number(1.5))])
+        #expect(value.rendered(pretty: false) == #"{"a":null,"b":null,"c":null,"d":1.5}"#)
+    }
+
+    @Test("control characters are made visible on a line; Markdown and CSV are escaped for their readers")
+    func escaping() {
+        #expect(Escaping.line("Nguyễn\u{1B}[31m Văn\nAn\u{0}") == #"Nguyễn\u{1B}[31m Văn\nAn\u{0}"#)
+        #expect(Escaping.lines("a\nb\u{7}") == "a\nb\\u{7}")
+        #expect(Escaping.csvCell("a\rb") == "\"a\rb\"" && Escaping.csvCell("plain") == "plain" && Escaping.csvCell("say \"hi\"") == "\"say \"\"hi\"\"\"")
+        #expect(Escaping.markdown("| a |") == "\\| a \\|")
+    }
+}
