@@ -30,4 +30,16 @@ import Testing
         #expect(Escaping.csvCell("a\rb") == "\"a\rb\"" && Escaping.csvCell("plain") == "plain" && Escaping.csvCell("say \"hi\"") == "\"say \"\"hi\"\"\"")
         #expect(Escaping.markdown("| a |") == "\\| a \\|")
     }
+
+    @Test("suggestions: the closest name within a third of the word, none past it, and none once the budget is spent")
+    func suggestions() {
+        #expect(Suggestions.closest(to: "phase-3", in: ["phase-1", "review", "closed"]) == "phase-1")
+        #expect(Suggestions.closest(to: "reveiw", in: ["review", "closed"]) == "review", "a transposition is one edit")
+        #expect(Suggestions.closest(to: "xyz", in: ["review", "closed"]) == nil)
+        #expect(Suggestions.closest(to: "Asia/Hanoi", in: ["Asia/Ho_Chi_Minh", "Asia/Bangkok"]) == nil)
+        let spent = Suggestions.$budget.withValue(Suggestions.Budget(cells: 0)) {
+            Suggestions.closest(to: "phase-3", in: ["phase-1"])
+        }
+        #expect(spent == nil)
+    }
 }

@@ -311,4 +311,19 @@ import Testing
         #expect(twice.stdout.contains("grassroots.yaml:2:5: error: the workflow id 'grassroots' is also the id of \(folder.path)/grassroots-copy.yaml"))
         #expect(twice.stdout.contains("the children's workflow 'grassroots' is not in this folder"), "an ambiguous id names no child")
     }
+
+    @Test("a file of 8,000 mistakes is reported whole, without spending minutes on suggestions")
+    func thousandsOfMistakes() throws {
+        var lines = ["laurel: 1", "id: many", "title: Many", "timezone: Asia/Ho_Chi_Minh", "events:", "  go: {}", "initial: state-number-00000", "states:"]
+        for number in 0..<8_000 {
+            lines.append("  state-number-\(String(repeating: "0", count: 5 - String(number).count))\(number):")
+            lines.append("    on: { go: state-numbr-\(number) }")
+        }
+        let file = try Self.temporaryFile(Array(lines.joined(separator: "\n").utf8), name: "many.yaml")
+        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
+        // Before the budget this took minutes; the runner's time limit fails the test if it hangs.
+        let run = try Self.laurel(["validate", file.path], timeout: 60)
+        #expect(run.status == 1)
+        #expect(run.stdout.hasSuffix("Checked 1 file: 8000 errors, 0 warnings.\n"), "\(run.stdout.suffix(200))")
+    }
 }

@@ -21,6 +21,11 @@ public struct WorkflowValidator: Sendable {
     /// Validates a file's bytes. `now` is seconds since 1970-01-01T00:00Z, or nil to skip the
     /// "deadline already past" warnings.
     public func validate(_ bytes: [UInt8], file: String, now: Int64? = nil) -> ValidationResult {
+        // Suggestions are bounded per file (``Suggestions/budget``), so no file stalls its reader.
+        Suggestions.$budget.withValue(Suggestions.Budget(cells: 20_000_000)) { validateBounded(bytes, file: file, now: now) }
+    }
+
+    private func validateBounded(_ bytes: [UInt8], file: String, now: Int64?) -> ValidationResult {
         let loaded = YAMLLoader.load(bytes, file: file, limits: limits)
         var diagnostics = loaded.problems.map(Diagnostic.init)
         guard let root = loaded.root else {
