@@ -43,7 +43,15 @@ public struct ServiceResult: Sendable {
 public final class CampaignService: Sendable {
     public let store: any CampaignStore
     public let registry: PluginRegistry
-    private let engines = Mutex<[String: Engine]>([:])
+    /// Compiled engines by version, the most recently used last. At most ``engineCacheSize`` are
+    /// kept: each holds its workflow, and a file edited many times would otherwise keep every
+    /// version in memory (45 edits of a 4 MB file: 59 -> 350 MB). Another is compiled again
+    /// from the stored text when needed.
+    private let engines = Mutex<(byVersion: [String: Engine], order: [String])>(([:], []))
+    public static let engineCacheSize = 16
+
+    /// The versions whose engines are kept, the most recently used last.
+    var cachedVersions: [String] { engines.withLock { $0.order } }
     /// The organisation data every engine is given, with the store's version of it; read on
     /// first use and again by ``refreshOrganisation()`` when an import changed it.
     private let organisation = Mutex<(version: Int, data: Organisation)?>(nil)
@@ -79,7 +87,15 @@ public final class CampaignService: Sendable {
     }
 
     private func compiledEngine(version hash: String) throws -> Engine {
-        if let engine = engines.withLock({ $0[hash] }) { return engine }
+        let cached = engines.withLock { cache -> Engine? in
+            guard let engine = cache.byVersion[hash] else { return nil }
+            if cache.order.last != hash {
+                cache.order.removeAll { $0 == hash }
+                cache.order.append(hash)
+            }
+            return engine
+        }
+        if let cached { return cached }
         guard let version = try store.workflowVersion(hash: hash) else {
             throw ServiceError("workflow version \(hash) is not in the store")
         }
@@ -94,7 +110,10 @@ public final class CampaignService: Sendable {
         } catch {
             throw ServiceError("workflow version \(hash.prefix(12)) cannot run: \(error.description)")
         }
-        engines.withLock { $0[hash] = engine }
+        engines.withLock { cache in
+            if cache.byVersion.updateValue(engine, forKey: hash) == nil { cache.order.append(hash) }
+            while cache.order.count > Self.engineCacheSize { cache.byVersion[cache.order.removeFirst()] = nil }
+        }
         return engine
     }
 

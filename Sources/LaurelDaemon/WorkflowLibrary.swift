@@ -61,7 +61,12 @@ public struct WorkflowLibrary: Sendable {
         let files = try files()
         var bytesOf: [String: [UInt8]] = [:]
         for file in files {
-            guard let data = FileManager.default.contents(atPath: file) else { continue }
+            // Only regular files up to the workflow size bound: a pipe or a device in the folder
+            // must not hang or flood the daemon.
+            let attributes = try? FileManager.default.attributesOfItem(atPath: file)
+            guard attributes?[.type] as? FileAttributeType == .typeRegular,
+                  (attributes?[.size] as? Int ?? 0) <= YAMLLimits.workflowFile.maxBytes,
+                  let data = FileManager.default.contents(atPath: file) else { continue }
             let bytes = Array(data)
             let hash = SHA256.hex(bytes)
             bytesOf[file] = bytes
@@ -75,7 +80,10 @@ public struct WorkflowLibrary: Sendable {
             guard let bytes = bytesOf[file], let (hash, result) = read[file] else {
                 let verdict = "unreadable"
                 if verdicts.updateValue(verdict, forKey: file) != verdict {
-                    changes.append(.rejected(file: file, diagnostics: [], keeping: workflowOfFile[file].flatMap { current[$0]?.version }))
+                    let problem = Diagnostic(.error, .unreadableFile,
+                                             "the file cannot be read: it is not a regular file, it is larger than 4 MB, or it may not be read",
+                                             at: SourceLocation(file: file, line: 1, column: 1))
+                    changes.append(.rejected(file: file, diagnostics: [problem], keeping: workflowOfFile[file].flatMap { current[$0]?.version }))
                 }
                 continue
             }

@@ -72,7 +72,7 @@ struct EntryCommand: ParsableCommand {
         @Option var format: OutputFormat = .text
 
         func run() throws {
-            let bytes = try ReadableFile.bytes(file)
+            let bytes = try ReadableFile.bytes(file, maximum: ReadableFile.largestCSV)
             let service = try store.open(.write)
             let progress = Progress(label: "importing \(file)")
             let result = try refusing { () throws -> ServiceResult in

@@ -1,6 +1,6 @@
 import Foundation
 import LaurelCore
-import LaurelDaemon
+@testable import LaurelDaemon
 import LaurelStore
 import Logging
 import Testing
@@ -189,5 +189,20 @@ struct CampaignServiceTests {
             let summaries = try store.events(campaignID: id).map(\.summary).joined(separator: "\n")
             #expect(summaries.contains("vote of b") && !summaries.contains("approve"))
         }
+    }
+
+    @Test("compiled engines are kept for the 16 versions used last, not for every version ever recorded")
+    func engineCacheBounded() throws {
+        let (store, folder) = try W.store()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let service = CampaignService(store: store, registry: W.registry)
+        var versions: [String] = []
+        for target in 1...20 {
+            versions.append(try W.record(W.quick.replacingOccurrences(of: "target: 3", with: "target: \(target)"), in: store))
+            _ = try service.engine(version: versions.last!)
+        }
+        #expect(service.cachedVersions == Array(versions.suffix(16)))
+        _ = try service.engine(version: versions[0])  // compiled again from the stored text
+        #expect(service.cachedVersions.last == versions[0] && service.cachedVersions.count == 16)
     }
 }

@@ -326,4 +326,36 @@ import Testing
         #expect(run.status == 1)
         #expect(run.stdout.hasSuffix("Checked 1 file: 8000 errors, 0 warnings.\n"), "\(run.stdout.suffix(200))")
     }
+
+    @Test("only regular files of at most 4 MB are read: a device, a pipe or a huge file is refused at once")
+    func notRegularFiles() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("laurel-files-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fifo = folder.appendingPathComponent("pipe.yaml").path
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let big = folder.appendingPathComponent("big.yaml")
+        try Data(repeating: UInt8(ascii: "a"), count: 5 << 20).write(to: big)
+        for (path, reason) in [("/dev/zero", "it is not a regular file"), (fifo, "it is not a regular file"), (big.path, "it is 5.0 MB; at most 4.0 MB is read")] {
+            let run = try Self.laurel(["validate", path], timeout: 10)
+            #expect(run.status == 1 && run.stdout.contains("\(path):1:1: error: the file cannot be read: \(reason)"), "\(run.stdout)")
+        }
+    }
+
+    @Test("organisation data 8,000 units deep imports in moments, and a loop of parents is named once")
+    func deepOrganisation() throws {
+        var lines = ["id,name,level,parent", "u0,Unit 0,unit,"]
+        for index in 1..<8_000 { lines.append("u\(index),Unit \(index),unit,u\(index - 1)") }
+        let file = try Self.temporaryFile(Array(lines.joined(separator: "\n").utf8), name: "deep.csv")
+        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
+        let database = file.deletingLastPathComponent().appendingPathComponent("org.sqlite").path
+        // Before, 281 s: the runner's time limit fails the test if it is slow again.
+        let run = try Self.laurel(["org", "import", file.path, "--database", database], timeout: 60)
+        #expect(run.status == 0 && run.stdout.hasPrefix("Imported 8,000 units"), "\(run.stdout)\(run.stderr)")
+        let loop = try Self.temporaryFile(Array("id,name,level,parent\na,A,unit,c\nb,B,unit,a\nc,C,unit,b\nd,D,unit,a\n".utf8), name: "loop.csv")
+        let refused = try Self.laurel(["org", "import", loop.path, "--database", database])
+        #expect(refused.status == 1)
+        #expect(refused.stdout.components(separatedBy: "[unit-cycle]").count == 2, "\(refused.stdout)")
+        #expect(refused.stdout.contains("error: the units a -> c -> b -> a are each other's parents"), "\(refused.stdout)")
+    }
 }
