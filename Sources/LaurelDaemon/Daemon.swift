@@ -157,7 +157,7 @@ public final class LaurelDaemon: Service {
                     try reload(&library)
                     lastReload = Date()
                 }
-                if let next = try service.store.nextDue() { wait = min(wait, max(0, clock.realSeconds(until: next + 1))) }
+                if let next = try service.store.nextDue() { wait = min(wait, max(0, clock.realSeconds(until: next))) }
                 if let next = cycles.earliest { wait = min(wait, max(0, clock.realSeconds(until: next))) }
                 if let demoNext = demo?.nextEventAt { wait = min(wait, max(0, clock.realSeconds(until: demoNext))) }
             } catch {
@@ -190,7 +190,7 @@ public final class LaurelDaemon: Service {
         // failing timer is tried once per tick, and later timers are not held up behind it).
         var cursor: DueTimer?
         while true {
-            let due = try service.store.dueTimers(at: now - 1, after: cursor, limit: configuration.batchSize)
+            let due = try service.store.dueTimers(at: now, after: cursor, limit: configuration.batchSize)
             if due.isEmpty { return report }
             let failedBefore = report.failed
             let waitingBefore = report.waiting

@@ -84,7 +84,14 @@ public final class SQLiteStore: CampaignStore {
         if access == .create, !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
-        pool = try DatabasePool(path: path, configuration: configuration)
+        // A file nobody may write (a read-only copy, a read-only mount) without a write-ahead log
+        // beside it is read as it is: SQLite would otherwise try to create the log's index and fail.
+        var location = path
+        if access == .read, !FileManager.default.fileExists(atPath: path + "-wal"),
+           Foundation.access(path, W_OK) != 0 || Foundation.access(directory.isEmpty ? "." : directory, W_OK) != 0 {
+            location = "file:" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path) + "?immutable=1"
+        }
+        pool = try DatabasePool(path: location, configuration: configuration)
         if access == .read {
             guard try pool.read({ try Self.migrator.hasCompletedMigrations($0) }) else {
                 throw OpenError(description: "the database '\(path)' was written by an older laurel; a command that writes (or 'laurel serve') brings it up to date first")

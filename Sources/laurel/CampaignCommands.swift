@@ -59,6 +59,12 @@ struct CampaignCommand: ParsableCommand {
         @Option var format: OutputFormat = .text
 
         func run() throws {
+            // Checked before the database is opened, so a wrong folder creates nothing.
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: workflows, isDirectory: &isDirectory), isDirectory.boolValue else {
+                FileHandle.standardError.write(Data("error: the workflows folder '\(workflows)' does not exist; pass --workflows DIR, the folder the daemon reads\n".utf8))
+                throw ExitCode.inputErrors
+            }
             let service = try store.open(.create)
             let now = wallClock()
             let library = try refusing { try service.scanWorkflows(workflows, now: now) }
@@ -352,7 +358,10 @@ extension CampaignService {
     /// does; a file with errors is named on standard error and its last good version stays.
     func scanWorkflows(_ folder: String, now: Instant) throws -> WorkflowLibrary {
         var library = WorkflowLibrary(folder: folder, registry: registry)
-        guard FileManager.default.fileExists(atPath: folder) else { return library }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ServiceError("the workflows folder '\(folder)' does not exist; pass --workflows DIR, the folder the daemon reads")
+        }
         for change in try library.scan(into: store, now: now) {
             if case .rejected(let file, let diagnostics, _) = change {
                 FileHandle.standardError.write(Data("warning: \(file) has \(diagnostics.errorCount) error(s) and was not read; run 'laurel validate \(file)'\n".utf8))

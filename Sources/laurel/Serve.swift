@@ -79,7 +79,8 @@ struct Serve: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     func validate() throws {
-        guard speed >= 1, speed.isFinite else { throw ValidationError("--speed must be a number of at least 1") }
+        // Above a billion (31 years a second) the clock would run past what an instant can hold.
+        guard speed >= 1, speed <= 1e9, speed.isFinite else { throw ValidationError("--speed must be a number from 1 to 1000000000") }
         if !demo && speed != 604_800 { throw ValidationError("--speed only applies with --demo") }
     }
 

@@ -50,6 +50,22 @@ struct DaemonTickTests {
     }
 }
 
+extension DaemonTickTests {
+    @Test("a timer fires at the tick of its due second, not a second after it")
+    func timerOnTime() throws {
+        let (store, folder) = try W.store()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let service = CampaignService(store: store, registry: W.registry)
+        let version = try W.record(W.quick, in: store)
+        let id = try service.start(version: version, idempotencyKey: nil, now: W.may1).campaignID
+        _ = try service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
+        let reminder = try #require(try store.timers(campaignID: id).min { $0.due < $1.due })
+        let daemon = LaurelDaemon(service: service, logger: Logger(label: "test"))
+        #expect(try daemon.tick(now: reminder.due - 1).handled == 0)
+        #expect(try daemon.tick(now: reminder.due).handled == 1, "due at this second: it fires now")
+    }
+}
+
 @Suite("Daemon outbox")
 struct DaemonOutboxTests {
     typealias W = TestWorkflows

@@ -98,6 +98,7 @@ import Testing
     @Test("usage errors exit 2 with a message", arguments: [
         ["validate", "no/such/file.yaml"], ["validate", "--format", "xml", "workflows"], ["validate", "--bogus"],
         ["validate", "--as-of", "yesterday", "workflows"], ["nonsense"], ["validate", "docs"],
+        ["serve", "--demo", "--speed", "1e19"], ["serve", "--demo", "--speed", "nan"],
     ])
     func usageErrors(_ arguments: [String]) throws {
         let run = try Self.laurel(arguments)

@@ -92,4 +92,43 @@ import Testing
         #expect(try Regex(#"\(\d+d \d+h late\)"#).firstMatch(in: history) != nil, "\(history)")
         #expect(!history.contains(" s late"))
     }
+
+    @Test("campaign start with a workflows folder that does not exist says so and creates nothing")
+    func missingWorkflowsFolder() throws {
+        let place = try Place()
+        defer { try? FileManager.default.removeItem(at: place.folder) }
+        let run = try place.laurel(["campaign", "start", "quick", "--workflows", place.folder.appendingPathComponent("nowhere").path])
+        #expect(run.status == 1 && run.stderr.contains("the workflows folder '\(place.folder.path)/nowhere' does not exist"), "\(run.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: place.folder.path).isEmpty)
+    }
+
+    @Test("a database on a read-only mount is listed, and nothing is written beside it", .enabled(if: getuid() == 0, "mounting needs root"))
+    func readOnlyMount() throws {
+        let place = try Place()
+        let mountPoint = place.folder.appendingPathComponent("mount").path
+        let source = place.folder.appendingPathComponent("source")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: place.folder) }
+        let database = source.appendingPathComponent("laurel.sqlite").path
+        #expect(try CLITests.laurel(["org", "import", "organisations/nam-tu-liem-sample.yaml", "--database", database]).status == 0)
+        try? FileManager.default.removeItem(atPath: database + "-migration.lock")
+        func sh(_ arguments: [String]) throws -> Int32 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = arguments
+            try process.run()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        guard try sh(["mount", "--bind", source.path, mountPoint]) == 0 else { Issue.record("mount --bind failed"); return }
+        defer { _ = try? sh(["umount", mountPoint]) }
+        #expect(try sh(["mount", "-o", "remount,bind,ro", mountPoint]) == 0)
+        let onMount = mountPoint + "/laurel.sqlite"
+        let list = try CLITests.laurel(["org", "list", "--database", onMount])
+        #expect(list.status == 0 && list.stdout.contains("Nam Từ Liêm"), "\(list.stdout)\(list.stderr)")
+        let campaigns = try CLITests.laurel(["campaign", "list", "--database", onMount])
+        #expect(campaigns.status == 0, "\(campaigns.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: mountPoint) == ["laurel.sqlite"])
+    }
 }
