@@ -283,6 +283,57 @@ struct DaemonProcessTests {
         #expect(!found(#""rejections":[0,1]"#))
     }
 
+    @Test("a full disk does not make the daemon spin: it retries with growing delays, says so a few times, and catches up when there is room",
+          .enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
+    func diskFull() throws {
+        let (folder, _) = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let disk = folder.appendingPathComponent("disk").path
+        try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
+        func sh(_ arguments: [String]) throws -> Int32 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = arguments
+            process.standardError = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        guard try sh(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", disk]) == 0 else { Issue.record("mount failed"); return }
+        defer { _ = try? sh(["umount", "-l", disk]) }
+        let database = disk + "/laurel.sqlite"
+        let workflows = folder.appendingPathComponent("workflows").path
+        for _ in 0..<3 {
+            let started = try Self.command(["campaign", "start", "quick", "--workflows", workflows], folder, database)
+            #expect(started.status == 0, "\(started.stderr)")
+        }
+        for id in ["quick-1", "quick-2", "quick-3"] { #expect(try Self.command(["campaign", "send", id, "launch"], folder, database).status == 0) }
+        let daemon = try Self.startDaemon(folder, database, log: "full.log")
+        defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
+        let started = Date().addingTimeInterval(15)
+        while Date() < started, !((try? String(contentsOfFile: folder.appendingPathComponent("full.log").path, encoding: .utf8)) ?? "").contains("daemon started") {
+            usleep(50_000)
+        }
+        // Fill the disk while it runs: the timers that fall due in two seconds cannot be written.
+        _ = try sh(["dd", "if=/dev/zero", "of=\(disk)/filler", "bs=64k"])
+        Thread.sleep(forTimeInterval: 8)
+        let log = (try? String(contentsOfFile: folder.appendingPathComponent("full.log").path, encoding: .utf8)) ?? ""
+        let errors = log.split(separator: "\n").filter { $0.contains(" error ") }
+        #expect(errors.count < 30, "\(errors.count) error lines in 8 s:\n\(errors.prefix(5).joined(separator: "\n"))")
+        #expect(log.contains("disk is full") || log.contains("database or disk is full"), "\(log.suffix(1500))")
+        // Room again: the timers fire, late, and nothing was lost.
+        try FileManager.default.removeItem(atPath: disk + "/filler")
+        let deadline = Date().addingTimeInterval(30)
+        var state = ""
+        while Date() < deadline {
+            state = (try? Self.command(["campaign", "status", "quick-1", "--format", "json"], folder, database).stdout) ?? ""
+            if state.contains("\"state\": \"wrap-up\"") || state.contains("\"state\": \"closed\"") { break }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+        #expect(state.contains("\"state\": \"wrap-up\"") || state.contains("\"state\": \"closed\""), "\(state)")
+    }
+
     static func engine(_ store: SQLiteStore) throws -> Engine? {
         guard let version = try store.latestWorkflowVersions().first else { return nil }
         let result = WorkflowValidator(registry: registry).validate(version.source, file: version.file)
