@@ -117,6 +117,8 @@ let package = Package(
     products: [
         .executable(name: "laurel", targets: ["laurel"]),
         .library(name: "LaurelCore", targets: ["LaurelCore"]),
+        // The shipped step plugins, for packages built on Laurel (the fuzz targets in Fuzz/).
+        .library(name: "LaurelStepPlugins", targets: stepPlugins.map(\.target)),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -1,0 +1,31 @@
+import LaurelCore
+
+/// One input: the bytes read as an organisation file, YAML and CSV, as `laurel org import` does.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func LLVMFuzzerTestOneInput(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: start, count: count))
+    var yaml = OrganisationReader()
+    yaml.read(yaml: bytes, file: "fuzz.yaml")
+    _ = yaml.finish()
+    var csv = OrganisationReader()
+    csv.read(csv: String(decoding: bytes, as: UTF8.self), file: "fuzz.csv")
+    _ = csv.finish()
+    return 0
+}
+
+/// SwiftPM names an executable's entry `FuzzOrganisation_main`; libFuzzer's driver is called from it, so
+/// the target links whether or not libFuzzer brings a `main` of its own.
+@_cdecl("FuzzOrganisation_main")
+public func FuzzOrganisationMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments) { data, size in
+        guard let data else { return 0 }
+        return LLVMFuzzerTestOneInput(data, size)
+    }
+}
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
+                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
