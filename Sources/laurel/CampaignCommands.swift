@@ -6,9 +6,19 @@ import LaurelStore
 
 /// Options of the commands that change a campaign.
 struct WriteOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("A key that makes the command safe to repeat: the same key is applied once.",
+    @Option(help: ArgumentHelp("A key that makes the command safe to repeat: the same key is applied once. 1 to 100 ASCII letters, digits, '-', '_', '.' and ':'.",
                                valueName: "key"))
     var idempotencyKey: String?
+
+    func validate() throws {
+        guard let key = idempotencyKey else { return }
+        let allowed = key.utf8.allSatisfy { byte in
+            (byte | 0x20) >= 97 && (byte | 0x20) <= 122 || (byte >= 48 && byte <= 58) || byte == 45 || byte == 95 || byte == 46
+        }
+        guard allowed, (1...100).contains(key.utf8.count) else {
+            throw ValidationError("--idempotency-key takes 1 to 100 ASCII letters, digits, '-', '_', '.' and ':', not '\(Escaping.line(key))'")
+        }
+    }
 
     /// The logged event id: the caller's key, or a fresh one.
     func eventID(_ prefix: String) -> String {
@@ -21,12 +31,20 @@ func emit(_ format: OutputFormat, text: String, json: JSONValue) {
     print(format == .json ? json.rendered() : text)
 }
 
-/// Runs a store operation and turns the service's refusals into a message and exit 1.
+/// Runs a store operation and turns the service's refusals, and any store error, into a message
+/// in words and exit 1 (never an SQLite code or a Foundation error domain alone).
 func refusing<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as ServiceError {
         FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+        throw ExitCode.inputErrors
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as UsageError {
+        throw error
+    } catch {
+        FileHandle.standardError.write(Data("error: \(StoreMessages.describe(error))\n".utf8))
         throw ExitCode.inputErrors
     }
 }

@@ -99,6 +99,7 @@ import Testing
         ["validate", "no/such/file.yaml"], ["validate", "--format", "xml", "workflows"], ["validate", "--bogus"],
         ["validate", "--as-of", "yesterday", "workflows"], ["nonsense"], ["validate", "docs"],
         ["serve", "--demo", "--speed", "1e19"], ["serve", "--demo", "--speed", "nan"],
+        ["campaign", "send", "x", "launch", "--idempotency-key", "a key\u{1B}[31m"],
     ])
     func usageErrors(_ arguments: [String]) throws {
         let run = try Self.laurel(arguments)
