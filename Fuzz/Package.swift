@@ -9,11 +9,12 @@ let package = Package(
     name: "LaurelFuzz",
     dependencies: [.package(name: "Laurel", path: "..")],
     targets: [
+        .target(name: "FuzzSupport"),
         .executableTarget(name: "FuzzWorkflow", dependencies: [
-            .product(name: "LaurelCore", package: "Laurel"), .product(name: "LaurelStepPlugins", package: "Laurel"),
+            "FuzzSupport", .product(name: "LaurelCore", package: "Laurel"), .product(name: "LaurelStepPlugins", package: "Laurel"),
         ]),
-        .executableTarget(name: "FuzzOrganisation", dependencies: [.product(name: "LaurelCore", package: "Laurel")]),
-        .executableTarget(name: "FuzzCSV", dependencies: [.product(name: "LaurelCore", package: "Laurel")]),
+        .executableTarget(name: "FuzzOrganisation", dependencies: ["FuzzSupport", .product(name: "LaurelCore", package: "Laurel")]),
+        .executableTarget(name: "FuzzCSV", dependencies: ["FuzzSupport", .product(name: "LaurelCore", package: "Laurel")]),
     ],
     swiftLanguageModes: [.v6]
 )

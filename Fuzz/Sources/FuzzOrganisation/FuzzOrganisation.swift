@@ -1,9 +1,10 @@
+import FuzzSupport
 import LaurelCore
 
 /// One input: the bytes read as an organisation file, YAML and CSV, as `laurel org import` does.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func LLVMFuzzerTestOneInput(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
-    let bytes = Array(UnsafeBufferPointer(start: start, count: count))
+public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    let bytes = inputBytes(data, size)
     var yaml = OrganisationReader()
     yaml.read(yaml: bytes, file: "fuzz.yaml")
     _ = yaml.finish()
@@ -13,19 +14,7 @@ public func LLVMFuzzerTestOneInput(_ start: UnsafePointer<UInt8>, _ count: Int) 
     return 0
 }
 
-/// SwiftPM names an executable's entry `FuzzOrganisation_main`; libFuzzer's driver is called from it, so
-/// the target links whether or not libFuzzer brings a `main` of its own.
 @_cdecl("FuzzOrganisation_main")
-public func FuzzOrganisationMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments) { data, size in
-        guard let data else { return 0 }
-        return LLVMFuzzerTestOneInput(data, size)
-    }
+public func fuzzOrganisationMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    runLibFuzzer(argc, argv, LLVMFuzzerTestOneInput)
 }
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
-                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
