@@ -10,7 +10,7 @@ let strictSettings: [SwiftSetting] = [
 ]
 
 /// The step plugins compiled into the build. Each lives in `plugins/<folder>` and depends on
-/// `LaurelCore` alone; the registry in `Sources/laurel/BuiltInPlugins.swift` lists them.
+/// `LaurelCore` alone; the registry in `Sources/LaurelPlugins/BuiltInPlugins.swift` lists them.
 let stepPlugins: [(target: String, folder: String)] = [
     ("AnnouncePlugin", "announce"),
     ("PhaseTargetPlugin", "phase-target"),
@@ -39,6 +39,8 @@ var targets: [Target] = [
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]
     ),
+    // The one registry of built-in plugins (BuiltInPlugins.swift).
+    .target(name: "LaurelPlugins", dependencies: ["LaurelCore"] + stepPlugins.map { .target(name: $0.target) }),
     .target(
         name: "LaurelDaemon",
         dependencies: [
@@ -59,7 +61,8 @@ var targets: [Target] = [
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-        ] + stepPlugins.map { .target(name: $0.target) }
+            "LaurelPlugins",
+        ]
     ),
     .executableTarget(
         name: "laurel-bench",
@@ -69,9 +72,8 @@ var targets: [Target] = [
             "LaurelDaemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ] + stepPlugins.map { .target(name: $0.target) },
-        // BuiltInPlugins.swift there is a symbolic link to the laurel target's file, so the
-        // benchmark runs the very registry the tool ships, with no second list.
+            "LaurelPlugins",
+        ],
         path: "Benchmarks/laurel-bench"
     ),
     .testTarget(
@@ -84,21 +86,20 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "PluginsTests",
-        dependencies: ["LaurelCore", "LaurelYAML", .product(name: "PropertyBased", package: "swift-property-based")]
+        dependencies: ["LaurelCore", "LaurelYAML", "LaurelPlugins", .product(name: "PropertyBased", package: "swift-property-based")]
             + stepPlugins.map { .target(name: $0.target) }
     ),
     .testTarget(
         name: "LaurelStoreTests",
-        dependencies: ["LaurelStore", "LaurelCore", .product(name: "GRDB", package: "GRDB.swift")]
-            + stepPlugins.map { .target(name: $0.target) }
+        dependencies: ["LaurelStore", "LaurelCore", "LaurelPlugins", .product(name: "GRDB", package: "GRDB.swift")]
     ),
     .testTarget(
         name: "LaurelDaemonTests",
-        dependencies: ["LaurelDaemon", "LaurelStore", "LaurelCore", .product(name: "Logging", package: "swift-log")] + stepPlugins.map { .target(name: $0.target) }
+        dependencies: ["LaurelDaemon", "LaurelStore", "LaurelCore", "LaurelPlugins", .product(name: "Logging", package: "swift-log")]
     ),
     .testTarget(
         name: "laurelTests",
-        dependencies: ["laurel", "LaurelCore", "LaurelStore"] + stepPlugins.map { .target(name: $0.target) },
+        dependencies: ["laurel", "LaurelCore", "LaurelStore", "LaurelPlugins"],
         resources: [.copy("Fixtures")]
     ),
 ]
@@ -117,8 +118,8 @@ let package = Package(
     products: [
         .executable(name: "laurel", targets: ["laurel"]),
         .library(name: "LaurelCore", targets: ["LaurelCore"]),
-        // The shipped step plugins, for packages built on Laurel (the fuzz targets in Fuzz/).
-        .library(name: "LaurelStepPlugins", targets: stepPlugins.map(\.target)),
+        // The built-in plugins' one registry, for packages built on Laurel (the fuzz targets in Fuzz/).
+        .library(name: "LaurelPlugins", targets: ["LaurelPlugins"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -11,7 +11,7 @@ let package = Package(
     targets: [
         .target(name: "FuzzSupport"),
         .executableTarget(name: "FuzzWorkflow", dependencies: [
-            "FuzzSupport", .product(name: "LaurelCore", package: "Laurel"), .product(name: "LaurelStepPlugins", package: "Laurel"),
+            "FuzzSupport", .product(name: "LaurelCore", package: "Laurel"), .product(name: "LaurelPlugins", package: "Laurel"),
         ]),
         .executableTarget(name: "FuzzOrganisation", dependencies: ["FuzzSupport", .product(name: "LaurelCore", package: "Laurel")]),
         .executableTarget(name: "FuzzCSV", dependencies: ["FuzzSupport", .product(name: "LaurelCore", package: "Laurel")]),

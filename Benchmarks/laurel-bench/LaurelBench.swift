@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LaurelCore
+import LaurelPlugins
 import LaurelYAML
 
 /// Benchmarks of Laurel's real parts, run from a release build:

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LaurelCore
+import LaurelPlugins
 import LaurelStore
 
 /// The campaign-lifecycle scenario of shared/bench/campaign-lifecycle.md, through the real

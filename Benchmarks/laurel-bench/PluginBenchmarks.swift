@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LaurelCore
+import LaurelPlugins
 
 /// The council plugins at the sizes issue 4 names, through the real validator, engine and
 /// plugins, in memory. Each prints what it timed, and check values so a wrong count is seen.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LaurelCore
+import LaurelPlugins
 import LaurelDaemon
 import LaurelStore
 import Logging

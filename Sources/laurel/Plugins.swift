@@ -1,5 +1,6 @@
 import ArgumentParser
 import LaurelCore
+import LaurelPlugins
 
 extension Laurel {
     struct Plugins: ParsableCommand {

@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Foundation
 import LaurelCore
+import LaurelPlugins
 import LaurelDaemon
 import LaurelStore
 import Logging

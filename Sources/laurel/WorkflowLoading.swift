@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LaurelCore
+import LaurelPlugins
 
 /// A workflow file read, validated and made ready to run, for the commands that run one.
 struct LoadedWorkflow {

@@ -1,21 +1,13 @@
-import AnnouncePlugin
-import AwardsCeremonyPlugin
-import BallotPlugin
-import CascadePlugin
-import CouncilReviewPlugin
 import Foundation
 import LaurelCore
+import LaurelPlugins
 import LaurelStore
 import Synchronization
 import Logging
-import NominatePlugin
-import PhaseTargetPlugin
 
 /// Workflows and stores for the daemon's tests.
 enum TestWorkflows {
-    static let registry = try! PluginRegistry([
-        Announce.self, PhaseTarget.self, CouncilReview.self, AwardsCeremony.self, Ballot.self, Cascade.self, Nominate.self,
-    ])
+    static let registry = BuiltInPlugins.registry
 
     /// Ideas are collected after a launch until three arrive or two days pass; a reminder of the
     /// progress goes out every day at 08:00 while they are.

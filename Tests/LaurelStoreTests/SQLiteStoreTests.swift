@@ -1,17 +1,14 @@
-import AnnouncePlugin
-import AwardsCeremonyPlugin
-import CouncilReviewPlugin
 import Foundation
 import GRDB
 import LaurelCore
+import LaurelPlugins
 @testable import LaurelStore
-import PhaseTargetPlugin
 import Synchronization
 import Testing
 
 @Suite("SQLite store")
 struct SQLiteStoreTests {
-    static let registry = try! PluginRegistry([Announce.self, PhaseTarget.self, CouncilReview.self, AwardsCeremony.self])
+    static let registry = BuiltInPlugins.registry
 
     struct Failure: Error {}
 

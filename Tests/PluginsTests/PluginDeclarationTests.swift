@@ -4,6 +4,7 @@ import BallotPlugin
 import CascadePlugin
 import CouncilReviewPlugin
 import LaurelCore
+import LaurelPlugins
 import NominatePlugin
 import NotifyPlugin
 import PhaseTargetPlugin
@@ -11,7 +12,8 @@ import ScreeningPlugin
 import Testing
 
 @Suite struct PluginDeclarationTests {
-    static var plugins: [any StepPlugin.Type] { [Announce.self, PhaseTarget.self, CouncilReview.self, AwardsCeremony.self, Ballot.self, Nominate.self, Screening.self, Notify.self, Cascade.self] }
+    /// The built-in plugins, from the one registry the tool ships.
+    static var plugins: [any StepPlugin.Type] { BuiltInPlugins.types }
 
     @Test("each plugin declares a stable kind, unique outcomes and documented parameters",
           arguments: ["announce", "phase-target", "council-review", "awards-ceremony", "ballot", "nominate", "screening", "notify", "cascade"])

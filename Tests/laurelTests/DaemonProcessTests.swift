@@ -1,10 +1,7 @@
-import AnnouncePlugin
-import AwardsCeremonyPlugin
-import CouncilReviewPlugin
 import Foundation
 import LaurelCore
+import LaurelPlugins
 import LaurelStore
-import PhaseTargetPlugin
 import Testing
 
 /// The built `laurel serve` as a real process: graceful stop on SIGTERM, and crash safety under
@@ -41,7 +38,7 @@ struct DaemonProcessTests {
           closed: { final: true }
         """
 
-    static let registry = try! PluginRegistry([Announce.self, PhaseTarget.self, CouncilReview.self, AwardsCeremony.self])
+    static let registry = BuiltInPlugins.registry
 
     /// A folder with the workflow and a database path.
     static func setUp() throws -> (folder: URL, database: String) {

@@ -3,6 +3,7 @@ import Testing
 
 @testable import LaurelCore
 @testable import laurel
+import LaurelPlugins
 
 /// The docs that derive from declarations stay in step with them.
 @Suite struct DocumentationTests {

@@ -1,5 +1,6 @@
 import Foundation
 import LaurelCore
+import LaurelPlugins
 import Testing
 
 @testable import laurel

@@ -1,20 +1,9 @@
-import AnnouncePlugin
-import AwardsCeremonyPlugin
-import BallotPlugin
-import CascadePlugin
-import CouncilReviewPlugin
 import FuzzSupport
 import LaurelCore
-import NominatePlugin
-import NotifyPlugin
-import PhaseTargetPlugin
-import ScreeningPlugin
+import LaurelPlugins
 
 /// The shipped plugins, so step parameters are decoded and checked as in `laurel validate`.
-let registry = (try? PluginRegistry([
-    Announce.self, AwardsCeremony.self, Ballot.self, Cascade.self, CouncilReview.self, Nominate.self, Notify.self,
-    PhaseTarget.self, Screening.self,
-])) ?? (try? PluginRegistry([]))!
+let registry = BuiltInPlugins.registry
 
 /// One input: the bytes as a workflow file, validated (loader, decoder, checker) and, when it
 /// is valid, compiled into an engine and started, as the daemon would.

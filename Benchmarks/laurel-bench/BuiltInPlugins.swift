@@ -1,1 +1,0 @@
-../../Sources/laurel/BuiltInPlugins.swift
