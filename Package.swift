@@ -31,19 +31,28 @@ var targets: [Target] = [
     ),
     .target(name: "LaurelYAML", dependencies: ["CYAML"]),
     .target(name: "LaurelCore", dependencies: ["LaurelYAML"]),
+    // The store protocol and its models, no backend code.
+    .target(name: "LaurelStore", dependencies: ["LaurelCore"]),
+    // The embedded default backend: one SQLite file through GRDB, in WAL mode.
     .target(
-        name: "LaurelStore",
+        name: "LaurelSQLite",
         dependencies: [
+            "LaurelStore",
             "LaurelCore",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]
     ),
+    // The application layer every front end uses: the only way into the store.
+    .target(name: "LaurelService", dependencies: ["LaurelStore", "LaurelCore"]),
+    // The test kit: shared workflows, stores and instants for the tests (a product, as HummingbirdTesting is).
+    .target(name: "LaurelTesting", dependencies: ["LaurelService", "LaurelSQLite", "LaurelStore", "LaurelCore", "LaurelPlugins"]),
     // The one registry of built-in plugins (BuiltInPlugins.swift).
     .target(name: "LaurelPlugins", dependencies: ["LaurelCore"] + stepPlugins.map { .target(name: $0.target) }),
     .target(
         name: "LaurelDaemon",
         dependencies: [
+            "LaurelService",
             "LaurelStore",
             "LaurelCore",
             .product(name: "Logging", package: "swift-log"),
@@ -56,6 +65,8 @@ var targets: [Target] = [
         dependencies: [
             "LaurelCore",
             "LaurelStore",
+            "LaurelSQLite",
+            "LaurelService",
             "LaurelDaemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -69,6 +80,8 @@ var targets: [Target] = [
         dependencies: [
             "LaurelCore",
             "LaurelStore",
+            "LaurelSQLite",
+            "LaurelService",
             "LaurelDaemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -90,16 +103,21 @@ var targets: [Target] = [
             + stepPlugins.map { .target(name: $0.target) }
     ),
     .testTarget(
-        name: "LaurelStoreTests",
-        dependencies: ["LaurelStore", "LaurelCore", "LaurelPlugins", .product(name: "GRDB", package: "GRDB.swift")]
+        name: "LaurelSQLiteTests",
+        dependencies: ["LaurelSQLite", "LaurelStore", "LaurelCore", "LaurelPlugins", .product(name: "GRDB", package: "GRDB.swift")]
+    ),
+    .testTarget(
+        name: "LaurelServiceTests",
+        dependencies: ["LaurelService", "LaurelTesting", "LaurelSQLite", "LaurelStore", "LaurelCore", "LaurelPlugins"]
     ),
     .testTarget(
         name: "LaurelDaemonTests",
-        dependencies: ["LaurelDaemon", "LaurelStore", "LaurelCore", "LaurelPlugins", .product(name: "Logging", package: "swift-log")]
+        dependencies: ["LaurelDaemon", "LaurelService", "LaurelTesting", "LaurelSQLite", "LaurelStore", "LaurelCore",
+                       "LaurelPlugins", .product(name: "Logging", package: "swift-log")]
     ),
     .testTarget(
         name: "laurelTests",
-        dependencies: ["laurel", "LaurelCore", "LaurelStore", "LaurelPlugins"],
+        dependencies: ["laurel", "LaurelCore", "LaurelStore", "LaurelSQLite", "LaurelPlugins"],
         resources: [.copy("Fixtures")]
     ),
 ]
@@ -120,6 +138,7 @@ let package = Package(
         .library(name: "LaurelCore", targets: ["LaurelCore"]),
         // The built-in plugins' one registry, for packages built on Laurel (the fuzz targets in Fuzz/).
         .library(name: "LaurelPlugins", targets: ["LaurelPlugins"]),
+        .library(name: "LaurelTesting", targets: ["LaurelTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
 import LaurelCore
+import LaurelService
 import LaurelPlugins
 import LaurelDaemon
 import LaurelStore
+import LaurelSQLite
 import Logging
 
 /// A cascade over N child campaigns (issue 4), on a real SQLite file through `CampaignService`
@@ -104,7 +106,7 @@ struct CascadeBenchmark: ParsableCommand {
         let setupClock = ContinuousClock.now
         var quiet = Logger(label: "laurel-bench")
         quiet.logLevel = .warning
-        let daemon = LaurelDaemon(service: service, configuration: DaemonConfiguration(), logger: quiet)
+        let daemon = CampaignDaemon(service: service, configuration: DaemonConfiguration(), logger: quiet)
         for unit in units.dropFirst() {
             let id = "\(parent.campaignID)--\(unit.id)"
             _ = try service.apply(.submit(Entry(id: "w", kind: "worker", fields: ["name": .text("Worker of \(unit.id)")])),

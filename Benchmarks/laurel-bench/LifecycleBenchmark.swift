@@ -3,6 +3,7 @@ import Foundation
 import LaurelCore
 import LaurelPlugins
 import LaurelStore
+import LaurelSQLite
 
 /// The campaign-lifecycle scenario of shared/bench/campaign-lifecycle.md, through the real
 /// loader, engine, plugins and campaign encoding.

@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
 import LaurelCore
+import LaurelService
 import LaurelPlugins
 import LaurelDaemon
 import LaurelStore
+import LaurelSQLite
 import Logging
 
 /// The daemon at scale (issue 5): many running campaigns with armed timers in one SQLite file.
@@ -14,7 +16,7 @@ import Logging
 /// 2. The real daemon process (`laurel serve`) is started on that file: it catches up all N
 ///    deadlines. The time from its "daemon started" line to an empty due index is the firing
 ///    figure; its peak resident memory (VmHWM) is read from /proc before it is stopped with SIGTERM.
-/// 3. With nothing due any more (the phase-2 deadlines are 14 days ahead), `LaurelDaemon.tick` —
+/// 3. With nothing due any more (the phase-2 deadlines are 14 days ahead), `CampaignDaemon.tick` —
 ///    the daemon's own tick — is timed in this process, many times.
 struct ScaleBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -123,7 +125,7 @@ struct ScaleBenchmark: ParsableCommand {
 
         // 3. Empty ticks, timed in this process through the daemon's own tick.
         let store = try SQLiteStore(path: path, registry: registry)
-        let loop = LaurelDaemon(service: CampaignService(store: store, registry: registry),
+        let loop = CampaignDaemon(service: CampaignService(store: store, registry: registry),
                                 configuration: DaemonConfiguration(workflowsFolder: workflows),
                                 logger: Logger(label: "laurel-bench"))
         var durations: [Double] = []

@@ -1,4 +1,5 @@
 public import LaurelCore
+public import LaurelService
 import LaurelStore
 public import Logging
 public import ServiceLifecycle
@@ -101,7 +102,7 @@ public struct TickReport: Sendable {
 /// workflow folder. A shutdown lets the transaction in flight finish and stops before the next.
 /// Events that commands write are in the store as soon as they commit, so the next tick sees
 /// their campaigns and timers.
-public final class LaurelDaemon: Service {
+public final class CampaignDaemon: Service {
     public let service: CampaignService
     public let configuration: DaemonConfiguration
     private let logger: Logger

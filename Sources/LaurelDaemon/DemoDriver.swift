@@ -1,4 +1,5 @@
 import LaurelCore
+import LaurelService
 import LaurelStore
 import Logging
 

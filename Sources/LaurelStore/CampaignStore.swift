@@ -136,6 +136,18 @@ public struct CampaignSummary: Sendable, Hashable {
     public var eventCount: Int
     public var startedAt: Instant
     public var updatedAt: Instant
+
+    public init(id: String, workflowID: String, workflowVersion: String, state: String, status: Campaign.Status, eventCount: Int,
+                startedAt: Instant, updatedAt: Instant) {
+        self.id = id
+        self.workflowID = workflowID
+        self.workflowVersion = workflowVersion
+        self.state = state
+        self.status = status
+        self.eventCount = eventCount
+        self.startedAt = startedAt
+        self.updatedAt = updatedAt
+    }
 }
 
 /// A type that reads and writes inside one store transaction. Everything written through it

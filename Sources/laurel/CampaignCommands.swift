@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
 import LaurelCore
+import LaurelService
 import LaurelDaemon
 import LaurelStore
+import LaurelSQLite
 
 /// Options of the commands that change a campaign.
 struct WriteOptions: ParsableArguments {

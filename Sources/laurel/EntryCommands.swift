@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import LaurelCore
+import LaurelSQLite
+import LaurelService
 import LaurelDaemon
 import LaurelStore
 import LaurelYAML

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import LaurelCore
+import LaurelService
+import LaurelSQLite
 import LaurelYAML
 import LaurelDaemon
 import LaurelStore

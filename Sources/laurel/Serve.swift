@@ -1,9 +1,11 @@
 public import ArgumentParser
 import Foundation
 import LaurelCore
+import LaurelService
 import LaurelPlugins
 import LaurelDaemon
 import LaurelStore
+import LaurelSQLite
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -127,7 +129,7 @@ struct Serve: AsyncParsableCommand {
         let configuration = DaemonConfiguration(workflowsFolder: workflows, clock: clock,
                                                 demo: demo ? DemoConfiguration(seed: seed) : nil, outboxFile: outbox,
                                                 certificatesFolder: certificates)
-        let daemon = LaurelDaemon(service: service, configuration: configuration, logger: logger)
+        let daemon = CampaignDaemon(service: service, configuration: configuration, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: daemon)],
             gracefulShutdownSignals: [.sigterm, .sigint],

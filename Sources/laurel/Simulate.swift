@@ -3,6 +3,7 @@ import Foundation
 import LaurelCore
 import LaurelDaemon
 import LaurelStore
+import LaurelSQLite
 
 extension Laurel {
     struct Simulate: ParsableCommand {

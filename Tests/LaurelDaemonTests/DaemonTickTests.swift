@@ -1,5 +1,8 @@
 import Foundation
 import LaurelCore
+import LaurelTesting
+import LaurelService
+import LaurelSQLite
 import LaurelDaemon
 import LaurelStore
 import Logging
@@ -25,7 +28,7 @@ struct DaemonTickTests {
         }
         store.failing.withLock { $0 = "quick-3" }
         let log = CapturedLog()
-        let daemon = LaurelDaemon(service: service, configuration: DaemonConfiguration(timersPerTransaction: 3), logger: log.logger)
+        let daemon = CampaignDaemon(service: service, configuration: DaemonConfiguration(timersPerTransaction: 3), logger: log.logger)
         // Five days later: per campaign a stale reminder is skipped and the deadline fires.
         let report = try daemon.tick(now: W.may1 + 5 * W.day, moment: 0)
         #expect(report.fired == 4 && report.skipped == 4 && report.failed == 2)
@@ -51,6 +54,29 @@ struct DaemonTickTests {
 }
 
 extension DaemonTickTests {
+    @Test("after downtime, a stale reminder is skipped, the deadline fires late, and nothing fires twice")
+    func catchUpAfterDowntime() throws {
+        let (store, folder) = try W.store()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let service = CampaignService(store: store, registry: W.registry)
+        let id = try service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1).campaignID
+        _ = try service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
+        let daemon = CampaignDaemon(service: service, logger: Logger(label: "test"))
+        #expect(try daemon.tick(now: W.may1 + W.hour).fired == 0, "nothing is due an hour after the launch")
+        // The daemon was down for five days: the reminder of 2 May is a period late (3 May's is due
+        // too), so it is skipped; the deadline of 3 May 08:00 fires, two days late, and closes.
+        let report = try daemon.tick(now: W.may1 + 5 * W.day)
+        #expect(report.fired == 1 && report.skipped == 1)
+        let campaign = try #require(try store.campaign(id: id))
+        #expect(campaign.state == "closed" && campaign.timers.isEmpty)
+        #expect(try store.timers(campaignID: id).isEmpty && store.nextDue() == nil)
+        let log = try store.events(campaignID: id)
+        #expect(log.map(\.disposition) == [.applied, .applied, .skipped, .applied])
+        #expect(log.last?.lateBy == 3 * W.day, "due 3 May 08:00, applied 6 May 08:00")
+        #expect(log.last?.summary.contains("collecting -> closed (outcome deadline)") == true)
+        #expect(try daemon.tick(now: W.may1 + 6 * W.day).fired == 0, "fired timers are gone from the index")
+    }
+
     @Test("a timer fires at the tick of its due second, not a second after it")
     func timerOnTime() throws {
         let (store, folder) = try W.store()
@@ -60,7 +86,7 @@ extension DaemonTickTests {
         let id = try service.start(version: version, idempotencyKey: nil, now: W.may1).campaignID
         _ = try service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
         let reminder = try #require(try store.timers(campaignID: id).min { $0.due < $1.due })
-        let daemon = LaurelDaemon(service: service, logger: Logger(label: "test"))
+        let daemon = CampaignDaemon(service: service, logger: Logger(label: "test"))
         #expect(try daemon.tick(now: reminder.due - 1).handled == 0)
         #expect(try daemon.tick(now: reminder.due).handled == 1, "due at this second: it fires now")
     }
@@ -88,7 +114,7 @@ struct DaemonOutboxTests {
         let id = try service.start(version: version, idempotencyKey: nil, now: W.may1).campaignID
         _ = try service.apply(.command("launch"), to: id, eventID: "launch-1", now: W.may1)
         let file = folder + "/outbox.jsonl"
-        let daemon = LaurelDaemon(service: service, configuration: DaemonConfiguration(outboxFile: file), logger: Logger(label: "test"))
+        let daemon = CampaignDaemon(service: service, configuration: DaemonConfiguration(outboxFile: file), logger: Logger(label: "test"))
         try daemon.deliverOutbox(now: W.may1 + 1)
         try daemon.deliverOutbox(now: W.may1 + 2)
         let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
@@ -126,7 +152,7 @@ extension DaemonOutboxTests {
         }
         let log = CapturedLog()
         let file = folder + "/outbox.jsonl"
-        let daemon = LaurelDaemon(service: service, configuration: DaemonConfiguration(outboxFile: file, certificatesFolder: certificates),
+        let daemon = CampaignDaemon(service: service, configuration: DaemonConfiguration(outboxFile: file, certificatesFolder: certificates),
                                   logger: log.logger)
         for moment in [0, 0.3, 0.6, 1.2, 1.5, 2.0] { try daemon.deliverOutbox(now: W.may1 + 1, moment: moment) }
         #expect(try store.pendingOutbox(limit: 10).map(\.eventID) == ["e1"], "the notice after it was delivered")

@@ -1,5 +1,8 @@
 import Foundation
 import LaurelCore
+import LaurelSQLite
+import LaurelTesting
+import LaurelService
 import LaurelDaemon
 import LaurelStore
 import Logging
@@ -78,11 +81,11 @@ struct RecurrenceTests {
             .write(toFile: file, atomically: true, encoding: .utf8)
         let registry = W.registry
         let service = CampaignService(store: store, registry: registry)
-        let daemon = LaurelDaemon(service: service, configuration: DaemonConfiguration(workflowsFolder: workflows),
+        let daemon = CampaignDaemon(service: service, configuration: DaemonConfiguration(workflowsFolder: workflows),
                                   logger: Logger(label: "test"))
         var library = WorkflowLibrary(folder: workflows, registry: registry)
         _ = try library.scan(into: store, now: Self.day(2025, 5, 5))
-        var watch = LaurelDaemon.CycleWatch()
+        var watch = CampaignDaemon.CycleWatch()
         try daemon.startDueCycles(library, &watch, now: Self.day(2025, 5, 5))
         #expect(try store.campaigns().map(\.id) == ["quarterly-2025-01-01", "quarterly-2025-04-01"], "catch-up: all")
         try daemon.startDueCycles(library, &watch, now: Self.day(2025, 6, 30))

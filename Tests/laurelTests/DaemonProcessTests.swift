@@ -1,5 +1,6 @@
 import Foundation
 import LaurelCore
+import LaurelSQLite
 import LaurelPlugins
 import LaurelStore
 import Testing

@@ -1,5 +1,8 @@
 import Foundation
 import LaurelCore
+import LaurelTesting
+import LaurelService
+import LaurelSQLite
 import LaurelDaemon
 import LaurelStore
 import Testing

@@ -1,8 +1,10 @@
 import Foundation
 import LaurelCore
-@testable import LaurelDaemon
+import LaurelSQLite
+import LaurelTesting
+import LaurelService
+@testable import LaurelService
 import LaurelStore
-import Logging
 import Testing
 
 @Suite("Campaign service")
@@ -76,29 +78,6 @@ struct CampaignServiceTests {
         #expect(result.status == .stale && result.logged.isEmpty)
         #expect(try store.campaign(id: id) == before && store.eventCount() == events)
         #expect(Set(try store.timers(campaignID: id).map(\.timerID)) == Set(before.timers.map(\.id)))
-    }
-
-    @Test("after downtime, a stale reminder is skipped, the deadline fires late, and nothing fires twice")
-    func catchUpAfterDowntime() throws {
-        let (store, folder) = try W.store()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let service = CampaignService(store: store, registry: W.registry)
-        let id = try service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1).campaignID
-        _ = try service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
-        let daemon = LaurelDaemon(service: service, logger: Logger(label: "test"))
-        #expect(try daemon.tick(now: W.may1 + W.hour).fired == 0, "nothing is due an hour after the launch")
-        // The daemon was down for five days: the reminder of 2 May is a period late (3 May's is due
-        // too), so it is skipped; the deadline of 3 May 08:00 fires, two days late, and closes.
-        let report = try daemon.tick(now: W.may1 + 5 * W.day)
-        #expect(report.fired == 1 && report.skipped == 1)
-        let campaign = try #require(try store.campaign(id: id))
-        #expect(campaign.state == "closed" && campaign.timers.isEmpty)
-        #expect(try store.timers(campaignID: id).isEmpty && store.nextDue() == nil)
-        let log = try store.events(campaignID: id)
-        #expect(log.map(\.disposition) == [.applied, .applied, .skipped, .applied])
-        #expect(log.last?.lateBy == 3 * W.day, "due 3 May 08:00, applied 6 May 08:00")
-        #expect(log.last?.summary.contains("collecting -> closed (outcome deadline)") == true)
-        #expect(try daemon.tick(now: W.may1 + 6 * W.day).fired == 0, "fired timers are gone from the index")
     }
 
     @Test("an entry after a deadline that passed while the daemon was down is refused: the deadline comes first")

@@ -1,17 +1,16 @@
-import Foundation
-import LaurelCore
+public import Foundation
+public import LaurelCore
 import LaurelPlugins
-import LaurelStore
-import Synchronization
-import Logging
+public import LaurelSQLite
+public import LaurelStore
 
-/// Workflows and stores for the daemon's tests.
-enum TestWorkflows {
-    static let registry = BuiltInPlugins.registry
+/// Workflows, instants and stores the tests of the service, the daemon and the tool share.
+public enum TestWorkflows {
+    public static let registry = BuiltInPlugins.registry
 
     /// Ideas are collected after a launch until three arrive or two days pass; a reminder of the
     /// progress goes out every day at 08:00 while they are.
-    static let quick = """
+    public static let quick = """
         laurel: 1
         id: quick
         title: Quick campaign
@@ -40,18 +39,18 @@ enum TestWorkflows {
           closed: { final: true }
         """
 
-    static let may1: Instant = 1_714_543_200  // 2024-05-01T06:00Z, 08:00 in Berlin
-    static let hour: Instant = 3_600
-    static let day: Instant = 86_400
+    public static let may1: Instant = 1_714_543_200  // 2024-05-01T06:00Z, 08:00 in Berlin
+    public static let hour: Instant = 3_600
+    public static let day: Instant = 86_400
 
     /// A fresh SQLite file in a temporary folder, removed by the caller with `cleanUp`.
-    static func store() throws -> (SQLiteStore, String) {
+    public static func store() throws -> (SQLiteStore, String) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("laurel-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         return (try SQLiteStore(path: folder + "/laurel.sqlite", registry: registry), folder)
     }
 
-    static func record(_ text: String, id: String = "quick", in store: any CampaignStore) throws -> String {
+    public static func record(_ text: String, id: String = "quick", in store: any CampaignStore) throws -> String {
         let bytes = Array(text.utf8)
         let hash = SHA256.hex(bytes)
         try store.record(WorkflowVersion(hash: hash, workflowID: id, file: "\(id).yaml", source: bytes, recordedAt: may1))
@@ -59,31 +58,3 @@ enum TestWorkflows {
     }
 }
 
-/// A logger whose lines the test can read: what the daemon said, at which level.
-final class CapturedLog: Sendable {
-    private let captured = Mutex<[(level: Logger.Level, message: String)]>([])
-
-    var logger: Logger {
-        Logger(label: "test") { _ in Handler(log: self) }
-    }
-
-    func lines(_ level: Logger.Level) -> [String] {
-        captured.withLock { $0.filter { $0.level == level }.map(\.message) }
-    }
-
-    struct Handler: LogHandler {
-        let log: CapturedLog
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
-                 function: String, line: UInt) {
-            log.captured.withLock { $0.append((level, message.description)) }
-        }
-    }
-}

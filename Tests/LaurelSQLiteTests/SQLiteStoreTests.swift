@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
 import LaurelCore
+@testable import LaurelSQLite
 import LaurelPlugins
-@testable import LaurelStore
+import LaurelStore
 import Synchronization
 import Testing
 

@@ -1,5 +1,8 @@
 import Foundation
 import LaurelCore
+import LaurelSQLite
+import LaurelTesting
+import LaurelService
 import LaurelDaemon
 import LaurelStore
 import Testing

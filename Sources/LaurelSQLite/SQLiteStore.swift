@@ -1,6 +1,7 @@
 import Foundation
-import GRDB
+public import GRDB
 public import LaurelCore
+public import LaurelStore
 import Synchronization
 
 /// The embedded store: one SQLite file through GRDB, in WAL mode, shared by the daemon and the
@@ -699,39 +700,23 @@ public final class DaemonClaim: Sendable {
     }
 }
 
-/// A store or file error in words for the person who runs the command: never a Foundation error
-/// domain or an SQLite result code alone.
-public enum StoreMessages {
-    public static func describe(_ error: any Error) -> String {
-        if let error = error as? SQLiteStore.OpenError { return error.description }
-        if let error = error as? DatabaseError {
-            switch error.resultCode.primaryResultCode {
-            case .SQLITE_NOTADB: return "it is not a Laurel database (not an SQLite file)"
-            case .SQLITE_CORRUPT: return "the database file is damaged; restore it from a backup (docs/operations.md)"
-            case .SQLITE_BUSY, .SQLITE_LOCKED: return "another process held the database's write lock for 30 s; try again when it is done"
-            case .SQLITE_FULL: return "the disk is full"
-            case .SQLITE_READONLY: return "the database may not be written (a read-only file or folder)"
-            case .SQLITE_CANTOPEN: return "the file cannot be opened; check that its folder exists and may be written"
-            case .SQLITE_IOERR: return "the disk could not be read or written (\(error.message ?? "input/output error"))"
-            case .SQLITE_PERM, .SQLITE_AUTH: return "permission denied"
-            default: return error.message ?? "SQLite error \(error.resultCode.rawValue)"
-            }
+/// SQLite's errors in words for the person who runs the command (``StoreMessages``).
+extension DatabaseError: StoreErrorDescribing {
+    public var descriptionForPeople: String {
+        switch resultCode.primaryResultCode {
+        case .SQLITE_NOTADB: return "it is not a Laurel database (not an SQLite file)"
+        case .SQLITE_CORRUPT: return "the database file is damaged; restore it from a backup (docs/operations.md)"
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return "another process held the database's write lock for 30 s; try again when it is done"
+        case .SQLITE_FULL: return "the disk is full"
+        case .SQLITE_READONLY: return "the database may not be written (a read-only file or folder)"
+        case .SQLITE_CANTOPEN: return "the file cannot be opened; check that its folder exists and may be written"
+        case .SQLITE_IOERR: return "the disk could not be read or written (\(message ?? "input/output error"))"
+        case .SQLITE_PERM, .SQLITE_AUTH: return "permission denied"
+        default: return message ?? "SQLite error \(resultCode.rawValue)"
         }
-        let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code))).lowercased()
-        }
-        if nsError.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(nsError.code))).lowercased() }
-        if let error = error as? CocoaError {
-            switch error.code {
-            case .fileNoSuchFile, .fileReadNoSuchFile: return "it does not exist"
-            case .fileWriteNoPermission, .fileReadNoPermission: return "permission denied"
-            case .fileWriteOutOfSpace: return "the disk is full"
-            case .fileWriteVolumeReadOnly: return "the disk is read-only"
-            case .fileWriteFileExists: return "a file of that name is in the way"
-            default: break
-            }
-        }
-        return String(describing: error)
     }
+}
+
+extension SQLiteStore.OpenError: StoreErrorDescribing {
+    public var descriptionForPeople: String { description }
 }

@@ -1,0 +1,31 @@
+import Logging
+import Synchronization
+
+/// A logger whose lines the test can read: what the daemon said, at which level.
+final class CapturedLog: Sendable {
+    private let captured = Mutex<[(level: Logger.Level, message: String)]>([])
+
+    var logger: Logger {
+        Logger(label: "test") { _ in Handler(log: self) }
+    }
+
+    func lines(_ level: Logger.Level) -> [String] {
+        captured.withLock { $0.filter { $0.level == level }.map(\.message) }
+    }
+
+    struct Handler: LogHandler {
+        let log: CapturedLog
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
+                 function: String, line: UInt) {
+            log.captured.withLock { $0.append((level, message.description)) }
+        }
+    }
+}
