@@ -130,7 +130,7 @@ public final class CampaignDaemon: Service {
         var library = WorkflowLibrary(folder: configuration.workflowsFolder, registry: service.registry)
         do {
             try reload(&library)
-        } catch let error as ServiceError {
+        } catch let error as LaurelError where error.code == .invalidRequest {
             throw error  // the folder is missing: a mistake on the command line, not a passing fault
         } catch {
             logger.error("could not read the workflows yet; trying again in the loop", metadata: ["error": .string(StoreMessages.describe(error))])

@@ -2,15 +2,6 @@ public import LaurelCore
 public import LaurelStore
 import Synchronization
 
-/// Why a command or the daemon could not do what was asked. The store is unchanged.
-public struct ServiceError: Error, Sendable, CustomStringConvertible {
-    public var description: String
-
-    public init(_ description: String) {
-        self.description = description
-    }
-}
-
 /// What applying something to a campaign came to.
 public struct ServiceResult: Sendable {
     public enum Status: String, Sendable {
@@ -97,18 +88,18 @@ public final class CampaignService: Sendable {
         }
         if let cached { return cached }
         guard let version = try store.workflowVersion(hash: hash) else {
-            throw ServiceError("workflow version \(hash) is not in the store")
+            throw LaurelError(.notFound, "workflow version \(hash) is not in the store")
         }
         let result = WorkflowValidator(registry: registry).validate(version.source, file: version.file)
         guard let workflow = result.workflow else {
-            throw ServiceError("workflow version \(hash.prefix(12)) of \(version.file) no longer validates in this build: "
+            throw LaurelError(.internal, "workflow version \(hash.prefix(12)) of \(version.file) no longer validates in this build: "
                                + (result.diagnostics.first { $0.severity == .error }?.message ?? "unknown problem"))
         }
         let engine: Engine
         do {
             engine = try Engine(workflow: workflow, version: hash, registry: registry)
         } catch {
-            throw ServiceError("workflow version \(hash.prefix(12)) cannot run: \(error.description)")
+            throw LaurelError(.internal, "workflow version \(hash.prefix(12)) cannot run: \(error.description)")
         }
         engines.withLock { cache in
             if cache.byVersion.updateValue(engine, forKey: hash) == nil { cache.order.append(hash) }
@@ -129,7 +120,7 @@ public final class CampaignService: Sendable {
             if let eventID, let earlier = try transaction.event(id: eventID) {
                 let campaign = try transaction.campaign(id: earlier.campaignID)
                 guard earlier.action == .start(inputs: inputs, entries: entries), campaign?.workflowID == engine.workflow.id else {
-                    throw ServiceError("the idempotency key '\(idempotencyKey ?? "")' was used before to start '\(earlier.campaignID)'\(earlier.action == .start(inputs: inputs, entries: entries) ? "" : " with other inputs"); nothing was done. A new start needs a new key")
+                    throw LaurelError(.conflict, "the idempotency key '\(idempotencyKey ?? "")' was used before to start '\(earlier.campaignID)'\(earlier.action == .start(inputs: inputs, entries: entries) ? "" : " with other inputs"); nothing was done. A new start needs a new key")
                 }
                 return ServiceResult(status: .alreadyApplied, campaignID: earlier.campaignID, logged: [], campaign: campaign)
             }
@@ -139,7 +130,7 @@ public final class CampaignService: Sendable {
             do {
                 applied = try engine.start(id: id, inputs: inputs, entries: entries, at: now)
             } catch let refusal as Refusal {
-                throw ServiceError(refusal.reason)
+                throw LaurelError(.refused, refusal.reason)
             }
             let event = LoggedEvent(id: eventID ?? "start:\(id)", campaignID: id, at: now, recordedAt: now,
                                     action: .start(inputs: inputs, entries: entries),
@@ -190,7 +181,7 @@ public final class CampaignService: Sendable {
                 do {
                     applied = try engine.start(id: id, inputs: inputs, at: cycle)
                 } catch let refusal as Refusal {
-                    throw ServiceError("the cycle of \(engine.calendar.format(cycle)) of '\(workflowID)' cannot start: \(refusal.reason)")
+                    throw LaurelError(.refused, "the cycle of \(engine.calendar.format(cycle)) of '\(workflowID)' cannot start: \(refusal.reason)")
                 }
                 let event = LoggedEvent(id: eventID, campaignID: id, at: cycle, recordedAt: now,
                                         action: .start(inputs: inputs, entries: []), lateBy: max(0, now - cycle),
@@ -215,12 +206,12 @@ public final class CampaignService: Sendable {
     public func apply(_ event: CampaignEvent, to campaignID: String, eventID: String, now: Instant) throws -> ServiceResult {
         try writeWithFamily(now: now) { transaction in
             if let earlier = try transaction.event(id: eventID) {
-                if let conflict = Self.conflict(earlier, .event(event), campaignID: campaignID) { throw ServiceError(conflict) }
+                if let conflict = Self.conflict(earlier, .event(event), campaignID: campaignID) { throw LaurelError(.conflict, conflict) }
                 return ServiceResult(status: .alreadyApplied, campaignID: campaignID, logged: [],
                                      campaign: try transaction.campaign(id: campaignID))
             }
             guard var campaign = try transaction.campaign(id: campaignID) else {
-                throw ServiceError("there is no campaign '\(campaignID)'")
+                throw LaurelError(.notFound, "there is no campaign '\(campaignID)'")
             }
             let engine = try engine(version: campaign.workflowVersion)
             var logged: [LoggedEvent] = []
@@ -231,7 +222,7 @@ public final class CampaignService: Sendable {
             do {
                 applied = try engine.apply(event, to: campaign, at: instant)
             } catch let refusal as Refusal {
-                throw ServiceError(refusal.reason)
+                throw LaurelError(.refused, refusal.reason)
             }
             // A secret input (a secret ballot's paper) is kept sealed: the log says who voted, never how.
             let entry = LoggedEvent(id: eventID, campaignID: campaignID, at: instant, recordedAt: now,
@@ -244,40 +235,35 @@ public final class CampaignService: Sendable {
         }
     }
 
-    /// Why events of a batch were refused; nothing of the batch was written.
-    public struct BatchRefusal: Error, Sendable, CustomStringConvertible {
-        /// Each refused event: its index in the batch and why.
-        public var problems: [(index: Int, reason: String)]
-        public var description: String { problems.map(\.reason).joined(separator: "\n") }
-    }
-
     /// Applies events in order in one transaction: all of them or, when any is refused, none (an
     /// import). Every refused event is reported, not only the first: an event after a refused one
     /// is judged as if the refused one were not there. Events whose id is already logged for the
     /// same request are left out, so a re-run import adds only what is missing; an id logged for
-    /// another request (a row changed since it was imported) is refused. `progress` is called with
-    /// the number of events handled so far. With `dryRun` the events are only checked.
+    /// another request (a row changed since it was imported) is refused. When any is refused the
+    /// error's code is `refused` and its problems name each refused event by its index in the
+    /// batch. `progress` is called with the number of events handled so far. With `dryRun` the
+    /// events are only checked.
     public func applyAll(_ events: [(event: CampaignEvent, id: String)], to campaignID: String, now: Instant,
                          dryRun: Bool = false, progress: (Int) -> Void = { _ in }) throws -> ServiceResult {
         try writeWithFamily(now: now) { transaction in
             guard var campaign = try transaction.campaign(id: campaignID) else {
-                throw ServiceError("there is no campaign '\(campaignID)'")
+                throw LaurelError(.notFound, "there is no campaign '\(campaignID)'")
             }
             let engine = try engine(version: campaign.workflowVersion)
             var logged: [LoggedEvent] = []
             var effects: [OutboxItem] = []
             try catchUp(&campaign, engine: engine, until: now, now: now, logged: &logged, effects: &effects)
             var seen = Set<String>()
-            var problems: [(index: Int, reason: String)] = []
+            var problems: [LaurelError.Problem] = []
             for (index, item) in events.enumerated() {
                 defer { if index % 100 == 99 || index == events.count - 1 { progress(index + 1) } }
                 guard seen.insert(item.id).inserted else {
-                    problems.append((index, "the id '\(item.id)' appears twice in this batch"))
+                    problems.append(LaurelError.Problem(index: index, message: "the id '\(item.id)' appears twice in this batch"))
                     continue
                 }
                 if let earlier = try transaction.event(id: item.id) {
                     if let conflict = Self.batchConflict(earlier, item.event, campaignID: campaignID) {
-                        problems.append((index, conflict))
+                        problems.append(LaurelError.Problem(index: index, message: conflict))
                     }
                     continue
                 }
@@ -286,7 +272,7 @@ public final class CampaignService: Sendable {
                 do {
                     applied = try engine.apply(item.event, to: campaign, at: instant)
                 } catch let refusal as Refusal {
-                    problems.append((index, refusal.reason))
+                    problems.append(LaurelError.Problem(index: index, message: refusal.reason))
                     continue
                 }
                 logged.append(LoggedEvent(id: item.id, campaignID: campaignID, at: instant, recordedAt: now,
@@ -295,7 +281,10 @@ public final class CampaignService: Sendable {
                 effects += Self.outbox(applied.effects, campaignID: campaignID, eventID: item.id, at: now)
                 campaign = applied.campaign
             }
-            guard problems.isEmpty else { throw BatchRefusal(problems: problems) }
+            guard problems.isEmpty else {
+                throw LaurelError(.refused, "\(problems.count) of \(events.count) events refused; nothing was written",
+                                  problems: problems)
+            }
             if dryRun { return ServiceResult(status: .checked, campaignID: campaignID, logged: logged, campaign: campaign) }
             try transaction.save(campaign, events: logged, effects: effects, at: now)
             return ServiceResult(status: .applied, campaignID: campaignID, logged: logged, campaign: campaign)
@@ -341,10 +330,10 @@ public final class CampaignService: Sendable {
         do {
             return try writeWithFamily(now: now) { transaction in
                 if try transaction.containsEvent(id: eventID) {
-                    throw ServiceError("the idempotency key of '\(eventID)' was used before; nothing was done again")
+                    throw LaurelError(.conflict, "the idempotency key of '\(eventID)' was used before; nothing was done again")
                 }
                 guard var campaign = try transaction.campaign(id: campaignID) else {
-                    throw ServiceError("there is no campaign '\(campaignID)'")
+                    throw LaurelError(.notFound, "there is no campaign '\(campaignID)'")
                 }
                 let previous = try engine(version: campaign.workflowVersion)
                 let next = try engine(version: hash)
@@ -357,7 +346,7 @@ public final class CampaignService: Sendable {
                 do {
                     migration = try next.migrate(campaign, from: previous, into: state, at: max(now, campaign.enteredAt))
                 } catch let refusal as Refusal {
-                    throw ServiceError(refusal.reason)
+                    throw LaurelError(.refused, refusal.reason)
                 }
                 logged.append(LoggedEvent(
                     id: eventID, campaignID: campaignID, at: max(now, campaign.enteredAt), recordedAt: now,
@@ -380,7 +369,7 @@ public final class CampaignService: Sendable {
         let log = try store.events(campaignID: campaignID)
         guard let first = log.first, case .start(let inputs, let entries) = first.action,
               let stored = try store.campaign(id: campaignID) else {
-            throw ServiceError("campaign '\(campaignID)' has no start in its log")
+            throw LaurelError(.internal, "campaign '\(campaignID)' has no start in its log")
         }
         // The version it started on: the first migration's source, or the one it runs now.
         let startVersion = log.lazy.compactMap { event -> String? in
@@ -393,9 +382,9 @@ public final class CampaignService: Sendable {
             for event in log.dropFirst() {
                 switch event.action {
                 case .start:
-                    throw ServiceError("campaign '\(campaignID)' has a second start in its log (event \(event.id))")
+                    throw LaurelError(.internal, "campaign '\(campaignID)' has a second start in its log (event \(event.id))")
                 case .event(.vote(let vote)) where vote.isSealed:
-                    throw ServiceError("campaign '\(campaignID)' cannot be replayed past event \(event.id): it is a secret ballot's paper, and the log keeps only that '\(vote.member)' voted, not how (docs/plugins.md, ballot)")
+                    throw LaurelError(.refused, "campaign '\(campaignID)' cannot be replayed past event \(event.id): it is a secret ballot's paper, and the log keeps only that '\(vote.member)' voted, not how (docs/plugins.md, ballot)")
                 case .event(.childClosed) where event.disposition == .skipped:
                     continue  // a child's report the campaign did not take: logged, never applied
                 case .event(let action):
@@ -407,7 +396,7 @@ public final class CampaignService: Sendable {
                 }
             }
         } catch let refusal as Refusal {
-            throw ServiceError("replaying '\(campaignID)' failed: \(refusal.reason)")
+            throw LaurelError(.internal, "replaying '\(campaignID)' failed: \(refusal.reason)")
         }
         return campaign
     }
@@ -432,7 +421,7 @@ public final class CampaignService: Sendable {
     private func fire(_ due: DueTimer, now: Instant, in transaction: any StoreTransaction) throws -> ServiceResult {
         let eventID = Self.timerEventID(campaignID: due.campaignID, timerID: due.timerID)
         guard var campaign = try transaction.campaign(id: due.campaignID) else {
-            throw ServiceError("the due index names campaign '\(due.campaignID)', which is not in the store")
+            throw LaurelError(.internal, "the due index names campaign '\(due.campaignID)', which is not in the store")
         }
         if try transaction.containsEvent(id: eventID) || !campaign.timers.contains(where: { $0.id == due.timerID }) {
             // Only possible if the index and the snapshot disagree: the row goes.
@@ -460,7 +449,7 @@ public final class CampaignService: Sendable {
             do {
                 applied = try engine.apply(event, to: campaign, at: stale ? now : instant)
             } catch let refusal {
-                throw ServiceError("timer \(timer.id) of '\(campaign.id)' could not fire: \(refusal.reason)")
+                throw LaurelError(.refused, "timer \(timer.id) of '\(campaign.id)' could not fire: \(refusal.reason)")
             }
             logged.append(LoggedEvent(
                 id: eventID, campaignID: campaign.id, at: stale ? now : instant, recordedAt: now, action: .event(event),

@@ -52,7 +52,7 @@ final class FamilyTransaction: StoreTransaction {
         let eventID = "child:\(parent.id):\(key)"
         guard try !inner.containsEvent(id: eventID) else { return }
         guard let version = try inner.latestVersion(workflowID: workflow) else {
-            throw ServiceError("campaign '\(parent.id)' starts child campaigns of '\(workflow)', but no workflow '\(workflow)' is loaded; add its file to the workflows folder")
+            throw LaurelError(.notFound, "campaign '\(parent.id)' starts child campaigns of '\(workflow)', but no workflow '\(workflow)' is loaded; add its file to the workflows folder")
         }
         let engine = try service.engine(version: version)
         let childID = "\(parent.id)--\(key)"
@@ -61,7 +61,7 @@ final class FamilyTransaction: StoreTransaction {
         do {
             applied = try engine.start(id: childID, inputs: inputs, at: at)
         } catch {
-            throw ServiceError("the child campaign '\(childID)' of '\(workflow)' cannot start: \(error.reason)")
+            throw LaurelError(.refused, "the child campaign '\(childID)' of '\(workflow)' cannot start: \(error.reason)")
         }
         try inner.setParent(parent.id, unit: unit, of: childID)
         let event = LoggedEvent(id: eventID, campaignID: childID, at: at, recordedAt: now,

@@ -45,7 +45,7 @@ public struct WorkflowLibrary: Sendable {
     public func files() throws -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ServiceError("the workflows folder '\(folder)' does not exist; pass --workflows DIR")
+            throw LaurelError(.invalidRequest, "the workflows folder '\(folder)' does not exist; pass --workflows DIR")
         }
         return try FileManager.default.contentsOfDirectory(atPath: folder)
             .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
@@ -120,6 +120,6 @@ public struct WorkflowLibrary: Sendable {
             return stored.hash
         }
         let known = Array(current.keys) + (try store.latestWorkflowVersions().map(\.workflowID))
-        throw ServiceError("there is no workflow '\(workflowID)'\(Suggestions.didYouMean(workflowID, in: Array(Set(known)).sorted()))")
+        throw LaurelError(.notFound, "there is no workflow '\(workflowID)'\(Suggestions.didYouMean(workflowID, in: Array(Set(known)).sorted()))")
     }
 }

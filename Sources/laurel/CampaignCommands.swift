@@ -33,24 +33,6 @@ func emit(_ format: OutputFormat, text: String, json: JSONValue) {
     print(format == .json ? json.rendered() : text)
 }
 
-/// Runs a store operation and turns the service's refusals, and any store error, into a message
-/// in words and exit 1 (never an SQLite code or a Foundation error domain alone).
-func refusing<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as ServiceError {
-        FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-        throw ExitCode.inputErrors
-    } catch let error as ExitCode {
-        throw error
-    } catch let error as UsageError {
-        throw error
-    } catch {
-        FileHandle.standardError.write(Data("error: \(StoreMessages.describe(error))\n".utf8))
-        throw ExitCode.inputErrors
-    }
-}
-
 func wallClock() -> Instant { DaemonClock.system.now() }
 
 struct CampaignCommand: ParsableCommand {
@@ -82,25 +64,22 @@ struct CampaignCommand: ParsableCommand {
             // Checked before the database is opened, so a wrong folder creates nothing.
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: workflows, isDirectory: &isDirectory), isDirectory.boolValue else {
-                FileHandle.standardError.write(Data("error: the workflows folder '\(workflows)' does not exist; pass --workflows DIR, the folder the daemon reads\n".utf8))
-                throw ExitCode.inputErrors
+                throw LaurelError(.invalidRequest, "the workflows folder '\(workflows)' does not exist; pass --workflows DIR, the folder the daemon reads")
             }
             let service = try store.open(.create)
             let now = wallClock()
-            let library = try refusing { try service.scanWorkflows(workflows, now: now) }
-            let result = try refusing {
-                let version = try library.version(of: workflowID, store: service.store)
-                let engine = try service.engine(version: version)
-                var values: [String: Value] = [:]
-                for text in inputs {
-                    let (key, raw) = try splitPair(text, option: "--input")
-                    guard let input = engine.workflow.inputs.first(where: { $0.name == key }) else {
-                        throw ServiceError("'\(workflowID)' has no input '\(key)'\(Suggestions.didYouMean(key, in: engine.workflow.inputs.map(\.name)))")
-                    }
-                    values[key] = try FieldValues.value(raw, type: input.type, name: "input '\(key)'", calendar: engine.calendar)
+            let library = try service.scanWorkflows(workflows, now: now)
+            let version = try library.version(of: workflowID, store: service.store)
+            let engine = try service.engine(version: version)
+            var values: [String: Value] = [:]
+            for text in inputs {
+                let (key, raw) = try splitPair(text, option: "--input")
+                guard let input = engine.workflow.inputs.first(where: { $0.name == key }) else {
+                    throw LaurelError(.invalidInput, "'\(workflowID)' has no input '\(key)'\(Suggestions.didYouMean(key, in: engine.workflow.inputs.map(\.name)))")
                 }
-                return try service.start(version: version, inputs: values, idempotencyKey: write.idempotencyKey, now: now)
+                values[key] = try FieldValues.value(raw, type: input.type, name: "input '\(key)'", calendar: engine.calendar)
             }
+            let result = try service.start(version: version, inputs: values, idempotencyKey: write.idempotencyKey, now: now)
             emit(format, text: result.campaignID, json: .object([
                 ("campaign", .string(result.campaignID)), ("status", .string(result.status.rawValue)),
                 ("state", .string(result.campaign?.state ?? "")),
@@ -115,7 +94,7 @@ struct CampaignCommand: ParsableCommand {
         @Option var format: OutputFormat = .text
 
         func run() throws {
-            let campaigns = try refusing { try store.open(.read).store.campaigns() }
+            let campaigns = try store.open(.read).store.campaigns()
             let calendar = ZonedCalendar(zoneName: "UTC")!
             if format == .json {
                 print(JSONValue.array(campaigns.map { campaign in
@@ -153,7 +132,7 @@ struct CampaignCommand: ParsableCommand {
 
         func run() throws {
             let service = try store.open(.read)
-            let (campaign, engine) = try refusing { try service.campaignAndEngine(id) }
+            let (campaign, engine) = try service.campaignAndEngine(id)
             let calendar = engine.calendar
             var progress: (metric: String, value: Double, target: Double)?
             if let step = engine.workflow.state(named: campaign.state)?.step, step.kind.value == "phase-target",
@@ -212,10 +191,8 @@ struct CampaignCommand: ParsableCommand {
 
         func run() throws {
             let service = try store.open(.read)
-            let (events, calendar) = try refusing { () throws -> ([LoggedEvent], ZonedCalendar) in
-                let calendar = try service.campaignAndEngine(id).engine.calendar
-                return (try service.store.events(campaignID: id), calendar)
-            }
+            let calendar = try service.campaignAndEngine(id).engine.calendar
+            let events = try service.store.events(campaignID: id)
             if format == .json {
                 print(JSONValue.array(events.map { event in
                     .object([("sequence", .number(Double(event.sequence))), ("id", .string(event.id)),
@@ -247,9 +224,7 @@ struct CampaignCommand: ParsableCommand {
 
         func run() throws {
             let service = try store.open(.write)
-            let result = try refusing {
-                try service.apply(.command(event), to: id, eventID: write.eventID("command:\(id)"), now: wallClock())
-            }
+            let result = try service.apply(.command(event), to: id, eventID: write.eventID("command:\(id)"), now: wallClock())
             report(result, format: format)
         }
     }
@@ -289,20 +264,18 @@ extension CampaignCommand {
         func run() throws {
             let service = try store.open(.write)
             let now = wallClock()
-            let result = try refusing { () throws -> CampaignService.MigrationResult in
-                let (campaign, _) = try service.campaignAndEngine(id)
-                let hash = try resolveVersion(of: campaign.workflowID, service: service, now: now)
-                var map: [String: String] = [:]
-                for text in mappings {
-                    let (old, new) = try splitPair(text, option: "--map")
-                    guard map.updateValue(new, forKey: old) == nil else { throw ServiceError("--map gives state '\(old)' twice") }
-                }
-                return try service.migrate(id, toVersion: hash, mapState: { current, target in
-                    if let mapped = map[current] { return mapped }
-                    if target.workflow.state(named: current) != nil { return current }
-                    throw ServiceError("state '\(current)' is not in version \(hash.prefix(12)); say where it goes with --map \(current)=STATE (its states: \(target.workflow.states.map(\.name).joined(separator: ", ")))")
-                }, eventID: write.eventID("migrate:\(id)"), now: now, dryRun: !apply)
+            let (campaign, _) = try service.campaignAndEngine(id)
+            let hash = try resolveVersion(of: campaign.workflowID, service: service, now: now)
+            var map: [String: String] = [:]
+            for text in mappings {
+                let (old, new) = try splitPair(text, option: "--map")
+                guard map.updateValue(new, forKey: old) == nil else { throw LaurelError(.invalidInput, "--map gives state '\(old)' twice") }
             }
+            let result = try service.migrate(id, toVersion: hash, mapState: { [map] current, target in
+                if let mapped = map[current] { return mapped }
+                if target.workflow.state(named: current) != nil { return current }
+                throw LaurelError(.invalidInput, "state '\(current)' is not in version \(hash.prefix(12)); say where it goes with --map \(current)=STATE (its states: \(target.workflow.states.map(\.name).joined(separator: ", ")))")
+            }, eventID: write.eventID("migrate:\(id)"), now: now, dryRun: !apply)
             show(result)
         }
 
@@ -311,12 +284,12 @@ extension CampaignCommand {
             if to == "latest" {
                 return try service.scanWorkflows(workflows, now: now).version(of: workflowID, store: service.store)
             }
-            guard to.count >= 8 else { throw ServiceError("--to needs at least 8 characters of the version's hash, or 'latest'") }
+            guard to.count >= 8 else { throw LaurelError(.invalidInput, "--to needs at least 8 characters of the version's hash, or 'latest'") }
             let versions = try service.store.workflowVersions(workflowID: workflowID)
             let matching = versions.filter { $0.hash.hasPrefix(to.lowercased()) }
             guard matching.count == 1 else {
                 let known = versions.map { "\($0.hash.prefix(12)) (\($0.file))" }.joined(separator: ", ")
-                throw ServiceError(matching.isEmpty
+                throw LaurelError(matching.isEmpty ? .notFound : .invalidInput, matching.isEmpty
                     ? "no recorded version of '\(workflowID)' starts with '\(to)'; recorded: \(known.isEmpty ? "none" : known)"
                     : "'\(to)' matches \(matching.count) versions; give more characters")
             }
@@ -380,7 +353,7 @@ extension CampaignService {
         var library = WorkflowLibrary(folder: folder, registry: registry)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ServiceError("the workflows folder '\(folder)' does not exist; pass --workflows DIR, the folder the daemon reads")
+            throw LaurelError(.invalidRequest, "the workflows folder '\(folder)' does not exist; pass --workflows DIR, the folder the daemon reads")
         }
         for change in try library.scan(into: store, now: now) {
             if case .rejected(let file, let diagnostics, _) = change {
@@ -395,7 +368,7 @@ extension CampaignService {
     func campaignAndEngine(_ id: String) throws -> (campaign: Campaign, engine: Engine) {
         guard let campaign = try store.campaign(id: id) else {
             let ids = (try? store.campaigns().map(\.id)) ?? []
-            throw ServiceError("there is no campaign '\(id)'\(Suggestions.didYouMean(id, in: ids)); 'laurel campaign list' shows them")
+            throw LaurelError(.notFound, "there is no campaign '\(id)'\(Suggestions.didYouMean(id, in: ids)); 'laurel campaign list' shows them")
         }
         return (campaign, try engine(version: campaign.workflowVersion))
     }
@@ -413,7 +386,7 @@ func report(_ result: ServiceResult, format: OutputFormat) {
 /// Splits KEY=VALUE.
 func splitPair(_ text: String, option: String) throws -> (String, String) {
     guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
-        throw ServiceError("\(option) takes KEY=VALUE, not '\(text)'")
+        throw LaurelError(.invalidInput, "\(option) takes KEY=VALUE, not '\(text)'")
     }
     return (String(text[..<equals]), String(text[text.index(after: equals)...]))
 }
@@ -426,7 +399,7 @@ enum FieldValues {
             // Digits only (and '_' between them): no 1e20, no 0x1F, nothing past 2^53 that would lose precision.
             let digits = text.replacingOccurrences(of: "_", with: "")
             guard text.wholeMatch(of: /[+-]?[0-9][0-9_]*/) != nil, let whole = Int64(digits), abs(whole) <= 9_007_199_254_740_992 else {
-                throw ServiceError("\(name) must be a whole number written in digits (at most 9,007,199,254,740,992), not '\(text)'")
+                throw LaurelError(.invalidInput, "\(name) must be a whole number written in digits (at most 9,007,199,254,740,992), not '\(text)'")
             }
             return .number(Double(whole))
         case .number: return try value(text, type: ValueType.number, name: name, calendar: calendar)
@@ -442,28 +415,28 @@ enum FieldValues {
             // Decimal notation only: no hex floats, infinity or NaN, and a size a person would write.
             guard text.wholeMatch(of: /[+-]?[0-9][0-9_]*(\.[0-9]+)?([eE][+-]?[0-9]+)?/) != nil,
                   let number = Double(text.replacingOccurrences(of: "_", with: "")), number.isFinite, abs(number) <= 1e15 else {
-                throw ServiceError("\(name) must be a number like 12 or 3.5 (at most 1,000,000,000,000,000 in size), not '\(text)'")
+                throw LaurelError(.invalidInput, "\(name) must be a number like 12 or 3.5 (at most 1,000,000,000,000,000 in size), not '\(text)'")
             }
             return .number(number)
         case .boolean:
             switch text.lowercased() {
             case "true", "yes": return .boolean(true)
             case "false", "no": return .boolean(false)
-            default: throw ServiceError("\(name) must be true or false, not '\(text)'")
+            default: throw LaurelError(.invalidInput, "\(name) must be true or false, not '\(text)'")
             }
         case .date:
             guard case .success(let date) = DateText.parseDate(text) else {
-                throw ServiceError("\(name) must be a date like 2022-05-31, not '\(text)'")
+                throw LaurelError(.invalidInput, "\(name) must be a date like 2022-05-31, not '\(text)'")
             }
             return .instant(calendar.instant(date, LocalTime(hour: 0, minute: 0)!))
         case .dateTime:
             guard case .success(let spec) = DateText.parseDateTime(text) else {
-                throw ServiceError("\(name) must be a date-time like 2022-05-31T17:00, not '\(text)'")
+                throw LaurelError(.invalidInput, "\(name) must be a date-time like 2022-05-31T17:00, not '\(text)'")
             }
             return .instant(calendar.instant(spec, endOfDay: false))
         case .duration:
             guard case .success(let duration) = ISODuration.parse(text) else {
-                throw ServiceError("\(name) must be an ISO 8601 duration like P14D, not '\(text)'")
+                throw LaurelError(.invalidInput, "\(name) must be an ISO 8601 duration like P14D, not '\(text)'")
             }
             return .duration(duration)
         case .text:

@@ -38,13 +38,11 @@ struct EntryCommand: ParsableCommand {
 
         func run() throws {
             let service = try store.open(.write)
-            let result = try refusing {
-                let (current, engine) = try service.campaignAndEngine(campaign)
-                let entry = try EntryRows.entry(id: id ?? "\(kind)-\(current.entries.count + 1)", kind: kind, unit: unit,
-                                                 pairs: try fields.map { try splitPair($0, option: "--field") }, engine: engine)
-                return try service.apply(.submit(entry), to: campaign, eventID: write.eventID("entry:\(campaign)"),
-                                         now: wallClock())
-            }
+            let (current, engine) = try service.campaignAndEngine(campaign)
+            let entry = try EntryRows.entry(id: id ?? "\(kind)-\(current.entries.count + 1)", kind: kind, unit: unit,
+                                             pairs: try fields.map { try splitPair($0, option: "--field") }, engine: engine)
+            let result = try service.apply(.submit(entry), to: campaign, eventID: write.eventID("entry:\(campaign)"),
+                                     now: wallClock())
             report(result, format: format)
         }
     }
@@ -77,84 +75,7 @@ struct EntryCommand: ParsableCommand {
             let bytes = try ReadableFile.bytes(file, maximum: ReadableFile.largestCSV)
             let service = try store.open(.write)
             let progress = Progress(label: "importing \(file)")
-            let result = try refusing { () throws -> ServiceResult in
-                let engine = try service.campaignAndEngine(campaign).engine
-                if let problem = YAMLLoader.checkText(bytes, file: file) {
-                    throw ServiceError("\(problem.location): \(problem.message); save it as UTF-8 (in Excel: 'CSV UTF-8')")
-                }
-                let rows: [CSV.Row]
-                do {
-                    rows = try CSV.parse(String(decoding: bytes, as: UTF8.self))
-                } catch let error as CSV.Failure {
-                    throw ServiceError("\(file):\(error.line):\(error.column): \(error.message)")
-                }
-                guard let header = rows.first else { throw ServiceError("\(file) is empty; its first row names the columns") }
-                if let twice = header.cells.enumerated().first(where: { header.cells.firstIndex(of: $0.element) != $0.offset }) {
-                    throw ServiceError("\(file):\(header.line): the column '\(twice.element)' is named twice; name each column once")
-                }
-                guard let idColumn = header.cells.firstIndex(of: "id") else {
-                    throw ServiceError("\(file):\(header.line): the first row has no 'id' column")
-                }
-                let kindColumn = header.cells.firstIndex(of: "kind")
-                guard kindColumn != nil || kind != nil else {
-                    throw ServiceError("\(file):\(header.line): there is no 'kind' column; add one or pass --kind")
-                }
-                // Every bad row is reported, as 'laurel validate' reports every problem of a file.
-                var problems: [(line: Int, message: String)] = []
-                var events: [(event: CampaignEvent, id: String)] = []
-                var lines: [Int] = []
-                var rowCount = 0
-                var lineOfID: [String: Int] = [:]
-                for row in rows.dropFirst() where !(row.cells.count == 1 && row.cells[0].isEmpty) {
-                    rowCount += 1
-                    guard row.cells.count == header.cells.count else {
-                        problems.append((row.line, "\(row.cells.count) cells where the first row names \(header.cells.count)"))
-                        continue
-                    }
-                    let rowKind = kindColumn.map { row.cells[$0] } ?? kind ?? ""
-                    var pairs: [(String, String)] = []
-                    var unit: String?
-                    let fieldNames = engine.workflow.entryKinds.first { $0.name == rowKind }?.fields.map(\.name) ?? []
-                    for (index, name) in header.cells.enumerated() where index != idColumn && index != kindColumn {
-                        let cell = row.cells[index]
-                        // A column 'unit' that is not a field of the kind is the entry's unit, which
-                        // fills the kind's field of type unit (docs/workflow-language.md, entries).
-                        if name == "unit", !fieldNames.contains("unit") {
-                            unit = cell.isEmpty ? nil : cell
-                        } else if !cell.isEmpty {
-                            pairs.append((name, cell))
-                        }
-                    }
-                    if let earlier = lineOfID.updateValue(row.line, forKey: row.cells[idColumn]) {
-                        problems.append((row.line, "entry '\(row.cells[idColumn])' is also on line \(earlier); an id is given once"))
-                        continue
-                    }
-                    do {
-                        let entry = try EntryRows.entry(id: row.cells[idColumn], kind: rowKind, unit: unit, pairs: pairs, engine: engine)
-                        events.append((.submit(entry), "import:\(campaign):\(entry.id)"))
-                        lines.append(row.line)
-                    } catch let error as ServiceError {
-                        problems.append((row.line, error.description))
-                    }
-                }
-                progress.total = events.count
-                do {
-                    // With bad rows already found the others are only checked, so every problem shows at once.
-                    let result = try service.applyAll(events, to: campaign, now: wallClock(), dryRun: !problems.isEmpty) {
-                        progress.update($0)
-                    }
-                    if problems.isEmpty { return result }
-                    progress.finish()
-                } catch let refusal as CampaignService.BatchRefusal {
-                    progress.finish()
-                    problems += refusal.problems.map { (lines[$0.index], $0.reason) }
-                    problems.sort { $0.line < $1.line }
-                }
-                let refused = Set(problems.map(\.line)).count
-                throw ServiceError((problems.map { "\(file):\($0.line): \($0.message)" }
-                                    + ["\(refused) of \(rowCount.counted("row", "rows")) refused; nothing of \(file) was written"])
-                    .joined(separator: "\nerror: "))
-            }
+            let result = try importRows(bytes, service: service, progress: progress)
             progress.finish()
             let submitted = result.logged.filter { $0.kind == "submit" }.count
             let before = progress.total - submitted
@@ -169,6 +90,87 @@ struct EntryCommand: ParsableCommand {
                                 ("imported_before", .number(Double(before))),
                                 ("rows", .number(Double(progress.total))), ("state", .string(result.campaign?.state ?? ""))]))
         }
+
+        /// Checks every row and submits them all in one transaction, or reports every bad row and writes nothing.
+        func importRows(_ bytes: [UInt8], service: CampaignService, progress: Progress) throws -> ServiceResult {
+            let engine = try service.campaignAndEngine(campaign).engine
+            if let problem = YAMLLoader.checkText(bytes, file: file) {
+                throw LaurelError(.invalidInput, "\(problem.location): \(problem.message); save it as UTF-8 (in Excel: 'CSV UTF-8')")
+            }
+            let rows: [CSV.Row]
+            do {
+                rows = try CSV.parse(String(decoding: bytes, as: UTF8.self))
+            } catch {
+                throw LaurelError(.invalidInput, "\(file):\(error.line):\(error.column): \(error.message)")
+            }
+            guard let header = rows.first else { throw LaurelError(.invalidInput, "\(file) is empty; its first row names the columns") }
+            if let twice = header.cells.enumerated().first(where: { header.cells.firstIndex(of: $0.element) != $0.offset }) {
+                throw LaurelError(.invalidInput, "\(file):\(header.line): the column '\(twice.element)' is named twice; name each column once")
+            }
+            guard let idColumn = header.cells.firstIndex(of: "id") else {
+                throw LaurelError(.invalidInput, "\(file):\(header.line): the first row has no 'id' column")
+            }
+            let kindColumn = header.cells.firstIndex(of: "kind")
+            guard kindColumn != nil || kind != nil else {
+                throw LaurelError(.invalidInput, "\(file):\(header.line): there is no 'kind' column; add one or pass --kind")
+            }
+            // Every bad row is reported, as 'laurel validate' reports every problem of a file.
+            var problems: [(line: Int, message: String)] = []
+            var events: [(event: CampaignEvent, id: String)] = []
+            var lines: [Int] = []
+            var rowCount = 0
+            var lineOfID: [String: Int] = [:]
+            for row in rows.dropFirst() where !(row.cells.count == 1 && row.cells[0].isEmpty) {
+                rowCount += 1
+                guard row.cells.count == header.cells.count else {
+                    problems.append((row.line, "\(row.cells.count) cells where the first row names \(header.cells.count)"))
+                    continue
+                }
+                let rowKind = kindColumn.map { row.cells[$0] } ?? kind ?? ""
+                var pairs: [(String, String)] = []
+                var unit: String?
+                let fieldNames = engine.workflow.entryKinds.first { $0.name == rowKind }?.fields.map(\.name) ?? []
+                for (index, name) in header.cells.enumerated() where index != idColumn && index != kindColumn {
+                    let cell = row.cells[index]
+                    // A column 'unit' that is not a field of the kind is the entry's unit, which
+                    // fills the kind's field of type unit (docs/workflow-language.md, entries).
+                    if name == "unit", !fieldNames.contains("unit") {
+                        unit = cell.isEmpty ? nil : cell
+                    } else if !cell.isEmpty {
+                        pairs.append((name, cell))
+                    }
+                }
+                if let earlier = lineOfID.updateValue(row.line, forKey: row.cells[idColumn]) {
+                    problems.append((row.line, "entry '\(row.cells[idColumn])' is also on line \(earlier); an id is given once"))
+                    continue
+                }
+                do {
+                    let entry = try EntryRows.entry(id: row.cells[idColumn], kind: rowKind, unit: unit, pairs: pairs, engine: engine)
+                    events.append((.submit(entry), "import:\(campaign):\(entry.id)"))
+                    lines.append(row.line)
+                } catch let error as LaurelError {
+                    problems.append((row.line, error.message))
+                }
+            }
+            progress.total = events.count
+            var code = LaurelError.Code.invalidInput
+            do {
+                // With bad rows already found the others are only checked, so every problem shows at once.
+                let result = try service.applyAll(events, to: campaign, now: wallClock(), dryRun: !problems.isEmpty) {
+                    progress.update($0)
+                }
+                if problems.isEmpty { return result }
+                progress.finish()
+            } catch let error as LaurelError where !error.problems.isEmpty {
+                progress.finish()
+                if problems.isEmpty { code = error.code }
+                problems += error.problems.map { (lines[$0.index], $0.message) }
+                problems.sort { $0.line < $1.line }
+            }
+            let refused = Set(problems.map(\.line)).count
+            throw LaurelError(code, "\(refused) of \(rowCount.counted("row", "rows")) refused; nothing of \(file) was written",
+                              problems: problems.map { LaurelError.Problem(index: $0.line, message: "\(file):\($0.line): \($0.message)") })
+        }
     }
 }
 
@@ -176,16 +178,16 @@ enum EntryRows {
     /// An entry with its fields typed by the entry kind's declaration.
     static func entry(id: String, kind: String, unit: String?, pairs: [(String, String)], engine: Engine) throws -> Entry {
         guard let definition = engine.workflow.entryKinds.first(where: { $0.name == kind }) else {
-            throw ServiceError("there is no entry kind '\(kind)'\(Suggestions.didYouMean(kind, in: engine.workflow.entryKinds.map(\.name)))")
+            throw LaurelError(.notFound, "there is no entry kind '\(kind)'\(Suggestions.didYouMean(kind, in: engine.workflow.entryKinds.map(\.name)))")
         }
-        guard !id.isEmpty else { throw ServiceError("an entry needs an id") }
+        guard !id.isEmpty else { throw LaurelError(.invalidInput, "an entry needs an id") }
         var fields = NamedValues<Value>()
         for (name, text) in pairs {
             guard fields[name] == nil else {
-                throw ServiceError("field '\(name)' is given twice; give each field once")
+                throw LaurelError(.invalidInput, "field '\(name)' is given twice; give each field once")
             }
             guard let field = definition.fields.first(where: { $0.name == name }) else {
-                throw ServiceError("entries of kind '\(kind)' have no field '\(name)'\(Suggestions.didYouMean(name, in: definition.fields.map(\.name)))")
+                throw LaurelError(.invalidInput, "entries of kind '\(kind)' have no field '\(name)'\(Suggestions.didYouMean(name, in: definition.fields.map(\.name)))")
             }
             fields[name] = try FieldValues.value(text, type: field.type, name: "field '\(name)'", calendar: engine.calendar)
         }
@@ -246,21 +248,19 @@ struct ReviewCommand: ParsableCommand {
 
         func run() throws {
             let service = try store.open(.write)
-            let result = try refusing {
-                var lines: [ScoreSheet.Line] = []
-                for text in scores {
-                    let (entry, raw) = try splitPair(text, option: "a score")
-                    let values = try raw.split(separator: ",").map { part -> Double in
-                        guard let value = Double(part.trimmingCharacters(in: .whitespaces)), value.isFinite else {
-                            throw ServiceError("the score of '\(entry)' must be numbers separated by commas, not '\(raw)'")
-                        }
-                        return value
+            var lines: [ScoreSheet.Line] = []
+            for text in scores {
+                let (entry, raw) = try splitPair(text, option: "a score")
+                let values = try raw.split(separator: ",").map { part -> Double in
+                    guard let value = Double(part.trimmingCharacters(in: .whitespaces)), value.isFinite else {
+                        throw LaurelError(.invalidInput, "the score of '\(entry)' must be numbers separated by commas, not '\(raw)'")
                     }
-                    lines.append(ScoreSheet.Line(entry: entry, values: values))
+                    return value
                 }
-                return try service.apply(.scores(ScoreSheet(member: member, lines: lines)), to: campaign,
-                                         eventID: write.eventID("scores:\(campaign):\(member)"), now: wallClock())
+                lines.append(ScoreSheet.Line(entry: entry, values: values))
             }
+            let result = try service.apply(.scores(ScoreSheet(member: member, lines: lines)), to: campaign,
+                                     eventID: write.eventID("scores:\(campaign):\(member)"), now: wallClock())
             report(result, format: format)
         }
     }
@@ -304,12 +304,10 @@ struct BallotCommand: ParsableCommand {
 
         func run() throws {
             let service = try store.open(.write)
-            let result = try refusing {
-                let choices = approve.map { Vote.Choice(nominee: $0, approve: true) }
-                    + reject.map { Vote.Choice(nominee: $0, approve: false) }
-                return try service.apply(.vote(Vote(member: member, choices: choices, inWriting: inWriting)), to: campaign,
-                                         eventID: write.eventID("vote:\(campaign):\(member)"), now: wallClock())
-            }
+            let choices = approve.map { Vote.Choice(nominee: $0, approve: true) }
+                + reject.map { Vote.Choice(nominee: $0, approve: false) }
+            let result = try service.apply(.vote(Vote(member: member, choices: choices, inWriting: inWriting)), to: campaign,
+                                     eventID: write.eventID("vote:\(campaign):\(member)"), now: wallClock())
             report(result, format: format)
         }
     }
@@ -331,7 +329,7 @@ struct Results: ParsableCommand {
 
     func run() throws {
         let service = try store.open(.read)
-        let (current, engine) = try refusing { try service.campaignAndEngine(campaign) }
+        let (current, engine) = try service.campaignAndEngine(campaign)
         let entries = current.entries.array
         let byID = Dictionary(entries.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         /// What people call an entry: its `name` field, else its `title`.

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import LaurelCore
+import LaurelService
 
 /// The `laurel` command: checks, simulates and runs emulation campaigns.
 struct Laurel: ParsableCommand {
@@ -20,30 +22,54 @@ struct Laurel: ParsableCommand {
     )
 }
 
-/// Starts the command and maps argument-parser's usage errors to exit status 2, as compilers
-/// and Unix tools do, instead of its default 64.
+/// Starts the command and presents every error in one place: argument-parser's usage errors exit
+/// 2, as compilers and Unix tools do, instead of its default 64; any other error is said as a
+/// ``LaurelError`` and exits by its code (``ExitCode/status(for:)``).
 @main
 enum LaurelMain {
     static func main() async {
+        var command: (any ParsableCommand)?
         do {
-            var command = try Laurel.parseAsRoot()
+            command = try Laurel.parseAsRoot()
             if var asynchronous = command as? any AsyncParsableCommand {
                 try await asynchronous.run()
             } else {
-                try command.run()
+                try command?.run()
             }
-        } catch let error as UsageError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-            exit(ExitCode.usageError)
+        } catch let error as LaurelError {
+            present(error, as: (command as? any FormattedCommand)?.format ?? .text)
         } catch {
             let code = Laurel.exitCode(for: error)
             if code == .validationFailure {
                 FileHandle.standardError.write(Data((Laurel.fullMessage(for: error) + "\n").utf8))
                 exit(ExitCode.usageError)
             }
-            Laurel.exit(withError: error)
+            if error is ExitCode || code == .success { Laurel.exit(withError: error) }
+            present(LaurelError(error), as: (command as? any FormattedCommand)?.format ?? .text)
         }
     }
+
+    /// On standard error: each refused item of a batch, then what the error came to, as lines for
+    /// people or, with `--format json`, as one object `{"error": CODE, "message": ..., "problems": [...]}`.
+    static func present(_ error: LaurelError, as format: OutputFormat) -> Never {
+        let text: String
+        switch format {
+        case .text:
+            text = (error.problems.map(\.message) + [error.message]).map { "error: \($0)\n" }.joined()
+        case .json:
+            text = JSONValue.object([
+                ("error", .string(error.code.description)), ("message", .string(error.message)),
+                ("problems", .array(error.problems.map { .object([("at", .number(Double($0.index))), ("message", .string($0.message))]) })),
+            ]).rendered() + "\n"
+        }
+        FileHandle.standardError.write(Data(text.utf8))
+        exit(ExitCode.status(for: error.code))
+    }
+}
+
+/// A command with `--format`, so its errors are written in the same format as its output.
+protocol FormattedCommand {
+    var format: OutputFormat { get }
 }
 
 extension ExitCode {
@@ -51,6 +77,11 @@ extension ExitCode {
     static let usageError: Int32 = 2
     /// The input was read and has errors.
     static let inputErrors = ExitCode(1)
+
+    /// 2 for a wrong command line, 1 for everything else (README, "Commands").
+    static func status(for code: LaurelError.Code) -> Int32 {
+        code == .invalidRequest ? usageError : inputErrors.rawValue
+    }
 }
 
 /// How a command writes its result.
@@ -59,7 +90,18 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case json
 }
 
-/// A usage error raised after parsing (a path that does not exist), reported like parse errors.
-struct UsageError: Error, CustomStringConvertible {
-    var description: String
-}
+
+extension Laurel.Validate: FormattedCommand {}
+extension Laurel.Simulate: FormattedCommand {}
+extension CampaignCommand.Start: FormattedCommand {}
+extension CampaignCommand.List: FormattedCommand {}
+extension CampaignCommand.Status: FormattedCommand {}
+extension CampaignCommand.History: FormattedCommand {}
+extension CampaignCommand.Send: FormattedCommand {}
+extension CampaignCommand.Migrate: FormattedCommand {}
+extension EntryCommand.Submit: FormattedCommand {}
+extension EntryCommand.Import: FormattedCommand {}
+extension ReviewCommand.Score: FormattedCommand {}
+extension BallotCommand.Cast: FormattedCommand {}
+extension OrgCommand.Import: FormattedCommand {}
+extension OrgCommand.List: FormattedCommand {}

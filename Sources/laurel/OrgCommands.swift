@@ -40,7 +40,7 @@ struct OrgCommand: ParsableCommand {
                 return
             }
             let service = try store.open(.create)
-            try refusing { try service.store.replaceOrganisation(organisation) }
+            try service.store.replaceOrganisation(organisation)
             let levels = Dictionary(grouping: organisation.units, by: \.level).mapValues(\.count)
             let order = organisation.levels.isEmpty ? levels.keys.sorted() : organisation.levels
             if format == .json {
@@ -82,7 +82,7 @@ struct OrgCommand: ParsableCommand {
 
         func run() throws {
             let service = try store.open(.read)
-            let organisation = try refusing { try service.store.organisation() }
+            let organisation = try service.store.organisation()
             if organisation.isEmpty {
                 print(format == .json ? "[]" : "No organisation data yet. Import it with 'laurel org import FILE'.")
                 return

@@ -1,4 +1,5 @@
 import Foundation
+import LaurelService
 import LaurelYAML
 
 /// Reads a file a person named, and says in words why it cannot be read (it does not exist, it is
@@ -44,7 +45,7 @@ enum ReadableFile {
     static func bytes(_ path: String, maximum: Int = largest) throws -> [UInt8] {
         switch read(path, maximum: maximum) {
         case .success(let bytes): return bytes
-        case .failure(let failure): throw UsageError(description: failure.description)
+        case .failure(let failure): throw LaurelError(.invalidRequest, failure.description)
         }
     }
 }

@@ -33,11 +33,9 @@ struct StoreOptions: ParsableArguments {
                 FileHandle.standardError.write(Data("waiting for the database: another process is writing to '\(database)' (at most 30 s)\n".utf8))
             })
         } catch let error as SQLiteStore.OpenError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-            throw ExitCode.inputErrors
+            throw LaurelError(.unavailable, error.description)
         } catch {
-            FileHandle.standardError.write(Data("error: cannot open the database '\(database)': \(StoreMessages.describe(error))\n".utf8))
-            throw ExitCode.inputErrors
+            throw LaurelError(.unavailable, "cannot open the database '\(database)': \(StoreMessages.describe(error))")
         }
     }
 }
@@ -101,7 +99,9 @@ struct Serve: AsyncParsableCommand {
         let folderProblem = FileManager.default.fileExists(atPath: workflows, isDirectory: &isDirectory) && isDirectory.boolValue
             ? [] : ["--workflows: '\(workflows)' is not a folder of workflow files"]
         guard problems.isEmpty, folderProblem.isEmpty else {
-            throw UsageError(description: (folderProblem + problems).joined(separator: "\nerror: "))
+            throw LaurelError(.invalidRequest, "nothing was started", problems: (folderProblem + problems).enumerated().map {
+                LaurelError.Problem(index: $0.offset, message: $0.element)
+            })
         }
         let sqlite = try store.openStore(.create)
         // One daemon per file: a second one is refused before it does anything.
@@ -109,8 +109,7 @@ struct Serve: AsyncParsableCommand {
         do {
             claim = try sqlite.claimForDaemon()
         } catch {
-            FileHandle.standardError.write(Data("error: \(StoreMessages.describe(error))\n".utf8))
-            throw ExitCode.inputErrors
+            throw LaurelError(.unavailable, StoreMessages.describe(error))
         }
         defer { withExtendedLifetime(claim) {} }
         // A paper's traces a crash may have left in the write-ahead log go before anything else.

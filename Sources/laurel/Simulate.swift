@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LaurelService
 import LaurelCore
 import LaurelDaemon
 import LaurelStore
@@ -90,7 +91,7 @@ extension Laurel {
                 let bytes: [UInt8]
                 switch ReadableFile.read(script) {
                 case .success(let read): bytes = read
-                case .failure(let failure): throw UsageError(description: "--script: \(failure.description)")
+                case .failure(let failure): throw LaurelError(.invalidRequest, "--script: \(failure.description)")
                 }
                 let parsed = SimulationScript.parse(bytes, file: script, calendar: calendar)
                 if parsed.diagnostics.hasErrors {
@@ -105,13 +106,13 @@ extension Laurel {
                                                        inputs: inputs)
             if let certificates {
                 if let problem = DaemonConfiguration(certificatesFolder: certificates).pathProblems().first {
-                    throw UsageError(description: problem)
+                    throw LaurelError(.invalidRequest, problem)
                 }
                 for case .effect(.certificate(let certificate)) in result.timeline.map(\.kind) {
                     do {
                         try CertificateFiles.write(certificate, into: certificates)
                     } catch {
-                        throw UsageError(description: "--certificates: cannot write the certificate of '\(certificate.entry)' into '\(certificates)': \(StoreMessages.describe(error))")
+                        throw LaurelError(.invalidRequest, "--certificates: cannot write the certificate of '\(certificate.entry)' into '\(certificates)': \(StoreMessages.describe(error))")
                     }
                 }
             }

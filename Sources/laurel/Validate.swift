@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LaurelService
 import LaurelCore
 import LaurelPlugins
 import LaurelYAML
@@ -31,12 +32,7 @@ extension Laurel {
         }
 
         func run() throws {
-            let files: [String]
-            do {
-                files = try WorkflowFiles.collect(paths)
-            } catch let error as UsageError {
-                throw ValidationError(error.description)
-            }
+            let files = try WorkflowFiles.collect(paths)
             let now = referenceInstant()
             let validator = WorkflowValidator(registry: BuiltInPlugins.registry)
             var renderer = DiagnosticRenderer()
@@ -108,7 +104,7 @@ enum WorkflowFiles {
         for path in paths {
             var isDirectory: ObjCBool = false
             guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw UsageError(description: "no such file or folder: '\(path)'")
+                throw LaurelError(.invalidRequest, "no such file or folder: '\(path)'")
             }
             guard isDirectory.boolValue else {
                 files.append(path)
@@ -119,7 +115,7 @@ enum WorkflowFiles {
                 .sorted()
                 .map { path.hasSuffix("/") ? path + $0 : path + "/" + $0 }
             guard !found.isEmpty else {
-                throw UsageError(description: "the folder '\(path)' has no workflow files (*.yaml or *.yml)")
+                throw LaurelError(.invalidRequest, "the folder '\(path)' has no workflow files (*.yaml or *.yml)")
             }
             files += found
         }

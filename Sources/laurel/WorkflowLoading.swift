@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LaurelService
 import LaurelCore
 import LaurelPlugins
 
@@ -15,14 +16,14 @@ struct LoadedWorkflow {
         let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         if exists, isDirectory.boolValue {
             let example = (try? WorkflowFiles.collect([path]).first) ?? nil
-            throw UsageError(description: "'\(path)' is a folder; this command runs one workflow file"
+            throw LaurelError(.invalidRequest, "'\(path)' is a folder; this command runs one workflow file"
                              + (example.map { ": name one, like '\($0)'" } ?? ", and the folder has none"))
         }
         guard exists else {
             let folder = (path as NSString).deletingLastPathComponent
             let siblings = WorkflowFiles.besides([path]).map { ($0 as NSString).lastPathComponent }
             let closest = Suggestions.closest(to: (path as NSString).lastPathComponent, in: siblings)
-            throw UsageError(description: "there is no workflow file '\(path)'"
+            throw LaurelError(.invalidRequest, "there is no workflow file '\(path)'"
                              + (closest.map { " (did you mean '\(folder.isEmpty ? $0 : (folder as NSString).appendingPathComponent($0))'?)" } ?? ""))
         }
         let bytes: [UInt8]
@@ -44,8 +45,7 @@ struct LoadedWorkflow {
             let engine = try Engine(workflow: workflow, version: SHA256.hex(bytes), registry: BuiltInPlugins.registry)
             return LoadedWorkflow(workflow: workflow, engine: engine)
         } catch {
-            FileHandle.standardError.write(Data("\(path): \(error)\n".utf8))
-            throw ExitCode.inputErrors
+            throw LaurelError(.invalidInput, "\(path): \(error)")
         }
     }
 }

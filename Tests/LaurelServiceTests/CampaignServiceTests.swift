@@ -51,7 +51,8 @@ struct CampaignServiceTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let service = CampaignService(store: store, registry: W.registry)
         let id = try service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1).campaignID
-        #expect(throws: ServiceError.self) { try service.apply(Self.idea("a"), to: id, eventID: "e0", now: W.may1) }
+        let refused = #expect(throws: LaurelError.self) { try service.apply(Self.idea("a"), to: id, eventID: "e0", now: W.may1) }
+        #expect(refused?.code == .refused)
         #expect(try store.eventCount() == 1, "the refused entry was not logged")
         _ = try service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
         let first = try service.apply(Self.idea("a"), to: id, eventID: "e1", now: W.may1 + 10)
@@ -87,7 +88,8 @@ struct CampaignServiceTests {
         let service = CampaignService(store: store, registry: W.registry)
         let id = try service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1).campaignID
         _ = try service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
-        #expect(throws: ServiceError.self) { try service.apply(Self.idea("late"), to: id, eventID: "late", now: W.may1 + 3 * W.day) }
+        let late = #expect(throws: LaurelError.self) { try service.apply(Self.idea("late"), to: id, eventID: "late", now: W.may1 + 3 * W.day) }
+        #expect(late?.code == .refused)
         #expect(try store.campaign(id: id)?.state == "collecting", "the refusal rolled the catch-up back too")
     }
 
@@ -99,7 +101,8 @@ struct CampaignServiceTests {
         let id = try service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1).campaignID
         _ = try service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
         let bad: [(event: CampaignEvent, id: String)] = [(Self.idea("a"), "i-a"), (.submit(Entry(id: "b", kind: "idea")), "i-b")]
-        #expect(throws: CampaignService.BatchRefusal.self) { try service.applyAll(bad, to: id, now: W.may1 + 1) }
+        let refusal = #expect(throws: LaurelError.self) { try service.applyAll(bad, to: id, now: W.may1 + 1) }
+        #expect(refusal?.code == .refused && refusal?.problems.map(\.index) == [1], "the second event (no title) is named by its index")
         #expect(try store.campaign(id: id)?.entries.isEmpty == true)
         let good: [(event: CampaignEvent, id: String)] = [(Self.idea("a"), "i-a"), (Self.idea("b"), "i-b")]
         _ = try service.applyAll(good, to: id, now: W.may1 + 2)
@@ -160,7 +163,7 @@ struct CampaignServiceTests {
             #expect(votes.map(\.member) == ["a", "b", "c"])
             if secret {
                 #expect(votes.allSatisfy { $0.isSealed && $0.choices.isEmpty })
-                #expect(throws: ServiceError.self) { try service.replay(id) }
+                #expect(throws: LaurelError.self) { try service.replay(id) }
             } else {
                 #expect(votes.allSatisfy { !$0.isSealed && $0.choices.count == 2 })
                 #expect(try service.replay(id) == stored)

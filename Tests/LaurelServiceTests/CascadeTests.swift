@@ -3,7 +3,6 @@ import LaurelCore
 import LaurelTesting
 import LaurelService
 import LaurelSQLite
-import LaurelDaemon
 import LaurelStore
 import Testing
 
@@ -129,7 +128,8 @@ struct CascadeTests {
     func missingWorkflow() throws {
         let (store, folder, service, parentVersion) = try Self.setUp(withChild: false)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let error = #expect(throws: ServiceError.self) { try service.start(version: parentVersion, idempotencyKey: nil, now: W.may1) }
+        let error = #expect(throws: LaurelError.self) { try service.start(version: parentVersion, idempotencyKey: nil, now: W.may1) }
+        #expect(error?.code == .notFound)
         #expect(error?.description == "campaign 'district-1' starts child campaigns of 'grassroots', but no workflow 'grassroots' is loaded; add its file to the workflows folder")
         #expect(try store.campaigns().isEmpty)
     }
@@ -183,7 +183,7 @@ struct CascadeTests {
         #expect(try store.campaign(id: "district-1--g1")?.state == "done")
         #expect(try store.campaign(id: "district-1")?.entries.map(\.id) == ["g1/a", "g1/b"])
         // ... and cannot spend it again in its sibling's.
-        let sibling = #expect(throws: ServiceError.self) { try service.apply(Self.worker("d", unit: "g1"), to: "district-1--g2", eventID: "d", now: now) }
+        let sibling = #expect(throws: LaurelError.self) { try service.apply(Self.worker("d", unit: "g1"), to: "district-1--g2", eventID: "d", now: now) }
         #expect(sibling?.description == "campaign 'district-1--g2' runs for the unit 'g2', and entry 'd' comes from 'g1', which is not that unit or one under it; submit it to the campaign of its own unit")
         _ = try service.apply(Self.worker("e", unit: "g2"), to: "district-1--g2", eventID: "e", now: now)
 

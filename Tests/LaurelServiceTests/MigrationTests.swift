@@ -3,7 +3,6 @@ import LaurelCore
 import LaurelTesting
 import LaurelService
 import LaurelSQLite
-import LaurelDaemon
 import LaurelStore
 import Testing
 
@@ -61,17 +60,19 @@ struct MigrationTests {
         defer { try? FileManager.default.removeItem(atPath: (store.path as NSString).deletingLastPathComponent) }
         let renamed = try W.record(W.quick.replacingOccurrences(of: "collecting", with: "gathering")
             .replacingOccurrences(of: "window: P2D", with: "window: P5D"), in: store)
-        #expect(throws: ServiceError.self) {
+        let unmapped = #expect(throws: LaurelError.self) {
             try service.migrate(id, toVersion: renamed, mapState: Self.same, eventID: "m", now: W.may1 + W.day, dryRun: false)
         }
+        #expect(unmapped?.code == .refused)
         let result = try service.migrate(id, toVersion: renamed, mapState: { _, _ in "gathering" }, eventID: "m",
                                          now: W.may1 + W.day, dryRun: false)
         let moved = result.migration.applied.campaign
         #expect(result.migration.keptStep, "gathering runs phase-target too: the phase goes on")
         #expect(moved.state == "gathering" && moved.entries.count == 1 && moved.metrics["ideas"] == 1)
-        #expect(throws: ServiceError.self) {
+        let repeated = #expect(throws: LaurelError.self) {
             try service.migrate(id, toVersion: renamed, mapState: Self.same, eventID: "m", now: W.may1 + W.day, dryRun: false)
         }
+        #expect(repeated?.code == .conflict, "the key 'm' was used by the migration before")
         #expect(try service.replay(id) == store.campaign(id: id))
     }
 

@@ -3,7 +3,6 @@ import LaurelCore
 import LaurelSQLite
 import LaurelTesting
 import LaurelService
-import LaurelDaemon
 import LaurelStore
 import Testing
 

@@ -98,7 +98,7 @@ import Testing
         let place = try Place()
         defer { try? FileManager.default.removeItem(at: place.folder) }
         let run = try place.laurel(["campaign", "start", "quick", "--workflows", place.folder.appendingPathComponent("nowhere").path])
-        #expect(run.status == 1 && run.stderr.contains("the workflows folder '\(place.folder.path)/nowhere' does not exist"), "\(run.stderr)")
+        #expect(run.status == 2 && run.stderr.contains("the workflows folder '\(place.folder.path)/nowhere' does not exist"), "\(run.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: place.folder.path).isEmpty)
     }
 
