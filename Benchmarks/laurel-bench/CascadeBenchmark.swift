@@ -19,7 +19,7 @@ import Logging
 ///    50 to a transaction; each child finishes and its nominee is reported up to the district,
 ///    which gathers N entries and finishes.
 /// Check values: the children started, the entries gathered, the district's final state.
-struct CascadeBenchmark: ParsableCommand {
+struct CascadeBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cascade",
         abstract: "Time a cascade over N child campaigns on SQLite: starting them, and gathering their nominees."
@@ -79,27 +79,28 @@ struct CascadeBenchmark: ParsableCommand {
           late: { final: true }
         """
 
-    func run() throws {
+    func run() async throws {
         let path = database ?? FileManager.default.temporaryDirectory.appendingPathComponent("laurel-cascade-\(UUID().uuidString).sqlite").path
         defer { if database == nil { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } } }
         let registry = BuiltInPlugins.registry
         let store = try SQLiteStore(path: path, registry: registry)
         let units = [Organisation.Unit(id: "district", name: "District", level: "district")]
             + (0..<children).map { Organisation.Unit(id: String(format: "g%05d", $0), name: "Unit \($0)", parent: "district", level: "grassroots") }
-        try store.replaceOrganisation(Organisation(levels: ["district", "grassroots"], units: units))
         let start: Instant = 1_714_496_400
         var versions: [String: String] = [:]
         for (id, text) in [("cascade-child", Self.child), ("cascade-district", Self.parent)] {
             let bytes = Array(text.utf8)
             versions[id] = SHA256.hex(bytes)
-            try store.record(WorkflowVersion(hash: versions[id]!, workflowID: id, file: "\(id).yaml", source: bytes, recordedAt: start))
+            let version = WorkflowVersion(hash: versions[id]!, workflowID: id, file: "\(id).yaml", source: bytes, recordedAt: start)
+            try await store.write { try $0.record(version) }
         }
         let service = CampaignService(store: store, registry: registry)
+        try await service.replaceOrganisation(Organisation(levels: ["district", "grassroots"], units: units))
 
         let startClock = ContinuousClock.now
-        let parent = try service.start(version: versions["cascade-district"]!, idempotencyKey: nil, now: start)
+        let parent = try await service.start(version: versions["cascade-district"]!, idempotencyKey: nil, now: start)
         let startSeconds = LifecycleBenchmark.seconds(ContinuousClock.now - startClock)
-        let started = try store.campaigns().count - 1
+        let started = try await service.campaigns().count - 1
         print("start: district and \(started) child campaigns in one transaction: \(String(format: "%.3f", startSeconds)) s")
 
         // Not timed: one nominee per child; a day later the reviews open and each chair scores.
@@ -109,22 +110,22 @@ struct CascadeBenchmark: ParsableCommand {
         let daemon = CampaignDaemon(service: service, configuration: DaemonConfiguration(), logger: quiet)
         for unit in units.dropFirst() {
             let id = "\(parent.campaignID)--\(unit.id)"
-            _ = try service.apply(.submit(Entry(id: "w", kind: "worker", fields: ["name": .text("Worker of \(unit.id)")])),
+            _ = try await service.apply(.submit(Entry(id: "w", kind: "worker", fields: ["name": .text("Worker of \(unit.id)")])),
                                   to: id, eventID: "\(id):w", now: start + 60)
         }
-        _ = try daemon.tick(now: start + 86_400 + 60)
+        _ = try await daemon.tick(now: start + 86_400 + 60)
         for (index, unit) in units.dropFirst().enumerated() {
             let id = "\(parent.campaignID)--\(unit.id)"
-            _ = try service.apply(.scores(ScoreSheet(member: "chair", lines: [.init(entry: "w", values: [Double(30 + index % 70)])])),
+            _ = try await service.apply(.scores(ScoreSheet(member: "chair", lines: [.init(entry: "w", values: [Double(30 + index % 70)])])),
                                   to: id, eventID: "\(id):scores", now: start + 86_400 + 120)
         }
         print("setup: a nominee in each child, reviews opened and scored, \(String(format: "%.1f", LifecycleBenchmark.seconds(ContinuousClock.now - setupClock))) s (not timed)",
               to: &standardError)
 
         let finishClock = ContinuousClock.now
-        let fired = try daemon.tick(now: start + 8 * 86_400 + 120)
+        let fired = try await daemon.tick(now: start + 8 * 86_400 + 120)
         let finishSeconds = LifecycleBenchmark.seconds(ContinuousClock.now - finishClock)
-        guard let district = try store.campaign(id: parent.campaignID) else { throw ValidationError("the district campaign is gone") }
+        guard let district = try await service.campaign(id: parent.campaignID) else { throw ValidationError("the district campaign is gone") }
         print("finish: one tick fired \(fired.fired) review windows; the children finished and reported up: \(String(format: "%.3f", finishSeconds)) s (\(String(format: "%.0f", Double(children) / finishSeconds)) children/s)")
         print("cascade over \(children) child campaigns: \(String(format: "%.3f", startSeconds + finishSeconds)) s (start + finish)")
         print("check: children=\(started) gathered=\(district.entries.count) nominations=\(Int(district.metrics["nominations"] ?? 0)) state=\(district.state)")

@@ -7,7 +7,7 @@ import LaurelYAML
 /// Benchmarks of Laurel's real parts, run from a release build:
 ///   swift run -c release laurel-bench validate
 @main
-struct LaurelBench: ParsableCommand {
+struct LaurelBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "laurel-bench",
         abstract: "Benchmarks of Laurel's real parts; build with -c release.",

@@ -7,7 +7,7 @@ import LaurelSQLite
 
 /// The campaign-lifecycle scenario of shared/bench/campaign-lifecycle.md, through the real
 /// loader, engine, plugins and campaign encoding.
-struct LifecycleBenchmark: ParsableCommand {
+struct LifecycleBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lifecycle",
         abstract: "Run the campaign-lifecycle scenario for N instances and print its summary and checks."
@@ -39,7 +39,7 @@ struct LifecycleBenchmark: ParsableCommand {
     static let minute: Instant = 60
     static let day: Instant = 86_400
 
-    func run() throws {
+    func run() async throws {
         let parseStart = ContinuousClock.now
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: workflow)))
         let registry = BuiltInPlugins.registry
@@ -70,34 +70,35 @@ struct LifecycleBenchmark: ParsableCommand {
                 path = folder + "/lifecycle.sqlite"
             }
             let opened = try SQLiteStore(path: path, registry: registry)
-            try opened.record(WorkflowVersion(hash: engine.version, workflowID: definition.id, file: workflow, source: bytes,
-                                              recordedAt: Self.t0))
+            let version = WorkflowVersion(hash: engine.version, workflowID: definition.id, file: workflow, source: bytes,
+                                          recordedAt: Self.t0)
+            try await opened.write { try $0.record(version) }
             sqlite = opened
         }
         defer { if let temporaryFolder { try? FileManager.default.removeItem(atPath: temporaryFolder) } }
-        func save(_ campaign: Campaign) throws {
+        func save(_ campaign: Campaign) async throws {
             if let sqlite {
-                savedBytes += try sqlite.save(campaign, at: campaign.enteredAt)
+                savedBytes += try await sqlite.write { try $0.save(campaign, events: [], effects: [], at: campaign.enteredAt) }
                 return
             }
             let encoded = try codec.encode(campaign)
             savedBytes += encoded.count
             documents[campaign.id] = encoded
         }
-        func load(_ id: String) throws -> Campaign {
-            if let sqlite { return try sqlite.campaign(id: id)! }
+        func load(_ id: String) async throws -> Campaign {
+            if let sqlite { return try await sqlite.read { try $0.campaign(id: id)! } }
             return try codec.decode(documents[id]!)
         }
         /// Loads an instance, applies `change`, saves the result.
-        func update(_ id: String, _ change: (Campaign) throws -> Campaign) throws {
+        func update(_ id: String, _ change: @escaping @Sendable (Campaign) throws -> Campaign) async throws {
             if let sqlite {
-                savedBytes += try sqlite.write { transaction in
+                savedBytes += try await sqlite.write { transaction in
                     let changed = try change(try transaction.campaign(id: id)!)
                     return try transaction.save(changed, events: [], effects: [], at: changed.enteredAt)
                 }
                 return
             }
-            try save(try change(try codec.decode(documents[id]!)))
+            try await save(try change(try codec.decode(documents[id]!)))
         }
         var phaseEnds = [Instant](repeating: 0, count: instances)
 
@@ -109,39 +110,33 @@ struct LifecycleBenchmark: ParsableCommand {
             Entry(id: entryID, kind: "clip", fields: ["title": .text("Clip \(e)")])
         }
         for i in 0..<instances {
-            try save(try engine.start(id: ids[i], entries: entries, at: Self.t0).campaign)
+            try await save(try engine.start(id: ids[i], entries: entries, at: Self.t0).campaign)
         }
         // R1: launch at t1.
         let t1 = Self.t0 + 3_600
         for i in 0..<instances {
-            try update(ids[i]) { try engine.apply(.command("launch"), to: $0, at: t1).campaign }
+            try await update(ids[i]) { try engine.apply(.command("launch"), to: $0, at: t1).campaign }
         }
         // R2 and R3: each phase ends by its target or by its deadline tick.
         for (round, target) in [(2, 100.0), (3, 250.0)] {
             for i in 0..<instances {
-                try update(ids[i]) { loaded in
-                var campaign = loaded
                 let opened = round == 2 ? t1 : phaseEnds[i]
                 let byTarget = round == 2 ? i % 2 == 0 : i % 3 != 0
-                let end: Instant
-                if byTarget {
-                    end = opened + 10 * Self.day
-                    let missing = target - (campaign.metrics["progress"] ?? 0)
-                    campaign = try engine.apply(.report(metric: "progress", amount: missing), to: consume campaign, at: end).campaign
-                } else {
-                    end = opened + 14 * Self.day + Self.minute
-                    campaign = try Self.tick(engine, campaign, at: end)
-                }
+                let end = byTarget ? opened + 10 * Self.day : opened + 14 * Self.day + Self.minute
                 phaseEnds[i] = end
-                return campaign
+                try await update(ids[i]) { loaded in
+                    guard byTarget else { return try Self.tick(engine, loaded, at: end) }
+                    let campaign = loaded
+                    let missing = target - (campaign.metrics["progress"] ?? 0)
+                    return try engine.apply(.report(metric: "progress", amount: missing), to: consume campaign, at: end).campaign
                 }
             }
         }
         // R4: the scores arrive at t4; when someone abstains, the review deadline tick at t5.
         for i in 0..<instances {
-            try update(ids[i]) { loaded in
-            var campaign = loaded
             let t3 = phaseEnds[i]
+            try await update(ids[i]) { loaded in
+            var campaign = loaded
             let scoring = i % 5 != 4 ? 5 : 3
             for r in 0..<scoring {
                 let lines = (0..<54).map { e in
@@ -160,7 +155,7 @@ struct LifecycleBenchmark: ParsableCommand {
         var abstentions = 0
         var checksum = 0
         for i in 0..<instances {
-            let campaign = try load(ids[i])
+            let campaign = try await load(ids[i])
             guard campaign.status == .finished, campaign.state == "closed", campaign.awards.count == 54 else {
                 throw ValidationError("\(ids[i]) ended in \(campaign.state) with \(campaign.awards.count) awards")
             }

@@ -18,7 +18,7 @@ import Logging
 ///    figure; its peak resident memory (VmHWM) is read from /proc before it is stopped with SIGTERM.
 /// 3. With nothing due any more (the phase-2 deadlines are 14 days ahead), `CampaignDaemon.tick` —
 ///    the daemon's own tick — is timed in this process, many times.
-struct ScaleBenchmark: ParsableCommand {
+struct ScaleBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scale",
         abstract: "Run the daemon on N campaigns with armed timers: memory, an empty tick, firing N due timers."
@@ -47,7 +47,7 @@ struct ScaleBenchmark: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("laurel-scale-\(getpid())").path
         let workflows = folder + "/workflows"
         try FileManager.default.createDirectory(atPath: workflows, withIntermediateDirectories: true)
@@ -68,21 +68,22 @@ struct ScaleBenchmark: ParsableCommand {
         let setupStart = ContinuousClock.now
         do {
             let store = try SQLiteStore(path: path, registry: registry)
-            try store.record(WorkflowVersion(hash: version, workflowID: definition.id, file: workflow, source: bytes,
-                                             recordedAt: now - 30 * 86_400))
+            let recorded = WorkflowVersion(hash: version, workflowID: definition.id, file: workflow, source: bytes,
+                                           recordedAt: now - 30 * 86_400)
+            try await store.write { try $0.record(recorded) }
             let service = CampaignService(store: store, registry: registry)
             let window: Instant = 14 * 86_400
             for i in 0..<campaigns {
                 // Launched 14 days and N - i seconds ago: phase 1's deadline fell due N - i seconds ago.
                 let launch = now - window - Instant(campaigns - i)
-                let started = try service.start(version: version, idempotencyKey: nil, now: launch - 3_600)
-                _ = try service.apply(.command("launch"), to: started.campaignID, eventID: "launch:\(started.campaignID)",
+                let started = try await service.start(version: version, idempotencyKey: nil, now: launch - 3_600)
+                _ = try await service.apply(.command("launch"), to: started.campaignID, eventID: "launch:\(started.campaignID)",
                                       now: launch)
                 if (i + 1) % 10_000 == 0 || i + 1 == campaigns {
                     print("setup: \(i + 1) of \(campaigns) campaigns started and launched", to: &standardError)
                 }
             }
-            let due = try store.dueTimers(at: now, limit: campaigns + 1).count
+            let due = try await service.dueTimers(at: now, after: nil, limit: campaigns + 1).count
             guard due == campaigns else { throw ValidationError("setup armed \(due) due timers, expected \(campaigns)") }
         }
         let setupSeconds = LifecycleBenchmark.seconds(ContinuousClock.now - setupStart)
@@ -98,7 +99,7 @@ struct ScaleBenchmark: ParsableCommand {
         daemon.standardError = daemon.standardOutput
         try daemon.run()
         defer { if daemon.isRunning { daemon.terminate() } }
-        let probe = try SQLiteStore(path: path, registry: registry)
+        let probe = CampaignService(store: try SQLiteStore(path: path, registry: registry), registry: registry)
         var started: ContinuousClock.Instant?
         var fired: ContinuousClock.Instant?
         let deadline = ContinuousClock.now + .seconds(600)
@@ -106,8 +107,8 @@ struct ScaleBenchmark: ParsableCommand {
             if started == nil, (try? String(contentsOfFile: log, encoding: .utf8))?.contains("daemon started") == true {
                 started = ContinuousClock.now
             }
-            if started != nil, try probe.dueTimers(at: now, limit: 1).isEmpty { fired = ContinuousClock.now }
-            Thread.sleep(forTimeInterval: 0.02)
+            if started != nil, try await probe.dueTimers(at: now, after: nil, limit: 1).isEmpty { fired = ContinuousClock.now }
+            try await Task.sleep(for: .milliseconds(20))
         }
         let peakKB = Self.statusField("VmHWM", pid: daemon.processIdentifier)
         let idleKB = Self.statusField("VmRSS", pid: daemon.processIdentifier)
@@ -132,12 +133,12 @@ struct ScaleBenchmark: ParsableCommand {
         durations.reserveCapacity(ticks)
         for _ in 0..<ticks {
             let start = ContinuousClock.now
-            let report = try loop.tick(now: now)
+            let report = try await loop.tick(now: now)
             durations.append(LifecycleBenchmark.seconds(ContinuousClock.now - start) * 1_000)
             guard report.handled == 0 else { throw ValidationError("an empty tick fired \(report.handled) timers") }
         }
         durations.sort()
-        let events = try store.eventCount()
+        let events = try await loop.service.eventCount()
         guard events == 3 * campaigns else {
             throw ValidationError("the log holds \(events) events, expected \(3 * campaigns) (start, launch, deadline each)")
         }

@@ -13,8 +13,6 @@ public struct DaemonConfiguration: Sendable {
     public var reloadInterval: Double
     /// The longest the daemon sleeps between ticks (real seconds); it wakes sooner for a timer.
     public var maximumWait: Double
-    /// Due timers read from the index per query.
-    public var batchSize: Int
     /// Due timers fired per transaction (each whole with its consequences): fewer commits.
     public var timersPerTransaction: Int
     public var clock: DaemonClock
@@ -27,12 +25,11 @@ public struct DaemonConfiguration: Sendable {
     public var certificatesFolder: String?
 
     public init(workflowsFolder: String = "workflows", reloadInterval: Double = 2, maximumWait: Double = 0.25,
-                batchSize: Int = 500, timersPerTransaction: Int = 50, clock: DaemonClock = .system, demo: DemoConfiguration? = nil, outboxFile: String? = nil,
+                timersPerTransaction: Int = 50, clock: DaemonClock = .system, demo: DemoConfiguration? = nil, outboxFile: String? = nil,
                 certificatesFolder: String? = nil) {
         self.workflowsFolder = workflowsFolder
         self.reloadInterval = reloadInterval
         self.maximumWait = maximumWait
-        self.batchSize = batchSize
         self.timersPerTransaction = max(1, timersPerTransaction)
         self.clock = clock
         self.demo = demo
@@ -129,13 +126,13 @@ public final class CampaignDaemon: Service {
         let clock = configuration.clock
         var library = WorkflowLibrary(folder: configuration.workflowsFolder, registry: service.registry)
         do {
-            try reload(&library)
+            try await reload(&library)
         } catch let error as LaurelError where error.code == .invalidRequest {
             throw error  // the folder is missing: a mistake on the command line, not a passing fault
         } catch {
             logger.error("could not read the workflows yet; trying again in the loop", metadata: ["error": .string(StoreMessages.describe(error))])
         }
-        let running = (try? service.store.campaigns().filter { $0.status == .running }.count) ?? 0
+        let running = (try? await service.campaigns().filter { $0.status == .running }.count) ?? 0
         logger.info("daemon started", metadata: [
             "workflows": .string(configuration.workflowsFolder),
             "campaigns": .stringConvertible(running),
@@ -143,22 +140,22 @@ public final class CampaignDaemon: Service {
                 ? "accelerated x\(Int(clock.speed)), now \(ZonedCalendar(zoneName: "UTC")!.format(clock.now())) UTC" : "system"),
         ])
         var demo = configuration.demo.map { DemoDriver(configuration: $0, service: service, logger: logger) }
-        try demo?.startCampaigns(library: library, now: clock.now())
+        try await demo?.startCampaigns(library: library, now: clock.now())
         var lastReload = Date()
         var cycles = CycleWatch()
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             var wait = configuration.maximumWait
             do {
-                let report = try tick(now: clock.now())
+                let report = try await tick(now: clock.now())
                 if report.interrupted { break }
-                try startDueCycles(library, &cycles, now: clock.now())
-                try deliverOutbox(now: clock.now())
-                try demo?.step(now: clock.now())
+                try await startDueCycles(library, &cycles, now: clock.now())
+                try await deliverOutbox(now: clock.now())
+                try await demo?.step(now: clock.now())
                 if Date().timeIntervalSince(lastReload) >= configuration.reloadInterval {
-                    try reload(&library)
+                    try await reload(&library)
                     lastReload = Date()
                 }
-                if let next = try service.store.nextDue() { wait = min(wait, max(0, clock.realSeconds(until: next))) }
+                if let next = try await service.nextDue() { wait = min(wait, max(0, clock.realSeconds(until: next))) }
                 if let next = cycles.earliest { wait = min(wait, max(0, clock.realSeconds(until: next))) }
                 if let demoNext = demo?.nextEventAt { wait = min(wait, max(0, clock.realSeconds(until: demoNext))) }
             } catch {
@@ -176,50 +173,48 @@ public final class CampaignDaemon: Service {
         logger.info("daemon stopped", metadata: ["reason": .string(Task.isCancelled ? "cancelled" : "shutdown requested")])
     }
 
-    /// Fires every timer due at `now`, earliest first, each in its own transaction. The query
-    /// reads the due index only: a tick costs what is due, not what exists. A timer that failed
-    /// is passed over until its retry delay is up (`moment`: real seconds, ``secondsRunning``).
+    /// Fires every timer due at `now`, earliest first: up to ``DaemonConfiguration/timersPerTransaction``
+    /// claimed and fired in each transaction (``CampaignService/fireDue(at:after:limit:waiting:)``),
+    /// so no other daemon fires them meanwhile. The claim reads the due index only: a tick costs
+    /// what is due, not what exists. A timer that failed is passed over until its retry delay is
+    /// up (`moment`: real seconds, ``secondsRunning``).
     @discardableResult
-    public func tick(now: Instant, moment: Double? = nil) throws -> TickReport {
+    public func tick(now: Instant, moment: Double? = nil) async throws -> TickReport {
         let moment = moment ?? secondsRunning
         var report = TickReport()
         let started = ContinuousClock.now
         var nextProgress = 10_000
         defer { if report.handled > 0 { logReport(report, since: started, final: true) } }
-        // Fired timers leave the index, so each read starts from the earliest due again; a timer
-        // that failed stays, so after a read with failures the next one starts past it (each
-        // failing timer is tried once per tick, and later timers are not held up behind it).
+        let limit = configuration.timersPerTransaction
+        let isWaiting: @Sendable (DueTimer) -> Bool = { timer in
+            self.retries.withLock { $0.timers.count > 0 && $0.timers.isWaiting(timer, now: moment) }
+        }
+        // Fired timers leave the index, so each claim starts from the earliest due again; a timer
+        // left in it (waiting for a retry, or failing) moves the next claim past it, so each is
+        // tried once per tick and later timers are not held up behind it.
         var cursor: DueTimer?
         while true {
-            let due = try service.store.dueTimers(at: now, after: cursor, limit: configuration.batchSize)
-            if due.isEmpty { return report }
-            let failedBefore = report.failed
-            let waitingBefore = report.waiting
-            for start in stride(from: 0, to: due.count, by: configuration.timersPerTransaction) {
-                if Task.isShuttingDownGracefully {
-                    report.interrupted = true
-                    return report
-                }
-                // A long catch-up (after downtime) says how far it got.
-                if report.handled >= nextProgress {
-                    logReport(report, since: started, final: false)
-                    nextProgress += 10_000
-                }
-                let slice = due[start..<min(due.count, start + configuration.timersPerTransaction)]
-                let waiting = retries.withLock { $0.timers.count } > 0
-                let batch = waiting ? slice.filter { timer in !retries.withLock { $0.timers.isWaiting(timer, now: moment) } } : Array(slice)
-                report.waiting += slice.count - batch.count
-                if batch.isEmpty { continue }
-                if let results = try? service.fire(batch, now: now) {
-                    for (timer, result) in zip(batch, results) { count(result, of: timer, into: &report) }
-                    continue
-                }
+            // A long catch-up (after downtime) says how far it got.
+            if report.handled >= nextProgress {
+                logReport(report, since: started, final: false)
+                nextProgress += 10_000
+            }
+            let batch: CampaignService.FiredBatch
+            do {
+                batch = try await service.fireDue(at: now, after: cursor, limit: limit, waiting: isWaiting)
+            } catch {
                 // Something in the batch failed and nothing of it was written: one by one, so
                 // the others fire and the failing timer is named in the log (once per error; it
                 // is tried again after a growing delay).
-                for timer in batch {
+                let due = try await service.dueTimers(at: now, after: cursor, limit: limit)
+                if due.isEmpty { return report }
+                for timer in due {
+                    if isWaiting(timer) {
+                        report.waiting += 1
+                        continue
+                    }
                     do {
-                        count(try service.fire(timer, now: now), of: timer, into: &report)
+                        count(try await service.fire(timer, now: now), of: timer, into: &report)
                     } catch {
                         report.failed += 1
                         let message = StoreMessages.describe(error)
@@ -231,8 +226,18 @@ public final class CampaignDaemon: Service {
                         }
                     }
                 }
+                cursor = due.last
+                continue
             }
-            if report.failed > failedBefore || report.waiting > waitingBefore { cursor = due.last }
+            if batch.claimed.isEmpty { return report }
+            for (timer, result) in batch.fired { count(result, of: timer, into: &report) }
+            report.waiting += batch.claimed.count - batch.fired.count
+            if batch.fired.count < batch.claimed.count { cursor = batch.claimed.last }
+            // A shutdown lets the transaction in flight finish and stops before the next.
+            if Task.isShuttingDownGracefully {
+                report.interrupted = true
+                return report
+            }
         }
     }
 
@@ -268,13 +273,13 @@ public final class CampaignDaemon: Service {
     }
 
 
-    private func reload(_ library: inout WorkflowLibrary) throws {
-        if let organisation = try service.refreshOrganisation(), !organisation.isEmpty {
+    private func reload(_ library: inout WorkflowLibrary) async throws {
+        if let organisation = try await service.refreshOrganisation(), !organisation.isEmpty {
             logger.info("organisation data loaded", metadata: [
                 "units": .stringConvertible(organisation.units.count), "people": .stringConvertible(organisation.people.count),
             ])
         }
-        for change in try library.scan(into: service.store, now: configuration.clock.now()) {
+        for change in try await library.scan(recordingIn: service, now: configuration.clock.now()) {
             switch change {
             case .loaded(let file, let workflowID, let version, let warnings):
                 logger.info("workflow loaded", metadata: [
@@ -302,15 +307,15 @@ public final class CampaignDaemon: Service {
     /// Starts the campaigns of recurring workflows whose cycle began (``CampaignService/startDueCycles``),
     /// logging each start and every cycle the catch-up policy passed over. A workflow whose file
     /// was removed starts no more cycles.
-    public func startDueCycles(_ library: WorkflowLibrary, _ watch: inout CycleWatch, now: Instant) throws {
+    public func startDueCycles(_ library: WorkflowLibrary, _ watch: inout CycleWatch, now: Instant) async throws {
         for (workflowID, current) in library.current.sorted(by: { $0.key < $1.key }) {
             if let known = watch.next[workflowID], known.version == current.version, known.at.map({ now < $0 }) ?? true { continue }
-            let engine = try service.engine(version: current.version)
+            let engine = try await service.engine(version: current.version)
             guard let recurrence = engine.workflow.recurrence, FileManager.default.fileExists(atPath: current.file) else {
                 watch.next[workflowID] = (current.version, nil)
                 continue
             }
-            let report = try service.startDueCycles(version: current.version, now: now)
+            let report = try await service.startDueCycles(version: current.version, now: now)
             for started in report.started { log(started.logged) }
             if report.skipped > 0, let first = report.firstSkipped, let last = report.lastSkipped {
                 logger.warning("cycles that began while the daemon was not running them were passed over (catch-up: \(recurrence.catchUp.rawValue))", metadata: [
@@ -327,10 +332,10 @@ public final class CampaignDaemon: Service {
     /// least once. An item that cannot be delivered stays pending and is tried again after a
     /// growing delay, with its error logged once; the items after it are delivered meanwhile
     /// (their sequence numbers keep their order for a receiver). `moment`: real seconds.
-    public func deliverOutbox(now: Instant, moment: Double? = nil) throws {
+    public func deliverOutbox(now: Instant, moment: Double? = nil) async throws {
         let moment = moment ?? secondsRunning
         let failing = retries.withLock { $0.outbox.count }
-        let pending = try service.store.pendingOutbox(limit: 500 + failing)
+        let pending = try await service.pendingOutbox(limit: 500 + failing)
             .filter { item in failing == 0 || !retries.withLock { $0.outbox.isWaiting(item.sequence, now: moment) } }
         guard !pending.isEmpty else { return }
         var lines = ""
@@ -361,7 +366,7 @@ public final class CampaignDaemon: Service {
             logger.notice("\(Escaping.line(OutboxDocument.text(item.effect)))\(failures > 0 ? " (delivered after \(failures.counted("failed try", "failed tries")))" : "")",
                           metadata: ["campaign": .string(item.campaignID), "outbox": .stringConvertible(item.sequence)])
         }
-        try service.store.markDelivered(delivered.map(\.sequence), at: now)
+        try await service.markDelivered(delivered.map(\.sequence), at: now)
     }
 
     private func failed(_ item: OutboxItem, _ message: String, moment: Double) {

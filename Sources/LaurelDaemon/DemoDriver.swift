@@ -32,20 +32,20 @@ struct DemoDriver {
 
     var nextEventAt: Instant? { pending.values.compactMap { $0.first?.at }.min() }
 
-    mutating func startCampaigns(library: WorkflowLibrary, now: Instant) throws {
+    mutating func startCampaigns(library: WorkflowLibrary, now: Instant) async throws {
         for current in library.current.values.sorted(by: { $0.workflowID < $1.workflowID }) {
-            let result = try service.start(version: current.version, idempotencyKey: "demo:\(current.workflowID):\(now)", now: now)
+            let result = try await service.start(version: current.version, idempotencyKey: "demo:\(current.workflowID):\(now)", now: now)
             for event in result.logged { logger.info("\(Escaping.line(event.summary))", metadata: ["campaign": .string(result.campaignID)]) }
-            let engine = try service.engine(version: current.version)
+            let engine = try await service.engine(version: current.version)
             generators[result.campaignID] = EventGenerator(engine: engine, seed: configuration.seed)
             pending[result.campaignID] = []
         }
     }
 
     /// Plans events for campaigns that moved, and sends those whose time has come.
-    mutating func step(now: Instant) throws {
+    mutating func step(now: Instant) async throws {
         for campaignID in generators.keys.sorted() {
-            guard let campaign = try service.store.campaign(id: campaignID), campaign.status == .running else {
+            guard let campaign = try await service.campaign(id: campaignID), campaign.status == .running else {
                 generators[campaignID] = nil
                 pending[campaignID] = nil
                 continue
@@ -58,7 +58,7 @@ struct DemoDriver {
                 pending[campaignID]!.removeFirst()
                 sent += 1
                 do {
-                    let result = try service.apply(next.event, to: campaignID, eventID: "demo:\(campaignID):\(sent)", now: now)
+                    let result = try await service.apply(next.event, to: campaignID, eventID: "demo:\(campaignID):\(sent)", now: now)
                     for event in result.logged where event.summary.contains("->") {
                         logger.info("\(Escaping.line(event.summary))", metadata: ["campaign": .string(campaignID)])
                     }

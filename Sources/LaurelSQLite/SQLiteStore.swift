@@ -112,7 +112,7 @@ public final class SQLiteStore: CampaignStore {
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             var buffer = [UInt8](repeating: 0, count: 64)
-            let count = read(descriptor, &buffer, buffer.count)
+            let count = Glibc.read(descriptor, &buffer, buffer.count)
             close(descriptor)
             let holder = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             throw OpenError(description: "another 'laurel serve' runs on '\(path)'\(holder.isEmpty ? "" : " (process \(holder))"); one daemon runs per database file: stop it first, or give this one another --database")
@@ -273,59 +273,25 @@ public final class SQLiteStore: CampaignStore {
         return migrator
     }
 
-    // MARK: Organisation data
+    // MARK: The store's entry points
 
-    public func organisation() throws -> Organisation {
-        try pool.read { db in
-            let decoder = JSONDecoder()
-            let levels = try String.fetchAll(db, sql: "SELECT name FROM org_level ORDER BY position")
-            let units = try Row.fetchAll(db, sql: "SELECT * FROM org_unit ORDER BY position").map { row in
-                Organisation.Unit(id: row["id"], name: row["name"], parent: row["parent"], level: row["level"],
-                                  counts: try decoder.decode([String: Int].self, from: Data((row["counts"] as String).utf8)))
-            }
-            let people = try Row.fetchAll(db, sql: "SELECT * FROM org_person ORDER BY position").map { row in
-                Organisation.Person(id: row["id"], name: row["name"], unit: row["unit"],
-                                    roles: try decoder.decode([String].self, from: Data((row["roles"] as String).utf8)))
-            }
-            return Organisation(levels: levels, units: units, people: people)
-        }
+    /// Runs `body` on one of GRDB's reader connections (its own dispatch queue, not the caller's
+    /// thread), in one read transaction: every query of the body sees the same snapshot.
+    public func read<T: Sendable>(_ body: @Sendable (any StoreReader) throws -> T) async throws -> T {
+        try await pool.read { [codec] db in try body(SQLiteTransaction(db: db, codec: codec)) }
     }
 
-    public func replaceOrganisation(_ organisation: Organisation) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        try immediateTransaction { db in
-            try db.execute(sql: "DELETE FROM org_person; DELETE FROM org_unit; DELETE FROM org_level;")
-            try db.execute(sql: "UPDATE org_import SET version = version + 1")
-            for (position, level) in organisation.levels.enumerated() {
-                try db.execute(sql: "INSERT INTO org_level (position, name) VALUES (?, ?)", arguments: [position, level])
-            }
-            for (position, unit) in organisation.units.enumerated() {
-                try db.execute(sql: "INSERT INTO org_unit (id, position, name, parent, level, counts) VALUES (?, ?, ?, ?, ?, ?)",
-                               arguments: [unit.id, position, unit.name, unit.parent, unit.level,
-                                           String(decoding: try encoder.encode(unit.counts), as: UTF8.self)])
-            }
-            for (position, person) in organisation.people.enumerated() {
-                try db.execute(sql: "INSERT INTO org_person (id, position, name, unit, roles) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [person.id, position, person.name, person.unit,
-                                           String(decoding: try encoder.encode(person.roles), as: UTF8.self)])
-            }
-        }
-    }
-
-    public func organisationVersion() throws -> Int {
-        try pool.read { db in try Int.fetchOne(db, sql: "SELECT version FROM org_import") ?? 0 }
-    }
-
-    // MARK: Writing
-
+    /// Runs `body` on GRDB's writer connection (its own dispatch queue), in one `BEGIN IMMEDIATE`
+    /// transaction.
     @discardableResult
-    public func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
-        let (result, sealed) = try immediateTransaction { db in
-            let transaction = SQLiteTransaction(db: db, codec: codec)
-            return (try body(transaction), transaction.heldSecretPaper)
+    public func write<T: Sendable>(_ end: TransactionEnd, _ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+        let (result, sealed) = try await pool.writeWithoutTransaction { [codec] db in
+            try Self.immediateTransaction(db, end: end) { db in
+                let transaction = SQLiteTransaction(db: db, codec: codec)
+                return (try body(transaction), transaction.heldSecretPaper)
+            }
         }
-        if sealed { try forgetBallotHistory() }
+        if sealed, end == .commit { try await forgetBallotHistory() }
         return result
     }
 
@@ -336,8 +302,8 @@ public final class SQLiteStore: CampaignStore {
     /// on disk only the counts as they are now (docs/operations.md, "A secret ballot on disk").
     /// It waits for readers, as any write does; if a reader outlasts the wait, the next paper or
     /// ``forgetBallotHistory()`` at the daemon's start finishes the job.
-    public func forgetBallotHistory() throws {
-        try pool.writeWithoutTransaction { db in
+    public func forgetBallotHistory() async throws {
+        try await pool.writeWithoutTransaction { db in
             _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
             // Back to SQLite's usual way of freeing space, which writes less.
             try db.execute(sql: "PRAGMA secure_delete = \(SQLiteStore.usualSecureDelete)")
@@ -356,94 +322,26 @@ public final class SQLiteStore: CampaignStore {
     /// BEGIN and COMMIT are prepared once per connection and reused, as the other statements
     /// are: GRDB's `inTransaction` prepares both again for every transaction, which cost about a
     /// twentieth of a benchmark save (docs/performance.md).
-    private func immediateTransaction<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.writeWithoutTransaction { db in
-            try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
-            do {
-                let result = try body(db)
-                try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
-                return result
-            } catch {
-                // A failed statement may have ended the transaction already (SQLite rolls back
-                // on some errors by itself).
-                if db.isInsideTransaction { try db.rollback() }
-                throw error
+    private static func immediateTransaction<T>(_ db: Database, end: TransactionEnd, _ body: (Database) throws -> T) throws -> T {
+        try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
+        do {
+            let result = try body(db)
+            switch end {
+            case .commit: try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+            case .rollBack: try db.rollback()
             }
+            return result
+        } catch {
+            // A failed statement may have ended the transaction already (SQLite rolls back
+            // on some errors by itself).
+            if db.isInsideTransaction { try db.rollback() }
+            throw error
         }
     }
 
-    public func record(_ version: WorkflowVersion) throws {
-        try immediateTransaction { db in
-            let known = try Bool.fetchOne(db, sql: "SELECT 1 FROM workflow_version WHERE hash = ?", arguments: [version.hash]) ?? false
-            guard !known else { return }
-            let order = (try Int64.fetchOne(db, sql: "SELECT MAX(recorded_order) FROM workflow_version") ?? 0) + 1
-            try db.execute(
-                sql: "INSERT INTO workflow_version (hash, workflow_id, file, source, recorded_at, recorded_order) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [version.hash, version.workflowID, version.file, Data(version.source), version.recordedAt, order])
-        }
-    }
-
-    // MARK: Reading
-
-    private static func version(_ row: Row) -> WorkflowVersion {
+    static func version(_ row: Row) -> WorkflowVersion {
         WorkflowVersion(hash: row["hash"], workflowID: row["workflow_id"], file: row["file"],
                         source: Array(row["source"] as Data), recordedAt: row["recorded_at"])
-    }
-
-    public func workflowVersion(hash: String) throws -> WorkflowVersion? {
-        try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM workflow_version WHERE hash = ?", arguments: [hash]).map(Self.version)
-        }
-    }
-
-    public func latestWorkflowVersions() throws -> [WorkflowVersion] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT * FROM workflow_version AS v
-                WHERE recorded_order = (SELECT MAX(recorded_order) FROM workflow_version WHERE workflow_id = v.workflow_id)
-                ORDER BY workflow_id
-                """).map(Self.version)
-        }
-    }
-
-    public func workflowVersions(workflowID: String) throws -> [WorkflowVersion] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM workflow_version WHERE workflow_id = ? ORDER BY recorded_order",
-                             arguments: [workflowID]).map(Self.version)
-        }
-    }
-
-    /// One SELECT is atomic by itself (SQLite wraps it in its own transaction), so it runs
-    /// without GRDB's BEGIN and COMMIT around it: a third of a load's cost in the benchmark.
-    public func campaign(id: String) throws -> Campaign? {
-        try pool.unsafeRead { db in try SQLiteTransaction(db: db, codec: codec).campaign(id: id) }
-    }
-
-    /// Saves one campaign in its own transaction (a snapshot without log entries: the benchmark's
-    /// save, and repairs); returns the snapshot's size.
-    @discardableResult
-    public func save(_ campaign: Campaign, at instant: Instant) throws -> Int {
-        try write { try $0.save(campaign, events: [], effects: [], at: instant) }
-    }
-
-    public func campaigns() throws -> [CampaignSummary] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT id, workflow_id, workflow_version, state, status, event_count, started_at, updated_at
-                FROM campaign ORDER BY started_at, id
-                """).map { row in
-                CampaignSummary(id: row["id"], workflowID: row["workflow_id"], workflowVersion: row["workflow_version"],
-                                state: row["state"], status: Campaign.Status(rawValue: row["status"]) ?? .running,
-                                eventCount: row["event_count"], startedAt: row["started_at"], updatedAt: row["updated_at"])
-            }
-        }
-    }
-
-    public func events(campaignID: String) throws -> [LoggedEvent] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM event WHERE campaign_id = ? ORDER BY sequence", arguments: [campaignID])
-                .map(Self.loggedEvent)
-        }
     }
 
     static func loggedEvent(_ row: Row) throws -> LoggedEvent {
@@ -452,61 +350,6 @@ public final class SQLiteStore: CampaignStore {
                            recordedAt: row["recorded_at"], action: action,
                            disposition: LoggedEvent.Disposition(rawValue: row["disposition"]) ?? .applied,
                            lateBy: row["late_by"], summary: row["summary"])
-    }
-
-    public func eventCount() throws -> Int {
-        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event") ?? 0 }
-    }
-
-    public func dueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
-        try pool.unsafeRead { db in
-            let rows: [Row]
-            if let after {
-                rows = try Row.fetchAll(db.cachedStatement(sql: """
-                    SELECT campaign_id, timer_id, due FROM due_timer
-                    WHERE due <= ? AND (due, campaign_id, timer_id) > (?, ?, ?)
-                    ORDER BY due, campaign_id, timer_id LIMIT ?
-                    """), arguments: [instant, after.due, after.campaignID, after.timerID, limit])
-            } else {
-                rows = try Row.fetchAll(db.cachedStatement(sql: """
-                    SELECT campaign_id, timer_id, due FROM due_timer WHERE due <= ?
-                    ORDER BY due, campaign_id, timer_id LIMIT ?
-                    """), arguments: [instant, limit])
-            }
-            return rows.map { DueTimer(campaignID: $0["campaign_id"], timerID: $0["timer_id"], due: $0["due"]) }
-        }
-    }
-
-    public func nextDue() throws -> Instant? {
-        try pool.unsafeRead { db in try Instant.fetchOne(db.cachedStatement(sql: "SELECT MIN(due) FROM due_timer")) }
-    }
-
-    /// A scan of the whole due index (it is ordered by due time, not by campaign): for checks.
-    public func timers(campaignID: String) throws -> [DueTimer] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT campaign_id, timer_id, due FROM due_timer WHERE campaign_id = ? ORDER BY due, timer_id",
-                             arguments: [campaignID])
-                .map { DueTimer(campaignID: $0["campaign_id"], timerID: $0["timer_id"], due: $0["due"]) }
-        }
-    }
-
-    public func pendingOutbox(limit: Int) throws -> [OutboxItem] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE delivered_at IS NULL ORDER BY sequence LIMIT ?", arguments: [limit])
-                .map { row in
-                    OutboxItem(sequence: row["sequence"], campaignID: row["campaign_id"], eventID: row["event_id"],
-                               effect: try JSONDecoder().decode(Effect.self, from: row["effect"] as Data), createdAt: row["created_at"])
-                }
-        }
-    }
-
-    public func markDelivered(_ sequences: [Int64], at instant: Instant) throws {
-        guard !sequences.isEmpty else { return }
-        try immediateTransaction { db in
-            for sequence in sequences {
-                try db.execute(sql: "UPDATE outbox SET delivered_at = ? WHERE sequence = ?", arguments: [instant, sequence])
-            }
-        }
     }
 }
 
@@ -547,6 +390,106 @@ struct SQLiteTransaction: StoreTransaction {
         return campaign
     }
 
+    // MARK: Reading
+
+    func workflowVersion(hash: String) throws -> WorkflowVersion? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM workflow_version WHERE hash = ?"), arguments: [hash])
+            .map(SQLiteStore.version)
+    }
+
+    func latestWorkflowVersions() throws -> [WorkflowVersion] {
+        try Row.fetchAll(db, sql: """
+            SELECT * FROM workflow_version AS v
+            WHERE recorded_order = (SELECT MAX(recorded_order) FROM workflow_version WHERE workflow_id = v.workflow_id)
+            ORDER BY workflow_id
+            """).map(SQLiteStore.version)
+    }
+
+    func workflowVersions(workflowID: String) throws -> [WorkflowVersion] {
+        try Row.fetchAll(db, sql: "SELECT * FROM workflow_version WHERE workflow_id = ? ORDER BY recorded_order",
+                         arguments: [workflowID]).map(SQLiteStore.version)
+    }
+
+    func campaigns() throws -> [CampaignSummary] {
+        try Row.fetchAll(db, sql: """
+            SELECT id, workflow_id, workflow_version, state, status, event_count, started_at, updated_at
+            FROM campaign ORDER BY started_at, id
+            """).map { row in
+            CampaignSummary(id: row["id"], workflowID: row["workflow_id"], workflowVersion: row["workflow_version"],
+                            state: row["state"], status: Campaign.Status(rawValue: row["status"]) ?? .running,
+                            eventCount: row["event_count"], startedAt: row["started_at"], updatedAt: row["updated_at"])
+        }
+    }
+
+    func events(campaignID: String) throws -> [LoggedEvent] {
+        try Row.fetchAll(db, sql: "SELECT * FROM event WHERE campaign_id = ? ORDER BY sequence", arguments: [campaignID])
+            .map(SQLiteStore.loggedEvent)
+    }
+
+    func eventCount() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event") ?? 0
+    }
+
+    func dueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
+        let rows: [Row]
+        if let after {
+            rows = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT campaign_id, timer_id, due FROM due_timer
+                WHERE due <= ? AND (due, campaign_id, timer_id) > (?, ?, ?)
+                ORDER BY due, campaign_id, timer_id LIMIT ?
+                """), arguments: [instant, after.due, after.campaignID, after.timerID, limit])
+        } else {
+            rows = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT campaign_id, timer_id, due FROM due_timer WHERE due <= ?
+                ORDER BY due, campaign_id, timer_id LIMIT ?
+                """), arguments: [instant, limit])
+        }
+        return rows.map { DueTimer(campaignID: $0["campaign_id"], timerID: $0["timer_id"], due: $0["due"]) }
+    }
+
+    /// The same query as ``dueTimers(at:after:limit:)``: the transaction holds SQLite's write
+    /// lock from its first statement (`BEGIN IMMEDIATE`), so no other writer can claim them.
+    func claimDueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
+        try dueTimers(at: instant, after: after, limit: limit)
+    }
+
+    func nextDue() throws -> Instant? {
+        try Instant.fetchOne(db.cachedStatement(sql: "SELECT MIN(due) FROM due_timer"))
+    }
+
+    /// A scan of the whole due index (it is ordered by due time, not by campaign): for checks.
+    func timers(campaignID: String) throws -> [DueTimer] {
+        try Row.fetchAll(db, sql: "SELECT campaign_id, timer_id, due FROM due_timer WHERE campaign_id = ? ORDER BY due, timer_id",
+                         arguments: [campaignID])
+            .map { DueTimer(campaignID: $0["campaign_id"], timerID: $0["timer_id"], due: $0["due"]) }
+    }
+
+    func organisation() throws -> Organisation {
+        let decoder = JSONDecoder()
+        let levels = try String.fetchAll(db, sql: "SELECT name FROM org_level ORDER BY position")
+        let units = try Row.fetchAll(db, sql: "SELECT * FROM org_unit ORDER BY position").map { row in
+            Organisation.Unit(id: row["id"], name: row["name"], parent: row["parent"], level: row["level"],
+                              counts: try decoder.decode([String: Int].self, from: Data((row["counts"] as String).utf8)))
+        }
+        let people = try Row.fetchAll(db, sql: "SELECT * FROM org_person ORDER BY position").map { row in
+            Organisation.Person(id: row["id"], name: row["name"], unit: row["unit"],
+                                roles: try decoder.decode([String].self, from: Data((row["roles"] as String).utf8)))
+        }
+        return Organisation(levels: levels, units: units, people: people)
+    }
+
+    func organisationVersion() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT version FROM org_import") ?? 0
+    }
+
+    func pendingOutbox(limit: Int) throws -> [OutboxItem] {
+        try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE delivered_at IS NULL ORDER BY sequence LIMIT ?", arguments: [limit])
+            .map { row in
+                OutboxItem(sequence: row["sequence"], campaignID: row["campaign_id"], eventID: row["event_id"],
+                           effect: try JSONDecoder().decode(Effect.self, from: row["effect"] as Data), createdAt: row["created_at"])
+            }
+    }
+
     func containsEvent(id: String) throws -> Bool {
         try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM event WHERE id = ?"), arguments: [id]) ?? false
     }
@@ -582,6 +525,43 @@ struct SQLiteTransaction: StoreTransaction {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT parent_id, unit FROM campaign_parent WHERE child_id = ?"),
                                          arguments: [child]) else { return nil }
         return (row["parent_id"], row["unit"])
+    }
+
+    // MARK: Writing
+
+    func record(_ version: WorkflowVersion) throws {
+        let known = try Bool.fetchOne(db, sql: "SELECT 1 FROM workflow_version WHERE hash = ?", arguments: [version.hash]) ?? false
+        guard !known else { return }
+        let order = (try Int64.fetchOne(db, sql: "SELECT MAX(recorded_order) FROM workflow_version") ?? 0) + 1
+        try db.execute(
+            sql: "INSERT INTO workflow_version (hash, workflow_id, file, source, recorded_at, recorded_order) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [version.hash, version.workflowID, version.file, Data(version.source), version.recordedAt, order])
+    }
+
+    func replaceOrganisation(_ organisation: Organisation) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try db.execute(sql: "DELETE FROM org_person; DELETE FROM org_unit; DELETE FROM org_level;")
+        try db.execute(sql: "UPDATE org_import SET version = version + 1")
+        for (position, level) in organisation.levels.enumerated() {
+            try db.execute(sql: "INSERT INTO org_level (position, name) VALUES (?, ?)", arguments: [position, level])
+        }
+        for (position, unit) in organisation.units.enumerated() {
+            try db.execute(sql: "INSERT INTO org_unit (id, position, name, parent, level, counts) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [unit.id, position, unit.name, unit.parent, unit.level,
+                                       String(decoding: try encoder.encode(unit.counts), as: UTF8.self)])
+        }
+        for (position, person) in organisation.people.enumerated() {
+            try db.execute(sql: "INSERT INTO org_person (id, position, name, unit, roles) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [person.id, position, person.name, person.unit,
+                                       String(decoding: try encoder.encode(person.roles), as: UTF8.self)])
+        }
+    }
+
+    func markDelivered(_ sequences: [Int64], at instant: Instant) throws {
+        for sequence in sequences {
+            try run("UPDATE outbox SET delivered_at = ? WHERE sequence = ?", [instant, sequence])
+        }
     }
 
     func nextCampaignNumber(workflowID: String) throws -> Int {

@@ -32,7 +32,7 @@ public struct ServiceResult: Sendable {
 /// Before an event at instant `now`, the campaign's timers due at or before `now` fire first, in
 /// due order: a deadline that passed while the daemon was down still comes before a late entry.
 public final class CampaignService: Sendable {
-    public let store: any CampaignStore
+    let store: any CampaignStore
     public let registry: PluginRegistry
     /// Compiled engines by version, the most recently used last. At most ``engineCacheSize`` are
     /// kept: each holds its workflow, and a file edited many times would otherwise keep every
@@ -54,30 +54,49 @@ public final class CampaignService: Sendable {
 
     /// The engine of one exact workflow version, compiled from the text the store keeps, with
     /// the organisation data of the store.
-    public func engine(version hash: String) throws -> Engine {
-        var engine = try compiledEngine(version: hash)
-        engine.organisation = try currentOrganisation()
+    public func engine(version hash: String) async throws -> Engine {
+        try await reading { try self.engine(version: hash, in: $0) }
+    }
+
+    /// ``engine(version:)`` inside a read or a transaction.
+    func engine(version hash: String, in reader: any StoreReader) throws -> Engine {
+        var engine = try compiledEngine(version: hash, in: reader)
+        engine.organisation = try currentOrganisation(in: reader)
         return engine
     }
 
     /// Reads the organisation data again if an import replaced it since it was read; the daemon
     /// calls this as it rescans the workflow folder. Returns the data read, nil when unchanged.
     @discardableResult
-    public func refreshOrganisation() throws -> Organisation? {
-        let version = try store.organisationVersion()
+    public func refreshOrganisation() async throws -> Organisation? {
+        try await reading { try self.refreshOrganisation(in: $0) }
+    }
+
+    @discardableResult
+    private func refreshOrganisation(in reader: any StoreReader) throws -> Organisation? {
+        let version = try reader.organisationVersion()
         guard organisation.withLock({ $0?.version }) != version else { return nil }
-        let data = try store.organisation()
+        let data = try reader.organisation()
         organisation.withLock { $0 = (version, data) }
         return data
     }
 
-    private func currentOrganisation() throws -> Organisation {
+    private func currentOrganisation(in reader: any StoreReader) throws -> Organisation {
         if let cached = organisation.withLock({ $0?.data }) { return cached }
-        try refreshOrganisation()
+        try refreshOrganisation(in: reader)
         return organisation.withLock { $0?.data } ?? Organisation()
     }
 
-    private func compiledEngine(version hash: String) throws -> Engine {
+    /// A read whose errors are ``LaurelError``s, as every error the service throws is.
+    func reading<T: Sendable>(_ body: @Sendable (any StoreReader) throws -> T) async throws -> T {
+        do {
+            return try await store.read(body)
+        } catch {
+            throw LaurelError(error)
+        }
+    }
+
+    private func compiledEngine(version hash: String, in reader: any StoreReader) throws -> Engine {
         let cached = engines.withLock { cache -> Engine? in
             guard let engine = cache.byVersion[hash] else { return nil }
             if cache.order.last != hash {
@@ -87,7 +106,7 @@ public final class CampaignService: Sendable {
             return engine
         }
         if let cached { return cached }
-        guard let version = try store.workflowVersion(hash: hash) else {
+        guard let version = try reader.workflowVersion(hash: hash) else {
             throw LaurelError(.notFound, "workflow version \(hash) is not in the store")
         }
         let result = WorkflowValidator(registry: registry).validate(version.source, file: version.file)
@@ -113,9 +132,9 @@ public final class CampaignService: Sendable {
     /// Starts a campaign of the given workflow version; returns its id ("WORKFLOW-ID-N").
     /// With an idempotency key, starting twice starts once and returns the first campaign.
     public func start(version hash: String, inputs: [String: Value] = [:], entries: [Entry] = [], idempotencyKey: String?,
-                      now: Instant) throws -> ServiceResult {
-        let engine = try engine(version: hash)
-        return try writeWithFamily(now: now) { transaction in
+                      now: Instant) async throws -> ServiceResult {
+        try await writeWithFamily(now: now) { transaction in
+            let engine = try self.engine(version: hash, in: transaction)
             let eventID = idempotencyKey.map { "start:\($0)" }
             if let eventID, let earlier = try transaction.event(id: eventID) {
                 let campaign = try transaction.campaign(id: earlier.campaignID)
@@ -160,13 +179,13 @@ public final class CampaignService: Sendable {
     /// again. Each campaign starts at its cycle's instant, so timers that fell due since fire
     /// next, late, as any timer after downtime. A workflow seen for the first time is recorded
     /// as seen now. At most `limit` cycles are looked at per call.
-    public func startDueCycles(version hash: String, now: Instant, limit: Int = 50) throws -> RecurrenceReport {
-        let engine = try engine(version: hash)
-        guard let recurrence = engine.workflow.recurrence else { return RecurrenceReport() }
-        let plan = RecurrencePlan(recurrence, calendar: engine.calendar)
-        let workflowID = engine.workflow.id
-        let declaresCycle = engine.workflow.inputs.contains { $0.name == Recurrence.cycleInput }
-        return try writeWithFamily(now: now) { transaction in
+    public func startDueCycles(version hash: String, now: Instant, limit: Int = 50) async throws -> RecurrenceReport {
+        try await writeWithFamily(now: now) { transaction in
+            let engine = try self.engine(version: hash, in: transaction)
+            guard let recurrence = engine.workflow.recurrence else { return RecurrenceReport() }
+            let plan = RecurrencePlan(recurrence, calendar: engine.calendar)
+            let workflowID = engine.workflow.id
+            let declaresCycle = engine.workflow.inputs.contains { $0.name == Recurrence.cycleInput }
             let known = try transaction.recurrence(workflowID: workflowID)
             let seen = known ?? RecurrenceCursor(lastCycle: nil, firstSeen: now)
             let decision = plan.decide(cursor: seen.lastCycle, firstSeen: seen.firstSeen, now: now, limit: limit)
@@ -203,8 +222,8 @@ public final class CampaignService: Sendable {
 
     /// Applies an event to a campaign at `now`, after the campaign's timers due by then. A
     /// refused event changes nothing (the timers that fell due are fired by the daemon instead).
-    public func apply(_ event: CampaignEvent, to campaignID: String, eventID: String, now: Instant) throws -> ServiceResult {
-        try writeWithFamily(now: now) { transaction in
+    public func apply(_ event: CampaignEvent, to campaignID: String, eventID: String, now: Instant) async throws -> ServiceResult {
+        try await writeWithFamily(now: now) { transaction in
             if let earlier = try transaction.event(id: eventID) {
                 if let conflict = Self.conflict(earlier, .event(event), campaignID: campaignID) { throw LaurelError(.conflict, conflict) }
                 return ServiceResult(status: .alreadyApplied, campaignID: campaignID, logged: [],
@@ -213,10 +232,10 @@ public final class CampaignService: Sendable {
             guard var campaign = try transaction.campaign(id: campaignID) else {
                 throw LaurelError(.notFound, "there is no campaign '\(campaignID)'")
             }
-            let engine = try engine(version: campaign.workflowVersion)
+            let engine = try self.engine(version: campaign.workflowVersion, in: transaction)
             var logged: [LoggedEvent] = []
             var effects: [OutboxItem] = []
-            try catchUp(&campaign, engine: engine, until: now, now: now, logged: &logged, effects: &effects)
+            try self.catchUp(&campaign, engine: engine, until: now, now: now, logged: &logged, effects: &effects)
             let instant = max(now, campaign.enteredAt)
             let applied: Applied
             do {
@@ -244,15 +263,15 @@ public final class CampaignService: Sendable {
     /// batch. `progress` is called with the number of events handled so far. With `dryRun` the
     /// events are only checked.
     public func applyAll(_ events: [(event: CampaignEvent, id: String)], to campaignID: String, now: Instant,
-                         dryRun: Bool = false, progress: (Int) -> Void = { _ in }) throws -> ServiceResult {
-        try writeWithFamily(now: now) { transaction in
+                         dryRun: Bool = false, progress: @escaping @Sendable (Int) -> Void = { _ in }) async throws -> ServiceResult {
+        try await writeWithFamily(now: now, end: dryRun ? .rollBack : .commit) { transaction in
             guard var campaign = try transaction.campaign(id: campaignID) else {
                 throw LaurelError(.notFound, "there is no campaign '\(campaignID)'")
             }
-            let engine = try engine(version: campaign.workflowVersion)
+            let engine = try self.engine(version: campaign.workflowVersion, in: transaction)
             var logged: [LoggedEvent] = []
             var effects: [OutboxItem] = []
-            try catchUp(&campaign, engine: engine, until: now, now: now, logged: &logged, effects: &effects)
+            try self.catchUp(&campaign, engine: engine, until: now, now: now, logged: &logged, effects: &effects)
             var seen = Set<String>()
             var problems: [LaurelError.Problem] = []
             for (index, item) in events.enumerated() {
@@ -285,9 +304,8 @@ public final class CampaignService: Sendable {
                 throw LaurelError(.refused, "\(problems.count) of \(events.count) events refused; nothing was written",
                                   problems: problems)
             }
-            if dryRun { return ServiceResult(status: .checked, campaignID: campaignID, logged: logged, campaign: campaign) }
             try transaction.save(campaign, events: logged, effects: effects, at: now)
-            return ServiceResult(status: .applied, campaignID: campaignID, logged: logged, campaign: campaign)
+            return ServiceResult(status: dryRun ? .checked : .applied, campaignID: campaignID, logged: logged, campaign: campaign)
         }
     }
 
@@ -316,66 +334,61 @@ public final class CampaignService: Sendable {
         public var logged: [LoggedEvent]
     }
 
-    struct DryRun: Error {
-        let result: MigrationResult
-    }
-
     /// Moves a running campaign to another recorded version of its workflow, in one transaction:
     /// its timers due by `now` fire first on the version they were armed by, then `mapState`
     /// (a person's explicit mapping) names the new state for the state the campaign is then in,
     /// and `Engine.migrate` moves it. With `dryRun` the same work is done and rolled back, so
     /// what is shown is exactly what would be written.
-    public func migrate(_ campaignID: String, toVersion hash: String, mapState: (_ state: String, _ target: Engine) throws -> String,
-                        eventID: String, now: Instant, dryRun: Bool) throws -> MigrationResult {
-        do {
-            return try writeWithFamily(now: now) { transaction in
-                if try transaction.containsEvent(id: eventID) {
-                    throw LaurelError(.conflict, "the idempotency key of '\(eventID)' was used before; nothing was done again")
-                }
-                guard var campaign = try transaction.campaign(id: campaignID) else {
-                    throw LaurelError(.notFound, "there is no campaign '\(campaignID)'")
-                }
-                let previous = try engine(version: campaign.workflowVersion)
-                let next = try engine(version: hash)
-                var logged: [LoggedEvent] = []
-                var effects: [OutboxItem] = []
-                try catchUp(&campaign, engine: previous, until: now, now: now, logged: &logged, effects: &effects)
-                let before = campaign
-                let state = try mapState(campaign.state, next)
-                let migration: Engine.Migration
-                do {
-                    migration = try next.migrate(campaign, from: previous, into: state, at: max(now, campaign.enteredAt))
-                } catch let refusal as Refusal {
-                    throw LaurelError(.refused, refusal.reason)
-                }
-                logged.append(LoggedEvent(
-                    id: eventID, campaignID: campaignID, at: max(now, campaign.enteredAt), recordedAt: now,
-                    action: .migrate(from: previous.version, to: hash, state: state),
-                    summary: Self.summary(of: migration.applied, event: "migrated to version \(hash.prefix(12))")))
-                effects += Self.outbox(migration.applied.effects, campaignID: campaignID, eventID: eventID, at: now)
-                let result = MigrationResult(before: before, migration: migration, engine: next, logged: logged)
-                if dryRun { throw DryRun(result: result) }
-                try transaction.save(migration.applied.campaign, events: logged, effects: effects, at: now)
-                return result
+    public func migrate(_ campaignID: String, toVersion hash: String,
+                        mapState: @escaping @Sendable (_ state: String, _ target: Engine) throws -> String,
+                        eventID: String, now: Instant, dryRun: Bool) async throws -> MigrationResult {
+        try await writeWithFamily(now: now, end: dryRun ? .rollBack : .commit) { transaction in
+            if try transaction.containsEvent(id: eventID) {
+                throw LaurelError(.conflict, "the idempotency key of '\(eventID)' was used before; nothing was done again")
             }
-        } catch let dryRun as DryRun {
-            return dryRun.result
+            guard var campaign = try transaction.campaign(id: campaignID) else {
+                throw LaurelError(.notFound, "there is no campaign '\(campaignID)'")
+            }
+            let previous = try self.engine(version: campaign.workflowVersion, in: transaction)
+            let next = try self.engine(version: hash, in: transaction)
+            var logged: [LoggedEvent] = []
+            var effects: [OutboxItem] = []
+            try self.catchUp(&campaign, engine: previous, until: now, now: now, logged: &logged, effects: &effects)
+            let before = campaign
+            let state = try mapState(campaign.state, next)
+            let migration: Engine.Migration
+            do {
+                migration = try next.migrate(campaign, from: previous, into: state, at: max(now, campaign.enteredAt))
+            } catch let refusal as Refusal {
+                throw LaurelError(.refused, refusal.reason)
+            }
+            logged.append(LoggedEvent(
+                id: eventID, campaignID: campaignID, at: max(now, campaign.enteredAt), recordedAt: now,
+                action: .migrate(from: previous.version, to: hash, state: state),
+                summary: Self.summary(of: migration.applied, event: "migrated to version \(hash.prefix(12))")))
+            effects += Self.outbox(migration.applied.effects, campaignID: campaignID, eventID: eventID, at: now)
+            try transaction.save(migration.applied.campaign, events: logged, effects: effects, at: now)
+            return MigrationResult(before: before, migration: migration, engine: next, logged: logged)
         }
     }
 
     /// Rebuilds a campaign from its log alone, through the engines of the versions it ran on:
     /// equal to the stored snapshot, as the engine is deterministic (docs/engine.md).
-    public func replay(_ campaignID: String) throws -> Campaign {
-        let log = try store.events(campaignID: campaignID)
+    public func replay(_ campaignID: String) async throws -> Campaign {
+        try await reading { reader in try self.replay(campaignID, in: reader) }
+    }
+
+    private func replay(_ campaignID: String, in reader: any StoreReader) throws -> Campaign {
+        let log = try reader.events(campaignID: campaignID)
         guard let first = log.first, case .start(let inputs, let entries) = first.action,
-              let stored = try store.campaign(id: campaignID) else {
+              let stored = try reader.campaign(id: campaignID) else {
             throw LaurelError(.internal, "campaign '\(campaignID)' has no start in its log")
         }
         // The version it started on: the first migration's source, or the one it runs now.
         let startVersion = log.lazy.compactMap { event -> String? in
             if case .migrate(let from, _, _) = event.action { return from } else { return nil }
         }.first ?? stored.workflowVersion
-        var engine = try self.engine(version: startVersion)
+        var engine = try self.engine(version: startVersion, in: reader)
         var campaign: Campaign
         do {
             campaign = try engine.start(id: campaignID, inputs: inputs, entries: entries, at: first.at).campaign
@@ -390,7 +403,7 @@ public final class CampaignService: Sendable {
                 case .event(let action):
                     campaign = try engine.apply(action, to: campaign, at: event.at).campaign
                 case .migrate(_, let hash, let state):
-                    let next = try self.engine(version: hash)
+                    let next = try self.engine(version: hash, in: reader)
                     campaign = try next.migrate(campaign, from: engine, into: state, at: event.at).applied.campaign
                     engine = next
                 }
@@ -406,16 +419,42 @@ public final class CampaignService: Sendable {
     /// Fires one timer from the due index, in its own transaction: applied at its due instant
     /// (the campaign's history does not depend on when the daemon got to it) and logged with how
     /// late it was. A stale reminder is skipped and logged as skipped.
-    public func fire(_ due: DueTimer, now: Instant) throws -> ServiceResult {
-        try writeWithFamily(now: now) { transaction in try fire(due, now: now, in: transaction) }
+    public func fire(_ due: DueTimer, now: Instant) async throws -> ServiceResult {
+        try await writeWithFamily(now: now) { transaction in try self.fire(due, now: now, in: transaction) }
     }
 
-    /// Fires several due timers, in the given order, in one transaction: each one whole with
-    /// its consequences, as `fire(_:now:)` does, but one commit for all of them (a commit, not
-    /// the work, is most of a fire's cost). If any fails, none is written; the daemon then fires
-    /// that batch one by one, so the others still fire and the failing one is named.
-    public func fire(_ batch: [DueTimer], now: Instant) throws -> [ServiceResult] {
-        try writeWithFamily(now: now) { transaction in try batch.map { try fire($0, now: now, in: transaction) } }
+    /// What one claim of due timers came to.
+    public struct FiredBatch: Sendable {
+        /// The timers claimed, in due order: those fired and those left `waiting`.
+        public var claimed: [DueTimer]
+        /// Each timer fired, with what came of it.
+        public var fired: [(timer: DueTimer, result: ServiceResult)]
+    }
+
+    /// Claims up to `limit` timers due at `now` (after `after` in due order, when given) and fires
+    /// them in one transaction, each whole with its consequences: one commit for all of them (a
+    /// commit, not the work, is most of a fire's cost), and no other daemon fires them meanwhile.
+    /// A claimed timer for which `waiting` is true (a retry not yet due) is left in the index. If
+    /// any fails, none is written: the daemon then fires them one by one (``fire(_:now:)``), so
+    /// the others still fire and the failing one is named.
+    public func fireDue(at now: Instant, after: DueTimer?, limit: Int,
+                        waiting: @escaping @Sendable (DueTimer) -> Bool = { _ in false }) async throws -> FiredBatch {
+        try await writeWithFamily(now: now) { transaction in
+            let claimed = try transaction.claimDueTimers(at: now, after: after, limit: limit)
+            let fired = try claimed.filter { !waiting($0) }.map { ($0, try self.fire($0, now: now, in: transaction)) }
+            return FiredBatch(claimed: claimed, fired: fired)
+        }
+    }
+
+    /// The timers due at `now`, in due order, without claiming them: what the daemon fires one by
+    /// one after a batch failed.
+    public func dueTimers(at now: Instant, after: DueTimer?, limit: Int) async throws -> [DueTimer] {
+        try await reading { try $0.dueTimers(at: now, after: after, limit: limit) }
+    }
+
+    /// The earliest instant a timer is due, if any is armed.
+    public func nextDue() async throws -> Instant? {
+        try await reading { try $0.nextDue() }
     }
 
     private func fire(_ due: DueTimer, now: Instant, in transaction: any StoreTransaction) throws -> ServiceResult {
@@ -428,7 +467,7 @@ public final class CampaignService: Sendable {
             try transaction.removeFromDueIndex(due)
             return ServiceResult(status: .stale, campaignID: due.campaignID, logged: [], campaign: campaign)
         }
-        let engine = try engine(version: campaign.workflowVersion)
+        let engine = try self.engine(version: campaign.workflowVersion, in: transaction)
         var logged: [LoggedEvent] = []
         var effects: [OutboxItem] = []
         try catchUp(&campaign, engine: engine, until: due.due, now: now, logged: &logged, effects: &effects)

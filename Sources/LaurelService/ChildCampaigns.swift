@@ -21,17 +21,38 @@ final class FamilyTransaction: StoreTransaction {
         self.now = now
     }
 
+    func workflowVersion(hash: String) throws -> WorkflowVersion? { try inner.workflowVersion(hash: hash) }
+    func latestWorkflowVersions() throws -> [WorkflowVersion] { try inner.latestWorkflowVersions() }
+    func workflowVersions(workflowID: String) throws -> [WorkflowVersion] { try inner.workflowVersions(workflowID: workflowID) }
+    func latestVersion(workflowID: String) throws -> String? { try inner.latestVersion(workflowID: workflowID) }
     func campaign(id: String) throws -> Campaign? { try inner.campaign(id: id) }
+    func campaigns() throws -> [CampaignSummary] { try inner.campaigns() }
+    func events(campaignID: String) throws -> [LoggedEvent] { try inner.events(campaignID: campaignID) }
+    func eventCount() throws -> Int { try inner.eventCount() }
     func containsEvent(id: String) throws -> Bool { try inner.containsEvent(id: id) }
     func event(id: String) throws -> LoggedEvent? { try inner.event(id: id) }
+    func dueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
+        try inner.dueTimers(at: instant, after: after, limit: limit)
+    }
+    func nextDue() throws -> Instant? { try inner.nextDue() }
+    func timers(campaignID: String) throws -> [DueTimer] { try inner.timers(campaignID: campaignID) }
+    func organisation() throws -> Organisation { try inner.organisation() }
+    func organisationVersion() throws -> Int { try inner.organisationVersion() }
+    func pendingOutbox(limit: Int) throws -> [OutboxItem] { try inner.pendingOutbox(limit: limit) }
+    func recurrence(workflowID: String) throws -> RecurrenceCursor? { try inner.recurrence(workflowID: workflowID) }
+    func parent(of child: String) throws -> (campaign: String, unit: String?)? { try inner.parent(of: child) }
+
+    func claimDueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
+        try inner.claimDueTimers(at: instant, after: after, limit: limit)
+    }
     func nextCampaignNumber(workflowID: String) throws -> Int { try inner.nextCampaignNumber(workflowID: workflowID) }
     func removeFromDueIndex(_ timer: DueTimer) throws { try inner.removeFromDueIndex(timer) }
     func log(_ events: [LoggedEvent]) throws { try inner.log(events) }
-    func recurrence(workflowID: String) throws -> RecurrenceCursor? { try inner.recurrence(workflowID: workflowID) }
     func setRecurrence(_ cursor: RecurrenceCursor, workflowID: String) throws { try inner.setRecurrence(cursor, workflowID: workflowID) }
-    func latestVersion(workflowID: String) throws -> String? { try inner.latestVersion(workflowID: workflowID) }
     func setParent(_ parent: String, unit: String?, of child: String) throws { try inner.setParent(parent, unit: unit, of: child) }
-    func parent(of child: String) throws -> (campaign: String, unit: String?)? { try inner.parent(of: child) }
+    func record(_ version: WorkflowVersion) throws { try inner.record(version) }
+    func replaceOrganisation(_ organisation: Organisation) throws { try inner.replaceOrganisation(organisation) }
+    func markDelivered(_ sequences: [Int64], at instant: Instant) throws { try inner.markDelivered(sequences, at: instant) }
 
     @discardableResult
     func save(_ campaign: Campaign, events: [LoggedEvent], effects: [OutboxItem], at instant: Instant) throws -> Int {
@@ -54,7 +75,7 @@ final class FamilyTransaction: StoreTransaction {
         guard let version = try inner.latestVersion(workflowID: workflow) else {
             throw LaurelError(.notFound, "campaign '\(parent.id)' starts child campaigns of '\(workflow)', but no workflow '\(workflow)' is loaded; add its file to the workflows folder")
         }
-        let engine = try service.engine(version: version)
+        let engine = try service.engine(version: version, in: inner)
         let childID = "\(parent.id)--\(key)"
         let at = max(now, parent.enteredAt)
         let applied: Applied
@@ -87,7 +108,7 @@ final class FamilyTransaction: StoreTransaction {
             }
             for parentID in order {
                 guard var parent = try inner.campaign(id: parentID) else { continue }
-                let engine = try service.engine(version: parent.workflowVersion)
+                let engine = try service.engine(version: parent.workflowVersion, in: inner)
                 var logged: [LoggedEvent] = []
                 var effects: [OutboxItem] = []
                 // As for any event: the parent's timers due by now fire first (its deadline).
@@ -125,13 +146,19 @@ extension FamilyTransaction {
 }
 
 extension CampaignService {
-    /// `store.write` with the family's consequences carried out before the commit.
-    func writeWithFamily<T>(now: Instant, _ body: (any StoreTransaction) throws -> T) throws -> T {
-        try store.write { inner in
-            let transaction = FamilyTransaction(inner, service: self, now: now)
-            let result = try body(transaction)
-            try transaction.settle()
-            return result
+    /// `store.write` with the family's consequences carried out before the transaction ends; its
+    /// errors are ``LaurelError``s, as every error the service throws is.
+    func writeWithFamily<T: Sendable>(now: Instant, end: TransactionEnd = .commit,
+                                      _ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+        do {
+            return try await store.write(end) { inner in
+                let transaction = FamilyTransaction(inner, service: self, now: now)
+                let result = try body(transaction)
+                try transaction.settle()
+                return result
+            }
+        } catch {
+            throw LaurelError(error)
         }
     }
 }

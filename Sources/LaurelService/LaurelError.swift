@@ -1,4 +1,4 @@
-public import LaurelCore
+import LaurelCore
 import LaurelStore
 import Foundation
 

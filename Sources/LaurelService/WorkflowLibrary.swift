@@ -1,6 +1,6 @@
 import Foundation
 public import LaurelCore
-public import LaurelStore
+import LaurelStore
 import LaurelYAML
 
 /// The workflow files of a folder, validated, with the version of each workflow that new
@@ -45,7 +45,7 @@ public struct WorkflowLibrary: Sendable {
     public func files() throws -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw LaurelError(.invalidRequest, "the workflows folder '\(folder)' does not exist; pass --workflows DIR")
+            throw LaurelError(.invalidRequest, "the workflows folder '\(folder)' does not exist; pass --workflows DIR, the folder the daemon reads")
         }
         return try FileManager.default.contentsOfDirectory(atPath: folder)
             .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
@@ -55,9 +55,16 @@ public struct WorkflowLibrary: Sendable {
 
     /// Reads every file whose bytes changed since the last scan, checks the files together
     /// (``WorkflowSetChecker``: one id per file, a cascade's children present), and returns what
-    /// changed. Two files with one id are both rejected: the id's last good version stays.
-    public mutating func scan(into store: any CampaignStore, now: Instant) throws -> [Change] {
+    /// changed. Two files with one id are both rejected: the id's last good version stays. The
+    /// versions loaded are recorded in the service's store in one transaction; if that fails,
+    /// the library is left as it was and the next scan tries again.
+    public mutating func scan(recordingIn service: CampaignService, now: Instant) async throws -> [Change] {
         var changes: [Change] = []
+        var read = self.read
+        var verdicts = self.verdicts
+        var current = self.current
+        var workflowOfFile = self.workflowOfFile
+        var versions: [WorkflowVersion] = []
         let files = try files()
         var bytesOf: [String: [UInt8]] = [:]
         for file in files {
@@ -98,7 +105,7 @@ public struct WorkflowLibrary: Sendable {
             }
             let verdict = "loaded " + hash
             guard verdicts.updateValue(verdict, forKey: file) != verdict else { continue }
-            try store.record(WorkflowVersion(hash: hash, workflowID: workflow.id, file: file, source: bytes, recordedAt: now))
+            versions.append(WorkflowVersion(hash: hash, workflowID: workflow.id, file: file, source: bytes, recordedAt: now))
             current[workflow.id] = Current(workflowID: workflow.id, version: hash, file: file)
             workflowOfFile[file] = workflow.id
             changes.append(.loaded(file: file, workflowID: workflow.id, version: hash,
@@ -109,17 +116,22 @@ public struct WorkflowLibrary: Sendable {
             read[file] = nil
             changes.append(.removed(file: file))
         }
+        if !versions.isEmpty {
+            try await service.writeWithFamily(now: now) { [versions] transaction in
+                for version in versions { try transaction.record(version) }
+            }
+        }
+        (self.read, self.verdicts, self.current, self.workflowOfFile) = (read, verdicts, current, workflowOfFile)
         return changes
     }
 
     /// The version new campaigns of `workflowID` start on: the current file's, or else the most
     /// recent one the store has (a command run while the file is broken or gone).
-    public func version(of workflowID: String, store: any CampaignStore) throws -> String {
+    public func version(of workflowID: String, in service: CampaignService) async throws -> String {
         if let current = current[workflowID] { return current.version }
-        if let stored = try store.latestWorkflowVersions().first(where: { $0.workflowID == workflowID }) {
-            return stored.hash
-        }
-        let known = Array(current.keys) + (try store.latestWorkflowVersions().map(\.workflowID))
+        let stored = try await service.reading { try $0.latestWorkflowVersions() }
+        if let version = stored.first(where: { $0.workflowID == workflowID }) { return version.hash }
+        let known = Array(current.keys) + stored.map(\.workflowID)
         throw LaurelError(.notFound, "there is no workflow '\(workflowID)'\(Suggestions.didYouMean(workflowID, in: Array(Set(known)).sorted()))")
     }
 }

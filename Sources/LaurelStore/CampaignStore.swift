@@ -150,13 +150,60 @@ public struct CampaignSummary: Sendable, Hashable {
     }
 }
 
-/// A type that reads and writes inside one store transaction. Everything written through it
-/// commits together or not at all.
-public protocol StoreTransaction {
+/// What can be read from the store, inside one read (a consistent snapshot) or one transaction
+/// (which also sees its own writes).
+public protocol StoreReader {
+    func workflowVersion(hash: String) throws -> WorkflowVersion?
+    /// The most recently recorded version of each workflow id.
+    func latestWorkflowVersions() throws -> [WorkflowVersion]
+    /// Every recorded version of one workflow, oldest first.
+    func workflowVersions(workflowID: String) throws -> [WorkflowVersion]
+    /// The most recently recorded version of a workflow id (a cascade starts its children on it).
+    func latestVersion(workflowID: String) throws -> String?
+
     func campaign(id: String) throws -> Campaign?
+    func campaigns() throws -> [CampaignSummary]
+    func events(campaignID: String) throws -> [LoggedEvent]
+    func eventCount() throws -> Int
     func containsEvent(id: String) throws -> Bool
     /// A logged event by its id: what an idempotency key was first used for.
     func event(id: String) throws -> LoggedEvent?
+
+    /// Timers due at or before `instant`, earliest first (ties by campaign and timer id), from
+    /// after `after` in that order when given (so a reader can step past timers it could not fire).
+    func dueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer]
+    /// The earliest due instant in the index, if any timer is armed.
+    func nextDue() throws -> Instant?
+    func timers(campaignID: String) throws -> [DueTimer]
+
+    /// The organisation data (units, people); empty until `laurel org import`.
+    func organisation() throws -> Organisation
+    /// A number that changes with every `replaceOrganisation`: a running daemon compares it to
+    /// see an import made by a command, without reading the data. 0 before the first import.
+    func organisationVersion() throws -> Int
+
+    func pendingOutbox(limit: Int) throws -> [OutboxItem]
+
+    /// Where a recurring workflow stands: the last cycle handled (nil before the first) and
+    /// when the workflow was first seen; nil for a workflow never seen.
+    func recurrence(workflowID: String) throws -> RecurrenceCursor?
+    func parent(of child: String) throws -> (campaign: String, unit: String?)?
+}
+
+extension StoreReader {
+    /// Timers due at or before `instant`, earliest first.
+    public func dueTimers(at instant: Instant, limit: Int) throws -> [DueTimer] {
+        try dueTimers(at: instant, after: nil, limit: limit)
+    }
+}
+
+/// The reads and writes of one store transaction. Everything written through it commits
+/// together or not at all.
+public protocol StoreTransaction: StoreReader {
+    /// Due timers for this transaction to fire, as ``StoreReader/dueTimers(at:after:limit:)``
+    /// lists them, and held by it until it ends: no other transaction claims them meanwhile
+    /// (SQLite: the transaction holds the write lock; PostgreSQL: `FOR UPDATE SKIP LOCKED`).
+    func claimDueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer]
     /// The next number for a campaign of this workflow: 1, 2, 3, ... (campaign ids are
     /// "WORKFLOW-ID-N", readable and unique).
     func nextCampaignNumber(workflowID: String) throws -> Int
@@ -169,15 +216,14 @@ public protocol StoreTransaction {
     func removeFromDueIndex(_ timer: DueTimer) throws
     /// Appends events to the log without changing the campaign.
     func log(_ events: [LoggedEvent]) throws
-    /// Where a recurring workflow stands: the last cycle handled (nil before the first) and
-    /// when the workflow was first seen; nil for a workflow never seen.
-    func recurrence(workflowID: String) throws -> RecurrenceCursor?
     func setRecurrence(_ cursor: RecurrenceCursor, workflowID: String) throws
-    /// The most recently recorded version of a workflow id (a cascade starts its children on it).
-    func latestVersion(workflowID: String) throws -> String?
     /// Records that `child` was started by `parent` for `unit` (a cascade), so its end reports up.
     func setParent(_ parent: String, unit: String?, of child: String) throws
-    func parent(of child: String) throws -> (campaign: String, unit: String?)?
+    /// Keeps the exact text of a workflow version; a version already kept is left as it is.
+    func record(_ version: WorkflowVersion) throws
+    /// Replaces the organisation data as a whole.
+    func replaceOrganisation(_ organisation: Organisation) throws
+    func markDelivered(_ sequences: [Int64], at instant: Instant) throws
 }
 
 /// How far the daemon has gone through a recurring workflow's cycles.
@@ -196,46 +242,29 @@ public struct RecurrenceCursor: Sendable, Hashable {
 /// A type that keeps Laurel's durable state: workflow versions, campaigns with their snapshots,
 /// the append-only event log, the due-timer index and the outbox.
 ///
-/// `write` runs its body in one transaction: a body that throws leaves the store as it was, and a
-/// process killed at any instruction leaves either all of the body's writes or none.
+/// Both entry points are `async` and run their synchronous body where blocking is allowed (a
+/// backend's own thread, never one of Swift's cooperative pool), so a front end serving
+/// requests is never held up by a commit (docs/architecture.md, "The store boundary").
+/// `write` runs its body in one transaction: a body that throws leaves the store as it was, and
+/// a process killed at any instruction leaves either all of the body's writes or none.
 public protocol CampaignStore: Sendable {
+    func read<T: Sendable>(_ body: @Sendable (any StoreReader) throws -> T) async throws -> T
+    /// With `.rollBack` the body runs as it would and everything it wrote is undone at the end:
+    /// a dry run shows exactly what would be written.
     @discardableResult
-    func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
+    func write<T: Sendable>(_ end: TransactionEnd, _ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T
+}
 
-    func record(_ version: WorkflowVersion) throws
-    func workflowVersion(hash: String) throws -> WorkflowVersion?
-    /// The most recently recorded version of each workflow id.
-    func latestWorkflowVersions() throws -> [WorkflowVersion]
-    /// Every recorded version of one workflow, oldest first.
-    func workflowVersions(workflowID: String) throws -> [WorkflowVersion]
-
-    func campaign(id: String) throws -> Campaign?
-    func campaigns() throws -> [CampaignSummary]
-    func events(campaignID: String) throws -> [LoggedEvent]
-    func eventCount() throws -> Int
-
-    /// Timers due at or before `instant`, earliest first (ties by campaign and timer id), from
-    /// after `after` in that order when given (so a reader can step past timers it could not fire).
-    func dueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer]
-    /// The earliest due instant in the index, if any timer is armed.
-    func nextDue() throws -> Instant?
-    func timers(campaignID: String) throws -> [DueTimer]
-
-    /// The organisation data (units, people); empty until `laurel org import`.
-    func organisation() throws -> Organisation
-    /// Replaces the organisation data as a whole, in one transaction.
-    func replaceOrganisation(_ organisation: Organisation) throws
-    /// A number that changes with every `replaceOrganisation`: a running daemon compares it to
-    /// see an import made by a command, without reading the data. 0 before the first import.
-    func organisationVersion() throws -> Int
-
-    func pendingOutbox(limit: Int) throws -> [OutboxItem]
-    func markDelivered(_ sequences: [Int64], at instant: Instant) throws
+/// How a write transaction ends when its body returns.
+public enum TransactionEnd: Sendable {
+    case commit
+    case rollBack
 }
 
 extension CampaignStore {
-    /// Timers due at or before `instant`, earliest first.
-    public func dueTimers(at instant: Instant, limit: Int) throws -> [DueTimer] {
-        try dueTimers(at: instant, after: nil, limit: limit)
+    /// A write that commits.
+    @discardableResult
+    public func write<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+        try await write(.commit, body)
     }
 }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import LaurelCore
 import LaurelPlugins
 public import LaurelSQLite
@@ -50,10 +50,11 @@ public enum TestWorkflows {
         return (try SQLiteStore(path: folder + "/laurel.sqlite", registry: registry), folder)
     }
 
-    public static func record(_ text: String, id: String = "quick", in store: any CampaignStore) throws -> String {
+    public static func record(_ text: String, id: String = "quick", in store: any CampaignStore) async throws -> String {
         let bytes = Array(text.utf8)
         let hash = SHA256.hex(bytes)
-        try store.record(WorkflowVersion(hash: hash, workflowID: id, file: "\(id).yaml", source: bytes, recordedAt: may1))
+        let version = WorkflowVersion(hash: hash, workflowID: id, file: "\(id).yaml", source: bytes, recordedAt: may1)
+        try await store.write { try $0.record(version) }
         return hash
     }
 }

@@ -42,7 +42,7 @@ struct CampaignCommand: ParsableCommand {
         subcommands: [Start.self, List.self, Status.self, History.self, Send.self, Migrate.self]
     )
 
-    struct Start: ParsableCommand {
+    struct Start: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Start a campaign of a workflow on its current version; prints the campaign id.")
 
@@ -60,7 +60,7 @@ struct CampaignCommand: ParsableCommand {
         @OptionGroup var write: WriteOptions
         @Option var format: OutputFormat = .text
 
-        func run() throws {
+        func run() async throws {
             // Checked before the database is opened, so a wrong folder creates nothing.
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: workflows, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -68,9 +68,9 @@ struct CampaignCommand: ParsableCommand {
             }
             let service = try store.open(.create)
             let now = wallClock()
-            let library = try service.scanWorkflows(workflows, now: now)
-            let version = try library.version(of: workflowID, store: service.store)
-            let engine = try service.engine(version: version)
+            let library = try await service.scanWorkflows(workflows, now: now)
+            let version = try await library.version(of: workflowID, in: service)
+            let engine = try await service.engine(version: version)
             var values: [String: Value] = [:]
             for text in inputs {
                 let (key, raw) = try splitPair(text, option: "--input")
@@ -79,7 +79,7 @@ struct CampaignCommand: ParsableCommand {
                 }
                 values[key] = try FieldValues.value(raw, type: input.type, name: "input '\(key)'", calendar: engine.calendar)
             }
-            let result = try service.start(version: version, inputs: values, idempotencyKey: write.idempotencyKey, now: now)
+            let result = try await service.start(version: version, inputs: values, idempotencyKey: write.idempotencyKey, now: now)
             emit(format, text: result.campaignID, json: .object([
                 ("campaign", .string(result.campaignID)), ("status", .string(result.status.rawValue)),
                 ("state", .string(result.campaign?.state ?? "")),
@@ -87,14 +87,14 @@ struct CampaignCommand: ParsableCommand {
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the campaigns, oldest first.")
 
         @OptionGroup var store: StoreOptions
         @Option var format: OutputFormat = .text
 
-        func run() throws {
-            let campaigns = try store.open(.read).store.campaigns()
+        func run() async throws {
+            let campaigns = try await store.open(.read).campaigns()
             let calendar = ZonedCalendar(zoneName: "UTC")!
             if format == .json {
                 print(JSONValue.array(campaigns.map { campaign in
@@ -120,7 +120,7 @@ struct CampaignCommand: ParsableCommand {
         }
     }
 
-    struct Status: ParsableCommand {
+    struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a campaign's state, its progress towards the phase target and its next timers in local time.")
 
@@ -130,9 +130,9 @@ struct CampaignCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
         @Option var format: OutputFormat = .text
 
-        func run() throws {
+        func run() async throws {
             let service = try store.open(.read)
-            let (campaign, engine) = try service.campaignAndEngine(id)
+            let (campaign, engine) = try await service.campaignAndEngine(id)
             let calendar = engine.calendar
             var progress: (metric: String, value: Double, target: Double)?
             if let step = engine.workflow.state(named: campaign.state)?.step, step.kind.value == "phase-target",
@@ -180,7 +180,7 @@ struct CampaignCommand: ParsableCommand {
         }
     }
 
-    struct History: ParsableCommand {
+    struct History: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show everything that happened to a campaign, in order.")
 
         @Argument(help: ArgumentHelp("The campaign id.", valueName: "id"))
@@ -189,10 +189,10 @@ struct CampaignCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
         @Option var format: OutputFormat = .text
 
-        func run() throws {
+        func run() async throws {
             let service = try store.open(.read)
-            let calendar = try service.campaignAndEngine(id).engine.calendar
-            let events = try service.store.events(campaignID: id)
+            let calendar = try await service.campaignAndEngine(id).engine.calendar
+            let events = try await service.events(campaignID: id)
             if format == .json {
                 print(JSONValue.array(events.map { event in
                     .object([("sequence", .number(Double(event.sequence))), ("id", .string(event.id)),
@@ -209,7 +209,7 @@ struct CampaignCommand: ParsableCommand {
         }
     }
 
-    struct Send: ParsableCommand {
+    struct Send: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Send an event declared under 'events:' (launch, cancel, ...).")
 
         @Argument(help: ArgumentHelp("The campaign id.", valueName: "id"))
@@ -222,16 +222,16 @@ struct CampaignCommand: ParsableCommand {
         @OptionGroup var write: WriteOptions
         @Option var format: OutputFormat = .text
 
-        func run() throws {
+        func run() async throws {
             let service = try store.open(.write)
-            let result = try service.apply(.command(event), to: id, eventID: write.eventID("command:\(id)"), now: wallClock())
+            let result = try await service.apply(.command(event), to: id, eventID: write.eventID("command:\(id)"), now: wallClock())
             report(result, format: format)
         }
     }
 }
 
 extension CampaignCommand {
-    struct Migrate: ParsableCommand {
+    struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Move a running campaign to another version of its workflow (shows the result; --apply writes it).",
             discussion: """
@@ -261,17 +261,17 @@ extension CampaignCommand {
         @OptionGroup var write: WriteOptions
         @Option var format: OutputFormat = .text
 
-        func run() throws {
+        func run() async throws {
             let service = try store.open(.write)
             let now = wallClock()
-            let (campaign, _) = try service.campaignAndEngine(id)
-            let hash = try resolveVersion(of: campaign.workflowID, service: service, now: now)
+            let (campaign, _) = try await service.campaignAndEngine(id)
+            let hash = try await resolveVersion(of: campaign.workflowID, service: service, now: now)
             var map: [String: String] = [:]
             for text in mappings {
                 let (old, new) = try splitPair(text, option: "--map")
                 guard map.updateValue(new, forKey: old) == nil else { throw LaurelError(.invalidInput, "--map gives state '\(old)' twice") }
             }
-            let result = try service.migrate(id, toVersion: hash, mapState: { [map] current, target in
+            let result = try await service.migrate(id, toVersion: hash, mapState: { [map] current, target in
                 if let mapped = map[current] { return mapped }
                 if target.workflow.state(named: current) != nil { return current }
                 throw LaurelError(.invalidInput, "state '\(current)' is not in version \(hash.prefix(12)); say where it goes with --map \(current)=STATE (its states: \(target.workflow.states.map(\.name).joined(separator: ", ")))")
@@ -280,12 +280,12 @@ extension CampaignCommand {
         }
 
         /// A full hash, a unique prefix of one (8 characters at least), or "latest".
-        func resolveVersion(of workflowID: String, service: CampaignService, now: Instant) throws -> String {
+        func resolveVersion(of workflowID: String, service: CampaignService, now: Instant) async throws -> String {
             if to == "latest" {
-                return try service.scanWorkflows(workflows, now: now).version(of: workflowID, store: service.store)
+                return try await service.scanWorkflows(workflows, now: now).version(of: workflowID, in: service)
             }
             guard to.count >= 8 else { throw LaurelError(.invalidInput, "--to needs at least 8 characters of the version's hash, or 'latest'") }
-            let versions = try service.store.workflowVersions(workflowID: workflowID)
+            let versions = try await service.workflowVersions(workflowID: workflowID)
             let matching = versions.filter { $0.hash.hasPrefix(to.lowercased()) }
             guard matching.count == 1 else {
                 let known = versions.map { "\($0.hash.prefix(12)) (\($0.file))" }.joined(separator: ", ")
@@ -349,28 +349,14 @@ extension String {
 extension CampaignService {
     /// Reads the workflow folder for the current versions (recording new ones), as the daemon
     /// does; a file with errors is named on standard error and its last good version stays.
-    func scanWorkflows(_ folder: String, now: Instant) throws -> WorkflowLibrary {
-        var library = WorkflowLibrary(folder: folder, registry: registry)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw LaurelError(.invalidRequest, "the workflows folder '\(folder)' does not exist; pass --workflows DIR, the folder the daemon reads")
-        }
-        for change in try library.scan(into: store, now: now) {
+    func scanWorkflows(_ folder: String, now: Instant) async throws -> WorkflowLibrary {
+        let (library, changes) = try await workflowLibrary(folder: folder, now: now)
+        for change in changes {
             if case .rejected(let file, let diagnostics, _) = change {
                 FileHandle.standardError.write(Data("warning: \(file) has \(diagnostics.errorCount) error(s) and was not read; run 'laurel validate \(file)'\n".utf8))
             }
         }
         return library
-    }
-
-    /// The stored campaign and the engine of its version; an unknown id is refused with the
-    /// closest id.
-    func campaignAndEngine(_ id: String) throws -> (campaign: Campaign, engine: Engine) {
-        guard let campaign = try store.campaign(id: id) else {
-            let ids = (try? store.campaigns().map(\.id)) ?? []
-            throw LaurelError(.notFound, "there is no campaign '\(id)'\(Suggestions.didYouMean(id, in: ids)); 'laurel campaign list' shows them")
-        }
-        return (campaign, try engine(version: campaign.workflowVersion))
     }
 }
 

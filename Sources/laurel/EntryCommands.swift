@@ -6,6 +6,7 @@ import LaurelService
 import LaurelDaemon
 import LaurelStore
 import LaurelYAML
+import Synchronization
 
 struct EntryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,7 +15,7 @@ struct EntryCommand: ParsableCommand {
         subcommands: [Submit.self, Import.self]
     )
 
-    struct Submit: ParsableCommand {
+    struct Submit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Submit one entry; its fields are checked against its kind.")
 
         @Argument(help: ArgumentHelp("The campaign id.", valueName: "campaign"))
@@ -36,18 +37,18 @@ struct EntryCommand: ParsableCommand {
         @OptionGroup var write: WriteOptions
         @Option var format: OutputFormat = .text
 
-        func run() throws {
+        func run() async throws {
             let service = try store.open(.write)
-            let (current, engine) = try service.campaignAndEngine(campaign)
+            let (current, engine) = try await service.campaignAndEngine(campaign)
             let entry = try EntryRows.entry(id: id ?? "\(kind)-\(current.entries.count + 1)", kind: kind, unit: unit,
                                              pairs: try fields.map { try splitPair($0, option: "--field") }, engine: engine)
-            let result = try service.apply(.submit(entry), to: campaign, eventID: write.eventID("entry:\(campaign)"),
+            let result = try await service.apply(.submit(entry), to: campaign, eventID: write.eventID("entry:\(campaign)"),
                                      now: wallClock())
             report(result, format: format)
         }
     }
 
-    struct Import: ParsableCommand {
+    struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Submit the entries of a CSV file, all or none.",
             discussion: """
@@ -71,11 +72,11 @@ struct EntryCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
         @Option var format: OutputFormat = .text
 
-        func run() throws {
+        func run() async throws {
             let bytes = try ReadableFile.bytes(file, maximum: ReadableFile.largestCSV)
             let service = try store.open(.write)
             let progress = Progress(label: "importing \(file)")
-            let result = try importRows(bytes, service: service, progress: progress)
+            let result = try await importRows(bytes, service: service, progress: progress)
             progress.finish()
             let submitted = result.logged.filter { $0.kind == "submit" }.count
             let before = progress.total - submitted
@@ -92,8 +93,8 @@ struct EntryCommand: ParsableCommand {
         }
 
         /// Checks every row and submits them all in one transaction, or reports every bad row and writes nothing.
-        func importRows(_ bytes: [UInt8], service: CampaignService, progress: Progress) throws -> ServiceResult {
-            let engine = try service.campaignAndEngine(campaign).engine
+        func importRows(_ bytes: [UInt8], service: CampaignService, progress: Progress) async throws -> ServiceResult {
+            let engine = try await service.campaignAndEngine(campaign).engine
             if let problem = YAMLLoader.checkText(bytes, file: file) {
                 throw LaurelError(.invalidInput, "\(problem.location): \(problem.message); save it as UTF-8 (in Excel: 'CSV UTF-8')")
             }
@@ -156,7 +157,7 @@ struct EntryCommand: ParsableCommand {
             var code = LaurelError.Code.invalidInput
             do {
                 // With bad rows already found the others are only checked, so every problem shows at once.
-                let result = try service.applyAll(events, to: campaign, now: wallClock(), dryRun: !problems.isEmpty) {
+                let result = try await service.applyAll(events, to: campaign, now: wallClock(), dryRun: !problems.isEmpty) {
                     progress.update($0)
                 }
                 if problems.isEmpty { return result }
@@ -195,28 +196,38 @@ enum EntryRows {
     }
 }
 
-/// A progress bar on standard error, drawn only when it is a terminal.
-final class Progress {
+/// A progress bar on standard error, drawn only when it is a terminal. Sendable: the service
+/// reports progress from the store's thread.
+final class Progress: Sendable {
     let label: String
-    var total = 0
     private let isTerminal = isatty(STDERR_FILENO) == 1
-    private var drawn = false
+    private let state = Mutex<(total: Int, drawn: Bool)>((0, false))
 
     init(label: String) {
         self.label = label
     }
 
+    var total: Int {
+        get { state.withLock { $0.total } }
+        set { state.withLock { $0.total = newValue } }
+    }
+
     func update(_ done: Int) {
-        guard isTerminal, total > 0 else { return }
-        let share = Double(done) / Double(total)
-        let bar = String(repeating: "#", count: Int(share * 30)).padding(toLength: 30, withPad: ".", startingAt: 0)
-        FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(done)/\(total)".utf8))
-        drawn = true
+        guard isTerminal else { return }
+        state.withLock { state in
+            guard state.total > 0 else { return }
+            let share = Double(done) / Double(state.total)
+            let bar = String(repeating: "#", count: Int(share * 30)).padding(toLength: 30, withPad: ".", startingAt: 0)
+            FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(done)/\(state.total)".utf8))
+            state.drawn = true
+        }
     }
 
     func finish() {
-        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
-        drawn = false
+        state.withLock { state in
+            if state.drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+            state.drawn = false
+        }
     }
 }
 
@@ -227,7 +238,7 @@ struct ReviewCommand: ParsableCommand {
         subcommands: [Score.self]
     )
 
-    struct Score: ParsableCommand {
+    struct Score: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record one member's scores for the entries under review.",
             discussion: "Each score is ENTRY=V1,V2,... with one value per rubric criterion, in rubric order."
@@ -246,7 +257,7 @@ struct ReviewCommand: ParsableCommand {
         @OptionGroup var write: WriteOptions
         @Option var format: OutputFormat = .text
 
-        func run() throws {
+        func run() async throws {
             let service = try store.open(.write)
             var lines: [ScoreSheet.Line] = []
             for text in scores {
@@ -259,7 +270,7 @@ struct ReviewCommand: ParsableCommand {
                 }
                 lines.append(ScoreSheet.Line(entry: entry, values: values))
             }
-            let result = try service.apply(.scores(ScoreSheet(member: member, lines: lines)), to: campaign,
+            let result = try await service.apply(.scores(ScoreSheet(member: member, lines: lines)), to: campaign,
                                      eventID: write.eventID("scores:\(campaign):\(member)"), now: wallClock())
             report(result, format: format)
         }
@@ -273,7 +284,7 @@ struct BallotCommand: ParsableCommand {
         subcommands: [Cast.self]
     )
 
-    struct Cast: ParsableCommand {
+    struct Cast: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "vote",
             abstract: "Cast one member's paper: for or against each nominee marked; unmarked nominees are blank.",
@@ -302,18 +313,18 @@ struct BallotCommand: ParsableCommand {
         @OptionGroup var write: WriteOptions
         @Option var format: OutputFormat = .text
 
-        func run() throws {
+        func run() async throws {
             let service = try store.open(.write)
             let choices = approve.map { Vote.Choice(nominee: $0, approve: true) }
                 + reject.map { Vote.Choice(nominee: $0, approve: false) }
-            let result = try service.apply(.vote(Vote(member: member, choices: choices, inWriting: inWriting)), to: campaign,
+            let result = try await service.apply(.vote(Vote(member: member, choices: choices, inWriting: inWriting)), to: campaign,
                                      eventID: write.eventID("vote:\(campaign):\(member)"), now: wallClock())
             report(result, format: format)
         }
     }
 }
 
-struct Results: ParsableCommand {
+struct Results: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print a campaign's awards: rank, tier, entry with its name or title, total and amount in VND.")
 
@@ -327,9 +338,9 @@ struct Results: ParsableCommand {
     @OptionGroup var store: StoreOptions
     @Option var format: Format = .text
 
-    func run() throws {
+    func run() async throws {
         let service = try store.open(.read)
-        let (current, engine) = try service.campaignAndEngine(campaign)
+        let (current, engine) = try await service.campaignAndEngine(campaign)
         let entries = current.entries.array
         let byID = Dictionary(entries.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         /// What people call an entry: its `name` field, else its `title`.

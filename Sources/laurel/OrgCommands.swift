@@ -14,7 +14,7 @@ struct OrgCommand: ParsableCommand {
         subcommands: [Import.self, List.self]
     )
 
-    struct Import: ParsableCommand {
+    struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Replace the organisation data with the files given (checked first; nothing is written if one has an error).",
             discussion: """
@@ -33,14 +33,14 @@ struct OrgCommand: ParsableCommand {
             guard !files.isEmpty else { throw ValidationError("name at least one organisation file") }
         }
 
-        func run() throws {
+        func run() async throws {
             let (result, renderer) = OrganisationFiles.read(files)
             guard let organisation = result.organisation else {
                 try fail(result.diagnostics, renderer: renderer)
                 return
             }
             let service = try store.open(.create)
-            try service.store.replaceOrganisation(organisation)
+            try await service.replaceOrganisation(organisation)
             let levels = Dictionary(grouping: organisation.units, by: \.level).mapValues(\.count)
             let order = organisation.levels.isEmpty ? levels.keys.sorted() : organisation.levels
             if format == .json {
@@ -67,7 +67,7 @@ struct OrgCommand: ParsableCommand {
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List the units (or --people), in Vietnamese alphabetical order, as a tree under each unit.")
 
@@ -80,9 +80,9 @@ struct OrgCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
         @Option var format: OutputFormat = .text
 
-        func run() throws {
+        func run() async throws {
             let service = try store.open(.read)
-            let organisation = try service.store.organisation()
+            let organisation = try await service.organisation()
             if organisation.isEmpty {
                 print(format == .json ? "[]" : "No organisation data yet. Import it with 'laurel org import FILE'.")
                 return

@@ -113,13 +113,15 @@ struct Serve: AsyncParsableCommand {
         }
         defer { withExtendedLifetime(claim) {} }
         // A paper's traces a crash may have left in the write-ahead log go before anything else.
-        try? sqlite.forgetBallotHistory()
+        try? await sqlite.forgetBallotHistory()
         let service = CampaignService(store: sqlite, registry: BuiltInPlugins.registry)
         var clock = DaemonClock.system
         if demo {
-            var library = WorkflowLibrary(folder: workflows, registry: BuiltInPlugins.registry)
-            _ = try library.scan(into: service.store, now: clock.now())
-            let years = try library.current.values.compactMap { try service.engine(version: $0.version).workflow.earliestWrittenYear }
+            let library = try await service.workflowLibrary(folder: workflows, now: clock.now()).library
+            var years: [Int] = []
+            for current in library.current.values {
+                if let year = try await service.engine(version: current.version).workflow.earliestWrittenYear { years.append(year) }
+            }
             let calendar = ZonedCalendar(zoneName: "UTC")!
             let start = years.min().flatMap { LocalDate(year: $0, month: 1, day: 1) }
                 .map { calendar.instant($0, LocalTime(hour: 0, minute: 0)!) } ?? clock.now()

@@ -14,81 +14,84 @@ struct DaemonTickTests {
     typealias W = TestWorkflows
 
     @Test("timers fire several to a transaction; a timer that fails is named and the others of its batch still fire")
-    func failingTimerInABatch() throws {
+    func failingTimerInABatch() async throws {
         let (sqlite, folder) = try W.store()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let store = FaultyStore(sqlite)
         let service = CampaignService(store: store, registry: W.registry)
-        let version = try W.record(W.quick, in: store)
+        let version = try await W.record(W.quick, in: store)
         var ids: [String] = []
         for n in 0..<5 {
-            let id = try service.start(version: version, idempotencyKey: nil, now: W.may1 + Instant(n)).campaignID
-            _ = try service.apply(.command("launch"), to: id, eventID: "launch:\(id)", now: W.may1 + Instant(n))
+            let id = try await service.start(version: version, idempotencyKey: nil, now: W.may1 + Instant(n)).campaignID
+            _ = try await service.apply(.command("launch"), to: id, eventID: "launch:\(id)", now: W.may1 + Instant(n))
             ids.append(id)
         }
         store.failing.withLock { $0 = "quick-3" }
         let log = CapturedLog()
         let daemon = CampaignDaemon(service: service, configuration: DaemonConfiguration(timersPerTransaction: 3), logger: log.logger)
         // Five days later: per campaign a stale reminder is skipped and the deadline fires.
-        let report = try daemon.tick(now: W.may1 + 5 * W.day, moment: 0)
-        #expect(report.fired == 4 && report.skipped == 4 && report.failed == 2)
+        let report = try await daemon.tick(now: W.may1 + 5 * W.day, moment: 0)
+        // Each claim sees what the last commit armed: the reminders re-armed for 3 May are skipped
+        // as timers of their own, and a timer another of its claim already handled is stale.
+        #expect(report.fired == 4 && report.failed == 2 && report.skipped + report.stale >= 4, "\(report)")
         for id in ids {
-            let campaign = try #require(try sqlite.campaign(id: id))
+            let campaign = try #require(try await sqlite.read { try $0.campaign(id: id) })
             #expect(campaign.state == (id == "quick-3" ? "collecting" : "closed"), "\(id)")
         }
-        #expect(try sqlite.timers(campaignID: "quick-3").count == 2, "the failing campaign keeps its due timers")
+        #expect(try await sqlite.read { try $0.timers(campaignID: "quick-3") }.count == 2, "the failing campaign keeps its due timers")
         // Ticks before its retry delay pass the failing timers over, without a log line each.
         for moment in [0.25, 0.5, 0.75] {
-            let again = try daemon.tick(now: W.may1 + 5 * W.day, moment: moment)
+            let again = try await daemon.tick(now: W.may1 + 5 * W.day, moment: moment)
             #expect(again.waiting == 2 && again.failed == 0 && again.fired == 0)
         }
         // Tried again after a second, failing the same way: counted, and not logged again.
-        #expect(try daemon.tick(now: W.may1 + 5 * W.day, moment: 1.1).failed == 2)
-        #expect(try daemon.tick(now: W.may1 + 5 * W.day, moment: 2.0).waiting == 2, "the delay has doubled")
+        #expect(try await daemon.tick(now: W.may1 + 5 * W.day, moment: 1.1).failed == 2)
+        #expect(try await daemon.tick(now: W.may1 + 5 * W.day, moment: 2.0).waiting == 2, "the delay has doubled")
         #expect(log.lines(.error).count == 2, "one line per failing timer, not one per try: \(log.lines(.error))")
         store.failing.withLock { $0 = nil }
-        #expect(try daemon.tick(now: W.may1 + 5 * W.day, moment: 3.5).fired == 1, "once it can, the deadline fires")
-        #expect(try sqlite.campaign(id: "quick-3")?.state == "closed")
+        #expect(try await daemon.tick(now: W.may1 + 5 * W.day, moment: 3.5).fired == 1, "once it can, the deadline fires")
+        #expect(try await sqlite.read { try $0.campaign(id: "quick-3") }?.state == "closed")
         #expect(log.lines(.notice).contains { $0.hasPrefix("timer fired after 2 failed tries") })
     }
 }
 
 extension DaemonTickTests {
     @Test("after downtime, a stale reminder is skipped, the deadline fires late, and nothing fires twice")
-    func catchUpAfterDowntime() throws {
+    func catchUpAfterDowntime() async throws {
         let (store, folder) = try W.store()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let service = CampaignService(store: store, registry: W.registry)
-        let id = try service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1).campaignID
-        _ = try service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
+        let id = try await service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1).campaignID
+        _ = try await service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
         let daemon = CampaignDaemon(service: service, logger: Logger(label: "test"))
-        #expect(try daemon.tick(now: W.may1 + W.hour).fired == 0, "nothing is due an hour after the launch")
+        #expect(try await daemon.tick(now: W.may1 + W.hour).fired == 0, "nothing is due an hour after the launch")
         // The daemon was down for five days: the reminder of 2 May is a period late (3 May's is due
         // too), so it is skipped; the deadline of 3 May 08:00 fires, two days late, and closes.
-        let report = try daemon.tick(now: W.may1 + 5 * W.day)
+        let report = try await daemon.tick(now: W.may1 + 5 * W.day)
         #expect(report.fired == 1 && report.skipped == 1)
-        let campaign = try #require(try store.campaign(id: id))
+        let campaign = try #require(try await store.read { try $0.campaign(id: id) })
         #expect(campaign.state == "closed" && campaign.timers.isEmpty)
-        #expect(try store.timers(campaignID: id).isEmpty && store.nextDue() == nil)
-        let log = try store.events(campaignID: id)
+        #expect(try await store.read { try $0.timers(campaignID: id) }.isEmpty)
+        #expect(try await store.read { try $0.nextDue() } == nil)
+        let log = try await store.read { try $0.events(campaignID: id) }
         #expect(log.map(\.disposition) == [.applied, .applied, .skipped, .applied])
         #expect(log.last?.lateBy == 3 * W.day, "due 3 May 08:00, applied 6 May 08:00")
         #expect(log.last?.summary.contains("collecting -> closed (outcome deadline)") == true)
-        #expect(try daemon.tick(now: W.may1 + 6 * W.day).fired == 0, "fired timers are gone from the index")
+        #expect(try await daemon.tick(now: W.may1 + 6 * W.day).fired == 0, "fired timers are gone from the index")
     }
 
     @Test("a timer fires at the tick of its due second, not a second after it")
-    func timerOnTime() throws {
+    func timerOnTime() async throws {
         let (store, folder) = try W.store()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let service = CampaignService(store: store, registry: W.registry)
-        let version = try W.record(W.quick, in: store)
-        let id = try service.start(version: version, idempotencyKey: nil, now: W.may1).campaignID
-        _ = try service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
-        let reminder = try #require(try store.timers(campaignID: id).min { $0.due < $1.due })
+        let version = try await W.record(W.quick, in: store)
+        let id = try await service.start(version: version, idempotencyKey: nil, now: W.may1).campaignID
+        _ = try await service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
+        let reminder = try #require(try await store.read { try $0.timers(campaignID: id) }.min { $0.due < $1.due })
         let daemon = CampaignDaemon(service: service, logger: Logger(label: "test"))
-        #expect(try daemon.tick(now: reminder.due - 1).handled == 0)
-        #expect(try daemon.tick(now: reminder.due).handled == 1, "due at this second: it fires now")
+        #expect(try await daemon.tick(now: reminder.due - 1).handled == 0)
+        #expect(try await daemon.tick(now: reminder.due).handled == 1, "due at this second: it fires now")
     }
 }
 
@@ -97,7 +100,7 @@ struct DaemonOutboxTests {
     typealias W = TestWorkflows
 
     @Test("delivered items go to the outbox file as one JSON object per line, each once")
-    func outboxFile() throws {
+    func outboxFile() async throws {
         let (store, folder) = try W.store()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let service = CampaignService(store: store, registry: W.registry)
@@ -110,13 +113,13 @@ struct DaemonOutboxTests {
                   collecting:
 
                 """)
-        let version = try W.record(announcing, in: store)
-        let id = try service.start(version: version, idempotencyKey: nil, now: W.may1).campaignID
-        _ = try service.apply(.command("launch"), to: id, eventID: "launch-1", now: W.may1)
+        let version = try await W.record(announcing, in: store)
+        let id = try await service.start(version: version, idempotencyKey: nil, now: W.may1).campaignID
+        _ = try await service.apply(.command("launch"), to: id, eventID: "launch-1", now: W.may1)
         let file = folder + "/outbox.jsonl"
         let daemon = CampaignDaemon(service: service, configuration: DaemonConfiguration(outboxFile: file), logger: Logger(label: "test"))
-        try daemon.deliverOutbox(now: W.may1 + 1)
-        try daemon.deliverOutbox(now: W.may1 + 2)
+        try await daemon.deliverOutbox(now: W.may1 + 1)
+        try await daemon.deliverOutbox(now: W.may1 + 2)
         let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 1, "delivered once")
         let item = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
@@ -125,25 +128,25 @@ struct DaemonOutboxTests {
         #expect(item["channels"] as? [String] == ["notice", "email"] && item["message"] as? String == "Phát động: 3 ý tưởng")
         #expect(item["created-at"] as? String == "2024-05-01T06:00:00Z")
         #expect((item["sequence"] as? Int ?? 0) > 0)
-        #expect(try store.pendingOutbox(limit: 10).isEmpty)
+        #expect(try await store.read { try $0.pendingOutbox(limit: 10) }.isEmpty)
     }
 }
 
 extension DaemonOutboxTests {
     @Test("a certificate that cannot be written is retried with growing delays and logged once; the items after it are delivered")
-    func failingDelivery() throws {
+    func failingDelivery() async throws {
         let (store, folder) = try W.store()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let service = CampaignService(store: store, registry: W.registry)
         // A file where the campaign's certificate folder should be: its certificates cannot be written.
         let certificates = folder + "/certificates"
         try FileManager.default.createDirectory(atPath: certificates, withIntermediateDirectories: true)
-        let version = try W.record(W.quick, in: store)
-        let id = try service.start(version: version, idempotencyKey: nil, now: W.may1).campaignID
+        let version = try await W.record(W.quick, in: store)
+        let id = try await service.start(version: version, idempotencyKey: nil, now: W.may1).campaignID
         try Data().write(to: URL(fileURLWithPath: certificates + "/" + id))
         let certificate = Certificate(entry: "x", recipient: "Nguyễn Thị Hoa", heading: "GIẤY KHEN", text: "Xuất sắc", tier: "first",
                                       amount: 0, issuer: nil, campaignTitle: "Quick", issuedOn: "2024-05-01")
-        try store.write { transaction in
+        try await store.write { transaction in
             let campaign = try #require(try transaction.campaign(id: id))
             try transaction.save(campaign, events: [], effects: [
                 OutboxItem(campaignID: id, eventID: "e1", effect: .certificate(certificate), createdAt: W.may1),
@@ -154,15 +157,15 @@ extension DaemonOutboxTests {
         let file = folder + "/outbox.jsonl"
         let daemon = CampaignDaemon(service: service, configuration: DaemonConfiguration(outboxFile: file, certificatesFolder: certificates),
                                   logger: log.logger)
-        for moment in [0, 0.3, 0.6, 1.2, 1.5, 2.0] { try daemon.deliverOutbox(now: W.may1 + 1, moment: moment) }
-        #expect(try store.pendingOutbox(limit: 10).map(\.eventID) == ["e1"], "the notice after it was delivered")
+        for moment in [0, 0.3, 0.6, 1.2, 1.5, 2.0] { try await daemon.deliverOutbox(now: W.may1 + 1, moment: moment) }
+        #expect(try await store.read { try $0.pendingOutbox(limit: 10) }.map(\.eventID) == ["e1"], "the notice after it was delivered")
         #expect(try String(contentsOfFile: file, encoding: .utf8).contains("after it"))
         #expect(log.lines(.error).count == 1, "\(log.lines(.error))")
         #expect(log.lines(.error).first?.contains("outbox item could not be delivered") == true)
         // Once the folder can be written, the certificate goes out.
         try FileManager.default.removeItem(atPath: certificates + "/" + id)
-        try daemon.deliverOutbox(now: W.may1 + 2, moment: 10)
-        #expect(try store.pendingOutbox(limit: 10).isEmpty)
+        try await daemon.deliverOutbox(now: W.may1 + 2, moment: 10)
+        #expect(try await store.read { try $0.pendingOutbox(limit: 10) }.isEmpty)
         #expect(FileManager.default.fileExists(atPath: certificates + "/" + id + "/x.md"))
     }
 
@@ -207,50 +210,55 @@ final class FaultyStore: CampaignStore {
 
     struct Fault: Error {}
 
+    func read<T: Sendable>(_ body: @Sendable (any StoreReader) throws -> T) async throws -> T {
+        try await inner.read(body)
+    }
+
+    func write<T: Sendable>(_ end: TransactionEnd, _ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+        let failing = failing.withLock { $0 }
+        return try await inner.write(end) { try body(Transaction(inner: $0, failing: failing)) }
+    }
+
     struct Transaction: StoreTransaction {
         let inner: any StoreTransaction
         let failing: String?
+
         func campaign(id: String) throws -> Campaign? {
             if id == failing { throw Fault() }
             return try inner.campaign(id: id)
         }
+        func workflowVersion(hash: String) throws -> WorkflowVersion? { try inner.workflowVersion(hash: hash) }
+        func latestWorkflowVersions() throws -> [WorkflowVersion] { try inner.latestWorkflowVersions() }
+        func workflowVersions(workflowID: String) throws -> [WorkflowVersion] { try inner.workflowVersions(workflowID: workflowID) }
+        func latestVersion(workflowID: String) throws -> String? { try inner.latestVersion(workflowID: workflowID) }
+        func campaigns() throws -> [CampaignSummary] { try inner.campaigns() }
+        func events(campaignID: String) throws -> [LoggedEvent] { try inner.events(campaignID: campaignID) }
+        func eventCount() throws -> Int { try inner.eventCount() }
         func containsEvent(id: String) throws -> Bool { try inner.containsEvent(id: id) }
         func event(id: String) throws -> LoggedEvent? { try inner.event(id: id) }
+        func dueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
+            try inner.dueTimers(at: instant, after: after, limit: limit)
+        }
+        func nextDue() throws -> Instant? { try inner.nextDue() }
+        func timers(campaignID: String) throws -> [DueTimer] { try inner.timers(campaignID: campaignID) }
+        func organisation() throws -> Organisation { try inner.organisation() }
+        func organisationVersion() throws -> Int { try inner.organisationVersion() }
+        func pendingOutbox(limit: Int) throws -> [OutboxItem] { try inner.pendingOutbox(limit: limit) }
+        func recurrence(workflowID: String) throws -> RecurrenceCursor? { try inner.recurrence(workflowID: workflowID) }
+        func parent(of child: String) throws -> (campaign: String, unit: String?)? { try inner.parent(of: child) }
+        func claimDueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
+            try inner.claimDueTimers(at: instant, after: after, limit: limit)
+        }
         func nextCampaignNumber(workflowID: String) throws -> Int { try inner.nextCampaignNumber(workflowID: workflowID) }
         func save(_ campaign: Campaign, events: [LoggedEvent], effects: [OutboxItem], at instant: Instant) throws -> Int {
             try inner.save(campaign, events: events, effects: effects, at: instant)
         }
         func removeFromDueIndex(_ timer: DueTimer) throws { try inner.removeFromDueIndex(timer) }
         func log(_ events: [LoggedEvent]) throws { try inner.log(events) }
-        func recurrence(workflowID: String) throws -> RecurrenceCursor? { try inner.recurrence(workflowID: workflowID) }
-        func setRecurrence(_ cursor: RecurrenceCursor, workflowID: String) throws {
-            try inner.setRecurrence(cursor, workflowID: workflowID)
-        }
-        func latestVersion(workflowID: String) throws -> String? { try inner.latestVersion(workflowID: workflowID) }
+        func setRecurrence(_ cursor: RecurrenceCursor, workflowID: String) throws { try inner.setRecurrence(cursor, workflowID: workflowID) }
         func setParent(_ parent: String, unit: String?, of child: String) throws { try inner.setParent(parent, unit: unit, of: child) }
-        func parent(of child: String) throws -> (campaign: String, unit: String?)? { try inner.parent(of: child) }
+        func record(_ version: WorkflowVersion) throws { try inner.record(version) }
+        func replaceOrganisation(_ organisation: Organisation) throws { try inner.replaceOrganisation(organisation) }
+        func markDelivered(_ sequences: [Int64], at instant: Instant) throws { try inner.markDelivered(sequences, at: instant) }
     }
-
-    func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
-        let failing = failing.withLock { $0 }
-        return try inner.write { try body(Transaction(inner: $0, failing: failing)) }
-    }
-    func record(_ version: WorkflowVersion) throws { try inner.record(version) }
-    func workflowVersion(hash: String) throws -> WorkflowVersion? { try inner.workflowVersion(hash: hash) }
-    func latestWorkflowVersions() throws -> [WorkflowVersion] { try inner.latestWorkflowVersions() }
-    func workflowVersions(workflowID: String) throws -> [WorkflowVersion] { try inner.workflowVersions(workflowID: workflowID) }
-    func campaign(id: String) throws -> Campaign? { try inner.campaign(id: id) }
-    func campaigns() throws -> [CampaignSummary] { try inner.campaigns() }
-    func events(campaignID: String) throws -> [LoggedEvent] { try inner.events(campaignID: campaignID) }
-    func eventCount() throws -> Int { try inner.eventCount() }
-    func dueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
-        try inner.dueTimers(at: instant, after: after, limit: limit)
-    }
-    func nextDue() throws -> Instant? { try inner.nextDue() }
-    func timers(campaignID: String) throws -> [DueTimer] { try inner.timers(campaignID: campaignID) }
-    func organisation() throws -> Organisation { try inner.organisation() }
-    func replaceOrganisation(_ organisation: Organisation) throws { try inner.replaceOrganisation(organisation) }
-    func organisationVersion() throws -> Int { try inner.organisationVersion() }
-    func pendingOutbox(limit: Int) throws -> [OutboxItem] { try inner.pendingOutbox(limit: limit) }
-    func markDelivered(_ sequences: [Int64], at instant: Instant) throws { try inner.markDelivered(sequences, at: instant) }
 }

@@ -43,35 +43,35 @@ struct RecurrenceTests {
     }
 
     @Test("one campaign per cycle, once; after downtime only the latest cycle starts, the others are counted")
-    func cycles() throws {
+    func cycles() async throws {
         let (store, folder) = try W.store()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let service = CampaignService(store: store, registry: W.registry)
-        let version = try W.record(Self.quarterly, id: "quarterly", in: store)
+        let version = try await W.record(Self.quarterly, id: "quarterly", in: store)
 
         // First seen mid-quarter: nothing yet; the next cycle is 1 April.
-        let first = try service.startDueCycles(version: version, now: Self.day(2025, 2, 10))
+        let first = try await service.startDueCycles(version: version, now: Self.day(2025, 2, 10))
         #expect(first.started.isEmpty && first.nextCycle == Self.day(2025, 4, 1))
 
-        let april = try service.startDueCycles(version: version, now: Self.day(2025, 4, 1, 0, 10))
+        let april = try await service.startDueCycles(version: version, now: Self.day(2025, 4, 1, 0, 10))
         #expect(april.started.map(\.campaignID) == ["quarterly-2025-04-01"])
-        let campaign = try #require(try store.campaign(id: "quarterly-2025-04-01"))
+        let campaign = try #require(try await store.read { try $0.campaign(id: "quarterly-2025-04-01") })
         #expect(campaign.inputs["cycle"] == .instant(Self.day(2025, 4, 1)) && campaign.state == "collecting")
         #expect(campaign.transitions.first?.at == Self.day(2025, 4, 1), "the campaign starts at its cycle")
-        #expect(try store.timers(campaignID: campaign.id).map(\.due) == [Self.day(2025, 5, 1)])
+        #expect(try await store.read { try $0.timers(campaignID: campaign.id) }.map(\.due) == [Self.day(2025, 5, 1)])
         #expect(april.nextCycle == Self.day(2025, 7, 1))
-        #expect(try service.startDueCycles(version: version, now: Self.day(2025, 4, 1, 0, 20)).started.isEmpty, "once")
+        #expect(try await service.startDueCycles(version: version, now: Self.day(2025, 4, 1, 0, 20)).started.isEmpty, "once")
 
         // Down from April to 2 January: July and October are passed over, January starts late.
-        let late = try service.startDueCycles(version: version, now: Self.day(2026, 1, 2, 9))
+        let late = try await service.startDueCycles(version: version, now: Self.day(2026, 1, 2, 9))
         #expect(late.started.map(\.campaignID) == ["quarterly-2026-01-01"])
         #expect(try #require(late.started.first).logged.lateBy == Int64(33 * 3_600))
         #expect(late.skipped == 2 && late.firstSkipped == Self.day(2025, 7, 1) && late.lastSkipped == Self.day(2025, 10, 1))
-        #expect(try store.campaigns().map(\.id) == ["quarterly-2025-04-01", "quarterly-2026-01-01"])
+        #expect(try await store.read { try $0.campaigns() }.map(\.id) == ["quarterly-2025-04-01", "quarterly-2026-01-01"])
     }
 
     @Test("the daemon starts due cycles from its library and logs them; a removed file starts no more")
-    func daemonStartsCycles() throws {
+    func daemonStartsCycles() async throws {
         let (store, folder) = try W.store()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let workflows = folder + "/workflows"
@@ -84,15 +84,15 @@ struct RecurrenceTests {
         let daemon = CampaignDaemon(service: service, configuration: DaemonConfiguration(workflowsFolder: workflows),
                                   logger: Logger(label: "test"))
         var library = WorkflowLibrary(folder: workflows, registry: registry)
-        _ = try library.scan(into: store, now: Self.day(2025, 5, 5))
+        _ = try await library.scan(recordingIn: service, now: Self.day(2025, 5, 5))
         var watch = CampaignDaemon.CycleWatch()
-        try daemon.startDueCycles(library, &watch, now: Self.day(2025, 5, 5))
-        #expect(try store.campaigns().map(\.id) == ["quarterly-2025-01-01", "quarterly-2025-04-01"], "catch-up: all")
-        try daemon.startDueCycles(library, &watch, now: Self.day(2025, 6, 30))
-        #expect(try store.campaigns().count == 2, "nothing due: the store is not asked")
+        try await daemon.startDueCycles(library, &watch, now: Self.day(2025, 5, 5))
+        #expect(try await store.read { try $0.campaigns() }.map(\.id) == ["quarterly-2025-01-01", "quarterly-2025-04-01"], "catch-up: all")
+        try await daemon.startDueCycles(library, &watch, now: Self.day(2025, 6, 30))
+        #expect(try await store.read { try $0.campaigns() }.count == 2, "nothing due: the store is not asked")
         try FileManager.default.removeItem(atPath: file)
-        try daemon.startDueCycles(library, &watch, now: Self.day(2025, 7, 1, 1))
-        #expect(try store.campaigns().count == 2, "a removed file starts no more cycles")
+        try await daemon.startDueCycles(library, &watch, now: Self.day(2025, 7, 1, 1))
+        #expect(try await store.read { try $0.campaigns() }.count == 2, "a removed file starts no more cycles")
     }
 
     @Test("a recurring workflow cannot require an input, and its 'cycle' input is a date")

@@ -16,99 +16,100 @@ struct CampaignServiceTests {
     }
 
     @Test("a start with an idempotency key starts one campaign however often it is sent")
-    func idempotentStart() throws {
+    func idempotentStart() async throws {
         let (store, folder) = try W.store()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let service = CampaignService(store: store, registry: W.registry)
-        let version = try W.record(W.quick, in: store)
-        let first = try service.start(version: version, idempotencyKey: "k1", now: W.may1)
-        let again = try service.start(version: version, idempotencyKey: "k1", now: W.may1 + 5)
-        let other = try service.start(version: version, idempotencyKey: String?.none, now: W.may1 + 6)
+        let version = try await W.record(W.quick, in: store)
+        let first = try await service.start(version: version, idempotencyKey: "k1", now: W.may1)
+        let again = try await service.start(version: version, idempotencyKey: "k1", now: W.may1 + 5)
+        let other = try await service.start(version: version, idempotencyKey: String?.none, now: W.may1 + 6)
         #expect(first.campaignID == "quick-1" && first.status == .applied)
         #expect(again.campaignID == "quick-1" && again.status == .alreadyApplied)
         #expect(other.campaignID == "quick-2")
-        #expect(try store.campaigns().map(\.id) == ["quick-1", "quick-2"])
+        #expect(try await store.read { try $0.campaigns() }.map(\.id) == ["quick-1", "quick-2"])
     }
 
     @Test("engines see the imported organisation data, and a later import once refreshed")
-    func organisationReachesEngines() throws {
+    func organisationReachesEngines() async throws {
         let (store, folder) = try W.store()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let service = CampaignService(store: store, registry: W.registry)
-        let version = try W.record(W.quick, in: store)
-        #expect(try service.engine(version: version).organisation.isEmpty)
+        let version = try await W.record(W.quick, in: store)
+        #expect(try await service.engine(version: version).organisation.isEmpty)
         let organisation = Organisation(units: [.init(id: "u1", name: "Unit 1", level: "grassroots")])
-        try store.replaceOrganisation(organisation)
-        #expect(try service.engine(version: version).organisation.isEmpty, "read once per process until refreshed")
-        #expect(try service.refreshOrganisation() == organisation)
-        #expect(try service.refreshOrganisation() == nil, "unchanged")
-        #expect(try service.engine(version: version).organisation == organisation)
+        try await store.write { try $0.replaceOrganisation(organisation) }
+        #expect(try await service.engine(version: version).organisation.isEmpty, "read once per process until refreshed")
+        #expect(try await service.refreshOrganisation() == organisation)
+        #expect(try await service.refreshOrganisation() == nil, "unchanged")
+        #expect(try await service.engine(version: version).organisation == organisation)
     }
 
     @Test("an event delivered twice is applied once; a refused one changes nothing")
-    func exactlyOnceEvents() throws {
+    func exactlyOnceEvents() async throws {
         let (store, folder) = try W.store()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let service = CampaignService(store: store, registry: W.registry)
-        let id = try service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1).campaignID
-        let refused = #expect(throws: LaurelError.self) { try service.apply(Self.idea("a"), to: id, eventID: "e0", now: W.may1) }
+        let id = try await service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1).campaignID
+        let refused = await #expect(throws: LaurelError.self) { try await service.apply(Self.idea("a"), to: id, eventID: "e0", now: W.may1) }
         #expect(refused?.code == .refused)
-        #expect(try store.eventCount() == 1, "the refused entry was not logged")
-        _ = try service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
-        let first = try service.apply(Self.idea("a"), to: id, eventID: "e1", now: W.may1 + 10)
-        let second = try service.apply(Self.idea("a"), to: id, eventID: "e1", now: W.may1 + 20)
+        #expect(try await store.read { try $0.eventCount() } == 1, "the refused entry was not logged")
+        _ = try await service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
+        let first = try await service.apply(Self.idea("a"), to: id, eventID: "e1", now: W.may1 + 10)
+        let second = try await service.apply(Self.idea("a"), to: id, eventID: "e1", now: W.may1 + 20)
         #expect(first.status == .applied && second.status == .alreadyApplied)
-        let campaign = try #require(try store.campaign(id: id))
+        let campaign = try #require(try await store.read { try $0.campaign(id: id) })
         #expect(campaign.entries.map(\.id) == ["a"] && campaign.metrics["ideas"] == 1)
-        #expect(try store.events(campaignID: id).map(\.id) == ["start:\(id)", "launch", "e1"])
+        #expect(try await store.read { try $0.events(campaignID: id) }.map(\.id) == ["start:\(id)", "launch", "e1"])
         // The due index holds exactly the campaign's armed timers: the phase deadline and the reminder.
-        #expect(Set(try store.timers(campaignID: id).map(\.timerID)) == Set(campaign.timers.map(\.id)))
+        #expect(Set(try await store.read { try $0.timers(campaignID: id) }.map(\.timerID)) == Set(campaign.timers.map(\.id)))
         #expect(campaign.timers.count == 2)
     }
 
     @Test("a due timer its campaign no longer has is stale: nothing is applied or logged, and the campaign is unchanged")
-    func staleIndexRow() throws {
+    func staleIndexRow() async throws {
         let (store, folder) = try W.store()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let service = CampaignService(store: store, registry: W.registry)
-        let id = try service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1).campaignID
-        _ = try service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
-        let before = try #require(try store.campaign(id: id))
-        let events = try store.eventCount()
-        let result = try service.fire(DueTimer(campaignID: id, timerID: 99, due: W.may1), now: W.may1 + W.hour)
+        let id = try await service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1).campaignID
+        _ = try await service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
+        let before = try #require(try await store.read { try $0.campaign(id: id) })
+        let events = try await store.read { try $0.eventCount() }
+        let result = try await service.fire(DueTimer(campaignID: id, timerID: 99, due: W.may1), now: W.may1 + W.hour)
         #expect(result.status == .stale && result.logged.isEmpty)
-        #expect(try store.campaign(id: id) == before && store.eventCount() == events)
-        #expect(Set(try store.timers(campaignID: id).map(\.timerID)) == Set(before.timers.map(\.id)))
+        #expect(try await store.read { try $0.campaign(id: id) } == before)
+        #expect(try await store.read { try $0.eventCount() } == events)
+        #expect(Set(try await store.read { try $0.timers(campaignID: id) }.map(\.timerID)) == Set(before.timers.map(\.id)))
     }
 
     @Test("an entry after a deadline that passed while the daemon was down is refused: the deadline comes first")
-    func deadlineBeforeLateEntry() throws {
+    func deadlineBeforeLateEntry() async throws {
         let (store, folder) = try W.store()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let service = CampaignService(store: store, registry: W.registry)
-        let id = try service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1).campaignID
-        _ = try service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
-        let late = #expect(throws: LaurelError.self) { try service.apply(Self.idea("late"), to: id, eventID: "late", now: W.may1 + 3 * W.day) }
+        let id = try await service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1).campaignID
+        _ = try await service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
+        let late = await #expect(throws: LaurelError.self) { try await service.apply(Self.idea("late"), to: id, eventID: "late", now: W.may1 + 3 * W.day) }
         #expect(late?.code == .refused)
-        #expect(try store.campaign(id: id)?.state == "collecting", "the refusal rolled the catch-up back too")
+        #expect(try await store.read { try $0.campaign(id: id) }?.state == "collecting", "the refusal rolled the catch-up back too")
     }
 
     @Test("an import is all or nothing, and names the refused event")
-    func importAllOrNothing() throws {
+    func importAllOrNothing() async throws {
         let (store, folder) = try W.store()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let service = CampaignService(store: store, registry: W.registry)
-        let id = try service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1).campaignID
-        _ = try service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
+        let id = try await service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1).campaignID
+        _ = try await service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
         let bad: [(event: CampaignEvent, id: String)] = [(Self.idea("a"), "i-a"), (.submit(Entry(id: "b", kind: "idea")), "i-b")]
-        let refusal = #expect(throws: LaurelError.self) { try service.applyAll(bad, to: id, now: W.may1 + 1) }
+        let refusal = await #expect(throws: LaurelError.self) { try await service.applyAll(bad, to: id, now: W.may1 + 1) }
         #expect(refusal?.code == .refused && refusal?.problems.map(\.index) == [1], "the second event (no title) is named by its index")
-        #expect(try store.campaign(id: id)?.entries.isEmpty == true)
+        #expect(try await store.read { try $0.campaign(id: id) }?.entries.isEmpty == true)
         let good: [(event: CampaignEvent, id: String)] = [(Self.idea("a"), "i-a"), (Self.idea("b"), "i-b")]
-        _ = try service.applyAll(good, to: id, now: W.may1 + 2)
-        let again = try service.applyAll(good + [(Self.idea("c"), "i-c")], to: id, now: W.may1 + 3)
+        _ = try await service.applyAll(good, to: id, now: W.may1 + 2)
+        let again = try await service.applyAll(good + [(Self.idea("c"), "i-c")], to: id, now: W.may1 + 3)
         #expect(again.logged.map(\.id) == ["i-c"], "a re-run import adds only what is new")
-        #expect(try store.campaign(id: id)?.state == "closed", "the third idea reached the target")
+        #expect(try await store.read { try $0.campaign(id: id) }?.state == "closed", "the third idea reached the target")
     }
 
     static func ballotWorkflow(secret: Bool) -> String {
@@ -137,54 +138,54 @@ struct CampaignServiceTests {
     }
 
     @Test("a secret ballot's papers are logged sealed: who voted, never how; the log then does not replay past them")
-    func secretBallotLog() throws {
+    func secretBallotLog() async throws {
         let (store, folder) = try W.store()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let service = CampaignService(store: store, registry: W.registry)
         for secret in [true, false] {
-            let version = try W.record(Self.ballotWorkflow(secret: secret), id: "titles", in: store)
-            let id = try service.start(version: version, idempotencyKey: "s-\(secret)", now: W.may1).campaignID
+            let version = try await W.record(Self.ballotWorkflow(secret: secret), id: "titles", in: store)
+            let id = try await service.start(version: version, idempotencyKey: "s-\(secret)", now: W.may1).campaignID
             for nominee in ["n1", "n2"] {
-                _ = try service.apply(.submit(Entry(id: nominee, kind: "nomination", fields: ["name": .text(nominee)])), to: id,
+                _ = try await service.apply(.submit(Entry(id: nominee, kind: "nomination", fields: ["name": .text(nominee)])), to: id,
                                       eventID: "e-\(nominee)-\(secret)", now: W.may1)
             }
-            _ = try service.apply(.command("open"), to: id, eventID: "open-\(secret)", now: W.may1)
+            _ = try await service.apply(.command("open"), to: id, eventID: "open-\(secret)", now: W.may1)
             let papers: [(String, Bool)] = [("a", true), ("b", false), ("c", true)]
             for (member, approve) in papers {
                 let vote = Vote(member: member, choices: [.init(nominee: "n1", approve: approve), .init(nominee: "n2", approve: !approve)])
-                _ = try service.apply(.vote(vote), to: id, eventID: "v-\(member)-\(secret)", now: W.may1 + 60)
+                _ = try await service.apply(.vote(vote), to: id, eventID: "v-\(member)-\(secret)", now: W.may1 + 60)
             }
-            let stored = try #require(try store.campaign(id: id))
+            let stored = try #require(try await store.read { try $0.campaign(id: id) })
             #expect(stored.state == "done")
             #expect(stored.entries.map(\.score) == [EntryScore(total: 2, reviews: 3), nil])
-            let votes = try store.events(campaignID: id).compactMap { event -> Vote? in
+            let votes = try await store.read { try $0.events(campaignID: id) }.compactMap { event -> Vote? in
                 if case .event(.vote(let vote)) = event.action { return vote } else { return nil }
             }
             #expect(votes.map(\.member) == ["a", "b", "c"])
             if secret {
                 #expect(votes.allSatisfy { $0.isSealed && $0.choices.isEmpty })
-                #expect(throws: LaurelError.self) { try service.replay(id) }
+                await #expect(throws: LaurelError.self) { try await service.replay(id) }
             } else {
                 #expect(votes.allSatisfy { !$0.isSealed && $0.choices.count == 2 })
-                #expect(try service.replay(id) == stored)
+                #expect(try await service.replay(id) == stored)
             }
-            let summaries = try store.events(campaignID: id).map(\.summary).joined(separator: "\n")
+            let summaries = try await store.read { try $0.events(campaignID: id) }.map(\.summary).joined(separator: "\n")
             #expect(summaries.contains("vote of b") && !summaries.contains("approve"))
         }
     }
 
     @Test("compiled engines are kept for the 16 versions used last, not for every version ever recorded")
-    func engineCacheBounded() throws {
+    func engineCacheBounded() async throws {
         let (store, folder) = try W.store()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let service = CampaignService(store: store, registry: W.registry)
         var versions: [String] = []
         for target in 1...20 {
-            versions.append(try W.record(W.quick.replacingOccurrences(of: "target: 3", with: "target: \(target)"), in: store))
-            _ = try service.engine(version: versions.last!)
+            await versions.append(try W.record(W.quick.replacingOccurrences(of: "target: 3", with: "target: \(target)"), in: store))
+            _ = try await service.engine(version: versions.last!)
         }
         #expect(service.cachedVersions == Array(versions.suffix(16)))
-        _ = try service.engine(version: versions[0])  // compiled again from the stored text
+        _ = try await service.engine(version: versions[0])  // compiled again from the stored text
         #expect(service.cachedVersions.last == versions[0] && service.cachedVersions.count == 16)
     }
 }

@@ -19,17 +19,18 @@ import Testing
     }
 
     @Test("two files with one id are both refused, naming each other; the version in force stays")
-    func duplicateID() throws {
+    func duplicateID() async throws {
         let (store, storeFolder) = try W.store()
+        let service = CampaignService(store: store, registry: W.registry)
         defer { try? FileManager.default.removeItem(atPath: storeFolder) }
         let folder = try Self.folder(["quick.yaml": W.quick])
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var library = WorkflowLibrary(folder: folder, registry: W.registry)
-        _ = try library.scan(into: store, now: W.may1)
+        _ = try await library.scan(recordingIn: service, now: W.may1)
         let original = try #require(library.current["quick"]?.version)
         // A backup copy, edited, lands beside it: it sorts after the original.
         try Data(W.quick.replacingOccurrences(of: "target: 3", with: "target: 9").utf8).write(to: URL(fileURLWithPath: folder + "/quick-copy.yaml"))
-        let changes = try library.scan(into: store, now: W.may1 + 1)
+        let changes = try await library.scan(recordingIn: service, now: W.may1 + 1)
         let rejected = changes.compactMap { change -> (String, [Diagnostic])? in
             if case .rejected(let file, let diagnostics, _) = change { return (file, diagnostics) } else { return nil }
         }
@@ -38,23 +39,24 @@ import Testing
         #expect(library.current["quick"]?.version == original, "the id's last good version stays in force")
         // Removing the copy puts the original back in force, and says so.
         try FileManager.default.removeItem(atPath: folder + "/quick-copy.yaml")
-        let after = try library.scan(into: store, now: W.may1 + 2)
+        let after = try await library.scan(recordingIn: service, now: W.may1 + 2)
         #expect(after.contains { if case .loaded(_, "quick", original, _) = $0 { return true } else { return false } })
     }
 
     @Test("a cascade whose children's workflow is not in the folder is refused until it is")
-    func cascadeChild() throws {
+    func cascadeChild() async throws {
         let (store, storeFolder) = try W.store()
+        let service = CampaignService(store: store, registry: W.registry)
         defer { try? FileManager.default.removeItem(atPath: storeFolder) }
         let folder = try Self.folder(["district.yaml": CascadeTests.parent])
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var library = WorkflowLibrary(folder: folder, registry: W.registry)
-        let first = try library.scan(into: store, now: W.may1)
+        let first = try await library.scan(recordingIn: service, now: W.may1)
         guard case .rejected(_, let diagnostics, _)? = first.first else { Issue.record("\(first)"); return }
         #expect(diagnostics.map(\.message) == ["the children's workflow 'grassroots' is not in this folder; add its file beside this one, or correct the id"])
         #expect(library.current["district"] == nil)
         try Data(CascadeTests.child.utf8).write(to: URL(fileURLWithPath: folder + "/grassroots.yaml"))
-        let second = try library.scan(into: store, now: W.may1 + 1)
+        let second = try await library.scan(recordingIn: service, now: W.may1 + 1)
         #expect(Set(second.compactMap { if case .loaded(_, let id, _, _) = $0 { return id } else { return nil } }) == ["district", "grassroots"])
     }
 }

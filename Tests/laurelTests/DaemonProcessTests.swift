@@ -66,7 +66,7 @@ struct DaemonProcessTests {
     }
 
     @Test("SIGTERM stops the daemon cleanly, exit 0, after it has fired a due timer")
-    func gracefulStop() throws {
+    func gracefulStop() async throws {
         let (folder, database) = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: folder) }
         let started = try Self.command(["campaign", "start", "quick", "--workflows", folder.appendingPathComponent("workflows").path],
@@ -77,7 +77,7 @@ struct DaemonProcessTests {
         let deadline = Date().addingTimeInterval(15)
         var state = ""
         while Date() < deadline {
-            state = (try? SQLiteStore(path: database, registry: Self.registry).campaign(id: "quick-1")?.state) ?? ""
+            state = (try? await SQLiteStore(path: database, registry: Self.registry).read { try $0.campaign(id: "quick-1")?.state }) ?? ""
             if state == "closed" { break }
             usleep(100_000)
         }
@@ -91,7 +91,7 @@ struct DaemonProcessTests {
     }
 
     @Test("an edited workflow file is reloaded while the daemon runs; a broken edit keeps the last good version")
-    func reloadWhileRunning() throws {
+    func reloadWhileRunning() async throws {
         let (folder, database) = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: folder) }
         let workflows = folder.appendingPathComponent("workflows")
@@ -110,29 +110,29 @@ struct DaemonProcessTests {
         }
         #expect(wait(for: "daemon started"))
         let store = try SQLiteStore(path: database, registry: Self.registry)
-        let first = try #require(try store.latestWorkflowVersions().first).hash
+        let first = try #require(try await store.read { try $0.latestWorkflowVersions() }.first).hash
 
         try Data(Self.workflow.replacingOccurrences(of: "target: 1000", with: "target: lots").utf8).write(to: file)
         #expect(wait(for: "workflow file rejected"), "\(log())")
         #expect(log().contains("version \(first.prefix(12)) stays in force"))
-        #expect(try store.latestWorkflowVersions().first?.hash == first)
+        #expect(try await store.read { try $0.latestWorkflowVersions() }.first?.hash == first)
 
         let raised = Self.workflow.replacingOccurrences(of: "target: 1000", with: "target: 2000")
         try Data(raised.utf8).write(to: file)
         let second = SHA256.hex(Array(raised.utf8))
         #expect(wait(for: "version=\(second.prefix(12))"), "\(log())")
-        #expect(try store.latestWorkflowVersions().first?.hash == second, "the daemon recorded the new version")
+        #expect(try await store.read { try $0.latestWorkflowVersions() }.first?.hash == second, "the daemon recorded the new version")
         // A campaign started now runs the new version; the one started before keeps its own.
         #expect(try Self.command(["campaign", "start", "quick", "--workflows", workflows.path], folder, database).stdout == "quick-2\n")
-        #expect(try store.campaign(id: "quick-1")?.workflowVersion == first)
-        #expect(try store.campaign(id: "quick-2")?.workflowVersion == second)
+        #expect(try await store.read { try $0.campaign(id: "quick-1") }?.workflowVersion == first)
+        #expect(try await store.read { try $0.campaign(id: "quick-2") }?.workflowVersion == second)
         kill(daemon.processIdentifier, SIGTERM)
         daemon.waitUntilExit()
         #expect(daemon.terminationStatus == 0)
     }
 
     @Test("killed with SIGKILL 100 times while commands write, nothing is lost or applied twice")
-    func killTest() throws {
+    func killTest() async throws {
         let (folder, database) = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: folder) }
         let workflows = folder.appendingPathComponent("workflows").path
@@ -170,18 +170,18 @@ struct DaemonProcessTests {
         // Then an uninterrupted run until every campaign has closed.
         let store = try SQLiteStore(path: database, registry: Self.registry)
         let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, try store.campaigns().contains(where: { $0.status == .running }) { usleep(100_000) }
+        while Date() < deadline, try await store.read({ try $0.campaigns() }).contains(where: { $0.status == .running }) { usleep(100_000) }
         kill(daemon.processIdentifier, SIGTERM)
         daemon.waitUntilExit()
         #expect(daemon.terminationStatus == 0)
 
-        let summaries = try store.campaigns()
+        let summaries = try await store.read { try $0.campaigns() }
         #expect(summaries.count == campaigns.count && summaries.allSatisfy { $0.state == "closed" })
-        let engine = try #require(try Self.engine(store))
+        let engine = try #require(try await Self.engine(store))
         let codec = CampaignCodec(registry: Self.registry)
         var timerEvents = 0
         for summary in summaries {
-            let log = try store.events(campaignID: summary.id)
+            let log = try await store.read { try $0.events(campaignID: summary.id) }
             let ids = log.map(\.id)
             #expect(Set(ids).count == ids.count, "no event of \(summary.id) is logged twice")
             // Exactly two timers per campaign: the phase deadline and the wrap-up, each once.
@@ -189,16 +189,20 @@ struct DaemonProcessTests {
             timerEvents += timers.count
             #expect(timers.count == 2, "\(summary.id): \(timers.map(\.summary))")
             // Replaying the log without interruption rebuilds the stored campaign byte for byte.
-            let stored = try #require(try store.campaign(id: summary.id))
+            let stored = try #require(try await store.read { try $0.campaign(id: summary.id) })
             #expect(try codec.encode(try Self.replay(log, engine: engine)) == codec.encode(stored))
         }
         // Every command that reported success is in the log exactly once.
-        let logged = Set(try summaries.flatMap { try store.events(campaignID: $0.id).map(\.id) })
+        var logged = Set<String>()
+        var entries = 0
+        for summary in summaries {
+            logged.formUnion(try await store.read { try $0.events(campaignID: summary.id) }.map(\.id))
+            entries += try await store.read { try $0.campaign(id: summary.id) }?.entries.count ?? 0
+        }
         for key in accepted.keys.sorted() { #expect(logged.contains(key), "\(key) was accepted but is not in the log") }
-        let entries = try summaries.reduce(0) { $0 + (try store.campaign(id: $1.id)?.entries.count ?? 0) }
         #expect(entries == accepted.keys.filter { $0.hasPrefix("entry:") }.count)
         print("kill test: \(kills) SIGKILLs, \(campaigns.count) campaigns, \(accepted.count) accepted commands, "
-              + "\(entries) entries, \(timerEvents) timers fired, \(try store.eventCount()) events logged")
+              + "\(entries) entries, \(timerEvents) timers fired, \(try await store.read { try $0.eventCount() }) events logged")
     }
 
     @Test("a second daemon on the same database file is refused, naming the first; unwritable paths are refused at start")
@@ -332,8 +336,8 @@ struct DaemonProcessTests {
         #expect(state.contains("\"state\": \"wrap-up\"") || state.contains("\"state\": \"closed\""), "\(state)")
     }
 
-    static func engine(_ store: SQLiteStore) throws -> Engine? {
-        guard let version = try store.latestWorkflowVersions().first else { return nil }
+    static func engine(_ store: SQLiteStore) async throws -> Engine? {
+        guard let version = try await store.read({ try $0.latestWorkflowVersions() }).first else { return nil }
         let result = WorkflowValidator(registry: registry).validate(version.source, file: version.file)
         return try result.workflow.map { try Engine(workflow: $0, version: version.hash, registry: registry) }
     }

@@ -1,0 +1,87 @@
+public import LaurelCore
+public import LaurelStore
+
+/// What front ends read and the few writes that are not an engine event: every query a command
+/// or the daemon makes goes through here, so none of them touches the store.
+extension CampaignService {
+    public func campaigns() async throws -> [CampaignSummary] {
+        try await reading { try $0.campaigns() }
+    }
+
+    public func campaign(id: String) async throws -> Campaign? {
+        try await reading { try $0.campaign(id: id) }
+    }
+
+    /// The stored campaign and the engine of its version; an unknown id is refused with the
+    /// closest id.
+    public func campaignAndEngine(_ id: String) async throws -> (campaign: Campaign, engine: Engine) {
+        let (found, ids) = try await reading { reader -> (Campaign?, [String]) in
+            if let campaign = try reader.campaign(id: id) { return (campaign, []) }
+            return (nil, try reader.campaigns().map(\.id))
+        }
+        guard let campaign = found else {
+            throw LaurelError(.notFound, "there is no campaign '\(id)'\(Suggestions.didYouMean(id, in: ids)); 'laurel campaign list' shows them")
+        }
+        return (campaign, try await engine(version: campaign.workflowVersion))
+    }
+
+    /// The campaign's log, oldest first.
+    public func events(campaignID: String) async throws -> [LoggedEvent] {
+        try await reading { try $0.events(campaignID: campaignID) }
+    }
+
+    /// Every event logged, across campaigns.
+    public func eventCount() async throws -> Int {
+        try await reading { try $0.eventCount() }
+    }
+
+    /// The campaign's armed timers as the due index holds them.
+    public func timers(campaignID: String) async throws -> [DueTimer] {
+        try await reading { try $0.timers(campaignID: campaignID) }
+    }
+
+    /// Every recorded version of one workflow, oldest first.
+    public func workflowVersions(workflowID: String) async throws -> [WorkflowVersion] {
+        try await reading { try $0.workflowVersions(workflowID: workflowID) }
+    }
+
+    public func workflowVersion(hash: String) async throws -> WorkflowVersion? {
+        try await reading { try $0.workflowVersion(hash: hash) }
+    }
+
+    public func organisation() async throws -> Organisation {
+        try await reading { try $0.organisation() }
+    }
+
+    /// Replaces the organisation data as a whole (`laurel org import`); engines read it again.
+    public func replaceOrganisation(_ organisation: Organisation) async throws {
+        do {
+            try await store.write { try $0.replaceOrganisation(organisation) }
+        } catch {
+            throw LaurelError(error)
+        }
+        try await refreshOrganisation()
+    }
+
+    /// Effects not yet delivered, oldest first.
+    public func pendingOutbox(limit: Int) async throws -> [OutboxItem] {
+        try await reading { try $0.pendingOutbox(limit: limit) }
+    }
+
+    public func markDelivered(_ sequences: [Int64], at instant: Instant) async throws {
+        guard !sequences.isEmpty else { return }
+        do {
+            try await store.write { try $0.markDelivered(sequences, at: instant) }
+        } catch {
+            throw LaurelError(error)
+        }
+    }
+
+    /// Reads the workflow folder for the current versions, recording new ones, as the daemon
+    /// does. A missing folder is a wrong command line.
+    public func workflowLibrary(folder: String, now: Instant) async throws -> (library: WorkflowLibrary, changes: [WorkflowLibrary.Change]) {
+        var library = WorkflowLibrary(folder: folder, registry: registry)
+        let changes = try await library.scan(recordingIn: self, now: now)
+        return (library, changes)
+    }
+}
