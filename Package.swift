@@ -116,6 +116,10 @@ var targets: [Target] = [
                        "LaurelPlugins", .product(name: "Logging", package: "swift-log")]
     ),
     .testTarget(
+        name: "LaurelTestingTests",
+        dependencies: ["LaurelTesting", "LaurelSQLite", "LaurelStore", "LaurelPlugins"]
+    ),
+    .testTarget(
         name: "laurelTests",
         dependencies: ["laurel", "LaurelCore", "LaurelStore", "LaurelSQLite", "LaurelPlugins"],
         resources: [.copy("Fixtures")]

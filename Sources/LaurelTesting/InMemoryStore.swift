@@ -1,0 +1,208 @@
+import LaurelCore
+public import LaurelStore
+import Synchronization
+
+/// A `CampaignStore` in memory, for tests: what the SQLite store keeps, kept as values.
+///
+/// A write runs its body on a copy of the state under a lock and puts the copy in place when the
+/// body returns (and `.commit` was asked), so a body that throws or rolls back leaves nothing, and
+/// writes are serialised as SQLite's are. It passes ``StoreConformance``, so a test written
+/// against it holds for the real backends.
+public final class InMemoryStore: CampaignStore {
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public func read<T: Sendable>(_ body: @Sendable (any StoreReader) throws -> T) async throws -> T {
+        let snapshot = state.withLock { $0 }
+        return try body(Transaction(snapshot))
+    }
+
+    public func write<T: Sendable>(_ end: TransactionEnd, _ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+        try state.withLock { current in
+            let transaction = Transaction(current)
+            let result = try body(transaction)
+            if end == .commit { current = transaction.state }
+            return result
+        }
+    }
+
+    /// A write the store refuses, as a database refuses a row that breaks a unique key.
+    public struct Refusal: Error, StoreErrorDescribing {
+        public var descriptionForPeople: String
+    }
+
+    struct StoredCampaign: Sendable {
+        var campaign: Campaign
+        var startedAt: Instant
+        var updatedAt: Instant
+    }
+
+    struct State: Sendable {
+        var versions: [String: WorkflowVersion] = [:]
+        /// Hashes in the order they were recorded.
+        var recorded: [String] = []
+        var campaigns: [String: StoredCampaign] = [:]
+        var events: [LoggedEvent] = []
+        var eventIndex: [String: Int] = [:]
+        var due: Set<DueTimer> = []
+        var organisation = Organisation()
+        var organisationVersion = 0
+        var outbox: [OutboxItem] = []
+        var delivered: Set<Int64> = []
+        var nextOutboxSequence: Int64 = 1
+        var recurrence: [String: RecurrenceCursor] = [:]
+        var parents: [String: (campaign: String, unit: String?)] = [:]
+        var campaignNumbers: [String: Int] = [:]
+    }
+
+    /// One read or write: the state it started from, and what it wrote so far.
+    final class Transaction: StoreTransaction {
+        var state: State
+
+        init(_ state: State) {
+            self.state = state
+        }
+
+        private static func dueOrder(_ a: DueTimer, _ b: DueTimer) -> Bool {
+            (a.due, a.campaignID, a.timerID) < (b.due, b.campaignID, b.timerID)
+        }
+
+        // MARK: Reading
+
+        func workflowVersion(hash: String) throws -> WorkflowVersion? { state.versions[hash] }
+
+        func latestWorkflowVersions() throws -> [WorkflowVersion] {
+            var latest: [String: WorkflowVersion] = [:]
+            for hash in state.recorded {
+                let version = state.versions[hash]!
+                latest[version.workflowID] = version
+            }
+            return latest.values.sorted { $0.workflowID < $1.workflowID }
+        }
+
+        func workflowVersions(workflowID: String) throws -> [WorkflowVersion] {
+            state.recorded.compactMap { state.versions[$0] }.filter { $0.workflowID == workflowID }
+        }
+
+        func latestVersion(workflowID: String) throws -> String? {
+            try workflowVersions(workflowID: workflowID).last?.hash
+        }
+
+        func campaign(id: String) throws -> Campaign? { state.campaigns[id]?.campaign }
+
+        func campaigns() throws -> [CampaignSummary] {
+            state.campaigns.values.sorted { ($0.startedAt, $0.campaign.id) < ($1.startedAt, $1.campaign.id) }.map { stored in
+                let campaign = stored.campaign
+                return CampaignSummary(id: campaign.id, workflowID: campaign.workflowID, workflowVersion: campaign.workflowVersion,
+                                       state: campaign.state, status: campaign.status, eventCount: campaign.eventCount,
+                                       startedAt: stored.startedAt, updatedAt: stored.updatedAt)
+            }
+        }
+
+        func events(campaignID: String) throws -> [LoggedEvent] { state.events.filter { $0.campaignID == campaignID } }
+
+        func eventCount() throws -> Int { state.events.count }
+
+        func containsEvent(id: String) throws -> Bool { state.eventIndex[id] != nil }
+
+        func event(id: String) throws -> LoggedEvent? { state.eventIndex[id].map { state.events[$0] } }
+
+        func dueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
+            let due = state.due.filter { timer in timer.due <= instant && after.map { Self.dueOrder($0, timer) } ?? true }
+            return Array(due.sorted(by: Self.dueOrder).prefix(limit))
+        }
+
+        func nextDue() throws -> Instant? { state.due.map(\.due).min() }
+
+        func timers(campaignID: String) throws -> [DueTimer] {
+            state.due.filter { $0.campaignID == campaignID }.sorted { ($0.due, $0.timerID) < ($1.due, $1.timerID) }
+        }
+
+        func organisation() throws -> Organisation { state.organisation }
+
+        func organisationVersion() throws -> Int { state.organisationVersion }
+
+        func pendingOutbox(limit: Int) throws -> [OutboxItem] {
+            Array(state.outbox.lazy.filter { !self.state.delivered.contains($0.sequence) }.prefix(limit))
+        }
+
+        func recurrence(workflowID: String) throws -> RecurrenceCursor? { state.recurrence[workflowID] }
+
+        func parent(of child: String) throws -> (campaign: String, unit: String?)? { state.parents[child] }
+
+        // MARK: Writing
+
+        /// The write lock is held for the whole transaction: the due timers it lists are its own.
+        func claimDueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
+            try dueTimers(at: instant, after: after, limit: limit)
+        }
+
+        func nextCampaignNumber(workflowID: String) throws -> Int {
+            state.campaignNumbers[workflowID, default: 0] += 1
+            return state.campaignNumbers[workflowID]!
+        }
+
+        @discardableResult
+        func save(_ campaign: Campaign, events: [LoggedEvent], effects: [OutboxItem], at instant: Instant) throws -> Int {
+            let previous = state.campaigns[campaign.id]
+            for timer in previous?.campaign.timers ?? [] {
+                state.due.remove(DueTimer(campaignID: campaign.id, timerID: timer.id, due: timer.due))
+            }
+            for timer in campaign.timers {
+                state.due.insert(DueTimer(campaignID: campaign.id, timerID: timer.id, due: timer.due))
+            }
+            state.campaigns[campaign.id] = StoredCampaign(campaign: campaign, startedAt: previous?.startedAt ?? instant, updatedAt: instant)
+            try log(events)
+            for effect in effects {
+                var item = effect
+                item.sequence = state.nextOutboxSequence
+                state.nextOutboxSequence += 1
+                state.outbox.append(item)
+            }
+            return 0
+        }
+
+        func removeFromDueIndex(_ timer: DueTimer) throws { state.due.remove(timer) }
+
+        func log(_ events: [LoggedEvent]) throws {
+            for event in events {
+                guard state.eventIndex[event.id] == nil else {
+                    throw Refusal(descriptionForPeople: "the event id '\(event.id)' is already in the log")
+                }
+                var logged = event
+                logged.sequence = Int64(state.events.count + 1)
+                state.eventIndex[event.id] = state.events.count
+                state.events.append(logged)
+            }
+        }
+
+        func setRecurrence(_ cursor: RecurrenceCursor, workflowID: String) throws {
+            // As SQLite's upsert: the first sighting stays; only the last cycle moves.
+            state.recurrence[workflowID] = RecurrenceCursor(lastCycle: cursor.lastCycle,
+                                                            firstSeen: state.recurrence[workflowID]?.firstSeen ?? cursor.firstSeen)
+        }
+
+        func setParent(_ parent: String, unit: String?, of child: String) throws {
+            guard state.parents[child] == nil else {
+                throw Refusal(descriptionForPeople: "campaign '\(child)' already has a parent")
+            }
+            state.parents[child] = (parent, unit)
+        }
+
+        func record(_ version: WorkflowVersion) throws {
+            guard state.versions[version.hash] == nil else { return }
+            state.versions[version.hash] = version
+            state.recorded.append(version.hash)
+        }
+
+        func replaceOrganisation(_ organisation: Organisation) throws {
+            state.organisation = organisation
+            state.organisationVersion += 1
+        }
+
+        func markDelivered(_ sequences: [Int64], at instant: Instant) throws {
+            state.delivered.formUnion(sequences)
+        }
+    }
+}
