@@ -44,7 +44,7 @@ var targets: [Target] = [
         ]
     ),
     // The application layer every front end uses: the only way into the store.
-    .target(name: "LaurelService", dependencies: ["LaurelStore", "LaurelCore"]),
+    .target(name: "LaurelService", dependencies: ["LaurelStore", "LaurelCore", "LaurelYAML"]),
     // The test kit: shared workflows, stores and instants for the tests (a product, as HummingbirdTesting is).
     .target(name: "LaurelTesting", dependencies: ["LaurelService", "LaurelSQLite", "LaurelStore", "LaurelCore", "LaurelPlugins"]),
     // The one registry of built-in plugins (BuiltInPlugins.swift).

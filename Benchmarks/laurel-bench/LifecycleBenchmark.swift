@@ -40,6 +40,25 @@ struct LifecycleBenchmark: AsyncParsableCommand {
     static let day: Instant = 86_400
 
     func run() async throws {
+        var sqlite: SQLiteStore?
+        var temporaryFolder: String?
+        if store == .sqlite {
+            let path: String
+            if let database {
+                path = database
+            } else {
+                let folder = FileManager.default.temporaryDirectory.appendingPathComponent("laurel-bench-\(getpid())").path
+                temporaryFolder = folder
+                path = folder + "/lifecycle.sqlite"
+            }
+            sqlite = try SQLiteStore(path: path, registry: BuiltInPlugins.registry)
+        }
+        defer { if let temporaryFolder { try? FileManager.default.removeItem(atPath: temporaryFolder) } }
+        // With SQLite the scenario runs on the store's own thread, as the daemon's loop does.
+        try await withTaskExecutorPreference(sqlite?.preferredExecutor) { try await scenario(sqlite) }
+    }
+
+    func scenario(_ sqlite: SQLiteStore?) async throws {
         let parseStart = ContinuousClock.now
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: workflow)))
         let registry = BuiltInPlugins.registry
@@ -58,24 +77,11 @@ struct LifecycleBenchmark: AsyncParsableCommand {
         // The SQLite store: the real LaurelStore. A round's load, apply and save of one instance
         // are one committed transaction, as in the daemon (the snapshot and its due-timer index);
         // the final check's loads are plain reads.
-        var sqlite: SQLiteStore?
-        var temporaryFolder: String?
-        if store == .sqlite {
-            let path: String
-            if let database {
-                path = database
-            } else {
-                let folder = FileManager.default.temporaryDirectory.appendingPathComponent("laurel-bench-\(getpid())").path
-                temporaryFolder = folder
-                path = folder + "/lifecycle.sqlite"
-            }
-            let opened = try SQLiteStore(path: path, registry: registry)
+        if let sqlite {
             let version = WorkflowVersion(hash: engine.version, workflowID: definition.id, file: workflow, source: bytes,
                                           recordedAt: Self.t0)
-            try await opened.write { try $0.record(version) }
-            sqlite = opened
+            try await sqlite.write { try $0.record(version) }
         }
-        defer { if let temporaryFolder { try? FileManager.default.removeItem(atPath: temporaryFolder) } }
         func save(_ campaign: Campaign) async throws {
             if let sqlite {
                 savedBytes += try await sqlite.write { try $0.save(campaign, events: [], effects: [], at: campaign.enteredAt) }

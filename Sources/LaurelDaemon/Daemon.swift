@@ -123,6 +123,12 @@ public final class CampaignDaemon: Service {
     }
 
     public func run() async throws {
+        // The loop runs where the store's transactions run (SQLite: its own thread), so a
+        // transaction costs no thread switch (docs/architecture.md, "The store boundary").
+        try await withTaskExecutorPreference(service.preferredExecutor) { try await loop() }
+    }
+
+    private func loop() async throws {
         let clock = configuration.clock
         var library = WorkflowLibrary(folder: configuration.workflowsFolder, registry: service.registry)
         do {
@@ -230,6 +236,8 @@ public final class CampaignDaemon: Service {
                 continue
             }
             if batch.claimed.isEmpty { return report }
+            // Work others handed to the store's thread goes ahead between claims.
+            await Task.yield()
             for (timer, result) in batch.fired { count(result, of: timer, into: &report) }
             report.waiting += batch.claimed.count - batch.fired.count
             if batch.fired.count < batch.claimed.count { cursor = batch.claimed.last }

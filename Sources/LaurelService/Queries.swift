@@ -4,6 +4,10 @@ public import LaurelStore
 /// What front ends read and the few writes that are not an engine event: every query a command
 /// or the daemon makes goes through here, so none of them touches the store.
 extension CampaignService {
+    /// Where the store's transactions run (``CampaignStore/preferredExecutor``): a front end that
+    /// runs many in a row runs there.
+    public var preferredExecutor: (any TaskExecutor)? { store.preferredExecutor }
+
     public func campaigns() async throws -> [CampaignSummary] {
         try await reading { try $0.campaigns() }
     }

@@ -253,6 +253,10 @@ public protocol CampaignStore: Sendable {
     /// a dry run shows exactly what would be written.
     @discardableResult
     func write<T: Sendable>(_ end: TransactionEnd, _ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T
+    /// Where the bodies run, when the backend has a place of its own (SQLite: its thread). A
+    /// task that runs many transactions in a row (the daemon's loop) runs there itself
+    /// (`withTaskExecutorPreference`) and pays no thread switch per transaction. nil: anywhere.
+    var preferredExecutor: (any TaskExecutor)? { get }
 }
 
 /// How a write transaction ends when its body returns.
@@ -262,6 +266,8 @@ public enum TransactionEnd: Sendable {
 }
 
 extension CampaignStore {
+    public var preferredExecutor: (any TaskExecutor)? { nil }
+
     /// A write that commits.
     @discardableResult
     public func write<T: Sendable>(_ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {

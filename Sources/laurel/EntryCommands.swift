@@ -76,123 +76,28 @@ struct EntryCommand: ParsableCommand {
             let bytes = try ReadableFile.bytes(file, maximum: ReadableFile.largestCSV)
             let service = try store.open(.write)
             let progress = Progress(label: "importing \(file)")
-            let result = try await importRows(bytes, service: service, progress: progress)
+            let imported: EntryImport
+            do {
+                imported = try await service.importEntries(csv: bytes, file: file, into: campaign, kind: kind, now: wallClock()) {
+                    progress.update($0, of: $1)
+                }
+            } catch {
+                progress.finish()
+                throw error
+            }
             progress.finish()
-            let submitted = result.logged.filter { $0.kind == "submit" }.count
-            let before = progress.total - submitted
+            let before = imported.rows - imported.submitted
             let text: String
-            if submitted == 0 {
+            if imported.submitted == 0 {
                 text = "No new entries: all \(before) row\(before == 1 ? " was" : "s were") imported to \(campaign) before, with the same values"
             } else {
-                text = "\(submitted.counted("entry", "entries")) submitted to \(campaign)" + (before > 0 ? " (\(before) imported before)" : "")
+                text = "\(imported.submitted.counted("entry", "entries")) submitted to \(campaign)" + (before > 0 ? " (\(before) imported before)" : "")
             }
             emit(format, text: text,
-                 json: .object([("campaign", .string(campaign)), ("submitted", .number(Double(submitted))),
+                 json: .object([("campaign", .string(campaign)), ("submitted", .number(Double(imported.submitted))),
                                 ("imported_before", .number(Double(before))),
-                                ("rows", .number(Double(progress.total))), ("state", .string(result.campaign?.state ?? ""))]))
+                                ("rows", .number(Double(imported.rows))), ("state", .string(imported.result.campaign?.state ?? ""))]))
         }
-
-        /// Checks every row and submits them all in one transaction, or reports every bad row and writes nothing.
-        func importRows(_ bytes: [UInt8], service: CampaignService, progress: Progress) async throws -> ServiceResult {
-            let engine = try await service.campaignAndEngine(campaign).engine
-            if let problem = YAMLLoader.checkText(bytes, file: file) {
-                throw LaurelError(.invalidInput, "\(problem.location): \(problem.message); save it as UTF-8 (in Excel: 'CSV UTF-8')")
-            }
-            let rows: [CSV.Row]
-            do {
-                rows = try CSV.parse(String(decoding: bytes, as: UTF8.self))
-            } catch {
-                throw LaurelError(.invalidInput, "\(file):\(error.line):\(error.column): \(error.message)")
-            }
-            guard let header = rows.first else { throw LaurelError(.invalidInput, "\(file) is empty; its first row names the columns") }
-            if let twice = header.cells.enumerated().first(where: { header.cells.firstIndex(of: $0.element) != $0.offset }) {
-                throw LaurelError(.invalidInput, "\(file):\(header.line): the column '\(twice.element)' is named twice; name each column once")
-            }
-            guard let idColumn = header.cells.firstIndex(of: "id") else {
-                throw LaurelError(.invalidInput, "\(file):\(header.line): the first row has no 'id' column")
-            }
-            let kindColumn = header.cells.firstIndex(of: "kind")
-            guard kindColumn != nil || kind != nil else {
-                throw LaurelError(.invalidInput, "\(file):\(header.line): there is no 'kind' column; add one or pass --kind")
-            }
-            // Every bad row is reported, as 'laurel validate' reports every problem of a file.
-            var problems: [(line: Int, message: String)] = []
-            var events: [(event: CampaignEvent, id: String)] = []
-            var lines: [Int] = []
-            var rowCount = 0
-            var lineOfID: [String: Int] = [:]
-            for row in rows.dropFirst() where !(row.cells.count == 1 && row.cells[0].isEmpty) {
-                rowCount += 1
-                guard row.cells.count == header.cells.count else {
-                    problems.append((row.line, "\(row.cells.count) cells where the first row names \(header.cells.count)"))
-                    continue
-                }
-                let rowKind = kindColumn.map { row.cells[$0] } ?? kind ?? ""
-                var pairs: [(String, String)] = []
-                var unit: String?
-                let fieldNames = engine.workflow.entryKinds.first { $0.name == rowKind }?.fields.map(\.name) ?? []
-                for (index, name) in header.cells.enumerated() where index != idColumn && index != kindColumn {
-                    let cell = row.cells[index]
-                    // A column 'unit' that is not a field of the kind is the entry's unit, which
-                    // fills the kind's field of type unit (docs/workflow-language.md, entries).
-                    if name == "unit", !fieldNames.contains("unit") {
-                        unit = cell.isEmpty ? nil : cell
-                    } else if !cell.isEmpty {
-                        pairs.append((name, cell))
-                    }
-                }
-                if let earlier = lineOfID.updateValue(row.line, forKey: row.cells[idColumn]) {
-                    problems.append((row.line, "entry '\(row.cells[idColumn])' is also on line \(earlier); an id is given once"))
-                    continue
-                }
-                do {
-                    let entry = try EntryRows.entry(id: row.cells[idColumn], kind: rowKind, unit: unit, pairs: pairs, engine: engine)
-                    events.append((.submit(entry), "import:\(campaign):\(entry.id)"))
-                    lines.append(row.line)
-                } catch let error as LaurelError {
-                    problems.append((row.line, error.message))
-                }
-            }
-            progress.total = events.count
-            var code = LaurelError.Code.invalidInput
-            do {
-                // With bad rows already found the others are only checked, so every problem shows at once.
-                let result = try await service.applyAll(events, to: campaign, now: wallClock(), dryRun: !problems.isEmpty) {
-                    progress.update($0)
-                }
-                if problems.isEmpty { return result }
-                progress.finish()
-            } catch let error as LaurelError where !error.problems.isEmpty {
-                progress.finish()
-                if problems.isEmpty { code = error.code }
-                problems += error.problems.map { (lines[$0.index], $0.message) }
-                problems.sort { $0.line < $1.line }
-            }
-            let refused = Set(problems.map(\.line)).count
-            throw LaurelError(code, "\(refused) of \(rowCount.counted("row", "rows")) refused; nothing of \(file) was written",
-                              problems: problems.map { LaurelError.Problem(index: $0.line, message: "\(file):\($0.line): \($0.message)") })
-        }
-    }
-}
-
-enum EntryRows {
-    /// An entry with its fields typed by the entry kind's declaration.
-    static func entry(id: String, kind: String, unit: String?, pairs: [(String, String)], engine: Engine) throws -> Entry {
-        guard let definition = engine.workflow.entryKinds.first(where: { $0.name == kind }) else {
-            throw LaurelError(.notFound, "there is no entry kind '\(kind)'\(Suggestions.didYouMean(kind, in: engine.workflow.entryKinds.map(\.name)))")
-        }
-        guard !id.isEmpty else { throw LaurelError(.invalidInput, "an entry needs an id") }
-        var fields = NamedValues<Value>()
-        for (name, text) in pairs {
-            guard fields[name] == nil else {
-                throw LaurelError(.invalidInput, "field '\(name)' is given twice; give each field once")
-            }
-            guard let field = definition.fields.first(where: { $0.name == name }) else {
-                throw LaurelError(.invalidInput, "entries of kind '\(kind)' have no field '\(name)'\(Suggestions.didYouMean(name, in: definition.fields.map(\.name)))")
-            }
-            fields[name] = try FieldValues.value(text, type: field.type, name: "field '\(name)'", calendar: engine.calendar)
-        }
-        return Entry(id: id, kind: kind, unit: unit, fields: fields)
     }
 }
 
@@ -201,32 +106,26 @@ enum EntryRows {
 final class Progress: Sendable {
     let label: String
     private let isTerminal = isatty(STDERR_FILENO) == 1
-    private let state = Mutex<(total: Int, drawn: Bool)>((0, false))
+    private let drawn = Mutex(false)
 
     init(label: String) {
         self.label = label
     }
 
-    var total: Int {
-        get { state.withLock { $0.total } }
-        set { state.withLock { $0.total = newValue } }
-    }
-
-    func update(_ done: Int) {
-        guard isTerminal else { return }
-        state.withLock { state in
-            guard state.total > 0 else { return }
-            let share = Double(done) / Double(state.total)
+    func update(_ done: Int, of total: Int) {
+        guard isTerminal, total > 0 else { return }
+        drawn.withLock { drawn in
+            let share = Double(done) / Double(total)
             let bar = String(repeating: "#", count: Int(share * 30)).padding(toLength: 30, withPad: ".", startingAt: 0)
-            FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(done)/\(state.total)".utf8))
-            state.drawn = true
+            FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(done)/\(total)".utf8))
+            drawn = true
         }
     }
 
     func finish() {
-        state.withLock { state in
-            if state.drawn { FileHandle.standardError.write(Data("\n".utf8)) }
-            state.drawn = false
+        drawn.withLock { drawn in
+            if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+            drawn = false
         }
     }
 }

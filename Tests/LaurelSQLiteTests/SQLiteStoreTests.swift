@@ -101,6 +101,25 @@ struct SQLiteStoreTests {
         try await holding.value
     }
 
+    @Test("a transaction runs on the store's own thread, never on Swift's cooperative pool, and at once for a task that prefers it")
+    func transactionsRunOnTheStoreThread() async throws {
+        let (path, folder) = try Self.temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = try await Self.openStore(path)
+        #expect(!store.thread.isCurrent)
+        #expect(try await store.write { _ in store.thread.isCurrent }, "from a task on the cooperative pool, the body is handed over")
+        // A task that prefers the store's executor runs its code there, so a transaction is a
+        // plain call: the code before and after it runs on the thread its body runs on.
+        let (before, body, after) = try await withTaskExecutorPreference(store.preferredExecutor) {
+            try await Task.sleep(for: .milliseconds(1))  // resumed on the preferred executor
+            let before = store.thread.isCurrent
+            let body = try await store.write { _ in store.thread.isCurrent }
+            return (before, body, store.thread.isCurrent)
+        }
+        #expect(before && body && after)
+        #expect(try await store.read { _ in !store.thread.isCurrent }, "reads from elsewhere run on GRDB's reader queues, side by side")
+    }
+
     @Test("a store that must exist is not created, a read-only one does not write, and a folder is no database")
     func accessModes() async throws {
         let (path, folder) = try Self.temporaryFile()
