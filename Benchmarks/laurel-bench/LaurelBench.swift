@@ -12,7 +12,7 @@ struct LaurelBench: AsyncParsableCommand {
         commandName: "laurel-bench",
         abstract: "Benchmarks of Laurel's real parts; build with -c release.",
         subcommands: [ValidateBenchmark.self, LifecycleBenchmark.self, ScaleBenchmark.self, BallotBenchmark.self, RankBenchmark.self,
-                      CascadeBenchmark.self]
+                      CascadeBenchmark.self, SubmitBenchmark.self]
     )
 }
 

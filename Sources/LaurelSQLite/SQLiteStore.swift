@@ -323,12 +323,18 @@ public final class SQLiteStore: CampaignStore {
     /// It waits for readers, as any write does; if a reader outlasts the wait, the next paper or
     /// ``forgetBallotHistory()`` at the daemon's start finishes the job.
     public func forgetBallotHistory() async throws {
+        try await checkpoint()
         try await thread.run { [pool] in
-            try pool.writeWithoutTransaction { db in
-                _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
-                // Back to SQLite's usual way of freeing space, which writes less.
-                try db.execute(sql: "PRAGMA secure_delete = \(SQLiteStore.usualSecureDelete)")
-            }
+            // Back to SQLite's usual way of freeing space, which writes less.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA secure_delete = \(SQLiteStore.usualSecureDelete)") }
+        }
+    }
+
+    /// Copies the write-ahead log into the database file and empties it, waiting for readers:
+    /// afterwards the file's size is the database's.
+    public func checkpoint() async throws {
+        try await thread.run { [pool] in
+            try pool.writeWithoutTransaction { db in _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         }
     }
 
