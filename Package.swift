@@ -1,4 +1,4 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
 import PackageDescription
 
 /// Settings every target shares, applied in one place (as swift-log does): files say
@@ -8,6 +8,10 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
+
+/// CI (`.ci/run`) builds with every warning of the project's own targets an error; a plain build
+/// keeps them warnings, so a newer compiler's new warning cannot stop anyone building Laurel.
+let warningsAreErrors = Context.environment["LAUREL_WARNINGS_AS_ERRORS"] == "1"
 
 /// The step plugins compiled into the build. Each lives in `plugins/<folder>` and depends on
 /// `LaurelCore` alone; the registry in `Sources/LaurelPlugins/BuiltInPlugins.swift` lists them.
@@ -46,7 +50,9 @@ var targets: [Target] = [
     // The application layer every front end uses: the only way into the store.
     .target(name: "LaurelService", dependencies: ["LaurelStore", "LaurelCore", "LaurelYAML"]),
     // The test kit: shared workflows, stores and instants for the tests (a product, as HummingbirdTesting is).
-    .target(name: "LaurelTesting", dependencies: ["LaurelService", "LaurelSQLite", "LaurelStore", "LaurelCore", "LaurelPlugins"]),
+    .target(
+        name: "LaurelTesting",
+        dependencies: ["LaurelService", "LaurelSQLite", "LaurelStore", "LaurelCore", "LaurelPlugins"]),
     // The one registry of built-in plugins (BuiltInPlugins.swift).
     .target(name: "LaurelPlugins", dependencies: ["LaurelCore"] + stepPlugins.map { .target(name: $0.target) }),
     .target(
@@ -99,12 +105,17 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "PluginsTests",
-        dependencies: ["LaurelCore", "LaurelYAML", "LaurelPlugins", .product(name: "PropertyBased", package: "swift-property-based")]
+        dependencies: [
+            "LaurelCore", "LaurelYAML", "LaurelPlugins",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]
             + stepPlugins.map { .target(name: $0.target) }
     ),
     .testTarget(
         name: "LaurelSQLiteTests",
-        dependencies: ["LaurelSQLite", "LaurelStore", "LaurelCore", "LaurelPlugins", .product(name: "GRDB", package: "GRDB.swift")]
+        dependencies: [
+            "LaurelSQLite", "LaurelStore", "LaurelCore", "LaurelPlugins", .product(name: "GRDB", package: "GRDB.swift"),
+        ]
     ),
     .testTarget(
         name: "LaurelServiceTests",
@@ -112,8 +123,10 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "LaurelDaemonTests",
-        dependencies: ["LaurelDaemon", "LaurelService", "LaurelTesting", "LaurelSQLite", "LaurelStore", "LaurelCore",
-                       "LaurelPlugins", .product(name: "Logging", package: "swift-log")]
+        dependencies: [
+            "LaurelDaemon", "LaurelService", "LaurelTesting", "LaurelSQLite", "LaurelStore", "LaurelCore",
+            "LaurelPlugins", .product(name: "Logging", package: "swift-log"),
+        ]
     ),
     .testTarget(
         name: "LaurelTestingTests",
@@ -131,7 +144,9 @@ targets += stepPlugins.map { plugin in
 }
 
 for index in targets.indices where targets[index].type != .system {
-    targets[index].swiftSettings = (targets[index].swiftSettings ?? []) + strictSettings
+    targets[index].swiftSettings =
+        (targets[index].swiftSettings ?? []) + strictSettings
+        + (warningsAreErrors ? [.treatAllWarnings(as: .error)] : [])
 }
 
 let package = Package(

@@ -10,11 +10,16 @@ let package = Package(
     dependencies: [.package(name: "Laurel", path: "..")],
     targets: [
         .target(name: "FuzzSupport"),
-        .executableTarget(name: "FuzzWorkflow", dependencies: [
-            "FuzzSupport", .product(name: "LaurelCore", package: "Laurel"), .product(name: "LaurelPlugins", package: "Laurel"),
-        ]),
-        .executableTarget(name: "FuzzOrganisation", dependencies: ["FuzzSupport", .product(name: "LaurelCore", package: "Laurel")]),
-        .executableTarget(name: "FuzzCSV", dependencies: ["FuzzSupport", .product(name: "LaurelCore", package: "Laurel")]),
+        .executableTarget(
+            name: "FuzzWorkflow",
+            dependencies: [
+                "FuzzSupport", .product(name: "LaurelCore", package: "Laurel"),
+                .product(name: "LaurelPlugins", package: "Laurel"),
+            ]),
+        .executableTarget(
+            name: "FuzzOrganisation", dependencies: ["FuzzSupport", .product(name: "LaurelCore", package: "Laurel")]),
+        .executableTarget(
+            name: "FuzzCSV", dependencies: ["FuzzSupport", .product(name: "LaurelCore", package: "Laurel")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,11 +1,11 @@
 import ArgumentParser
 import Foundation
 import LaurelCore
-import LaurelService
-import LaurelPlugins
 import LaurelDaemon
-import LaurelStore
+import LaurelPlugins
 import LaurelSQLite
+import LaurelService
+import LaurelStore
 import Logging
 
 /// A cascade over N child campaigns (issue 4), on a real SQLite file through `CampaignService`
@@ -80,18 +80,31 @@ struct CascadeBenchmark: AsyncParsableCommand {
         """
 
     func run() async throws {
-        let path = database ?? FileManager.default.temporaryDirectory.appendingPathComponent("laurel-cascade-\(UUID().uuidString).sqlite").path
-        defer { if database == nil { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } } }
+        let path =
+            database
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent(
+                "laurel-cascade-\(UUID().uuidString).sqlite"
+            ).path
+        defer {
+            if database == nil {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            }
+        }
         let registry = BuiltInPlugins.registry
         let store = try SQLiteStore(path: path, registry: registry)
-        let units = [Organisation.Unit(id: "district", name: "District", level: "district")]
-            + (0..<children).map { Organisation.Unit(id: String(format: "g%05d", $0), name: "Unit \($0)", parent: "district", level: "grassroots") }
+        let units =
+            [Organisation.Unit(id: "district", name: "District", level: "district")]
+            + (0..<children).map {
+                Organisation.Unit(
+                    id: String(format: "g%05d", $0), name: "Unit \($0)", parent: "district", level: "grassroots")
+            }
         let start: Instant = 1_714_496_400
         var versions: [String: String] = [:]
         for (id, text) in [("cascade-child", Self.child), ("cascade-district", Self.parent)] {
             let bytes = Array(text.utf8)
             versions[id] = SHA256.hex(bytes)
-            let version = WorkflowVersion(hash: versions[id]!, workflowID: id, file: "\(id).yaml", source: bytes, recordedAt: start)
+            let version = WorkflowVersion(
+                hash: versions[id]!, workflowID: id, file: "\(id).yaml", source: bytes, recordedAt: start)
             try await store.write { try $0.record(version) }
         }
         let service = CampaignService(store: store, registry: registry)
@@ -101,7 +114,9 @@ struct CascadeBenchmark: AsyncParsableCommand {
         let parent = try await service.start(version: versions["cascade-district"]!, idempotencyKey: nil, now: start)
         let startSeconds = LifecycleBenchmark.seconds(ContinuousClock.now - startClock)
         let started = try await service.campaigns().count - 1
-        print("start: district and \(started) child campaigns in one transaction: \(String(format: "%.3f", startSeconds)) s")
+        print(
+            "start: district and \(started) child campaigns in one transaction: \(String(format: "%.3f", startSeconds)) s"
+        )
 
         // Not timed: one nominee per child; a day later the reviews open and each chair scores.
         let setupClock = ContinuousClock.now
@@ -110,24 +125,35 @@ struct CascadeBenchmark: AsyncParsableCommand {
         let daemon = CampaignDaemon(service: service, configuration: DaemonConfiguration(), logger: quiet)
         for unit in units.dropFirst() {
             let id = "\(parent.campaignID)--\(unit.id)"
-            _ = try await service.apply(.submit(Entry(id: "w", kind: "worker", fields: ["name": .text("Worker of \(unit.id)")])),
-                                  to: id, eventID: "\(id):w", now: start + 60)
+            _ = try await service.apply(
+                .submit(Entry(id: "w", kind: "worker", fields: ["name": .text("Worker of \(unit.id)")])),
+                to: id, eventID: "\(id):w", now: start + 60)
         }
         _ = try await daemon.tick(now: start + 86_400 + 60)
         for (index, unit) in units.dropFirst().enumerated() {
             let id = "\(parent.campaignID)--\(unit.id)"
-            _ = try await service.apply(.scores(ScoreSheet(member: "chair", lines: [.init(entry: "w", values: [Double(30 + index % 70)])])),
-                                  to: id, eventID: "\(id):scores", now: start + 86_400 + 120)
+            _ = try await service.apply(
+                .scores(ScoreSheet(member: "chair", lines: [.init(entry: "w", values: [Double(30 + index % 70)])])),
+                to: id, eventID: "\(id):scores", now: start + 86_400 + 120)
         }
-        print("setup: a nominee in each child, reviews opened and scored, \(String(format: "%.1f", LifecycleBenchmark.seconds(ContinuousClock.now - setupClock))) s (not timed)",
-              to: &standardError)
+        print(
+            "setup: a nominee in each child, reviews opened and scored, \(String(format: "%.1f", LifecycleBenchmark.seconds(ContinuousClock.now - setupClock))) s (not timed)",
+            to: &standardError)
 
         let finishClock = ContinuousClock.now
         let fired = try await daemon.tick(now: start + 8 * 86_400 + 120)
         let finishSeconds = LifecycleBenchmark.seconds(ContinuousClock.now - finishClock)
-        guard let district = try await service.campaign(id: parent.campaignID) else { throw ValidationError("the district campaign is gone") }
-        print("finish: one tick fired \(fired.fired) review windows; the children finished and reported up: \(String(format: "%.3f", finishSeconds)) s (\(String(format: "%.0f", Double(children) / finishSeconds)) children/s)")
-        print("cascade over \(children) child campaigns: \(String(format: "%.3f", startSeconds + finishSeconds)) s (start + finish)")
-        print("check: children=\(started) gathered=\(district.entries.count) nominations=\(Int(district.metrics["nominations"] ?? 0)) state=\(district.state)")
+        guard let district = try await service.campaign(id: parent.campaignID) else {
+            throw ValidationError("the district campaign is gone")
+        }
+        print(
+            "finish: one tick fired \(fired.fired) review windows; the children finished and reported up: \(String(format: "%.3f", finishSeconds)) s (\(String(format: "%.0f", Double(children) / finishSeconds)) children/s)"
+        )
+        print(
+            "cascade over \(children) child campaigns: \(String(format: "%.3f", startSeconds + finishSeconds)) s (start + finish)"
+        )
+        print(
+            "check: children=\(started) gathered=\(district.entries.count) nominations=\(Int(district.metrics["nominations"] ?? 0)) state=\(district.state)"
+        )
     }
 }

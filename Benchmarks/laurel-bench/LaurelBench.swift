@@ -11,8 +11,11 @@ struct LaurelBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "laurel-bench",
         abstract: "Benchmarks of Laurel's real parts; build with -c release.",
-        subcommands: [ValidateBenchmark.self, LifecycleBenchmark.self, ScaleBenchmark.self, BallotBenchmark.self, RankBenchmark.self,
-                      CascadeBenchmark.self, SubmitBenchmark.self]
+        subcommands: [
+            ValidateBenchmark.self, LifecycleBenchmark.self, ScaleBenchmark.self, BallotBenchmark.self,
+            RankBenchmark.self,
+            CascadeBenchmark.self, SubmitBenchmark.self,
+        ]
     )
 }
 
@@ -39,27 +42,36 @@ struct ValidateBenchmark: ParsableCommand {
             let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: workflows).appendingPathComponent(file)))
             inputs.append(("shipped \(file)", bytes, false))
         }
-        inputs.append(("workflows/generated-\(states)-states.yaml", Array(Self.generatedWorkflow(states: states).utf8), false))
-        inputs.append(("hostile: 10,000-deep nesting",
-                       Array((String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)).utf8), true))
+        inputs.append(
+            ("workflows/generated-\(states)-states.yaml", Array(Self.generatedWorkflow(states: states).utf8), false))
+        inputs.append(
+            (
+                "hostile: 10,000-deep nesting",
+                Array((String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)).utf8), true
+            ))
         var bomb = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
         for (previous, name) in zip("abcdefgh", "bcdefghi") {
             bomb += "\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ", ") + "]\n"
         }
         inputs.append(("hostile: alias bomb (9^9 nodes)", Array(bomb.utf8), true))
-        inputs.append(("hostile: 20 MB scalar", Array("laurel: 1\ntitle: ".utf8) + [UInt8](repeating: 120, count: 20 << 20), true))
+        inputs.append(
+            ("hostile: 20 MB scalar", Array("laurel: 1\ntitle: ".utf8) + [UInt8](repeating: 120, count: 20 << 20), true)
+        )
 
         print("laurel-bench validate: \(iterations) runs each (median, fastest); build with -c release")
         for input in inputs {
             var diagnostics: [Diagnostic] = []
-            let whole = Self.measure(iterations) { diagnostics = validator.validate(input.bytes, file: input.name).diagnostics }
+            let whole = Self.measure(iterations) {
+                diagnostics = validator.validate(input.bytes, file: input.name).diagnostics
+            }
             let yaml = Self.measure(iterations) { _ = YAMLLoader.load(input.bytes, file: input.name) }
             guard diagnostics.hasErrors == input.expectErrors else {
                 throw ValidationError("\(input.name): unexpected diagnostics \(diagnostics.map(\.message))")
             }
             let size = input.bytes.count >= 1 << 20 ? "\(input.bytes.count >> 20) MB" : "\(input.bytes.count >> 10) KB"
-            print("\(input.name) (\(size)): validate \(Self.format(whole.median)) ms (fastest \(Self.format(whole.fastest))),"
-                  + " of which YAML loading \(Self.format(yaml.median)) ms; \(diagnostics.count) diagnostic(s)")
+            print(
+                "\(input.name) (\(size)): validate \(Self.format(whole.median)) ms (fastest \(Self.format(whole.fastest))),"
+                    + " of which YAML loading \(Self.format(yaml.median)) ms; \(diagnostics.count) diagnostic(s)")
         }
     }
 

@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import LaurelCore
 import LaurelPlugins
-import LaurelStore
 import LaurelSQLite
+import LaurelStore
 
 /// The campaign-lifecycle scenario of shared/bench/campaign-lifecycle.md, through the real
 /// loader, engine, plugins and campaign encoding.
@@ -21,10 +21,15 @@ struct LifecycleBenchmark: AsyncParsableCommand {
     @Option(help: "How many campaign instances.")
     var instances = 10_000
 
-    @Option(help: "Where saves go: memory (a key-to-document map of encoded campaigns) or sqlite (a real SQLite file, each save committed).")
+    @Option(
+        help:
+            "Where saves go: memory (a key-to-document map of encoded campaigns) or sqlite (a real SQLite file, each save committed)."
+    )
     var store: Store = .memory
 
-    @Option(help: "With --store sqlite: the database file (default: a new file in the temporary folder, removed afterwards).")
+    @Option(
+        help:
+            "With --store sqlite: the database file (default: a new file in the temporary folder, removed afterwards).")
     var database: String?
 
     @Option(help: "The workflow file the scenario runs.")
@@ -47,7 +52,8 @@ struct LifecycleBenchmark: AsyncParsableCommand {
             if let database {
                 path = database
             } else {
-                let folder = FileManager.default.temporaryDirectory.appendingPathComponent("laurel-bench-\(getpid())").path
+                let folder = FileManager.default.temporaryDirectory.appendingPathComponent("laurel-bench-\(getpid())")
+                    .path
                 temporaryFolder = folder
                 path = folder + "/lifecycle.sqlite"
             }
@@ -78,13 +84,16 @@ struct LifecycleBenchmark: AsyncParsableCommand {
         // are one committed transaction, as in the daemon (the snapshot and its due-timer index);
         // the final check's loads are plain reads.
         if let sqlite {
-            let version = WorkflowVersion(hash: engine.version, workflowID: definition.id, file: workflow, source: bytes,
-                                          recordedAt: Self.t0)
+            let version = WorkflowVersion(
+                hash: engine.version, workflowID: definition.id, file: workflow, source: bytes,
+                recordedAt: Self.t0)
             try await sqlite.write { try $0.record(version) }
         }
         func save(_ campaign: Campaign) async throws {
             if let sqlite {
-                savedBytes += try await sqlite.write { try $0.save(campaign, events: [], effects: [], at: campaign.enteredAt) }
+                savedBytes += try await sqlite.write {
+                    try $0.save(campaign, events: [], effects: [], at: campaign.enteredAt)
+                }
                 return
             }
             let encoded = try codec.encode(campaign)
@@ -134,7 +143,8 @@ struct LifecycleBenchmark: AsyncParsableCommand {
                     guard byTarget else { return try Self.tick(engine, loaded, at: end) }
                     let campaign = loaded
                     let missing = target - (campaign.metrics["progress"] ?? 0)
-                    return try engine.apply(.report(metric: "progress", amount: missing), to: consume campaign, at: end).campaign
+                    return try engine.apply(.report(metric: "progress", amount: missing), to: consume campaign, at: end)
+                        .campaign
                 }
             }
         }
@@ -142,17 +152,19 @@ struct LifecycleBenchmark: AsyncParsableCommand {
         for i in 0..<instances {
             let t3 = phaseEnds[i]
             try await update(ids[i]) { loaded in
-            var campaign = loaded
-            let scoring = i % 5 != 4 ? 5 : 3
-            for r in 0..<scoring {
-                let lines = (0..<54).map { e in
-                    ScoreSheet.Line(entry: entryIDs[e], score: Double(Self.score(i, r, e)))
+                var campaign = loaded
+                let scoring = i % 5 != 4 ? 5 : 3
+                for r in 0..<scoring {
+                    let lines = (0..<54).map { e in
+                        ScoreSheet.Line(entry: entryIDs[e], score: Double(Self.score(i, r, e)))
+                    }
+                    campaign = try engine.apply(
+                        .scores(ScoreSheet(member: "R\(r + 1)", lines: lines)), to: consume campaign,
+                        at: t3 + 3 * Self.day
+                    ).campaign
                 }
-                campaign = try engine.apply(.scores(ScoreSheet(member: "R\(r + 1)", lines: lines)), to: consume campaign,
-                                            at: t3 + 3 * Self.day).campaign
-            }
-            if scoring < 5 { campaign = try Self.tick(engine, campaign, at: t3 + 7 * Self.day + Self.minute) }
-            return campaign
+                if scoring < 5 { campaign = try Self.tick(engine, campaign, at: t3 + 7 * Self.day + Self.minute) }
+                return campaign
             }
         }
         // R5: load and check.
@@ -179,12 +191,14 @@ struct LifecycleBenchmark: AsyncParsableCommand {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let peakMB = Double(usage.ru_maxrss) / 1024
-        print("instances=\(instances) parse_s=\(Self.fixed(parseSeconds, 4)) run_s=\(Self.fixed(runSeconds, 3))"
-              + " transitions_per_s=\(Int(Double(12 * instances) / runSeconds))"
-              + " serialize_bytes_avg=\(savedBytes / (5 * instances)) peak_rss_mb=\(Self.fixed(peakMB, 1))")
-        print("store=\(store.rawValue) transitions=\(12 * instances) saves=\(5 * instances) loads=\(5 * instances)"
-              + " p1_deadline_fired=\(p1Deadlines) p2_deadline_fired=\(p2Deadlines)"
-              + " review_abstentions=\(abstentions) awards_checksum=\(checksum)")
+        print(
+            "instances=\(instances) parse_s=\(Self.fixed(parseSeconds, 4)) run_s=\(Self.fixed(runSeconds, 3))"
+                + " transitions_per_s=\(Int(Double(12 * instances) / runSeconds))"
+                + " serialize_bytes_avg=\(savedBytes / (5 * instances)) peak_rss_mb=\(Self.fixed(peakMB, 1))")
+        print(
+            "store=\(store.rawValue) transitions=\(12 * instances) saves=\(5 * instances) loads=\(5 * instances)"
+                + " p1_deadline_fired=\(p1Deadlines) p2_deadline_fired=\(p2Deadlines)"
+                + " review_abstentions=\(abstentions) awards_checksum=\(checksum)")
     }
 
     /// Fires every timer due strictly before `now`, in due order, as a scheduler tick would.

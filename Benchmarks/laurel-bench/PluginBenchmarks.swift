@@ -51,16 +51,21 @@ struct BallotBenchmark: ParsableCommand {
               done: { final: true }
             """
         let engine = try BenchmarkSupport.engine(text)
-        let entries = (0..<nominees).map { Entry(id: "N-\($0)", kind: "nomination", fields: ["name": .text("Nominee \($0)")]) }
+        let entries = (0..<nominees).map {
+            Entry(id: "N-\($0)", kind: "nomination", fields: ["name": .text("Nominee \($0)")])
+        }
         let start: Instant = 1_714_496_400
         var opened = try engine.start(id: "b", entries: entries, at: start).campaign
         opened = try engine.apply(.command("open"), to: opened, at: start).campaign
         // Nominee k is approved by every member whose number is not a multiple of k + 2: the
         // share falls with k, so the 90%-of-members rule cuts the list at a known place.
         let papers: [CampaignEvent] = (0..<members).map { member in
-            .vote(Vote(member: memberIDs[member], choices: (0..<nominees).map { k in
-                Vote.Choice(nominee: "N-\(k)", approve: member % (k + 2) != 0)
-            }))
+            .vote(
+                Vote(
+                    member: memberIDs[member],
+                    choices: (0..<nominees).map { k in
+                        Vote.Choice(nominee: "N-\(k)", approve: member % (k + 2) != 0)
+                    }))
         }
         var result: Campaign?
         let times = ValidateBenchmark.measure(iterations) {
@@ -76,10 +81,12 @@ struct BallotBenchmark: ParsableCommand {
             let approvals = (0..<members).count { $0 % (k + 2) != 0 }
             return approvals * 100 >= 90 * members
         }
-        print("laurel-bench ballot: \(members) members x \(nominees) nominees, secret, 'at least 90% of members'; "
-              + "\(iterations) runs (median, fastest); build with -c release")
-        print("papers cast and counted: \(ValidateBenchmark.format(times.median)) ms (fastest \(ValidateBenchmark.format(times.fastest)))"
-              + "  approved=\(approved) expected=\(expected)")
+        print(
+            "laurel-bench ballot: \(members) members x \(nominees) nominees, secret, 'at least 90% of members'; "
+                + "\(iterations) runs (median, fastest); build with -c release")
+        print(
+            "papers cast and counted: \(ValidateBenchmark.format(times.median)) ms (fastest \(ValidateBenchmark.format(times.fastest)))"
+                + "  approved=\(approved) expected=\(expected)")
         guard approved == expected else { throw ValidationError("approved \(approved) nominees, expected \(expected)") }
     }
 }
@@ -142,10 +149,16 @@ struct RankBenchmark: ParsableCommand {
         campaign = try engine.apply(.command("close"), to: campaign, at: start).campaign
         var random = SplitMix64(seed: 7)
         let sheets = (1...5).map { member in
-            ScoreSheet(member: "j\(member)", lines: list.map { entry in
-                ScoreSheet.Line(entry: entry.id, values: [Double(random.next(upTo: 11)), Double(random.next(upTo: 11)),
-                                                          Double(random.next(upTo: 11))])
-            })
+            ScoreSheet(
+                member: "j\(member)",
+                lines: list.map { entry in
+                    ScoreSheet.Line(
+                        entry: entry.id,
+                        values: [
+                            Double(random.next(upTo: 11)), Double(random.next(upTo: 11)),
+                            Double(random.next(upTo: 11)),
+                        ])
+                })
         }
         let setupTime = clock.now - setup
         var scoring: [Duration] = []
@@ -158,7 +171,9 @@ struct RankBenchmark: ParsableCommand {
         let began = clock.now
         let closed = try engine.apply(.scores(sheets[4]), to: consume campaign, at: start + 60)
         let closing = clock.now - began
-        guard closed.campaign.state == "closed" else { throw ValidationError("the campaign ended in \(closed.campaign.state)") }
+        guard closed.campaign.state == "closed" else {
+            throw ValidationError("the campaign ended in \(closed.campaign.state)")
+        }
         let awards = closed.campaign.awards
         let tierCounts = Dictionary(grouping: awards, by: \.tier).mapValues(\.count)
         let ordered = zip(awards, awards.dropFirst()).allSatisfy { $0.total >= $1.total }
@@ -166,9 +181,10 @@ struct RankBenchmark: ParsableCommand {
         print("setup (entries started, sheets built): \(Self.seconds(setupTime)) s")
         print("sheets 1-4 recorded: \(scoring.map(Self.seconds).joined(separator: ", ")) s")
         print("sheet 5 + review totals + ranking and tiering: \(Self.seconds(closing)) s")
-        print("awards=\(awards.count) special=\(tierCounts["special"] ?? 0) first=\(tierCounts["first"] ?? 0) "
-              + "second=\(tierCounts["second"] ?? 0) third=\(tierCounts["third"] ?? 0) ordered=\(ordered) "
-              + "top=\(awards.first.map { "\($0.entry) \($0.total.formattedForMessage)" } ?? "-")")
+        print(
+            "awards=\(awards.count) special=\(tierCounts["special"] ?? 0) first=\(tierCounts["first"] ?? 0) "
+                + "second=\(tierCounts["second"] ?? 0) third=\(tierCounts["third"] ?? 0) ordered=\(ordered) "
+                + "top=\(awards.first.map { "\($0.entry) \($0.total.formattedForMessage)" } ?? "-")")
         guard ordered, awards.count == entries / 100 + entries / 20 + entries / 10 + entries / 5 else {
             throw ValidationError("the awards are not as expected")
         }
@@ -181,7 +197,8 @@ struct RankBenchmark: ParsableCommand {
 
 enum BenchmarkSupport {
     static func engine(_ text: String) throws -> Engine {
-        let result = WorkflowValidator(registry: BuiltInPlugins.registry).validate(Array(text.utf8), file: "benchmark.yaml")
+        let result = WorkflowValidator(registry: BuiltInPlugins.registry).validate(
+            Array(text.utf8), file: "benchmark.yaml")
         guard let workflow = result.workflow else {
             throw ValidationError("the benchmark workflow is not valid: \(result.diagnostics.map(\.message))")
         }

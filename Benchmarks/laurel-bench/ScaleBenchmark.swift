@@ -1,11 +1,11 @@
 import ArgumentParser
 import Foundation
 import LaurelCore
-import LaurelService
-import LaurelPlugins
 import LaurelDaemon
-import LaurelStore
+import LaurelPlugins
 import LaurelSQLite
+import LaurelService
+import LaurelStore
 import Logging
 
 /// The daemon at scale (issue 5): many running campaigns with armed timers in one SQLite file.
@@ -43,7 +43,8 @@ struct ScaleBenchmark: AsyncParsableCommand {
         guard campaigns > 0 else { throw ValidationError("--campaigns must be at least 1") }
         guard ticks > 0 else { throw ValidationError("--ticks must be at least 1") }
         guard FileManager.default.isExecutableFile(atPath: laurel) else {
-            throw ValidationError("\(laurel) is not an executable; run `swift build -c release` first or pass --laurel PATH")
+            throw ValidationError(
+                "\(laurel) is not an executable; run `swift build -c release` first or pass --laurel PATH")
         }
     }
 
@@ -68,8 +69,9 @@ struct ScaleBenchmark: AsyncParsableCommand {
         let setupStart = ContinuousClock.now
         do {
             let store = try SQLiteStore(path: path, registry: registry)
-            let recorded = WorkflowVersion(hash: version, workflowID: definition.id, file: workflow, source: bytes,
-                                           recordedAt: now - 30 * 86_400)
+            let recorded = WorkflowVersion(
+                hash: version, workflowID: definition.id, file: workflow, source: bytes,
+                recordedAt: now - 30 * 86_400)
             try await store.write { try $0.record(recorded) }
             let service = CampaignService(store: store, registry: registry)
             let window: Instant = 14 * 86_400
@@ -79,15 +81,18 @@ struct ScaleBenchmark: AsyncParsableCommand {
                     // Launched 14 days and N - i seconds ago: phase 1's deadline fell due N - i seconds ago.
                     let launch = now - window - Instant(campaigns - i)
                     let started = try await service.start(version: version, idempotencyKey: nil, now: launch - 3_600)
-                    _ = try await service.apply(.command("launch"), to: started.campaignID, eventID: "launch:\(started.campaignID)",
-                                          now: launch)
+                    _ = try await service.apply(
+                        .command("launch"), to: started.campaignID, eventID: "launch:\(started.campaignID)",
+                        now: launch)
                     if (i + 1) % 10_000 == 0 || i + 1 == campaigns {
                         print("setup: \(i + 1) of \(campaigns) campaigns started and launched", to: &standardError)
                     }
                 }
             }
             let due = try await service.dueTimers(at: now, after: nil, limit: campaigns + 1).count
-            guard due == campaigns else { throw ValidationError("setup armed \(due) due timers, expected \(campaigns)") }
+            guard due == campaigns else {
+                throw ValidationError("setup armed \(due) due timers, expected \(campaigns)")
+            }
         }
         let setupSeconds = LifecycleBenchmark.seconds(ContinuousClock.now - setupStart)
         let databaseMB = Double(Self.size(of: path)) / 1_048_576
@@ -110,7 +115,9 @@ struct ScaleBenchmark: AsyncParsableCommand {
             if started == nil, (try? String(contentsOfFile: log, encoding: .utf8))?.contains("daemon started") == true {
                 started = ContinuousClock.now
             }
-            if started != nil, try await probe.dueTimers(at: now, after: nil, limit: 1).isEmpty { fired = ContinuousClock.now }
+            if started != nil, try await probe.dueTimers(at: now, after: nil, limit: 1).isEmpty {
+                fired = ContinuousClock.now
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
         let peakKB = Self.statusField("VmHWM", pid: daemon.processIdentifier)
@@ -119,19 +126,23 @@ struct ScaleBenchmark: AsyncParsableCommand {
         daemon.waitUntilExit()
         let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         guard let started, let fired else {
-            throw ValidationError("the daemon did not fire every due timer within 600 s; its log:\n\(output.suffix(2_000))")
+            throw ValidationError(
+                "the daemon did not fire every due timer within 600 s; its log:\n\(output.suffix(2_000))")
         }
         guard daemon.terminationStatus == 0 else {
-            throw ValidationError("the daemon exited with status \(daemon.terminationStatus); its log:\n\(output.suffix(2_000))")
+            throw ValidationError(
+                "the daemon exited with status \(daemon.terminationStatus); its log:\n\(output.suffix(2_000))")
         }
         let fireSeconds = LifecycleBenchmark.seconds(fired - started)
-        let reported = output.split(separator: "\n").last { $0.contains("tick done") }.map(String.init) ?? "(no tick line)"
+        let reported =
+            output.split(separator: "\n").last { $0.contains("tick done") }.map(String.init) ?? "(no tick line)"
 
         // 3. Empty ticks, timed in this process through the daemon's own tick.
         let store = try SQLiteStore(path: path, registry: registry)
-        let loop = CampaignDaemon(service: CampaignService(store: store, registry: registry),
-                                configuration: DaemonConfiguration(workflowsFolder: workflows),
-                                logger: Logger(label: "laurel-bench"))
+        let loop = CampaignDaemon(
+            service: CampaignService(store: store, registry: registry),
+            configuration: DaemonConfiguration(workflowsFolder: workflows),
+            logger: Logger(label: "laurel-bench"))
         var durations: [Double] = []
         durations.reserveCapacity(ticks)
         // Where the daemon's loop runs: the store's thread.
@@ -146,19 +157,23 @@ struct ScaleBenchmark: AsyncParsableCommand {
         durations.sort()
         let events = try await loop.service.eventCount()
         guard events == 3 * campaigns else {
-            throw ValidationError("the log holds \(events) events, expected \(3 * campaigns) (start, launch, deadline each)")
+            throw ValidationError(
+                "the log holds \(events) events, expected \(3 * campaigns) (start, launch, deadline each)")
         }
 
-        print("campaigns=\(campaigns) setup_s=\(LifecycleBenchmark.fixed(setupSeconds, 1))"
-              + " database_mb=\(LifecycleBenchmark.fixed(databaseMB, 1))")
-        print("daemon: fired=\(campaigns) fire_s=\(LifecycleBenchmark.fixed(fireSeconds, 2))"
-              + " timers_per_s=\(Int(Double(campaigns) / fireSeconds))"
-              + " peak_rss_mb=\(LifecycleBenchmark.fixed(Double(peakKB) / 1024, 1))"
-              + " rss_after_mb=\(LifecycleBenchmark.fixed(Double(idleKB) / 1024, 1))")
+        print(
+            "campaigns=\(campaigns) setup_s=\(LifecycleBenchmark.fixed(setupSeconds, 1))"
+                + " database_mb=\(LifecycleBenchmark.fixed(databaseMB, 1))")
+        print(
+            "daemon: fired=\(campaigns) fire_s=\(LifecycleBenchmark.fixed(fireSeconds, 2))"
+                + " timers_per_s=\(Int(Double(campaigns) / fireSeconds))"
+                + " peak_rss_mb=\(LifecycleBenchmark.fixed(Double(peakKB) / 1024, 1))"
+                + " rss_after_mb=\(LifecycleBenchmark.fixed(Double(idleKB) / 1024, 1))")
         print("daemon log: \(reported)")
-        print("empty tick: median_ms=\(LifecycleBenchmark.fixed(durations[durations.count / 2], 4))"
-              + " p99_ms=\(LifecycleBenchmark.fixed(durations[durations.count * 99 / 100], 4))"
-              + " max_ms=\(LifecycleBenchmark.fixed(durations.last!, 4)) ticks=\(ticks)")
+        print(
+            "empty tick: median_ms=\(LifecycleBenchmark.fixed(durations[durations.count / 2], 4))"
+                + " p99_ms=\(LifecycleBenchmark.fixed(durations[durations.count * 99 / 100], 4))"
+                + " max_ms=\(LifecycleBenchmark.fixed(durations.last!, 4)) ticks=\(ticks)")
         print("checks: events_logged=\(events) due_after=0")
     }
 

@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import LaurelCore
 import LaurelPlugins
-import LaurelService
 import LaurelSQLite
+import LaurelService
 import LaurelStore
 import Synchronization
 
@@ -13,7 +13,8 @@ import Synchronization
 struct SubmitBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",
-        abstract: "Time single-entry submissions (each its own committed transaction through LaurelService on SQLite) as a campaign grows.",
+        abstract:
+            "Time single-entry submissions (each its own committed transaction through LaurelService on SQLite) as a campaign grows.",
         discussion: """
             The campaign is filled by CSV imports (`laurel entry import`'s code) to 1,000, 10,000, ... \
             entries, up to --entries; at each size --samples entries are submitted one at a time, \
@@ -51,13 +52,22 @@ struct SubmitBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let path = database ?? FileManager.default.temporaryDirectory.appendingPathComponent("laurel-submit-\(UUID().uuidString).sqlite").path
-        defer { if database == nil { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } } }
+        let path =
+            database
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent(
+                "laurel-submit-\(UUID().uuidString).sqlite"
+            ).path
+        defer {
+            if database == nil {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            }
+        }
         let registry = BuiltInPlugins.registry
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: workflow)))
         let store = try SQLiteStore(path: path, registry: registry)
-        let version = WorkflowVersion(hash: SHA256.hex(bytes), workflowID: "submissions", file: workflow, source: bytes,
-                                      recordedAt: Self.now)
+        let version = WorkflowVersion(
+            hash: SHA256.hex(bytes), workflowID: "submissions", file: workflow, source: bytes,
+            recordedAt: Self.now)
         try await store.write { try $0.record(version) }
         let service = CampaignService(store: store, registry: registry)
         // On the store's own thread, as the daemon runs: no thread switch per transaction.
@@ -82,11 +92,16 @@ struct SubmitBenchmark: AsyncParsableCommand {
                 let csv = Array(("id,title,savings\n" + rows.joined(separator: "\n") + "\n").utf8)
                 let started = ContinuousClock.now
                 let tenths = Mutex(0)
-                let result = try await service.importEntries(csv: csv, file: "entries-\(size).csv", into: campaign, kind: "initiative",
-                                                             now: Self.now) { done, total in
+                let result = try await service.importEntries(
+                    csv: csv, file: "entries-\(size).csv", into: campaign, kind: "initiative",
+                    now: Self.now
+                ) { done, total in
                     // A line every tenth: the import's progress.
                     let tenth = done * 10 / total
-                    if tenths.withLock({ reached in defer { reached = max(reached, tenth) }; return tenth > reached }) {
+                    if tenths.withLock({ reached in
+                        defer { reached = max(reached, tenth) }
+                        return tenth > reached
+                    }) {
                         print("import: \(done) of \(total) rows into a campaign of \(size - total)", to: &standardError)
                     }
                 }
@@ -104,9 +119,12 @@ struct SubmitBenchmark: AsyncParsableCommand {
             let started = ContinuousClock.now
             for sample in 0..<samples {
                 let id = "S-\(size)-\(sample)"
-                let entry = Entry(id: id, kind: "initiative", fields: ["title": .text("Sáng kiến \(id)"), "savings": .number(Double(sample))])
+                let entry = Entry(
+                    id: id, kind: "initiative",
+                    fields: ["title": .text("Sáng kiến \(id)"), "savings": .number(Double(sample))])
                 let submitted = ContinuousClock.now
-                _ = try await service.apply(.submit(entry), to: campaign, eventID: "entry:\(campaign):\(id)", now: Self.now)
+                _ = try await service.apply(
+                    .submit(entry), to: campaign, eventID: "entry:\(campaign):\(id)", now: Self.now)
                 milliseconds.append(LifecycleBenchmark.seconds(ContinuousClock.now - submitted) * 1_000)
             }
             let seconds = LifecycleBenchmark.seconds(ContinuousClock.now - started)
@@ -114,7 +132,8 @@ struct SubmitBenchmark: AsyncParsableCommand {
             try await store.checkpoint()
             let after = Self.size(of: path)
             milliseconds.sort()
-            let figures = "entries=\(size) submissions_per_s=\(Int(Double(samples) / seconds))"
+            let figures =
+                "entries=\(size) submissions_per_s=\(Int(Double(samples) / seconds))"
                 + " p50_ms=\(LifecycleBenchmark.fixed(Self.percentile(milliseconds, 0.5), 3))"
                 + " p99_ms=\(LifecycleBenchmark.fixed(Self.percentile(milliseconds, 0.99), 3))"
             print(figures + " db_bytes_per_submission=\((after - before) / samples)")
@@ -123,8 +142,9 @@ struct SubmitBenchmark: AsyncParsableCommand {
         guard let stored = try await service.campaign(id: campaign), stored.entries.count == held else {
             throw ValidationError("the campaign does not hold the \(held) entries submitted")
         }
-        print("import: rows=\(imported) seconds=\(LifecycleBenchmark.fixed(importSeconds, 1))"
-              + " rows_per_s=\(Int(Double(imported) / importSeconds))")
+        print(
+            "import: rows=\(imported) seconds=\(LifecycleBenchmark.fixed(importSeconds, 1))"
+                + " rows_per_s=\(Int(Double(imported) / importSeconds))")
         print(last)
     }
 

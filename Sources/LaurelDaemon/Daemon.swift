@@ -1,9 +1,9 @@
+import Foundation
 public import LaurelCore
 public import LaurelService
 import LaurelStore
 public import Logging
 public import ServiceLifecycle
-import Foundation
 import Synchronization
 
 /// How the daemon runs; every field has a default.
@@ -24,9 +24,12 @@ public struct DaemonConfiguration: Sendable {
     /// nil writes none (they are still in the log and the outbox file).
     public var certificatesFolder: String?
 
-    public init(workflowsFolder: String = "workflows", reloadInterval: Double = 2, maximumWait: Double = 0.25,
-                timersPerTransaction: Int = 50, clock: DaemonClock = .system, demo: DemoConfiguration? = nil, outboxFile: String? = nil,
-                certificatesFolder: String? = nil) {
+    public init(
+        workflowsFolder: String = "workflows", reloadInterval: Double = 2, maximumWait: Double = 0.25,
+        timersPerTransaction: Int = 50, clock: DaemonClock = .system, demo: DemoConfiguration? = nil,
+        outboxFile: String? = nil,
+        certificatesFolder: String? = nil
+    ) {
         self.workflowsFolder = workflowsFolder
         self.reloadInterval = reloadInterval
         self.maximumWait = maximumWait
@@ -53,12 +56,16 @@ public struct DaemonConfiguration: Sendable {
         if let folder = certificatesFolder {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                if access(folder, W_OK | X_OK) != 0 { problems.append("--certificates: cannot write into '\(folder)': \(Self.reason(errno))") }
+                if access(folder, W_OK | X_OK) != 0 {
+                    problems.append("--certificates: cannot write into '\(folder)': \(Self.reason(errno))")
+                }
             } catch {
                 var isDirectory: ObjCBool = false
                 let exists = FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory)
-                problems.append("--certificates: cannot use '\(folder)' as the certificates folder: "
-                                + (exists && !isDirectory.boolValue ? "it is a file, not a folder" : StoreMessages.describe(error)))
+                problems.append(
+                    "--certificates: cannot use '\(folder)' as the certificates folder: "
+                        + (exists && !isDirectory.boolValue
+                            ? "it is a file, not a folder" : StoreMessages.describe(error)))
             }
         }
         return problems
@@ -136,15 +143,21 @@ public final class CampaignDaemon: Service {
         } catch let error as LaurelError where error.code == .invalidRequest {
             throw error  // the folder is missing: a mistake on the command line, not a passing fault
         } catch {
-            logger.error("could not read the workflows yet; trying again in the loop", metadata: ["error": .string(StoreMessages.describe(error))])
+            logger.error(
+                "could not read the workflows yet; trying again in the loop",
+                metadata: ["error": .string(StoreMessages.describe(error))])
         }
         let running = (try? await service.campaigns().filter { $0.status == .running }.count) ?? 0
-        logger.info("daemon started", metadata: [
-            "workflows": .string(configuration.workflowsFolder),
-            "campaigns": .stringConvertible(running),
-            "clock": .string(clock.isAccelerated
-                ? "accelerated x\(Int(clock.speed)), now \(ZonedCalendar(zoneName: "UTC")!.format(clock.now())) UTC" : "system"),
-        ])
+        logger.info(
+            "daemon started",
+            metadata: [
+                "workflows": .string(configuration.workflowsFolder),
+                "campaigns": .stringConvertible(running),
+                "clock": .string(
+                    clock.isAccelerated
+                        ? "accelerated x\(Int(clock.speed)), now \(ZonedCalendar(zoneName: "UTC")!.format(clock.now())) UTC"
+                        : "system"),
+            ])
         var demo = configuration.demo.map { DemoDriver(configuration: $0, service: service, logger: logger) }
         try await demo?.startCampaigns(library: library, now: clock.now())
         var lastReload = Date()
@@ -168,7 +181,8 @@ public final class CampaignDaemon: Service {
                 // A store error here is usually passing (another process holding the write lock
                 // past the busy timeout, a disk briefly full): every transaction rolled back whole,
                 // so the loop can try again. The daemon stays up and says so.
-                logger.error("loop failed; trying again in 1 s", metadata: ["error": .string(StoreMessages.describe(error))])
+                logger.error(
+                    "loop failed; trying again in 1 s", metadata: ["error": .string(StoreMessages.describe(error))])
                 wait = 1
             }
             if wait > 0 {
@@ -176,7 +190,8 @@ public final class CampaignDaemon: Service {
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(milliseconds)) }
             }
         }
-        logger.info("daemon stopped", metadata: ["reason": .string(Task.isCancelled ? "cancelled" : "shutdown requested")])
+        logger.info(
+            "daemon stopped", metadata: ["reason": .string(Task.isCancelled ? "cancelled" : "shutdown requested")])
     }
 
     /// Fires every timer due at `now`, earliest first: up to ``DaemonConfiguration/timersPerTransaction``
@@ -225,10 +240,12 @@ public final class CampaignDaemon: Service {
                         report.failed += 1
                         let message = StoreMessages.describe(error)
                         if retries.withLock({ $0.timers.failed(timer, error: message, now: moment) }) {
-                            logger.error("timer could not fire; trying it again later, with growing delays", metadata: [
-                                "campaign": .string(timer.campaignID), "timer": .stringConvertible(timer.timerID),
-                                "error": .string(message),
-                            ])
+                            logger.error(
+                                "timer could not fire; trying it again later, with growing delays",
+                                metadata: [
+                                    "campaign": .string(timer.campaignID), "timer": .stringConvertible(timer.timerID),
+                                    "error": .string(message),
+                                ])
                         }
                     }
                 }
@@ -252,8 +269,9 @@ public final class CampaignDaemon: Service {
     private func count(_ result: ServiceResult, of timer: DueTimer, into report: inout TickReport) {
         let failures = retries.withLock { $0.timers.count > 0 ? $0.timers.succeeded(timer) : 0 }
         if failures > 0 {
-            logger.notice("timer fired after \(failures.counted("failed try", "failed tries"))",
-                          metadata: ["campaign": .string(timer.campaignID), "timer": .stringConvertible(timer.timerID)])
+            logger.notice(
+                "timer fired after \(failures.counted("failed try", "failed tries"))",
+                metadata: ["campaign": .string(timer.campaignID), "timer": .stringConvertible(timer.timerID)])
         }
         switch result.status {
         case .applied, .alreadyApplied, .checked: report.fired += 1
@@ -266,40 +284,50 @@ public final class CampaignDaemon: Service {
     private func logReport(_ report: TickReport, since started: ContinuousClock.Instant, final: Bool) {
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        logger.info(final ? "tick done" : "catching up", metadata: [
-            "fired": .stringConvertible(report.fired), "skipped": .stringConvertible(report.skipped),
-            "stale": .stringConvertible(report.stale), "failed": .stringConvertible(report.failed),
-            "seconds": .string(String(format: "%.3f", seconds)),
-        ])
+        logger.info(
+            final ? "tick done" : "catching up",
+            metadata: [
+                "fired": .stringConvertible(report.fired), "skipped": .stringConvertible(report.skipped),
+                "stale": .stringConvertible(report.stale), "failed": .stringConvertible(report.failed),
+                "seconds": .string(String(format: "%.3f", seconds)),
+            ])
     }
 
     /// One line per thing that happened to a campaign.
     func log(_ event: LoggedEvent) {
         var metadata: Logger.Metadata = ["campaign": .string(event.campaignID), "event": .string(event.id)]
         if event.lateBy > 0 { metadata["late_by"] = .string(event.lateBy.spokenAsDuration) }
-        logger.info("\(event.disposition == .skipped ? "skipped " : "")\(Escaping.line(event.summary))", metadata: metadata)
+        logger.info(
+            "\(event.disposition == .skipped ? "skipped " : "")\(Escaping.line(event.summary))", metadata: metadata)
     }
-
 
     private func reload(_ library: inout WorkflowLibrary) async throws {
         if let organisation = try await service.refreshOrganisation(), !organisation.isEmpty {
-            logger.info("organisation data loaded", metadata: [
-                "units": .stringConvertible(organisation.units.count), "people": .stringConvertible(organisation.people.count),
-            ])
+            logger.info(
+                "organisation data loaded",
+                metadata: [
+                    "units": .stringConvertible(organisation.units.count),
+                    "people": .stringConvertible(organisation.people.count),
+                ])
         }
         for change in try await library.scan(recordingIn: service, now: configuration.clock.now()) {
             switch change {
             case .loaded(let file, let workflowID, let version, let warnings):
-                logger.info("workflow loaded", metadata: [
-                    "file": .string(file), "workflow": .string(workflowID), "version": .string(String(version.prefix(12))),
-                    "warnings": .stringConvertible(warnings.count),
-                ])
+                logger.info(
+                    "workflow loaded",
+                    metadata: [
+                        "file": .string(file), "workflow": .string(workflowID),
+                        "version": .string(String(version.prefix(12))),
+                        "warnings": .stringConvertible(warnings.count),
+                    ])
             case .rejected(let file, let diagnostics, let keeping):
                 let rendered = DiagnosticRenderer().text(diagnostics.filter { $0.severity == .error })
-                logger.error("workflow file rejected; \(keeping.map { "version \($0.prefix(12)) stays in force" } ?? "no earlier version to keep")\n\(rendered)",
-                             metadata: ["file": .string(file)])
+                logger.error(
+                    "workflow file rejected; \(keeping.map { "version \($0.prefix(12)) stays in force" } ?? "no earlier version to keep")\n\(rendered)",
+                    metadata: ["file": .string(file)])
             case .removed(let file):
-                logger.warning("workflow file removed; campaigns started on it keep running", metadata: ["file": .string(file)])
+                logger.warning(
+                    "workflow file removed; campaigns started on it keep running", metadata: ["file": .string(file)])
             }
         }
     }
@@ -317,19 +345,25 @@ public final class CampaignDaemon: Service {
     /// was removed starts no more cycles.
     public func startDueCycles(_ library: WorkflowLibrary, _ watch: inout CycleWatch, now: Instant) async throws {
         for (workflowID, current) in library.current.sorted(by: { $0.key < $1.key }) {
-            if let known = watch.next[workflowID], known.version == current.version, known.at.map({ now < $0 }) ?? true { continue }
+            if let known = watch.next[workflowID], known.version == current.version, known.at.map({ now < $0 }) ?? true
+            {
+                continue
+            }
             let engine = try await service.engine(version: current.version)
-            guard let recurrence = engine.workflow.recurrence, FileManager.default.fileExists(atPath: current.file) else {
+            guard let recurrence = engine.workflow.recurrence, FileManager.default.fileExists(atPath: current.file)
+            else {
                 watch.next[workflowID] = (current.version, nil)
                 continue
             }
             let report = try await service.startDueCycles(version: current.version, now: now)
             for started in report.started { log(started.logged) }
             if report.skipped > 0, let first = report.firstSkipped, let last = report.lastSkipped {
-                logger.warning("cycles that began while the daemon was not running them were passed over (catch-up: \(recurrence.catchUp.rawValue))", metadata: [
-                    "workflow": .string(workflowID), "skipped": .stringConvertible(report.skipped),
-                    "from": .string(engine.calendar.format(first)), "to": .string(engine.calendar.format(last)),
-                ])
+                logger.warning(
+                    "cycles that began while the daemon was not running them were passed over (catch-up: \(recurrence.catchUp.rawValue))",
+                    metadata: [
+                        "workflow": .string(workflowID), "skipped": .stringConvertible(report.skipped),
+                        "from": .string(engine.calendar.format(first)), "to": .string(engine.calendar.format(last)),
+                    ])
             }
             watch.next[workflowID] = (current.version, report.nextCycle)
         }
@@ -351,7 +385,8 @@ public final class CampaignDaemon: Service {
         for item in pending {
             do {
                 if case .certificate(let certificate) = item.effect, let folder = configuration.certificatesFolder {
-                    let campaignFolder = (folder as NSString).appendingPathComponent(Certificate.safeFileName(item.campaignID))
+                    let campaignFolder = (folder as NSString).appendingPathComponent(
+                        Certificate.safeFileName(item.campaignID))
                     try CertificateFiles.write(certificate, into: campaignFolder)
                 }
             } catch {
@@ -365,23 +400,31 @@ public final class CampaignDaemon: Service {
             do {
                 try Self.append(lines, to: file)
             } catch {
-                for item in delivered { failed(item, "cannot append to the outbox file '\(file)': \(StoreMessages.describe(error))", moment: moment) }
+                for item in delivered {
+                    failed(
+                        item, "cannot append to the outbox file '\(file)': \(StoreMessages.describe(error))",
+                        moment: moment)
+                }
                 return
             }
         }
         for item in delivered {
             let failures = retries.withLock { $0.outbox.count > 0 ? $0.outbox.succeeded(item.sequence) : 0 }
-            logger.notice("\(Escaping.line(OutboxDocument.text(item.effect)))\(failures > 0 ? " (delivered after \(failures.counted("failed try", "failed tries")))" : "")",
-                          metadata: ["campaign": .string(item.campaignID), "outbox": .stringConvertible(item.sequence)])
+            logger.notice(
+                "\(Escaping.line(OutboxDocument.text(item.effect)))\(failures > 0 ? " (delivered after \(failures.counted("failed try", "failed tries")))" : "")",
+                metadata: ["campaign": .string(item.campaignID), "outbox": .stringConvertible(item.sequence)])
         }
         try await service.markDelivered(delivered.map(\.sequence), at: now)
     }
 
     private func failed(_ item: OutboxItem, _ message: String, moment: Double) {
         guard retries.withLock({ $0.outbox.failed(item.sequence, error: message, now: moment) }) else { return }
-        logger.error("outbox item could not be delivered; trying it again later, with growing delays", metadata: [
-            "campaign": .string(item.campaignID), "outbox": .stringConvertible(item.sequence), "error": .string(message),
-        ])
+        logger.error(
+            "outbox item could not be delivered; trying it again later, with growing delays",
+            metadata: [
+                "campaign": .string(item.campaignID), "outbox": .stringConvertible(item.sequence),
+                "error": .string(message),
+            ])
     }
 
     static func append(_ text: String, to file: String) throws {

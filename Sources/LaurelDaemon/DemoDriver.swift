@@ -34,8 +34,11 @@ struct DemoDriver {
 
     mutating func startCampaigns(library: WorkflowLibrary, now: Instant) async throws {
         for current in library.current.values.sorted(by: { $0.workflowID < $1.workflowID }) {
-            let result = try await service.start(version: current.version, idempotencyKey: "demo:\(current.workflowID):\(now)", now: now)
-            for event in result.logged { logger.info("\(Escaping.line(event.summary))", metadata: ["campaign": .string(result.campaignID)]) }
+            let result = try await service.start(
+                version: current.version, idempotencyKey: "demo:\(current.workflowID):\(now)", now: now)
+            for event in result.logged {
+                logger.info("\(Escaping.line(event.summary))", metadata: ["campaign": .string(result.campaignID)])
+            }
             let engine = try await service.engine(version: current.version)
             generators[result.campaignID] = EventGenerator(engine: engine, seed: configuration.seed)
             pending[result.campaignID] = []
@@ -58,12 +61,15 @@ struct DemoDriver {
                 pending[campaignID]!.removeFirst()
                 sent += 1
                 do {
-                    let result = try await service.apply(next.event, to: campaignID, eventID: "demo:\(campaignID):\(sent)", now: now)
+                    let result = try await service.apply(
+                        next.event, to: campaignID, eventID: "demo:\(campaignID):\(sent)", now: now)
                     for event in result.logged where event.summary.contains("->") {
                         logger.info("\(Escaping.line(event.summary))", metadata: ["campaign": .string(campaignID)])
                     }
                 } catch {
-                    logger.debug("generated event refused", metadata: ["campaign": .string(campaignID), "reason": .string("\(error)")])
+                    logger.debug(
+                        "generated event refused",
+                        metadata: ["campaign": .string(campaignID), "reason": .string("\(error)")])
                 }
             }
         }

@@ -1,6 +1,6 @@
+import Foundation
 public import LaurelCore
 public import LaurelStore
-import Foundation
 
 /// How a delivered outbox item looks to whoever receives it: one JSON object, the same for
 /// every sink (a line of the `--outbox` file today; the body a webhook sink would POST,
@@ -17,21 +17,29 @@ public enum OutboxDocument {
         ]
         switch item.effect {
         case .notify(let audience, let message, let channels):
-            fields += [("kind", .string("notify")), ("audience", .string(audience)),
-                       ("channels", .array(channels.map(JSONValue.string))), ("message", .string(message))]
+            fields += [
+                ("kind", .string("notify")), ("audience", .string(audience)),
+                ("channels", .array(channels.map(JSONValue.string))), ("message", .string(message)),
+            ]
         case .award(let award):
-            fields += [("kind", .string("award")), ("entry", .string(award.entry)), ("tier", .string(award.tier)),
-                       ("tier-number", .number(Double(award.tierNumber))), ("rank", .number(Double(award.rank))),
-                       ("amount", .number(Double(award.amount))), ("total", .number(award.total)),
-                       ("reviews", .number(Double(award.reviews)))]
+            fields += [
+                ("kind", .string("award")), ("entry", .string(award.entry)), ("tier", .string(award.tier)),
+                ("tier-number", .number(Double(award.tierNumber))), ("rank", .number(Double(award.rank))),
+                ("amount", .number(Double(award.amount))), ("total", .number(award.total)),
+                ("reviews", .number(Double(award.reviews))),
+            ]
         case .certificate(let certificate):
-            fields += [("kind", .string("certificate")), ("entry", .string(certificate.entry)),
-                       ("recipient", .string(certificate.recipient)), ("heading", .string(certificate.heading)),
-                       ("tier", .string(certificate.tier)), ("amount", .number(Double(certificate.amount))),
-                       ("body", .string(certificate.text))]
+            fields += [
+                ("kind", .string("certificate")), ("entry", .string(certificate.entry)),
+                ("recipient", .string(certificate.recipient)), ("heading", .string(certificate.heading)),
+                ("tier", .string(certificate.tier)), ("amount", .number(Double(certificate.amount))),
+                ("body", .string(certificate.text)),
+            ]
         case .startChild(let workflow, let key, _, let inputs):
-            fields += [("kind", .string("start-child")), ("workflow", .string(workflow)), ("key", .string(key)),
-                       ("inputs", .object(inputs.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value.description)) }))]
+            fields += [
+                ("kind", .string("start-child")), ("workflow", .string(workflow)), ("key", .string(key)),
+                ("inputs", .object(inputs.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value.description)) })),
+            ]
         }
         fields.append(("text", .string(text(item.effect))))
         return .object(fields)
@@ -43,19 +51,22 @@ public enum OutboxDocument {
         case .notify(let audience, let message, let channels):
             return "notify \(audience) by \(channels.joined(separator: ", ")): \(message)"
         case .award(let award):
-            return "award \(award.tier) to \(award.entry) (rank \(award.rank), total \(award.total.formattedForMessage))"
+            return
+                "award \(award.tier) to \(award.entry) (rank \(award.rank), total \(award.total.formattedForMessage))"
                 + (award.amount > 0 ? ", \(award.amount) VND" : "")
         case .startChild(let workflow, let key, _, _):
             return "child campaign \(key) of \(workflow) started"
         case .certificate(let certificate):
-            return "certificate \"\(certificate.heading)\" for \(certificate.recipient) (\(certificate.entry), \(certificate.tier))"
+            return
+                "certificate \"\(certificate.heading)\" for \(certificate.recipient) (\(certificate.entry), \(certificate.tier))"
         }
     }
 
     /// 2026-11-22T07:39:54Z.
     static func utc(_ instant: Instant) -> String {
         let (date, time) = ZonedCalendar(zoneName: "UTC")!.local(instant)
-        return "\(date)T\(LocalDate.pad(time.hour, 2)):\(LocalDate.pad(time.minute, 2)):\(LocalDate.pad(time.second, 2))Z"
+        return
+            "\(date)T\(LocalDate.pad(time.hour, 2)):\(LocalDate.pad(time.minute, 2)):\(LocalDate.pad(time.second, 2))Z"
     }
 }
 

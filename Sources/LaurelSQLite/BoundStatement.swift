@@ -31,8 +31,9 @@ struct BoundStatement: ~Copyable {
         let code = text.withUTF8 { utf8 in
             // An empty buffer may have no address, and a null pointer would bind NULL.
             withUnsafePointer(to: 0 as UInt8) { empty in
-                sqlite3_bind_text(handle, index, UnsafeRawPointer(utf8.baseAddress ?? empty).assumingMemoryBound(to: CChar.self),
-                                  Int32(utf8.count), SQLITE_TRANSIENT)
+                sqlite3_bind_text(
+                    handle, index, UnsafeRawPointer(utf8.baseAddress ?? empty).assumingMemoryBound(to: CChar.self),
+                    Int32(utf8.count), SQLITE_TRANSIENT)
             }
         }
         try check(code)
@@ -46,7 +47,9 @@ struct BoundStatement: ~Copyable {
 
     /// Binds `bytes` without copying them: they must stay valid until the statement is stepped.
     func bind(_ index: Int32, borrowing bytes: UnsafeRawBufferPointer) throws {
-        guard let start = bytes.baseAddress, !bytes.isEmpty else { return try check(sqlite3_bind_zeroblob(handle, index, 0)) }
+        guard let start = bytes.baseAddress, !bytes.isEmpty else {
+            return try check(sqlite3_bind_zeroblob(handle, index, 0))
+        }
         try check(sqlite3_bind_blob(handle, index, start, Int32(bytes.count), nil))
     }
 
@@ -72,7 +75,9 @@ struct BoundStatement: ~Copyable {
     }
 
     private func error(_ code: Int32) -> DatabaseError {
-        DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+        DatabaseError(
+            resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+            sql: sql)
     }
 }
 

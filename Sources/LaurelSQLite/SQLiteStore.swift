@@ -44,17 +44,25 @@ public final class SQLiteStore: CampaignStore {
     /// Opens the database at `path` (creating it with `.create`) and brings its schema up to date.
     /// `waiting` is called once when a write has waited a second for another process's write lock
     /// (a command can say so instead of hanging in silence); after 30 s the write fails.
-    public init(path: String, registry: PluginRegistry, durability: Durability = .normal, access: Access = .create,
-                waiting: (@Sendable () -> Void)? = nil) throws {
+    public init(
+        path: String, registry: PluginRegistry, durability: Durability = .normal, access: Access = .create,
+        waiting: (@Sendable () -> Void)? = nil
+    ) throws {
         self.path = path
         codec = CampaignCodec(registry: registry)
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         if isDirectory.boolValue {
-            throw OpenError(description: "'\(path)' is a folder, not a database file; name a file, like \((path as NSString).appendingPathComponent("laurel.sqlite"))")
+            throw OpenError(
+                description:
+                    "'\(path)' is a folder, not a database file; name a file, like \((path as NSString).appendingPathComponent("laurel.sqlite"))"
+            )
         }
         if !exists, access != .create {
-            throw OpenError(description: "the database '\(path)' does not exist; check --database, or start with 'laurel serve' or 'laurel campaign start', which create it")
+            throw OpenError(
+                description:
+                    "the database '\(path)' does not exist; check --database, or start with 'laurel serve' or 'laurel campaign start', which create it"
+            )
         }
         var configuration = Configuration()
         configuration.readonly = access == .read
@@ -91,13 +99,18 @@ public final class SQLiteStore: CampaignStore {
         // beside it is read as it is: SQLite would otherwise try to create the log's index and fail.
         var location = path
         if access == .read, !FileManager.default.fileExists(atPath: path + "-wal"),
-           Foundation.access(path, W_OK) != 0 || Foundation.access(directory.isEmpty ? "." : directory, W_OK) != 0 {
-            location = "file:" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path) + "?immutable=1"
+            Foundation.access(path, W_OK) != 0 || Foundation.access(directory.isEmpty ? "." : directory, W_OK) != 0
+        {
+            location =
+                "file:" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path) + "?immutable=1"
         }
         pool = try DatabasePool(path: location, configuration: configuration)
         if access == .read {
             guard try pool.read({ try Self.migrator.hasCompletedMigrations($0) }) else {
-                throw OpenError(description: "the database '\(path)' was written by an older laurel; a command that writes (or 'laurel serve') brings it up to date first")
+                throw OpenError(
+                    description:
+                        "the database '\(path)' was written by an older laurel; a command that writes (or 'laurel serve') brings it up to date first"
+                )
             }
         } else {
             try Self.migrate(pool, path: path)
@@ -116,8 +129,12 @@ public final class SQLiteStore: CampaignStore {
             var buffer = [UInt8](repeating: 0, count: 64)
             let count = Glibc.read(descriptor, &buffer, buffer.count)
             close(descriptor)
-            let holder = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw OpenError(description: "another 'laurel serve' runs on '\(path)'\(holder.isEmpty ? "" : " (process \(holder))"); one daemon runs per database file: stop it first, or give this one another --database")
+            let holder = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(
+                in: .whitespacesAndNewlines)
+            throw OpenError(
+                description:
+                    "another 'laurel serve' runs on '\(path)'\(holder.isEmpty ? "" : " (process \(holder))"); one daemon runs per database file: stop it first, or give this one another --database"
+            )
         }
         let pid = Array("\(getpid())\n".utf8)
         _ = ftruncate(descriptor, 0)
@@ -134,8 +151,12 @@ public final class SQLiteStore: CampaignStore {
         let lockPath = path + "-migration.lock"
         let descriptor = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: lockPath,
-                                                          NSLocalizedDescriptionKey: "cannot create \(lockPath): \(String(cString: strerror(errno)))"])
+            throw CocoaError(
+                .fileWriteUnknown,
+                userInfo: [
+                    NSFilePathErrorKey: lockPath,
+                    NSLocalizedDescriptionKey: "cannot create \(lockPath): \(String(cString: strerror(errno)))",
+                ])
         }
         defer { close(descriptor) }  // closing releases the lock
         while flock(descriptor, LOCK_EX) != 0 {
@@ -149,128 +170,134 @@ public final class SQLiteStore: CampaignStore {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: workflow versions, campaigns, event log, due timers, outbox") { db in
-            try db.execute(sql: """
-                CREATE TABLE workflow_version (
-                    hash TEXT PRIMARY KEY,
-                    workflow_id TEXT NOT NULL,
-                    file TEXT NOT NULL,
-                    source BLOB NOT NULL,
-                    recorded_at INTEGER NOT NULL,
-                    recorded_order INTEGER NOT NULL
-                );
-                CREATE INDEX workflow_version_by_workflow ON workflow_version(workflow_id, recorded_order);
-                CREATE TABLE campaign (
-                    id TEXT PRIMARY KEY,
-                    workflow_id TEXT NOT NULL,
-                    workflow_version TEXT NOT NULL REFERENCES workflow_version(hash),
-                    state TEXT NOT NULL,
-                    status TEXT NOT NULL,
-                    event_count INTEGER NOT NULL,
-                    document BLOB NOT NULL,
-                    started_at INTEGER NOT NULL,
-                    updated_at INTEGER NOT NULL
-                );
-                CREATE TABLE campaign_counter (
-                    workflow_id TEXT PRIMARY KEY,
-                    last INTEGER NOT NULL
-                );
-                CREATE TABLE event (
-                    sequence INTEGER PRIMARY KEY AUTOINCREMENT,
-                    id TEXT NOT NULL UNIQUE,
-                    campaign_id TEXT NOT NULL,
-                    at INTEGER NOT NULL,
-                    recorded_at INTEGER NOT NULL,
-                    kind TEXT NOT NULL,
-                    disposition TEXT NOT NULL,
-                    late_by INTEGER NOT NULL,
-                    summary TEXT NOT NULL,
-                    action BLOB NOT NULL
-                );
-                CREATE INDEX event_by_campaign ON event(campaign_id, sequence);
-                CREATE TABLE timer (
-                    campaign_id TEXT NOT NULL,
-                    timer_id INTEGER NOT NULL,
-                    due INTEGER NOT NULL,
-                    PRIMARY KEY (campaign_id, timer_id)
-                ) WITHOUT ROWID;
-                CREATE INDEX timer_by_due ON timer(due, campaign_id, timer_id);
-                CREATE TABLE outbox (
-                    sequence INTEGER PRIMARY KEY AUTOINCREMENT,
-                    campaign_id TEXT NOT NULL,
-                    event_id TEXT NOT NULL,
-                    effect BLOB NOT NULL,
-                    created_at INTEGER NOT NULL,
-                    delivered_at INTEGER
-                );
-                CREATE INDEX outbox_pending ON outbox(delivered_at, sequence);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE workflow_version (
+                        hash TEXT PRIMARY KEY,
+                        workflow_id TEXT NOT NULL,
+                        file TEXT NOT NULL,
+                        source BLOB NOT NULL,
+                        recorded_at INTEGER NOT NULL,
+                        recorded_order INTEGER NOT NULL
+                    );
+                    CREATE INDEX workflow_version_by_workflow ON workflow_version(workflow_id, recorded_order);
+                    CREATE TABLE campaign (
+                        id TEXT PRIMARY KEY,
+                        workflow_id TEXT NOT NULL,
+                        workflow_version TEXT NOT NULL REFERENCES workflow_version(hash),
+                        state TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        event_count INTEGER NOT NULL,
+                        document BLOB NOT NULL,
+                        started_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE campaign_counter (
+                        workflow_id TEXT PRIMARY KEY,
+                        last INTEGER NOT NULL
+                    );
+                    CREATE TABLE event (
+                        sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        campaign_id TEXT NOT NULL,
+                        at INTEGER NOT NULL,
+                        recorded_at INTEGER NOT NULL,
+                        kind TEXT NOT NULL,
+                        disposition TEXT NOT NULL,
+                        late_by INTEGER NOT NULL,
+                        summary TEXT NOT NULL,
+                        action BLOB NOT NULL
+                    );
+                    CREATE INDEX event_by_campaign ON event(campaign_id, sequence);
+                    CREATE TABLE timer (
+                        campaign_id TEXT NOT NULL,
+                        timer_id INTEGER NOT NULL,
+                        due INTEGER NOT NULL,
+                        PRIMARY KEY (campaign_id, timer_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX timer_by_due ON timer(due, campaign_id, timer_id);
+                    CREATE TABLE outbox (
+                        sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                        campaign_id TEXT NOT NULL,
+                        event_id TEXT NOT NULL,
+                        effect BLOB NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        delivered_at INTEGER
+                    );
+                    CREATE INDEX outbox_pending ON outbox(delivered_at, sequence);
+                    """)
         }
         migrator.registerMigration("v2: organisation data") { db in
-            try db.execute(sql: """
-                CREATE TABLE org_level (
-                    position INTEGER PRIMARY KEY,
-                    name TEXT NOT NULL
-                );
-                CREATE TABLE org_unit (
-                    id TEXT PRIMARY KEY,
-                    position INTEGER NOT NULL,
-                    name TEXT NOT NULL,
-                    parent TEXT,
-                    level TEXT NOT NULL,
-                    counts TEXT NOT NULL
-                );
-                CREATE TABLE org_person (
-                    id TEXT PRIMARY KEY,
-                    position INTEGER NOT NULL,
-                    name TEXT NOT NULL,
-                    unit TEXT NOT NULL REFERENCES org_unit(id),
-                    roles TEXT NOT NULL
-                );
-                CREATE INDEX org_person_by_unit ON org_person(unit);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE org_level (
+                        position INTEGER PRIMARY KEY,
+                        name TEXT NOT NULL
+                    );
+                    CREATE TABLE org_unit (
+                        id TEXT PRIMARY KEY,
+                        position INTEGER NOT NULL,
+                        name TEXT NOT NULL,
+                        parent TEXT,
+                        level TEXT NOT NULL,
+                        counts TEXT NOT NULL
+                    );
+                    CREATE TABLE org_person (
+                        id TEXT PRIMARY KEY,
+                        position INTEGER NOT NULL,
+                        name TEXT NOT NULL,
+                        unit TEXT NOT NULL REFERENCES org_unit(id),
+                        roles TEXT NOT NULL
+                    );
+                    CREATE INDEX org_person_by_unit ON org_person(unit);
+                    """)
         }
         migrator.registerMigration("v3: organisation version") { db in
-            try db.execute(sql: """
-                CREATE TABLE org_import (
-                    version INTEGER NOT NULL
-                );
-                INSERT INTO org_import (version) VALUES (0);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE org_import (
+                        version INTEGER NOT NULL
+                    );
+                    INSERT INTO org_import (version) VALUES (0);
+                    """)
         }
         migrator.registerMigration("v4: recurrence cursors") { db in
-            try db.execute(sql: """
-                CREATE TABLE recurrence (
-                    workflow_id TEXT PRIMARY KEY,
-                    last_cycle INTEGER,
-                    first_seen INTEGER NOT NULL
-                );
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE recurrence (
+                        workflow_id TEXT PRIMARY KEY,
+                        last_cycle INTEGER,
+                        first_seen INTEGER NOT NULL
+                    );
+                    """)
         }
         migrator.registerMigration("v5: child campaigns") { db in
-            try db.execute(sql: """
-                CREATE TABLE campaign_parent (
-                    child_id TEXT PRIMARY KEY,
-                    parent_id TEXT NOT NULL,
-                    unit TEXT
-                );
-                CREATE INDEX campaign_parent_by_parent ON campaign_parent(parent_id);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE campaign_parent (
+                        child_id TEXT PRIMARY KEY,
+                        parent_id TEXT NOT NULL,
+                        unit TEXT
+                    );
+                    CREATE INDEX campaign_parent_by_parent ON campaign_parent(parent_id);
+                    """)
         }
         // The due index as one B-tree in due order, rather than a table by campaign and an index
         // by due: a save that re-arms a timer changes one tree, not two (about a page fewer per
         // commit in the lifecycle benchmark). A save finds the campaign's rows to delete from
         // the timers of the campaign as stored, which the rows mirror.
         migrator.registerMigration("v6: due timers in due order") { db in
-            try db.execute(sql: """
-                CREATE TABLE due_timer (
-                    due INTEGER NOT NULL,
-                    campaign_id TEXT NOT NULL,
-                    timer_id INTEGER NOT NULL,
-                    PRIMARY KEY (due, campaign_id, timer_id)
-                ) WITHOUT ROWID;
-                INSERT INTO due_timer (due, campaign_id, timer_id) SELECT due, campaign_id, timer_id FROM timer;
-                DROP TABLE timer;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE due_timer (
+                        due INTEGER NOT NULL,
+                        campaign_id TEXT NOT NULL,
+                        timer_id INTEGER NOT NULL,
+                        PRIMARY KEY (due, campaign_id, timer_id)
+                    ) WITHOUT ROWID;
+                    INSERT INTO due_timer (due, campaign_id, timer_id) SELECT due, campaign_id, timer_id FROM timer;
+                    DROP TABLE timer;
+                    """)
         }
         return migrator
     }
@@ -302,7 +329,9 @@ public final class SQLiteStore: CampaignStore {
     /// Runs `body` on the store's thread, in one `BEGIN IMMEDIATE` transaction on GRDB's writer
     /// connection.
     @discardableResult
-    public func write<T: Sendable>(_ end: TransactionEnd, _ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+    public func write<T: Sendable>(_ end: TransactionEnd, _ body: @Sendable (any StoreTransaction) throws -> T)
+        async throws -> T
+    {
         let (result, sealed) = try await thread.run { [pool, codec] in
             try pool.writeWithoutTransaction { db in
                 try Self.immediateTransaction(db, end: end) { db in
@@ -326,7 +355,9 @@ public final class SQLiteStore: CampaignStore {
         try await checkpoint()
         try await thread.run { [pool] in
             // Back to SQLite's usual way of freeing space, which writes less.
-            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA secure_delete = \(SQLiteStore.usualSecureDelete)") }
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA secure_delete = \(SQLiteStore.usualSecureDelete)")
+            }
         }
     }
 
@@ -350,7 +381,9 @@ public final class SQLiteStore: CampaignStore {
     /// BEGIN and COMMIT are prepared once per connection and reused, as the other statements
     /// are: GRDB's `inTransaction` prepares both again for every transaction, which cost about a
     /// twentieth of a benchmark save (docs/performance.md).
-    private static func immediateTransaction<T>(_ db: Database, end: TransactionEnd, _ body: (Database) throws -> T) throws -> T {
+    private static func immediateTransaction<T>(_ db: Database, end: TransactionEnd, _ body: (Database) throws -> T)
+        throws -> T
+    {
         try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
         do {
             let result = try body(db)
@@ -368,16 +401,18 @@ public final class SQLiteStore: CampaignStore {
     }
 
     static func version(_ row: Row) -> WorkflowVersion {
-        WorkflowVersion(hash: row["hash"], workflowID: row["workflow_id"], file: row["file"],
-                        source: Array(row["source"] as Data), recordedAt: row["recorded_at"])
+        WorkflowVersion(
+            hash: row["hash"], workflowID: row["workflow_id"], file: row["file"],
+            source: Array(row["source"] as Data), recordedAt: row["recorded_at"])
     }
 
     static func loggedEvent(_ row: Row) throws -> LoggedEvent {
         let action = try JSONDecoder().decode(LoggedAction.self, from: row["action"] as Data)
-        return LoggedEvent(id: row["id"], campaignID: row["campaign_id"], sequence: row["sequence"], at: row["at"],
-                           recordedAt: row["recorded_at"], action: action,
-                           disposition: LoggedEvent.Disposition(rawValue: row["disposition"]) ?? .applied,
-                           lateBy: row["late_by"], summary: row["summary"])
+        return LoggedEvent(
+            id: row["id"], campaignID: row["campaign_id"], sequence: row["sequence"], at: row["at"],
+            recordedAt: row["recorded_at"], action: action,
+            disposition: LoggedEvent.Disposition(rawValue: row["disposition"]) ?? .applied,
+            lateBy: row["late_by"], summary: row["summary"])
     }
 }
 
@@ -426,32 +461,43 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func latestWorkflowVersions() throws -> [WorkflowVersion] {
-        try Row.fetchAll(db, sql: """
-            SELECT * FROM workflow_version AS v
-            WHERE recorded_order = (SELECT MAX(recorded_order) FROM workflow_version WHERE workflow_id = v.workflow_id)
-            ORDER BY workflow_id
-            """).map(SQLiteStore.version)
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT * FROM workflow_version AS v
+                WHERE recorded_order = (SELECT MAX(recorded_order) FROM workflow_version WHERE workflow_id = v.workflow_id)
+                ORDER BY workflow_id
+                """
+        ).map(SQLiteStore.version)
     }
 
     func workflowVersions(workflowID: String) throws -> [WorkflowVersion] {
-        try Row.fetchAll(db, sql: "SELECT * FROM workflow_version WHERE workflow_id = ? ORDER BY recorded_order",
-                         arguments: [workflowID]).map(SQLiteStore.version)
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM workflow_version WHERE workflow_id = ? ORDER BY recorded_order",
+            arguments: [workflowID]
+        ).map(SQLiteStore.version)
     }
 
     func campaigns() throws -> [CampaignSummary] {
-        try Row.fetchAll(db, sql: """
-            SELECT id, workflow_id, workflow_version, state, status, event_count, started_at, updated_at
-            FROM campaign ORDER BY started_at, id
-            """).map { row in
-            CampaignSummary(id: row["id"], workflowID: row["workflow_id"], workflowVersion: row["workflow_version"],
-                            state: row["state"], status: Campaign.Status(rawValue: row["status"]) ?? .running,
-                            eventCount: row["event_count"], startedAt: row["started_at"], updatedAt: row["updated_at"])
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT id, workflow_id, workflow_version, state, status, event_count, started_at, updated_at
+                FROM campaign ORDER BY started_at, id
+                """
+        ).map { row in
+            CampaignSummary(
+                id: row["id"], workflowID: row["workflow_id"], workflowVersion: row["workflow_version"],
+                state: row["state"], status: Campaign.Status(rawValue: row["status"]) ?? .running,
+                eventCount: row["event_count"], startedAt: row["started_at"], updatedAt: row["updated_at"])
         }
     }
 
     func events(campaignID: String) throws -> [LoggedEvent] {
-        try Row.fetchAll(db, sql: "SELECT * FROM event WHERE campaign_id = ? ORDER BY sequence", arguments: [campaignID])
-            .map(SQLiteStore.loggedEvent)
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM event WHERE campaign_id = ? ORDER BY sequence", arguments: [campaignID]
+        )
+        .map(SQLiteStore.loggedEvent)
     }
 
     func eventCount() throws -> Int {
@@ -461,16 +507,20 @@ struct SQLiteTransaction: StoreTransaction {
     func dueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
         let rows: [Row]
         if let after {
-            rows = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT campaign_id, timer_id, due FROM due_timer
-                WHERE due <= ? AND (due, campaign_id, timer_id) > (?, ?, ?)
-                ORDER BY due, campaign_id, timer_id LIMIT ?
-                """), arguments: [instant, after.due, after.campaignID, after.timerID, limit])
+            rows = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT campaign_id, timer_id, due FROM due_timer
+                        WHERE due <= ? AND (due, campaign_id, timer_id) > (?, ?, ?)
+                        ORDER BY due, campaign_id, timer_id LIMIT ?
+                        """), arguments: [instant, after.due, after.campaignID, after.timerID, limit])
         } else {
-            rows = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT campaign_id, timer_id, due FROM due_timer WHERE due <= ?
-                ORDER BY due, campaign_id, timer_id LIMIT ?
-                """), arguments: [instant, limit])
+            rows = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT campaign_id, timer_id, due FROM due_timer WHERE due <= ?
+                        ORDER BY due, campaign_id, timer_id LIMIT ?
+                        """), arguments: [instant, limit])
         }
         return rows.map { DueTimer(campaignID: $0["campaign_id"], timerID: $0["timer_id"], due: $0["due"]) }
     }
@@ -487,21 +537,25 @@ struct SQLiteTransaction: StoreTransaction {
 
     /// A scan of the whole due index (it is ordered by due time, not by campaign): for checks.
     func timers(campaignID: String) throws -> [DueTimer] {
-        try Row.fetchAll(db, sql: "SELECT campaign_id, timer_id, due FROM due_timer WHERE campaign_id = ? ORDER BY due, timer_id",
-                         arguments: [campaignID])
-            .map { DueTimer(campaignID: $0["campaign_id"], timerID: $0["timer_id"], due: $0["due"]) }
+        try Row.fetchAll(
+            db, sql: "SELECT campaign_id, timer_id, due FROM due_timer WHERE campaign_id = ? ORDER BY due, timer_id",
+            arguments: [campaignID]
+        )
+        .map { DueTimer(campaignID: $0["campaign_id"], timerID: $0["timer_id"], due: $0["due"]) }
     }
 
     func organisation() throws -> Organisation {
         let decoder = JSONDecoder()
         let levels = try String.fetchAll(db, sql: "SELECT name FROM org_level ORDER BY position")
         let units = try Row.fetchAll(db, sql: "SELECT * FROM org_unit ORDER BY position").map { row in
-            Organisation.Unit(id: row["id"], name: row["name"], parent: row["parent"], level: row["level"],
-                              counts: try decoder.decode([String: Int].self, from: Data((row["counts"] as String).utf8)))
+            Organisation.Unit(
+                id: row["id"], name: row["name"], parent: row["parent"], level: row["level"],
+                counts: try decoder.decode([String: Int].self, from: Data((row["counts"] as String).utf8)))
         }
         let people = try Row.fetchAll(db, sql: "SELECT * FROM org_person ORDER BY position").map { row in
-            Organisation.Person(id: row["id"], name: row["name"], unit: row["unit"],
-                                roles: try decoder.decode([String].self, from: Data((row["roles"] as String).utf8)))
+            Organisation.Person(
+                id: row["id"], name: row["name"], unit: row["unit"],
+                roles: try decoder.decode([String].self, from: Data((row["roles"] as String).utf8)))
         }
         return Organisation(levels: levels, units: units, people: people)
     }
@@ -511,11 +565,15 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func pendingOutbox(limit: Int) throws -> [OutboxItem] {
-        try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE delivered_at IS NULL ORDER BY sequence LIMIT ?", arguments: [limit])
-            .map { row in
-                OutboxItem(sequence: row["sequence"], campaignID: row["campaign_id"], eventID: row["event_id"],
-                           effect: try JSONDecoder().decode(Effect.self, from: row["effect"] as Data), createdAt: row["created_at"])
-            }
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM outbox WHERE delivered_at IS NULL ORDER BY sequence LIMIT ?", arguments: [limit]
+        )
+        .map { row in
+            OutboxItem(
+                sequence: row["sequence"], campaignID: row["campaign_id"], eventID: row["event_id"],
+                effect: try JSONDecoder().decode(Effect.self, from: row["effect"] as Data), createdAt: row["created_at"]
+            )
+        }
     }
 
     func containsEvent(id: String) throws -> Bool {
@@ -523,26 +581,33 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func event(id: String) throws -> LoggedEvent? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM event WHERE id = ?"), arguments: [id]).map(SQLiteStore.loggedEvent)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM event WHERE id = ?"), arguments: [id]).map(
+            SQLiteStore.loggedEvent)
     }
 
     func recurrence(workflowID: String) throws -> RecurrenceCursor? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT last_cycle, first_seen FROM recurrence WHERE workflow_id = ?"),
-                                         arguments: [workflowID]) else { return nil }
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT last_cycle, first_seen FROM recurrence WHERE workflow_id = ?"),
+                arguments: [workflowID])
+        else { return nil }
         return RecurrenceCursor(lastCycle: row["last_cycle"], firstSeen: row["first_seen"])
     }
 
     func setRecurrence(_ cursor: RecurrenceCursor, workflowID: String) throws {
-        try run("""
+        try run(
+            """
             INSERT INTO recurrence (workflow_id, last_cycle, first_seen) VALUES (?, ?, ?)
             ON CONFLICT(workflow_id) DO UPDATE SET last_cycle = excluded.last_cycle
             """, [workflowID, cursor.lastCycle, cursor.firstSeen])
     }
 
     func latestVersion(workflowID: String) throws -> String? {
-        try String.fetchOne(db.cachedStatement(sql: """
-            SELECT hash FROM workflow_version WHERE workflow_id = ? ORDER BY recorded_order DESC LIMIT 1
-            """), arguments: [workflowID])
+        try String.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT hash FROM workflow_version WHERE workflow_id = ? ORDER BY recorded_order DESC LIMIT 1
+                    """), arguments: [workflowID])
     }
 
     func setParent(_ parent: String, unit: String?, of child: String) throws {
@@ -550,20 +615,28 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func parent(of child: String) throws -> (campaign: String, unit: String?)? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT parent_id, unit FROM campaign_parent WHERE child_id = ?"),
-                                         arguments: [child]) else { return nil }
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT parent_id, unit FROM campaign_parent WHERE child_id = ?"),
+                arguments: [child])
+        else { return nil }
         return (row["parent_id"], row["unit"])
     }
 
     // MARK: Writing
 
     func record(_ version: WorkflowVersion) throws {
-        let known = try Bool.fetchOne(db, sql: "SELECT 1 FROM workflow_version WHERE hash = ?", arguments: [version.hash]) ?? false
+        let known =
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM workflow_version WHERE hash = ?", arguments: [version.hash])
+            ?? false
         guard !known else { return }
         let order = (try Int64.fetchOne(db, sql: "SELECT MAX(recorded_order) FROM workflow_version") ?? 0) + 1
         try db.execute(
-            sql: "INSERT INTO workflow_version (hash, workflow_id, file, source, recorded_at, recorded_order) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [version.hash, version.workflowID, version.file, Data(version.source), version.recordedAt, order])
+            sql:
+                "INSERT INTO workflow_version (hash, workflow_id, file, source, recorded_at, recorded_order) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [
+                version.hash, version.workflowID, version.file, Data(version.source), version.recordedAt, order,
+            ])
     }
 
     func replaceOrganisation(_ organisation: Organisation) throws {
@@ -575,14 +648,20 @@ struct SQLiteTransaction: StoreTransaction {
             try db.execute(sql: "INSERT INTO org_level (position, name) VALUES (?, ?)", arguments: [position, level])
         }
         for (position, unit) in organisation.units.enumerated() {
-            try db.execute(sql: "INSERT INTO org_unit (id, position, name, parent, level, counts) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [unit.id, position, unit.name, unit.parent, unit.level,
-                                       String(decoding: try encoder.encode(unit.counts), as: UTF8.self)])
+            try db.execute(
+                sql: "INSERT INTO org_unit (id, position, name, parent, level, counts) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    unit.id, position, unit.name, unit.parent, unit.level,
+                    String(decoding: try encoder.encode(unit.counts), as: UTF8.self),
+                ])
         }
         for (position, person) in organisation.people.enumerated() {
-            try db.execute(sql: "INSERT INTO org_person (id, position, name, unit, roles) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [person.id, position, person.name, person.unit,
-                                       String(decoding: try encoder.encode(person.roles), as: UTF8.self)])
+            try db.execute(
+                sql: "INSERT INTO org_person (id, position, name, unit, roles) VALUES (?, ?, ?, ?, ?)",
+                arguments: [
+                    person.id, position, person.name, person.unit,
+                    String(decoding: try encoder.encode(person.roles), as: UTF8.self),
+                ])
         }
     }
 
@@ -593,12 +672,14 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func nextCampaignNumber(workflowID: String) throws -> Int {
-        try run("""
+        try run(
+            """
             INSERT INTO campaign_counter (workflow_id, last) VALUES (?, 1)
             ON CONFLICT(workflow_id) DO UPDATE SET last = last + 1
             """, [workflowID])
-        return try Int.fetchOne(db.cachedStatement(sql: "SELECT last FROM campaign_counter WHERE workflow_id = ?"),
-                                arguments: [workflowID]) ?? 1
+        return try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT last FROM campaign_counter WHERE workflow_id = ?"),
+            arguments: [workflowID]) ?? 1
     }
 
     @discardableResult
@@ -618,7 +699,9 @@ struct SQLiteTransaction: StoreTransaction {
             if stored != nil {
                 // An UPDATE rather than an upsert: the row is known to exist, so SQLite looks it
                 // up once instead of first trying an insert.
-                let update = try BoundStatement(db, """
+                let update = try BoundStatement(
+                    db,
+                    """
                     UPDATE campaign SET state = ?, status = ?, event_count = ?, document = ?, updated_at = ? WHERE id = ?
                     """)
                 try update.bind(1, campaign.state)
@@ -629,10 +712,14 @@ struct SQLiteTransaction: StoreTransaction {
                 try update.bind(6, campaign.id)
                 try update.run()
                 guard db.changesCount == 1 else {
-                    throw DatabaseError(resultCode: .SQLITE_NOTFOUND, message: "campaign '\(campaign.id)' was read in this transaction but is not stored")
+                    throw DatabaseError(
+                        resultCode: .SQLITE_NOTFOUND,
+                        message: "campaign '\(campaign.id)' was read in this transaction but is not stored")
                 }
             } else {
-                let insert = try BoundStatement(db, """
+                let insert = try BoundStatement(
+                    db,
+                    """
                     INSERT INTO campaign (id, workflow_id, workflow_version, state, status, event_count, document, started_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
@@ -665,8 +752,9 @@ struct SQLiteTransaction: StoreTransaction {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             for item in effects {
-                try run("INSERT INTO outbox (campaign_id, event_id, effect, created_at) VALUES (?, ?, ?, ?)",
-                        [item.campaignID, item.eventID, try encoder.encode(item.effect), item.createdAt])
+                try run(
+                    "INSERT INTO outbox (campaign_id, event_id, effect, created_at) VALUES (?, ?, ?, ?)",
+                    [item.campaignID, item.eventID, try encoder.encode(item.effect), item.createdAt])
             }
         }
         return document.count
@@ -685,11 +773,15 @@ struct SQLiteTransaction: StoreTransaction {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         for event in events {
-            try run("""
+            try run(
+                """
                 INSERT INTO event (id, campaign_id, at, recorded_at, kind, disposition, late_by, summary, action)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [event.id, event.campaignID, event.at, event.recordedAt, event.kind,
-                      event.disposition.rawValue, event.lateBy, event.summary, try encoder.encode(event.action)])
+                """,
+                [
+                    event.id, event.campaignID, event.at, event.recordedAt, event.kind,
+                    event.disposition.rawValue, event.lateBy, event.summary, try encoder.encode(event.action),
+                ])
         }
     }
 }
@@ -714,7 +806,8 @@ extension DatabaseError: StoreErrorDescribing {
         switch resultCode.primaryResultCode {
         case .SQLITE_NOTADB: return "it is not a Laurel database (not an SQLite file)"
         case .SQLITE_CORRUPT: return "the database file is damaged; restore it from a backup (docs/operations.md)"
-        case .SQLITE_BUSY, .SQLITE_LOCKED: return "another process held the database's write lock for 30 s; try again when it is done"
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return "another process held the database's write lock for 30 s; try again when it is done"
         case .SQLITE_FULL: return "the disk is full"
         case .SQLITE_READONLY: return "the database may not be written (a read-only file or folder)"
         case .SQLITE_CANTOPEN: return "the file cannot be opened; check that its folder exists and may be written"

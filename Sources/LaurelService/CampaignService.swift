@@ -111,8 +111,10 @@ public final class CampaignService: Sendable {
         }
         let result = WorkflowValidator(registry: registry).validate(version.source, file: version.file)
         guard let workflow = result.workflow else {
-            throw LaurelError(.internal, "workflow version \(hash.prefix(12)) of \(version.file) no longer validates in this build: "
-                               + (result.diagnostics.first { $0.severity == .error }?.message ?? "unknown problem"))
+            throw LaurelError(
+                .internal,
+                "workflow version \(hash.prefix(12)) of \(version.file) no longer validates in this build: "
+                    + (result.diagnostics.first { $0.severity == .error }?.message ?? "unknown problem"))
         }
         let engine: Engine
         do {
@@ -131,17 +133,25 @@ public final class CampaignService: Sendable {
 
     /// Starts a campaign of the given workflow version; returns its id ("WORKFLOW-ID-N").
     /// With an idempotency key, starting twice starts once and returns the first campaign.
-    public func start(version hash: String, inputs: [String: Value] = [:], entries: [Entry] = [], idempotencyKey: String?,
-                      now: Instant) async throws -> ServiceResult {
+    public func start(
+        version hash: String, inputs: [String: Value] = [:], entries: [Entry] = [], idempotencyKey: String?,
+        now: Instant
+    ) async throws -> ServiceResult {
         try await writeWithFamily(now: now) { transaction in
             let engine = try self.engine(version: hash, in: transaction)
             let eventID = idempotencyKey.map { "start:\($0)" }
             if let eventID, let earlier = try transaction.event(id: eventID) {
                 let campaign = try transaction.campaign(id: earlier.campaignID)
-                guard earlier.action == .start(inputs: inputs, entries: entries), campaign?.workflowID == engine.workflow.id else {
-                    throw LaurelError(.conflict, "the idempotency key '\(idempotencyKey ?? "")' was used before to start '\(earlier.campaignID)'\(earlier.action == .start(inputs: inputs, entries: entries) ? "" : " with other inputs"); nothing was done. A new start needs a new key")
+                guard earlier.action == .start(inputs: inputs, entries: entries),
+                    campaign?.workflowID == engine.workflow.id
+                else {
+                    throw LaurelError(
+                        .conflict,
+                        "the idempotency key '\(idempotencyKey ?? "")' was used before to start '\(earlier.campaignID)'\(earlier.action == .start(inputs: inputs, entries: entries) ? "" : " with other inputs"); nothing was done. A new start needs a new key"
+                    )
                 }
-                return ServiceResult(status: .alreadyApplied, campaignID: earlier.campaignID, logged: [], campaign: campaign)
+                return ServiceResult(
+                    status: .alreadyApplied, campaignID: earlier.campaignID, logged: [], campaign: campaign)
             }
             let number = try transaction.nextCampaignNumber(workflowID: engine.workflow.id)
             let id = "\(engine.workflow.id)-\(number)"
@@ -151,11 +161,13 @@ public final class CampaignService: Sendable {
             } catch let refusal as Refusal {
                 throw LaurelError(.refused, refusal.reason)
             }
-            let event = LoggedEvent(id: eventID ?? "start:\(id)", campaignID: id, at: now, recordedAt: now,
-                                    action: .start(inputs: inputs, entries: entries),
-                                    summary: Self.summary(of: applied, event: "started on version \(hash.prefix(12))"))
-            try transaction.save(applied.campaign, events: [event],
-                                 effects: Self.outbox(applied.effects, campaignID: id, eventID: event.id, at: now), at: now)
+            let event = LoggedEvent(
+                id: eventID ?? "start:\(id)", campaignID: id, at: now, recordedAt: now,
+                action: .start(inputs: inputs, entries: entries),
+                summary: Self.summary(of: applied, event: "started on version \(hash.prefix(12))"))
+            try transaction.save(
+                applied.campaign, events: [event],
+                effects: Self.outbox(applied.effects, campaignID: id, eventID: event.id, at: now), at: now)
             return ServiceResult(status: .applied, campaignID: id, logged: [event], campaign: applied.campaign)
         }
     }
@@ -189,8 +201,9 @@ public final class CampaignService: Sendable {
             let known = try transaction.recurrence(workflowID: workflowID)
             let seen = known ?? RecurrenceCursor(lastCycle: nil, firstSeen: now)
             let decision = plan.decide(cursor: seen.lastCycle, firstSeen: seen.firstSeen, now: now, limit: limit)
-            var report = RecurrenceReport(skipped: decision.skipped, firstSkipped: decision.firstSkipped,
-                                          lastSkipped: decision.lastSkipped)
+            var report = RecurrenceReport(
+                skipped: decision.skipped, firstSkipped: decision.firstSkipped,
+                lastSkipped: decision.lastSkipped)
             for cycle in decision.start {
                 let id = plan.campaignID(workflowID: workflowID, cycle: cycle)
                 let eventID = "recurrence:\(workflowID):\(cycle)"
@@ -200,20 +213,31 @@ public final class CampaignService: Sendable {
                 do {
                     applied = try engine.start(id: id, inputs: inputs, at: cycle)
                 } catch let refusal as Refusal {
-                    throw LaurelError(.refused, "the cycle of \(engine.calendar.format(cycle)) of '\(workflowID)' cannot start: \(refusal.reason)")
+                    throw LaurelError(
+                        .refused,
+                        "the cycle of \(engine.calendar.format(cycle)) of '\(workflowID)' cannot start: \(refusal.reason)"
+                    )
                 }
-                let event = LoggedEvent(id: eventID, campaignID: id, at: cycle, recordedAt: now,
-                                        action: .start(inputs: inputs, entries: []), lateBy: max(0, now - cycle),
-                                        summary: Self.summary(of: applied, event: "started for the cycle of \(engine.calendar.format(cycle)) (\(recurrence.schedule)) on version \(hash.prefix(12))"))
-                try transaction.save(applied.campaign, events: [event],
-                                     effects: Self.outbox(applied.effects, campaignID: id, eventID: eventID, at: now), at: now)
+                let event = LoggedEvent(
+                    id: eventID, campaignID: id, at: cycle, recordedAt: now,
+                    action: .start(inputs: inputs, entries: []), lateBy: max(0, now - cycle),
+                    summary: Self.summary(
+                        of: applied,
+                        event:
+                            "started for the cycle of \(engine.calendar.format(cycle)) (\(recurrence.schedule)) on version \(hash.prefix(12))"
+                    ))
+                try transaction.save(
+                    applied.campaign, events: [event],
+                    effects: Self.outbox(applied.effects, campaignID: id, eventID: eventID, at: now), at: now)
                 report.started.append((id, cycle, event))
             }
             if known == nil || decision.cursor != known?.lastCycle {
-                try transaction.setRecurrence(RecurrenceCursor(lastCycle: decision.cursor, firstSeen: seen.firstSeen),
-                                              workflowID: workflowID)
+                try transaction.setRecurrence(
+                    RecurrenceCursor(lastCycle: decision.cursor, firstSeen: seen.firstSeen),
+                    workflowID: workflowID)
             }
-            report.nextCycle = plan.cycle(after: decision.cursor ?? max(seen.firstSeen, (plan.firstInstant ?? seen.firstSeen) - 1))
+            report.nextCycle = plan.cycle(
+                after: decision.cursor ?? max(seen.firstSeen, (plan.firstInstant ?? seen.firstSeen) - 1))
             return report
         }
     }
@@ -222,12 +246,17 @@ public final class CampaignService: Sendable {
 
     /// Applies an event to a campaign at `now`, after the campaign's timers due by then. A
     /// refused event changes nothing (the timers that fell due are fired by the daemon instead).
-    public func apply(_ event: CampaignEvent, to campaignID: String, eventID: String, now: Instant) async throws -> ServiceResult {
+    public func apply(_ event: CampaignEvent, to campaignID: String, eventID: String, now: Instant) async throws
+        -> ServiceResult
+    {
         try await writeWithFamily(now: now) { transaction in
             if let earlier = try transaction.event(id: eventID) {
-                if let conflict = Self.conflict(earlier, .event(event), campaignID: campaignID) { throw LaurelError(.conflict, conflict) }
-                return ServiceResult(status: .alreadyApplied, campaignID: campaignID, logged: [],
-                                     campaign: try transaction.campaign(id: campaignID))
+                if let conflict = Self.conflict(earlier, .event(event), campaignID: campaignID) {
+                    throw LaurelError(.conflict, conflict)
+                }
+                return ServiceResult(
+                    status: .alreadyApplied, campaignID: campaignID, logged: [],
+                    campaign: try transaction.campaign(id: campaignID))
             }
             guard var campaign = try transaction.campaign(id: campaignID) else {
                 throw LaurelError(.notFound, "there is no campaign '\(campaignID)'")
@@ -244,9 +273,10 @@ public final class CampaignService: Sendable {
                 throw LaurelError(.refused, refusal.reason)
             }
             // A secret input (a secret ballot's paper) is kept sealed: the log says who voted, never how.
-            let entry = LoggedEvent(id: eventID, campaignID: campaignID, at: instant, recordedAt: now,
-                                    action: .event(applied.isSecret ? event.sealed : event),
-                                    summary: Self.summary(of: applied, event: (applied.isSecret ? event.sealed : event).summary))
+            let entry = LoggedEvent(
+                id: eventID, campaignID: campaignID, at: instant, recordedAt: now,
+                action: .event(applied.isSecret ? event.sealed : event),
+                summary: Self.summary(of: applied, event: (applied.isSecret ? event.sealed : event).summary))
             logged.append(entry)
             effects += Self.outbox(applied.effects, campaignID: campaignID, eventID: eventID, at: now)
             try transaction.save(applied.campaign, events: logged, effects: effects, at: now)
@@ -262,8 +292,10 @@ public final class CampaignService: Sendable {
     /// error's code is `refused` and its problems name each refused event by its index in the
     /// batch. `progress` is called with the number of events handled so far. With `dryRun` the
     /// events are only checked.
-    public func applyAll(_ events: [(event: CampaignEvent, id: String)], to campaignID: String, now: Instant,
-                         dryRun: Bool = false, progress: @escaping @Sendable (Int) -> Void = { _ in }) async throws -> ServiceResult {
+    public func applyAll(
+        _ events: [(event: CampaignEvent, id: String)], to campaignID: String, now: Instant,
+        dryRun: Bool = false, progress: @escaping @Sendable (Int) -> Void = { _ in }
+    ) async throws -> ServiceResult {
         try await writeWithFamily(now: now, end: dryRun ? .rollBack : .commit) { transaction in
             guard var campaign = try transaction.campaign(id: campaignID) else {
                 throw LaurelError(.notFound, "there is no campaign '\(campaignID)'")
@@ -277,7 +309,8 @@ public final class CampaignService: Sendable {
             for (index, item) in events.enumerated() {
                 defer { if index % 100 == 99 || index == events.count - 1 { progress(index + 1) } }
                 guard seen.insert(item.id).inserted else {
-                    problems.append(LaurelError.Problem(index: index, message: "the id '\(item.id)' appears twice in this batch"))
+                    problems.append(
+                        LaurelError.Problem(index: index, message: "the id '\(item.id)' appears twice in this batch"))
                     continue
                 }
                 if let earlier = try transaction.event(id: item.id) {
@@ -294,18 +327,23 @@ public final class CampaignService: Sendable {
                     problems.append(LaurelError.Problem(index: index, message: refusal.reason))
                     continue
                 }
-                logged.append(LoggedEvent(id: item.id, campaignID: campaignID, at: instant, recordedAt: now,
-                                          action: .event(applied.isSecret ? item.event.sealed : item.event),
-                                          summary: Self.summary(of: applied, event: (applied.isSecret ? item.event.sealed : item.event).summary)))
+                logged.append(
+                    LoggedEvent(
+                        id: item.id, campaignID: campaignID, at: instant, recordedAt: now,
+                        action: .event(applied.isSecret ? item.event.sealed : item.event),
+                        summary: Self.summary(
+                            of: applied, event: (applied.isSecret ? item.event.sealed : item.event).summary)))
                 effects += Self.outbox(applied.effects, campaignID: campaignID, eventID: item.id, at: now)
                 campaign = applied.campaign
             }
             guard problems.isEmpty else {
-                throw LaurelError(.refused, "\(problems.count) of \(events.count) events refused; nothing was written",
-                                  problems: problems)
+                throw LaurelError(
+                    .refused, "\(problems.count) of \(events.count) events refused; nothing was written",
+                    problems: problems)
             }
             try transaction.save(campaign, events: logged, effects: effects, at: now)
-            return ServiceResult(status: dryRun ? .checked : .applied, campaignID: campaignID, logged: logged, campaign: campaign)
+            return ServiceResult(
+                status: dryRun ? .checked : .applied, campaignID: campaignID, logged: logged, campaign: campaign)
         }
     }
 
@@ -318,9 +356,11 @@ public final class CampaignService: Sendable {
         if before.unit != now.unit { changes.append("unit '\(before.unit ?? "")' is now '\(now.unit ?? "")'") }
         let names = Set(before.fields.names).union(now.fields.names).sorted()
         for name in names where before.fields[name] != now.fields[name] {
-            changes.append("\(name) '\(before.fields[name]?.description ?? "")' is now '\(now.fields[name]?.description ?? "")'")
+            changes.append(
+                "\(name) '\(before.fields[name]?.description ?? "")' is now '\(now.fields[name]?.description ?? "")'")
         }
-        return "entry '\(now.id)' was imported before with other values (\(changes.joined(separator: ", "))); an import does not change an entry it imported before: put the row back as it was, or give the changed entry a new id"
+        return
+            "entry '\(now.id)' was imported before with other values (\(changes.joined(separator: ", "))); an import does not change an entry it imported before: put the row back as it was, or give the changed entry a new id"
     }
 
     // MARK: Versions
@@ -339,12 +379,15 @@ public final class CampaignService: Sendable {
     /// (a person's explicit mapping) names the new state for the state the campaign is then in,
     /// and `Engine.migrate` moves it. With `dryRun` the same work is done and rolled back, so
     /// what is shown is exactly what would be written.
-    public func migrate(_ campaignID: String, toVersion hash: String,
-                        mapState: @escaping @Sendable (_ state: String, _ target: Engine) throws -> String,
-                        eventID: String, now: Instant, dryRun: Bool) async throws -> MigrationResult {
+    public func migrate(
+        _ campaignID: String, toVersion hash: String,
+        mapState: @escaping @Sendable (_ state: String, _ target: Engine) throws -> String,
+        eventID: String, now: Instant, dryRun: Bool
+    ) async throws -> MigrationResult {
         try await writeWithFamily(now: now, end: dryRun ? .rollBack : .commit) { transaction in
             if try transaction.containsEvent(id: eventID) {
-                throw LaurelError(.conflict, "the idempotency key of '\(eventID)' was used before; nothing was done again")
+                throw LaurelError(
+                    .conflict, "the idempotency key of '\(eventID)' was used before; nothing was done again")
             }
             guard var campaign = try transaction.campaign(id: campaignID) else {
                 throw LaurelError(.notFound, "there is no campaign '\(campaignID)'")
@@ -362,10 +405,11 @@ public final class CampaignService: Sendable {
             } catch let refusal as Refusal {
                 throw LaurelError(.refused, refusal.reason)
             }
-            logged.append(LoggedEvent(
-                id: eventID, campaignID: campaignID, at: max(now, campaign.enteredAt), recordedAt: now,
-                action: .migrate(from: previous.version, to: hash, state: state),
-                summary: Self.summary(of: migration.applied, event: "migrated to version \(hash.prefix(12))")))
+            logged.append(
+                LoggedEvent(
+                    id: eventID, campaignID: campaignID, at: max(now, campaign.enteredAt), recordedAt: now,
+                    action: .migrate(from: previous.version, to: hash, state: state),
+                    summary: Self.summary(of: migration.applied, event: "migrated to version \(hash.prefix(12))")))
             effects += Self.outbox(migration.applied.effects, campaignID: campaignID, eventID: eventID, at: now)
             try transaction.save(migration.applied.campaign, events: logged, effects: effects, at: now)
             return MigrationResult(before: before, migration: migration, engine: next, logged: logged)
@@ -381,13 +425,15 @@ public final class CampaignService: Sendable {
     private func replay(_ campaignID: String, in reader: any StoreReader) throws -> Campaign {
         let log = try reader.events(campaignID: campaignID)
         guard let first = log.first, case .start(let inputs, let entries) = first.action,
-              let stored = try reader.campaign(id: campaignID) else {
+            let stored = try reader.campaign(id: campaignID)
+        else {
             throw LaurelError(.internal, "campaign '\(campaignID)' has no start in its log")
         }
         // The version it started on: the first migration's source, or the one it runs now.
-        let startVersion = log.lazy.compactMap { event -> String? in
-            if case .migrate(let from, _, _) = event.action { return from } else { return nil }
-        }.first ?? stored.workflowVersion
+        let startVersion =
+            log.lazy.compactMap { event -> String? in
+                if case .migrate(let from, _, _) = event.action { return from } else { return nil }
+            }.first ?? stored.workflowVersion
         var engine = try self.engine(version: startVersion, in: reader)
         var campaign: Campaign
         do {
@@ -395,9 +441,13 @@ public final class CampaignService: Sendable {
             for event in log.dropFirst() {
                 switch event.action {
                 case .start:
-                    throw LaurelError(.internal, "campaign '\(campaignID)' has a second start in its log (event \(event.id))")
+                    throw LaurelError(
+                        .internal, "campaign '\(campaignID)' has a second start in its log (event \(event.id))")
                 case .event(.vote(let vote)) where vote.isSealed:
-                    throw LaurelError(.refused, "campaign '\(campaignID)' cannot be replayed past event \(event.id): it is a secret ballot's paper, and the log keeps only that '\(vote.member)' voted, not how (docs/plugins.md, ballot)")
+                    throw LaurelError(
+                        .refused,
+                        "campaign '\(campaignID)' cannot be replayed past event \(event.id): it is a secret ballot's paper, and the log keeps only that '\(vote.member)' voted, not how (docs/plugins.md, ballot)"
+                    )
                 case .event(.childClosed) where event.disposition == .skipped:
                     continue  // a child's report the campaign did not take: logged, never applied
                 case .event(let action):
@@ -437,8 +487,10 @@ public final class CampaignService: Sendable {
     /// A claimed timer for which `waiting` is true (a retry not yet due) is left in the index. If
     /// any fails, none is written: the daemon then fires them one by one (``fire(_:now:)``), so
     /// the others still fire and the failing one is named.
-    public func fireDue(at now: Instant, after: DueTimer?, limit: Int,
-                        waiting: @escaping @Sendable (DueTimer) -> Bool = { _ in false }) async throws -> FiredBatch {
+    public func fireDue(
+        at now: Instant, after: DueTimer?, limit: Int,
+        waiting: @escaping @Sendable (DueTimer) -> Bool = { _ in false }
+    ) async throws -> FiredBatch {
         try await writeWithFamily(now: now) { transaction in
             let claimed = try transaction.claimDueTimers(at: now, after: after, limit: limit)
             let fired = try claimed.filter { !waiting($0) }.map { ($0, try self.fire($0, now: now, in: transaction)) }
@@ -477,8 +529,10 @@ public final class CampaignService: Sendable {
     }
 
     /// Fires, in due order, every armed timer of the campaign due at or before `until`.
-    func catchUp(_ campaign: inout Campaign, engine: Engine, until: Instant, now: Instant,
-                         logged: inout [LoggedEvent], effects: inout [OutboxItem]) throws {
+    func catchUp(
+        _ campaign: inout Campaign, engine: Engine, until: Instant, now: Instant,
+        logged: inout [LoggedEvent], effects: inout [OutboxItem]
+    ) throws {
         while campaign.status == .running, let timer = engine.dueTimers(of: campaign, at: until).first {
             let eventID = Self.timerEventID(campaignID: campaign.id, timerID: timer.id)
             let instant = max(timer.due, campaign.enteredAt)
@@ -490,11 +544,14 @@ public final class CampaignService: Sendable {
             } catch let refusal {
                 throw LaurelError(.refused, "timer \(timer.id) of '\(campaign.id)' could not fire: \(refusal.reason)")
             }
-            logged.append(LoggedEvent(
-                id: eventID, campaignID: campaign.id, at: stale ? now : instant, recordedAt: now, action: .event(event),
-                disposition: stale ? .skipped : .applied, lateBy: max(0, now - timer.due),
-                summary: stale ? "reminder due \(engine.calendar.format(timer.due)) skipped: more than one period late"
-                               : Self.summary(of: applied, event: "timer \(timer.id)")))
+            logged.append(
+                LoggedEvent(
+                    id: eventID, campaignID: campaign.id, at: stale ? now : instant, recordedAt: now,
+                    action: .event(event),
+                    disposition: stale ? .skipped : .applied, lateBy: max(0, now - timer.due),
+                    summary: stale
+                        ? "reminder due \(engine.calendar.format(timer.due)) skipped: more than one period late"
+                        : Self.summary(of: applied, event: "timer \(timer.id)")))
             effects += Self.outbox(applied.effects, campaignID: campaign.id, eventID: eventID, at: now)
             campaign = applied.campaign
         }
@@ -518,7 +575,8 @@ public final class CampaignService: Sendable {
         case .start: what = "a start"
         case .migrate(_, let to, _): what = "a move to version \(to.prefix(12))"
         }
-        return "the id '\(earlier.id)' was used before for \(what) of campaign '\(earlier.campaignID)', not for this; nothing was done. Each command needs its own idempotency key"
+        return
+            "the id '\(earlier.id)' was used before for \(what) of campaign '\(earlier.campaignID)', not for this; nothing was done. Each command needs its own idempotency key"
     }
 
     static func outbox(_ effects: [Effect], campaignID: String, eventID: String, at now: Instant) -> [OutboxItem] {

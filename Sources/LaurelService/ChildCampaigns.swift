@@ -23,7 +23,9 @@ final class FamilyTransaction: StoreTransaction {
 
     func workflowVersion(hash: String) throws -> WorkflowVersion? { try inner.workflowVersion(hash: hash) }
     func latestWorkflowVersions() throws -> [WorkflowVersion] { try inner.latestWorkflowVersions() }
-    func workflowVersions(workflowID: String) throws -> [WorkflowVersion] { try inner.workflowVersions(workflowID: workflowID) }
+    func workflowVersions(workflowID: String) throws -> [WorkflowVersion] {
+        try inner.workflowVersions(workflowID: workflowID)
+    }
     func latestVersion(workflowID: String) throws -> String? { try inner.latestVersion(workflowID: workflowID) }
     func campaign(id: String) throws -> Campaign? { try inner.campaign(id: id) }
     func campaigns() throws -> [CampaignSummary] { try inner.campaigns() }
@@ -48,11 +50,17 @@ final class FamilyTransaction: StoreTransaction {
     func nextCampaignNumber(workflowID: String) throws -> Int { try inner.nextCampaignNumber(workflowID: workflowID) }
     func removeFromDueIndex(_ timer: DueTimer) throws { try inner.removeFromDueIndex(timer) }
     func log(_ events: [LoggedEvent]) throws { try inner.log(events) }
-    func setRecurrence(_ cursor: RecurrenceCursor, workflowID: String) throws { try inner.setRecurrence(cursor, workflowID: workflowID) }
-    func setParent(_ parent: String, unit: String?, of child: String) throws { try inner.setParent(parent, unit: unit, of: child) }
+    func setRecurrence(_ cursor: RecurrenceCursor, workflowID: String) throws {
+        try inner.setRecurrence(cursor, workflowID: workflowID)
+    }
+    func setParent(_ parent: String, unit: String?, of child: String) throws {
+        try inner.setParent(parent, unit: unit, of: child)
+    }
     func record(_ version: WorkflowVersion) throws { try inner.record(version) }
     func replaceOrganisation(_ organisation: Organisation) throws { try inner.replaceOrganisation(organisation) }
-    func markDelivered(_ sequences: [Int64], at instant: Instant) throws { try inner.markDelivered(sequences, at: instant) }
+    func markDelivered(_ sequences: [Int64], at instant: Instant) throws {
+        try inner.markDelivered(sequences, at: instant)
+    }
 
     @discardableResult
     func save(_ campaign: Campaign, events: [LoggedEvent], effects: [OutboxItem], at instant: Instant) throws -> Int {
@@ -69,11 +77,16 @@ final class FamilyTransaction: StoreTransaction {
 
     /// Starts one child on the latest recorded version of its workflow, once (its start is
     /// logged under "child:PARENT:KEY"), at the instant its parent asked.
-    private func startChild(of parent: Campaign, workflow: String, key: String, unit: String?, inputs: [String: Value]) throws {
+    private func startChild(of parent: Campaign, workflow: String, key: String, unit: String?, inputs: [String: Value])
+        throws
+    {
         let eventID = "child:\(parent.id):\(key)"
         guard try !inner.containsEvent(id: eventID) else { return }
         guard let version = try inner.latestVersion(workflowID: workflow) else {
-            throw LaurelError(.notFound, "campaign '\(parent.id)' starts child campaigns of '\(workflow)', but no workflow '\(workflow)' is loaded; add its file to the workflows folder")
+            throw LaurelError(
+                .notFound,
+                "campaign '\(parent.id)' starts child campaigns of '\(workflow)', but no workflow '\(workflow)' is loaded; add its file to the workflows folder"
+            )
         }
         let engine = try service.engine(version: version, in: inner)
         let childID = "\(parent.id)--\(key)"
@@ -82,14 +95,18 @@ final class FamilyTransaction: StoreTransaction {
         do {
             applied = try engine.start(id: childID, inputs: inputs, at: at)
         } catch {
-            throw LaurelError(.refused, "the child campaign '\(childID)' of '\(workflow)' cannot start: \(error.reason)")
+            throw LaurelError(
+                .refused, "the child campaign '\(childID)' of '\(workflow)' cannot start: \(error.reason)")
         }
         try inner.setParent(parent.id, unit: unit, of: childID)
-        let event = LoggedEvent(id: eventID, campaignID: childID, at: at, recordedAt: now,
-                                action: .start(inputs: inputs, entries: []),
-                                summary: CampaignService.summary(of: applied, event: "started by \(parent.id) on version \(version.prefix(12))"))
-        try save(applied.campaign, events: [event],
-                 effects: CampaignService.outbox(applied.effects, campaignID: childID, eventID: eventID, at: now), at: now)
+        let event = LoggedEvent(
+            id: eventID, campaignID: childID, at: at, recordedAt: now,
+            action: .start(inputs: inputs, entries: []),
+            summary: CampaignService.summary(
+                of: applied, event: "started by \(parent.id) on version \(version.prefix(12))"))
+        try save(
+            applied.campaign, events: [event],
+            effects: CampaignService.outbox(applied.effects, campaignID: childID, eventID: eventID, at: now), at: now)
     }
 
     /// Applies the waiting reports to their parents: each parent loaded once, its reports applied
@@ -121,12 +138,17 @@ final class FamilyTransaction: StoreTransaction {
                     switch Self.apply(event, to: parent, engine: engine, at: at) {
                     case .success(let applied):
                         parent = applied.campaign
-                        logged.append(LoggedEvent(id: eventID, campaignID: parentID, at: at, recordedAt: now, action: .event(event),
-                                                  summary: CampaignService.summary(of: applied, event: event.summary)))
-                        effects += CampaignService.outbox(applied.effects, campaignID: parentID, eventID: eventID, at: now)
+                        logged.append(
+                            LoggedEvent(
+                                id: eventID, campaignID: parentID, at: at, recordedAt: now, action: .event(event),
+                                summary: CampaignService.summary(of: applied, event: event.summary)))
+                        effects += CampaignService.outbox(
+                            applied.effects, campaignID: parentID, eventID: eventID, at: now)
                     case .failure(let refusal):
-                        logged.append(LoggedEvent(id: eventID, campaignID: parentID, at: at, recordedAt: now, action: .event(event),
-                                                  disposition: .skipped, summary: "\(event.summary) not taken: \(refusal.reason)"))
+                        logged.append(
+                            LoggedEvent(
+                                id: eventID, campaignID: parentID, at: at, recordedAt: now, action: .event(event),
+                                disposition: .skipped, summary: "\(event.summary) not taken: \(refusal.reason)"))
                     }
                 }
                 if !logged.isEmpty { try save(parent, events: logged, effects: effects, at: now) }
@@ -136,7 +158,9 @@ final class FamilyTransaction: StoreTransaction {
 }
 
 extension FamilyTransaction {
-    static func apply(_ event: CampaignEvent, to campaign: Campaign, engine: Engine, at instant: Instant) -> Result<Applied, Refusal> {
+    static func apply(_ event: CampaignEvent, to campaign: Campaign, engine: Engine, at instant: Instant) -> Result<
+        Applied, Refusal
+    > {
         do {
             return .success(try engine.apply(event, to: campaign, at: instant))
         } catch {
@@ -148,8 +172,10 @@ extension FamilyTransaction {
 extension CampaignService {
     /// `store.write` with the family's consequences carried out before the transaction ends; its
     /// errors are ``LaurelError``s, as every error the service throws is.
-    func writeWithFamily<T: Sendable>(now: Instant, end: TransactionEnd = .commit,
-                                      _ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+    func writeWithFamily<T: Sendable>(
+        now: Instant, end: TransactionEnd = .commit,
+        _ body: @escaping @Sendable (any StoreTransaction) throws -> T
+    ) async throws -> T {
         do {
             return try await store.write(end) { inner in
                 let transaction = FamilyTransaction(inner, service: self, now: now)

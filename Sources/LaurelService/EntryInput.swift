@@ -8,13 +8,19 @@ import LaurelYAML
 
 /// Turns text from the command line or a CSV cell into a value of a declared type.
 public enum FieldValues {
-    public static func value(_ text: String, type: EntryField.FieldType, name: String, calendar: ZonedCalendar) throws -> Value {
+    public static func value(_ text: String, type: EntryField.FieldType, name: String, calendar: ZonedCalendar) throws
+        -> Value
+    {
         switch type {
         case .integer:
             // Digits only (and '_' between them): no 1e20, no 0x1F, nothing past 2^53 that would lose precision.
             let digits = text.replacingOccurrences(of: "_", with: "")
-            guard text.wholeMatch(of: /[+-]?[0-9][0-9_]*/) != nil, let whole = Int64(digits), abs(whole) <= 9_007_199_254_740_992 else {
-                throw LaurelError(.invalidInput, "\(name) must be a whole number written in digits (at most 9,007,199,254,740,992), not '\(text)'")
+            guard text.wholeMatch(of: /[+-]?[0-9][0-9_]*/) != nil, let whole = Int64(digits),
+                abs(whole) <= 9_007_199_254_740_992
+            else {
+                throw LaurelError(
+                    .invalidInput,
+                    "\(name) must be a whole number written in digits (at most 9,007,199,254,740,992), not '\(text)'")
             }
             return .number(Double(whole))
         case .number: return try value(text, type: ValueType.number, name: name, calendar: calendar)
@@ -29,8 +35,11 @@ public enum FieldValues {
         case .number:
             // Decimal notation only: no hex floats, infinity or NaN, and a size a person would write.
             guard text.wholeMatch(of: /[+-]?[0-9][0-9_]*(\.[0-9]+)?([eE][+-]?[0-9]+)?/) != nil,
-                  let number = Double(text.replacingOccurrences(of: "_", with: "")), number.isFinite, abs(number) <= 1e15 else {
-                throw LaurelError(.invalidInput, "\(name) must be a number like 12 or 3.5 (at most 1,000,000,000,000,000 in size), not '\(text)'")
+                let number = Double(text.replacingOccurrences(of: "_", with: "")), number.isFinite, abs(number) <= 1e15
+            else {
+                throw LaurelError(
+                    .invalidInput,
+                    "\(name) must be a number like 12 or 3.5 (at most 1,000,000,000,000,000 in size), not '\(text)'")
             }
             return .number(number)
         case .boolean:
@@ -62,9 +71,14 @@ public enum FieldValues {
 
 public enum EntryRows {
     /// An entry with its fields typed by the entry kind's declaration.
-    public static func entry(id: String, kind: String, unit: String?, pairs: [(String, String)], engine: Engine) throws -> Entry {
+    public static func entry(id: String, kind: String, unit: String?, pairs: [(String, String)], engine: Engine) throws
+        -> Entry
+    {
         guard let definition = engine.workflow.entryKinds.first(where: { $0.name == kind }) else {
-            throw LaurelError(.notFound, "there is no entry kind '\(kind)'\(Suggestions.didYouMean(kind, in: engine.workflow.entryKinds.map(\.name)))")
+            throw LaurelError(
+                .notFound,
+                "there is no entry kind '\(kind)'\(Suggestions.didYouMean(kind, in: engine.workflow.entryKinds.map(\.name)))"
+            )
         }
         guard !id.isEmpty else { throw LaurelError(.invalidInput, "an entry needs an id") }
         var fields = NamedValues<Value>()
@@ -73,9 +87,13 @@ public enum EntryRows {
                 throw LaurelError(.invalidInput, "field '\(name)' is given twice; give each field once")
             }
             guard let field = definition.fields.first(where: { $0.name == name }) else {
-                throw LaurelError(.invalidInput, "entries of kind '\(kind)' have no field '\(name)'\(Suggestions.didYouMean(name, in: definition.fields.map(\.name)))")
+                throw LaurelError(
+                    .invalidInput,
+                    "entries of kind '\(kind)' have no field '\(name)'\(Suggestions.didYouMean(name, in: definition.fields.map(\.name)))"
+                )
             }
-            fields[name] = try FieldValues.value(text, type: field.type, name: "field '\(name)'", calendar: engine.calendar)
+            fields[name] = try FieldValues.value(
+                text, type: field.type, name: "field '\(name)'", calendar: engine.calendar)
         }
         return Entry(id: id, kind: kind, unit: unit, fields: fields)
     }
@@ -97,11 +115,14 @@ extension CampaignService {
     /// as the problem's index, and nothing is written. Rows imported before with the same values
     /// are left out, so the same file can be imported again. `progress` is told how many of how
     /// many rows were handled.
-    public func importEntries(csv bytes: [UInt8], file: String, into campaignID: String, kind: String?, now: Instant,
-                              progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in }) async throws -> EntryImport {
+    public func importEntries(
+        csv bytes: [UInt8], file: String, into campaignID: String, kind: String?, now: Instant,
+        progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in }
+    ) async throws -> EntryImport {
         let engine = try await campaignAndEngine(campaignID).engine
         if let problem = YAMLLoader.checkText(bytes, file: file) {
-            throw LaurelError(.invalidInput, "\(problem.location): \(problem.message); save it as UTF-8 (in Excel: 'CSV UTF-8')")
+            throw LaurelError(
+                .invalidInput, "\(problem.location): \(problem.message); save it as UTF-8 (in Excel: 'CSV UTF-8')")
         }
         let rows: [CSV.Row]
         do {
@@ -109,16 +130,22 @@ extension CampaignService {
         } catch {
             throw LaurelError(.invalidInput, "\(file):\(error.line):\(error.column): \(error.message)")
         }
-        guard let header = rows.first else { throw LaurelError(.invalidInput, "\(file) is empty; its first row names the columns") }
-        if let twice = header.cells.enumerated().first(where: { header.cells.firstIndex(of: $0.element) != $0.offset }) {
-            throw LaurelError(.invalidInput, "\(file):\(header.line): the column '\(twice.element)' is named twice; name each column once")
+        guard let header = rows.first else {
+            throw LaurelError(.invalidInput, "\(file) is empty; its first row names the columns")
+        }
+        if let twice = header.cells.enumerated().first(where: { header.cells.firstIndex(of: $0.element) != $0.offset })
+        {
+            throw LaurelError(
+                .invalidInput,
+                "\(file):\(header.line): the column '\(twice.element)' is named twice; name each column once")
         }
         guard let idColumn = header.cells.firstIndex(of: "id") else {
             throw LaurelError(.invalidInput, "\(file):\(header.line): the first row has no 'id' column")
         }
         let kindColumn = header.cells.firstIndex(of: "kind")
         guard kindColumn != nil || kind != nil else {
-            throw LaurelError(.invalidInput, "\(file):\(header.line): there is no 'kind' column; add one or pass --kind")
+            throw LaurelError(
+                .invalidInput, "\(file):\(header.line): there is no 'kind' column; add one or pass --kind")
         }
         var problems: [(line: Int, message: String)] = []
         var events: [(event: CampaignEvent, id: String)] = []
@@ -146,11 +173,13 @@ extension CampaignService {
                 }
             }
             if let earlier = lineOfID.updateValue(row.line, forKey: row.cells[idColumn]) {
-                problems.append((row.line, "entry '\(row.cells[idColumn])' is also on line \(earlier); an id is given once"))
+                problems.append(
+                    (row.line, "entry '\(row.cells[idColumn])' is also on line \(earlier); an id is given once"))
                 continue
             }
             do {
-                let entry = try EntryRows.entry(id: row.cells[idColumn], kind: rowKind, unit: unit, pairs: pairs, engine: engine)
+                let entry = try EntryRows.entry(
+                    id: row.cells[idColumn], kind: rowKind, unit: unit, pairs: pairs, engine: engine)
                 events.append((.submit(entry), "import:\(campaignID):\(entry.id)"))
                 lines.append(row.line)
             } catch let error as LaurelError {
@@ -161,9 +190,12 @@ extension CampaignService {
         var code = LaurelError.Code.invalidInput
         do {
             // With bad rows already found the others are only checked, so every problem shows at once.
-            let result = try await applyAll(events, to: campaignID, now: now, dryRun: !problems.isEmpty) { progress($0, total) }
+            let result = try await applyAll(events, to: campaignID, now: now, dryRun: !problems.isEmpty) {
+                progress($0, total)
+            }
             if problems.isEmpty {
-                return EntryImport(result: result, rows: total, submitted: result.logged.filter { $0.kind == "submit" }.count)
+                return EntryImport(
+                    result: result, rows: total, submitted: result.logged.filter { $0.kind == "submit" }.count)
             }
         } catch let error as LaurelError where !error.problems.isEmpty {
             if problems.isEmpty { code = error.code }
@@ -171,7 +203,9 @@ extension CampaignService {
             problems.sort { $0.line < $1.line }
         }
         let refused = Set(problems.map(\.line)).count
-        throw LaurelError(code, "\(refused) of \(rowCount.counted("row", "rows")) refused; nothing of \(file) was written",
-                          problems: problems.map { LaurelError.Problem(index: $0.line, message: "\(file):\($0.line): \($0.message)") })
+        throw LaurelError(
+            code, "\(refused) of \(rowCount.counted("row", "rows")) refused; nothing of \(file) was written",
+            problems: problems.map { LaurelError.Problem(index: $0.line, message: "\(file):\($0.line): \($0.message)") }
+        )
     }
 }

@@ -1,6 +1,6 @@
+import Foundation
 import LaurelCore
 import LaurelStore
-import Foundation
 
 /// Why Laurel could not do what was asked; nothing was changed. Every front end presents it in
 /// one place: the command-line tool maps ``code`` to an exit status, the HTTP API to a status.

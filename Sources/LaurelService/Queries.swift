@@ -24,7 +24,9 @@ extension CampaignService {
             return (nil, try reader.campaigns().map(\.id))
         }
         guard let campaign = found else {
-            throw LaurelError(.notFound, "there is no campaign '\(id)'\(Suggestions.didYouMean(id, in: ids)); 'laurel campaign list' shows them")
+            throw LaurelError(
+                .notFound,
+                "there is no campaign '\(id)'\(Suggestions.didYouMean(id, in: ids)); 'laurel campaign list' shows them")
         }
         return (campaign, try await engine(version: campaign.workflowVersion))
     }
@@ -83,7 +85,9 @@ extension CampaignService {
 
     /// Reads the workflow folder for the current versions, recording new ones, as the daemon
     /// does. A missing folder is a wrong command line.
-    public func workflowLibrary(folder: String, now: Instant) async throws -> (library: WorkflowLibrary, changes: [WorkflowLibrary.Change]) {
+    public func workflowLibrary(folder: String, now: Instant) async throws -> (
+        library: WorkflowLibrary, changes: [WorkflowLibrary.Change]
+    ) {
         var library = WorkflowLibrary(folder: folder, registry: registry)
         let changes = try await library.scan(recordingIn: self, now: now)
         return (library, changes)

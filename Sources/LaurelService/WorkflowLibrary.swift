@@ -45,7 +45,9 @@ public struct WorkflowLibrary: Sendable {
     public func files() throws -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw LaurelError(.invalidRequest, "the workflows folder '\(folder)' does not exist; pass --workflows DIR, the folder the daemon reads")
+            throw LaurelError(
+                .invalidRequest,
+                "the workflows folder '\(folder)' does not exist; pass --workflows DIR, the folder the daemon reads")
         }
         return try FileManager.default.contentsOfDirectory(atPath: folder)
             .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
@@ -72,8 +74,9 @@ public struct WorkflowLibrary: Sendable {
             // must not hang or flood the daemon.
             let attributes = try? FileManager.default.attributesOfItem(atPath: file)
             guard attributes?[.type] as? FileAttributeType == .typeRegular,
-                  (attributes?[.size] as? Int ?? 0) <= YAMLLimits.workflowFile.maxBytes,
-                  let data = FileManager.default.contents(atPath: file) else { continue }
+                (attributes?[.size] as? Int ?? 0) <= YAMLLimits.workflowFile.maxBytes,
+                let data = FileManager.default.contents(atPath: file)
+            else { continue }
             let bytes = Array(data)
             let hash = SHA256.hex(bytes)
             bytesOf[file] = bytes
@@ -87,16 +90,22 @@ public struct WorkflowLibrary: Sendable {
             guard let bytes = bytesOf[file], let (hash, result) = read[file] else {
                 let verdict = "unreadable"
                 if verdicts.updateValue(verdict, forKey: file) != verdict {
-                    let problem = Diagnostic(.error, .unreadableFile,
-                                             "the file cannot be read: it is not a regular file, it is larger than 4 MB, or it may not be read",
-                                             at: SourceLocation(file: file, line: 1, column: 1))
-                    changes.append(.rejected(file: file, diagnostics: [problem], keeping: workflowOfFile[file].flatMap { current[$0]?.version }))
+                    let problem = Diagnostic(
+                        .error, .unreadableFile,
+                        "the file cannot be read: it is not a regular file, it is larger than 4 MB, or it may not be read",
+                        at: SourceLocation(file: file, line: 1, column: 1))
+                    changes.append(
+                        .rejected(
+                            file: file, diagnostics: [problem],
+                            keeping: workflowOfFile[file].flatMap { current[$0]?.version }))
                 }
                 continue
             }
             let diagnostics = (result.diagnostics + across.filter { $0.location.file == file }).sortedByLocation()
             guard let workflow = result.workflow, !diagnostics.hasErrors else {
-                let verdict = "rejected " + hash + diagnostics.filter { $0.severity == .error }.map(\.message).joined(separator: "\n")
+                let verdict =
+                    "rejected " + hash
+                    + diagnostics.filter { $0.severity == .error }.map(\.message).joined(separator: "\n")
                 if verdicts.updateValue(verdict, forKey: file) != verdict {
                     let keeping = workflowOfFile[file].flatMap { current[$0]?.version }
                     changes.append(.rejected(file: file, diagnostics: diagnostics, keeping: keeping))
@@ -105,11 +114,14 @@ public struct WorkflowLibrary: Sendable {
             }
             let verdict = "loaded " + hash
             guard verdicts.updateValue(verdict, forKey: file) != verdict else { continue }
-            versions.append(WorkflowVersion(hash: hash, workflowID: workflow.id, file: file, source: bytes, recordedAt: now))
+            versions.append(
+                WorkflowVersion(hash: hash, workflowID: workflow.id, file: file, source: bytes, recordedAt: now))
             current[workflow.id] = Current(workflowID: workflow.id, version: hash, file: file)
             workflowOfFile[file] = workflow.id
-            changes.append(.loaded(file: file, workflowID: workflow.id, version: hash,
-                                   warnings: diagnostics.filter { $0.severity == .warning }))
+            changes.append(
+                .loaded(
+                    file: file, workflowID: workflow.id, version: hash,
+                    warnings: diagnostics.filter { $0.severity == .warning }))
         }
         for file in verdicts.keys.sorted() where !files.contains(file) {
             verdicts[file] = nil
@@ -132,6 +144,8 @@ public struct WorkflowLibrary: Sendable {
         let stored = try await service.reading { try $0.latestWorkflowVersions() }
         if let version = stored.first(where: { $0.workflowID == workflowID }) { return version.hash }
         let known = Array(current.keys) + stored.map(\.workflowID)
-        throw LaurelError(.notFound, "there is no workflow '\(workflowID)'\(Suggestions.didYouMean(workflowID, in: Array(Set(known)).sorted()))")
+        throw LaurelError(
+            .notFound,
+            "there is no workflow '\(workflowID)'\(Suggestions.didYouMean(workflowID, in: Array(Set(known)).sorted()))")
     }
 }

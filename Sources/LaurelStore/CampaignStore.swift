@@ -55,8 +55,10 @@ public struct LoggedEvent: Sendable, Hashable {
     /// A line for people: the transitions it caused, or why it was skipped.
     public var summary: String
 
-    public init(id: String, campaignID: String, sequence: Int64 = 0, at: Instant, recordedAt: Instant,
-                action: LoggedAction, disposition: Disposition = .applied, lateBy: Int64 = 0, summary: String) {
+    public init(
+        id: String, campaignID: String, sequence: Int64 = 0, at: Instant, recordedAt: Instant,
+        action: LoggedAction, disposition: Disposition = .applied, lateBy: Int64 = 0, summary: String
+    ) {
         self.id = id
         self.campaignID = campaignID
         self.sequence = sequence
@@ -137,8 +139,11 @@ public struct CampaignSummary: Sendable, Hashable {
     public var startedAt: Instant
     public var updatedAt: Instant
 
-    public init(id: String, workflowID: String, workflowVersion: String, state: String, status: Campaign.Status, eventCount: Int,
-                startedAt: Instant, updatedAt: Instant) {
+    public init(
+        id: String, workflowID: String, workflowVersion: String, state: String, status: Campaign.Status,
+        eventCount: Int,
+        startedAt: Instant, updatedAt: Instant
+    ) {
         self.id = id
         self.workflowID = workflowID
         self.workflowVersion = workflowVersion
@@ -252,7 +257,8 @@ public protocol CampaignStore: Sendable {
     /// With `.rollBack` the body runs as it would and everything it wrote is undone at the end:
     /// a dry run shows exactly what would be written.
     @discardableResult
-    func write<T: Sendable>(_ end: TransactionEnd, _ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T
+    func write<T: Sendable>(_ end: TransactionEnd, _ body: @Sendable (any StoreTransaction) throws -> T) async throws
+        -> T
     /// Where the bodies run, when the backend has a place of its own (SQLite: its thread). A
     /// task that runs many transactions in a row (the daemon's loop) runs there itself
     /// (`withTaskExecutorPreference`) and pays no thread switch per transaction. nil: anywhere.

@@ -18,7 +18,9 @@ public final class InMemoryStore: CampaignStore {
         return try body(Transaction(snapshot))
     }
 
-    public func write<T: Sendable>(_ end: TransactionEnd, _ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+    public func write<T: Sendable>(_ end: TransactionEnd, _ body: @Sendable (any StoreTransaction) throws -> T)
+        async throws -> T
+    {
         try state.withLock { current in
             let transaction = Transaction(current)
             let result = try body(transaction)
@@ -92,11 +94,13 @@ public final class InMemoryStore: CampaignStore {
         func campaign(id: String) throws -> Campaign? { state.campaigns[id]?.campaign }
 
         func campaigns() throws -> [CampaignSummary] {
-            state.campaigns.values.sorted { ($0.startedAt, $0.campaign.id) < ($1.startedAt, $1.campaign.id) }.map { stored in
+            state.campaigns.values.sorted { ($0.startedAt, $0.campaign.id) < ($1.startedAt, $1.campaign.id) }.map {
+                stored in
                 let campaign = stored.campaign
-                return CampaignSummary(id: campaign.id, workflowID: campaign.workflowID, workflowVersion: campaign.workflowVersion,
-                                       state: campaign.state, status: campaign.status, eventCount: campaign.eventCount,
-                                       startedAt: stored.startedAt, updatedAt: stored.updatedAt)
+                return CampaignSummary(
+                    id: campaign.id, workflowID: campaign.workflowID, workflowVersion: campaign.workflowVersion,
+                    state: campaign.state, status: campaign.status, eventCount: campaign.eventCount,
+                    startedAt: stored.startedAt, updatedAt: stored.updatedAt)
             }
         }
 
@@ -109,7 +113,8 @@ public final class InMemoryStore: CampaignStore {
         func event(id: String) throws -> LoggedEvent? { state.eventIndex[id].map { state.events[$0] } }
 
         func dueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
-            let due = state.due.filter { timer in timer.due <= instant && after.map { Self.dueOrder($0, timer) } ?? true }
+            let due = state.due.filter { timer in timer.due <= instant && after.map { Self.dueOrder($0, timer) } ?? true
+            }
             return Array(due.sorted(by: Self.dueOrder).prefix(limit))
         }
 
@@ -144,7 +149,8 @@ public final class InMemoryStore: CampaignStore {
         }
 
         @discardableResult
-        func save(_ campaign: Campaign, events: [LoggedEvent], effects: [OutboxItem], at instant: Instant) throws -> Int {
+        func save(_ campaign: Campaign, events: [LoggedEvent], effects: [OutboxItem], at instant: Instant) throws -> Int
+        {
             let previous = state.campaigns[campaign.id]
             for timer in previous?.campaign.timers ?? [] {
                 state.due.remove(DueTimer(campaignID: campaign.id, timerID: timer.id, due: timer.due))
@@ -152,7 +158,8 @@ public final class InMemoryStore: CampaignStore {
             for timer in campaign.timers {
                 state.due.insert(DueTimer(campaignID: campaign.id, timerID: timer.id, due: timer.due))
             }
-            state.campaigns[campaign.id] = StoredCampaign(campaign: campaign, startedAt: previous?.startedAt ?? instant, updatedAt: instant)
+            state.campaigns[campaign.id] = StoredCampaign(
+                campaign: campaign, startedAt: previous?.startedAt ?? instant, updatedAt: instant)
             try log(events)
             for effect in effects {
                 var item = effect
@@ -179,8 +186,9 @@ public final class InMemoryStore: CampaignStore {
 
         func setRecurrence(_ cursor: RecurrenceCursor, workflowID: String) throws {
             // As SQLite's upsert: the first sighting stays; only the last cycle moves.
-            state.recurrence[workflowID] = RecurrenceCursor(lastCycle: cursor.lastCycle,
-                                                            firstSeen: state.recurrence[workflowID]?.firstSeen ?? cursor.firstSeen)
+            state.recurrence[workflowID] = RecurrenceCursor(
+                lastCycle: cursor.lastCycle,
+                firstSeen: state.recurrence[workflowID]?.firstSeen ?? cursor.firstSeen)
         }
 
         func setParent(_ parent: String, unit: String?, of child: String) throws {

@@ -34,24 +34,31 @@ public enum StoreConformance {
 
     static func expect<T: Equatable>(_ actual: T?, _ expected: T?, _ what: String) throws {
         guard actual == expected else {
-            throw Failure(description: "\(what): expected \(expected.map { "\($0)" } ?? "nil"), got \(actual.map { "\($0)" } ?? "nil")")
+            throw Failure(
+                description:
+                    "\(what): expected \(expected.map { "\($0)" } ?? "nil"), got \(actual.map { "\($0)" } ?? "nil")")
         }
     }
 
     static func version(_ hash: String, workflow: String, at instant: Instant) -> WorkflowVersion {
-        WorkflowVersion(hash: hash, workflowID: workflow, file: "\(workflow).yaml", source: Array("laurel: 1 # \(hash)".utf8), recordedAt: instant)
+        WorkflowVersion(
+            hash: hash, workflowID: workflow, file: "\(workflow).yaml", source: Array("laurel: 1 # \(hash)".utf8),
+            recordedAt: instant)
     }
 
     static func campaign(_ id: String, timers: [(Int, Instant)], state: String = "collecting") -> Campaign {
-        Campaign(id: id, workflowID: "w", workflowVersion: "v1", status: .running, state: state, enteredAt: 100,
-                 inputs: ["region": .text("Hà Nội")], metrics: ["ideas": 2],
-                 entries: [Entry(id: "SK-1", kind: "idea", unit: "công-đoàn-1", fields: ["title": .text("Cải tiến")])],
-                 awards: [], step: nil, timers: timers.map { ArmedTimer(id: $0.0, due: $0.1, source: .state(index: 0)) },
-                 nextTimerID: 10, transitions: [], eventCount: 3)
+        Campaign(
+            id: id, workflowID: "w", workflowVersion: "v1", status: .running, state: state, enteredAt: 100,
+            inputs: ["region": .text("Hà Nội")], metrics: ["ideas": 2],
+            entries: [Entry(id: "SK-1", kind: "idea", unit: "công-đoàn-1", fields: ["title": .text("Cải tiến")])],
+            awards: [], step: nil, timers: timers.map { ArmedTimer(id: $0.0, due: $0.1, source: .state(index: 0)) },
+            nextTimerID: 10, transitions: [], eventCount: 3)
     }
 
     static func event(_ id: String, campaign: String) -> LoggedEvent {
-        LoggedEvent(id: id, campaignID: campaign, at: 100, recordedAt: 100, action: .event(.command("launch")), summary: "launch")
+        LoggedEvent(
+            id: id, campaignID: campaign, at: 100, recordedAt: 100, action: .event(.command("launch")),
+            summary: "launch")
     }
 
     struct Thrown: Error {}
@@ -60,7 +67,9 @@ public enum StoreConformance {
         Check("a saved campaign reads back equal, listed by start then id, with its log") { store in
             let original = campaign("c2", timers: [(1, 500), (2, 300)])
             try await store.write { try $0.save(original, events: [event("e1", campaign: "c2")], effects: [], at: 100) }
-            try await store.write { try $0.save(campaign("c1", timers: [], state: "draft"), events: [], effects: [], at: 100) }
+            try await store.write {
+                try $0.save(campaign("c1", timers: [], state: "draft"), events: [], effects: [], at: 100)
+            }
             try await store.write { try $0.save(campaign("c0", timers: []), events: [], effects: [], at: 200) }
             try expect(try await store.read { try $0.campaign(id: "c2") }, original, "the campaign read back")
             try expect(try await store.read { try $0.campaign(id: "missing") }, nil, "an unknown campaign")
@@ -70,7 +79,8 @@ public enum StoreConformance {
             try expect(listed[1].eventCount, 3, "the event count of the summary")
             try expect(try await store.read { try $0.events(campaignID: "c2") }.map(\.id), ["e1"], "the log")
         },
-        Check("the due index follows the armed timers, earliest first, ties by campaign and timer, from after a cursor") { store in
+        Check("the due index follows the armed timers, earliest first, ties by campaign and timer, from after a cursor")
+        { store in
             try await store.write { transaction in
                 try transaction.save(campaign("a", timers: [(1, 500), (2, 300)]), events: [], effects: [], at: 1)
                 try transaction.save(campaign("b", timers: [(1, 300)]), events: [], effects: [], at: 1)
@@ -78,41 +88,69 @@ public enum StoreConformance {
             let a2 = DueTimer(campaignID: "a", timerID: 2, due: 300)
             let b1 = DueTimer(campaignID: "b", timerID: 1, due: 300)
             let a1 = DueTimer(campaignID: "a", timerID: 1, due: 500)
-            try expect(try await store.read { try $0.dueTimers(at: 400, after: nil, limit: 10) }, [a2, b1], "due at 400")
-            try expect(try await store.read { try $0.dueTimers(at: 1_000, after: a2, limit: 10) }, [b1, a1], "after the first")
-            try expect(try await store.read { try $0.dueTimers(at: 1_000, after: nil, limit: 2) }, [a2, b1], "with a limit of 2")
-            try expect(try await store.read { try $0.dueTimers(at: 299, after: nil, limit: 10) }, [], "before any is due")
+            try expect(
+                try await store.read { try $0.dueTimers(at: 400, after: nil, limit: 10) }, [a2, b1], "due at 400")
+            try expect(
+                try await store.read { try $0.dueTimers(at: 1_000, after: a2, limit: 10) }, [b1, a1], "after the first")
+            try expect(
+                try await store.read { try $0.dueTimers(at: 1_000, after: nil, limit: 2) }, [a2, b1],
+                "with a limit of 2")
+            try expect(
+                try await store.read { try $0.dueTimers(at: 299, after: nil, limit: 10) }, [], "before any is due")
             try expect(try await store.read { try $0.nextDue() }, 300, "the next due instant")
-            try await store.write { try $0.save(campaign("a", timers: [(1, 500), (3, 700)]), events: [], effects: [], at: 2) }
-            try expect(try await store.read { try $0.timers(campaignID: "a") }.map(\.timerID), [1, 3], "a's timers after a save")
+            try await store.write {
+                try $0.save(campaign("a", timers: [(1, 500), (3, 700)]), events: [], effects: [], at: 2)
+            }
+            try expect(
+                try await store.read { try $0.timers(campaignID: "a") }.map(\.timerID), [1, 3],
+                "a's timers after a save")
             let claimed = try await store.write { try $0.claimDueTimers(at: 1_000, after: nil, limit: 10) }
-            try expect(claimed, [b1, a1, DueTimer(campaignID: "a", timerID: 3, due: 700)], "a claim lists what is due, in due order")
+            try expect(
+                claimed, [b1, a1, DueTimer(campaignID: "a", timerID: 3, due: 700)],
+                "a claim lists what is due, in due order")
         },
-        Check("a save after a load, or two saves, in one transaction keep the due index equal to the armed timers") { store in
-            try await store.write { try $0.save(campaign("a", timers: [(1, 500), (2, 300)]), events: [], effects: [], at: 1) }
+        Check("a save after a load, or two saves, in one transaction keep the due index equal to the armed timers") {
+            store in
+            try await store.write {
+                try $0.save(campaign("a", timers: [(1, 500), (2, 300)]), events: [], effects: [], at: 1)
+            }
             try await store.write { transaction in
-                guard var loaded = try transaction.campaign(id: "a") else { throw Failure(description: "campaign a is not stored") }
-                loaded.timers = [ArmedTimer(id: 1, due: 500, source: .state(index: 0)), ArmedTimer(id: 4, due: 900, source: .state(index: 0))]
+                guard var loaded = try transaction.campaign(id: "a") else {
+                    throw Failure(description: "campaign a is not stored")
+                }
+                loaded.timers = [
+                    ArmedTimer(id: 1, due: 500, source: .state(index: 0)),
+                    ArmedTimer(id: 4, due: 900, source: .state(index: 0)),
+                ]
                 try transaction.save(loaded, events: [], effects: [], at: 2)
                 loaded.timers.removeFirst()
                 try transaction.save(loaded, events: [], effects: [], at: 2)
             }
-            try expect(try await store.read { try $0.timers(campaignID: "a") }, [DueTimer(campaignID: "a", timerID: 4, due: 900)], "the index")
+            try expect(
+                try await store.read { try $0.timers(campaignID: "a") },
+                [DueTimer(campaignID: "a", timerID: 4, due: 900)], "the index")
             try expect(try await store.read { try $0.nextDue() }, 900, "the next due instant")
             try await store.write { try $0.save(campaign("a", timers: []), events: [], effects: [], at: 3) }
-            try expect(try await store.read { try $0.timers(campaignID: "a") }, [], "the index of a campaign with no timers")
+            try expect(
+                try await store.read { try $0.timers(campaignID: "a") }, [], "the index of a campaign with no timers")
             try expect(try await store.read { try $0.nextDue() }, nil, "the next due instant of an empty index")
         },
         Check("a due index row no campaign has is removed by the repair; other rows stay") { store in
             try await store.write { try $0.save(campaign("a", timers: [(1, 500)]), events: [], effects: [], at: 1) }
             try await store.write { try $0.removeFromDueIndex(DueTimer(campaignID: "a", timerID: 7, due: 200)) }
-            try expect(try await store.read { try $0.timers(campaignID: "a") }, [DueTimer(campaignID: "a", timerID: 1, due: 500)],
-                       "a repair of a row that is not there")
+            try expect(
+                try await store.read { try $0.timers(campaignID: "a") },
+                [DueTimer(campaignID: "a", timerID: 1, due: 500)],
+                "a repair of a row that is not there")
             try await store.write { try $0.removeFromDueIndex(DueTimer(campaignID: "a", timerID: 1, due: 500)) }
             try expect(try await store.read { try $0.nextDue() }, nil, "the index after the repair")
         },
-        Check("a transaction whose body throws, or that logs an event id twice, writes nothing; one rolled back returns its value") { store in
-            try await store.write { try $0.save(campaign("a", timers: []), events: [event("e1", campaign: "a")], effects: [], at: 1) }
+        Check(
+            "a transaction whose body throws, or that logs an event id twice, writes nothing; one rolled back returns its value"
+        ) { store in
+            try await store.write {
+                try $0.save(campaign("a", timers: []), events: [event("e1", campaign: "a")], effects: [], at: 1)
+            }
             var thrown = false
             do {
                 try await store.write { transaction in
@@ -125,33 +163,50 @@ public enum StoreConformance {
             try expect(thrown, true, "the body's error comes out of the write")
             var refused = false
             do {
-                try await store.write { try $0.save(campaign("c", timers: []), events: [event("e1", campaign: "c")], effects: [], at: 1) }
+                try await store.write {
+                    try $0.save(campaign("c", timers: []), events: [event("e1", campaign: "c")], effects: [], at: 1)
+                }
             } catch {
                 refused = true
             }
             try expect(refused, true, "an event id logged twice is refused")
             let number = try await store.write(.rollBack) { transaction in
-                try transaction.save(campaign("d", timers: [(1, 5)]), events: [event("e2", campaign: "d")], effects: [
-                    OutboxItem(campaignID: "d", eventID: "e2", effect: .notify(audience: "a", message: "m", channels: []), createdAt: 1),
-                ], at: 1)
+                try transaction.save(
+                    campaign("d", timers: [(1, 5)]), events: [event("e2", campaign: "d")],
+                    effects: [
+                        OutboxItem(
+                            campaignID: "d", eventID: "e2", effect: .notify(audience: "a", message: "m", channels: []),
+                            createdAt: 1)
+                    ], at: 1)
                 return try transaction.nextCampaignNumber(workflowID: "w")
             }
             try expect(number, 1, "the value of a rolled-back write")
-            try expect(try await store.read { try $0.campaigns() }.map(\.id), ["a"], "the campaigns after the failed writes")
+            try expect(
+                try await store.read { try $0.campaigns() }.map(\.id), ["a"], "the campaigns after the failed writes")
             try expect(try await store.read { try $0.eventCount() }, 1, "the log after the failed writes")
             try expect(try await store.read { try $0.nextDue() }, nil, "the index after the failed writes")
-            try expect(try await store.read { try $0.pendingOutbox(limit: 10) }.count, 0, "the outbox after the rollback")
-            try expect(try await store.write { try $0.nextCampaignNumber(workflowID: "w") }, 1, "the number a rollback did not keep")
-            try await store.write { try $0.save(campaign("d", timers: [(1, 5)]), events: [event("e2", campaign: "d")], effects: [], at: 2) }
+            try expect(
+                try await store.read { try $0.pendingOutbox(limit: 10) }.count, 0, "the outbox after the rollback")
+            try expect(
+                try await store.write { try $0.nextCampaignNumber(workflowID: "w") }, 1,
+                "the number a rollback did not keep")
+            try await store.write {
+                try $0.save(campaign("d", timers: [(1, 5)]), events: [event("e2", campaign: "d")], effects: [], at: 2)
+            }
             try expect(try await store.read { try $0.eventCount() }, 2, "the log after a write that succeeds")
         },
         Check("the log keeps events in order, each findable by its id") { store in
-            try await store.write { try $0.save(campaign("a", timers: []), events: [event("e1", campaign: "a"), event("e2", campaign: "a")], effects: [], at: 1) }
+            try await store.write {
+                try $0.save(
+                    campaign("a", timers: []), events: [event("e1", campaign: "a"), event("e2", campaign: "a")],
+                    effects: [], at: 1)
+            }
             try await store.write { try $0.log([event("f1", campaign: "b"), event("e3", campaign: "a")]) }
             let log = try await store.read { try $0.events(campaignID: "a") }
             try expect(log.map(\.id), ["e1", "e2", "e3"], "a's log")
-            try expect(log.map(\.sequence) == log.map(\.sequence).sorted() && Set(log.map(\.sequence)).count == 3, true,
-                       "the sequence numbers increase")
+            try expect(
+                log.map(\.sequence) == log.map(\.sequence).sorted() && Set(log.map(\.sequence)).count == 3, true,
+                "the sequence numbers increase")
             try expect(try await store.read { try $0.containsEvent(id: "f1") }, true, "an event of another campaign")
             try expect(try await store.read { try $0.containsEvent(id: "nope") }, false, "an event never logged")
             try expect(try await store.read { try $0.event(id: "e2") }?.summary, "launch", "an event by its id")
@@ -163,21 +218,33 @@ public enum StoreConformance {
                 try transaction.record(version("x1", workflow: "a-first", at: 3))
                 try transaction.record(version("v1", workflow: "w", at: 9))  // already kept: stays as it was
             }
-            try expect(try await store.read { try $0.workflowVersions(workflowID: "w") }.map(\.hash), ["v1", "v2"], "w's versions, oldest first")
-            try expect(try await store.read { try $0.workflowVersion(hash: "v1") }?.recordedAt, 1, "a version recorded twice")
-            try expect(try await store.read { try $0.latestWorkflowVersions() }.map(\.hash), ["x1", "v2"], "the latest, by workflow id")
+            try expect(
+                try await store.read { try $0.workflowVersions(workflowID: "w") }.map(\.hash), ["v1", "v2"],
+                "w's versions, oldest first")
+            try expect(
+                try await store.read { try $0.workflowVersion(hash: "v1") }?.recordedAt, 1, "a version recorded twice")
+            try expect(
+                try await store.read { try $0.latestWorkflowVersions() }.map(\.hash), ["x1", "v2"],
+                "the latest, by workflow id")
             try expect(try await store.read { try $0.latestVersion(workflowID: "w") }, "v2", "w's latest")
-            try expect(try await store.read { try $0.latestVersion(workflowID: "none") }, nil, "an unknown workflow's latest")
-            try expect(try await store.read { try $0.workflowVersion(hash: "x1") }?.source, Array("laurel: 1 # x1".utf8), "the exact text")
+            try expect(
+                try await store.read { try $0.latestVersion(workflowID: "none") }, nil, "an unknown workflow's latest")
+            try expect(
+                try await store.read { try $0.workflowVersion(hash: "x1") }?.source, Array("laurel: 1 # x1".utf8),
+                "the exact text")
         },
         Check("organisation data replaces as a whole, in file order, and each import changes its version") { store in
-            try expect(try await store.read { try $0.organisation() }, Organisation(), "the organisation before an import")
+            try expect(
+                try await store.read { try $0.organisation() }, Organisation(), "the organisation before an import")
             try expect(try await store.read { try $0.organisationVersion() }, 0, "the version before an import")
-            let first = Organisation(levels: ["district", "grassroots"], units: [
-                .init(id: "ntl", name: "Liên đoàn Lao động quận Nam Từ Liêm", level: "district"),
-                .init(id: "md1", name: "Công đoàn cơ sở phường Mỹ Đình 1", parent: "ntl", level: "grassroots",
-                      counts: ["members": 640, "direct-production-workers": 410]),
-            ], people: [.init(id: "an", name: "Nguyễn Văn An", unit: "md1", roles: ["council", "chair"])])
+            let first = Organisation(
+                levels: ["district", "grassroots"],
+                units: [
+                    .init(id: "ntl", name: "Liên đoàn Lao động quận Nam Từ Liêm", level: "district"),
+                    .init(
+                        id: "md1", name: "Công đoàn cơ sở phường Mỹ Đình 1", parent: "ntl", level: "grassroots",
+                        counts: ["members": 640, "direct-production-workers": 410]),
+                ], people: [.init(id: "an", name: "Nguyễn Văn An", unit: "md1", roles: ["council", "chair"])])
             try await store.write { try $0.replaceOrganisation(first) }
             try expect(try await store.read { try $0.organisation() }, first, "the organisation read back")
             let second = Organisation(units: [.init(id: "hn", name: "Hà Nội", level: "city")])
@@ -187,36 +254,53 @@ public enum StoreConformance {
         },
         Check("outbox items wait, in order, until they are marked delivered") { store in
             let effects = (1...3).map { n in
-                OutboxItem(campaignID: "a", eventID: "e\(n)", effect: .notify(audience: "unions", message: "Phát động \(n)", channels: ["notice"]),
-                           createdAt: Instant(n))
+                OutboxItem(
+                    campaignID: "a", eventID: "e\(n)",
+                    effect: .notify(audience: "unions", message: "Phát động \(n)", channels: ["notice"]),
+                    createdAt: Instant(n))
             }
             try await store.write { try $0.save(campaign("a", timers: []), events: [], effects: effects, at: 1) }
             let pending = try await store.read { try $0.pendingOutbox(limit: 10) }
             try expect(pending.map(\.effect), effects.map(\.effect), "the pending items")
-            try expect(pending.map(\.sequence) == pending.map(\.sequence).sorted() && Set(pending.map(\.sequence)).count == 3, true,
-                       "the sequence numbers increase")
+            try expect(
+                pending.map(\.sequence) == pending.map(\.sequence).sorted() && Set(pending.map(\.sequence)).count == 3,
+                true,
+                "the sequence numbers increase")
             try expect(try await store.read { try $0.pendingOutbox(limit: 2) }.count, 2, "with a limit of 2")
             try await store.write { try $0.markDelivered([pending[0].sequence, pending[2].sequence], at: 2) }
-            try expect(try await store.read { try $0.pendingOutbox(limit: 10) }.map(\.eventID), ["e2"], "after two were delivered")
+            try expect(
+                try await store.read { try $0.pendingOutbox(limit: 10) }.map(\.eventID), ["e2"],
+                "after two were delivered")
         },
-        Check("campaign numbers count per workflow; recurrence cursors keep their first sighting; parents are kept") { store in
+        Check("campaign numbers count per workflow; recurrence cursors keep their first sighting; parents are kept") {
+            store in
             let numbers = try await store.write { transaction in
-                [try transaction.nextCampaignNumber(workflowID: "w"), try transaction.nextCampaignNumber(workflowID: "w"),
-                 try transaction.nextCampaignNumber(workflowID: "other")]
+                [
+                    try transaction.nextCampaignNumber(workflowID: "w"),
+                    try transaction.nextCampaignNumber(workflowID: "w"),
+                    try transaction.nextCampaignNumber(workflowID: "other"),
+                ]
             }
             try expect(numbers, [1, 2, 1], "the numbers")
             try expect(try await store.read { try $0.recurrence(workflowID: "w") }, nil, "a workflow never seen")
-            try await store.write { try $0.setRecurrence(RecurrenceCursor(lastCycle: nil, firstSeen: 50), workflowID: "w") }
-            try await store.write { try $0.setRecurrence(RecurrenceCursor(lastCycle: 90, firstSeen: 80), workflowID: "w") }
-            try expect(try await store.read { try $0.recurrence(workflowID: "w") }, RecurrenceCursor(lastCycle: 90, firstSeen: 50),
-                       "the cursor after a cycle")
+            try await store.write {
+                try $0.setRecurrence(RecurrenceCursor(lastCycle: nil, firstSeen: 50), workflowID: "w")
+            }
+            try await store.write {
+                try $0.setRecurrence(RecurrenceCursor(lastCycle: 90, firstSeen: 80), workflowID: "w")
+            }
+            try expect(
+                try await store.read { try $0.recurrence(workflowID: "w") },
+                RecurrenceCursor(lastCycle: 90, firstSeen: 50),
+                "the cursor after a cycle")
             try await store.write { try $0.setParent("district-1", unit: "g1", of: "district-1--g1") }
             try await store.write { try $0.setParent("district-1", unit: nil, of: "district-1--all") }
             let parent = try await store.read { try $0.parent(of: "district-1--g1") }
             try expect(parent?.campaign, "district-1", "the child's parent")
             try expect(parent?.unit, "g1", "the child's unit")
             try expect(try await store.read { try $0.parent(of: "district-1--all") }?.unit, nil, "a child for no unit")
-            try expect(try await store.read { try $0.parent(of: "district-1") }?.campaign, nil, "a campaign with no parent")
+            try expect(
+                try await store.read { try $0.parent(of: "district-1") }?.campaign, nil, "a campaign with no parent")
         },
     ]
 }

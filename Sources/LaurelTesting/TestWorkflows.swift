@@ -50,7 +50,8 @@ public enum TestWorkflows {
         return (try SQLiteStore(path: folder + "/laurel.sqlite", registry: registry), folder)
     }
 
-    public static func record(_ text: String, id: String = "quick", in store: any CampaignStore) async throws -> String {
+    public static func record(_ text: String, id: String = "quick", in store: any CampaignStore) async throws -> String
+    {
         let bytes = Array(text.utf8)
         let hash = SHA256.hex(bytes)
         let version = WorkflowVersion(hash: hash, workflowID: id, file: "\(id).yaml", source: bytes, recordedAt: may1)
@@ -58,4 +59,3 @@ public enum TestWorkflows {
         return hash
     }
 }
-

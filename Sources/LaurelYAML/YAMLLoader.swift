@@ -38,8 +38,9 @@ public enum YAMLLoader {
         }
         var composer = Composer(file: file, limits: limits)
         composer.run(bytes)
-        return YAMLLoadResult(root: composer.problems.contains(where: \.isFatal) ? nil : composer.root,
-                              problems: composer.problems)
+        return YAMLLoadResult(
+            root: composer.problems.contains(where: \.isFatal) ? nil : composer.root,
+            problems: composer.problems)
     }
 
     public static func load(_ text: String, file: String, limits: YAMLLimits = .workflowFile) -> YAMLLoadResult {
@@ -67,15 +68,17 @@ public enum YAMLLoader {
         while index < bytes.count {
             let byte = bytes[index]
             if byte == 0 {
-                return YAMLProblem(.nulByte, "the file contains a NUL byte; it is not a text file",
-                                   at: SourceLocation(file: file, line: line, column: column),
-                                   notes: [.init("save the file as UTF-8 text")], isFatal: true)
+                return YAMLProblem(
+                    .nulByte, "the file contains a NUL byte; it is not a text file",
+                    at: SourceLocation(file: file, line: line, column: column),
+                    notes: [.init("save the file as UTF-8 text")], isFatal: true)
             }
             let width = utf8SequenceLength(bytes, at: index)
             if width == 0 {
-                return YAMLProblem(.invalidEncoding, "the file is not valid UTF-8 text (byte 0x\(hex(byte)))",
-                                   at: SourceLocation(file: file, line: line, column: column),
-                                   notes: [.init("save the file with the UTF-8 encoding")], isFatal: true)
+                return YAMLProblem(
+                    .invalidEncoding, "the file is not valid UTF-8 text (byte 0x\(hex(byte)))",
+                    at: SourceLocation(file: file, line: line, column: column),
+                    notes: [.init("save the file with the UTF-8 encoding")], isFatal: true)
             }
             if byte == UInt8(ascii: "\n") {
                 line += 1
@@ -96,9 +99,18 @@ public enum YAMLLoader {
         var minimum: UInt32
         var scalar: UInt32
         switch lead {
-        case 0xC2...0xDF: length = 2; minimum = 0x80; scalar = UInt32(lead & 0x1F)
-        case 0xE0...0xEF: length = 3; minimum = 0x800; scalar = UInt32(lead & 0x0F)
-        case 0xF0...0xF4: length = 4; minimum = 0x10000; scalar = UInt32(lead & 0x07)
+        case 0xC2...0xDF:
+            length = 2
+            minimum = 0x80
+            scalar = UInt32(lead & 0x1F)
+        case 0xE0...0xEF:
+            length = 3
+            minimum = 0x800
+            scalar = UInt32(lead & 0x0F)
+        case 0xF0...0xF4:
+            length = 4
+            minimum = 0x10000
+            scalar = UInt32(lead & 0x07)
         default: return 0
         }
         guard index + length <= bytes.count else { return 0 }
@@ -202,8 +214,9 @@ private struct Composer {
             }
         }
         if root == nil && !problems.contains(where: \.isFatal) {
-            fail(.emptyFile, "the file is empty", at: location(line: 0, column: 0),
-                 notes: [.init("a workflow file starts with 'laurel: 1'")])
+            fail(
+                .emptyFile, "the file is empty", at: location(line: 0, column: 0),
+                notes: [.init("a workflow file starts with 'laurel: 1'")])
         }
     }
 
@@ -215,8 +228,10 @@ private struct Composer {
         location(line: Int(mark.line), column: Int(mark.column))
     }
 
-    private mutating func fail(_ code: YAMLProblem.Code, _ message: String, at location: SourceLocation,
-                               notes: [YAMLProblem.Note] = []) {
+    private mutating func fail(
+        _ code: YAMLProblem.Code, _ message: String, at location: SourceLocation,
+        notes: [YAMLProblem.Note] = []
+    ) {
         problems.append(YAMLProblem(code, message, at: location, notes: notes, isFatal: true))
     }
 
@@ -257,7 +272,8 @@ private struct Composer {
         }
         guard line < lineStarts.count else { return false }
         // Scalars come in order, and a long flow line holds thousands: go on from the last one.
-        var (index, characters) = cursor.line == line && cursor.column <= column ? (cursor.index, cursor.column) : (lineStarts[line], 0)
+        var (index, characters) =
+            cursor.line == line && cursor.column <= column ? (cursor.index, cursor.column) : (lineStarts[line], 0)
         defer { cursor = (line, column, index) }
         while characters < column, index < bytes.count {
             index += 1
@@ -276,8 +292,9 @@ private struct Composer {
         case YAML_DOCUMENT_START_EVENT:
             documents += 1
             if documents > 1 {
-                fail(.multipleDocuments, "a workflow file holds one document; this is a second one", at: start,
-                     notes: [.init("put each campaign in a file of its own")])
+                fail(
+                    .multipleDocuments, "a workflow file holds one document; this is a second one", at: start,
+                    notes: [.init("put each campaign in a file of its own")])
             }
         case YAML_SCALAR_EVENT:
             let data = event.data.scalar
@@ -291,7 +308,10 @@ private struct Composer {
             default: style = .plain
             }
             var scalar = YAMLScalar(text: text, style: style)
-            if style == .plain { scalar.commentFollows = commentFollows(line: Int(event.end_mark.line), column: Int(event.end_mark.column)) }
+            if style == .plain {
+                scalar.commentFollows = commentFollows(
+                    line: Int(event.end_mark.line), column: Int(event.end_mark.column))
+            }
             let node = YAMLNode(.scalar(scalar), at: start, tag: data.tag.map { Self.string($0) })
             add(node, size: 1, anchor: data.anchor.map { Self.string($0) })
         case YAML_ALIAS_EVENT:
@@ -305,16 +325,21 @@ private struct Composer {
             add(node, size: anchored.size, anchor: nil)
         case YAML_SEQUENCE_START_EVENT:
             let data = event.data.sequence_start
-            open(Container(location: start, tag: data.tag.map { Self.string($0) },
-                           anchor: data.anchor.map { Self.string($0) }, isMapping: false))
+            open(
+                Container(
+                    location: start, tag: data.tag.map { Self.string($0) },
+                    anchor: data.anchor.map { Self.string($0) }, isMapping: false))
         case YAML_MAPPING_START_EVENT:
             let data = event.data.mapping_start
-            open(Container(location: start, tag: data.tag.map { Self.string($0) },
-                           anchor: data.anchor.map { Self.string($0) }, isMapping: true))
+            open(
+                Container(
+                    location: start, tag: data.tag.map { Self.string($0) },
+                    anchor: data.anchor.map { Self.string($0) }, isMapping: true))
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             guard let container = stack.popLast() else { return }
             let content: YAMLNode.Content = container.isMapping ? .mapping(container.pairs) : .sequence(container.items)
-            add(YAMLNode(content, at: container.location, tag: container.tag), size: container.size,
+            add(
+                YAMLNode(content, at: container.location, tag: container.tag), size: container.size,
                 anchor: container.anchor, alreadyCounted: true)
         default:
             break
@@ -323,8 +348,10 @@ private struct Composer {
 
     private mutating func open(_ container: Container) {
         if stack.count >= limits.maxDepth {
-            fail(.depthLimit, "lists and mappings are nested more than \(limits.maxDepth) deep",
-                 at: container.location, notes: [.init("a workflow never needs this much nesting; check the indentation")])
+            fail(
+                .depthLimit, "lists and mappings are nested more than \(limits.maxDepth) deep",
+                at: container.location,
+                notes: [.init("a workflow never needs this much nesting; check the indentation")])
             return
         }
         expandedNodes += 1
@@ -336,9 +363,11 @@ private struct Composer {
         // A closing container's nodes were counted one by one as they arrived.
         if !alreadyCounted { expandedNodes += size }
         if expandedNodes > limits.maxNodes {
-            fail(.aliasLimit,
-                 "the document expands to more than \(limits.maxNodes) nodes; aliases ('*name') repeat too much",
-                 at: node.location, notes: [.init("this is how a 'billion laughs' attack looks; remove the nested aliases")])
+            fail(
+                .aliasLimit,
+                "the document expands to more than \(limits.maxNodes) nodes; aliases ('*name') repeat too much",
+                at: node.location,
+                notes: [.init("this is how a 'billion laughs' attack looks; remove the nested aliases")])
             return
         }
         if let anchor { anchors[anchor] = (node, size) }
@@ -358,16 +387,22 @@ private struct Composer {
         stack[stack.count - 1].pendingKey = nil
         stack[stack.count - 1].pairs.append(YAMLPair(key: key, value: node))
         guard let text = key.scalar?.text else {
-            problems.append(YAMLProblem(.nonScalarKey, "a key must be a plain name, not \(key.kindDescription)",
-                                        at: key.location, isFatal: false))
+            problems.append(
+                YAMLProblem(
+                    .nonScalarKey, "a key must be a plain name, not \(key.kindDescription)",
+                    at: key.location, isFatal: false))
             return
         }
         if let first = stack[stack.count - 1].firstLocation(of: text, before: stack[stack.count - 1].pairs.count - 1) {
-            problems.append(YAMLProblem(
-                .duplicateKey, "key '\(text)' is written twice in this mapping; the first is on line \(first.line)",
-                at: key.location, notes: [.init("the first '\(text)' is here", at: first),
-                                          .init("keep one of the two; YAML does not merge them")],
-                isFatal: false))
+            problems.append(
+                YAMLProblem(
+                    .duplicateKey, "key '\(text)' is written twice in this mapping; the first is on line \(first.line)",
+                    at: key.location,
+                    notes: [
+                        .init("the first '\(text)' is here", at: first),
+                        .init("keep one of the two; YAML does not merge them"),
+                    ],
+                    isFatal: false))
         }
     }
 

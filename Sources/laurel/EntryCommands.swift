@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
 import LaurelCore
+import LaurelDaemon
 import LaurelSQLite
 import LaurelService
-import LaurelDaemon
 import LaurelStore
 import LaurelYAML
 import Synchronization
@@ -16,7 +16,8 @@ struct EntryCommand: ParsableCommand {
     )
 
     struct Submit: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Submit one entry; its fields are checked against its kind.")
+        static let configuration = CommandConfiguration(
+            abstract: "Submit one entry; its fields are checked against its kind.")
 
         @Argument(help: ArgumentHelp("The campaign id.", valueName: "campaign"))
         var campaign: String
@@ -30,7 +31,9 @@ struct EntryCommand: ParsableCommand {
         @Option(help: ArgumentHelp("The unit the entry comes from.", valueName: "unit"))
         var unit: String?
 
-        @Option(name: .customLong("field"), help: ArgumentHelp("A field, KEY=VALUE; repeat for more.", valueName: "key=value"))
+        @Option(
+            name: .customLong("field"),
+            help: ArgumentHelp("A field, KEY=VALUE; repeat for more.", valueName: "key=value"))
         var fields: [String] = []
 
         @OptionGroup var store: StoreOptions
@@ -40,10 +43,12 @@ struct EntryCommand: ParsableCommand {
         func run() async throws {
             let service = try store.open(.write)
             let (current, engine) = try await service.campaignAndEngine(campaign)
-            let entry = try EntryRows.entry(id: id ?? "\(kind)-\(current.entries.count + 1)", kind: kind, unit: unit,
-                                             pairs: try fields.map { try splitPair($0, option: "--field") }, engine: engine)
-            let result = try await service.apply(.submit(entry), to: campaign, eventID: write.eventID("entry:\(campaign)"),
-                                     now: wallClock())
+            let entry = try EntryRows.entry(
+                id: id ?? "\(kind)-\(current.entries.count + 1)", kind: kind, unit: unit,
+                pairs: try fields.map { try splitPair($0, option: "--field") }, engine: engine)
+            let result = try await service.apply(
+                .submit(entry), to: campaign, eventID: write.eventID("entry:\(campaign)"),
+                now: wallClock())
             report(result, format: format)
         }
     }
@@ -62,8 +67,10 @@ struct EntryCommand: ParsableCommand {
         @Argument(help: ArgumentHelp("The campaign id.", valueName: "campaign"))
         var campaign: String
 
-        @Argument(help: ArgumentHelp("The CSV file (UTF-8, comma-separated, double quotes around cells with commas).",
-                                     valueName: "file.csv"))
+        @Argument(
+            help: ArgumentHelp(
+                "The CSV file (UTF-8, comma-separated, double quotes around cells with commas).",
+                valueName: "file.csv"))
         var file: String
 
         @Option(help: ArgumentHelp("The kind of every row, when the file has no 'kind' column.", valueName: "kind"))
@@ -78,7 +85,9 @@ struct EntryCommand: ParsableCommand {
             let progress = Progress(label: "importing \(file)")
             let imported: EntryImport
             do {
-                imported = try await service.importEntries(csv: bytes, file: file, into: campaign, kind: kind, now: wallClock()) {
+                imported = try await service.importEntries(
+                    csv: bytes, file: file, into: campaign, kind: kind, now: wallClock()
+                ) {
                     progress.update($0, of: $1)
                 }
             } catch {
@@ -89,14 +98,20 @@ struct EntryCommand: ParsableCommand {
             let before = imported.rows - imported.submitted
             let text: String
             if imported.submitted == 0 {
-                text = "No new entries: all \(before) row\(before == 1 ? " was" : "s were") imported to \(campaign) before, with the same values"
+                text =
+                    "No new entries: all \(before) row\(before == 1 ? " was" : "s were") imported to \(campaign) before, with the same values"
             } else {
-                text = "\(imported.submitted.counted("entry", "entries")) submitted to \(campaign)" + (before > 0 ? " (\(before) imported before)" : "")
+                text =
+                    "\(imported.submitted.counted("entry", "entries")) submitted to \(campaign)"
+                    + (before > 0 ? " (\(before) imported before)" : "")
             }
-            emit(format, text: text,
-                 json: .object([("campaign", .string(campaign)), ("submitted", .number(Double(imported.submitted))),
-                                ("imported_before", .number(Double(before))),
-                                ("rows", .number(Double(imported.rows))), ("state", .string(imported.result.campaign?.state ?? ""))]))
+            emit(
+                format, text: text,
+                json: .object([
+                    ("campaign", .string(campaign)), ("submitted", .number(Double(imported.submitted))),
+                    ("imported_before", .number(Double(before))),
+                    ("rows", .number(Double(imported.rows))), ("state", .string(imported.result.campaign?.state ?? "")),
+                ]))
         }
     }
 }
@@ -163,14 +178,16 @@ struct ReviewCommand: ParsableCommand {
                 let (entry, raw) = try splitPair(text, option: "a score")
                 let values = try raw.split(separator: ",").map { part -> Double in
                     guard let value = Double(part.trimmingCharacters(in: .whitespaces)), value.isFinite else {
-                        throw LaurelError(.invalidInput, "the score of '\(entry)' must be numbers separated by commas, not '\(raw)'")
+                        throw LaurelError(
+                            .invalidInput, "the score of '\(entry)' must be numbers separated by commas, not '\(raw)'")
                     }
                     return value
                 }
                 lines.append(ScoreSheet.Line(entry: entry, values: values))
             }
-            let result = try await service.apply(.scores(ScoreSheet(member: member, lines: lines)), to: campaign,
-                                     eventID: write.eventID("scores:\(campaign):\(member)"), now: wallClock())
+            let result = try await service.apply(
+                .scores(ScoreSheet(member: member, lines: lines)), to: campaign,
+                eventID: write.eventID("scores:\(campaign):\(member)"), now: wallClock())
             report(result, format: format)
         }
     }
@@ -199,10 +216,14 @@ struct BallotCommand: ParsableCommand {
         @Option(help: ArgumentHelp("The council member.", valueName: "member"))
         var member: String
 
-        @Option(name: .customLong("for"), help: ArgumentHelp("A nominee the member approves (repeat for more).", valueName: "nominee"))
+        @Option(
+            name: .customLong("for"),
+            help: ArgumentHelp("A nominee the member approves (repeat for more).", valueName: "nominee"))
         var approve: [String] = []
 
-        @Option(name: .customLong("against"), help: ArgumentHelp("A nominee the member rejects (repeat for more).", valueName: "nominee"))
+        @Option(
+            name: .customLong("against"),
+            help: ArgumentHelp("A nominee the member rejects (repeat for more).", valueName: "nominee"))
         var reject: [String] = []
 
         @Flag(help: "The member is absent and votes in writing (only where the ballot allows it).")
@@ -214,10 +235,12 @@ struct BallotCommand: ParsableCommand {
 
         func run() async throws {
             let service = try store.open(.write)
-            let choices = approve.map { Vote.Choice(nominee: $0, approve: true) }
+            let choices =
+                approve.map { Vote.Choice(nominee: $0, approve: true) }
                 + reject.map { Vote.Choice(nominee: $0, approve: false) }
-            let result = try await service.apply(.vote(Vote(member: member, choices: choices, inWriting: inWriting)), to: campaign,
-                                     eventID: write.eventID("vote:\(campaign):\(member)"), now: wallClock())
+            let result = try await service.apply(
+                .vote(Vote(member: member, choices: choices, inWriting: inWriting)), to: campaign,
+                eventID: write.eventID("vote:\(campaign):\(member)"), now: wallClock())
             report(result, format: format)
         }
     }
@@ -252,48 +275,81 @@ struct Results: AsyncParsableCommand {
         switch format {
         case .json:
             // Amounts are in VND under one key, `amount`, as in the outbox; totals are exact.
-            print(JSONValue.object([
-                ("campaign", .string(current.id)), ("state", .string(current.state)),
-                ("awards", .array(awards.map { award in
-                    .object([("rank", .number(Double(award.rank))), ("entry", .string(award.entry)), ("name", .string(label(award.entry))),
-                             ("tier", .string(award.tier)), ("total", .number(award.total)),
-                             ("reviews", .number(Double(award.reviews))), ("amount", .number(Double(award.amount)))])
-                })),
-                // Every entry's review or ballot result, in entry order; nil results are left out.
-                ("results", .array(results.compactMap { entry in
-                    entry.score.map { .object([("entry", .string(entry.id)), ("name", .string(label(entry.id))),
-                                               ("total", .number($0.total)), ("reviews", .number(Double($0.reviews)))]) }
-                })),
-            ]).rendered())
+            print(
+                JSONValue.object([
+                    ("campaign", .string(current.id)), ("state", .string(current.state)),
+                    (
+                        "awards",
+                        .array(
+                            awards.map { award in
+                                .object([
+                                    ("rank", .number(Double(award.rank))), ("entry", .string(award.entry)),
+                                    ("name", .string(label(award.entry))),
+                                    ("tier", .string(award.tier)), ("total", .number(award.total)),
+                                    ("reviews", .number(Double(award.reviews))),
+                                    ("amount", .number(Double(award.amount))),
+                                ])
+                            })
+                    ),
+                    // Every entry's review or ballot result, in entry order; nil results are left out.
+                    (
+                        "results",
+                        .array(
+                            results.compactMap { entry in
+                                entry.score.map {
+                                    .object([
+                                        ("entry", .string(entry.id)), ("name", .string(label(entry.id))),
+                                        ("total", .number($0.total)), ("reviews", .number(Double($0.reviews))),
+                                    ])
+                                }
+                            })
+                    ),
+                ]).rendered())
         case .csv:
             print("rank,entry,name,tier,total,reviews,amount")
             for award in awards {
-                print([String(award.rank), award.entry, label(award.entry), award.tier, award.total.shownAsTotal,
-                       String(award.reviews), String(award.amount)].map(Escaping.csvCell).joined(separator: ","))
+                print(
+                    [
+                        String(award.rank), award.entry, label(award.entry), award.tier, award.total.shownAsTotal,
+                        String(award.reviews), String(award.amount),
+                    ].map(Escaping.csvCell).joined(separator: ","))
             }
         case .markdown:
             print("| rank | entry | name | tier | total | reviews | amount (VND) |\n|---|---|---|---|---|---|---|")
             for award in awards {
-                let cells = [String(award.rank), award.entry, label(award.entry), award.tier, award.total.shownAsTotal,
-                             String(award.reviews), award.amount.groupedByThousands]
+                let cells = [
+                    String(award.rank), award.entry, label(award.entry), award.tier, award.total.shownAsTotal,
+                    String(award.reviews), award.amount.groupedByThousands,
+                ]
                 print("| " + cells.map(Escaping.markdown).joined(separator: " | ") + " |")
             }
         case .text:
             if awards.isEmpty {
-                print("\(current.id) has no awards yet (state \(current.state))" + (results.isEmpty ? "." : "; entries with a result:"))
+                print(
+                    "\(current.id) has no awards yet (state \(current.state))"
+                        + (results.isEmpty ? "." : "; entries with a result:"))
                 guard !results.isEmpty else { return }
-                print(Self.table(["entry", "name", "total", "reviews"], results.map { entry in
-                    [entry.id, label(entry.id), entry.score!.total.shownAsTotal, String(entry.score!.reviews)]
-                }, numeric: [2, 3]))
+                print(
+                    Self.table(
+                        ["entry", "name", "total", "reviews"],
+                        results.map { entry in
+                            [entry.id, label(entry.id), entry.score!.total.shownAsTotal, String(entry.score!.reviews)]
+                        }, numeric: [2, 3]))
                 return
             }
             let total = awards.reduce(0) { $0 + $1.amount }
-            print("\(current.id) — \(engine.workflow.title): \(awards.count.counted("award", "awards"))"
-                  + (total > 0 ? ", \(total.groupedByThousands) VND in all" : ""))
-            print(Self.table(["rank", "tier", "entry", "name", "total", "amount (VND)"], awards.map { award in
-                [String(award.rank), award.tier, award.entry, label(award.entry), award.total.shownAsTotal,
-                 award.amount > 0 ? award.amount.groupedByThousands : "-"]
-            }, numeric: [0, 4, 5]))
+            print(
+                "\(current.id) — \(engine.workflow.title): \(awards.count.counted("award", "awards"))"
+                    + (total > 0 ? ", \(total.groupedByThousands) VND in all" : ""))
+            print(
+                Self.table(
+                    ["rank", "tier", "entry", "name", "total", "amount (VND)"],
+                    awards.map { award in
+                        [
+                            String(award.rank), award.tier, award.entry, label(award.entry), award.total.shownAsTotal,
+                            award.amount > 0 ? award.amount.groupedByThousands : "-",
+                        ]
+                    }, numeric: [0, 4, 5]))
         }
     }
 

@@ -17,8 +17,10 @@ struct Laurel: ParsableCommand {
             review and results commands work with the campaigns it runs.
             """,
         version: version,
-        subcommands: [Validate.self, Simulate.self, Graph.self, Serve.self, CampaignCommand.self, EntryCommand.self,
-                      ReviewCommand.self, BallotCommand.self, Results.self, OrgCommand.self, Schema.self, Plugins.self]
+        subcommands: [
+            Validate.self, Simulate.self, Graph.self, Serve.self, CampaignCommand.self, EntryCommand.self,
+            ReviewCommand.self, BallotCommand.self, Results.self, OrgCommand.self, Schema.self, Plugins.self,
+        ]
     )
 }
 
@@ -57,10 +59,17 @@ enum LaurelMain {
         case .text:
             text = (error.problems.map(\.message) + [error.message]).map { "error: \($0)\n" }.joined()
         case .json:
-            text = JSONValue.object([
-                ("error", .string(error.code.description)), ("message", .string(error.message)),
-                ("problems", .array(error.problems.map { .object([("at", .number(Double($0.index))), ("message", .string($0.message))]) })),
-            ]).rendered() + "\n"
+            text =
+                JSONValue.object([
+                    ("error", .string(error.code.description)), ("message", .string(error.message)),
+                    (
+                        "problems",
+                        .array(
+                            error.problems.map {
+                                .object([("at", .number(Double($0.index))), ("message", .string($0.message))])
+                            })
+                    ),
+                ]).rendered() + "\n"
         }
         FileHandle.standardError.write(Data(text.utf8))
         exit(ExitCode.status(for: error.code))
@@ -89,7 +98,6 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text
     case json
 }
-
 
 extension Laurel.Validate: FormattedCommand {}
 extension Laurel.Simulate: FormattedCommand {}

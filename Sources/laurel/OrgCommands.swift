@@ -1,11 +1,11 @@
 import ArgumentParser
 import Foundation
 import LaurelCore
-import LaurelService
-import LaurelSQLite
-import LaurelYAML
 import LaurelDaemon
+import LaurelSQLite
+import LaurelService
 import LaurelStore
+import LaurelYAML
 
 struct OrgCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,7 +16,8 @@ struct OrgCommand: ParsableCommand {
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Replace the organisation data with the files given (checked first; nothing is written if one has an error).",
+            abstract:
+                "Replace the organisation data with the files given (checked first; nothing is written if one has an error).",
             discussion: """
                 A YAML organisation file (.yaml, .yml), or CSV files: a units file with the columns \
                 id,name,level[,parent][,COUNT...] and a people file with id,name,unit[,roles]. The \
@@ -44,16 +45,20 @@ struct OrgCommand: ParsableCommand {
             let levels = Dictionary(grouping: organisation.units, by: \.level).mapValues(\.count)
             let order = organisation.levels.isEmpty ? levels.keys.sorted() : organisation.levels
             if format == .json {
-                print(JSONValue.object([
-                    ("units", .number(Double(organisation.units.count))), ("people", .number(Double(organisation.people.count))),
-                    ("levels", .object(order.map { ($0, .number(Double(levels[$0] ?? 0))) })),
-                    ("diagnostics", DiagnosticRenderer.json(result.diagnostics)),
-                ]).rendered())
+                print(
+                    JSONValue.object([
+                        ("units", .number(Double(organisation.units.count))),
+                        ("people", .number(Double(organisation.people.count))),
+                        ("levels", .object(order.map { ($0, .number(Double(levels[$0] ?? 0))) })),
+                        ("diagnostics", DiagnosticRenderer.json(result.diagnostics)),
+                    ]).rendered())
                 return
             }
             print(renderer.text(result.diagnostics), terminator: "")
             let byLevel = order.map { "\(levels[$0] ?? 0) \($0)" }.joined(separator: ", ")
-            print("Imported \(organisation.units.count.counted("unit", "units")) (\(byLevel)) and \(organisation.people.count.counted("person", "people")) into \(store.database).")
+            print(
+                "Imported \(organisation.units.count.counted("unit", "units")) (\(byLevel)) and \(organisation.people.count.counted("person", "people")) into \(store.database)."
+            )
         }
 
         private func fail(_ diagnostics: [Diagnostic], renderer: DiagnosticRenderer) throws {
@@ -89,22 +94,34 @@ struct OrgCommand: ParsableCommand {
             }
             if let level, !organisation.units.contains(where: { $0.level == level }) {
                 let known = Set(organisation.units.map(\.level)).sorted()
-                throw ValidationError("no unit has the level '\(level)'\(Suggestions.didYouMean(level, in: known)); the levels are \(known.joined(separator: ", "))")
+                throw ValidationError(
+                    "no unit has the level '\(level)'\(Suggestions.didYouMean(level, in: known)); the levels are \(known.joined(separator: ", "))"
+                )
             }
             if people {
-                let shown = VietnameseCollation.sorted(organisation.people.filter { person in
-                    level.map { organisation.unit(person.unit)?.level == $0 } ?? true
-                }, by: \.name)
+                let shown = VietnameseCollation.sorted(
+                    organisation.people.filter { person in
+                        level.map { organisation.unit(person.unit)?.level == $0 } ?? true
+                    }, by: \.name)
                 if format == .json {
-                    print(JSONValue.array(shown.map { person in
-                        .object([("id", .string(person.id)), ("name", .string(person.name)), ("unit", .string(person.unit)),
-                                 ("roles", .array(person.roles.map { .string($0) }))])
-                    }).rendered())
+                    print(
+                        JSONValue.array(
+                            shown.map { person in
+                                .object([
+                                    ("id", .string(person.id)), ("name", .string(person.name)),
+                                    ("unit", .string(person.unit)),
+                                    ("roles", .array(person.roles.map { .string($0) })),
+                                ])
+                            }
+                        ).rendered())
                     return
                 }
                 for person in shown {
                     let unit = organisation.unit(person.unit)?.name ?? person.unit
-                    print(Escaping.line("\(person.name)  (\(person.id); \(unit)\(person.roles.isEmpty ? "" : "; " + person.roles.joined(separator: ", ")))"))
+                    print(
+                        Escaping.line(
+                            "\(person.name)  (\(person.id); \(unit)\(person.roles.isEmpty ? "" : "; " + person.roles.joined(separator: ", ")))"
+                        ))
                 }
                 return
             }
@@ -126,19 +143,24 @@ struct OrgCommand: ParsableCommand {
             var stack = roots.reversed().map { ($0, 0) }
             while let (unit, depth) = stack.popLast() {
                 print(Self.line(unit, depth: depth))
-                stack += VietnameseCollation.sorted(organisation.children(of: unit.id), by: \.name).reversed().map { ($0, depth + 1) }
+                stack += VietnameseCollation.sorted(organisation.children(of: unit.id), by: \.name).reversed().map {
+                    ($0, depth + 1)
+                }
             }
         }
 
         static func line(_ unit: Organisation.Unit, depth: Int) -> String {
             let counts = unit.counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            return String(repeating: "  ", count: depth) + Escaping.line("\(unit.name)  (\(unit.id), \(unit.level)\(counts.isEmpty ? "" : "; " + counts))")
+            return String(repeating: "  ", count: depth)
+                + Escaping.line("\(unit.name)  (\(unit.id), \(unit.level)\(counts.isEmpty ? "" : "; " + counts))")
         }
 
         static func json(_ unit: Organisation.Unit) -> JSONValue {
-            .object([("id", .string(unit.id)), ("name", .string(unit.name)), ("level", .string(unit.level)),
-                     ("parent", unit.parent.map { .string($0) } ?? .null),
-                     ("counts", .object(unit.counts.sorted { $0.key < $1.key }.map { ($0.key, .number(Double($0.value))) }))])
+            .object([
+                ("id", .string(unit.id)), ("name", .string(unit.name)), ("level", .string(unit.level)),
+                ("parent", unit.parent.map { .string($0) } ?? .null),
+                ("counts", .object(unit.counts.sorted { $0.key < $1.key }.map { ($0.key, .number(Double($0.value))) })),
+            ])
         }
     }
 }
@@ -152,7 +174,8 @@ enum OrganisationFiles {
     static func named(by workflow: Workflow, file: String) -> [String] {
         let folder = (file as NSString).deletingLastPathComponent
         return workflow.organisationFiles.map { path in
-            path.value.hasPrefix("/") || folder.isEmpty ? path.value : (folder as NSString).appendingPathComponent(path.value)
+            path.value.hasPrefix("/") || folder.isEmpty
+                ? path.value : (folder as NSString).appendingPathComponent(path.value)
         }
     }
 

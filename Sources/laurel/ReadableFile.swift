@@ -68,7 +68,8 @@ struct ReadFailure: Error, CustomStringConvertible {
         case ENODEV: return "it is not a regular file (a device, a pipe or a socket)"
         case EFBIG:
             let megabytes = { (bytes: Int) in String(format: "%.1f MB", Double(bytes) / 1_048_576) }
-            return size.map { "it is \(megabytes($0.actual)); at most \(megabytes($0.maximum)) is read" } ?? "it is too large"
+            return size.map { "it is \(megabytes($0.actual)); at most \(megabytes($0.maximum)) is read" }
+                ?? "it is too large"
         default: return String(cString: strerror(errorNumber)).lowercased()
         }
     }

@@ -1,23 +1,27 @@
 public import ArgumentParser
 import Foundation
 import LaurelCore
-import LaurelService
-import LaurelPlugins
 import LaurelDaemon
-import LaurelStore
+import LaurelPlugins
 import LaurelSQLite
+import LaurelService
+import LaurelStore
 import Logging
 import ServiceLifecycle
 import UnixSignals
 
 /// Options every command that opens the store shares.
 struct StoreOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The SQLite database file. 'laurel serve', 'org import' and 'campaign start' create it when missing; other commands need it to exist.",
-                               valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "The SQLite database file. 'laurel serve', 'org import' and 'campaign start' create it when missing; other commands need it to exist.",
+            valueName: "path"))
     var database = "laurel.sqlite"
 
-    @Option(help: ArgumentHelp("normal: a commit survives the process being killed; full: also a power cut (slower).",
-                               valueName: "level"))
+    @Option(
+        help: ArgumentHelp(
+            "normal: a commit survives the process being killed; full: also a power cut (slower).",
+            valueName: "level"))
     var durability: SQLiteStore.Durability = .normal
 
     /// Opens the store as the command means to use it: only the commands that create data create
@@ -28,10 +32,14 @@ struct StoreOptions: ParsableArguments {
 
     func openStore(_ access: SQLiteStore.Access) throws -> SQLiteStore {
         do {
-            return try SQLiteStore(path: database, registry: BuiltInPlugins.registry, durability: durability, access: access,
-                                   waiting: {
-                FileHandle.standardError.write(Data("waiting for the database: another process is writing to '\(database)' (at most 30 s)\n".utf8))
-            })
+            return try SQLiteStore(
+                path: database, registry: BuiltInPlugins.registry, durability: durability, access: access,
+                waiting: {
+                    FileHandle.standardError.write(
+                        Data(
+                            "waiting for the database: another process is writing to '\(database)' (at most 30 s)\n"
+                                .utf8))
+                })
         } catch let error as SQLiteStore.OpenError {
             throw LaurelError(.unavailable, error.description)
         } catch {
@@ -63,17 +71,23 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Accelerated clock, one campaign per workflow and generated events, to watch campaigns advance.")
     var demo = false
 
-    @Option(help: ArgumentHelp("With --demo: virtual seconds per real second (604800: a week a second).", valueName: "n"))
+    @Option(
+        help: ArgumentHelp("With --demo: virtual seconds per real second (604800: a week a second).", valueName: "n"))
     var speed: Double = 604_800
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("With --demo: the seed of the generated events (0 or more).", valueName: "n"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("With --demo: the seed of the generated events (0 or more).", valueName: "n"))
     var seed: UInt64 = 1
 
-    @Option(help: ArgumentHelp("Append delivered notifications and awards to this file as JSON lines.", valueName: "path"))
+    @Option(
+        help: ArgumentHelp("Append delivered notifications and awards to this file as JSON lines.", valueName: "path"))
     var outbox: String?
 
-    @Option(help: ArgumentHelp("Write each winner's certificate to this folder as Markdown and HTML, one subfolder per campaign.",
-                               valueName: "folder"))
+    @Option(
+        help: ArgumentHelp(
+            "Write each winner's certificate to this folder as Markdown and HTML, one subfolder per campaign.",
+            valueName: "folder"))
     var certificates: String?
 
     @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
@@ -81,7 +95,9 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         // Above a billion (31 years a second) the clock would run past what an instant can hold.
-        guard speed >= 1, speed <= 1e9, speed.isFinite else { throw ValidationError("--speed must be a number from 1 to 1000000000") }
+        guard speed >= 1, speed <= 1e9, speed.isFinite else {
+            throw ValidationError("--speed must be a number from 1 to 1000000000")
+        }
         if !demo && speed != 604_800 { throw ValidationError("--speed only applies with --demo") }
     }
 
@@ -96,12 +112,15 @@ struct Serve: AsyncParsableCommand {
         // Paths the daemon will write are checked before anything starts (exit 2 with the reason).
         let problems = DaemonConfiguration(outboxFile: outbox, certificatesFolder: certificates).pathProblems()
         var isDirectory: ObjCBool = false
-        let folderProblem = FileManager.default.fileExists(atPath: workflows, isDirectory: &isDirectory) && isDirectory.boolValue
+        let folderProblem =
+            FileManager.default.fileExists(atPath: workflows, isDirectory: &isDirectory) && isDirectory.boolValue
             ? [] : ["--workflows: '\(workflows)' is not a folder of workflow files"]
         guard problems.isEmpty, folderProblem.isEmpty else {
-            throw LaurelError(.invalidRequest, "nothing was started", problems: (folderProblem + problems).enumerated().map {
-                LaurelError.Problem(index: $0.offset, message: $0.element)
-            })
+            throw LaurelError(
+                .invalidRequest, "nothing was started",
+                problems: (folderProblem + problems).enumerated().map {
+                    LaurelError.Problem(index: $0.offset, message: $0.element)
+                })
         }
         let sqlite = try store.openStore(.create)
         // One daemon per file: a second one is refused before it does anything.
@@ -120,22 +139,27 @@ struct Serve: AsyncParsableCommand {
             let library = try await service.workflowLibrary(folder: workflows, now: clock.now()).library
             var years: [Int] = []
             for current in library.current.values {
-                if let year = try await service.engine(version: current.version).workflow.earliestWrittenYear { years.append(year) }
+                if let year = try await service.engine(version: current.version).workflow.earliestWrittenYear {
+                    years.append(year)
+                }
             }
             let calendar = ZonedCalendar(zoneName: "UTC")!
-            let start = years.min().flatMap { LocalDate(year: $0, month: 1, day: 1) }
+            let start =
+                years.min().flatMap { LocalDate(year: $0, month: 1, day: 1) }
                 .map { calendar.instant($0, LocalTime(hour: 0, minute: 0)!) } ?? clock.now()
             clock = .accelerated(from: start, speed: speed)
         }
-        let configuration = DaemonConfiguration(workflowsFolder: workflows, clock: clock,
-                                                demo: demo ? DemoConfiguration(seed: seed) : nil, outboxFile: outbox,
-                                                certificatesFolder: certificates)
+        let configuration = DaemonConfiguration(
+            workflowsFolder: workflows, clock: clock,
+            demo: demo ? DemoConfiguration(seed: seed) : nil, outboxFile: outbox,
+            certificatesFolder: certificates)
         let daemon = CampaignDaemon(service: service, configuration: configuration, logger: logger)
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: daemon)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        ))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: daemon)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            ))
         try await group.run()
     }
 }
@@ -166,11 +190,11 @@ struct EscapingLogHandler: LogHandler {
         set { inner[metadataKey: key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
-             function: String, line: UInt) {
+    func log(event: LogEvent) {
+        var event = event
         // Messages keep their line breaks (a rejected file's diagnostics); metadata is one line.
-        inner.log(level: level, message: "\(Escaping.lines(message.description))",
-                  metadata: metadata?.mapValues { .string(Escaping.line($0.description)) }, source: source, file: file,
-                  function: function, line: line)
+        event.message = "\(Escaping.lines(event.message.description))"
+        event.metadata = event.metadata?.mapValues { .string(Escaping.line($0.description)) }
+        inner.log(event: event)
     }
 }

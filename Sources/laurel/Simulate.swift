@@ -1,10 +1,10 @@
 import ArgumentParser
 import Foundation
-import LaurelService
 import LaurelCore
 import LaurelDaemon
-import LaurelStore
 import LaurelSQLite
+import LaurelService
+import LaurelStore
 
 extension Laurel {
     struct Simulate: ParsableCommand {
@@ -21,7 +21,10 @@ extension Laurel {
         @Argument(help: "The workflow file.", completion: .file(extensions: ["yaml", "yml"]))
         var workflow: String
 
-        @Option(help: ArgumentHelp("When the virtual clock starts (local date or date-time). Default: 1 January 08:00 of the year of the workflow's first date.", valueName: "date"))
+        @Option(
+            help: ArgumentHelp(
+                "When the virtual clock starts (local date or date-time). Default: 1 January 08:00 of the year of the workflow's first date.",
+                valueName: "date"))
         var start: String?
 
         @Option(help: ArgumentHelp("Stop when the clock passes this local date or date-time.", valueName: "date"))
@@ -30,14 +33,21 @@ extension Laurel {
         @Option(help: ArgumentHelp("A YAML file of events at given times (see docs/engine.md).", valueName: "file"))
         var script: String?
 
-        @Option(help: ArgumentHelp("Organisation data (YAML or CSV) the steps see: council members' units, quota populations. Repeat for several files.", valueName: "file"))
+        @Option(
+            help: ArgumentHelp(
+                "Organisation data (YAML or CSV) the steps see: council members' units, quota populations. Repeat for several files.",
+                valueName: "file"))
         var organisation: [String] = []
 
-        @Option(help: ArgumentHelp("Write each winner's certificate to this folder as Markdown and HTML.", valueName: "folder"))
+        @Option(
+            help: ArgumentHelp(
+                "Write each winner's certificate to this folder as Markdown and HTML.", valueName: "folder"))
         var certificates: String?
 
         // Unconditional, so '--seed -5' is read as a value (and refused as not a seed), not as a flag.
-        @Option(parsing: .unconditional, help: ArgumentHelp("The seed of generated events: a whole number, 0 or more.", valueName: "n"))
+        @Option(
+            parsing: .unconditional,
+            help: ArgumentHelp("The seed of generated events: a whole number, 0 or more.", valueName: "n"))
         var seed: UInt64 = 1
 
         @Option(help: "text for people, json for programs.")
@@ -55,7 +65,8 @@ extension Laurel {
             let loaded = try LoadedWorkflow.load(workflow)
             var engine = loaded.engine
             // The files named here, or else the ones the workflow names (relative to it).
-            let files = organisation.isEmpty ? OrganisationFiles.named(by: loaded.workflow, file: workflow) : organisation
+            let files =
+                organisation.isEmpty ? OrganisationFiles.named(by: loaded.workflow, file: workflow) : organisation
             if !files.isEmpty {
                 let (result, renderer) = OrganisationFiles.read(files)
                 FileHandle.standardError.write(Data(renderer.text(result.diagnostics).utf8))
@@ -63,7 +74,8 @@ extension Laurel {
                 engine.organisation = data
             }
             let calendar = engine.calendar
-            var startInstant = try start.map { try calendar.instant(DateText.parseDateTime($0).get(), endOfDay: false) }
+            var startInstant =
+                try start.map { try calendar.instant(DateText.parseDateTime($0).get(), endOfDay: false) }
                 ?? Self.defaultStart(loaded.workflow, calendar)
             // A recurring workflow runs one cycle: the first that begins at or after the start,
             // with its start as the `cycle` input when the workflow declares one.
@@ -102,8 +114,9 @@ extension Laurel {
                 }
                 events = parsed.events
             }
-            let result = Simulator(engine: engine).run(start: startInstant, until: untilInstant, script: events, seed: seed,
-                                                       inputs: inputs)
+            let result = Simulator(engine: engine).run(
+                start: startInstant, until: untilInstant, script: events, seed: seed,
+                inputs: inputs)
             if let certificates {
                 if let problem = DaemonConfiguration(certificatesFolder: certificates).pathProblems().first {
                     throw LaurelError(.invalidRequest, problem)
@@ -112,7 +125,10 @@ extension Laurel {
                     do {
                         try CertificateFiles.write(certificate, into: certificates)
                     } catch {
-                        throw LaurelError(.invalidRequest, "--certificates: cannot write the certificate of '\(certificate.entry)' into '\(certificates)': \(StoreMessages.describe(error))")
+                        throw LaurelError(
+                            .invalidRequest,
+                            "--certificates: cannot write the certificate of '\(certificate.entry)' into '\(certificates)': \(StoreMessages.describe(error))"
+                        )
                     }
                 }
             }

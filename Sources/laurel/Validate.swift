@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
-import LaurelService
 import LaurelCore
 import LaurelPlugins
+import LaurelService
 import LaurelYAML
 
 extension Laurel {
@@ -21,8 +21,9 @@ extension Laurel {
         @Option(help: "How to print the diagnostics: text for people, json for programs.")
         var format: OutputFormat = .text
 
-        @Option(name: .customLong("as-of"),
-                help: ArgumentHelp("Judge deadlines against this date or date-time instead of now.", valueName: "date"))
+        @Option(
+            name: .customLong("as-of"),
+            help: ArgumentHelp("Judge deadlines against this date or date-time instead of now.", valueName: "date"))
         var asOf: String?
 
         func validate() throws {
@@ -43,7 +44,8 @@ extension Laurel {
                 switch WorkflowFiles.read(file) {
                 case .success(let bytes):
                     let result = validator.validate(bytes, file: file, now: now)
-                    diagnostics = result.diagnostics + (result.workflow.map { organisationProblems($0, file: file) } ?? [])
+                    diagnostics =
+                        result.diagnostics + (result.workflow.map { organisationProblems($0, file: file) } ?? [])
                     if let workflow = result.workflow { set.append((workflow, file)) }
                     renderer.addSource(String(decoding: bytes, as: UTF8.self), file: file)
                 case .failure(let diagnostic):
@@ -54,11 +56,14 @@ extension Laurel {
             // Across files: the files beside those checked run with them in the daemon's folder.
             let checked = Set(files)
             for file in WorkflowFiles.besides(files) where !checked.contains(file) {
-                if case .success(let bytes) = WorkflowFiles.read(file), let workflow = validator.validate(bytes, file: file).workflow {
+                if case .success(let bytes) = WorkflowFiles.read(file),
+                    let workflow = validator.validate(bytes, file: file).workflow
+                {
                     set.append((workflow, file))
                 }
             }
-            all = (all + WorkflowSetChecker(registry: BuiltInPlugins.registry).check(set, reportFor: checked)).sortedByLocation()
+            all = (all + WorkflowSetChecker(registry: BuiltInPlugins.registry).check(set, reportFor: checked))
+                .sortedByLocation()
             switch format {
             case .json:
                 print(DiagnosticRenderer.json(all).rendered())
@@ -71,10 +76,13 @@ extension Laurel {
 
         /// A workflow's organisation files (`organisation:`) must be there to read.
         private func organisationProblems(_ workflow: Workflow, file: String) -> [Diagnostic] {
-            zip(workflow.organisationFiles, OrganisationFiles.named(by: workflow, file: file)).compactMap { written, path in
+            zip(workflow.organisationFiles, OrganisationFiles.named(by: workflow, file: file)).compactMap {
+                written, path in
                 guard case .failure(let failure) = ReadableFile.read(path) else { return nil }
-                return Diagnostic(.error, .unreadableFile, "the organisation file '\(written.value)' cannot be read: \(failure.reason)",
-                                  at: written.location, notes: [.init("the path is relative to this workflow file")])
+                return Diagnostic(
+                    .error, .unreadableFile,
+                    "the organisation file '\(written.value)' cannot be read: \(failure.reason)",
+                    at: written.location, notes: [.init("the path is relative to this workflow file")])
             }
         }
 
@@ -90,7 +98,8 @@ extension Laurel {
             guard !diagnostics.isEmpty else { return "\(checked): no problems." }
             let errors = diagnostics.errorCount
             let warnings = diagnostics.warningCount
-            return "\(checked): \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")."
+            return
+                "\(checked): \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")."
         }
     }
 }
@@ -135,7 +144,9 @@ enum WorkflowFiles {
 
     static func read(_ path: String) -> Result<[UInt8], Diagnostic> {
         ReadableFile.read(path).mapError { failure in
-            .error(.unreadableFile, "the file cannot be read: \(failure.reason)", at: .init(file: path, line: 1, column: 1))
+            .error(
+                .unreadableFile, "the file cannot be read: \(failure.reason)", at: .init(file: path, line: 1, column: 1)
+            )
         }
     }
 }

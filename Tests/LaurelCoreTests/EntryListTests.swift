@@ -5,8 +5,9 @@ import Testing
 @Suite("Entry list")
 struct EntryListTests {
     static func entry(_ number: Int) -> Entry {
-        Entry(id: "e\(number)", kind: number.isMultiple(of: 3) ? "video" : "clip", unit: "u\(number % 7)",
-              fields: ["n": .number(Double(number))])
+        Entry(
+            id: "e\(number)", kind: number.isMultiple(of: 3) ? "video" : "clip", unit: "u\(number % 7)",
+            fields: ["n": .number(Double(number))])
     }
 
     /// Checks every way of reading the list against the array it should equal.

@@ -38,11 +38,14 @@ struct OrganisationTests {
     @Test("CSV files of units and people read into one organisation; cells are located by line and column")
     func readsCSV() throws {
         var reader = OrganisationReader()
-        reader.read(csv: "id,name,level,parent,members\nhanoi,Hà Nội,city,,\nq1,\"Quận 1, Hà Nội\",district,hanoi,1_200\n", file: "units.csv")
+        reader.read(
+            csv: "id,name,level,parent,members\nhanoi,Hà Nội,city,,\nq1,\"Quận 1, Hà Nội\",district,hanoi,1_200\n",
+            file: "units.csv")
         reader.read(csv: "\u{FEFF}id,name,unit,roles\r\np1,Phạm Văn Bảy,q1,council; chair\r\n", file: "people.csv")
         let result = reader.finish()
         let organisation = try #require(result.organisation, "\(result.diagnostics.map(\.message))")
-        #expect(organisation.unit("q1")?.name == "Quận 1, Hà Nội" && organisation.unit("q1")?.counts == ["members": 1_200])
+        #expect(
+            organisation.unit("q1")?.name == "Quận 1, Hà Nội" && organisation.unit("q1")?.counts == ["members": 1_200])
         #expect(organisation.person("p1")?.roles == ["council", "chair"])
 
         var bad = OrganisationReader()
@@ -53,42 +56,53 @@ struct OrganisationTests {
         #expect(problems.diagnostics.map(\.location.description) == ["u.csv:2:20", "u.csv:3:1"])
     }
 
-    @Test("a loop of parents, an unknown parent, an unknown level and a person in no unit are each reported where written")
+    @Test(
+        "a loop of parents, an unknown parent, an unknown level and a person in no unit are each reported where written"
+    )
     func reportsMistakes() {
-        let result = Self.read(yaml: """
-            laurel-organisation: 1
-            levels: [city, district, grassroots]
-            units:
-              a: { name: A, level: district, parent: b }
-              b: { name: B, level: grasroots, parent: a }
-              c: { name: C, level: grassroots, parent: nam-tu-lim }
-            people:
-              p: { name: P, unit: cc }
-            """)
+        let result = Self.read(
+            yaml: """
+                laurel-organisation: 1
+                levels: [city, district, grassroots]
+                units:
+                  a: { name: A, level: district, parent: b }
+                  b: { name: B, level: grasroots, parent: a }
+                  c: { name: C, level: grassroots, parent: nam-tu-lim }
+                people:
+                  p: { name: P, unit: cc }
+                """)
         #expect(result.organisation == nil)
         #expect(result.diagnostics.map(\.code) == [.unitCycle, .invalidValue, .unknownUnit, .unknownUnit])
         #expect(result.diagnostics.map(\.location.line) == [4, 5, 6, 8])
         #expect(result.diagnostics[1].message.contains("did you mean 'grassroots'"))
         #expect(result.diagnostics[3].message.contains("did you mean 'c'"))
-        let upsideDown = Self.read(yaml: """
-            laurel-organisation: 1
-            levels: [city, district]
-            units:
-              d: { name: D, level: district }
-              c: { name: C, level: city, parent: d }
-            """)
+        let upsideDown = Self.read(
+            yaml: """
+                laurel-organisation: 1
+                levels: [city, district]
+                units:
+                  d: { name: D, level: district }
+                  c: { name: C, level: city, parent: d }
+                """)
         #expect(upsideDown.diagnostics.map(\.code) == [.invalidValue])
         #expect(Self.read(yaml: "laurel-organisation: 2\nunits: {}\n").diagnostics.map(\.code) == [.unsupportedVersion])
     }
 
     @Test("Vietnamese collation: the alphabet's own letters, then tones, NFC and NFD alike")
     func vietnameseOrder() {
-        let names = ["Trần Thị Bình", "Đặng Thị Hà", "Âu Minh Châu", "Dương Văn Đức", "Nguyễn Văn An", "Ánh", "Anh", "Ảnh", "Zoe", "An"]
-        #expect(VietnameseCollation.sorted(names, by: { $0 }) == [
-            "An", "Anh", "Ảnh", "Ánh", "Âu Minh Châu", "Dương Văn Đức", "Đặng Thị Hà", "Nguyễn Văn An", "Trần Thị Bình", "Zoe",
-        ])
+        let names = [
+            "Trần Thị Bình", "Đặng Thị Hà", "Âu Minh Châu", "Dương Văn Đức", "Nguyễn Văn An", "Ánh", "Anh", "Ảnh",
+            "Zoe", "An",
+        ]
+        #expect(
+            VietnameseCollation.sorted(names, by: { $0 }) == [
+                "An", "Anh", "Ảnh", "Ánh", "Âu Minh Châu", "Dương Văn Đức", "Đặng Thị Hà", "Nguyễn Văn An",
+                "Trần Thị Bình", "Zoe",
+            ])
         // "Đ" (U+0110) is a letter after "D", not after "Z" as in code-point order.
-        #expect(["Zoe", "Đào"].sorted() == ["Zoe", "Đào"] && VietnameseCollation.sorted(["Zoe", "Đào"], by: { $0 }) == ["Đào", "Zoe"])
+        #expect(
+            ["Zoe", "Đào"].sorted() == ["Zoe", "Đào"]
+                && VietnameseCollation.sorted(["Zoe", "Đào"], by: { $0 }) == ["Đào", "Zoe"])
         let decomposed = "A\u{0302}u"  // Â written as A + combining circumflex
         #expect(VietnameseCollation.key(decomposed) == VietnameseCollation.key("Âu"))
         #expect(VietnameseCollation.key("lê văn") < VietnameseCollation.key("Lê Văn"), "lower case first")
@@ -96,10 +110,15 @@ struct OrganisationTests {
 
     @Test("numbers inside names sort as numbers, whatever their length or leading zeros")
     func numbersSortAsNumbers() {
-        let names = ["Công đoàn số 124", "Công đoàn số 14", "Công đoàn số 12", "Công đoàn số 2", "Công đoàn số 012", "Công đoàn sở"]
-        #expect(VietnameseCollation.sorted(names, by: { $0 }) == [
-            "Công đoàn số 2", "Công đoàn số 12", "Công đoàn số 012", "Công đoàn số 14", "Công đoàn số 124", "Công đoàn sở",
-        ])
+        let names = [
+            "Công đoàn số 124", "Công đoàn số 14", "Công đoàn số 12", "Công đoàn số 2", "Công đoàn số 012",
+            "Công đoàn sở",
+        ]
+        #expect(
+            VietnameseCollation.sorted(names, by: { $0 }) == [
+                "Công đoàn số 2", "Công đoàn số 12", "Công đoàn số 012", "Công đoàn số 14", "Công đoàn số 124",
+                "Công đoàn sở",
+            ])
     }
 
     @Test("a Vietnamese word in ASCII, as ids are written")

@@ -22,7 +22,8 @@ struct ScoreSheetTests {
         #expect(json == #"{"lines":[{"entry":"e1","values":[7]},{"entry":"e2","values":[1,2.5,3]}],"member":"m"}"#)
         #expect(try JSONDecoder().decode(ScoreSheet.self, from: Data(json.utf8)) == sheet)
         #expect(throws: DecodingError.self) {
-            try JSONDecoder().decode(ScoreSheet.self, from: Data(#"{"lines":[{"entry":"e1","values":7}],"member":"m"}"#.utf8))
+            try JSONDecoder().decode(
+                ScoreSheet.self, from: Data(#"{"lines":[{"entry":"e1","values":7}],"member":"m"}"#.utf8))
         }
     }
 }

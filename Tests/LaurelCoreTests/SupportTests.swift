@@ -3,7 +3,9 @@ import Testing
 
 /// The small parts every output and input goes through: CSV reading, JSON writing, escaping.
 @Suite struct SupportTests {
-    @Test("CSV: quoted cells with commas, quotes and line breaks read; a stray quote or text after a closing quote is refused at its place")
+    @Test(
+        "CSV: quoted cells with commas, quotes and line breaks read; a stray quote or text after a closing quote is refused at its place"
+    )
     func csv() throws {
         let rows = try CSV.parse("\u{FEFF}id,name\r\n1,\"Công ty \"\"Sao Mai\"\", Hà Nội\"\r\n2,\"two\nlines\"\n")
         #expect(rows.map(\.cells) == [["id", "name"], ["1", "Công ty \"Sao Mai\", Hà Nội"], ["2", "two\nlines"]])
@@ -19,7 +21,9 @@ import Testing
 
     @Test("JSON has no infinity or NaN: they are written as null, so the output is always JSON")
     func jsonNumbers() {
-        let value = JSONValue.object([("a", .number(.infinity)), ("b", .number(-.infinity)), ("c", .number(.nan)), ("d", .number(1.5))])
+        let value = JSONValue.object([
+            ("a", .number(.infinity)), ("b", .number(-.infinity)), ("c", .number(.nan)), ("d", .number(1.5)),
+        ])
         #expect(value.rendered(pretty: false) == #"{"a":null,"b":null,"c":null,"d":1.5}"#)
     }
 
@@ -27,7 +31,9 @@ import Testing
     func escaping() {
         #expect(Escaping.line("Nguyễn\u{1B}[31m Văn\nAn\u{0}") == #"Nguyễn\u{1B}[31m Văn\nAn\u{0}"#)
         #expect(Escaping.lines("a\nb\u{7}") == "a\nb\\u{7}")
-        #expect(Escaping.csvCell("a\rb") == "\"a\rb\"" && Escaping.csvCell("plain") == "plain" && Escaping.csvCell("say \"hi\"") == "\"say \"\"hi\"\"\"")
+        #expect(
+            Escaping.csvCell("a\rb") == "\"a\rb\"" && Escaping.csvCell("plain") == "plain"
+                && Escaping.csvCell("say \"hi\"") == "\"say \"\"hi\"\"\"")
         #expect(Escaping.markdown("| a |") == "\\| a \\|")
     }
 

@@ -13,13 +13,18 @@ import Testing
         #expect(try DateText.parseDateTime("2022-05-31").get().time == nil)
     }
 
-    @Test("wrong forms say what was expected", arguments: [
-        ("May 31", "expected a date like 2022-05-31 or a date-time like 2022-05-31T23:59, got 'May 31'"),
-        ("2023-02-29", "2023-02-29 is not a date: February 2023 has 28 days"),
-        ("2022-13-01", "2022-13-01 is not a date: months go from 01 to 12"),
-        ("2022-05-31T24:00", "24:00 is not a time of day: hours go from 00 to 23, minutes and seconds from 00 to 59"),
-        ("2022-05-31T23:59+7", "expected a UTC offset like +07:00 or Z after the time, got '+7'"),
-    ])
+    @Test(
+        "wrong forms say what was expected",
+        arguments: [
+            ("May 31", "expected a date like 2022-05-31 or a date-time like 2022-05-31T23:59, got 'May 31'"),
+            ("2023-02-29", "2023-02-29 is not a date: February 2023 has 28 days"),
+            ("2022-13-01", "2022-13-01 is not a date: months go from 01 to 12"),
+            (
+                "2022-05-31T24:00",
+                "24:00 is not a time of day: hours go from 00 to 23, minutes and seconds from 00 to 59"
+            ),
+            ("2022-05-31T23:59+7", "expected a UTC offset like +07:00 or Z after the time, got '+7'"),
+        ])
     func failures(_ text: String, _ message: String) {
         guard case .failure(let failure) = DateText.parseDateTime(text) else {
             Issue.record("\(text) parsed")
@@ -44,10 +49,13 @@ import Testing
 }
 
 @Suite struct DurationTests {
-    @Test("ISO 8601 durations", arguments: [
-        ("P14D", ISODuration(days: 14)), ("P2W", ISODuration(weeks: 2)), ("P1M", ISODuration(months: 1)),
-        ("PT2H30M", ISODuration(hours: 2, minutes: 30)), ("P1Y2M3DT4H5M6S", ISODuration(years: 1, months: 2, days: 3, hours: 4, minutes: 5, seconds: 6)),
-    ])
+    @Test(
+        "ISO 8601 durations",
+        arguments: [
+            ("P14D", ISODuration(days: 14)), ("P2W", ISODuration(weeks: 2)), ("P1M", ISODuration(months: 1)),
+            ("PT2H30M", ISODuration(hours: 2, minutes: 30)),
+            ("P1Y2M3DT4H5M6S", ISODuration(years: 1, months: 2, days: 3, hours: 4, minutes: 5, seconds: 6)),
+        ])
     func parses(_ text: String, _ expected: ISODuration) throws {
         #expect(try ISODuration.parse(text).get() == expected)
         #expect(expected.description == text)
@@ -73,15 +81,17 @@ import Testing
         #expect(try CronExpression.parse("0 9 22 jul *").get().months == [7])
     }
 
-    @Test("errors point at the offending field", arguments: [
-        ("61 * * * *", 0, "61 is not a minute: minutes go from 0 to 59"),
-        ("0 24 * * *", 2, "24 is not a hour: hours go from 0 to 23"),
-        ("0 8 * * 1-9", 10, "9 is not a day of the week: days of the week go from 0 to 7"),
-        ("0 8 32 * *", 4, "32 is not a day of the month: day of the months go from 1 to 31"),
-        ("0 8 * FOO *", 6, "'FOO' is not a month: write a number or a name such as JAN"),
-        ("0 8 * * 5-1", 8, "the range '5-1' runs backwards; write the smaller day of the week first"),
-        ("*/0 * * * *", 2, "'0' is not a step for the minute: write a whole number from 1 to 59"),
-    ])
+    @Test(
+        "errors point at the offending field",
+        arguments: [
+            ("61 * * * *", 0, "61 is not a minute: minutes go from 0 to 59"),
+            ("0 24 * * *", 2, "24 is not a hour: hours go from 0 to 23"),
+            ("0 8 * * 1-9", 10, "9 is not a day of the week: days of the week go from 0 to 7"),
+            ("0 8 32 * *", 4, "32 is not a day of the month: day of the months go from 1 to 31"),
+            ("0 8 * FOO *", 6, "'FOO' is not a month: write a number or a name such as JAN"),
+            ("0 8 * * 5-1", 8, "the range '5-1' runs backwards; write the smaller day of the week first"),
+            ("*/0 * * * *", 2, "'0' is not a step for the minute: write a whole number from 1 to 59"),
+        ])
     func failures(_ text: String, _ offset: Int, _ message: String) {
         guard case .failure(let failure) = CronExpression.parse(text) else {
             Issue.record("\(text) parsed")

@@ -10,10 +10,15 @@ enum Collect: StepPlugin {
     static let parameters = [
         ParameterSpec("metric", .metric, required: true, summary: "metric", example: "metric: ideas"),
         ParameterSpec("until", .deadline, required: true, summary: "deadline", example: "until: 2030-01-01"),
-        ParameterSpec("levels", .list(.record([
-            ParameterSpec("name", .text, required: true, summary: "name", example: "name: a"),
-            ParameterSpec("count", .integer(minimum: 1, maximum: 10), required: true, summary: "count", example: "count: 1"),
-        ]), minimumCount: 1), summary: "levels", example: "levels: []"),
+        ParameterSpec(
+            "levels",
+            .list(
+                .record([
+                    ParameterSpec("name", .text, required: true, summary: "name", example: "name: a"),
+                    ParameterSpec(
+                        "count", .integer(minimum: 1, maximum: 10), required: true, summary: "count",
+                        example: "count: 1"),
+                ]), minimumCount: 1), summary: "levels", example: "levels: []"),
     ]
     static let outcomes = [OutcomeSpec("done", summary: "done")]
     static let outcomeValues = [OutcomeValueSpec("count", .number, summary: "count")]
@@ -61,7 +66,9 @@ enum AlsoCollect: StepPlugin {
         """
 
     private func codes(_ text: String) -> [String] {
-        validator.validate(text, file: "w.yaml").diagnostics.map { "\($0.location.line):\($0.location.column) \($0.code)" }
+        validator.validate(text, file: "w.yaml").diagnostics.map {
+            "\($0.location.line):\($0.location.column) \($0.code)"
+        }
     }
 
     @Test("a valid file gives a typed workflow")
@@ -74,7 +81,8 @@ enum AlsoCollect: StepPlugin {
         let step = try #require(workflow.state(named: "collecting")?.step)
         #expect(step.parameters["until"]?.dateTime == DateTimeSpec(date: LocalDate(year: 2030, month: 1, day: 1)!))
         #expect(step.parameters["levels"]?.list?.first?.record?["count"] == .integer(1))
-        #expect(workflow.state(named: "collecting")?.handlers.first?.branches.first?.condition?.source
+        #expect(
+            workflow.state(named: "collecting")?.handlers.first?.branches.first?.condition?.source
                 == "outcome.count > 3 and metrics.ideas > 3")
     }
 
@@ -85,7 +93,10 @@ enum AlsoCollect: StepPlugin {
             .replacingOccurrences(of: "until: 2030-01-01", with: "until: 2030-01-32")
             .replacingOccurrences(of: "count: 1 }", with: "count: 11 }")
             .replacingOccurrences(of: "- goto: closed", with: "- goto: close")
-        #expect(codes(broken) == ["4:11 unknown-timezone", "18:43 invalid-date", "18:74 invalid-value", "23:17 unknown-state"])
+        #expect(
+            codes(broken) == [
+                "4:11 unknown-timezone", "18:43 invalid-date", "18:74 invalid-value", "23:17 unknown-state",
+            ])
     }
 
     @Test("a plugin's own check points into its parameters")
@@ -125,27 +136,34 @@ enum AlsoCollect: StepPlugin {
     func text() {
         var renderer = DiagnosticRenderer()
         renderer.addSource("a: 1\n\tb: phase-3\n", file: "x.yaml")
-        let diagnostic = Diagnostic.error(.unknownState, "state 'phase-3' is not defined (did you mean 'phase-2'?)",
-                                          at: SourceLocation(file: "x.yaml", line: 2, column: 5),
-                                          notes: [.init("defined here", at: SourceLocation(file: "x.yaml", line: 1, column: 1)),
-                                                  .init("a hint")])
-        #expect(renderer.text(diagnostic) == """
-            x.yaml:2:5: error: state 'phase-3' is not defined (did you mean 'phase-2'?) [unknown-state]
-             2 | \tb: phase-3
-               | \t   ^
-            x.yaml:1:1: note: defined here
-             1 | a: 1
-               | ^
-                note: a hint
+        let diagnostic = Diagnostic.error(
+            .unknownState, "state 'phase-3' is not defined (did you mean 'phase-2'?)",
+            at: SourceLocation(file: "x.yaml", line: 2, column: 5),
+            notes: [
+                .init("defined here", at: SourceLocation(file: "x.yaml", line: 1, column: 1)),
+                .init("a hint"),
+            ])
+        #expect(
+            renderer.text(diagnostic) == """
+                x.yaml:2:5: error: state 'phase-3' is not defined (did you mean 'phase-2'?) [unknown-state]
+                 2 | \tb: phase-3
+                   | \t   ^
+                x.yaml:1:1: note: defined here
+                 1 | a: 1
+                   | ^
+                    note: a hint
 
-            """)
+                """)
     }
 
     @Test("JSON for tools")
     func json() {
-        let diagnostic = Diagnostic.warning(.deadlinePassed, "past \"now\"", at: SourceLocation(file: "x.yaml", line: 3, column: 7))
-        #expect(DiagnosticRenderer.json([diagnostic]).rendered(pretty: false)
-                == #"[{"file":"x.yaml","line":3,"column":7,"severity":"warning","code":"deadline-passed","message":"past \"now\""}]"#)
+        let diagnostic = Diagnostic.warning(
+            .deadlinePassed, "past \"now\"", at: SourceLocation(file: "x.yaml", line: 3, column: 7))
+        #expect(
+            DiagnosticRenderer.json([diagnostic]).rendered(pretty: false)
+                == #"[{"file":"x.yaml","line":3,"column":7,"severity":"warning","code":"deadline-passed","message":"past \"now\""}]"#
+        )
     }
 }
 

@@ -23,9 +23,8 @@ final class CapturedLog: Sendable {
             set { metadata[key] = newValue }
         }
 
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
-                 function: String, line: UInt) {
-            log.captured.withLock { $0.append((level, message.description)) }
+        func log(event: LogEvent) {
+            log.captured.withLock { $0.append((event.level, event.message.description)) }
         }
     }
 }

@@ -1,10 +1,10 @@
 import Foundation
 import LaurelCore
-import LaurelTesting
-import LaurelService
-import LaurelSQLite
 import LaurelDaemon
+import LaurelSQLite
+import LaurelService
 import LaurelStore
+import LaurelTesting
 import Logging
 import Synchronization
 import Testing
@@ -28,7 +28,8 @@ struct DaemonTickTests {
         }
         store.failing.withLock { $0 = "quick-3" }
         let log = CapturedLog()
-        let daemon = CampaignDaemon(service: service, configuration: DaemonConfiguration(timersPerTransaction: 3), logger: log.logger)
+        let daemon = CampaignDaemon(
+            service: service, configuration: DaemonConfiguration(timersPerTransaction: 3), logger: log.logger)
         // Five days later: per campaign a stale reminder is skipped and the deadline fires.
         let report = try await daemon.tick(now: W.may1 + 5 * W.day, moment: 0)
         // Each claim sees what the last commit armed: the reminders re-armed for 3 May are skipped
@@ -38,7 +39,9 @@ struct DaemonTickTests {
             let campaign = try #require(try await sqlite.read { try $0.campaign(id: id) })
             #expect(campaign.state == (id == "quick-3" ? "collecting" : "closed"), "\(id)")
         }
-        #expect(try await sqlite.read { try $0.timers(campaignID: "quick-3") }.count == 2, "the failing campaign keeps its due timers")
+        #expect(
+            try await sqlite.read { try $0.timers(campaignID: "quick-3") }.count == 2,
+            "the failing campaign keeps its due timers")
         // Ticks before its retry delay pass the failing timers over, without a log line each.
         for moment in [0.25, 0.5, 0.75] {
             let again = try await daemon.tick(now: W.may1 + 5 * W.day, moment: moment)
@@ -49,7 +52,8 @@ struct DaemonTickTests {
         #expect(try await daemon.tick(now: W.may1 + 5 * W.day, moment: 2.0).waiting == 2, "the delay has doubled")
         #expect(log.lines(.error).count == 2, "one line per failing timer, not one per try: \(log.lines(.error))")
         store.failing.withLock { $0 = nil }
-        #expect(try await daemon.tick(now: W.may1 + 5 * W.day, moment: 3.5).fired == 1, "once it can, the deadline fires")
+        #expect(
+            try await daemon.tick(now: W.may1 + 5 * W.day, moment: 3.5).fired == 1, "once it can, the deadline fires")
         #expect(try await sqlite.read { try $0.campaign(id: "quick-3") }?.state == "closed")
         #expect(log.lines(.notice).contains { $0.hasPrefix("timer fired after 2 failed tries") })
     }
@@ -61,7 +65,8 @@ extension DaemonTickTests {
         let (store, folder) = try W.store()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let service = CampaignService(store: store, registry: W.registry)
-        let id = try await service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1).campaignID
+        let id = try await service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1)
+            .campaignID
         _ = try await service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
         let daemon = CampaignDaemon(service: service, logger: Logger(label: "test"))
         #expect(try await daemon.tick(now: W.may1 + W.hour).fired == 0, "nothing is due an hour after the launch")
@@ -104,8 +109,12 @@ struct DaemonOutboxTests {
         let (store, folder) = try W.store()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let service = CampaignService(store: store, registry: W.registry)
-        let announcing = W.quick.replacingOccurrences(of: "    on: { launch: collecting }", with: "    on: { launch: launched }")
-            .replacingOccurrences(of: "  collecting:\n", with: """
+        let announcing = W.quick.replacingOccurrences(
+            of: "    on: { launch: collecting }", with: "    on: { launch: launched }"
+        )
+        .replacingOccurrences(
+            of: "  collecting:\n",
+            with: """
                   launched:
                     step: announce
                     with: { audience: grassroots-unions, message: "Phát động: 3 ý tưởng", channels: [notice, email] }
@@ -117,7 +126,8 @@ struct DaemonOutboxTests {
         let id = try await service.start(version: version, idempotencyKey: nil, now: W.may1).campaignID
         _ = try await service.apply(.command("launch"), to: id, eventID: "launch-1", now: W.may1)
         let file = folder + "/outbox.jsonl"
-        let daemon = CampaignDaemon(service: service, configuration: DaemonConfiguration(outboxFile: file), logger: Logger(label: "test"))
+        let daemon = CampaignDaemon(
+            service: service, configuration: DaemonConfiguration(outboxFile: file), logger: Logger(label: "test"))
         try await daemon.deliverOutbox(now: W.may1 + 1)
         try await daemon.deliverOutbox(now: W.may1 + 2)
         let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
@@ -125,7 +135,9 @@ struct DaemonOutboxTests {
         let item = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
         #expect(item["campaign"] as? String == id && item["event"] as? String == "launch-1")
         #expect(item["kind"] as? String == "notify" && item["audience"] as? String == "grassroots-unions")
-        #expect(item["channels"] as? [String] == ["notice", "email"] && item["message"] as? String == "Phát động: 3 ý tưởng")
+        #expect(
+            item["channels"] as? [String] == ["notice", "email"] && item["message"] as? String == "Phát động: 3 ý tưởng"
+        )
         #expect(item["created-at"] as? String == "2024-05-01T06:00:00Z")
         #expect((item["sequence"] as? Int ?? 0) > 0)
         #expect(try await store.read { try $0.pendingOutbox(limit: 10) }.isEmpty)
@@ -133,7 +145,9 @@ struct DaemonOutboxTests {
 }
 
 extension DaemonOutboxTests {
-    @Test("a certificate that cannot be written is retried with growing delays and logged once; the items after it are delivered")
+    @Test(
+        "a certificate that cannot be written is retried with growing delays and logged once; the items after it are delivered"
+    )
     func failingDelivery() async throws {
         let (store, folder) = try W.store()
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -144,21 +158,30 @@ extension DaemonOutboxTests {
         let version = try await W.record(W.quick, in: store)
         let id = try await service.start(version: version, idempotencyKey: nil, now: W.may1).campaignID
         try Data().write(to: URL(fileURLWithPath: certificates + "/" + id))
-        let certificate = Certificate(entry: "x", recipient: "Nguyễn Thị Hoa", heading: "GIẤY KHEN", text: "Xuất sắc", tier: "first",
-                                      amount: 0, issuer: nil, campaignTitle: "Quick", issuedOn: "2024-05-01")
+        let certificate = Certificate(
+            entry: "x", recipient: "Nguyễn Thị Hoa", heading: "GIẤY KHEN", text: "Xuất sắc", tier: "first",
+            amount: 0, issuer: nil, campaignTitle: "Quick", issuedOn: "2024-05-01")
         try await store.write { transaction in
             let campaign = try #require(try transaction.campaign(id: id))
-            try transaction.save(campaign, events: [], effects: [
-                OutboxItem(campaignID: id, eventID: "e1", effect: .certificate(certificate), createdAt: W.may1),
-                OutboxItem(campaignID: id, eventID: "e2", effect: .notify(audience: "organisers", message: "after it", channels: ["notice"]), createdAt: W.may1),
-            ], at: W.may1)
+            try transaction.save(
+                campaign, events: [],
+                effects: [
+                    OutboxItem(campaignID: id, eventID: "e1", effect: .certificate(certificate), createdAt: W.may1),
+                    OutboxItem(
+                        campaignID: id, eventID: "e2",
+                        effect: .notify(audience: "organisers", message: "after it", channels: ["notice"]),
+                        createdAt: W.may1),
+                ], at: W.may1)
         }
         let log = CapturedLog()
         let file = folder + "/outbox.jsonl"
-        let daemon = CampaignDaemon(service: service, configuration: DaemonConfiguration(outboxFile: file, certificatesFolder: certificates),
-                                  logger: log.logger)
+        let daemon = CampaignDaemon(
+            service: service, configuration: DaemonConfiguration(outboxFile: file, certificatesFolder: certificates),
+            logger: log.logger)
         for moment in [0, 0.3, 0.6, 1.2, 1.5, 2.0] { try await daemon.deliverOutbox(now: W.may1 + 1, moment: moment) }
-        #expect(try await store.read { try $0.pendingOutbox(limit: 10) }.map(\.eventID) == ["e1"], "the notice after it was delivered")
+        #expect(
+            try await store.read { try $0.pendingOutbox(limit: 10) }.map(\.eventID) == ["e1"],
+            "the notice after it was delivered")
         #expect(try String(contentsOfFile: file, encoding: .utf8).contains("after it"))
         #expect(log.lines(.error).count == 1, "\(log.lines(.error))")
         #expect(log.lines(.error).first?.contains("outbox item could not be delivered") == true)
@@ -175,10 +198,17 @@ extension DaemonOutboxTests {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try Data().write(to: URL(fileURLWithPath: folder + "/a-file"))
-        let problems = DaemonConfiguration(outboxFile: folder + "/missing/outbox.jsonl", certificatesFolder: folder + "/a-file").pathProblems()
-        #expect(problems == ["--outbox: cannot write '\(folder)/missing/outbox.jsonl': its folder does not exist",
-                             "--certificates: cannot use '\(folder)/a-file' as the certificates folder: it is a file, not a folder"])
-        #expect(DaemonConfiguration(outboxFile: folder + "/outbox.jsonl", certificatesFolder: folder + "/new/certificates").pathProblems().isEmpty)
+        let problems = DaemonConfiguration(
+            outboxFile: folder + "/missing/outbox.jsonl", certificatesFolder: folder + "/a-file"
+        ).pathProblems()
+        #expect(
+            problems == [
+                "--outbox: cannot write '\(folder)/missing/outbox.jsonl': its folder does not exist",
+                "--certificates: cannot use '\(folder)/a-file' as the certificates folder: it is a file, not a folder",
+            ])
+        #expect(
+            DaemonConfiguration(outboxFile: folder + "/outbox.jsonl", certificatesFolder: folder + "/new/certificates")
+                .pathProblems().isEmpty)
     }
 }
 
@@ -188,15 +218,21 @@ struct CertificateFilesTests {
     func written() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("laurel-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        var certificate = Certificate(entry: "nv/07", recipient: "Nguyễn Thị Hoa", heading: "GIẤY KHEN", text: "Hoàn thành xuất sắc",
-                                      tier: "commended", amount: 500_000, issuer: nil, campaignTitle: "Quý II/2025", issuedOn: "2025-07-01")
+        var certificate = Certificate(
+            entry: "nv/07", recipient: "Nguyễn Thị Hoa", heading: "GIẤY KHEN", text: "Hoàn thành xuất sắc",
+            tier: "commended", amount: 500_000, issuer: nil, campaignTitle: "Quý II/2025", issuedOn: "2025-07-01")
         let files = try CertificateFiles.write(certificate, into: folder + "/c1")
-        #expect(files == [folder + "/c1/nv_07~d9c9c881.md", folder + "/c1/nv_07~d9c9c881.html"], "the id changed, so its hash tells it from an id nv_07")
+        #expect(
+            files == [folder + "/c1/nv_07~d9c9c881.md", folder + "/c1/nv_07~d9c9c881.html"],
+            "the id changed, so its hash tells it from an id nv_07")
         #expect(try String(contentsOfFile: files[0], encoding: .utf8).contains("**Nguyễn Thị Hoa**"))
         certificate.recipient = "Trần Văn Nam"
         try CertificateFiles.write(certificate, into: folder + "/c1")
         #expect(try String(contentsOfFile: files[1], encoding: .utf8).contains("Trần Văn Nam"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/c1").sorted() == ["nv_07~d9c9c881.html", "nv_07~d9c9c881.md"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: folder + "/c1").sorted() == [
+                "nv_07~d9c9c881.html", "nv_07~d9c9c881.md",
+            ])
     }
 }
 
@@ -214,7 +250,9 @@ final class FaultyStore: CampaignStore {
         try await inner.read(body)
     }
 
-    func write<T: Sendable>(_ end: TransactionEnd, _ body: @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+    func write<T: Sendable>(_ end: TransactionEnd, _ body: @Sendable (any StoreTransaction) throws -> T) async throws
+        -> T
+    {
         let failing = failing.withLock { $0 }
         return try await inner.write(end) { try body(Transaction(inner: $0, failing: failing)) }
     }
@@ -229,7 +267,9 @@ final class FaultyStore: CampaignStore {
         }
         func workflowVersion(hash: String) throws -> WorkflowVersion? { try inner.workflowVersion(hash: hash) }
         func latestWorkflowVersions() throws -> [WorkflowVersion] { try inner.latestWorkflowVersions() }
-        func workflowVersions(workflowID: String) throws -> [WorkflowVersion] { try inner.workflowVersions(workflowID: workflowID) }
+        func workflowVersions(workflowID: String) throws -> [WorkflowVersion] {
+            try inner.workflowVersions(workflowID: workflowID)
+        }
         func latestVersion(workflowID: String) throws -> String? { try inner.latestVersion(workflowID: workflowID) }
         func campaigns() throws -> [CampaignSummary] { try inner.campaigns() }
         func events(campaignID: String) throws -> [LoggedEvent] { try inner.events(campaignID: campaignID) }
@@ -249,16 +289,25 @@ final class FaultyStore: CampaignStore {
         func claimDueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
             try inner.claimDueTimers(at: instant, after: after, limit: limit)
         }
-        func nextCampaignNumber(workflowID: String) throws -> Int { try inner.nextCampaignNumber(workflowID: workflowID) }
-        func save(_ campaign: Campaign, events: [LoggedEvent], effects: [OutboxItem], at instant: Instant) throws -> Int {
+        func nextCampaignNumber(workflowID: String) throws -> Int {
+            try inner.nextCampaignNumber(workflowID: workflowID)
+        }
+        func save(_ campaign: Campaign, events: [LoggedEvent], effects: [OutboxItem], at instant: Instant) throws -> Int
+        {
             try inner.save(campaign, events: events, effects: effects, at: instant)
         }
         func removeFromDueIndex(_ timer: DueTimer) throws { try inner.removeFromDueIndex(timer) }
         func log(_ events: [LoggedEvent]) throws { try inner.log(events) }
-        func setRecurrence(_ cursor: RecurrenceCursor, workflowID: String) throws { try inner.setRecurrence(cursor, workflowID: workflowID) }
-        func setParent(_ parent: String, unit: String?, of child: String) throws { try inner.setParent(parent, unit: unit, of: child) }
+        func setRecurrence(_ cursor: RecurrenceCursor, workflowID: String) throws {
+            try inner.setRecurrence(cursor, workflowID: workflowID)
+        }
+        func setParent(_ parent: String, unit: String?, of child: String) throws {
+            try inner.setParent(parent, unit: unit, of: child)
+        }
         func record(_ version: WorkflowVersion) throws { try inner.record(version) }
         func replaceOrganisation(_ organisation: Organisation) throws { try inner.replaceOrganisation(organisation) }
-        func markDelivered(_ sequences: [Int64], at instant: Instant) throws { try inner.markDelivered(sequences, at: instant) }
+        func markDelivered(_ sequences: [Int64], at instant: Instant) throws {
+            try inner.markDelivered(sequences, at: instant)
+        }
     }
 }

@@ -1,10 +1,10 @@
 import Foundation
 import LaurelCore
-import LaurelSQLite
-import LaurelTesting
-import LaurelService
 import LaurelDaemon
+import LaurelSQLite
+import LaurelService
 import LaurelStore
+import LaurelTesting
 import Logging
 import Testing
 
@@ -38,8 +38,9 @@ struct RecurrenceTests {
         """
 
     static func day(_ year: Int, _ month: Int, _ day: Int, _ hour: Int = 0, _ minute: Int = 0) -> Instant {
-        ZonedCalendar(zoneName: "Asia/Ho_Chi_Minh")!.instant(LocalDate(year: year, month: month, day: day)!,
-                                                            LocalTime(hour: hour, minute: minute)!)
+        ZonedCalendar(zoneName: "Asia/Ho_Chi_Minh")!.instant(
+            LocalDate(year: year, month: month, day: day)!,
+            LocalTime(hour: hour, minute: minute)!)
     }
 
     @Test("one campaign per cycle, once; after downtime only the latest cycle starts, the others are counted")
@@ -60,14 +61,18 @@ struct RecurrenceTests {
         #expect(campaign.transitions.first?.at == Self.day(2025, 4, 1), "the campaign starts at its cycle")
         #expect(try await store.read { try $0.timers(campaignID: campaign.id) }.map(\.due) == [Self.day(2025, 5, 1)])
         #expect(april.nextCycle == Self.day(2025, 7, 1))
-        #expect(try await service.startDueCycles(version: version, now: Self.day(2025, 4, 1, 0, 20)).started.isEmpty, "once")
+        #expect(
+            try await service.startDueCycles(version: version, now: Self.day(2025, 4, 1, 0, 20)).started.isEmpty, "once"
+        )
 
         // Down from April to 2 January: July and October are passed over, January starts late.
         let late = try await service.startDueCycles(version: version, now: Self.day(2026, 1, 2, 9))
         #expect(late.started.map(\.campaignID) == ["quarterly-2026-01-01"])
         #expect(try #require(late.started.first).logged.lateBy == Int64(33 * 3_600))
-        #expect(late.skipped == 2 && late.firstSkipped == Self.day(2025, 7, 1) && late.lastSkipped == Self.day(2025, 10, 1))
-        #expect(try await store.read { try $0.campaigns() }.map(\.id) == ["quarterly-2025-04-01", "quarterly-2026-01-01"])
+        #expect(
+            late.skipped == 2 && late.firstSkipped == Self.day(2025, 7, 1) && late.lastSkipped == Self.day(2025, 10, 1))
+        #expect(
+            try await store.read { try $0.campaigns() }.map(\.id) == ["quarterly-2025-04-01", "quarterly-2026-01-01"])
     }
 
     @Test("the daemon starts due cycles from its library and logs them; a removed file starts no more")
@@ -81,13 +86,16 @@ struct RecurrenceTests {
             .write(toFile: file, atomically: true, encoding: .utf8)
         let registry = W.registry
         let service = CampaignService(store: store, registry: registry)
-        let daemon = CampaignDaemon(service: service, configuration: DaemonConfiguration(workflowsFolder: workflows),
-                                  logger: Logger(label: "test"))
+        let daemon = CampaignDaemon(
+            service: service, configuration: DaemonConfiguration(workflowsFolder: workflows),
+            logger: Logger(label: "test"))
         var library = WorkflowLibrary(folder: workflows, registry: registry)
         _ = try await library.scan(recordingIn: service, now: Self.day(2025, 5, 5))
         var watch = CampaignDaemon.CycleWatch()
         try await daemon.startDueCycles(library, &watch, now: Self.day(2025, 5, 5))
-        #expect(try await store.read { try $0.campaigns() }.map(\.id) == ["quarterly-2025-01-01", "quarterly-2025-04-01"], "catch-up: all")
+        #expect(
+            try await store.read { try $0.campaigns() }.map(\.id) == ["quarterly-2025-01-01", "quarterly-2025-04-01"],
+            "catch-up: all")
         try await daemon.startDueCycles(library, &watch, now: Self.day(2025, 6, 30))
         #expect(try await store.read { try $0.campaigns() }.count == 2, "nothing due: the store is not asked")
         try FileManager.default.removeItem(atPath: file)
@@ -97,14 +105,17 @@ struct RecurrenceTests {
 
     @Test("a recurring workflow cannot require an input, and its 'cycle' input is a date")
     func validation() {
-        let text = Self.quarterly.replacingOccurrences(of: "  cycle: { type: date }", with: """
-              cycle: { type: number }
-              budget: { type: number, required: true }
-            """)
+        let text = Self.quarterly.replacingOccurrences(
+            of: "  cycle: { type: date }",
+            with: """
+                  cycle: { type: number }
+                  budget: { type: number, required: true }
+                """)
         let result = WorkflowValidator(registry: W.registry).validate(text, file: "quarterly.yaml")
-        #expect(result.diagnostics.map(\.message) == [
-            "the input 'cycle' of a recurring workflow is given the start of the cycle, so its type must be date or date-time, not number",
-            "input 'budget' is required, but a recurring workflow's campaigns are started by the daemon, which cannot give it",
-        ])
+        #expect(
+            result.diagnostics.map(\.message) == [
+                "the input 'cycle' of a recurring workflow is given the start of the cycle, so its type must be date or date-time, not number",
+                "input 'budget' is required, but a recurring workflow's campaigns are started by the daemon, which cannot give it",
+            ])
     }
 }

@@ -1,11 +1,12 @@
 import Foundation
 import GRDB
 import LaurelCore
-@testable import LaurelSQLite
 import LaurelPlugins
 import LaurelStore
 import Synchronization
 import Testing
+
+@testable import LaurelSQLite
 
 @Suite("SQLite store")
 struct SQLiteStoreTests {
@@ -14,7 +15,8 @@ struct SQLiteStoreTests {
     struct Failure: Error {}
 
     static func temporaryFile() throws -> (path: String, folder: String) {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("laurel-store-\(UUID().uuidString)").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("laurel-store-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         return (folder + "/laurel.sqlite", folder)
     }
@@ -22,20 +24,27 @@ struct SQLiteStoreTests {
     /// A store with the workflow version the test campaigns name (campaigns refer to a version).
     static func openStore(_ path: String) async throws -> SQLiteStore {
         let store = try SQLiteStore(path: path, registry: registry)
-        try await store.write { try $0.record(WorkflowVersion(hash: "v1", workflowID: "w", file: "w.yaml", source: Array("laurel: 1".utf8), recordedAt: 1)) }
+        try await store.write {
+            try $0.record(
+                WorkflowVersion(
+                    hash: "v1", workflowID: "w", file: "w.yaml", source: Array("laurel: 1".utf8), recordedAt: 1))
+        }
         return store
     }
 
     static func campaign(_ id: String, timers: [(Int, Instant)]) -> Campaign {
-        Campaign(id: id, workflowID: "w", workflowVersion: "v1", status: .running, state: "collecting", enteredAt: 100,
-                 inputs: ["region": .text("Hà Nội")], metrics: ["ideas": 2],
-                 entries: [Entry(id: "SK-1", kind: "idea", unit: "công-đoàn-1", fields: ["title": .text("Cải tiến")])],
-                 awards: [], step: nil, timers: timers.map { ArmedTimer(id: $0.0, due: $0.1, source: .state(index: 0)) },
-                 nextTimerID: 10, transitions: [], eventCount: 3)
+        Campaign(
+            id: id, workflowID: "w", workflowVersion: "v1", status: .running, state: "collecting", enteredAt: 100,
+            inputs: ["region": .text("Hà Nội")], metrics: ["ideas": 2],
+            entries: [Entry(id: "SK-1", kind: "idea", unit: "công-đoàn-1", fields: ["title": .text("Cải tiến")])],
+            awards: [], step: nil, timers: timers.map { ArmedTimer(id: $0.0, due: $0.1, source: .state(index: 0)) },
+            nextTimerID: 10, transitions: [], eventCount: 3)
     }
 
     static func event(_ id: String, campaign: String) -> LoggedEvent {
-        LoggedEvent(id: id, campaignID: campaign, at: 100, recordedAt: 100, action: .event(.command("launch")), summary: "launch")
+        LoggedEvent(
+            id: id, campaignID: campaign, at: 100, recordedAt: 100, action: .event(.command("launch")),
+            summary: "launch")
     }
 
     @Test("a saved campaign reads back equal, after the file is closed and opened again")
@@ -45,8 +54,14 @@ struct SQLiteStoreTests {
         let original = Self.campaign("c1", timers: [(1, 500), (2, 300)])
         do {
             let store = try SQLiteStore(path: path, registry: Self.registry)
-            try await store.write { try $0.record(WorkflowVersion(hash: "v1", workflowID: "w", file: "w.yaml", source: Array("laurel: 1".utf8), recordedAt: 1)) }
-            try await store.write { try $0.save(original, events: [Self.event("e1", campaign: "c1")], effects: [], at: 100) }
+            try await store.write {
+                try $0.record(
+                    WorkflowVersion(
+                        hash: "v1", workflowID: "w", file: "w.yaml", source: Array("laurel: 1".utf8), recordedAt: 1))
+            }
+            try await store.write {
+                try $0.save(original, events: [Self.event("e1", campaign: "c1")], effects: [], at: 100)
+            }
         }
         let reopened = try SQLiteStore(path: path, registry: Self.registry)
         #expect(try await reopened.read { try $0.campaign(id: "c1") } == original)
@@ -63,13 +78,19 @@ struct SQLiteStoreTests {
             let queue = try DatabaseQueue(path: path)
             try SQLiteStore.migrator.migrate(queue, upTo: "v5: child campaigns")
             try await queue.write { db in
-                try db.execute(sql: "INSERT INTO timer (campaign_id, timer_id, due) VALUES ('a', 1, 500), ('a', 2, 300), ('b', 1, 300)")
+                try db.execute(
+                    sql:
+                        "INSERT INTO timer (campaign_id, timer_id, due) VALUES ('a', 1, 500), ('a', 2, 300), ('b', 1, 300)"
+                )
             }
         }
         let store = try SQLiteStore(path: path, registry: Self.registry)
-        #expect(try await store.read { try $0.dueTimers(at: 1_000, limit: 10) } == [DueTimer(campaignID: "a", timerID: 2, due: 300),
-                                                               DueTimer(campaignID: "b", timerID: 1, due: 300),
-                                                               DueTimer(campaignID: "a", timerID: 1, due: 500)])
+        #expect(
+            try await store.read { try $0.dueTimers(at: 1_000, limit: 10) } == [
+                DueTimer(campaignID: "a", timerID: 2, due: 300),
+                DueTimer(campaignID: "b", timerID: 1, due: 300),
+                DueTimer(campaignID: "a", timerID: 1, due: 500),
+            ])
     }
 
     @Test("a damaged campaign document is reported, not trusted")
@@ -86,7 +107,8 @@ struct SQLiteStoreTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let holder = try await Self.openStore(path)
         let told = Mutex(0)
-        let waiter = try SQLiteStore(path: path, registry: Self.registry, access: .write, waiting: { told.withLock { $0 += 1 } })
+        let waiter = try SQLiteStore(
+            path: path, registry: Self.registry, access: .write, waiting: { told.withLock { $0 += 1 } })
         let locked = Mutex(false)
         let holding = Task {
             try await holder.write { _ in
@@ -95,19 +117,25 @@ struct SQLiteStoreTests {
             }
         }
         while !locked.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
-        try await waiter.write { transaction in try transaction.save(Self.campaign("c", timers: []), events: [], effects: [], at: 100) }
+        try await waiter.write { transaction in
+            try transaction.save(Self.campaign("c", timers: []), events: [], effects: [], at: 100)
+        }
         #expect(told.withLock { $0 } == 1)
         #expect(try await waiter.read { try $0.campaign(id: "c") } != nil)
         try await holding.value
     }
 
-    @Test("a transaction runs on the store's own thread, never on Swift's cooperative pool, and at once for a task that prefers it")
+    @Test(
+        "a transaction runs on the store's own thread, never on Swift's cooperative pool, and at once for a task that prefers it"
+    )
     func transactionsRunOnTheStoreThread() async throws {
         let (path, folder) = try Self.temporaryFile()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let store = try await Self.openStore(path)
         #expect(!store.thread.isCurrent)
-        #expect(try await store.write { _ in store.thread.isCurrent }, "from a task on the cooperative pool, the body is handed over")
+        #expect(
+            try await store.write { _ in store.thread.isCurrent },
+            "from a task on the cooperative pool, the body is handed over")
         // A task that prefers the store's executor runs its code there, so a transaction is a
         // plain call: the code before and after it runs on the thread its body runs on.
         let (before, body, after) = try await withTaskExecutorPreference(store.preferredExecutor) {
@@ -117,7 +145,9 @@ struct SQLiteStoreTests {
             return (before, body, store.thread.isCurrent)
         }
         #expect(before && body && after)
-        #expect(try await store.read { _ in !store.thread.isCurrent }, "reads from elsewhere run on GRDB's reader queues, side by side")
+        #expect(
+            try await store.read { _ in !store.thread.isCurrent },
+            "reads from elsewhere run on GRDB's reader queues, side by side")
     }
 
     @Test("a store that must exist is not created, a read-only one does not write, and a folder is no database")
@@ -125,13 +155,17 @@ struct SQLiteStoreTests {
         let (path, folder) = try Self.temporaryFile()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         for access in [SQLiteStore.Access.read, .write] {
-            #expect(throws: SQLiteStore.OpenError.self) { try SQLiteStore(path: path, registry: Self.registry, access: access) }
+            #expect(throws: SQLiteStore.OpenError.self) {
+                try SQLiteStore(path: path, registry: Self.registry, access: access)
+            }
         }
         #expect(!FileManager.default.fileExists(atPath: path))
         _ = try await Self.openStore(path)
         let reader = try SQLiteStore(path: path, registry: Self.registry, access: .read)
         await #expect(throws: (any Error).self) {
-            try await reader.write { transaction in try transaction.save(Self.campaign("c", timers: []), events: [], effects: [], at: 1) }
+            try await reader.write { transaction in
+                try transaction.save(Self.campaign("c", timers: []), events: [], effects: [], at: 1)
+            }
         }
         #expect(throws: SQLiteStore.OpenError.self) { try SQLiteStore(path: folder, registry: Self.registry) }
     }

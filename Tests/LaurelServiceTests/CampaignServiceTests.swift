@@ -1,11 +1,12 @@
 import Foundation
 import LaurelCore
 import LaurelSQLite
-import LaurelTesting
 import LaurelService
-@testable import LaurelService
 import LaurelStore
+import LaurelTesting
 import Testing
+
+@testable import LaurelService
 
 @Suite("Campaign service")
 struct CampaignServiceTests {
@@ -39,7 +40,8 @@ struct CampaignServiceTests {
         #expect(try await service.engine(version: version).organisation.isEmpty)
         let organisation = Organisation(units: [.init(id: "u1", name: "Unit 1", level: "grassroots")])
         try await store.write { try $0.replaceOrganisation(organisation) }
-        #expect(try await service.engine(version: version).organisation.isEmpty, "read once per process until refreshed")
+        #expect(
+            try await service.engine(version: version).organisation.isEmpty, "read once per process until refreshed")
         #expect(try await service.refreshOrganisation() == organisation)
         #expect(try await service.refreshOrganisation() == nil, "unchanged")
         #expect(try await service.engine(version: version).organisation == organisation)
@@ -50,8 +52,11 @@ struct CampaignServiceTests {
         let (store, folder) = try W.store()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let service = CampaignService(store: store, registry: W.registry)
-        let id = try await service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1).campaignID
-        let refused = await #expect(throws: LaurelError.self) { try await service.apply(Self.idea("a"), to: id, eventID: "e0", now: W.may1) }
+        let id = try await service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1)
+            .campaignID
+        let refused = await #expect(throws: LaurelError.self) {
+            try await service.apply(Self.idea("a"), to: id, eventID: "e0", now: W.may1)
+        }
         #expect(refused?.code == .refused)
         #expect(try await store.read { try $0.eventCount() } == 1, "the refused entry was not logged")
         _ = try await service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
@@ -62,16 +67,20 @@ struct CampaignServiceTests {
         #expect(campaign.entries.map(\.id) == ["a"] && campaign.metrics["ideas"] == 1)
         #expect(try await store.read { try $0.events(campaignID: id) }.map(\.id) == ["start:\(id)", "launch", "e1"])
         // The due index holds exactly the campaign's armed timers: the phase deadline and the reminder.
-        #expect(Set(try await store.read { try $0.timers(campaignID: id) }.map(\.timerID)) == Set(campaign.timers.map(\.id)))
+        #expect(
+            Set(try await store.read { try $0.timers(campaignID: id) }.map(\.timerID)) == Set(campaign.timers.map(\.id))
+        )
         #expect(campaign.timers.count == 2)
     }
 
-    @Test("a due timer its campaign no longer has is stale: nothing is applied or logged, and the campaign is unchanged")
+    @Test(
+        "a due timer its campaign no longer has is stale: nothing is applied or logged, and the campaign is unchanged")
     func staleIndexRow() async throws {
         let (store, folder) = try W.store()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let service = CampaignService(store: store, registry: W.registry)
-        let id = try await service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1).campaignID
+        let id = try await service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1)
+            .campaignID
         _ = try await service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
         let before = try #require(try await store.read { try $0.campaign(id: id) })
         let events = try await store.read { try $0.eventCount() }
@@ -79,7 +88,8 @@ struct CampaignServiceTests {
         #expect(result.status == .stale && result.logged.isEmpty)
         #expect(try await store.read { try $0.campaign(id: id) } == before)
         #expect(try await store.read { try $0.eventCount() } == events)
-        #expect(Set(try await store.read { try $0.timers(campaignID: id) }.map(\.timerID)) == Set(before.timers.map(\.id)))
+        #expect(
+            Set(try await store.read { try $0.timers(campaignID: id) }.map(\.timerID)) == Set(before.timers.map(\.id)))
     }
 
     @Test("an entry after a deadline that passed while the daemon was down is refused: the deadline comes first")
@@ -87,11 +97,16 @@ struct CampaignServiceTests {
         let (store, folder) = try W.store()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let service = CampaignService(store: store, registry: W.registry)
-        let id = try await service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1).campaignID
+        let id = try await service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1)
+            .campaignID
         _ = try await service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
-        let late = await #expect(throws: LaurelError.self) { try await service.apply(Self.idea("late"), to: id, eventID: "late", now: W.may1 + 3 * W.day) }
+        let late = await #expect(throws: LaurelError.self) {
+            try await service.apply(Self.idea("late"), to: id, eventID: "late", now: W.may1 + 3 * W.day)
+        }
         #expect(late?.code == .refused)
-        #expect(try await store.read { try $0.campaign(id: id) }?.state == "collecting", "the refusal rolled the catch-up back too")
+        #expect(
+            try await store.read { try $0.campaign(id: id) }?.state == "collecting",
+            "the refusal rolled the catch-up back too")
     }
 
     @Test("an import is all or nothing, and names the refused event")
@@ -99,17 +114,25 @@ struct CampaignServiceTests {
         let (store, folder) = try W.store()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let service = CampaignService(store: store, registry: W.registry)
-        let id = try await service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1).campaignID
+        let id = try await service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1)
+            .campaignID
         _ = try await service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
-        let bad: [(event: CampaignEvent, id: String)] = [(Self.idea("a"), "i-a"), (.submit(Entry(id: "b", kind: "idea")), "i-b")]
-        let refusal = await #expect(throws: LaurelError.self) { try await service.applyAll(bad, to: id, now: W.may1 + 1) }
-        #expect(refusal?.code == .refused && refusal?.problems.map(\.index) == [1], "the second event (no title) is named by its index")
+        let bad: [(event: CampaignEvent, id: String)] = [
+            (Self.idea("a"), "i-a"), (.submit(Entry(id: "b", kind: "idea")), "i-b"),
+        ]
+        let refusal = await #expect(throws: LaurelError.self) {
+            try await service.applyAll(bad, to: id, now: W.may1 + 1)
+        }
+        #expect(
+            refusal?.code == .refused && refusal?.problems.map(\.index) == [1],
+            "the second event (no title) is named by its index")
         #expect(try await store.read { try $0.campaign(id: id) }?.entries.isEmpty == true)
         let good: [(event: CampaignEvent, id: String)] = [(Self.idea("a"), "i-a"), (Self.idea("b"), "i-b")]
         _ = try await service.applyAll(good, to: id, now: W.may1 + 2)
         let again = try await service.applyAll(good + [(Self.idea("c"), "i-c")], to: id, now: W.may1 + 3)
         #expect(again.logged.map(\.id) == ["i-c"], "a re-run import adds only what is new")
-        #expect(try await store.read { try $0.campaign(id: id) }?.state == "closed", "the third idea reached the target")
+        #expect(
+            try await store.read { try $0.campaign(id: id) }?.state == "closed", "the third idea reached the target")
     }
 
     static func ballotWorkflow(secret: Bool) -> String {
@@ -146,13 +169,16 @@ struct CampaignServiceTests {
             let version = try await W.record(Self.ballotWorkflow(secret: secret), id: "titles", in: store)
             let id = try await service.start(version: version, idempotencyKey: "s-\(secret)", now: W.may1).campaignID
             for nominee in ["n1", "n2"] {
-                _ = try await service.apply(.submit(Entry(id: nominee, kind: "nomination", fields: ["name": .text(nominee)])), to: id,
-                                      eventID: "e-\(nominee)-\(secret)", now: W.may1)
+                _ = try await service.apply(
+                    .submit(Entry(id: nominee, kind: "nomination", fields: ["name": .text(nominee)])), to: id,
+                    eventID: "e-\(nominee)-\(secret)", now: W.may1)
             }
             _ = try await service.apply(.command("open"), to: id, eventID: "open-\(secret)", now: W.may1)
             let papers: [(String, Bool)] = [("a", true), ("b", false), ("c", true)]
             for (member, approve) in papers {
-                let vote = Vote(member: member, choices: [.init(nominee: "n1", approve: approve), .init(nominee: "n2", approve: !approve)])
+                let vote = Vote(
+                    member: member,
+                    choices: [.init(nominee: "n1", approve: approve), .init(nominee: "n2", approve: !approve)])
                 _ = try await service.apply(.vote(vote), to: id, eventID: "v-\(member)-\(secret)", now: W.may1 + 60)
             }
             let stored = try #require(try await store.read { try $0.campaign(id: id) })
@@ -169,7 +195,8 @@ struct CampaignServiceTests {
                 #expect(votes.allSatisfy { !$0.isSealed && $0.choices.count == 2 })
                 #expect(try await service.replay(id) == stored)
             }
-            let summaries = try await store.read { try $0.events(campaignID: id) }.map(\.summary).joined(separator: "\n")
+            let summaries = try await store.read { try $0.events(campaignID: id) }.map(\.summary).joined(
+                separator: "\n")
             #expect(summaries.contains("vote of b") && !summaries.contains("approve"))
         }
     }
@@ -181,7 +208,8 @@ struct CampaignServiceTests {
         let service = CampaignService(store: store, registry: W.registry)
         var versions: [String] = []
         for target in 1...20 {
-            await versions.append(try W.record(W.quick.replacingOccurrences(of: "target: 3", with: "target: \(target)"), in: store))
+            await versions.append(
+                try W.record(W.quick.replacingOccurrences(of: "target: 3", with: "target: \(target)"), in: store))
             _ = try await service.engine(version: versions.last!)
         }
         #expect(service.cachedVersions == Array(versions.suffix(16)))

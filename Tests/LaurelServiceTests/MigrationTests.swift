@@ -1,9 +1,9 @@
 import Foundation
 import LaurelCore
-import LaurelTesting
-import LaurelService
 import LaurelSQLite
+import LaurelService
 import LaurelStore
+import LaurelTesting
 import Testing
 
 @Suite("Migrating a campaign to another version")
@@ -33,17 +33,21 @@ struct MigrationTests {
         defer { try? FileManager.default.removeItem(atPath: (store.path as NSString).deletingLastPathComponent) }
         let raised = try await W.record(W.quick.replacingOccurrences(of: "target: 3", with: "target: 4"), in: store)
         let before = try #require(try await store.read { try $0.campaign(id: id) })
-        let dry = try await service.migrate(id, toVersion: raised, mapState: Self.same, eventID: "m1", now: W.may1 + 2 * W.hour, dryRun: true)
+        let dry = try await service.migrate(
+            id, toVersion: raised, mapState: Self.same, eventID: "m1", now: W.may1 + 2 * W.hour, dryRun: true)
         #expect(dry.migration.keptStep && dry.migration.applied.campaign.workflowVersion == raised)
         #expect(try await store.read { try $0.campaign(id: id) } == before, "a dry run changes nothing")
         #expect(try await store.read { try $0.events(campaignID: id) }.count == 3)
 
-        let moved = try await service.migrate(id, toVersion: raised, mapState: Self.same, eventID: "m1", now: W.may1 + 2 * W.hour,
-                                        dryRun: false).migration.applied.campaign
+        let moved = try await service.migrate(
+            id, toVersion: raised, mapState: Self.same, eventID: "m1", now: W.may1 + 2 * W.hour,
+            dryRun: false
+        ).migration.applied.campaign
         #expect(moved.state == "collecting" && moved.enteredAt == before.enteredAt && moved.entries.map(\.id) == ["a"])
         #expect(moved.timers == before.timers, "the deadline and the reminder are the same armed timers")
         #expect(try await store.read { try $0.campaign(id: id) } == moved)
-        #expect(Set(try await store.read { try $0.timers(campaignID: id) }.map(\.timerID)) == Set(moved.timers.map(\.id)))
+        #expect(
+            Set(try await store.read { try $0.timers(campaignID: id) }.map(\.timerID)) == Set(moved.timers.map(\.id)))
         // Three ideas no longer close it; the fourth does, under the new parameters.
         for n in ["b", "c"] { _ = try await service.apply(Self.idea(n), to: id, eventID: n, now: W.may1 + 3 * W.hour) }
         #expect(try await store.read { try $0.campaign(id: id) }?.state == "collecting")
@@ -58,19 +62,23 @@ struct MigrationTests {
     func mappedState() async throws {
         let (store, service, id, _) = try await Self.running()
         defer { try? FileManager.default.removeItem(atPath: (store.path as NSString).deletingLastPathComponent) }
-        let renamed = try await W.record(W.quick.replacingOccurrences(of: "collecting", with: "gathering")
-            .replacingOccurrences(of: "window: P2D", with: "window: P5D"), in: store)
+        let renamed = try await W.record(
+            W.quick.replacingOccurrences(of: "collecting", with: "gathering")
+                .replacingOccurrences(of: "window: P2D", with: "window: P5D"), in: store)
         let unmapped = await #expect(throws: LaurelError.self) {
-            try await service.migrate(id, toVersion: renamed, mapState: Self.same, eventID: "m", now: W.may1 + W.day, dryRun: false)
+            try await service.migrate(
+                id, toVersion: renamed, mapState: Self.same, eventID: "m", now: W.may1 + W.day, dryRun: false)
         }
         #expect(unmapped?.code == .refused)
-        let result = try await service.migrate(id, toVersion: renamed, mapState: { _, _ in "gathering" }, eventID: "m",
-                                         now: W.may1 + W.day, dryRun: false)
+        let result = try await service.migrate(
+            id, toVersion: renamed, mapState: { _, _ in "gathering" }, eventID: "m",
+            now: W.may1 + W.day, dryRun: false)
         let moved = result.migration.applied.campaign
         #expect(result.migration.keptStep, "gathering runs phase-target too: the phase goes on")
         #expect(moved.state == "gathering" && moved.entries.count == 1 && moved.metrics["ideas"] == 1)
         let repeated = await #expect(throws: LaurelError.self) {
-            try await service.migrate(id, toVersion: renamed, mapState: Self.same, eventID: "m", now: W.may1 + W.day, dryRun: false)
+            try await service.migrate(
+                id, toVersion: renamed, mapState: Self.same, eventID: "m", now: W.may1 + W.day, dryRun: false)
         }
         #expect(repeated?.code == .conflict, "the key 'm' was used by the migration before")
         #expect(try await service.replay(id) == store.read { try $0.campaign(id: id) })
@@ -84,9 +92,12 @@ struct MigrationTests {
         let previous = try await service.engine(version: old)
         let next = try await service.engine(version: try W.record(nine, in: store))
         let campaign = try #require(try await store.read { try $0.campaign(id: id) })
-        let moved = try next.migrate(campaign, from: previous, into: "collecting", at: W.may1 + 2 * W.hour).applied.campaign
+        let moved = try next.migrate(campaign, from: previous, into: "collecting", at: W.may1 + 2 * W.hour).applied
+            .campaign
         // The deadline (the step's) is the same timer; the reminder is new: 2 May 09:00 Berlin.
-        #expect(moved.timers.first { $0.source == .step(name: "deadline") } == campaign.timers.first { $0.source == .step(name: "deadline") })
+        #expect(
+            moved.timers.first { $0.source == .step(name: "deadline") }
+                == campaign.timers.first { $0.source == .step(name: "deadline") })
         let reminder = try #require(moved.timers.first { $0.source == .state(index: 0) })
         #expect(reminder.due == W.may1 + W.day + W.hour && reminder.id == campaign.nextTimerID)
         // Into draft (no step): entered afresh, no timers; the entries stay.
@@ -102,17 +113,24 @@ struct MigrationTests {
         let (store, service, id, _) = try await Self.running()
         defer { try? FileManager.default.removeItem(atPath: (store.path as NSString).deletingLastPathComponent) }
         let longer = try await W.record(W.quick.replacingOccurrences(of: "window: P2D", with: "window: P4D"), in: store)
-        let dry = try await service.migrate(id, toVersion: longer, mapState: Self.same, eventID: "m", now: W.may1 + W.day, dryRun: true)
+        let dry = try await service.migrate(
+            id, toVersion: longer, mapState: Self.same, eventID: "m", now: W.may1 + W.day, dryRun: true)
         let deadline = ArmedTimer.Source.step(name: "deadline")
         // Entered on 1 May 08:00 Berlin: the phase ended on 3 May, and now ends on 5 May.
         #expect(dry.before.timers.first { $0.source == deadline }?.due == W.may1 + 2 * W.day)
         #expect(dry.migration.applied.campaign.timers.first { $0.source == deadline }?.due == W.may1 + 4 * W.day)
-        let moved = try await service.migrate(id, toVersion: longer, mapState: Self.same, eventID: "m", now: W.may1 + W.day, dryRun: false)
+        let moved = try await service.migrate(
+            id, toVersion: longer, mapState: Self.same, eventID: "m", now: W.may1 + W.day, dryRun: false)
         let timer = try #require(moved.migration.applied.campaign.timers.first { $0.source == deadline })
-        #expect(try await store.read { try $0.timers(campaignID: id) }.filter { $0.timerID == timer.id }.map(\.due) == [W.may1 + 4 * W.day],
-                "the due index has the new deadline, and only it")
+        #expect(
+            try await store.read { try $0.timers(campaignID: id) }.filter { $0.timerID == timer.id }.map(\.due) == [
+                W.may1 + 4 * W.day
+            ],
+            "the due index has the new deadline, and only it")
         _ = try await service.fire(DueTimer(campaignID: id, timerID: timer.id, due: timer.due), now: W.may1 + 4 * W.day)
         #expect(try await store.read { try $0.campaign(id: id) }?.state == "closed")
-        #expect(try await service.replay(id) == store.read { try $0.campaign(id: id) }, "the log replays through both versions")
+        #expect(
+            try await service.replay(id) == store.read { try $0.campaign(id: id) },
+            "the log replays through both versions")
     }
 }

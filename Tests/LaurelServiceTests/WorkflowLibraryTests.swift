@@ -1,9 +1,9 @@
 import Foundation
 import LaurelCore
 import LaurelSQLite
-import LaurelTesting
 import LaurelService
 import LaurelStore
+import LaurelTesting
 import Testing
 
 /// The daemon's workflow folder: files read together, so two files with one id and a cascade
@@ -12,7 +12,9 @@ import Testing
     typealias W = TestWorkflows
 
     static func folder(_ files: [String: String]) throws -> String {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("laurel-library-\(UUID().uuidString)").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "laurel-library-\(UUID().uuidString)"
+        ).path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         for (name, text) in files { try Data(text.utf8).write(to: URL(fileURLWithPath: folder + "/" + name)) }
         return folder
@@ -29,13 +31,19 @@ import Testing
         _ = try await library.scan(recordingIn: service, now: W.may1)
         let original = try #require(library.current["quick"]?.version)
         // A backup copy, edited, lands beside it: it sorts after the original.
-        try Data(W.quick.replacingOccurrences(of: "target: 3", with: "target: 9").utf8).write(to: URL(fileURLWithPath: folder + "/quick-copy.yaml"))
+        try Data(W.quick.replacingOccurrences(of: "target: 3", with: "target: 9").utf8).write(
+            to: URL(fileURLWithPath: folder + "/quick-copy.yaml"))
         let changes = try await library.scan(recordingIn: service, now: W.may1 + 1)
         let rejected = changes.compactMap { change -> (String, [Diagnostic])? in
             if case .rejected(let file, let diagnostics, _) = change { return (file, diagnostics) } else { return nil }
         }
         #expect(rejected.map { ($0.0 as NSString).lastPathComponent }.sorted() == ["quick-copy.yaml", "quick.yaml"])
-        #expect(rejected.allSatisfy { $0.1.contains { $0.code == .duplicateID && $0.message.hasPrefix("the workflow id 'quick' is also the id of") } })
+        #expect(
+            rejected.allSatisfy {
+                $0.1.contains {
+                    $0.code == .duplicateID && $0.message.hasPrefix("the workflow id 'quick' is also the id of")
+                }
+            })
         #expect(library.current["quick"]?.version == original, "the id's last good version stays in force")
         // Removing the copy puts the original back in force, and says so.
         try FileManager.default.removeItem(atPath: folder + "/quick-copy.yaml")
@@ -52,11 +60,20 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var library = WorkflowLibrary(folder: folder, registry: W.registry)
         let first = try await library.scan(recordingIn: service, now: W.may1)
-        guard case .rejected(_, let diagnostics, _)? = first.first else { Issue.record("\(first)"); return }
-        #expect(diagnostics.map(\.message) == ["the children's workflow 'grassroots' is not in this folder; add its file beside this one, or correct the id"])
+        guard case .rejected(_, let diagnostics, _)? = first.first else {
+            Issue.record("\(first)")
+            return
+        }
+        #expect(
+            diagnostics.map(\.message) == [
+                "the children's workflow 'grassroots' is not in this folder; add its file beside this one, or correct the id"
+            ])
         #expect(library.current["district"] == nil)
         try Data(CascadeTests.child.utf8).write(to: URL(fileURLWithPath: folder + "/grassroots.yaml"))
         let second = try await library.scan(recordingIn: service, now: W.may1 + 1)
-        #expect(Set(second.compactMap { if case .loaded(_, let id, _, _) = $0 { return id } else { return nil } }) == ["district", "grassroots"])
+        #expect(
+            Set(second.compactMap { if case .loaded(_, let id, _, _) = $0 { return id } else { return nil } }) == [
+                "district", "grassroots",
+            ])
     }
 }

@@ -24,8 +24,9 @@ import Testing
         #expect(unit.location.column == 15)
     }
 
-    @Test("scalars stay text: YAML 1.1 booleans, octals and floats are not converted",
-          arguments: ["no", "on", "off", "yes", "0755", "1e3", "~", "2022-05-31", "0x1F", ".inf"])
+    @Test(
+        "scalars stay text: YAML 1.1 booleans, octals and floats are not converted",
+        arguments: ["no", "on", "off", "yes", "0755", "1e3", "~", "2022-05-31", "0x1F", ".inf"])
     func scalarsAreUntyped(_ text: String) throws {
         let root = try #require(load("value: \(text)\n").root)
         #expect(root["value"]?.scalar == YAMLScalar(text: text, style: .plain))
@@ -87,7 +88,9 @@ import Testing
         #expect(result.problems.first?.location == SourceLocation(file: "t.yaml", line: 2, column: 4))
     }
 
-    @Test("overlong and surrogate encodings are not UTF-8", arguments: [[0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xF5, 0x80, 0x80, 0x80]] as [[UInt8]])
+    @Test(
+        "overlong and surrogate encodings are not UTF-8",
+        arguments: [[0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xF5, 0x80, 0x80, 0x80]] as [[UInt8]])
     func badSequences(_ bytes: [UInt8]) {
         #expect(YAMLLoader.load(Array("a: ".utf8) + bytes, file: "t.yaml").problems.map(\.code) == [.invalidEncoding])
     }
@@ -113,7 +116,8 @@ import Testing
         let result = load(deep)
         #expect(result.root == nil)
         #expect(result.problems.map(\.code) == [.depthLimit])
-        let blockDeep = (0..<100).map { String(repeating: "  ", count: $0) + "k\($0):" }.joined(separator: "\n") + " x\n"
+        let blockDeep =
+            (0..<100).map { String(repeating: "  ", count: $0) + "k\($0):" }.joined(separator: "\n") + " x\n"
         #expect(load(blockDeep).problems.map(\.code) == [.depthLimit])
     }
 
@@ -122,7 +126,8 @@ import Testing
         var bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
         var previous = "a"
         for level in ["b", "c", "d", "e", "f", "g", "h", "i"] {
-            bomb += "\(level): &\(level) [" + Array(repeating: "*\(previous)", count: 10).joined(separator: ", ") + "]\n"
+            bomb +=
+                "\(level): &\(level) [" + Array(repeating: "*\(previous)", count: 10).joined(separator: ", ") + "]\n"
             previous = level
         }
         let result = load(bomb)
@@ -134,7 +139,9 @@ import Testing
     func smallAliases() {
         let result = load("a: &a [x, y]\nb: [*a, *a, *a]\n", limits: YAMLLimits(maxNodes: 20))
         #expect(result.problems.isEmpty)
-        #expect(load("a: &a [x, y]\nb: [*a, *a, *a, *a, *a, *a]\n", limits: YAMLLimits(maxNodes: 20)).problems.map(\.code) == [.aliasLimit])
+        #expect(
+            load("a: &a [x, y]\nb: [*a, *a, *a, *a, *a, *a]\n", limits: YAMLLimits(maxNodes: 20)).problems.map(\.code)
+                == [.aliasLimit])
     }
 
     @Test("an alias to nothing is an error")
@@ -167,7 +174,9 @@ import Testing
             } else if round % 3 == 1 {
                 // Printable ASCII and YAML's indicators, so libyaml itself sees the noise.
                 let alphabet = Array("ab: -[]{}&*!|>'\"%@`#,?\n\t ".utf8)
-                bytes = (0..<Int(generator.next() % 200)).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] }
+                bytes = (0..<Int(generator.next() % 200)).map { _ in
+                    alphabet[Int(generator.next() % UInt64(alphabet.count))]
+                }
             } else {
                 bytes = Array(sample.prefix(Int(generator.next() % UInt64(sample.count))))
             }

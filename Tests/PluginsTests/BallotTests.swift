@@ -46,10 +46,15 @@ import Testing
         return (engine, campaign)
     }
 
-    static func vote(_ member: String, for approve: [String] = [], against reject: [String] = [],
-                     inWriting: Bool = false) -> CampaignEvent {
-        .vote(Vote(member: member, choices: approve.map { .init(nominee: $0, approve: true) }
-                       + reject.map { .init(nominee: $0, approve: false) }, inWriting: inWriting))
+    static func vote(
+        _ member: String, for approve: [String] = [], against reject: [String] = [],
+        inWriting: Bool = false
+    ) -> CampaignEvent {
+        .vote(
+            Vote(
+                member: member,
+                choices: approve.map { .init(nominee: $0, approve: true) }
+                    + reject.map { .init(nominee: $0, approve: false) }, inWriting: inWriting))
     }
 
     @Test("approval rules read as written and compare in whole numbers")
@@ -73,14 +78,17 @@ import Testing
     @Test("a bad approval rule is a validation error at the parameter")
     func approvalRuleValidated() throws {
         let result = WorkflowValidator(registry: EngineTests.registry)
-            .validate(Self.workflow("{ council: emulation, window: P3D, approval: \"at least 120% of members\" }"), file: "titles.yaml")
+            .validate(
+                Self.workflow("{ council: emulation, window: P3D, approval: \"at least 120% of members\" }"),
+                file: "titles.yaml")
         let message = try #require(result.diagnostics.first)
         #expect(message.message.contains("'120%' in the approval rule is not a share"))
     }
 
     @Test("a secret ballot counts every paper, closes when all have voted, and keeps votes as scores")
     func secretBallot() throws {
-        let (engine, start) = try Self.voting("{ council: emulation, window: P3D, approval: \"at least 90% of members\", written-votes: true }")
+        let (engine, start) = try Self.voting(
+            "{ council: emulation, window: P3D, approval: \"at least 90% of members\", written-votes: true }")
         var campaign = start
         let papers = [
             Self.vote("a", for: ["n1", "n2"], against: ["n3"]),
@@ -105,7 +113,10 @@ import Testing
         #expect(throws: Refusal("the paper of 'e' marks nominee 'n1' twice")) {
             try engine.apply(Self.vote("e", for: ["n1"], against: ["n1"]), to: campaign, at: Self.may1)
         }
-        #expect(throws: Refusal("the paper of 'e' was sealed (a secret ballot keeps no choices), so it cannot be counted again")) {
+        #expect(
+            throws: Refusal(
+                "the paper of 'e' was sealed (a secret ballot keeps no choices), so it cannot be counted again")
+        ) {
             try engine.apply(Self.vote("e", for: ["n1"]).sealed, to: campaign, at: Self.may1)
         }
         let last = try engine.apply(Self.vote("e", for: ["n1"]), to: campaign, at: Self.may1 + 7_200)
@@ -119,7 +130,9 @@ import Testing
             return
         }
         #expect(audience == "council:emulation" && channels == ["minutes"])
-        #expect(message.contains("5 of 5 members voted (1 in writing); quorum 3 in person met; rule: at least 90% of members."))
+        #expect(
+            message.contains(
+                "5 of 5 members voted (1 in writing); quorum 3 in person met; rule: at least 90% of members."))
         #expect(message.contains("n1: 5 for, 0 against, 0 blank — approved"))
         #expect(message.contains("n2: 3 for, 1 against, 1 blank — not approved"))
         #expect(message.contains("n3: 0 for, 1 against, 4 blank — not approved"))
@@ -128,7 +141,8 @@ import Testing
 
     @Test("the window closes the ballot: written votes do not make the quorum; the denominator is the one declared")
     func quorumAndDenominators() throws {
-        let with = "{ council: emulation, window: P3D, approval: \"more than half of present\", written-votes: true, secret: false }"
+        let with =
+            "{ council: emulation, window: P3D, approval: \"more than half of present\", written-votes: true, secret: false }"
         let (engine, start) = try Self.voting(with)
         var campaign = start
         campaign = try engine.apply(Self.vote("a", for: ["n1"]), to: campaign, at: Self.may1).campaign
@@ -147,13 +161,20 @@ import Testing
         // 4 present: n1 has 2 (not more than half), n2 has 3.
         #expect(counted.entries.map(\.score) == [nil, EntryScore(total: 3, reviews: 4), nil])
 
-        let (strict, opened) = try Self.voting("{ council: emulation, window: P3D, approval: \"more than half of votes-cast\" }")
+        let (strict, opened) = try Self.voting(
+            "{ council: emulation, window: P3D, approval: \"more than half of votes-cast\" }")
         var other = opened
-        #expect(throws: Refusal("this ballot takes no written votes: members vote in person (the step's written-votes is false)")) {
+        #expect(
+            throws: Refusal(
+                "this ballot takes no written votes: members vote in person (the step's written-votes is false)")
+        ) {
             try strict.apply(Self.vote("a", for: ["n1"], inWriting: true), to: other, at: Self.may1)
         }
         // n3: one for, no against, four blank: more than half of the votes cast on it.
-        for member in ["a", "b", "c"] { other = try strict.apply(Self.vote(member, for: member == "a" ? ["n3"] : []), to: other, at: Self.may1).campaign }
+        for member in ["a", "b", "c"] {
+            other = try strict.apply(Self.vote(member, for: member == "a" ? ["n3"] : []), to: other, at: Self.may1)
+                .campaign
+        }
         let timer = try #require(other.timers.first)
         other = try strict.apply(.timer(id: timer.id), to: other, at: timer.due).campaign
         #expect(other.entries.map(\.score) == [nil, nil, EntryScore(total: 1, reviews: 3)])
@@ -173,7 +194,8 @@ import Testing
             """
         let parsed = SimulationScript.parse(Array(script.utf8), file: "s.yaml", calendar: engine.calendar)
         #expect(parsed.diagnostics.isEmpty)
-        let result = Simulator(engine: engine).run(start: Self.may1, until: Self.may1 + 30 * 86_400, script: parsed.events, seed: 1)
+        let result = Simulator(engine: engine).run(
+            start: Self.may1, until: Self.may1 + 30 * 86_400, script: parsed.events, seed: 1)
         #expect(result.campaign.state == "done")
         let text = TimelineRenderer(calendar: engine.calendar, workflow: engine.workflow).text(result, seed: nil)
         #expect(text.contains("n1: 4 for, 0 against, 0 blank — approved"))
@@ -216,19 +238,28 @@ import Testing
         let engine = try EngineTests.engine(text)
         var campaign = try engine.start(id: "t", at: Self.may1).campaign
         for id in ["early", "late", "third"] {
-            campaign = try engine.apply(.submit(Entry(id: id, kind: "nomination", fields: ["name": .text(id)])), to: campaign, at: Self.may1).campaign
+            campaign = try engine.apply(
+                .submit(Entry(id: id, kind: "nomination", fields: ["name": .text(id)])), to: campaign, at: Self.may1
+            ).campaign
         }
         campaign = try engine.apply(.command("close"), to: campaign, at: Self.may1).campaign
         // The review ranks late (total 15, impact 9) before early (15, impact 5) before third (2).
-        let lines: [ScoreSheet.Line] = [.init(entry: "early", values: [10, 5]), .init(entry: "late", values: [6, 9]),
-                                        .init(entry: "third", values: [1, 1])]
-        campaign = try engine.apply(.scores(ScoreSheet(member: "a", lines: lines)), to: campaign, at: Self.may1).campaign
+        let lines: [ScoreSheet.Line] = [
+            .init(entry: "early", values: [10, 5]), .init(entry: "late", values: [6, 9]),
+            .init(entry: "third", values: [1, 1]),
+        ]
+        campaign = try engine.apply(.scores(ScoreSheet(member: "a", lines: lines)), to: campaign, at: Self.may1)
+            .campaign
         #expect(campaign.state == "voting")
         // Every nominee gets three votes: level on votes.
         for member in ["a", "b", "c"] {
-            campaign = try engine.apply(Self.vote(member, for: ["early", "late", "third"]), to: campaign, at: Self.may1).campaign
+            campaign = try engine.apply(
+                Self.vote(member, for: ["early", "late", "third"]), to: campaign, at: Self.may1
+            ).campaign
         }
         #expect(campaign.state == "closed")
-        #expect(campaign.awards.map(\.entry) == ["late", "early"], "the review's order decides, not who was submitted first")
+        #expect(
+            campaign.awards.map(\.entry) == ["late", "early"], "the review's order decides, not who was submitted first"
+        )
     }
 }

@@ -18,7 +18,8 @@ import Testing
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let json = try encoder.encode(Self.memory())
-        #expect(String(decoding: json, as: UTF8.self)
+        #expect(
+            String(decoding: json, as: UTF8.self)
                 == #"{"gathered":5,"reported":"101","reportedCount":2,"units":"cd-01 cd-02 cd_03"}"#)
         #expect(try JSONDecoder().decode(Cascade.Memory.self, from: json) == Self.memory())
         let empty = try encoder.encode(Cascade.Memory())

@@ -27,9 +27,13 @@ public enum Confirmation: StepPlugin {
     // location of the parameter the path names.
     public static func check(_ parameters: ParameterValues, context: StepCheckContext) -> [StepProblem] {
         guard let name = parameters[council]?.text, let members = context.councilMembers[name],
-              let count = parameters[needed]?.integer, count > members.count else { return [] }
-        return [StepProblem("\(count) confirmations are needed, but council '\(name)' has \(members.count) members; lower 'needed' or add members",
-                            at: ["needed"])]
+            let count = parameters[needed]?.integer, count > members.count
+        else { return [] }
+        return [
+            StepProblem(
+                "\(count) confirmations are needed, but council '\(name)' has \(members.count) members; lower 'needed' or add members",
+                at: ["needed"])
+        ]
     }
 }
 
@@ -47,10 +51,13 @@ extension Confirmation: RunnableStep {
         public var confirmed: [String] = []
     }
 
-    public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar) -> Configuration {
+    public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar)
+        -> Configuration
+    {
         // Only parameters that passed validation get here: required ones are present.
-        Configuration(council: parameters[council]?.text ?? "", needed: parameters[needed]?.integer ?? 1,
-                      deadline: parameters[until]?.dateTime.map { calendar.instant($0, endOfDay: true) })
+        Configuration(
+            council: parameters[council]?.text ?? "", needed: parameters[needed]?.integer ?? 1,
+            deadline: parameters[until]?.dateTime.map { calendar.instant($0, endOfDay: true) })
     }
 
     /// Arms the deadline. The step asks for a timer by name; the engine keeps it, cancels it when
@@ -62,12 +69,15 @@ extension Confirmation: RunnableStep {
     }
 
     /// A member confirms with a ballot paper (`laurel ballot vote`); what it chooses is not read.
-    public static func handle(_ input: StepInput, memory: Memory, configuration: Configuration,
-                              context: StepContext) -> StepReaction<Memory> {
+    public static func handle(
+        _ input: StepInput, memory: Memory, configuration: Configuration,
+        context: StepContext
+    ) -> StepReaction<Memory> {
         switch input {
         case .vote(let paper):
             guard context.councils[configuration.council]?.members.contains(paper.member) == true else {
-                return .refuse("'\(paper.member)' is not a member of council '\(configuration.council)'", memory: memory)
+                return .refuse(
+                    "'\(paper.member)' is not a member of council '\(configuration.council)'", memory: memory)
             }
             guard !memory.confirmed.contains(paper.member) else {
                 return .refuse("'\(paper.member)' has already confirmed", memory: memory)

@@ -45,7 +45,9 @@ import Testing
         let engine = try EngineTests.engine(workflow.replacingOccurrences(of: "REVIEW", with: review))
         var campaign = try engine.start(id: "r", at: at).campaign
         for id in ["x", "y", "z"] {
-            campaign = try engine.apply(.submit(Entry(id: id, kind: "clip", fields: ["title": .text(id)])), to: campaign, at: at).campaign
+            campaign = try engine.apply(
+                .submit(Entry(id: id, kind: "clip", fields: ["title": .text(id)])), to: campaign, at: at
+            ).campaign
         }
         campaign = try engine.apply(.command("close"), to: campaign, at: at).campaign
         var effects: [Effect] = []
@@ -65,16 +67,23 @@ import Testing
 
     @Test("an entry whose mean is below the pass mark fails: no result, no prize, counted in a notice")
     func passMark() throws {
-        let rubric = "rubric: [{ name: novelty, weight: 2, max: 10 }, { name: impact, weight: 3, max: 10 }]\n      pass-mark: 30"
+        let rubric =
+            "rubric: [{ name: novelty, weight: 2, max: 10 }, { name: impact, weight: 3, max: 10 }]\n      pass-mark: 30"
         // Weighted sheets: x = 2*8+3*6 = 34 and 2*5+3*5 = 25 (mean 29.5); y = 40 and 38; z = 14 and 50 (mean 32).
-        let (campaign, effects) = try Self.run(rubric, sheets: [
-            "a": ["x": [8, 6], "y": [5, 10], "z": [7, 0]],
-            "b": ["x": [5, 5], "y": [10, 6], "z": [10, 10]],
-        ])
-        #expect(Self.results(campaign) == ["y": EntryScore(total: 78, reviews: 2), "z": EntryScore(total: 64, reviews: 2)])
+        let (campaign, effects) = try Self.run(
+            rubric,
+            sheets: [
+                "a": ["x": [8, 6], "y": [5, 10], "z": [7, 0]],
+                "b": ["x": [5, 5], "y": [10, 6], "z": [10, 10]],
+            ])
+        #expect(
+            Self.results(campaign) == ["y": EntryScore(total: 78, reviews: 2), "z": EntryScore(total: 64, reviews: 2)])
         #expect(campaign.awards.map(\.entry) == ["y", "z"])
-        #expect(effects.contains(.notify(audience: "organisers", message: "2 entries reached the pass mark of 30; 1 fell below it",
-                                         channels: ["review"])))
+        #expect(
+            effects.contains(
+                .notify(
+                    audience: "organisers", message: "2 entries reached the pass mark of 30; 1 fell below it",
+                    channels: ["review"])))
     }
 
     @Test("z-score puts a strict and a lenient member on one scale; the sum of the totals is kept")
@@ -91,9 +100,11 @@ import Testing
         // The council's six scores: mean 7, standard deviation sqrt(62/6). a's z-scores are
         // -1.2247, 0, 1.2247; b's (mean 9, deviation sqrt 2) 0.7071, 0.7071, -1.4142.
         let deviation = (62.0 / 6).squareRoot()
-        let expected = ["x": 14 + deviation * (-1.5.squareRoot() + 0.5.squareRoot()),
-                        "y": 14 + deviation * 0.5.squareRoot(),
-                        "z": 14 + deviation * (1.5.squareRoot() - 2.0.squareRoot())]
+        let expected = [
+            "x": 14 + deviation * (-1.5.squareRoot() + 0.5.squareRoot()),
+            "y": 14 + deviation * 0.5.squareRoot(),
+            "z": 14 + deviation * (1.5.squareRoot() - 2.0.squareRoot()),
+        ]
         let totals = Self.results(normalised).mapValues(\.total)
         for (entry, total) in expected { #expect(abs(totals[entry]! - total) < 1e-9, "\(entry): \(totals[entry]!)") }
         #expect(abs(totals.values.reduce(0, +) - 42) < 1e-9)
@@ -121,19 +132,25 @@ import Testing
         let decoded = try codec.decode(bytes)
         #expect(decoded.entries.array == chained.entries.array)
         #expect(try codec.encode(decoded) == bytes)
-        #expect(try JSONDecoder().decode(EntryScore.self, from: JSONEncoder().encode(EntryScore(total: 1, reviews: 1, tieBreakers: [2])))
+        #expect(
+            try JSONDecoder().decode(
+                EntryScore.self, from: JSONEncoder().encode(EntryScore(total: 1, reviews: 1, tieBreakers: [2])))
                 == EntryScore(total: 1, reviews: 1, tieBreakers: [2]))
     }
 
     @Test("a pass mark no sheet can reach, or a tie-break on no criterion, is a validation error")
     func validation() {
         let text = Self.workflow.replacingOccurrences(
-            of: "REVIEW", with: "rubric: [{ name: novelty, weight: 2, max: 10 }, { name: impact, max: 10 }]\n      pass-mark: 31\n      tie-break: [impakt]")
+            of: "REVIEW",
+            with:
+                "rubric: [{ name: novelty, weight: 2, max: 10 }, { name: impact, max: 10 }]\n      pass-mark: 31\n      tie-break: [impakt]"
+        )
         let result = WorkflowValidator(registry: EngineTests.registry).validate(text, file: "review.yaml")
-        #expect(result.diagnostics.map(\.message) == [
-            "the pass mark 31 is above the highest score a member can give (30, each criterion's max times its weight), so no entry could pass",
-            "the tie-break names 'impakt', which is not a criterion of the rubric (did you mean 'impact'?); it lists criteria: novelty, impact",
-        ])
+        #expect(
+            result.diagnostics.map(\.message) == [
+                "the pass mark 31 is above the highest score a member can give (30, each criterion's max times its weight), so no entry could pass",
+                "the tie-break names 'impakt', which is not a criterion of the rubric (did you mean 'impact'?); it lists criteria: novelty, impact",
+            ])
     }
 
     /// The review of x, y, z open, before any sheet.
@@ -141,7 +158,9 @@ import Testing
         let engine = try EngineTests.engine(workflow.replacingOccurrences(of: "REVIEW", with: review))
         var campaign = try engine.start(id: "r", at: at).campaign
         for id in ["x", "y", "z"] {
-            campaign = try engine.apply(.submit(Entry(id: id, kind: "clip", fields: ["title": .text(id)])), to: campaign, at: at).campaign
+            campaign = try engine.apply(
+                .submit(Entry(id: id, kind: "clip", fields: ["title": .text(id)])), to: campaign, at: at
+            ).campaign
         }
         return (engine, try engine.apply(.command("close"), to: campaign, at: at).campaign)
     }
@@ -153,7 +172,11 @@ import Testing
     @Test("rule: a sheet scores every entry the member may score; a partial sheet is refused, naming what is missing")
     func partialSheetRefused() throws {
         let (engine, campaign) = try Self.openReview()
-        #expect(throws: Refusal("the sheet of 'a' leaves out 2 of the 3 entries they must score: 'x', 'z'; a sheet scores every entry under review the member may score")) {
+        #expect(
+            throws: Refusal(
+                "the sheet of 'a' leaves out 2 of the 3 entries they must score: 'x', 'z'; a sheet scores every entry under review the member may score"
+            )
+        ) {
             try engine.apply(Self.sheet("a", [("y", 50)]), to: campaign, at: Self.at)
         }
         #expect(throws: Refusal("the sheet of 'a' scores entry 'y' twice")) {
@@ -161,7 +184,8 @@ import Testing
         }
         // Whole sheets from both members end the review with every entry's result, and a later
         // sheet of a member replaces their earlier one.
-        var next = try engine.apply(Self.sheet("a", [("x", 10), ("y", 20), ("z", 30)]), to: campaign, at: Self.at).campaign
+        var next = try engine.apply(Self.sheet("a", [("x", 10), ("y", 20), ("z", 30)]), to: campaign, at: Self.at)
+            .campaign
         next = try engine.apply(Self.sheet("a", [("x", 40), ("y", 20), ("z", 30)]), to: next, at: Self.at).campaign
         next = try engine.apply(Self.sheet("b", [("x", 40), ("y", 50), ("z", 60)]), to: next, at: Self.at).campaign
         #expect(next.state == "closed")
@@ -172,29 +196,46 @@ import Testing
     func noQuorumGivesNoResults() throws {
         let (engine, campaign) = try Self.openReview("pass-mark: 50")
         // One of two members scores (the quorum is 2), then the window closes.
-        let scored = try engine.apply(Self.sheet("a", [("x", 90), ("y", 10), ("z", 70)]), to: campaign, at: Self.at).campaign
+        let scored = try engine.apply(Self.sheet("a", [("x", 90), ("y", 10), ("z", 70)]), to: campaign, at: Self.at)
+            .campaign
         let window = try #require(scored.timers.first)
         let closed = try engine.apply(.timer(id: window.id), to: scored, at: window.due)
         #expect(closed.campaign.state == "closed")
         #expect(closed.transitions.last?.cause == "outcome no-quorum")
         #expect(Self.results(closed.campaign).isEmpty)
-        #expect(closed.effects == [.notify(audience: "organisers",
-                                           message: "The review of council 'jury' closed without quorum: 1 of 2 members scored, 2 needed; no entry has a result",
-                                           channels: ["review"])])
+        #expect(
+            closed.effects == [
+                .notify(
+                    audience: "organisers",
+                    message:
+                        "The review of council 'jury' closed without quorum: 1 of 2 members scored, 2 needed; no entry has a result",
+                    channels: ["review"])
+            ])
     }
 
-    @Test("a review that keeps members off their own unit's entries, without people's units, says it checks no conflicts")
+    @Test(
+        "a review that keeps members off their own unit's entries, without people's units, says it checks no conflicts")
     func conflictsUncheckedSaid() throws {
         let engine = try EngineTests.engine(Self.workflow.replacingOccurrences(of: "REVIEW", with: ""))
         var campaign = try engine.start(id: "r", at: Self.at).campaign
-        campaign = try engine.apply(.submit(Entry(id: "x", kind: "clip", fields: ["title": .text("x")])), to: campaign, at: Self.at).campaign
+        campaign = try engine.apply(
+            .submit(Entry(id: "x", kind: "clip", fields: ["title": .text("x")])), to: campaign, at: Self.at
+        ).campaign
         let opened = try engine.apply(.command("close"), to: campaign, at: Self.at)
-        #expect(opened.effects == [.notify(audience: "organisers",
-                                           message: "Council 'jury' reviews without conflict-of-interest checks: no organisation data says which unit each member is from; import it ('laurel org import') or write 'exclude-own-unit: false'",
-                                           channels: ["review"])])
-        let quiet = try EngineTests.engine(Self.workflow.replacingOccurrences(of: "REVIEW", with: "exclude-own-unit: false"))
+        #expect(
+            opened.effects == [
+                .notify(
+                    audience: "organisers",
+                    message:
+                        "Council 'jury' reviews without conflict-of-interest checks: no organisation data says which unit each member is from; import it ('laurel org import') or write 'exclude-own-unit: false'",
+                    channels: ["review"])
+            ])
+        let quiet = try EngineTests.engine(
+            Self.workflow.replacingOccurrences(of: "REVIEW", with: "exclude-own-unit: false"))
         var other = try quiet.start(id: "r", at: Self.at).campaign
-        other = try quiet.apply(.submit(Entry(id: "x", kind: "clip", fields: ["title": .text("x")])), to: other, at: Self.at).campaign
+        other = try quiet.apply(
+            .submit(Entry(id: "x", kind: "clip", fields: ["title": .text("x")])), to: other, at: Self.at
+        ).campaign
         #expect(try quiet.apply(.command("close"), to: other, at: Self.at).effects.isEmpty)
     }
 }

@@ -72,7 +72,9 @@ import Testing
 
     /// The contest's workflow with clips that come from a unit (a field of type unit).
     static func engineWithUnits() throws -> Engine {
-        try engine(workflowText.replacingOccurrences(of: "minutes: { type: number } }", with: "minutes: { type: number }, unit: { type: unit } }"))
+        try engine(
+            workflowText.replacingOccurrences(
+                of: "minutes: { type: number } }", with: "minutes: { type: number }, unit: { type: unit } }"))
     }
 
     static func clip(_ id: String, minutes: Double = 3) -> CampaignEvent {
@@ -91,11 +93,14 @@ import Testing
         #expect(launched.effectPlacement == [1], "the notice comes after the move to 'launched', before 'collecting'")
         // The deadline is the end of 2024-05-31 in Ho Chi Minh City: 2024-05-31T17:00Z.
         #expect(campaign.timers.contains { $0.source == .step(name: "deadline") && $0.due == 1_717_174_800 })
-        for id in ["x", "y", "z"] { campaign = try engine.apply(Self.clip(id), to: campaign, at: Self.may1 + Self.day).campaign }
+        for id in ["x", "y", "z"] {
+            campaign = try engine.apply(Self.clip(id), to: campaign, at: Self.may1 + Self.day).campaign
+        }
         #expect(campaign.state == "review")
         #expect(campaign.metrics == ["clips": 3, "minutes": 9])
         for (member, scores) in [("a", [90.0, 70, 50]), ("b", [80.0, 75, 50])] {
-            let sheet = ScoreSheet(member: member, lines: zip(["x", "y", "z"], scores).map { ScoreSheet.Line(entry: $0, values: [$1]) })
+            let sheet = ScoreSheet(
+                member: member, lines: zip(["x", "y", "z"], scores).map { ScoreSheet.Line(entry: $0, values: [$1]) })
             campaign = try engine.apply(.scores(sheet), to: campaign, at: Self.may1 + 2 * Self.day).campaign
         }
         #expect(campaign.state == "review", "c has not scored and the window is open")
@@ -109,14 +114,19 @@ import Testing
         #expect(campaign.transitions.map(\.to) == ["draft", "launched", "collecting", "review", "awards", "closed"])
     }
 
-    @Test("refused events say why and change nothing", arguments: [
-        (CampaignEvent.submit(Entry(id: "x", kind: "clip", fields: ["title": .text("t")])), "state 'draft' accepts no entries"),
-        (.command("lunch"), "'lunch' is not an event of 'contest' (did you mean 'launch'?)"),
-        (.command("remind"), "state 'draft' does not take the event 'remind'; it takes 'launch' or 'cancel'"),
-        (.scores(ScoreSheet(member: "a", lines: [])), "state 'draft' takes no scores"),
-        (.report(metric: "clip", amount: 1), "there is no metric 'clip' (did you mean 'clips'?)"),
-        (.timer(id: 99), "timer 99 is not armed: it fired already, or its state was left"),
-    ])
+    @Test(
+        "refused events say why and change nothing",
+        arguments: [
+            (
+                CampaignEvent.submit(Entry(id: "x", kind: "clip", fields: ["title": .text("t")])),
+                "state 'draft' accepts no entries"
+            ),
+            (.command("lunch"), "'lunch' is not an event of 'contest' (did you mean 'launch'?)"),
+            (.command("remind"), "state 'draft' does not take the event 'remind'; it takes 'launch' or 'cancel'"),
+            (.scores(ScoreSheet(member: "a", lines: [])), "state 'draft' takes no scores"),
+            (.report(metric: "clip", amount: 1), "there is no metric 'clip' (did you mean 'clips'?)"),
+            (.timer(id: 99), "timer 99 is not armed: it fired already, or its state was left"),
+        ])
     func refusals(_ event: CampaignEvent, _ reason: String) throws {
         let engine = try Self.engine()
         let campaign = try engine.start(id: "c1", at: Self.may1).campaign
@@ -127,7 +137,8 @@ import Testing
     func entriesAtStart() throws {
         let engine = try Self.engine()
         #expect(throws: Refusal("state 'draft' accepts no entries")) {
-            try engine.start(id: "c", entries: [Entry(id: "x", kind: "clip", fields: ["title": .text("t")])], at: Self.may1)
+            try engine.start(
+                id: "c", entries: [Entry(id: "x", kind: "clip", fields: ["title": .text("t")])], at: Self.may1)
         }
         let started = try engine.start(id: "c", at: Self.may1).campaign
         #expect(started.entries.isEmpty && started.eventCount == 0)
@@ -136,36 +147,49 @@ import Testing
     @Test("entries are checked against their kind")
     func entryChecks() throws {
         let engine = try Self.engine()
-        let campaign = try engine.apply(.command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
-                                        at: Self.may1).campaign
+        let campaign = try engine.apply(
+            .command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
+            at: Self.may1
+        ).campaign
         #expect(throws: Refusal("field 'title' is required")) {
             try engine.apply(.submit(Entry(id: "x", kind: "clip")), to: campaign, at: Self.may1)
         }
         #expect(throws: Refusal("entries of kind 'clip' have no field 'titel' (did you mean 'title'?)")) {
-            try engine.apply(.submit(Entry(id: "x", kind: "clip", fields: ["titel": .text("t")])), to: campaign, at: Self.may1)
+            try engine.apply(
+                .submit(Entry(id: "x", kind: "clip", fields: ["titel": .text("t")])), to: campaign, at: Self.may1)
         }
         #expect(throws: Refusal("field 'minutes' must be number, not 'long'")) {
-            try engine.apply(.submit(Entry(id: "x", kind: "clip", fields: ["title": .text("t"), "minutes": .text("long")])),
-                             to: campaign, at: Self.may1)
+            try engine.apply(
+                .submit(Entry(id: "x", kind: "clip", fields: ["title": .text("t"), "minutes": .text("long")])),
+                to: campaign, at: Self.may1)
         }
         let once = try engine.apply(Self.clip("x"), to: campaign, at: Self.may1).campaign
-        #expect(throws: Refusal("an entry with id 'x' was already submitted")) { try engine.apply(Self.clip("x"), to: once, at: Self.may1) }
+        #expect(throws: Refusal("an entry with id 'x' was already submitted")) {
+            try engine.apply(Self.clip("x"), to: once, at: Self.may1)
+        }
     }
 
     @Test("a member scores only in their council, within the rubric")
     func scoreChecks() throws {
         let engine = try Self.engine()
-        var campaign = try engine.apply(.command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
-                                        at: Self.may1).campaign
+        var campaign = try engine.apply(
+            .command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
+            at: Self.may1
+        ).campaign
         for id in ["x", "y", "z"] { campaign = try engine.apply(Self.clip(id), to: campaign, at: Self.may1).campaign }
         #expect(throws: Refusal("'mallory' is not a member of council 'jury'")) {
-            try engine.apply(.scores(ScoreSheet(member: "mallory", lines: [.init(entry: "x", values: [50])])), to: campaign, at: Self.may1)
+            try engine.apply(
+                .scores(ScoreSheet(member: "mallory", lines: [.init(entry: "x", values: [50])])), to: campaign,
+                at: Self.may1)
         }
         #expect(throws: Refusal("the score 101 for 'score' of entry 'x' is outside 0 to 100")) {
-            try engine.apply(.scores(ScoreSheet(member: "a", lines: [.init(entry: "x", values: [101])])), to: campaign, at: Self.may1)
+            try engine.apply(
+                .scores(ScoreSheet(member: "a", lines: [.init(entry: "x", values: [101])])), to: campaign, at: Self.may1
+            )
         }
         #expect(throws: Refusal("there is no entry 'w' under review")) {
-            try engine.apply(.scores(ScoreSheet(member: "a", lines: [.init(entry: "w", values: [1])])), to: campaign, at: Self.may1)
+            try engine.apply(
+                .scores(ScoreSheet(member: "a", lines: [.init(entry: "w", values: [1])])), to: campaign, at: Self.may1)
         }
     }
 
@@ -174,11 +198,18 @@ import Testing
         var engine = try Self.engineWithUnits()
         engine.organisation = Organisation(
             levels: ["grassroots"],
-            units: [Organisation.Unit(id: "u1", name: "Unit 1", level: "grassroots"),
-                    Organisation.Unit(id: "u2", name: "Unit 2", level: "grassroots")],
-            people: [Organisation.Person(id: "a", name: "A", unit: "u1"), Organisation.Person(id: "b", name: "B", unit: "u2")])
-        var campaign = try engine.apply(.command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
-                                        at: Self.may1).campaign
+            units: [
+                Organisation.Unit(id: "u1", name: "Unit 1", level: "grassroots"),
+                Organisation.Unit(id: "u2", name: "Unit 2", level: "grassroots"),
+            ],
+            people: [
+                Organisation.Person(id: "a", name: "A", unit: "u1"),
+                Organisation.Person(id: "b", name: "B", unit: "u2"),
+            ])
+        var campaign = try engine.apply(
+            .command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
+            at: Self.may1
+        ).campaign
         for (id, unit) in [("x", "u1"), ("y", "u2"), ("z", "u1")] {
             let entry = Entry(id: id, kind: "clip", unit: unit, fields: ["title": .text("Clip \(id)")])
             campaign = try engine.apply(.submit(entry), to: campaign, at: Self.may1).campaign
@@ -203,14 +234,22 @@ import Testing
         #expect(campaign.awards.map(\.entry) == ["y", "x", "z"])
 
         // With exclude-own-unit: false the same sheet is taken.
-        var open = try Self.engine(Self.workflowText.replacingOccurrences(
-            of: "with: { council: jury, window: P7D }", with: "with: { council: jury, window: P7D, exclude-own-unit: false }")
-            .replacingOccurrences(of: "minutes: { type: number } }", with: "minutes: { type: number }, unit: { type: unit } }"))
+        var open = try Self.engine(
+            Self.workflowText.replacingOccurrences(
+                of: "with: { council: jury, window: P7D }",
+                with: "with: { council: jury, window: P7D, exclude-own-unit: false }"
+            )
+            .replacingOccurrences(
+                of: "minutes: { type: number } }", with: "minutes: { type: number }, unit: { type: unit } }"))
         open.organisation = engine.organisation
-        var other = try open.apply(.command("launch"), to: try open.start(id: "c", at: Self.may1).campaign, at: Self.may1).campaign
+        var other = try open.apply(
+            .command("launch"), to: try open.start(id: "c", at: Self.may1).campaign, at: Self.may1
+        ).campaign
         for (id, unit) in [("x", "u1"), ("y", "u2"), ("z", "u1")] {
-            other = try open.apply(.submit(Entry(id: id, kind: "clip", unit: unit, fields: ["title": .text(id)])), to: other,
-                                   at: Self.may1).campaign
+            other = try open.apply(
+                .submit(Entry(id: id, kind: "clip", unit: unit, fields: ["title": .text(id)])), to: other,
+                at: Self.may1
+            ).campaign
         }
         other = try open.apply(sheet("a", [("x", 50), ("y", 60), ("z", 1)]), to: other, at: Self.may1).campaign
         #expect(other.state == "review")
@@ -219,8 +258,10 @@ import Testing
     @Test("a timer of a state that was left never fires, and a timer fires once")
     func timersOfLeftStates() throws {
         let engine = try Self.engine()
-        var campaign = try engine.apply(.command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
-                                        at: Self.may1).campaign
+        var campaign = try engine.apply(
+            .command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
+            at: Self.may1
+        ).campaign
         let deadline = try #require(campaign.timers.first { $0.source == .step(name: "deadline") })
         for id in ["x", "y", "z"] { campaign = try engine.apply(Self.clip(id), to: campaign, at: Self.may1).campaign }
         #expect(campaign.state == "review")
@@ -240,9 +281,13 @@ import Testing
     func guardedDeadline() throws {
         let engine = try Self.engine()
         for (clips, expected) in [(2, "review"), (1, "cancelled")] {
-            var campaign = try engine.apply(.command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
-                                            at: Self.may1).campaign
-            for index in 0..<clips { campaign = try engine.apply(Self.clip("e\(index)"), to: campaign, at: Self.may1).campaign }
+            var campaign = try engine.apply(
+                .command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
+                at: Self.may1
+            ).campaign
+            for index in 0..<clips {
+                campaign = try engine.apply(Self.clip("e\(index)"), to: campaign, at: Self.may1).campaign
+            }
             let deadline = try #require(campaign.timers.first { $0.source == .step(name: "deadline") })
             campaign = try engine.apply(.timer(id: deadline.id), to: campaign, at: deadline.due).campaign
             #expect(campaign.state == expected)
@@ -252,13 +297,18 @@ import Testing
     @Test("a repeating state timer sends its event to the step and is armed again")
     func reminders() throws {
         let engine = try Self.engine()
-        var campaign = try engine.apply(.command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
-                                        at: Self.may1).campaign
+        var campaign = try engine.apply(
+            .command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
+            at: Self.may1
+        ).campaign
         let reminder = try #require(campaign.timers.first { $0.source == .state(index: 0) })
         #expect(engine.calendar.format(reminder.due) == "2024-05-06 08:00")
         let applied = try engine.apply(.timer(id: reminder.id), to: campaign, at: reminder.due)
         campaign = applied.campaign
-        #expect(applied.effects == [.notify(audience: "participants", message: "remind: clips 0 of 3", channels: ["notice"])])
+        #expect(
+            applied.effects == [
+                .notify(audience: "participants", message: "remind: clips 0 of 3", channels: ["notice"])
+            ])
         let next = try #require(campaign.timers.first { $0.source == .state(index: 0) })
         #expect(engine.calendar.format(next.due) == "2024-05-13 08:00")
     }
@@ -266,10 +316,14 @@ import Testing
     /// A launched campaign with three clips under review, scored by one member.
     static func scoredCampaign() throws -> Campaign {
         let engine = try Self.engine()
-        var campaign = try engine.apply(.command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
-                                        at: Self.may1).campaign
+        var campaign = try engine.apply(
+            .command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
+            at: Self.may1
+        ).campaign
         for id in ["x", "y", "z"] { campaign = try engine.apply(Self.clip(id), to: campaign, at: Self.may1).campaign }
-        let lines: [ScoreSheet.Line] = [.init(entry: "x", values: [7]), .init(entry: "y", values: [42]), .init(entry: "z", values: [0])]
+        let lines: [ScoreSheet.Line] = [
+            .init(entry: "x", values: [7]), .init(entry: "y", values: [42]), .init(entry: "z", values: [0]),
+        ]
         return try engine.apply(.scores(ScoreSheet(member: "a", lines: lines)), to: campaign, at: Self.may1).campaign
     }
 
@@ -291,17 +345,17 @@ import Testing
         // it might meet, which must end in an error or a campaign, never a read out of bounds.
         let codec = CampaignCodec(registry: Self.registry)
         for campaign in [try Self.scoredCampaign(), try Self.awardedCampaign()] {
-        let bytes = try codec.encode(campaign)
-        for length in 0..<bytes.count {
-            #expect(throws: CampaignCodec.CorruptData.self) { try codec.decode(Array(bytes[..<length])) }
-        }
-        for position in 4..<bytes.count {
-            for value: UInt8 in [0, 1, 0x7F, 0x80, 0xFF] where value != bytes[position] {
-                var damaged = bytes
-                damaged[position] = value
-                if let decoded = try? codec.decode(damaged) { _ = decoded.entries.array }
+            let bytes = try codec.encode(campaign)
+            for length in 0..<bytes.count {
+                #expect(throws: CampaignCodec.CorruptData.self) { try codec.decode(Array(bytes[..<length])) }
             }
-        }
+            for position in 4..<bytes.count {
+                for value: UInt8 in [0, 1, 0x7F, 0x80, 0xFF] where value != bytes[position] {
+                    var damaged = bytes
+                    damaged[position] = value
+                    if let decoded = try? codec.decode(damaged) { _ = decoded.entries.array }
+                }
+            }
         }
     }
 
@@ -309,12 +363,18 @@ import Testing
     func lazyEntries() throws {
         let engine = try Self.engineWithUnits()
         let codec = CampaignCodec(registry: Self.registry)
-        var campaign = try engine.apply(.command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
-                                        at: Self.may1).campaign
+        var campaign = try engine.apply(
+            .command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
+            at: Self.may1
+        ).campaign
         for id in ["x", "y"] {
-            campaign = try engine.apply(.submit(Entry(id: id, kind: "clip", unit: "u-\(id)", submittedBy: "p",
-                                                      fields: ["minutes": .number(-0.0), "title": .text("Clip \(id) — Hà Nội")])),
-                                        to: campaign, at: Self.may1).campaign
+            campaign = try engine.apply(
+                .submit(
+                    Entry(
+                        id: id, kind: "clip", unit: "u-\(id)", submittedBy: "p",
+                        fields: ["minutes": .number(-0.0), "title": .text("Clip \(id) — Hà Nội")])),
+                to: campaign, at: Self.may1
+            ).campaign
         }
         let bytes = try codec.encode(campaign)
         let loaded = try codec.decode(bytes)
@@ -352,18 +412,28 @@ import Testing
     func manyEntries() throws {
         let engine = try Self.engine(Self.workflowText.replacingOccurrences(of: "target: 3", with: "target: 601"))
         let codec = CampaignCodec(registry: Self.registry)
-        var campaign = try engine.apply(.command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
-                                        at: Self.may1).campaign
-        for number in 0..<600 { campaign = try engine.apply(Self.clip("x\(number)"), to: campaign, at: Self.may1).campaign }
+        var campaign = try engine.apply(
+            .command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
+            at: Self.may1
+        ).campaign
+        for number in 0..<600 {
+            campaign = try engine.apply(Self.clip("x\(number)"), to: campaign, at: Self.may1).campaign
+        }
         var loaded = try codec.decode(try codec.encode(campaign))
         #expect(loaded == campaign)
         let before = loaded
         loaded = try engine.apply(Self.clip("late"), to: loaded, at: Self.may1).campaign
         #expect(loaded.state == "review" && loaded.entries.count == 601 && loaded.entries.last?.id == "late")
         // A whole sheet, starting with entries in the third and the first chunk, out of order.
-        let rest = loaded.entries.map(\.id).filter { $0 != "x590" && $0 != "x3" }.map { ScoreSheet.Line(entry: $0, values: [1]) }
-        loaded = try engine.apply(.scores(ScoreSheet(member: "a", lines: [.init(entry: "x590", values: [9]), .init(entry: "x3", values: [8])] + rest)),
-                                  to: loaded, at: Self.may1).campaign
+        let rest = loaded.entries.map(\.id).filter { $0 != "x590" && $0 != "x3" }.map {
+            ScoreSheet.Line(entry: $0, values: [1])
+        }
+        loaded = try engine.apply(
+            .scores(
+                ScoreSheet(
+                    member: "a", lines: [.init(entry: "x590", values: [9]), .init(entry: "x3", values: [8])] + rest)),
+            to: loaded, at: Self.may1
+        ).campaign
         #expect(before.entries.count == 600 && before == campaign, "the campaign an event was applied to is unchanged")
         let again = try codec.decode(try codec.encode(loaded))
         #expect(again == loaded)
@@ -385,7 +455,9 @@ import Testing
         .map { GeneratedStep(kind: $0, delay: $1, pick: $2) }
         .array(of: 1...60)
 
-    @Test("random event sequences: known states only, no timer of a left state or fired twice, replay gives the same bytes")
+    @Test(
+        "random event sequences: known states only, no timer of a left state or fired twice, replay gives the same bytes"
+    )
     func randomSequences() async {
         await propertyCheck(count: 200, input: Self.generatedSequences) { steps in
             try Self.checkSequence(steps)
@@ -409,7 +481,9 @@ import Testing
             case 3: event = .report(metric: "clips", amount: Double(step.pick % 2))
             case 4:
                 let member = ["a", "b", "c", "d"][step.pick % 4]
-                let lines = campaign.entries.map { ScoreSheet.Line(entry: $0.id, values: [Double((step.pick + $0.id.count) % 120)]) }
+                let lines = campaign.entries.map {
+                    ScoreSheet.Line(entry: $0.id, values: [Double((step.pick + $0.id.count) % 120)])
+                }
                 event = .scores(ScoreSheet(member: member, lines: lines))
             default:
                 // A due timer, or a stale or unknown id.
@@ -451,7 +525,8 @@ extension EngineTests {
         campaign = try engine.apply(.command("launch"), to: campaign, at: may1 + 3600).campaign
         for id in ["x", "y", "z"] { campaign = try engine.apply(clip(id), to: campaign, at: may1 + day).campaign }
         for (member, scores) in [("a", [90.5, 70, 50]), ("b", [80.0, 75, 50])] {
-            let sheet = ScoreSheet(member: member, lines: zip(["x", "y", "z"], scores).map { ScoreSheet.Line(entry: $0, values: [$1]) })
+            let sheet = ScoreSheet(
+                member: member, lines: zip(["x", "y", "z"], scores).map { ScoreSheet.Line(entry: $0, values: [$1]) })
             campaign = try engine.apply(.scores(sheet), to: campaign, at: may1 + 2 * day).campaign
         }
         let window = try #require(engine.dueTimers(of: campaign, at: may1 + 9 * day).first)
@@ -487,23 +562,32 @@ extension EngineTests {
 
         let old = try codec.decode(Array(version2))
         #expect(old == campaign)
-        #expect(old.entries.array == campaign.entries.array, "the entries block of version 2 decodes with eight-byte numbers")
+        #expect(
+            old.entries.array == campaign.entries.array,
+            "the entries block of version 2 decodes with eight-byte numbers")
         #expect(try codec.encode(old) == bytes, "a version 2 campaign is saved as version 3, its entries written anew")
         #expect(try codec.decode(bytes) == campaign)
 
         // Every kind of number round-trips, in entries, awards, metrics and transitions alike.
         var numbers = campaign
-        let values: [Double] = [0, -0.0, 1, -1, 170.5, 1e300, -3.25, Double(1 << 52), Double(1 << 52) - 1, -Double(1 << 52) + 1,
-                                .infinity, -.infinity, .leastNonzeroMagnitude]
+        let values: [Double] = [
+            0, -0.0, 1, -1, 170.5, 1e300, -3.25, Double(1 << 52), Double(1 << 52) - 1, -Double(1 << 52) + 1,
+            .infinity, -.infinity, .leastNonzeroMagnitude,
+        ]
         for (index, value) in values.enumerated() {
-            numbers.entries.append(Entry(id: "n\(index)", kind: "clip", fields: ["minutes": .number(value), "title": .text("n")],
-                                         score: EntryScore(total: value, reviews: 1, tieBreakers: [value, 2])))
+            numbers.entries.append(
+                Entry(
+                    id: "n\(index)", kind: "clip", fields: ["minutes": .number(value), "title": .text("n")],
+                    score: EntryScore(total: value, reviews: 1, tieBreakers: [value, 2])))
             numbers.metrics["m\(index)"] = value
         }
         let decoded = try codec.decode(try codec.encode(numbers))
         for (index, value) in values.enumerated() {
             let entry = decoded.entries[campaign.entries.count + index]
-            for read in [entry.fields["minutes"]?.number, entry.score?.total, entry.score?.tieBreakers.first, decoded.metrics["m\(index)"]] {
+            for read in [
+                entry.fields["minutes"]?.number, entry.score?.total, entry.score?.tieBreakers.first,
+                decoded.metrics["m\(index)"],
+            ] {
                 #expect(read?.bitPattern == value.bitPattern, "\(value) read back as \(String(describing: read))")
             }
         }
@@ -517,7 +601,9 @@ extension EngineTests {
         campaign.entries.append(Entry(id: "Hà", kind: "clip", fields: ["title": .text("Hội thi — vòng chung kết")]))
         let bytes = try codec.encode(campaign)
         let decoded = try codec.decode(bytes)
-        #expect(decoded.entries.last?.id == "Hà" && decoded.entries.last?.fields["title"] == .text("Hội thi — vòng chung kết"))
+        #expect(
+            decoded.entries.last?.id == "Hà"
+                && decoded.entries.last?.fields["title"] == .text("Hội thi — vòng chung kết"))
 
         // "Hà" is 48 C3 A0 after its length; C3 followed by 41 is ill-formed, in a short and a long string alike.
         var damaged = bytes
@@ -527,41 +613,69 @@ extension EngineTests {
         damaged[long.lowerBound + 2] = 0x41
         let repaired = try codec.decode(damaged).entries.last
         #expect(repaired?.id == String(decoding: [0x48, 0xC3, 0x41], as: UTF8.self))
-        #expect(repaired?.fields["title"]?.text == String(decoding: Array("Hội thi — vòng chung kết".utf8).enumerated().map { $0.offset == 2 ? 0x41 : $0.element },
-                                                           as: UTF8.self))
+        #expect(
+            repaired?.fields["title"]?.text
+                == String(
+                    decoding: Array("Hội thi — vòng chung kết".utf8).enumerated().map {
+                        $0.offset == 2 ? 0x41 : $0.element
+                    },
+                    as: UTF8.self))
     }
 }
 
 extension EngineTests {
-    @Test("an entry's unit and people are checked against the organisation data, with the closest id; its id has a form")
+    @Test(
+        "an entry's unit and people are checked against the organisation data, with the closest id; its id has a form")
     func valuesChecked() throws {
-        var engine = try Self.engine(Self.workflowText.replacingOccurrences(
-            of: "minutes: { type: number } }", with: "minutes: { type: number }, unit: { type: unit }, by: { type: person }, link: { type: url } }"))
-        engine.organisation = Organisation(levels: ["grassroots"], units: [Organisation.Unit(id: "cd-my-dinh", name: "Mỹ Đình", level: "grassroots")],
-                                           people: [Organisation.Person(id: "nguyen-van-an", name: "Nguyễn Văn An", unit: "cd-my-dinh")])
-        let campaign = try engine.apply(.command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign, at: Self.may1).campaign
+        var engine = try Self.engine(
+            Self.workflowText.replacingOccurrences(
+                of: "minutes: { type: number } }",
+                with: "minutes: { type: number }, unit: { type: unit }, by: { type: person }, link: { type: url } }"))
+        engine.organisation = Organisation(
+            levels: ["grassroots"], units: [Organisation.Unit(id: "cd-my-dinh", name: "Mỹ Đình", level: "grassroots")],
+            people: [Organisation.Person(id: "nguyen-van-an", name: "Nguyễn Văn An", unit: "cd-my-dinh")])
+        let campaign = try engine.apply(
+            .command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign, at: Self.may1
+        ).campaign
         func clip(_ id: String, _ fields: NamedValues<Value>) -> CampaignEvent {
             var all: NamedValues<Value> = ["title": .text("Clip")]
             for pair in fields.pairs { all[pair.name] = pair.value }
             return .submit(Entry(id: id, kind: "clip", fields: all))
         }
-        #expect(throws: Refusal("field 'unit': there is no unit 'cd-my-dhin' in the organisation data (did you mean 'cd-my-dinh'?); 'laurel org list' shows the units")) {
+        #expect(
+            throws: Refusal(
+                "field 'unit': there is no unit 'cd-my-dhin' in the organisation data (did you mean 'cd-my-dinh'?); 'laurel org list' shows the units"
+            )
+        ) {
             try engine.apply(clip("a", ["unit": .text("cd-my-dhin")]), to: campaign, at: Self.may1)
         }
-        #expect(throws: Refusal("field 'by': there is no person 'nguyen-van-a' in the organisation data (did you mean 'nguyen-van-an'?); 'laurel org list --people' shows them")) {
+        #expect(
+            throws: Refusal(
+                "field 'by': there is no person 'nguyen-van-a' in the organisation data (did you mean 'nguyen-van-an'?); 'laurel org list --people' shows them"
+            )
+        ) {
             try engine.apply(clip("a", ["by": .text("nguyen-van-a")]), to: campaign, at: Self.may1)
         }
-        #expect(throws: Refusal("field 'link' must be a web address starting with http:// or https://, not 'not-a-url'")) {
+        #expect(
+            throws: Refusal("field 'link' must be a web address starting with http:// or https://, not 'not-a-url'")
+        ) {
             try engine.apply(clip("a", ["link": .text("not-a-url")]), to: campaign, at: Self.may1)
         }
         #expect(throws: Refusal("field 'title' is required, so it may not be empty")) {
-            try engine.apply(.submit(Entry(id: "a", kind: "clip", fields: ["title": .text("  ")])), to: campaign, at: Self.may1)
+            try engine.apply(
+                .submit(Entry(id: "a", kind: "clip", fields: ["title": .text("  ")])), to: campaign, at: Self.may1)
         }
         #expect(throws: Refusal("the entry id 'a b' contains a space; an id is letters, digits, '-', '_' and '.'")) {
             try engine.apply(clip("a b", [:]), to: campaign, at: Self.may1)
         }
-        let fine = try engine.apply(clip("Đề-án.1", ["unit": .text("cd-my-dinh"), "by": .text("nguyen-van-an"), "link": .text("https://video.example.vn/1")]),
-                                    to: campaign, at: Self.may1)
+        let fine = try engine.apply(
+            clip(
+                "Đề-án.1",
+                [
+                    "unit": .text("cd-my-dinh"), "by": .text("nguyen-van-an"),
+                    "link": .text("https://video.example.vn/1"),
+                ]),
+            to: campaign, at: Self.may1)
         #expect(fine.campaign.entries.first?.unit == "cd-my-dinh", "the field of type unit is the entry's unit")
     }
 }

@@ -51,8 +51,12 @@ import Testing
         levels: ["district", "grassroots"],
         units: [
             Organisation.Unit(id: "d", name: "District", level: "district", counts: ["direct-production-workers": 100]),
-            Organisation.Unit(id: "g1", name: "Grassroots 1", parent: "d", level: "grassroots", counts: ["direct-production-workers": 10]),
-            Organisation.Unit(id: "g2", name: "Grassroots 2", parent: "d", level: "grassroots", counts: ["direct-production-workers": 20]),
+            Organisation.Unit(
+                id: "g1", name: "Grassroots 1", parent: "d", level: "grassroots",
+                counts: ["direct-production-workers": 10]),
+            Organisation.Unit(
+                id: "g2", name: "Grassroots 2", parent: "d", level: "grassroots",
+                counts: ["direct-production-workers": 20]),
         ])
 
     static func engine(_ with: String) throws -> Engine {
@@ -80,20 +84,35 @@ import Testing
     @Test("a nomination that breaks the unit's share or the level's number is refused with the reason")
     func quotasRefuse() throws {
         let engine = try Self.engine(
-            "{ share: 30.6% of direct-production-workers, per-level: [{ level: grassroots, count: 5 }], until: 2024-05-31 }")
-        var campaign = try engine.apply(.command("open"), to: try engine.start(id: "n", at: Self.may1).campaign, at: Self.may1).campaign
-        for index in 1...3 { campaign = try engine.apply(Self.nomination("a\(index)", unit: "g1"), to: campaign, at: Self.may1).campaign }
-        #expect(throws: Refusal("unit 'g1' may nominate at most 3 (30.6% of its 10 direct-production-workers); it has nominated 3")) {
+            "{ share: 30.6% of direct-production-workers, per-level: [{ level: grassroots, count: 5 }], until: 2024-05-31 }"
+        )
+        var campaign = try engine.apply(
+            .command("open"), to: try engine.start(id: "n", at: Self.may1).campaign, at: Self.may1
+        ).campaign
+        for index in 1...3 {
+            campaign = try engine.apply(Self.nomination("a\(index)", unit: "g1"), to: campaign, at: Self.may1).campaign
+        }
+        #expect(
+            throws: Refusal(
+                "unit 'g1' may nominate at most 3 (30.6% of its 10 direct-production-workers); it has nominated 3")
+        ) {
             try engine.apply(Self.nomination("a4", unit: "g1"), to: campaign, at: Self.may1)
         }
-        for index in 1...2 { campaign = try engine.apply(Self.nomination("b\(index)", unit: "g2"), to: campaign, at: Self.may1).campaign }
+        for index in 1...2 {
+            campaign = try engine.apply(Self.nomination("b\(index)", unit: "g2"), to: campaign, at: Self.may1).campaign
+        }
         #expect(throws: Refusal("at most 5 nomination(s) may come from units of level 'grassroots', and 5 have")) {
             try engine.apply(Self.nomination("b3", unit: "g2"), to: campaign, at: Self.may1)
         }
-        #expect(throws: Refusal("nomination 'x' names no unit, and the quota is counted per unit: give the entry's unit")) {
+        #expect(
+            throws: Refusal("nomination 'x' names no unit, and the quota is counted per unit: give the entry's unit")
+        ) {
             try engine.apply(Self.nomination("x", unit: nil), to: campaign, at: Self.may1)
         }
-        #expect(throws: Refusal("field 'unit': there is no unit 'nowhere' in the organisation data; 'laurel org list' shows the units")) {
+        #expect(
+            throws: Refusal(
+                "field 'unit': there is no unit 'nowhere' in the organisation data; 'laurel org list' shows the units")
+        ) {
             try engine.apply(Self.nomination("y", unit: "nowhere"), to: campaign, at: Self.may1)
         }
         // A withdrawal frees its place.
@@ -109,7 +128,9 @@ import Testing
     @Test("a full number quota closes nominations at once")
     func quotaFills() throws {
         let engine = try Self.engine("{ quota: 2, window: P30D }")
-        var campaign = try engine.apply(.command("open"), to: try engine.start(id: "n", at: Self.may1).campaign, at: Self.may1).campaign
+        var campaign = try engine.apply(
+            .command("open"), to: try engine.start(id: "n", at: Self.may1).campaign, at: Self.may1
+        ).campaign
         campaign = try engine.apply(Self.nomination("a", unit: nil), to: campaign, at: Self.may1).campaign
         #expect(campaign.state == "nominating")
         campaign = try engine.apply(Self.nomination("b", unit: nil), to: campaign, at: Self.may1).campaign
@@ -119,7 +140,9 @@ import Testing
     @Test("top-ranked takes the best scored while the quotas allow; the rest lose their score")
     func topRanked() throws {
         let engine = try Self.engine("{ select: top-ranked, quota: 3, share: 10% of direct-production-workers }")
-        var campaign = try engine.apply(.command("collect"), to: try engine.start(id: "n", at: Self.may1).campaign, at: Self.may1).campaign
+        var campaign = try engine.apply(
+            .command("collect"), to: try engine.start(id: "n", at: Self.may1).campaign, at: Self.may1
+        ).campaign
         for (id, unit) in [("a", "g1"), ("b", "g1"), ("c", "g2"), ("d", "g2"), ("e", "g2"), ("f", "d")] {
             campaign = try engine.apply(Self.nomination(id, unit: unit), to: campaign, at: Self.may1).campaign
         }
@@ -138,9 +161,12 @@ import Testing
     @Test("a share of one unit's head count limits all nominations together and closes them when full")
     func sharedScope() throws {
         var engine = try Self.engine("{ share: 3% of direct-production-workers, share-scope: d, window: P30D }")
-        engine.organisation = Organisation(levels: Self.organisation.levels,
-                                           units: Self.organisation.units + [Organisation.Unit(id: "other", name: "Other", level: "district")])
-        var campaign = try engine.apply(.command("open"), to: try engine.start(id: "n", at: Self.may1).campaign, at: Self.may1).campaign
+        engine.organisation = Organisation(
+            levels: Self.organisation.levels,
+            units: Self.organisation.units + [Organisation.Unit(id: "other", name: "Other", level: "district")])
+        var campaign = try engine.apply(
+            .command("open"), to: try engine.start(id: "n", at: Self.may1).campaign, at: Self.may1
+        ).campaign
         #expect(throws: Refusal("the unit 'other' of nomination 'o' is not within 'd', whose quota this is")) {
             try engine.apply(Self.nomination("o", unit: "other"), to: campaign, at: Self.may1)
         }
@@ -148,8 +174,12 @@ import Testing
         campaign = try engine.apply(Self.nomination("b", unit: nil), to: campaign, at: Self.may1).campaign
         let full = try engine.apply(Self.nomination("c", unit: "g2"), to: campaign, at: Self.may1)
         #expect(full.campaign.state == "closed", "3% of the district's 100 is 3")
-        #expect(full.effects == [.notify(audience: "level-above",
-                                         message: "3 nomination(s) from 2 unit(s) (quota: 3% of direct-production-workers of 'd')",
-                                         channels: ["nominations"])])
+        #expect(
+            full.effects == [
+                .notify(
+                    audience: "level-above",
+                    message: "3 nomination(s) from 2 unit(s) (quota: 3% of direct-production-workers of 'd')",
+                    channels: ["nominations"])
+            ])
     }
 }

@@ -15,8 +15,12 @@ import Testing
     /// The built-in plugins, from the one registry the tool ships.
     static var plugins: [any StepPlugin.Type] { BuiltInPlugins.types }
 
-    @Test("each plugin declares a stable kind, unique outcomes and documented parameters",
-          arguments: ["announce", "phase-target", "council-review", "awards-ceremony", "ballot", "nominate", "screening", "notify", "cascade"])
+    @Test(
+        "each plugin declares a stable kind, unique outcomes and documented parameters",
+        arguments: [
+            "announce", "phase-target", "council-review", "awards-ceremony", "ballot", "nominate", "screening",
+            "notify", "cascade",
+        ])
     func declaration(_ kind: String) throws {
         let registry = try PluginRegistry(Self.plugins)
         let plugin = try #require(registry.plugin(kind: kind))
@@ -24,9 +28,12 @@ import Testing
         #expect(Set(plugin.outcomes.map(\.name)).count == plugin.outcomes.count)
         #expect(Set(plugin.parameters.map(\.name)).count == plugin.parameters.count)
         for parameter in plugin.parameters {
-            #expect(!parameter.summary.isEmpty && parameter.example.hasPrefix("\(parameter.name):"),
-                    "\(kind).\(parameter.name) needs a summary and an example that starts with its name")
-            #expect(!(parameter.isRequired && parameter.defaultValue != nil), "\(kind).\(parameter.name) is required and defaulted")
+            #expect(
+                !parameter.summary.isEmpty && parameter.example.hasPrefix("\(parameter.name):"),
+                "\(kind).\(parameter.name) needs a summary and an example that starts with its name")
+            #expect(
+                !(parameter.isRequired && parameter.defaultValue != nil),
+                "\(kind).\(parameter.name) is required and defaulted")
         }
     }
 
@@ -44,19 +51,27 @@ import Testing
             for parameter in plugin.parameters {
                 let text = workflow(step: plugin.kind, with: parameter.example, plugin: plugin, skip: parameter.name)
                 let result = validator.validate(text, file: "\(plugin.kind).yaml")
-                #expect(result.diagnostics.isEmpty, "\(plugin.kind): \(parameter.example): \(result.diagnostics.map(\.message))")
+                #expect(
+                    result.diagnostics.isEmpty,
+                    "\(plugin.kind): \(parameter.example): \(result.diagnostics.map(\.message))")
             }
         }
     }
 
     @Test("awards-ceremony refuses two tiers with one name")
     func duplicateTier() {
-        let values = ParameterValues(values: ["tiers": .list([
-            .record(ParameterValues(values: ["name": .text("first"), "count": .integer(1)])),
-            .record(ParameterValues(values: ["name": .text("first"), "count": .integer(2)])),
-        ])])
+        let values = ParameterValues(values: [
+            "tiers": .list([
+                .record(ParameterValues(values: ["name": .text("first"), "count": .integer(1)])),
+                .record(ParameterValues(values: ["name": .text("first"), "count": .integer(2)])),
+            ])
+        ])
         let problems = AwardsCeremony.check(values, context: StepCheckContext(councilMembers: [:], timeZone: "UTC"))
-        #expect(problems == [StepProblem("two prize tiers are named 'first'; each tier needs its own name", at: ["tiers", "1", "name"])])
+        #expect(
+            problems == [
+                StepProblem(
+                    "two prize tiers are named 'first'; each tier needs its own name", at: ["tiers", "1", "name"])
+            ])
     }
 
     /// A workflow using one step with the required parameters plus one example line.
@@ -80,7 +95,9 @@ import Testing
         // A cascade needs one of 'until' and 'window'.
         if plugin.kind == "cascade", skip != "until", skip != "window" { lines.append("      window: P30D") }
         // A tie-break names criteria of the rubric: give the rubric of its own example.
-        if plugin.kind == "council-review", skip == "tie-break" { lines.append("      " + CouncilReview.rubric.example) }
+        if plugin.kind == "council-review", skip == "tie-break" {
+            lines.append("      " + CouncilReview.rubric.example)
+        }
         lines.append("      " + example)
         let on = plugin.outcomes.map { "      \($0.name): closed" }.joined(separator: "\n")
         return """

@@ -58,7 +58,9 @@ import Testing
         for (id, fields) in people {
             var values = fields
             values["name"] = .text("Lê Thị \(id)")
-            campaign = try engine.apply(.submit(Entry(id: id, kind: "nomination", fields: values)), to: campaign, at: at).campaign
+            campaign = try engine.apply(
+                .submit(Entry(id: id, kind: "nomination", fields: values)), to: campaign, at: at
+            ).campaign
         }
         let applied = try engine.apply(.command("close"), to: campaign, at: at)
         #expect(applied.campaign.state == "done")
@@ -68,23 +70,26 @@ import Testing
             Issue.record("the screening's notice")
             return
         }
-        #expect(message == """
-            Screening: 2 eligible, 4 not eligible.
-            b: holds the title below for 3 consecutive years: 'years-with-title' is 2
-            c: disciplined equal to false: 'disciplined' is true
-            d: role one of worker, team-leader: 'role' is director
-            e: holds the title below for 3 consecutive years: the field 'years-with-title' is missing
-            """)
+        #expect(
+            message == """
+                Screening: 2 eligible, 4 not eligible.
+                b: holds the title below for 3 consecutive years: 'years-with-title' is 2
+                c: disciplined equal to false: 'disciplined' is true
+                d: role one of worker, team-leader: 'role' is director
+                e: holds the title below for 3 consecutive years: the field 'years-with-title' is missing
+                """)
     }
 
     @Test("a criterion that checks nothing, or cannot be met, is a validation error")
     func checks() throws {
-        let bad = Self.workflow.replacingOccurrences(of: "- { field: role, one-of: [worker, team-leader] }",
-                                                     with: "- { field: role }\n        - { field: years-with-title, at-least: 5, at-most: 2 }")
+        let bad = Self.workflow.replacingOccurrences(
+            of: "- { field: role, one-of: [worker, team-leader] }",
+            with: "- { field: role }\n        - { field: years-with-title, at-least: 5, at-most: 2 }")
         let result = WorkflowValidator(registry: EngineTests.registry).validate(bad, file: "s.yaml")
-        #expect(result.diagnostics.map(\.message) == [
-            "the criterion on 'role' says nothing to check: give at-least, at-most, equals or one-of",
-            "no value is at least 5 and at most 2",
-        ])
+        #expect(
+            result.diagnostics.map(\.message) == [
+                "the criterion on 'role' says nothing to check: give at-least, at-most, equals or one-of",
+                "no value is at least 5 and at most 2",
+            ])
     }
 }

@@ -15,10 +15,13 @@ import Testing
         #expect(again.status == 1)
         #expect(again.stderr == "error: state 'submissions' does not take the event 'launch'; it takes 'cancel'\n")
         let history = try place.laurel(["campaign", "history", id, "--format", "json"])
-        #expect(history.stdout.components(separatedBy: "\"kind\": \"command\"").count == 2, "one launch logged, not two")
+        #expect(
+            history.stdout.components(separatedBy: "\"kind\": \"command\"").count == 2, "one launch logged, not two")
     }
 
-    @Test("rule: an idempotency key used again for another command is refused as a conflict; the same command again is a retry")
+    @Test(
+        "rule: an idempotency key used again for another command is refused as a conflict; the same command again is a retry"
+    )
     func idempotencyConflictRefused() throws {
         let place = try Place()
         defer { try? FileManager.default.removeItem(at: place.folder) }
@@ -27,14 +30,21 @@ import Testing
         #expect(retry.status == 0 && retry.stdout == "already applied; nothing done again\n")
         let other = try place.laurel(["campaign", "send", id, "cancel", "--idempotency-key", "k1"])
         #expect(other.status == 1)
-        #expect(other.stderr == "error: the id 'command:\(id):k1' was used before for event launch of campaign '\(id)', not for this; nothing was done. Each command needs its own idempotency key\n")
+        #expect(
+            other.stderr
+                == "error: the id 'command:\(id):k1' was used before for event launch of campaign '\(id)', not for this; nothing was done. Each command needs its own idempotency key\n"
+        )
         let status = try place.laurel(["campaign", "status", id, "--format", "json"])
         #expect(status.stdout.contains("\"state\": \"submissions\""), "the cancel was not applied")
-        let entry = try place.laurel(["entry", "submit", id, "--kind", "clip", "--id", "c1", "--unit", "cd-a",
-                                      "--field", "title=Bài một", "--idempotency-key", "e1"])
+        let entry = try place.laurel([
+            "entry", "submit", id, "--kind", "clip", "--id", "c1", "--unit", "cd-a",
+            "--field", "title=Bài một", "--idempotency-key", "e1",
+        ])
         #expect(entry.status == 0, "\(entry.stderr)")
-        let changed = try place.laurel(["entry", "submit", id, "--kind", "clip", "--id", "c2", "--unit", "cd-a",
-                                        "--field", "title=Bài hai", "--idempotency-key", "e1"])
+        let changed = try place.laurel([
+            "entry", "submit", id, "--kind", "clip", "--id", "c2", "--unit", "cd-a",
+            "--field", "title=Bài hai", "--idempotency-key", "e1",
+        ])
         #expect(changed.status == 1 && changed.stderr.contains("was used before for entry c1"), "\(changed.stderr)")
     }
 
@@ -44,12 +54,17 @@ import Testing
         defer { try? FileManager.default.removeItem(at: place.folder) }
         let typo = place.folder.appendingPathComponent("typo.sqlite").path
         let nested = place.folder.appendingPathComponent("no/such/folder/laurel.sqlite").path
-        for arguments in [["campaign", "list"], ["campaign", "status", "x"], ["campaign", "history", "x"], ["results", "x"],
-                          ["org", "list"], ["campaign", "send", "x", "launch"], ["entry", "submit", "x", "--kind", "k"]] {
+        for arguments in [
+            ["campaign", "list"], ["campaign", "status", "x"], ["campaign", "history", "x"], ["results", "x"],
+            ["org", "list"], ["campaign", "send", "x", "launch"], ["entry", "submit", "x", "--kind", "k"],
+        ] {
             for database in [typo, nested] {
                 let run = try CLITests.laurel(arguments + ["--database", database])
                 #expect(run.status == 1, "\(arguments)")
-                #expect(run.stderr == "error: the database '\(database)' does not exist; check --database, or start with 'laurel serve' or 'laurel campaign start', which create it\n")
+                #expect(
+                    run.stderr
+                        == "error: the database '\(database)' does not exist; check --database, or start with 'laurel serve' or 'laurel campaign start', which create it\n"
+                )
             }
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: place.folder.path).isEmpty, "no file, no folder")
@@ -64,7 +79,8 @@ import Testing
         let folder = place.folder.appendingPathComponent("workflows")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         // A timer at a fixed instant long past: the command after it fires it first, late.
-        try Data("""
+        try Data(
+            """
             laurel: 1
             id: late
             title: Late
@@ -83,8 +99,10 @@ import Testing
               open:
                 on: { close: closed }
               closed: { final: true }
-            """.utf8).write(to: folder.appendingPathComponent("late.yaml"))
-        let id = try place.laurel(["campaign", "start", "late", "--workflows", folder.path]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            """.utf8
+        ).write(to: folder.appendingPathComponent("late.yaml"))
+        let id = try place.laurel(["campaign", "start", "late", "--workflows", folder.path]).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines)
         #expect(try place.laurel(["campaign", "send", id, "launch"]).status == 0)
         #expect(try place.laurel(["campaign", "send", id, "close"]).status == 0)
         let history = try place.laurel(["campaign", "history", id]).stdout
@@ -97,12 +115,19 @@ import Testing
     func missingWorkflowsFolder() throws {
         let place = try Place()
         defer { try? FileManager.default.removeItem(at: place.folder) }
-        let run = try place.laurel(["campaign", "start", "quick", "--workflows", place.folder.appendingPathComponent("nowhere").path])
-        #expect(run.status == 2 && run.stderr.contains("the workflows folder '\(place.folder.path)/nowhere' does not exist"), "\(run.stderr)")
+        let run = try place.laurel([
+            "campaign", "start", "quick", "--workflows", place.folder.appendingPathComponent("nowhere").path,
+        ])
+        #expect(
+            run.status == 2
+                && run.stderr.contains("the workflows folder '\(place.folder.path)/nowhere' does not exist"),
+            "\(run.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: place.folder.path).isEmpty)
     }
 
-    @Test("a database on a read-only mount is listed, and nothing is written beside it", .enabled(if: getuid() == 0, "mounting needs root"))
+    @Test(
+        "a database on a read-only mount is listed, and nothing is written beside it",
+        .enabled(if: getuid() == 0, "mounting needs root"))
     func readOnlyMount() throws {
         let place = try Place()
         let mountPoint = place.folder.appendingPathComponent("mount").path
@@ -111,7 +136,9 @@ import Testing
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: place.folder) }
         let database = source.appendingPathComponent("laurel.sqlite").path
-        #expect(try CLITests.laurel(["org", "import", "organisations/nam-tu-liem-sample.yaml", "--database", database]).status == 0)
+        #expect(
+            try CLITests.laurel(["org", "import", "organisations/nam-tu-liem-sample.yaml", "--database", database])
+                .status == 0)
         try? FileManager.default.removeItem(atPath: database + "-migration.lock")
         func sh(_ arguments: [String]) throws -> Int32 {
             let process = Process()
@@ -121,7 +148,10 @@ import Testing
             process.waitUntilExit()
             return process.terminationStatus
         }
-        guard try sh(["mount", "--bind", source.path, mountPoint]) == 0 else { Issue.record("mount --bind failed"); return }
+        guard try sh(["mount", "--bind", source.path, mountPoint]) == 0 else {
+            Issue.record("mount --bind failed")
+            return
+        }
         defer { _ = try? sh(["umount", mountPoint]) }
         #expect(try sh(["mount", "-o", "remount,bind,ro", mountPoint]) == 0)
         let onMount = mountPoint + "/laurel.sqlite"

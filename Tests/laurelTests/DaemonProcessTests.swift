@@ -1,7 +1,7 @@
 import Foundation
 import LaurelCore
-import LaurelSQLite
 import LaurelPlugins
+import LaurelSQLite
 import LaurelStore
 import Testing
 
@@ -44,7 +44,8 @@ struct DaemonProcessTests {
     /// A folder with the workflow and a database path.
     static func setUp() throws -> (folder: URL, database: String) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("laurel-daemon-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("workflows"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("workflows"), withIntermediateDirectories: true)
         try Data(workflow.utf8).write(to: folder.appendingPathComponent("workflows/quick.yaml"))
         return (folder, folder.appendingPathComponent("laurel.sqlite").path)
     }
@@ -52,7 +53,9 @@ struct DaemonProcessTests {
     static func startDaemon(_ folder: URL, _ database: String, log: String) throws -> Process {
         let process = Process()
         process.executableURL = CLITests.binary
-        process.arguments = ["serve", "--workflows", folder.appendingPathComponent("workflows").path, "--database", database]
+        process.arguments = [
+            "serve", "--workflows", folder.appendingPathComponent("workflows").path, "--database", database,
+        ]
         let logURL = folder.appendingPathComponent(log)
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: logURL)
@@ -69,15 +72,19 @@ struct DaemonProcessTests {
     func gracefulStop() async throws {
         let (folder, database) = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let started = try Self.command(["campaign", "start", "quick", "--workflows", folder.appendingPathComponent("workflows").path],
-                                       folder, database)
+        let started = try Self.command(
+            ["campaign", "start", "quick", "--workflows", folder.appendingPathComponent("workflows").path],
+            folder, database)
         #expect(started.status == 0 && started.stdout == "quick-1\n", "\(started.stderr)")
         #expect(try Self.command(["campaign", "send", "quick-1", "launch"], folder, database).status == 0)
         let daemon = try Self.startDaemon(folder, database, log: "serve.log")
         let deadline = Date().addingTimeInterval(15)
         var state = ""
         while Date() < deadline {
-            state = (try? await SQLiteStore(path: database, registry: Self.registry).read { try $0.campaign(id: "quick-1")?.state }) ?? ""
+            state =
+                (try? await SQLiteStore(path: database, registry: Self.registry).read {
+                    try $0.campaign(id: "quick-1")?.state
+                }) ?? ""
             if state == "closed" { break }
             usleep(100_000)
         }
@@ -96,10 +103,14 @@ struct DaemonProcessTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let workflows = folder.appendingPathComponent("workflows")
         let file = workflows.appendingPathComponent("quick.yaml")
-        #expect(try Self.command(["campaign", "start", "quick", "--workflows", workflows.path], folder, database).status == 0)
+        #expect(
+            try Self.command(["campaign", "start", "quick", "--workflows", workflows.path], folder, database).status
+                == 0)
         let daemon = try Self.startDaemon(folder, database, log: "serve.log")
         defer { if daemon.isRunning { daemon.terminate() } }
-        func log() -> String { (try? String(contentsOf: folder.appendingPathComponent("serve.log"), encoding: .utf8)) ?? "" }
+        func log() -> String {
+            (try? String(contentsOf: folder.appendingPathComponent("serve.log"), encoding: .utf8)) ?? ""
+        }
         func wait(for text: String, count: Int = 1) -> Bool {
             let deadline = Date().addingTimeInterval(20)
             while Date() < deadline {
@@ -121,9 +132,13 @@ struct DaemonProcessTests {
         try Data(raised.utf8).write(to: file)
         let second = SHA256.hex(Array(raised.utf8))
         #expect(wait(for: "version=\(second.prefix(12))"), "\(log())")
-        #expect(try await store.read { try $0.latestWorkflowVersions() }.first?.hash == second, "the daemon recorded the new version")
+        #expect(
+            try await store.read { try $0.latestWorkflowVersions() }.first?.hash == second,
+            "the daemon recorded the new version")
         // A campaign started now runs the new version; the one started before keeps its own.
-        #expect(try Self.command(["campaign", "start", "quick", "--workflows", workflows.path], folder, database).stdout == "quick-2\n")
+        #expect(
+            try Self.command(["campaign", "start", "quick", "--workflows", workflows.path], folder, database).stdout
+                == "quick-2\n")
         #expect(try await store.read { try $0.campaign(id: "quick-1") }?.workflowVersion == first)
         #expect(try await store.read { try $0.campaign(id: "quick-2") }?.workflowVersion == second)
         kill(daemon.processIdentifier, SIGTERM)
@@ -145,32 +160,41 @@ struct DaemonProcessTests {
             // Commands keep writing: a new campaign every fourth round, launched; an entry each round,
             // sent twice with the same key (the second must be a no-op).
             if round % 4 == 0 {
-                let start = try Self.command(["campaign", "start", "quick", "--workflows", workflows, "--idempotency-key", "s\(round)"],
-                                             folder, database)
+                let start = try Self.command(
+                    ["campaign", "start", "quick", "--workflows", workflows, "--idempotency-key", "s\(round)"],
+                    folder, database)
                 try #require(start.status == 0, "\(start.stderr)")
                 let id = start.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
                 campaigns.append(id)
-                let launch = try Self.command(["campaign", "send", id, "launch", "--idempotency-key", "l\(round)"], folder, database)
+                let launch = try Self.command(
+                    ["campaign", "send", id, "launch", "--idempotency-key", "l\(round)"], folder, database)
                 if launch.status == 0 { accepted["command:\(id):l\(round)"] = id }
             }
             let target = campaigns[random.next(upTo: campaigns.count)]
             for _ in 0..<2 {
-                let entry = try Self.command(["entry", "submit", target, "--kind", "idea", "--id", "idea-\(round)",
-                                              "--field", "title=Idea \(round)", "--idempotency-key", "e\(round)"], folder, database)
+                let entry = try Self.command(
+                    [
+                        "entry", "submit", target, "--kind", "idea", "--id", "idea-\(round)",
+                        "--field", "title=Idea \(round)", "--idempotency-key", "e\(round)",
+                    ], folder, database)
                 // Refused when the campaign has closed or not launched: then it must leave no trace.
                 if entry.status == 0 { accepted["entry:\(target):e\(round)"] = target }
             }
             usleep(UInt32(20_000 + random.next(upTo: 130_000)))
             kill(daemon.processIdentifier, SIGKILL)
             daemon.waitUntilExit()
-            let log = (try? String(contentsOf: folder.appendingPathComponent("serve-\(round).log"), encoding: .utf8)) ?? ""
-            #expect(daemon.terminationReason == .uncaughtSignal, "the daemon had stopped by itself (status \(daemon.terminationStatus)): \(log)")
+            let log =
+                (try? String(contentsOf: folder.appendingPathComponent("serve-\(round).log"), encoding: .utf8)) ?? ""
+            #expect(
+                daemon.terminationReason == .uncaughtSignal,
+                "the daemon had stopped by itself (status \(daemon.terminationStatus)): \(log)")
             daemon = try Self.startDaemon(folder, database, log: "serve-\(round + 1).log")
         }
         // Then an uninterrupted run until every campaign has closed.
         let store = try SQLiteStore(path: database, registry: Self.registry)
         let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, try await store.read({ try $0.campaigns() }).contains(where: { $0.status == .running }) { usleep(100_000) }
+        while Date() < deadline, try await store.read({ try $0.campaigns() }).contains(where: { $0.status == .running })
+        { usleep(100_000) }
         kill(daemon.processIdentifier, SIGTERM)
         daemon.waitUntilExit()
         #expect(daemon.terminationStatus == 0)
@@ -201,38 +225,57 @@ struct DaemonProcessTests {
         }
         for key in accepted.keys.sorted() { #expect(logged.contains(key), "\(key) was accepted but is not in the log") }
         #expect(entries == accepted.keys.filter { $0.hasPrefix("entry:") }.count)
-        print("kill test: \(kills) SIGKILLs, \(campaigns.count) campaigns, \(accepted.count) accepted commands, "
-              + "\(entries) entries, \(timerEvents) timers fired, \(try await store.read { try $0.eventCount() }) events logged")
+        print(
+            "kill test: \(kills) SIGKILLs, \(campaigns.count) campaigns, \(accepted.count) accepted commands, "
+                + "\(entries) entries, \(timerEvents) timers fired, \(try await store.read { try $0.eventCount() }) events logged"
+        )
     }
 
-    @Test("a second daemon on the same database file is refused, naming the first; unwritable paths are refused at start")
+    @Test(
+        "a second daemon on the same database file is refused, naming the first; unwritable paths are refused at start")
     func oneDaemonPerFile() throws {
         let (folder, database) = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: folder) }
         let first = try Self.startDaemon(folder, database, log: "first.log")
-        defer { first.terminate(); first.waitUntilExit() }
+        defer {
+            first.terminate()
+            first.waitUntilExit()
+        }
         let log = folder.appendingPathComponent("first.log").path
         let deadline = Date().addingTimeInterval(15)
-        while Date() < deadline, !((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("daemon started") { usleep(50_000) }
-        let second = try CLITests.laurel(["serve", "--workflows", folder.appendingPathComponent("workflows").path, "--database", database])
+        while Date() < deadline, !((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("daemon started")
+        { usleep(50_000) }
+        let second = try CLITests.laurel([
+            "serve", "--workflows", folder.appendingPathComponent("workflows").path, "--database", database,
+        ])
         #expect(second.status == 1)
-        #expect(second.stderr == "error: another 'laurel serve' runs on '\(database)' (process \(first.processIdentifier)); one daemon runs per database file: stop it first, or give this one another --database\n")
+        #expect(
+            second.stderr
+                == "error: another 'laurel serve' runs on '\(database)' (process \(first.processIdentifier)); one daemon runs per database file: stop it first, or give this one another --database\n"
+        )
 
         let other = folder.appendingPathComponent("other.sqlite").path
         try Data().write(to: folder.appendingPathComponent("a-file"))
-        let paths = try CLITests.laurel(["serve", "--workflows", folder.appendingPathComponent("workflows").path, "--database", other,
-                                         "--certificates", folder.appendingPathComponent("a-file").path])
+        let paths = try CLITests.laurel([
+            "serve", "--workflows", folder.appendingPathComponent("workflows").path, "--database", other,
+            "--certificates", folder.appendingPathComponent("a-file").path,
+        ])
         #expect(paths.status == 2)
-        #expect(paths.stderr.contains("--certificates: cannot use '\(folder.path)/a-file' as the certificates folder: it is a file, not a folder"))
+        #expect(
+            paths.stderr.contains(
+                "--certificates: cannot use '\(folder.path)/a-file' as the certificates folder: it is a file, not a folder"
+            ))
         #expect(!FileManager.default.fileExists(atPath: other), "nothing was created")
     }
 
     @Test("rule: no running count of a secret ballot can be read from the database or its log, with the daemon running")
     func secretBallotLeavesNoTrace() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("laurel-secret-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("workflows"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("workflows"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        try Data("""
+        try Data(
+            """
             laurel: 1
             id: titles
             title: Emulation titles
@@ -253,23 +296,37 @@ struct DaemonProcessTests {
                 with: { council: emulation, window: P7D }
                 on: { decided: done, no-quorum: done }
               done: { final: true }
-            """.utf8).write(to: folder.appendingPathComponent("workflows/titles.yaml"))
+            """.utf8
+        ).write(to: folder.appendingPathComponent("workflows/titles.yaml"))
         let database = folder.appendingPathComponent("laurel.sqlite").path
         let workflows = folder.appendingPathComponent("workflows").path
-        #expect(try Self.command(["campaign", "start", "titles", "--workflows", workflows], folder, database).status == 0)
+        #expect(
+            try Self.command(["campaign", "start", "titles", "--workflows", workflows], folder, database).status == 0)
         for nominee in ["n1", "n2"] {
-            #expect(try Self.command(["entry", "submit", "titles-1", "--kind", "nomination", "--id", nominee, "--field", "name=\(nominee)"],
-                                     folder, database).status == 0)
+            #expect(
+                try Self.command(
+                    [
+                        "entry", "submit", "titles-1", "--kind", "nomination", "--id", nominee, "--field",
+                        "name=\(nominee)",
+                    ],
+                    folder, database
+                ).status == 0)
         }
         #expect(try Self.command(["campaign", "send", "titles-1", "open"], folder, database).status == 0)
         let daemon = try Self.startDaemon(folder, database, log: "serve.log")
-        defer { daemon.terminate(); daemon.waitUntilExit() }
+        defer {
+            daemon.terminate()
+            daemon.waitUntilExit()
+        }
         let log = folder.appendingPathComponent("serve.log").path
         let deadline = Date().addingTimeInterval(15)
-        while Date() < deadline, !((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("daemon started") { usleep(50_000) }
+        while Date() < deadline, !((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("daemon started")
+        { usleep(50_000) }
         // Three of four members vote, each a different paper; the ballot stays open.
-        for (member, choices) in [("council/a", ["--for", "n1", "--against", "n2"]), ("council/b", ["--for", "n1", "--for", "n2"]),
-                                  ("council/c", ["--against", "n1", "--for", "n2"])] {
+        for (member, choices) in [
+            ("council/a", ["--for", "n1", "--against", "n2"]), ("council/b", ["--for", "n1", "--for", "n2"]),
+            ("council/c", ["--against", "n1", "--for", "n2"]),
+        ] {
             let vote = try Self.command(["ballot", "vote", "titles-1", "--member", member] + choices, folder, database)
             #expect(vote.status == 0, "\(vote.stderr)")
         }
@@ -285,8 +342,9 @@ struct DaemonProcessTests {
         #expect(!found(#""rejections":[0,1]"#))
     }
 
-    @Test("a full disk does not make the daemon spin: it retries with growing delays, says so a few times, and catches up when there is room",
-          .enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
+    @Test(
+        "a full disk does not make the daemon spin: it retries with growing delays, says so a few times, and catches up when there is room",
+        .enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
     func diskFull() throws {
         let (folder, _) = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -302,7 +360,10 @@ struct DaemonProcessTests {
             process.waitUntilExit()
             return process.terminationStatus
         }
-        guard try sh(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", disk]) == 0 else { Issue.record("mount failed"); return }
+        guard try sh(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", disk]) == 0 else {
+            Issue.record("mount failed")
+            return
+        }
         defer { _ = try? sh(["umount", "-l", disk]) }
         let database = disk + "/laurel.sqlite"
         let workflows = folder.appendingPathComponent("workflows").path
@@ -310,11 +371,21 @@ struct DaemonProcessTests {
             let started = try Self.command(["campaign", "start", "quick", "--workflows", workflows], folder, database)
             #expect(started.status == 0, "\(started.stderr)")
         }
-        for id in ["quick-1", "quick-2", "quick-3"] { #expect(try Self.command(["campaign", "send", id, "launch"], folder, database).status == 0) }
+        for id in ["quick-1", "quick-2", "quick-3"] {
+            #expect(try Self.command(["campaign", "send", id, "launch"], folder, database).status == 0)
+        }
         let daemon = try Self.startDaemon(folder, database, log: "full.log")
-        defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
+        defer {
+            if daemon.isRunning {
+                daemon.terminate()
+                daemon.waitUntilExit()
+            }
+        }
         let started = Date().addingTimeInterval(15)
-        while Date() < started, !((try? String(contentsOfFile: folder.appendingPathComponent("full.log").path, encoding: .utf8)) ?? "").contains("daemon started") {
+        while Date() < started,
+            !((try? String(contentsOfFile: folder.appendingPathComponent("full.log").path, encoding: .utf8)) ?? "")
+                .contains("daemon started")
+        {
             usleep(50_000)
         }
         // Fill the disk while it runs: the timers that fall due in two seconds cannot be written.
@@ -329,7 +400,9 @@ struct DaemonProcessTests {
         let deadline = Date().addingTimeInterval(30)
         var state = ""
         while Date() < deadline {
-            state = (try? Self.command(["campaign", "status", "quick-1", "--format", "json"], folder, database).stdout) ?? ""
+            state =
+                (try? Self.command(["campaign", "status", "quick-1", "--format", "json"], folder, database).stdout)
+                ?? ""
             if state.contains("\"state\": \"wrap-up\"") || state.contains("\"state\": \"closed\"") { break }
             Thread.sleep(forTimeInterval: 0.5)
         }

@@ -1,9 +1,9 @@
 import Foundation
+import LaurelPlugins
 import Testing
 
 @testable import LaurelCore
 @testable import laurel
-import LaurelPlugins
 
 /// The docs that derive from declarations stay in step with them.
 @Suite struct DocumentationTests {
@@ -24,15 +24,18 @@ import LaurelPlugins
         let docs = try Self.read("docs/plugins.md")
         let start = try #require(docs.range(of: "do not edit by hand -->\n"))
         let end = try #require(docs.range(of: "<!-- end of generated reference -->"))
-        #expect(String(docs[start.upperBound..<end.lowerBound]) == PluginDocumentation.markdown(BuiltInPlugins.registry),
-                "regenerate the reference with 'laurel plugins --format markdown'")
+        #expect(
+            String(docs[start.upperBound..<end.lowerBound]) == PluginDocumentation.markdown(BuiltInPlugins.registry),
+            "regenerate the reference with 'laurel plugins --format markdown'")
     }
 
     @Test("the README, the language reference and the organisation page name the steps this build has")
     func stepsNamedEverywhere() throws {
         let kinds = BuiltInPlugins.registry.kinds
         let readme = try Self.read("README.md")
-        #expect(readme.contains("the steps of this build are \(Suggestions.list(kinds, conjunction: "and"))"), "README's transcript")
+        #expect(
+            readme.contains("the steps of this build are \(Suggestions.list(kinds, conjunction: "and"))"),
+            "README's transcript")
         let language = try Self.read("docs/workflow-language.md")
         let stepSection = try #require(language.range(of: "### `step`")).upperBound
         let section = language[stepSection...].prefix(600)

@@ -13,7 +13,8 @@ import Testing
     static let asOf: Int64 = 1_767_225_600
 
     static func names(_ folder: String) -> [String] {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: fixtures.appendingPathComponent(folder).path)) ?? []
+        let files =
+            (try? FileManager.default.contentsOfDirectory(atPath: fixtures.appendingPathComponent(folder).path)) ?? []
         return files.filter { $0.hasSuffix(".yaml") }.map { "\(folder)/\($0)" }.sorted()
     }
 
@@ -56,6 +57,10 @@ import Testing
 
     @Test("the registry of this build has the plugins of Package.swift's stepPlugins")
     func registry() {
-        #expect(BuiltInPlugins.registry.kinds == ["announce", "awards-ceremony", "ballot", "cascade", "council-review", "nominate", "notify", "phase-target", "screening"])
+        #expect(
+            BuiltInPlugins.registry.kinds == [
+                "announce", "awards-ceremony", "ballot", "cascade", "council-review", "nominate", "notify",
+                "phase-target", "screening",
+            ])
     }
 }

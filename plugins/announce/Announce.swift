@@ -11,7 +11,8 @@ public enum Announce: StepPlugin {
         example: "audience: grassroots-unions")
     public static let message = ParameterSpec(
         "message", .text,
-        summary: "The text of the announcement; the campaign's title when absent. It fills in {metrics.NAME}, {inputs.NAME}, {entries} and {title} as notify does.",
+        summary:
+            "The text of the announcement; the campaign's title when absent. It fills in {metrics.NAME}, {inputs.NAME}, {entries} and {title} as notify does.",
         example: "message: \"Phát động phong trào Sáng kiến, sáng tạo Thủ đô\"")
     public static let channels = ParameterSpec(
         "channels", .list(.choice(["notice", "email", "sms", "webhook"]), minimumCount: 1),
@@ -36,23 +37,32 @@ extension Announce: RunnableStep {
         var channels: [String]
     }
 
-    public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar) -> Configuration {
+    public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar)
+        -> Configuration
+    {
         // Without a message the title is sent as it is written, braces and all.
         let text = parameters[message]?.text.map { MessageTemplate($0) } ?? MessageTemplate(literal: workflow.title)
-        return Configuration(audience: parameters[audience]?.text ?? "", message: text, title: workflow.title,
-                             channels: parameters[channels]?.list?.compactMap(\.text) ?? ["notice"])
+        return Configuration(
+            audience: parameters[audience]?.text ?? "", message: text, title: workflow.title,
+            channels: parameters[channels]?.list?.compactMap(\.text) ?? ["notice"])
     }
 
     /// Sends the announcement and completes at once.
     public static func enter(_ configuration: Configuration, context: StepContext) -> StepReaction<NoMemory> {
         var reaction = StepReaction.end("announced", memory: NoMemory())
-        reaction.effects = [.notify(audience: configuration.audience, message: configuration.message.render(context, title: configuration.title),
-                                    channels: configuration.channels)]
+        reaction.effects = [
+            .notify(
+                audience: configuration.audience,
+                message: configuration.message.render(context, title: configuration.title),
+                channels: configuration.channels)
+        ]
         return reaction
     }
 
-    public static func handle(_ input: StepInput, memory: NoMemory, configuration: Configuration,
-                              context: StepContext) -> StepReaction<NoMemory> {
+    public static func handle(
+        _ input: StepInput, memory: NoMemory, configuration: Configuration,
+        context: StepContext
+    ) -> StepReaction<NoMemory> {
         .refuse("the announcement has already been sent", memory: memory)
     }
 }

@@ -13,10 +13,12 @@ public enum AwardsCeremony: StepPlugin {
         summary: "How many entries receive the tier.", example: "count: 10")
     public static let tierAmount = ParameterSpec(
         "amount", .integer(minimum: 0, maximum: nil),
-        summary: "The prize for each entry of the tier, in VND; 0 when neither it nor a coefficient is given.", example: "amount: 5000000")
+        summary: "The prize for each entry of the tier, in VND; 0 when neither it nor a coefficient is given.",
+        example: "amount: 5000000")
     public static let tierCoefficient = ParameterSpec(
         "coefficient", .number(minimum: 0),
-        summary: "The prize as a multiple of the step's base-amount (at most three decimals), rounded up to round-up-to, as the commendation rules count it; instead of amount.",
+        summary:
+            "The prize as a multiple of the step's base-amount (at most three decimals), rounded up to round-up-to, as the commendation rules count it; instead of amount.",
         example: "coefficient: 0.3")
 
     public static let tiers = ParameterSpec(
@@ -25,7 +27,8 @@ public enum AwardsCeremony: StepPlugin {
         example: "tiers: [{ name: special, count: 2 }, { name: first, count: 10, amount: 5000000 }]")
     public static let tieBreak = ParameterSpec(
         "tie-break", .choice(["submitted-first", "entry-order"]), default: .text("submitted-first"),
-        summary: "How entries level on their total and on the review's own tie-break chain are ordered: the earlier submission, or the order of entry ids.",
+        summary:
+            "How entries level on their total and on the review's own tie-break chain are ordered: the earlier submission, or the order of entry ids.",
         example: "tie-break: submitted-first")
     public static let minimumScore = ParameterSpec(
         "pass-mark", .number(minimum: 0),
@@ -38,11 +41,13 @@ public enum AwardsCeremony: StepPlugin {
         example: "base-amount: 1800000")
     public static let roundUpTo = ParameterSpec(
         "round-up-to", .integer(minimum: 1, maximum: nil), default: .integer(10_000),
-        summary: "A coefficient's prize is rounded up to a multiple of this, in VND (the rules round up to the next 10,000).",
+        summary:
+            "A coefficient's prize is rounded up to a multiple of this, in VND (the rules round up to the next 10,000).",
         example: "round-up-to: 10000")
     public static let budget = ParameterSpec(
         "budget", .integer(minimum: 0, maximum: nil),
-        summary: "The most the prizes may add up to, in VND: tiers that could exceed it are a validation error, and a prize that would exceed it is not given.",
+        summary:
+            "The most the prizes may add up to, in VND: tiers that could exceed it are a validation error, and a prize that would exceed it is not given.",
         example: "budget: 100000000")
 
     public static let certificateHeading = ParameterSpec(
@@ -50,17 +55,21 @@ public enum AwardsCeremony: StepPlugin {
         summary: "The certificate's heading.", example: "heading: GIẤY CHỨNG NHẬN")
     public static let certificateText = ParameterSpec(
         "text", .text, required: true,
-        summary: "The certificate's text; `{recipient}`, `{tier}`, `{rank}`, `{amount}` (VND, grouped by thousands), `{total}` and `{title}` (the campaign's) are filled in.",
+        summary:
+            "The certificate's text; `{recipient}`, `{tier}`, `{rank}`, `{amount}` (VND, grouped by thousands), `{total}` and `{title}` (the campaign's) are filled in.",
         example: "text: \"Đã đạt giải {tier} cuộc thi {title}\"")
     public static let certificateIssuer = ParameterSpec(
-        "issuer", .text, summary: "Who issues it, printed at the foot.", example: "issuer: \"Ban Thường vụ Liên đoàn Lao động quận\"")
+        "issuer", .text, summary: "Who issues it, printed at the foot.",
+        example: "issuer: \"Ban Thường vụ Liên đoàn Lao động quận\"")
     public static let certificateRecipient = ParameterSpec(
         "recipient-field", .text, default: .text("name"),
-        summary: "The entry field naming the recipient; the entry's title, then its id, when the entry has no such field.",
+        summary:
+            "The entry field naming the recipient; the entry's title, then its id, when the entry has no such field.",
         example: "recipient-field: name")
     public static let certificate = ParameterSpec(
         "certificate", .record([certificateHeading, certificateText, certificateIssuer, certificateRecipient]),
-        summary: "A certificate for each winner, written out as Markdown and HTML by the daemon (`--certificates DIR`) and by `laurel simulate --certificates DIR`.",
+        summary:
+            "A certificate for each winner, written out as Markdown and HTML by the daemon (`--certificates DIR`) and by `laurel simulate --certificates DIR`.",
         example: "certificate: { text: \"Đã đạt giải {tier}\", issuer: \"Công đoàn cơ quan\" }")
 
     static let certificatePlaces = ["recipient", "tier", "rank", "amount", "total", "title"]
@@ -71,7 +80,9 @@ public enum AwardsCeremony: StepPlugin {
     public static let outcomeValues = [
         OutcomeValueSpec("winners", .number, summary: "How many entries received a prize."),
         OutcomeValueSpec("total-amount", .number, summary: "The sum of the prizes in VND."),
-        OutcomeValueSpec("over-budget", .number, summary: "How many ranked entries got no prize because it would have exceeded the budget."),
+        OutcomeValueSpec(
+            "over-budget", .number,
+            summary: "How many ranked entries got no prize because it would have exceeded the budget."),
     ]
 
     public static func check(_ parameters: ParameterValues, context: StepCheckContext) -> [StepProblem] {
@@ -80,21 +91,29 @@ public enum AwardsCeremony: StepPlugin {
         for (index, tier) in (parameters[tiers]?.list ?? []).enumerated() {
             guard let name = tier.record?["name"]?.text else { continue }
             if !seen.insert(name).inserted {
-                problems.append(StepProblem("two prize tiers are named '\(name)'; each tier needs its own name",
-                                            at: ["tiers", String(index), "name"]))
+                problems.append(
+                    StepProblem(
+                        "two prize tiers are named '\(name)'; each tier needs its own name",
+                        at: ["tiers", String(index), "name"]))
             }
             guard let record = tier.record else { continue }
             if record[tierAmount] != nil, record[tierCoefficient] != nil {
-                problems.append(StepProblem("tier '\(name)' gives both an amount and a coefficient; keep one",
-                                            at: ["tiers", String(index), "coefficient"]))
+                problems.append(
+                    StepProblem(
+                        "tier '\(name)' gives both an amount and a coefficient; keep one",
+                        at: ["tiers", String(index), "coefficient"]))
             } else if let coefficient = record[tierCoefficient]?.number {
                 if parameters[baseAmount] == nil {
-                    problems.append(StepProblem("tier '\(name)' has a coefficient, so the step needs 'base-amount' (the amount it multiplies)",
-                                                at: ["tiers", String(index), "coefficient"]))
+                    problems.append(
+                        StepProblem(
+                            "tier '\(name)' has a coefficient, so the step needs 'base-amount' (the amount it multiplies)",
+                            at: ["tiers", String(index), "coefficient"]))
                 }
                 if (coefficient * 1000).rounded() != coefficient * 1000 {
-                    problems.append(StepProblem("the coefficient \(coefficient.formattedForMessage) has more than three decimals",
-                                                at: ["tiers", String(index), "coefficient"]))
+                    problems.append(
+                        StepProblem(
+                            "the coefficient \(coefficient.formattedForMessage) has more than three decimals",
+                            at: ["tiers", String(index), "coefficient"]))
                 }
             }
         }
@@ -104,8 +123,10 @@ public enum AwardsCeremony: StepPlugin {
                 problems.append(StepProblem(problem.message, at: ["certificate", "text"]))
             case .success(let template):
                 for place in template.places where !certificatePlaces.contains(place) {
-                    problems.append(StepProblem("the certificate's text reads '{\(place)}'\(Suggestions.didYouMean(place, in: certificatePlaces)); a certificate can fill in \(certificatePlaces.map { "{\($0)}" }.joined(separator: ", "))",
-                                                at: ["certificate", "text"]))
+                    problems.append(
+                        StepProblem(
+                            "the certificate's text reads '{\(place)}'\(Suggestions.didYouMean(place, in: certificatePlaces)); a certificate can fill in \(certificatePlaces.map { "{\($0)}" }.joined(separator: ", "))",
+                            at: ["certificate", "text"]))
                 }
             }
         }
@@ -113,9 +134,12 @@ public enum AwardsCeremony: StepPlugin {
             let configuration = configure(parameters)
             let most = configuration.tiers.reduce(0) { $0 + $1.count * $1.amount }
             if most > budget {
-                let detail = configuration.tiers.map { "\($0.count) x \($0.amount.groupedByThousands)" }.joined(separator: " + ")
-                problems.append(StepProblem("the tiers can give \(most.groupedByThousands) VND (\(detail)), more than the budget of \(budget.groupedByThousands) VND; lower the counts or amounts, or raise the budget",
-                                            at: ["budget"]))
+                let detail = configuration.tiers.map { "\($0.count) x \($0.amount.groupedByThousands)" }.joined(
+                    separator: " + ")
+                problems.append(
+                    StepProblem(
+                        "the tiers can give \(most.groupedByThousands) VND (\(detail)), more than the budget of \(budget.groupedByThousands) VND; lower the counts or amounts, or raise the budget",
+                        at: ["budget"]))
             }
         }
         return problems
@@ -145,7 +169,9 @@ extension AwardsCeremony: RunnableStep {
         var certificate: CertificateForm?
     }
 
-    public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar) -> Configuration {
+    public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar)
+        -> Configuration
+    {
         var configuration = configure(parameters)
         if let record = parameters[certificate]?.record {
             configuration.certificate = CertificateForm(
@@ -172,8 +198,9 @@ extension AwardsCeremony: RunnableStep {
             default: return "{\(place)}"
             }
         }
-        return Certificate(entry: award.entry, recipient: recipient, heading: form.heading, text: text, tier: award.tier,
-                           amount: award.amount, issuer: form.issuer, campaignTitle: form.campaignTitle, issuedOn: date)
+        return Certificate(
+            entry: award.entry, recipient: recipient, heading: form.heading, text: text, tier: award.tier,
+            amount: award.amount, issuer: form.issuer, campaignTitle: form.campaignTitle, issuedOn: date)
     }
 
     /// The tiers with their amounts worked out: a coefficient times the base, rounded up.
@@ -181,12 +208,14 @@ extension AwardsCeremony: RunnableStep {
         let base = parameters[baseAmount]?.integer ?? 0
         let step = max(1, parameters[roundUpTo]?.integer ?? 10_000)
         let tiers = (parameters[tiers]?.list ?? []).compactMap(\.record).map { record in
-            let amount = record[tierCoefficient]?.number.map { prize(coefficient: $0, base: base, roundUpTo: step) }
+            let amount =
+                record[tierCoefficient]?.number.map { prize(coefficient: $0, base: base, roundUpTo: step) }
                 ?? record[tierAmount]?.integer ?? 0
             return Tier(name: record[tierName]?.text ?? "", count: record[tierCount]?.integer ?? 0, amount: amount)
         }
-        return Configuration(tiers: tiers, byEntryOrder: parameters[tieBreak]?.text == "entry-order",
-                             passMark: parameters[minimumScore]?.number, budget: parameters[budget]?.integer)
+        return Configuration(
+            tiers: tiers, byEntryOrder: parameters[tieBreak]?.text == "entry-order",
+            passMark: parameters[minimumScore]?.number, budget: parameters[budget]?.integer)
     }
 
     /// coefficient x base, rounded up to a multiple of `roundUpTo`, in whole numbers (the
@@ -232,8 +261,9 @@ extension AwardsCeremony: RunnableStep {
                     continue
                 }
                 totalAmount += tier.amount
-                let award = Award(entry: entries[index].id, rank: position, tier: tier.name, tierNumber: tierIndex + 1,
-                                  amount: tier.amount, total: score.total, reviews: score.reviews)
+                let award = Award(
+                    entry: entries[index].id, rank: position, tier: tier.name, tierNumber: tierIndex + 1,
+                    amount: tier.amount, total: score.total, reviews: score.reviews)
                 effects.append(.award(award))
                 if let form = configuration.certificate {
                     let date = "\(context.calendar.local(context.now).date)"
@@ -241,21 +271,30 @@ extension AwardsCeremony: RunnableStep {
                 }
             }
         }
-        var reaction = StepReaction.end("awarded", values: ["winners": .number(Double(position - overBudget)),
-                                                            "total-amount": .number(Double(totalAmount)),
-                                                            "over-budget": .number(Double(overBudget))],
-                                        memory: NoMemory())
+        var reaction = StepReaction.end(
+            "awarded",
+            values: [
+                "winners": .number(Double(position - overBudget)),
+                "total-amount": .number(Double(totalAmount)),
+                "over-budget": .number(Double(overBudget)),
+            ],
+            memory: NoMemory())
         if overBudget > 0, let budget = configuration.budget {
-            effects.append(.notify(audience: "organisers",
-                                   message: "\(overBudget) ranked entr\(overBudget == 1 ? "y gets" : "ies get") no prize: the budget of \(budget.groupedByThousands) VND is spent",
-                                   channels: ["budget"]))
+            effects.append(
+                .notify(
+                    audience: "organisers",
+                    message:
+                        "\(overBudget) ranked entr\(overBudget == 1 ? "y gets" : "ies get") no prize: the budget of \(budget.groupedByThousands) VND is spent",
+                    channels: ["budget"]))
         }
         reaction.effects = effects
         return reaction
     }
 
-    public static func handle(_ input: StepInput, memory: NoMemory, configuration: Configuration,
-                              context: StepContext) -> StepReaction<NoMemory> {
+    public static func handle(
+        _ input: StepInput, memory: NoMemory, configuration: Configuration,
+        context: StepContext
+    ) -> StepReaction<NoMemory> {
         .refuse("the prizes have already been allocated", memory: memory)
     }
 }

@@ -9,7 +9,8 @@ public enum Ballot: StepPlugin {
 
     public static let council = ParameterSpec(
         "council", .council, required: true,
-        summary: "The council, defined under `councils:`, whose members vote; its quorum is the members who must vote in person.",
+        summary:
+            "The council, defined under `councils:`, whose members vote; its quorum is the members who must vote in person.",
         example: "council: emulation")
     public static let window = ParameterSpec(
         "window", .duration, required: true,
@@ -17,15 +18,18 @@ public enum Ballot: StepPlugin {
         example: "window: P7D")
     public static let secret = ParameterSpec(
         "secret", .boolean, default: .boolean(true),
-        summary: "A secret ballot keeps only the count: no log, history or output says how a member voted, only that they did.",
+        summary:
+            "A secret ballot keeps only the count: no log, history or output says how a member voted, only that they did.",
         example: "secret: false")
     public static let approval = ParameterSpec(
         "approval", .text, default: .text("more than half of members"),
-        summary: "Which nominees are approved: 'at least' or 'more than', a share (90%, 2/3, half, two thirds), 'of', and the denominator: members (of the council, absent ones included), present (members who voted, in person or in writing) or votes-cast (approvals and rejections of that nominee, blanks left out).",
+        summary:
+            "Which nominees are approved: 'at least' or 'more than', a share (90%, 2/3, half, two thirds), 'of', and the denominator: members (of the council, absent ones included), present (members who voted, in person or in writing) or votes-cast (approvals and rejections of that nominee, blanks left out).",
         example: "approval: at least 90% of members")
     public static let writtenVotes = ParameterSpec(
         "written-votes", .boolean, default: .boolean(false),
-        summary: "Whether an absent member may vote in writing; a written vote counts towards approval, not towards the quorum.",
+        summary:
+            "Whether an absent member may vote in writing; a written vote counts towards approval, not towards the quorum.",
         example: "written-votes: true")
     public static let nominees = ParameterSpec(
         "nominees", .entryKind,
@@ -34,14 +38,22 @@ public enum Ballot: StepPlugin {
 
     public static let onlyNominated = ParameterSpec(
         "only-nominated", .boolean, default: .boolean(false),
-        summary: "Whether only the entries a previous step kept (those with a review or nomination result) are on the paper; every entry of the kind when false.",
+        summary:
+            "Whether only the entries a previous step kept (those with a review or nomination result) are on the paper; every entry of the kind when false.",
         example: "only-nominated: true")
 
     public static let parameters = [council, window, secret, approval, writtenVotes, nominees, onlyNominated]
     public static let choosesEntries = true
     public static let outcomes = [
-        OutcomeSpec("decided", summary: "The votes were counted with the quorum voting in person; approved nominees keep their vote count as their score."),
-        OutcomeSpec("no-quorum", summary: "The ballot closed with fewer members voting in person than the council's quorum; nothing is approved."),
+        OutcomeSpec(
+            "decided",
+            summary:
+                "The votes were counted with the quorum voting in person; approved nominees keep their vote count as their score."
+        ),
+        OutcomeSpec(
+            "no-quorum",
+            summary:
+                "The ballot closed with fewer members voting in person than the council's quorum; nothing is approved."),
     ]
     public static let outcomeValues = [
         OutcomeValueSpec("approved", .number, summary: "How many nominees were approved."),
@@ -78,7 +90,8 @@ public struct ApprovalRule: Sendable, Hashable, CustomStringConvertible {
     }
 
     public init(parsing text: String) throws(ParseError) {
-        let usage = "write it like 'at least 90% of members', 'more than half of present' or 'at least 2/3 of votes-cast'"
+        let usage =
+            "write it like 'at least 90% of members', 'more than half of present' or 'at least 2/3 of votes-cast'"
         var words = text.lowercased().split(whereSeparator: \.isWhitespace).map(String.init)
         func take(_ phrase: String) -> Bool {
             let parts = phrase.split(separator: " ").map(String.init)
@@ -86,8 +99,13 @@ public struct ApprovalRule: Sendable, Hashable, CustomStringConvertible {
             words.removeFirst(parts.count)
             return true
         }
-        if take("at least") { strictlyMore = false } else if take("more than") { strictlyMore = true } else {
-            throw ParseError(description: "the approval rule '\(text)' must start with 'at least' or 'more than'; \(usage)")
+        if take("at least") {
+            strictlyMore = false
+        } else if take("more than") {
+            strictlyMore = true
+        } else {
+            throw ParseError(
+                description: "the approval rule '\(text)' must start with 'at least' or 'more than'; \(usage)")
         }
         if take("half") {
             (numerator, denominator) = (1, 2)
@@ -100,20 +118,28 @@ public struct ApprovalRule: Sendable, Hashable, CustomStringConvertible {
             if share.hasSuffix("%"), let percent = Int(share.dropLast()), (1...100).contains(percent) {
                 (numerator, denominator) = (percent, 100)
             } else if case let parts = share.split(separator: "/"), parts.count == 2,
-                      let top = Int(parts[0]), let bottom = Int(parts[1]), top > 0, bottom > 0, top <= bottom {
+                let top = Int(parts[0]), let bottom = Int(parts[1]), top > 0, bottom > 0, top <= bottom
+            {
                 (numerator, denominator) = (top, bottom)
             } else {
-                throw ParseError(description: "'\(share)' in the approval rule is not a share: use a percentage from 1% to 100%, a fraction like 2/3, 'half' or 'two thirds'")
+                throw ParseError(
+                    description:
+                        "'\(share)' in the approval rule is not a share: use a percentage from 1% to 100%, a fraction like 2/3, 'half' or 'two thirds'"
+                )
             }
         } else {
             throw ParseError(description: "the approval rule '\(text)' names no share; \(usage)")
         }
         guard take("of"), words.count >= 1 else {
-            throw ParseError(description: "the approval rule '\(text)' must end with 'of' and what the share is of; \(usage)")
+            throw ParseError(
+                description: "the approval rule '\(text)' must end with 'of' and what the share is of; \(usage)")
         }
         let name = words.joined(separator: "-")
         guard let of = Denominator(rawValue: name) else {
-            throw ParseError(description: "the approval rule counts a share of '\(words.joined(separator: " "))', which is not one of members, present or votes-cast\(Suggestions.didYouMean(name, in: Denominator.allCases.map(\.rawValue)))")
+            throw ParseError(
+                description:
+                    "the approval rule counts a share of '\(words.joined(separator: " "))', which is not one of members, present or votes-cast\(Suggestions.didYouMean(name, in: Denominator.allCases.map(\.rawValue)))"
+            )
         }
         self.of = of
     }
@@ -127,13 +153,14 @@ public struct ApprovalRule: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        let share = switch (numerator, denominator) {
-        case (1, 2): "half"
-        case (2, 3): "two thirds"
-        case (3, 4): "three quarters"
-        case (_, 100): "\(numerator)%"
-        default: "\(numerator)/\(denominator)"
-        }
+        let share =
+            switch (numerator, denominator) {
+            case (1, 2): "half"
+            case (2, 3): "two thirds"
+            case (3, 4): "three quarters"
+            case (_, 100): "\(numerator)%"
+            default: "\(numerator)/\(denominator)"
+            }
         return "\(strictlyMore ? "more than" : "at least") \(share) of \(of.rawValue)"
     }
 }
@@ -160,7 +187,9 @@ extension Ballot: RunnableStep {
         public var rejections: [Int] = []
     }
 
-    public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar) -> Configuration {
+    public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar)
+        -> Configuration
+    {
         let name = parameters[council]?.text ?? ""
         let definition = workflow.councils.first { $0.name == name }
         let members = definition?.members ?? []
@@ -181,7 +210,9 @@ extension Ballot: RunnableStep {
                 entry.score != nil && (configuration.nomineeKind.map { entry.kind == $0 } ?? true)
             }
         }
-        guard let kind = configuration.nomineeKind, context.entries.kinds != [kind] else { return context.entries.array }
+        guard let kind = configuration.nomineeKind, context.entries.kinds != [kind] else {
+            return context.entries.array
+        }
         return context.entries.filter { $0.kind == kind }
     }
 
@@ -189,15 +220,19 @@ extension Ballot: RunnableStep {
         let count = nominees(configuration, context).count
         let memory = Memory(approvals: Array(repeating: 0, count: count), rejections: Array(repeating: 0, count: count))
         if count == 0 {
-            return .end("decided", values: ["approved": .number(0), "present": .number(0), "in-writing": .number(0)], memory: memory)
+            return .end(
+                "decided", values: ["approved": .number(0), "present": .number(0), "in-writing": .number(0)],
+                memory: memory)
         }
         var reaction = StepReaction(memory: memory)
         reaction.timers = [("window", context.calendar.adding(configuration.window, to: context.enteredAt))]
         return reaction
     }
 
-    public static func handle(_ input: StepInput, memory: Memory, configuration: Configuration,
-                              context: StepContext) -> StepReaction<Memory> {
+    public static func handle(
+        _ input: StepInput, memory: Memory, configuration: Configuration,
+        context: StepContext
+    ) -> StepReaction<Memory> {
         switch input {
         case .vote(let vote):
             return cast(vote, memory: memory, configuration: configuration, context: context)
@@ -212,19 +247,27 @@ extension Ballot: RunnableStep {
         }
     }
 
-    private static func cast(_ vote: Vote, memory: Memory, configuration: Configuration,
-                             context: StepContext) -> StepReaction<Memory> {
+    private static func cast(
+        _ vote: Vote, memory: Memory, configuration: Configuration,
+        context: StepContext
+    ) -> StepReaction<Memory> {
         guard !vote.isSealed else {
-            return .refuse("the paper of '\(vote.member)' was sealed (a secret ballot keeps no choices), so it cannot be counted again", memory: memory)
+            return .refuse(
+                "the paper of '\(vote.member)' was sealed (a secret ballot keeps no choices), so it cannot be counted again",
+                memory: memory)
         }
         guard configuration.members.contains(vote.member) else {
             return .refuse("'\(vote.member)' is not a member of council '\(configuration.council)'", memory: memory)
         }
         guard memory.register[vote.member] == nil else {
-            return .refuse("'\(vote.member)' has already voted in this ballot; a paper cannot be changed once cast", memory: memory)
+            return .refuse(
+                "'\(vote.member)' has already voted in this ballot; a paper cannot be changed once cast", memory: memory
+            )
         }
         guard !vote.inWriting || configuration.writtenVotes else {
-            return .refuse("this ballot takes no written votes: members vote in person (the step's written-votes is false)", memory: memory)
+            return .refuse(
+                "this ballot takes no written votes: members vote in person (the step's written-votes is false)",
+                memory: memory)
         }
         let nominees = nominees(configuration, context)
         var position: [String: Int] = [:]
@@ -233,8 +276,9 @@ extension Ballot: RunnableStep {
         var marked: Set<Int> = []
         for choice in vote.choices {
             guard let index = position[choice.nominee] else {
-                return .refuse("there is no nominee '\(choice.nominee)' in this ballot\(Suggestions.didYouMean(choice.nominee, in: nominees.map(\.id)))",
-                               memory: memory)
+                return .refuse(
+                    "there is no nominee '\(choice.nominee)' in this ballot\(Suggestions.didYouMean(choice.nominee, in: nominees.map(\.id)))",
+                    memory: memory)
             }
             guard marked.insert(index).inserted else {
                 return .refuse("the paper of '\(vote.member)' marks nominee '\(choice.nominee)' twice", memory: memory)
@@ -256,14 +300,17 @@ extension Ballot: RunnableStep {
     /// its approvals as its score (so a later step ranks by votes, then by the result it had
     /// before) and the others lose any score; the minutes (the count per nominee) go out as a
     /// notice to the council.
-    private static func count(memory: Memory, configuration: Configuration, context: StepContext) -> StepReaction<Memory> {
+    private static func count(memory: Memory, configuration: Configuration, context: StepContext) -> StepReaction<
+        Memory
+    > {
         let present = memory.register.count
         let inWriting = memory.register.values.count { $0 }
         let inPerson = present - inWriting
         let values: [String: Value] = ["present": .number(Double(present)), "in-writing": .number(Double(inWriting))]
         let nominees = nominees(configuration, context)
         guard inPerson >= configuration.quorum else {
-            var reaction = StepReaction.end("no-quorum", values: values.merging(["approved": .number(0)]) { $1 }, memory: memory)
+            var reaction = StepReaction.end(
+                "no-quorum", values: values.merging(["approved": .number(0)]) { $1 }, memory: memory)
             reaction.effects = [minutes(memory, nominees, approved: [], configuration: configuration, quorumMet: false)]
             return reaction
         }
@@ -281,20 +328,29 @@ extension Ballot: RunnableStep {
                 // Equal vote counts are decided by what ranked the nominee before the ballot: the
                 // review's total, then its tie-break chain (docs/plugins.md, "How the ballot counts").
                 let before = nominee.score.map { [$0.total] + $0.tieBreakers } ?? []
-                reaction.scores.append((nominee.id, EntryScore(total: Double(memory.approvals[index]), reviews: present,
-                                                               tieBreakers: before)))
+                reaction.scores.append(
+                    (
+                        nominee.id,
+                        EntryScore(
+                            total: Double(memory.approvals[index]), reviews: present,
+                            tieBreakers: before)
+                    ))
             } else {
                 reaction.scores.append((nominee.id, nil))
             }
         }
         reaction.outcome = ("decided", values.merging(["approved": .number(Double(approved.count))]) { $1 })
-        reaction.effects = [minutes(memory, nominees, approved: approved, configuration: configuration, quorumMet: true)]
+        reaction.effects = [
+            minutes(memory, nominees, approved: approved, configuration: configuration, quorumMet: true)
+        ]
         return reaction
     }
 
     /// The vote-count minutes (biên bản kiểm phiếu): counts only, never names, even when open.
-    static func minutes(_ memory: Memory, _ nominees: [Entry], approved: Set<Int>, configuration: Configuration,
-                        quorumMet: Bool) -> Effect {
+    static func minutes(
+        _ memory: Memory, _ nominees: [Entry], approved: Set<Int>, configuration: Configuration,
+        quorumMet: Bool
+    ) -> Effect {
         let inWriting = memory.register.values.count { $0 }
         var lines = [
             "Minutes of the \(configuration.secret ? "secret" : "open") ballot of council '\(configuration.council)': "
@@ -303,10 +359,12 @@ extension Ballot: RunnableStep {
         ]
         for (index, nominee) in nominees.enumerated() {
             let blank = memory.register.count - memory.approvals[index] - memory.rejections[index]
-            lines.append("\(nominee.id): \(memory.approvals[index]) for, \(memory.rejections[index]) against, \(blank) blank — "
-                         + (approved.contains(index) ? "approved" : "not approved"))
+            lines.append(
+                "\(nominee.id): \(memory.approvals[index]) for, \(memory.rejections[index]) against, \(blank) blank — "
+                    + (approved.contains(index) ? "approved" : "not approved"))
         }
-        return .notify(audience: "council:\(configuration.council)", message: lines.joined(separator: "\n"), channels: ["minutes"])
+        return .notify(
+            audience: "council:\(configuration.council)", message: lines.joined(separator: "\n"), channels: ["minutes"])
     }
 
     /// Most members vote at a random moment of the window (up to one in five is absent), a few in

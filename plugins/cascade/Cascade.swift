@@ -16,24 +16,29 @@ public enum Cascade: StepPlugin {
         example: "level: grassroots")
     public static let under = ParameterSpec(
         "under", .text,
-        summary: "Only the units of the level below this unit, by its id or as inputs.NAME (the unit the campaign runs for: a cascade in a child campaign); every unit of the level when absent.",
+        summary:
+            "Only the units of the level below this unit, by its id or as inputs.NAME (the unit the campaign runs for: a cascade in a child campaign); every unit of the level when absent.",
         example: "under: nam-tu-liem")
     public static let entries = ParameterSpec(
         "entries", .entryKind, required: true,
-        summary: "The kind the gathered entries take here. A child's chosen entries (those with a result when it finished) come up with their fields and unit; their ids become UNIT/ID.",
+        summary:
+            "The kind the gathered entries take here. A child's chosen entries (those with a result when it finished) come up with their fields and unit; their ids become UNIT/ID.",
         example: "entries: nomination")
     public static let unitInput = ParameterSpec(
         "unit-input", .text, default: .text("unit"),
         summary: "The child's input that is given the unit id.",
         example: "unit-input: unit")
     public static let until = ParameterSpec(
-        "until", .deadline, summary: "When the children must have finished; instead of window.", example: "until: 2023-10-31")
+        "until", .deadline, summary: "When the children must have finished; instead of window.",
+        example: "until: 2023-10-31")
     public static let window = ParameterSpec(
-        "window", .duration, summary: "How long the children have, from entering the state; instead of until.", example: "window: P60D")
+        "window", .duration, summary: "How long the children have, from entering the state; instead of until.",
+        example: "window: P60D")
 
     public static let parameters = [workflow, level, under, entries, unitInput, until, window]
     public static let outcomes = [
-        OutcomeSpec("gathered", summary: "Every child campaign finished and reported (at once when the level has no units)."),
+        OutcomeSpec(
+            "gathered", summary: "Every child campaign finished and reported (at once when the level has no units)."),
         OutcomeSpec("deadline", summary: "The deadline passed before every child finished; what had come up is kept."),
     ]
     public static let outcomeValues = [
@@ -45,7 +50,8 @@ public enum Cascade: StepPlugin {
     public static func check(_ parameters: ParameterValues, context: StepCheckContext) -> [StepProblem] {
         var problems: [StepProblem] = []
         switch (parameters[until], parameters[window]) {
-        case (nil, nil): problems.append(StepProblem("a cascade needs a deadline: give 'until' (a date) or 'window' (a duration)"))
+        case (nil, nil):
+            problems.append(StepProblem("a cascade needs a deadline: give 'until' (a date) or 'window' (a duration)"))
         case (.some, .some): problems.append(StepProblem("give either 'until' or 'window', not both", at: ["window"]))
         default: break
         }
@@ -60,23 +66,32 @@ public enum Cascade: StepPlugin {
     public static func check(_ parameters: ParameterValues, beside workflows: WorkflowCatalog) -> [StepProblem] {
         guard let id = parameters[workflow]?.text else { return [] }
         guard let child = workflows.workflows[id] else {
-            return [StepProblem("the children's workflow '\(id)' is not in this folder\(Suggestions.didYouMean(id, in: workflows.workflows.keys.sorted())); add its file beside this one, or correct the id",
-                                at: ["workflow"])]
+            return [
+                StepProblem(
+                    "the children's workflow '\(id)' is not in this folder\(Suggestions.didYouMean(id, in: workflows.workflows.keys.sorted())); add its file beside this one, or correct the id",
+                    at: ["workflow"])
+            ]
         }
         var problems: [StepProblem] = []
         let inputName = parameters[unitInput]?.text ?? "unit"
         if let input = child.inputs.first(where: { $0.name == inputName }) {
             if !input.isUnit {
-                problems.append(StepProblem("each child is given its unit in input '\(inputName)', but '\(id)' declares it as \(input.type.rawValue); declare it 'type: unit', so a child takes entries only from its own unit and the units under it",
-                                            at: ["unit-input"]))
+                problems.append(
+                    StepProblem(
+                        "each child is given its unit in input '\(inputName)', but '\(id)' declares it as \(input.type.rawValue); declare it 'type: unit', so a child takes entries only from its own unit and the units under it",
+                        at: ["unit-input"]))
             }
         } else {
-            problems.append(StepProblem("each child is given its unit in input '\(inputName)', which '\(id)' does not declare; add '\(inputName): { type: unit, required: true }' under its 'inputs:'",
-                                        at: [parameters[unitInput] == nil ? "workflow" : "unit-input"]))
+            problems.append(
+                StepProblem(
+                    "each child is given its unit in input '\(inputName)', which '\(id)' does not declare; add '\(inputName): { type: unit, required: true }' under its 'inputs:'",
+                    at: [parameters[unitInput] == nil ? "workflow" : "unit-input"]))
         }
         if !workflows.choosesEntries(child) {
-            problems.append(StepProblem("the children's workflow '\(id)' has no step that chooses entries (council-review, nominate, ballot or awards-ceremony), so every child reports nothing up and nothing is gathered",
-                                        at: ["workflow"], severity: .warning))
+            problems.append(
+                StepProblem(
+                    "the children's workflow '\(id)' has no step that chooses entries (council-review, nominate, ballot or awards-ceremony), so every child reports nothing up and nothing is gathered",
+                    at: ["workflow"], severity: .warning))
         }
         return problems
     }
@@ -113,7 +128,8 @@ extension Cascade: RunnableStep {
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             if let units = try? container.decode(String.self, forKey: .units) {
-                self.units = units.isEmpty ? [] : units.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+                self.units =
+                    units.isEmpty ? [] : units.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
                 reported = try container.decode(String.self, forKey: .reported).utf8.map { $0 == UInt8(ascii: "1") }
             } else {
                 // As the first version saved it: JSON arrays.
@@ -123,26 +139,32 @@ extension Cascade: RunnableStep {
             reportedCount = try container.decode(Int.self, forKey: .reportedCount)
             gathered = try container.decode(Int.self, forKey: .gathered)
             guard reported.count == self.units.count else {
-                throw DecodingError.dataCorruptedError(forKey: .reported, in: container,
-                                                       debugDescription: "\(reported.count) reports for \(self.units.count) units")
+                throw DecodingError.dataCorruptedError(
+                    forKey: .reported, in: container,
+                    debugDescription: "\(reported.count) reports for \(self.units.count) units")
             }
         }
 
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(units.joined(separator: " "), forKey: .units)
-            try container.encode(String(decoding: reported.map { $0 ? UInt8(ascii: "1") : UInt8(ascii: "0") }, as: UTF8.self), forKey: .reported)
+            try container.encode(
+                String(decoding: reported.map { $0 ? UInt8(ascii: "1") : UInt8(ascii: "0") }, as: UTF8.self),
+                forKey: .reported)
             try container.encode(reportedCount, forKey: .reportedCount)
             try container.encode(gathered, forKey: .gathered)
         }
     }
 
-    public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar) -> Configuration {
-        Configuration(workflow: parameters[self.workflow]?.text ?? "", level: parameters[level]?.text ?? "",
-                      under: parameters[under]?.text.map(UnitReference.init), entryKind: parameters[entries]?.text ?? "",
-                      unitInput: parameters[unitInput]?.text ?? "unit",
-                      until: parameters[until]?.dateTime.map { calendar.instant($0, endOfDay: true) },
-                      window: parameters[window]?.duration)
+    public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar)
+        -> Configuration
+    {
+        Configuration(
+            workflow: parameters[self.workflow]?.text ?? "", level: parameters[level]?.text ?? "",
+            under: parameters[under]?.text.map(UnitReference.init), entryKind: parameters[entries]?.text ?? "",
+            unitInput: parameters[unitInput]?.text ?? "unit",
+            until: parameters[until]?.dateTime.map { calendar.instant($0, endOfDay: true) },
+            window: parameters[window]?.duration)
     }
 
     /// Starts a child per unit of the level (under `under`) and arms the deadline; with no such
@@ -156,32 +178,45 @@ extension Cascade: RunnableStep {
         memory.reported = Array(repeating: false, count: units.count)
         guard !units.isEmpty else {
             var reaction = StepReaction.end("gathered", values: values(memory), memory: memory)
-            reaction.effects = [.notify(audience: "organisers",
-                                        message: "No child campaigns: the organisation data has no unit of level '\(configuration.level)'\(under.map { " under '\($0)'" } ?? "")",
-                                        channels: ["cascade"])]
+            reaction.effects = [
+                .notify(
+                    audience: "organisers",
+                    message:
+                        "No child campaigns: the organisation data has no unit of level '\(configuration.level)'\(under.map { " under '\($0)'" } ?? "")",
+                    channels: ["cascade"])
+            ]
             return reaction
         }
         var reaction = StepReaction(memory: memory)
         reaction.effects = units.map { unit in
-            .startChild(workflow: configuration.workflow, key: unit, unit: unit, inputs: [configuration.unitInput: .text(unit)])
+            .startChild(
+                workflow: configuration.workflow, key: unit, unit: unit, inputs: [configuration.unitInput: .text(unit)])
         }
-        let deadline = configuration.until ?? context.calendar.adding(configuration.window ?? ISODuration(days: 30), to: context.enteredAt)
+        let deadline =
+            configuration.until
+            ?? context.calendar.adding(configuration.window ?? ISODuration(days: 30), to: context.enteredAt)
         reaction.timers = [("deadline", deadline)]
         return reaction
     }
 
-    public static func handle(_ input: StepInput, memory: Memory, configuration: Configuration,
-                              context: StepContext) -> StepReaction<Memory> {
+    public static func handle(
+        _ input: StepInput, memory: Memory, configuration: Configuration,
+        context: StepContext
+    ) -> StepReaction<Memory> {
         switch input {
         case .childClosed(let report):
             return gather(report, memory: memory, configuration: configuration)
         case .timer("deadline"):
             var reaction = StepReaction.end("deadline", values: values(memory), memory: memory)
             let missing = zip(memory.units, memory.reported).filter { !$0.1 }.map(\.0)
-            reaction.effects = [.notify(audience: "organisers",
-                                        message: "The deadline passed with \(missing.count) of \(memory.units.count) child campaigns unfinished"
-                                            + (missing.count <= 20 ? ": " + missing.joined(separator: ", ") : ""),
-                                        channels: ["cascade"])]
+            reaction.effects = [
+                .notify(
+                    audience: "organisers",
+                    message:
+                        "The deadline passed with \(missing.count) of \(memory.units.count) child campaigns unfinished"
+                        + (missing.count <= 20 ? ": " + missing.joined(separator: ", ") : ""),
+                    channels: ["cascade"])
+            ]
             return reaction
         case .timer(let name):
             return .refuse("cascade has no timer '\(name)'", memory: memory)
@@ -207,8 +242,10 @@ extension Cascade: RunnableStep {
         memory.gathered += report.entries.count
         var reaction = StepReaction(memory: memory)
         reaction.addEntries = report.entries.map { entry in
-            Entry(id: "\(unit)/\(entry.id)", kind: configuration.entryKind, unit: entry.unit ?? unit,
-                  submittedBy: entry.submittedBy, fields: entry.fields, submittedAt: entry.submittedAt, score: entry.score)
+            Entry(
+                id: "\(unit)/\(entry.id)", kind: configuration.entryKind, unit: entry.unit ?? unit,
+                submittedBy: entry.submittedBy, fields: entry.fields, submittedAt: entry.submittedAt, score: entry.score
+            )
         }
         if memory.reportedCount == memory.units.count {
             reaction.outcome = ("gathered", values(memory))
@@ -218,8 +255,10 @@ extension Cascade: RunnableStep {
     }
 
     static func values(_ memory: Memory) -> [String: Value] {
-        ["children": .number(Double(memory.units.count)), "reported": .number(Double(memory.reportedCount)),
-         "gathered": .number(Double(memory.gathered))]
+        [
+            "children": .number(Double(memory.units.count)), "reported": .number(Double(memory.reportedCount)),
+            "gathered": .number(Double(memory.gathered)),
+        ]
     }
 
     static func binarySearch(_ sorted: [String], _ value: String) -> Int? {

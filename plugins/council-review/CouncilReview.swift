@@ -33,32 +33,40 @@ public enum CouncilReview: StepPlugin {
         example: "entries: initiative")
     public static let conflictOfInterest = ParameterSpec(
         "exclude-own-unit", .boolean, default: .boolean(true),
-        summary: "Whether a member is kept from scoring entries of their own unit (from the organisation data); their place on such an entry counts as the mean of the others' scores.",
+        summary:
+            "Whether a member is kept from scoring entries of their own unit (from the organisation data); their place on such an entry counts as the mean of the others' scores.",
         example: "exclude-own-unit: true")
 
     public static let passMark = ParameterSpec(
         "pass-mark", .number(minimum: 0),
-        summary: "The lowest mean score an entry needs to pass, on the scale of one member's sheet (the sum of each criterion's score times its weight); an entry below it fails and keeps no result, so no later step ranks it. Every scored entry passes when absent.",
+        summary:
+            "The lowest mean score an entry needs to pass, on the scale of one member's sheet (the sum of each criterion's score times its weight); an entry below it fails and keeps no result, so no later step ranks it. Every scored entry passes when absent.",
         example: "pass-mark: 50")
     public static let normalise = ParameterSpec(
         "normalise", .choice(["none", "z-score"]), default: .text("none"),
-        summary: "`z-score` puts every member's scores on the council's common scale before they are added (each member's mean and spread made the council's), so a strict and a lenient member weigh the same; `none` adds them as given.",
+        summary:
+            "`z-score` puts every member's scores on the council's common scale before they are added (each member's mean and spread made the council's), so a strict and a lenient member weigh the same; `none` adds them as given.",
         example: "normalise: z-score")
     public static let tieBreak = ParameterSpec(
         "tie-break", .list(.text, minimumCount: 1),
-        summary: "Criteria of the rubric that decide between equal totals, in order: the higher mean score on the first, then on the next. The ranking step's own rule decides what is still level.",
+        summary:
+            "Criteria of the rubric that decide between equal totals, in order: the higher mean score on the first, then on the next. The ranking step's own rule decides what is still level.",
         example: "tie-break: [impact, novelty]")
 
-    public static let parameters = [council, window, rubric, entries, conflictOfInterest, passMark, normalise, tieBreak]
+    public static let parameters = [
+        council, window, rubric, entries, conflictOfInterest, passMark, normalise, tieBreak,
+    ]
     public static let choosesEntries = true
     public static let outcomes = [
-        OutcomeSpec("reviewed", summary: "Every member scored, or the window closed with the council's quorum scoring."),
+        OutcomeSpec(
+            "reviewed", summary: "Every member scored, or the window closed with the council's quorum scoring."),
         OutcomeSpec("no-quorum", summary: "The window closed before enough members scored to meet the quorum."),
     ]
     public static let outcomeValues = [
         OutcomeValueSpec("scored", .number, summary: "How many members scored."),
         OutcomeValueSpec("abstained", .number, summary: "How many members did not score before the window closed."),
-        OutcomeValueSpec("passed", .number, summary: "How many entries reached the pass mark (every scored entry without one)."),
+        OutcomeValueSpec(
+            "passed", .number, summary: "How many entries reached the pass mark (every scored entry without one)."),
         OutcomeValueSpec("failed", .number, summary: "How many scored entries fell below the pass mark."),
     ]
 
@@ -72,7 +80,8 @@ public enum CouncilReview: StepPlugin {
             names.append(name)
             highest += (record[criterionMaximum]?.number ?? 100) * (record[criterionWeight]?.number ?? 1)
             if !seen.insert(name).inserted {
-                problems.append(StepProblem("the rubric has two criteria named '\(name)'", at: ["rubric", String(index)]))
+                problems.append(
+                    StepProblem("the rubric has two criteria named '\(name)'", at: ["rubric", String(index)]))
             }
         }
         if names.isEmpty {
@@ -80,13 +89,17 @@ public enum CouncilReview: StepPlugin {
             highest = 100
         }
         if let mark = parameters[passMark]?.number, mark > highest {
-            problems.append(StepProblem("the pass mark \(mark.formattedForMessage) is above the highest score a member can give (\(highest.formattedForMessage), each criterion's max times its weight), so no entry could pass",
-                                        at: ["pass-mark"]))
+            problems.append(
+                StepProblem(
+                    "the pass mark \(mark.formattedForMessage) is above the highest score a member can give (\(highest.formattedForMessage), each criterion's max times its weight), so no entry could pass",
+                    at: ["pass-mark"]))
         }
         for (index, item) in (parameters[tieBreak]?.list ?? []).enumerated() {
             guard let name = item.text, !names.contains(name) else { continue }
-            problems.append(StepProblem("the tie-break names '\(name)', which is not a criterion of the rubric\(Suggestions.didYouMean(name, in: names)); it lists criteria: \(names.joined(separator: ", "))",
-                                        at: ["tie-break", String(index)]))
+            problems.append(
+                StepProblem(
+                    "the tie-break names '\(name)', which is not a criterion of the rubric\(Suggestions.didYouMean(name, in: names)); it lists criteria: \(names.joined(separator: ", "))",
+                    at: ["tie-break", String(index)]))
         }
         return problems
     }
@@ -127,13 +140,16 @@ extension CouncilReview: RunnableStep {
         public var sheets: [String: Sheet] = [:]
     }
 
-    public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar) -> Configuration {
+    public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar)
+        -> Configuration
+    {
         let name = parameters[council]?.text ?? ""
         let definition = workflow.councils.first { $0.name == name }
         let members = definition?.members ?? []
         let rubric = (parameters[rubric]?.list ?? []).compactMap(\.record).map {
-            Criterion(name: $0[criterionName]?.text ?? "", weight: $0[criterionWeight]?.number ?? 1,
-                      maximum: $0[criterionMaximum]?.number ?? 100)
+            Criterion(
+                name: $0[criterionName]?.text ?? "", weight: $0[criterionWeight]?.number ?? 1,
+                maximum: $0[criterionMaximum]?.number ?? 100)
         }
         let criteria = rubric.isEmpty ? [Criterion(name: "score", weight: 1, maximum: 100)] : rubric
         let tieBreak = (parameters[tieBreak]?.list ?? []).compactMap { item in
@@ -167,30 +183,42 @@ extension CouncilReview: RunnableStep {
     /// Opens the window; with nothing to review the step ends at once.
     public static func enter(_ configuration: Configuration, context: StepContext) -> StepReaction<Memory> {
         if !hasReviewable(configuration, context) {
-            return .end("reviewed", values: ["scored": .number(0), "abstained": .number(0), "passed": .number(0),
-                                             "failed": .number(0)],
-                        memory: Memory())
+            return .end(
+                "reviewed",
+                values: [
+                    "scored": .number(0), "abstained": .number(0), "passed": .number(0),
+                    "failed": .number(0),
+                ],
+                memory: Memory())
         }
         var reaction = StepReaction(memory: Memory())
         reaction.timers = [("window", context.calendar.adding(configuration.window, to: context.enteredAt))]
         // Without people's units, exclude-own-unit cannot keep anyone off anything: say so.
         if configuration.excludeOwnUnit, context.organisation.people.isEmpty {
-            reaction.effects.append(.notify(audience: "organisers",
-                                            message: "Council '\(configuration.council)' reviews without conflict-of-interest checks: no organisation data says which unit each member is from; import it ('laurel org import') or write 'exclude-own-unit: false'",
-                                            channels: ["review"]))
+            reaction.effects.append(
+                .notify(
+                    audience: "organisers",
+                    message:
+                        "Council '\(configuration.council)' reviews without conflict-of-interest checks: no organisation data says which unit each member is from; import it ('laurel org import') or write 'exclude-own-unit: false'",
+                    channels: ["review"]))
         }
         return reaction
     }
 
-    public static func handle(_ input: StepInput, memory: Memory, configuration: Configuration,
-                              context: StepContext) -> StepReaction<Memory> {
+    public static func handle(
+        _ input: StepInput, memory: Memory, configuration: Configuration,
+        context: StepContext
+    ) -> StepReaction<Memory> {
         switch input {
         case .scores(let sheet):
             return record(sheet, memory: memory, configuration: configuration, context: context)
         case .timer("window"):
             let complete = completed(memory, configuration, context, reviewable(configuration, context).count)
-            guard complete >= configuration.quorum else { return noQuorum(complete, memory: memory, configuration: configuration, context: context) }
-            return finish("reviewed", completed: complete, memory: memory, configuration: configuration, context: context)
+            guard complete >= configuration.quorum else {
+                return noQuorum(complete, memory: memory, configuration: configuration, context: context)
+            }
+            return finish(
+                "reviewed", completed: complete, memory: memory, configuration: configuration, context: context)
         case .entry, .withdrawn, .metricChanged, .signal:
             return StepReaction(memory: memory)
         case .timer(let name):
@@ -200,8 +228,10 @@ extension CouncilReview: RunnableStep {
         }
     }
 
-    private static func record(_ sheet: ScoreSheet, memory: Memory, configuration: Configuration,
-                               context: StepContext) -> StepReaction<Memory> {
+    private static func record(
+        _ sheet: ScoreSheet, memory: Memory, configuration: Configuration,
+        context: StepContext
+    ) -> StepReaction<Memory> {
         guard configuration.members.contains(sheet.member) else {
             return .refuse("'\(sheet.member)' is not a member of council '\(configuration.council)'", memory: memory)
         }
@@ -211,8 +241,9 @@ extension CouncilReview: RunnableStep {
         var memory = memory
         // A sheet is whole: it scores every entry the member may score, and a member's later
         // sheet replaces the earlier one (a correction while the window is open).
-        var own = Memory.Sheet(values: Array(repeating: 0, count: entries.count * criteria),
-                               scored: Array(repeating: false, count: entries.count), count: 0)
+        var own = Memory.Sheet(
+            values: Array(repeating: 0, count: entries.count * criteria),
+            scored: Array(repeating: false, count: entries.count), count: 0)
         // Sheets usually list entries in order, so try the next position before looking up; the
         // look-up table is built the first time that fails (a sheet in another order).
         var position = 0
@@ -220,7 +251,8 @@ extension CouncilReview: RunnableStep {
         for line in sheet.lines {
             if position >= entries.count || entries[position].id != line.entry {
                 if positions == nil {
-                    positions = Dictionary(entries.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+                    positions = Dictionary(
+                        entries.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
                 }
                 guard let found = positions?[line.entry] else {
                     return .refuse("there is no entry '\(line.entry)' under review", memory: memory)
@@ -228,21 +260,24 @@ extension CouncilReview: RunnableStep {
                 position = found
             }
             guard !excluded.contains(position) else {
-                return .refuse("'\(sheet.member)' may not score entry '\(line.entry)': it comes from their own unit '\(entries[position].unit ?? "")' (exclude-own-unit)",
-                               memory: memory)
+                return .refuse(
+                    "'\(sheet.member)' may not score entry '\(line.entry)': it comes from their own unit '\(entries[position].unit ?? "")' (exclude-own-unit)",
+                    memory: memory)
             }
             let values = line.values
             guard values.count == criteria else {
-                return .refuse("entry '\(line.entry)' needs \(criteria) score(s), one for each of \(configuration.rubric.map(\.name).joined(separator: ", ")); got \(values.count)",
-                               memory: memory)
+                return .refuse(
+                    "entry '\(line.entry)' needs \(criteria) score(s), one for each of \(configuration.rubric.map(\.name).joined(separator: ", ")); got \(values.count)",
+                    memory: memory)
             }
             // By index: this runs for every score of every sheet.
             for offset in 0..<criteria {
                 let value = values[offset]
                 let criterion = configuration.rubric[offset]
                 guard (0...criterion.maximum).contains(value) else {
-                    return .refuse("the score \(value.formattedForMessage) for '\(criterion.name)' of entry '\(line.entry)' is outside 0 to \(criterion.maximum.formattedForMessage)",
-                                   memory: memory)
+                    return .refuse(
+                        "the score \(value.formattedForMessage) for '\(criterion.name)' of entry '\(line.entry)' is outside 0 to \(criterion.maximum.formattedForMessage)",
+                        memory: memory)
                 }
                 own.values[position * criteria + offset] = value
             }
@@ -256,13 +291,15 @@ extension CouncilReview: RunnableStep {
         if own.count < entries.count - excluded.count {
             let missing = entries.indices.filter { !own.scored[$0] && !excluded.contains($0) }.map { entries[$0].id }
             let shown = missing.prefix(10).map { "'\($0)'" }.joined(separator: ", ")
-            return .refuse("the sheet of '\(sheet.member)' leaves out \(missing.count) of the \(entries.count - excluded.count) entries they must score: \(shown)\(missing.count > 10 ? " and \(missing.count - 10) more" : ""); a sheet scores every entry under review the member may score",
-                           memory: memory)
+            return .refuse(
+                "the sheet of '\(sheet.member)' leaves out \(missing.count) of the \(entries.count - excluded.count) entries they must score: \(shown)\(missing.count > 10 ? " and \(missing.count - 10) more" : ""); a sheet scores every entry under review the member may score",
+                memory: memory)
         }
         memory.sheets[sheet.member] = own
         if completed(memory, configuration, context, entries.count) == configuration.members.count {
-            return finish("reviewed", completed: configuration.members.count, memory: memory, configuration: configuration,
-                          context: context)
+            return finish(
+                "reviewed", completed: configuration.members.count, memory: memory, configuration: configuration,
+                context: context)
         }
         return StepReaction(memory: memory)
     }
@@ -307,30 +344,42 @@ extension CouncilReview: RunnableStep {
 
     /// Members who scored every entry under review they may score; a sheet holds only entries
     /// under review.
-    private static func completed(_ memory: Memory, _ configuration: Configuration, _ context: StepContext,
-                                  _ entryCount: Int) -> Int {
+    private static func completed(
+        _ memory: Memory, _ configuration: Configuration, _ context: StepContext,
+        _ entryCount: Int
+    ) -> Int {
         if context.organisation.people.isEmpty || !configuration.excludeOwnUnit {
             return configuration.members.count { (memory.sheets[$0]?.count ?? 0) == entryCount }
         }
         return configuration.members.count { member in
-            (memory.sheets[member]?.count ?? 0) == entryCount - excludedEntries(of: member, configuration, context).count
+            (memory.sheets[member]?.count ?? 0) == entryCount
+                - excludedEntries(of: member, configuration, context).count
         }
     }
 
     /// Ends the review without quorum: no entry gets a result (one it had from an earlier step is
     /// cleared, so nothing later ranks or reports it), and the organisers are told why.
-    private static func noQuorum(_ completed: Int, memory: Memory, configuration: Configuration,
-                                 context: StepContext) -> StepReaction<Memory> {
-        var reaction = StepReaction<Memory>.end("no-quorum", values: [
-            "scored": .number(Double(completed)),
-            "abstained": .number(Double(configuration.members.count - completed)),
-            "passed": .number(0),
-            "failed": .number(0),
-        ], memory: memory)
-        for entry in reviewable(configuration, context) where entry.score != nil { reaction.scores.append((entry.id, nil)) }
-        reaction.effects.append(.notify(audience: "organisers",
-                                        message: "The review of council '\(configuration.council)' closed without quorum: \(completed) of \(configuration.members.count) members scored, \(configuration.quorum) needed; no entry has a result",
-                                        channels: ["review"]))
+    private static func noQuorum(
+        _ completed: Int, memory: Memory, configuration: Configuration,
+        context: StepContext
+    ) -> StepReaction<Memory> {
+        var reaction = StepReaction<Memory>.end(
+            "no-quorum",
+            values: [
+                "scored": .number(Double(completed)),
+                "abstained": .number(Double(configuration.members.count - completed)),
+                "passed": .number(0),
+                "failed": .number(0),
+            ], memory: memory)
+        for entry in reviewable(configuration, context) where entry.score != nil {
+            reaction.scores.append((entry.id, nil))
+        }
+        reaction.effects.append(
+            .notify(
+                audience: "organisers",
+                message:
+                    "The review of council '\(configuration.council)' closed without quorum: \(completed) of \(configuration.members.count) members scored, \(configuration.quorum) needed; no entry has a result",
+                channels: ["review"]))
         return reaction
     }
 
@@ -340,8 +389,10 @@ extension CouncilReview: RunnableStep {
     /// of the others' weighted scores, so the conflict neither helps nor hurts it; `reviews`
     /// counts the members who actually scored. An entry whose mean falls below the pass mark
     /// loses its result.
-    private static func finish(_ outcome: String, completed: Int, memory: Memory, configuration: Configuration,
-                               context: StepContext) -> StepReaction<Memory> {
+    private static func finish(
+        _ outcome: String, completed: Int, memory: Memory, configuration: Configuration,
+        context: StepContext
+    ) -> StepReaction<Memory> {
         let criteria = configuration.rubric.count
         let entries = reviewable(configuration, context)
         let members = configuration.members.filter { memory.sheets[$0] != nil }
@@ -390,20 +441,30 @@ extension CouncilReview: RunnableStep {
             }
             passed += 1
             total += mean * Double(stoodDown[position])
-            scores.append((entries[position].id, EntryScore(total: total, reviews: reviews,
-                                                tieBreakers: breakers.map { $0 / Double(reviews) })))
+            scores.append(
+                (
+                    entries[position].id,
+                    EntryScore(
+                        total: total, reviews: reviews,
+                        tieBreakers: breakers.map { $0 / Double(reviews) })
+                ))
         }
-        var reaction = StepReaction<Memory>.end(outcome, values: [
-            "scored": .number(Double(completed)),
-            "abstained": .number(Double(configuration.members.count - completed)),
-            "passed": .number(Double(passed)),
-            "failed": .number(Double(failed)),
-        ], memory: memory)
+        var reaction = StepReaction<Memory>.end(
+            outcome,
+            values: [
+                "scored": .number(Double(completed)),
+                "abstained": .number(Double(configuration.members.count - completed)),
+                "passed": .number(Double(passed)),
+                "failed": .number(Double(failed)),
+            ], memory: memory)
         reaction.scores = scores
         if let mark = configuration.passMark, failed > 0 {
-            reaction.effects.append(.notify(audience: "organisers",
-                                            message: "\(passed) entr\(passed == 1 ? "y" : "ies") reached the pass mark of \(mark.formattedForMessage); \(failed) fell below it",
-                                            channels: ["review"]))
+            reaction.effects.append(
+                .notify(
+                    audience: "organisers",
+                    message:
+                        "\(passed) entr\(passed == 1 ? "y" : "ies") reached the pass mark of \(mark.formattedForMessage); \(failed) fell below it",
+                    channels: ["review"]))
         }
         return reaction
     }
@@ -427,7 +488,8 @@ extension CouncilReview: RunnableStep {
         return zip(weighted, given).map { scores, own in
             let member = spread(own)
             return scores.map { score in
-                member.deviation > 0 ? council.mean + council.deviation * (score - member.mean) / member.deviation : council.mean
+                member.deviation > 0
+                    ? council.mean + council.deviation * (score - member.mean) / member.deviation : council.mean
             }
         }
     }

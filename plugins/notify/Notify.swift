@@ -8,11 +8,13 @@ public enum Notify: StepPlugin {
 
     public static let recipients = ParameterSpec(
         "to", .list(.text, minimumCount: 1), required: true,
-        summary: "Who receives the message: audiences such as organisers, grassroots-unions, level-above or council:NAME; one notice each.",
+        summary:
+            "Who receives the message: audiences such as organisers, grassroots-unions, level-above or council:NAME; one notice each.",
         example: "to: [organisers, level-above]")
     public static let message = ParameterSpec(
         "message", .text, required: true,
-        summary: "The text. `{metrics.NAME}`, `{inputs.NAME}`, `{entries}` (entries in the campaign) and `{title}` are filled in when it is sent; `{{` writes a brace.",
+        summary:
+            "The text. `{metrics.NAME}`, `{inputs.NAME}`, `{entries}` (entries in the campaign) and `{title}` are filled in when it is sent; `{{` writes a brace.",
         example: "message: \"Đã nhận {metrics.initiatives} sáng kiến\"")
     public static let channels = ParameterSpec(
         "channels", .list(.choice(["notice", "email", "sms", "webhook"]), minimumCount: 1),
@@ -21,8 +23,12 @@ public enum Notify: StepPlugin {
         example: "channels: [notice, email]")
 
     public static let parameters = [recipients, message, channels]
-    public static let outcomes = [OutcomeSpec("sent", summary: "The message went to the outbox, one notice per audience.")]
-    public static let outcomeValues = [OutcomeValueSpec("audiences", .number, summary: "How many audiences it went to.")]
+    public static let outcomes = [
+        OutcomeSpec("sent", summary: "The message went to the outbox, one notice per audience.")
+    ]
+    public static let outcomeValues = [
+        OutcomeValueSpec("audiences", .number, summary: "How many audiences it went to.")
+    ]
 
     public static func check(_ parameters: ParameterValues, context: StepCheckContext) -> [StepProblem] {
         guard let text = parameters[message]?.text else { return [] }
@@ -38,23 +44,31 @@ extension Notify: RunnableStep {
         var channels: [String]
     }
 
-    public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar) -> Configuration {
-        Configuration(audiences: parameters[recipients]?.list?.compactMap(\.text) ?? [],
-                      template: MessageTemplate(parameters[message]?.text ?? ""),
-                      title: workflow.title, channels: parameters[channels]?.list?.compactMap(\.text) ?? ["notice"])
+    public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar)
+        -> Configuration
+    {
+        Configuration(
+            audiences: parameters[recipients]?.list?.compactMap(\.text) ?? [],
+            template: MessageTemplate(parameters[message]?.text ?? ""),
+            title: workflow.title, channels: parameters[channels]?.list?.compactMap(\.text) ?? ["notice"])
     }
 
     /// Sends one notice per audience and completes at once.
     public static func enter(_ configuration: Configuration, context: StepContext) -> StepReaction<NoMemory> {
         let text = configuration.template.render(context, title: configuration.title)
-        var reaction = StepReaction.end("sent", values: ["audiences": .number(Double(configuration.audiences.count))],
-                                        memory: NoMemory())
-        reaction.effects = configuration.audiences.map { .notify(audience: $0, message: text, channels: configuration.channels) }
+        var reaction = StepReaction.end(
+            "sent", values: ["audiences": .number(Double(configuration.audiences.count))],
+            memory: NoMemory())
+        reaction.effects = configuration.audiences.map {
+            .notify(audience: $0, message: text, channels: configuration.channels)
+        }
         return reaction
     }
 
-    public static func handle(_ input: StepInput, memory: NoMemory, configuration: Configuration,
-                              context: StepContext) -> StepReaction<NoMemory> {
+    public static func handle(
+        _ input: StepInput, memory: NoMemory, configuration: Configuration,
+        context: StepContext
+    ) -> StepReaction<NoMemory> {
         .refuse("the message has already been sent", memory: memory)
     }
 }

@@ -15,7 +15,8 @@ public enum PhaseTarget: StepPlugin {
         example: "target: 20000")
     public static let until = ParameterSpec(
         "until", .deadline,
-        summary: "The deadline; a date alone means the end of that day in the workflow's time zone. Give this or `window`.",
+        summary:
+            "The deadline; a date alone means the end of that day in the workflow's time zone. Give this or `window`.",
         example: "until: 2022-05-31")
     public static let window = ParameterSpec(
         "window", .duration,
@@ -60,18 +61,23 @@ extension PhaseTarget: RunnableStep {
         var endEarly: Bool
     }
 
-    public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar) -> Configuration {
-        Configuration(metric: parameters[metric]?.text ?? "",
-                      target: parameters[target]?.number ?? 0,
-                      deadline: parameters[until]?.dateTime.map { calendar.instant($0, endOfDay: true) },
-                      window: parameters[window]?.duration,
-                      endEarly: parameters[endEarly]?.boolean ?? true)
+    public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar)
+        -> Configuration
+    {
+        Configuration(
+            metric: parameters[metric]?.text ?? "",
+            target: parameters[target]?.number ?? 0,
+            deadline: parameters[until]?.dateTime.map { calendar.instant($0, endOfDay: true) },
+            window: parameters[window]?.duration,
+            endEarly: parameters[endEarly]?.boolean ?? true)
     }
 
     static func values(_ configuration: Configuration, _ context: StepContext) -> [String: Value] {
         let value = context.metrics[configuration.metric] ?? 0
-        return ["value": .number(value), "target": .number(configuration.target),
-                "reached": .boolean(value >= configuration.target)]
+        return [
+            "value": .number(value), "target": .number(configuration.target),
+            "reached": .boolean(value >= configuration.target),
+        ]
     }
 
     /// Arms the deadline; a target already met ends the phase at once when `end-early` holds.
@@ -80,13 +86,17 @@ extension PhaseTarget: RunnableStep {
             return .end("target-reached", values: values(configuration, context), memory: NoMemory())
         }
         var reaction = StepReaction(memory: NoMemory())
-        let due = configuration.deadline ?? context.calendar.adding(configuration.window ?? ISODuration(), to: context.enteredAt)
+        let due =
+            configuration.deadline
+            ?? context.calendar.adding(configuration.window ?? ISODuration(), to: context.enteredAt)
         reaction.timers = [("deadline", due)]
         return reaction
     }
 
-    public static func handle(_ input: StepInput, memory: NoMemory, configuration: Configuration,
-                              context: StepContext) -> StepReaction<NoMemory> {
+    public static func handle(
+        _ input: StepInput, memory: NoMemory, configuration: Configuration,
+        context: StepContext
+    ) -> StepReaction<NoMemory> {
         switch input {
         case .metricChanged(let name) where name == configuration.metric:
             if configuration.endEarly, (context.metrics[name] ?? 0) >= configuration.target {
@@ -101,14 +111,19 @@ extension PhaseTarget: RunnableStep {
             // A reminder from a state timer: tell the units how far the phase has come.
             var reaction = StepReaction(memory: memory)
             let value = context.metrics[configuration.metric] ?? 0
-            reaction.effects = [.notify(audience: "participants",
-                                        message: "\(name): \(configuration.metric) \(value.formattedForMessage) of \(configuration.target.formattedForMessage)",
-                                        channels: ["notice"])]
+            reaction.effects = [
+                .notify(
+                    audience: "participants",
+                    message:
+                        "\(name): \(configuration.metric) \(value.formattedForMessage) of \(configuration.target.formattedForMessage)",
+                    channels: ["notice"])
+            ]
             return reaction
         case .timer(let name):
             return .refuse("phase-target has no timer '\(name)'", memory: memory)
         case .scores, .vote, .childClosed:
-            return .refuse("a phase collects entries; it takes no scores, votes or reports of child campaigns", memory: memory)
+            return .refuse(
+                "a phase collects entries; it takes no scores, votes or reports of child campaigns", memory: memory)
         }
     }
 

@@ -8,7 +8,8 @@ public enum Screening: StepPlugin {
         "Checks every entry against declared criteria on its fields; entries that fail leave the campaign, each with the criterion it failed."
 
     public static let criterionField = ParameterSpec(
-        "field", .text, required: true, summary: "The entry field the criterion reads.", example: "field: years-with-title")
+        "field", .text, required: true, summary: "The entry field the criterion reads.",
+        example: "field: years-with-title")
     public static let criterionName = ParameterSpec(
         "name", .text, summary: "The criterion as people say it, for the notice; the rule itself when absent.",
         example: "name: holds the title below for 3 consecutive years")
@@ -17,7 +18,8 @@ public enum Screening: StepPlugin {
     public static let atMost = ParameterSpec(
         "at-most", .number(minimum: nil), summary: "The field is a number at most this.", example: "at-most: 0")
     public static let equals = ParameterSpec(
-        "equals", .text, summary: "The field's value, written as text (true, false, a number, a word), is exactly this.",
+        "equals", .text,
+        summary: "The field's value, written as text (true, false, a number, a word), is exactly this.",
         example: "equals: \"false\"")
     public static let oneOf = ParameterSpec(
         "one-of", .list(.text, minimumCount: 1), summary: "The field's value is one of these.",
@@ -27,12 +29,16 @@ public enum Screening: StepPlugin {
         "criteria", .list(.record([criterionField, criterionName, atLeast, atMost, equals, oneOf]), minimumCount: 1),
         required: true,
         summary: "The conditions every entry must meet, each on one field; a missing field fails its criterion.",
-        example: "criteria: [{ field: years-with-title, at-least: 3, name: holds the title below for 3 consecutive years }]")
+        example:
+            "criteria: [{ field: years-with-title, at-least: 3, name: holds the title below for 3 consecutive years }]")
     public static let entries = ParameterSpec(
-        "entries", .entryKind, summary: "The kind of entry screened; every entry when absent.", example: "entries: nomination")
+        "entries", .entryKind, summary: "The kind of entry screened; every entry when absent.",
+        example: "entries: nomination")
 
     public static let parameters = [criteria, entries]
-    public static let outcomes = [OutcomeSpec("screened", summary: "Every entry was checked; the ineligible left the campaign.")]
+    public static let outcomes = [
+        OutcomeSpec("screened", summary: "Every entry was checked; the ineligible left the campaign.")
+    ]
     public static let outcomeValues = [
         OutcomeValueSpec("eligible", .number, summary: "How many entries met every criterion."),
         OutcomeValueSpec("ineligible", .number, summary: "How many failed one and left the campaign."),
@@ -44,12 +50,16 @@ public enum Screening: StepPlugin {
             guard let record = item.record else { continue }
             let rules = [atLeast, atMost, equals, oneOf].filter { record[$0] != nil }
             if rules.isEmpty {
-                problems.append(StepProblem("the criterion on '\(record[criterionField]?.text ?? "")' says nothing to check: give at-least, at-most, equals or one-of",
-                                            at: ["criteria", String(index)]))
+                problems.append(
+                    StepProblem(
+                        "the criterion on '\(record[criterionField]?.text ?? "")' says nothing to check: give at-least, at-most, equals or one-of",
+                        at: ["criteria", String(index)]))
             }
             if let low = record[atLeast]?.number, let high = record[atMost]?.number, low > high {
-                problems.append(StepProblem("no value is at least \(low.formattedForMessage) and at most \(high.formattedForMessage)",
-                                            at: ["criteria", String(index), "at-most"]))
+                problems.append(
+                    StepProblem(
+                        "no value is at least \(low.formattedForMessage) and at most \(high.formattedForMessage)",
+                        at: ["criteria", String(index), "at-most"]))
             }
         }
         return problems
@@ -95,11 +105,14 @@ extension Screening: RunnableStep {
         var entryKind: String?
     }
 
-    public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar) -> Configuration {
+    public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar)
+        -> Configuration
+    {
         let criteria = (parameters[criteria]?.list ?? []).compactMap(\.record).map { record in
-            Criterion(field: record[criterionField]?.text ?? "", name: record[criterionName]?.text,
-                      atLeast: record[atLeast]?.number, atMost: record[atMost]?.number, equals: record[equals]?.text,
-                      oneOf: record[oneOf]?.list?.compactMap(\.text))
+            Criterion(
+                field: record[criterionField]?.text ?? "", name: record[criterionName]?.text,
+                atLeast: record[atLeast]?.number, atMost: record[atMost]?.number, equals: record[equals]?.text,
+                oneOf: record[oneOf]?.list?.compactMap(\.text))
         }
         return Configuration(criteria: criteria, entryKind: parameters[entries]?.text)
     }
@@ -116,16 +129,26 @@ extension Screening: RunnableStep {
                 eligible += 1
             }
         }
-        var reaction = StepReaction.end("screened", values: ["eligible": .number(Double(eligible)),
-                                                             "ineligible": .number(Double(failures.count))], memory: NoMemory())
+        var reaction = StepReaction.end(
+            "screened",
+            values: [
+                "eligible": .number(Double(eligible)),
+                "ineligible": .number(Double(failures.count)),
+            ], memory: NoMemory())
         reaction.removeEntries = failures.map(\.entry)
-        let lines = ["Screening: \(eligible) eligible, \(failures.count) not eligible."] + failures.map { "\($0.entry): \($0.reason)" }
-        reaction.effects = [.notify(audience: "organisers", message: lines.joined(separator: "\n"), channels: ["screening"])]
+        let lines =
+            ["Screening: \(eligible) eligible, \(failures.count) not eligible."]
+            + failures.map { "\($0.entry): \($0.reason)" }
+        reaction.effects = [
+            .notify(audience: "organisers", message: lines.joined(separator: "\n"), channels: ["screening"])
+        ]
         return reaction
     }
 
-    public static func handle(_ input: StepInput, memory: NoMemory, configuration: Configuration,
-                              context: StepContext) -> StepReaction<NoMemory> {
+    public static func handle(
+        _ input: StepInput, memory: NoMemory, configuration: Configuration,
+        context: StepContext
+    ) -> StepReaction<NoMemory> {
         .refuse("the screening has already been done", memory: memory)
     }
 }

@@ -9,8 +9,10 @@ let registry = BuiltInPlugins.registry
 /// is valid, compiled into an engine and started, as the daemon would.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    let result = WorkflowValidator(registry: registry).validate(inputBytes(data, size), file: "fuzz.yaml", now: 1_767_225_600)
-    if let workflow = result.workflow, let engine = try? Engine(workflow: workflow, version: "fuzz", registry: registry) {
+    let result = WorkflowValidator(registry: registry).validate(
+        inputBytes(data, size), file: "fuzz.yaml", now: 1_767_225_600)
+    if let workflow = result.workflow, let engine = try? Engine(workflow: workflow, version: "fuzz", registry: registry)
+    {
         _ = try? engine.start(id: "fuzz", at: 1_767_225_600)
     }
     return 0

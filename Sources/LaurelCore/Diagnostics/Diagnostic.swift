@@ -25,8 +25,10 @@ public struct Diagnostic: Sendable, Hashable {
     public var location: SourceLocation
     public var notes: [Note]
 
-    public init(_ severity: Severity, _ code: DiagnosticCode, _ message: String, at location: SourceLocation,
-                notes: [Note] = []) {
+    public init(
+        _ severity: Severity, _ code: DiagnosticCode, _ message: String, at location: SourceLocation,
+        notes: [Note] = []
+    ) {
         self.severity = severity
         self.code = code
         self.message = message
@@ -34,13 +36,17 @@ public struct Diagnostic: Sendable, Hashable {
         self.notes = notes
     }
 
-    public static func error(_ code: DiagnosticCode, _ message: String, at location: SourceLocation,
-                             notes: [Note] = []) -> Diagnostic {
+    public static func error(
+        _ code: DiagnosticCode, _ message: String, at location: SourceLocation,
+        notes: [Note] = []
+    ) -> Diagnostic {
         Diagnostic(.error, code, message, at: location, notes: notes)
     }
 
-    public static func warning(_ code: DiagnosticCode, _ message: String, at location: SourceLocation,
-                               notes: [Note] = []) -> Diagnostic {
+    public static func warning(
+        _ code: DiagnosticCode, _ message: String, at location: SourceLocation,
+        notes: [Note] = []
+    ) -> Diagnostic {
         Diagnostic(.warning, code, message, at: location, notes: notes)
     }
 }
@@ -62,8 +68,9 @@ extension Diagnostic {
         case .emptyFile: code = .emptyFile
         default: code = .yamlSyntax
         }
-        self.init(.error, code, problem.message, at: problem.location,
-                  notes: problem.notes.map { Note($0.message, at: $0.location) })
+        self.init(
+            .error, code, problem.message, at: problem.location,
+            notes: problem.notes.map { Note($0.message, at: $0.location) })
     }
 }
 
@@ -75,7 +82,8 @@ extension Array where Element == Diagnostic {
     /// The diagnostics in file order, so output reads top to bottom.
     public func sortedByLocation() -> [Diagnostic] {
         enumerated().sorted { lhs, rhs in
-            lhs.element.location == rhs.element.location ? lhs.offset < rhs.offset
+            lhs.element.location == rhs.element.location
+                ? lhs.offset < rhs.offset
                 : lhs.element.location < rhs.element.location
         }.map(\.element)
     }

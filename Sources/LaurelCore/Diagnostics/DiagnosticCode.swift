@@ -64,7 +64,8 @@ public struct DiagnosticCode: Sendable, Hashable, CustomStringConvertible, Compa
     public static let duplicateMember = DiagnosticCode("duplicate-member", "a council member listed twice")
 
     // Organisation files.
-    public static let duplicateID = DiagnosticCode("duplicate-id", "an id given twice: a unit, a person, or a workflow in two files")
+    public static let duplicateID = DiagnosticCode(
+        "duplicate-id", "an id given twice: a unit, a person, or a workflow in two files")
     public static let unknownUnit = DiagnosticCode("unknown-unit", "a unit that is not defined")
     public static let unitCycle = DiagnosticCode("unit-cycle", "units whose parents form a loop")
 

@@ -21,7 +21,8 @@ public struct DiagnosticRenderer: Sendable {
     }
 
     public func text(_ diagnostic: Diagnostic) -> String {
-        var output = "\(diagnostic.location): \(diagnostic.severity.rawValue): \(diagnostic.message) [\(diagnostic.code)]\n"
+        var output =
+            "\(diagnostic.location): \(diagnostic.severity.rawValue): \(diagnostic.message) [\(diagnostic.code)]\n"
         output += excerpt(at: diagnostic.location)
         for note in diagnostic.notes {
             if let location = note.location {
@@ -51,32 +52,41 @@ public struct DiagnosticRenderer: Sendable {
         let shown = line.count > Self.excerptWidth ? line.prefix(Self.excerptWidth) + "..." : line
         let number = String(location.line)
         let gutter = String(repeating: " ", count: number.count)
-        let padding = String(repeating: " ", count: lead.count)
+        let padding =
+            String(repeating: " ", count: lead.count)
             + String(line.prefix(max(0, column - 1)).map { $0 == "\t" ? "\t" : " " })
         return " \(number) | \(lead)\(shown)\n \(gutter) | \(padding)^\n"
     }
 
     public static func json(_ diagnostics: [Diagnostic]) -> JSONValue {
-        .array(diagnostics.map { diagnostic in
-            var fields: [(String, JSONValue)] = [
-                ("file", .string(diagnostic.location.file)),
-                ("line", .number(Double(diagnostic.location.line))),
-                ("column", .number(Double(diagnostic.location.column))),
-                ("severity", .string(diagnostic.severity.rawValue)),
-                ("code", .string(diagnostic.code.rawValue)),
-                ("message", .string(diagnostic.message)),
-            ]
-            if !diagnostic.notes.isEmpty {
-                fields.append(("notes", .array(diagnostic.notes.map { note in
-                    var noteFields: [(String, JSONValue)] = [("message", .string(note.message))]
-                    if let location = note.location {
-                        noteFields += [("file", .string(location.file)), ("line", .number(Double(location.line))),
-                                       ("column", .number(Double(location.column)))]
-                    }
-                    return .object(noteFields)
-                })))
-            }
-            return .object(fields)
-        })
+        .array(
+            diagnostics.map { diagnostic in
+                var fields: [(String, JSONValue)] = [
+                    ("file", .string(diagnostic.location.file)),
+                    ("line", .number(Double(diagnostic.location.line))),
+                    ("column", .number(Double(diagnostic.location.column))),
+                    ("severity", .string(diagnostic.severity.rawValue)),
+                    ("code", .string(diagnostic.code.rawValue)),
+                    ("message", .string(diagnostic.message)),
+                ]
+                if !diagnostic.notes.isEmpty {
+                    fields.append(
+                        (
+                            "notes",
+                            .array(
+                                diagnostic.notes.map { note in
+                                    var noteFields: [(String, JSONValue)] = [("message", .string(note.message))]
+                                    if let location = note.location {
+                                        noteFields += [
+                                            ("file", .string(location.file)), ("line", .number(Double(location.line))),
+                                            ("column", .number(Double(location.column))),
+                                        ]
+                                    }
+                                    return .object(noteFields)
+                                })
+                        ))
+                }
+                return .object(fields)
+            })
     }
 }

@@ -35,8 +35,10 @@ public struct Entry: Sendable, Hashable, Codable {
     /// for entries no member scored.
     public var score: EntryScore?
 
-    public init(id: String, kind: String, unit: String? = nil, submittedBy: String? = nil, fields: NamedValues<Value> = [:],
-                submittedAt: Instant = 0, score: EntryScore? = nil) {
+    public init(
+        id: String, kind: String, unit: String? = nil, submittedBy: String? = nil, fields: NamedValues<Value> = [:],
+        submittedAt: Instant = 0, score: EntryScore? = nil
+    ) {
         self.id = id
         self.kind = kind
         self.unit = unit
@@ -261,8 +263,11 @@ extension CampaignEvent {
             guard !vote.isSealed, !vote.choices.isEmpty else { return who }
             let approved = vote.choices.filter(\.approve).map(\.nominee)
             let rejected = vote.choices.filter { !$0.approve }.map(\.nominee)
-            return who + ": " + [approved.isEmpty ? nil : "for " + approved.joined(separator: ", "),
-                                 rejected.isEmpty ? nil : "against " + rejected.joined(separator: ", ")]
+            return who + ": "
+                + [
+                    approved.isEmpty ? nil : "for " + approved.joined(separator: ", "),
+                    rejected.isEmpty ? nil : "against " + rejected.joined(separator: ", "),
+                ]
                 .compactMap { $0 }.joined(separator: "; ")
         case .command(let name): return "event \(name)"
         case .timer(let id): return "timer \(id)"
@@ -350,7 +355,10 @@ public struct EntryScore: Sendable, Hashable, Codable {
         return nil
     }
 
-    private enum CodingKeys: String, CodingKey { case total, reviews, tieBreakers = "tie-breakers" }
+    private enum CodingKeys: String, CodingKey {
+        case total, reviews
+        case tieBreakers = "tie-breakers"
+    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -393,9 +401,11 @@ public struct Campaign: Sendable, Hashable, Codable {
     /// How many events have been applied.
     public var eventCount: Int
 
-    public init(id: String, workflowID: String, workflowVersion: String, status: Status, state: String, enteredAt: Instant,
-                inputs: [String: Value], metrics: NamedValues<Double>, entries: EntryList, awards: [Award],
-                step: StepMemoryBox?, timers: [ArmedTimer], nextTimerID: Int, transitions: [Transition], eventCount: Int) {
+    public init(
+        id: String, workflowID: String, workflowVersion: String, status: Status, state: String, enteredAt: Instant,
+        inputs: [String: Value], metrics: NamedValues<Double>, entries: EntryList, awards: [Award],
+        step: StepMemoryBox?, timers: [ArmedTimer], nextTimerID: Int, transitions: [Transition], eventCount: Int
+    ) {
         self.id = id
         self.workflowID = workflowID
         self.workflowVersion = workflowVersion

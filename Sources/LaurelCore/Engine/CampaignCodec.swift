@@ -137,30 +137,36 @@ public struct CampaignCodec: Sendable {
         } else {
             let block = try reader.take(Int(try reader.fixed32()))
             if let kinds = Self.checkEntries(block, count: entryCount, compactNumbers: reader.compactNumbers) {
-                entries = EntryList(encoded: EncodedEntries(bytes: block, count: entryCount, kinds: kinds,
-                                                            compactNumbers: reader.compactNumbers))
+                entries = EntryList(
+                    encoded: EncodedEntries(
+                        bytes: block, count: entryCount, kinds: kinds,
+                        compactNumbers: reader.compactNumbers))
             } else {
                 // Not the shape the writer gives, or names in an order only String comparison
                 // accepts: decode at once, which says what is wrong or succeeds.
                 let compactNumbers = reader.compactNumbers
-                entries = EntryList(try ByteReader.reading(block) { blockReader in
-                    blockReader.compactNumbers = compactNumbers
-                    var decoded: [Entry] = []
-                    for _ in 0..<entryCount { decoded.append(try Self.readEntry(&blockReader)) }
-                    guard blockReader.isAtEnd else {
-                        throw CorruptData(description: "the campaign data is damaged: the entries do not fill their block")
-                    }
-                    return decoded
-                })
+                entries = EntryList(
+                    try ByteReader.reading(block) { blockReader in
+                        blockReader.compactNumbers = compactNumbers
+                        var decoded: [Entry] = []
+                        for _ in 0..<entryCount { decoded.append(try Self.readEntry(&blockReader)) }
+                        guard blockReader.isAtEnd else {
+                            throw CorruptData(
+                                description: "the campaign data is damaged: the entries do not fill their block")
+                        }
+                        return decoded
+                    })
             }
         }
         var awards: [Award] = []
         let awardCount = try reader.count()
         awards.reserveCapacity(awardCount)
         for _ in 0..<awardCount {
-            awards.append(Award(entry: try reader.string(), rank: Int(try reader.int()), tier: try reader.string(),
-                                tierNumber: Int(try reader.int()), amount: Int(try reader.int()), total: try reader.number(),
-                                reviews: Int(try reader.int())))
+            awards.append(
+                Award(
+                    entry: try reader.string(), rank: Int(try reader.int()), tier: try reader.string(),
+                    tierNumber: Int(try reader.int()), amount: Int(try reader.int()), total: try reader.number(),
+                    reviews: Int(try reader.int())))
         }
         var step: StepMemoryBox?
         if try reader.byte() == 1 {
@@ -183,7 +189,8 @@ public struct CampaignCodec: Sendable {
         for _ in 0..<timerCount {
             let timerID = Int(try reader.int())
             let due = try reader.int()
-            let source: ArmedTimer.Source = try reader.byte() == 0 ? .state(index: Int(try reader.int())) : .step(name: try reader.string())
+            let source: ArmedTimer.Source =
+                try reader.byte() == 0 ? .state(index: Int(try reader.int())) : .step(name: try reader.string())
             timers.append(ArmedTimer(id: timerID, due: due, source: source))
         }
         let nextTimerID = Int(try reader.int())
@@ -191,15 +198,18 @@ public struct CampaignCodec: Sendable {
         let transitionCount = try reader.count()
         transitions.reserveCapacity(transitionCount)
         for _ in 0..<transitionCount {
-            transitions.append(Transition(at: try reader.int(), from: try reader.optionalString(), to: try reader.string(),
-                                          cause: try reader.string(), metrics: try reader.named { try $0.number() }))
+            transitions.append(
+                Transition(
+                    at: try reader.int(), from: try reader.optionalString(), to: try reader.string(),
+                    cause: try reader.string(), metrics: try reader.named { try $0.number() }))
         }
         let eventCount = Int(try reader.int())
         guard reader.isAtEnd else { throw CorruptData(description: "trailing bytes after the campaign") }
-        return Campaign(id: id, workflowID: workflowID, workflowVersion: workflowVersion, status: status, state: state,
-                        enteredAt: enteredAt, inputs: inputs, metrics: metrics, entries: entries,
-                        awards: awards, step: step, timers: timers, nextTimerID: nextTimerID, transitions: transitions,
-                        eventCount: eventCount)
+        return Campaign(
+            id: id, workflowID: workflowID, workflowVersion: workflowVersion, status: status, state: state,
+            enteredAt: enteredAt, inputs: inputs, metrics: metrics, entries: entries,
+            awards: awards, step: step, timers: timers, nextTimerID: nextTimerID, transitions: transitions,
+            eventCount: eventCount)
     }
 
     /// Writes the entry at `entry`, reading its parts where they are (see
@@ -226,9 +236,11 @@ public struct CampaignCodec: Sendable {
     }
 
     static func readEntry(_ reader: inout ByteReader, repairingOrder: Bool = false) throws -> Entry {
-        Entry(id: try reader.string(), kind: try reader.string(), unit: try reader.optionalString(),
-              submittedBy: try reader.optionalString(), fields: try reader.named(repairingOrder: repairingOrder) { try $0.value() },
-              submittedAt: try reader.int(), score: try readScore(&reader))
+        Entry(
+            id: try reader.string(), kind: try reader.string(), unit: try reader.optionalString(),
+            submittedBy: try reader.optionalString(),
+            fields: try reader.named(repairingOrder: repairingOrder) { try $0.value() },
+            submittedAt: try reader.int(), score: try readScore(&reader))
     }
 
     private static func readScore(_ reader: inout ByteReader) throws -> EntryScore? {
@@ -255,10 +267,10 @@ public struct CampaignCodec: Sendable {
             var kinds: [UnsafeBufferPointer<UInt8>] = []
             for _ in 0..<count {
                 guard scanner.skipString(),
-                      let kind = scanner.string(),
-                      let unit = scanner.byte(), unit == 0 || scanner.skipString(),
-                      let submitter = scanner.byte(), submitter == 0 || scanner.skipString(),
-                      let fields = scanner.unsigned()
+                    let kind = scanner.string(),
+                    let unit = scanner.byte(), unit == 0 || scanner.skipString(),
+                    let submitter = scanner.byte(), submitter == 0 || scanner.skipString(),
+                    let fields = scanner.unsigned()
                 else { return nil }
                 if !kinds.contains(where: { ByteScanner.same($0, kind) }) { kinds.append(kind) }
                 var previous: UnsafeBufferPointer<UInt8>?
@@ -273,7 +285,8 @@ public struct CampaignCodec: Sendable {
                 case 1: guard scanner.skipNumber(), scanner.unsigned() != nil else { return nil }
                 case 2:
                     guard scanner.skipNumber(), scanner.unsigned() != nil, let breakers = scanner.unsigned(),
-                          breakers <= bytes.count else { return nil }
+                        breakers <= bytes.count
+                    else { return nil }
                     for _ in 0..<breakers where !scanner.skipNumber() { return nil }
                 default: return nil
                 }
@@ -350,7 +363,9 @@ final class RecentMemories: Sendable {
     }
 
     func memory(of json: ArraySlice<UInt8>, kind: String) -> (any StepMemory)? {
-        guard json.count <= Self.largestJSON, let recent = decoded.withLock({ $0[kind] }), recent.json.elementsEqual(json) else {
+        guard json.count <= Self.largestJSON, let recent = decoded.withLock({ $0[kind] }),
+            recent.json.elementsEqual(json)
+        else {
             return nil
         }
         return recent.memory
@@ -358,7 +373,8 @@ final class RecentMemories: Sendable {
 
     func rememberEncoded(_ memory: any StepMemory, json: [UInt8], kind: String) {
         guard json.count <= Self.largestJSON,
-              json.allSatisfy({ $0 < 0x80 && !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return }
+            json.allSatisfy({ $0 < 0x80 && !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+        else { return }
         encoded.withLock { $0[kind] = Recent(memory: memory, json: json) }
     }
 
@@ -540,8 +556,10 @@ struct ByteWriter: ~Copyable {
             int(instant)
         case .duration(let duration):
             byte(5)
-            for part in [duration.years, duration.months, duration.weeks, duration.days, duration.hours, duration.minutes,
-                         duration.seconds] { int(Int64(part)) }
+            for part in [
+                duration.years, duration.months, duration.weeks, duration.days, duration.hours, duration.minutes,
+                duration.seconds,
+            ] { int(Int64(part)) }
         }
     }
 }
@@ -638,12 +656,15 @@ struct ByteReader {
     var compactNumbers = true
 
     /// Runs `body` with a reader at the start of `bytes`.
-    static func reading<Result>(_ bytes: ArraySlice<UInt8>, _ body: (inout ByteReader) throws -> Result) throws -> Result {
+    static func reading<Result>(_ bytes: ArraySlice<UInt8>, _ body: (inout ByteReader) throws -> Result) throws
+        -> Result
+    {
         try bytes.withUnsafeBufferPointer { buffer in
             // An empty slice may have no address; any address will do, as nothing is read.
             let start = buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!
-            var reader = ByteReader(slice: bytes, pointer: start - bytes.startIndex, end: bytes.endIndex,
-                                    position: bytes.startIndex)
+            var reader = ByteReader(
+                slice: bytes, pointer: start - bytes.startIndex, end: bytes.endIndex,
+                position: bytes.startIndex)
             return try body(&reader)
         }
     }
@@ -760,7 +781,9 @@ struct ByteReader {
 
     /// Names must come in strictly increasing order, as the writer puts them; with
     /// `repairingOrder` names out of order are sorted (a later repeat wins) instead of refused.
-    mutating func named<V>(repairingOrder: Bool = false, _ readValue: (inout ByteReader) throws -> V) throws -> NamedValues<V> {
+    mutating func named<V>(repairingOrder: Bool = false, _ readValue: (inout ByteReader) throws -> V) throws
+        -> NamedValues<V>
+    {
         let count = try self.count()
         var pairs: [NamedValues<V>.Pair] = []
         pairs.reserveCapacity(count)
@@ -782,8 +805,10 @@ struct ByteReader {
         case 5:
             var parts: [Int] = []
             for _ in 0..<7 { parts.append(Int(try int())) }
-            return .duration(ISODuration(years: parts[0], months: parts[1], weeks: parts[2], days: parts[3], hours: parts[4],
-                                         minutes: parts[5], seconds: parts[6]))
+            return .duration(
+                ISODuration(
+                    years: parts[0], months: parts[1], weeks: parts[2], days: parts[3], hours: parts[4],
+                    minutes: parts[5], seconds: parts[6]))
         default: throw corrupt("an unknown value tag")
         }
     }

@@ -15,8 +15,10 @@ public struct Certificate: Sendable, Hashable, Codable {
     /// The local date it is issued on, in the workflow's zone: "2025-07-22".
     public var issuedOn: String
 
-    public init(entry: String, recipient: String, heading: String, text: String, tier: String, amount: Int,
-                issuer: String?, campaignTitle: String, issuedOn: String) {
+    public init(
+        entry: String, recipient: String, heading: String, text: String, tier: String, amount: Int,
+        issuer: String?, campaignTitle: String, issuedOn: String
+    ) {
         self.entry = entry
         self.recipient = recipient
         self.heading = heading
@@ -39,7 +41,9 @@ public struct Certificate: Sendable, Hashable, Codable {
     public static func safeFileName(_ name: String) -> String {
         var safe = ""
         for scalar in VietnameseCollation.ascii(name).unicodeScalars {
-            let keep = scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-" || scalar == "_")
+            let keep =
+                scalar.isASCII
+                && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-" || scalar == "_")
             safe.unicodeScalars.append(keep ? scalar : "_")
             if safe.utf8.count >= 80 { break }
         }
@@ -52,7 +56,8 @@ public struct Certificate: Sendable, Hashable, Codable {
     public func markdown() -> String {
         // Every text is escaped: a name or a title never turns into markup.
         let md = Escaping.markdown
-        let body = text.split(separator: "\n", omittingEmptySubsequences: true).map { md(String($0)) }.joined(separator: "\n\n")
+        let body = text.split(separator: "\n", omittingEmptySubsequences: true).map { md(String($0)) }.joined(
+            separator: "\n\n")
         var lines = ["# \(md(heading))", "", "**\(md(recipient))**", "", body, ""]
         lines.append("- Giải / tier: \(md(tier))")
         if amount > 0 { lines.append("- Tiền thưởng / prize: \(TextTemplate.number(Double(amount))) VND") }

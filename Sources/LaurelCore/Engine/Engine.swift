@@ -70,18 +70,22 @@ public struct Engine: Sendable {
             var runner: (any StepRunning)?
             if let step = state.step {
                 guard let plugin = registry.plugin(kind: step.kind.value) as? any RunnableStep.Type else {
-                    throw CompileError(description: "step '\(step.kind.value)' of state '\(state.name)' cannot run in this build")
+                    throw CompileError(
+                        description: "step '\(step.kind.value)' of state '\(state.name)' cannot run in this build")
                 }
                 runner = Self.makeRunner(plugin, parameters: step.parameters, workflow: workflow, calendar: calendar)
             }
-            states[state.name] = CompiledState(state: state, runner: runner,
-                                               accepts: state.accepts.map(\.value))
+            states[state.name] = CompiledState(
+                state: state, runner: runner,
+                accepts: state.accepts.map(\.value))
         }
         self.states = states
     }
 
-    private static func makeRunner<P: RunnableStep>(_ plugin: P.Type, parameters: ParameterValues, workflow: Workflow,
-                                                    calendar: ZonedCalendar) -> any StepRunning {
+    private static func makeRunner<P: RunnableStep>(
+        _ plugin: P.Type, parameters: ParameterValues, workflow: Workflow,
+        calendar: ZonedCalendar
+    ) -> any StepRunning {
         StepRunner<P>(configuration: P.configure(parameters, workflow: workflow, calendar: calendar))
     }
 
@@ -90,8 +94,10 @@ public struct Engine: Sendable {
     /// A new campaign in the initial state, entered at `instant` (its step, if any, starts).
     /// `entries` are submitted at once, in order, exactly as `submit` events at `instant` would
     /// be (an import with the campaign's creation); one refused entry refuses the start.
-    public func start(id: String, inputs: [String: Value] = [:], entries: [Entry] = [],
-                      at instant: Instant) throws(Refusal) -> Applied {
+    public func start(
+        id: String, inputs: [String: Value] = [:], entries: [Entry] = [],
+        at instant: Instant
+    ) throws(Refusal) -> Applied {
         for input in workflow.inputs where input.isRequired && inputs[input.name] == nil {
             throw Refusal("input '\(input.name)' is required to start '\(workflow.id)'")
         }
@@ -99,14 +105,18 @@ public struct Engine: Sendable {
             throw Refusal("'\(workflow.id)' has no input '\(name)'")
         }
         if let input = workflow.unitInput, let unit = inputs[input.name]?.text, !organisation.units.isEmpty,
-           organisation.unit(unit) == nil {
-            throw Refusal("input '\(input.name)': there is no unit '\(unit)' in the organisation data\(Suggestions.didYouMean(unit, in: organisation.units.lazy.map(\.id))); 'laurel org list' shows the units")
+            organisation.unit(unit) == nil
+        {
+            throw Refusal(
+                "input '\(input.name)': there is no unit '\(unit)' in the organisation data\(Suggestions.didYouMean(unit, in: organisation.units.lazy.map(\.id))); 'laurel org list' shows the units"
+            )
         }
         var metrics = NamedValues<Double>()
         for metric in workflow.metrics { metrics[metric.name] = 0 }
-        let campaign = Campaign(id: id, workflowID: workflow.id, workflowVersion: version, status: .running, state: "",
-                                enteredAt: instant, inputs: inputs, metrics: metrics, entries: [], awards: [],
-                                step: nil, timers: [], nextTimerID: 1, transitions: [], eventCount: 0)
+        let campaign = Campaign(
+            id: id, workflowID: workflow.id, workflowVersion: version, status: .running, state: "",
+            enteredAt: instant, inputs: inputs, metrics: metrics, entries: [], awards: [],
+            step: nil, timers: [], nextTimerID: 1, transitions: [], eventCount: 0)
         var run = Run(campaign: campaign, now: instant)
         try enter(workflow.initial.value, cause: "start", run: &run)
         // The campaign is new, so nothing else holds its entries: they grow in place as one array.
@@ -121,7 +131,8 @@ public struct Engine: Sendable {
                 current = states[run.campaign.state].map { (run.campaign.state, $0) }
             }
             guard run.campaign.status == .running, let state = current?.state else {
-                throw Refusal("the campaign finished in state '\(run.campaign.state)' before entry '\(entry.id)' was submitted")
+                throw Refusal(
+                    "the campaign finished in state '\(run.campaign.state)' before entry '\(entry.id)' was submitted")
             }
             run.campaign.eventCount += 1
             try submit(entry, state: state, run: &run)
@@ -137,14 +148,18 @@ public struct Engine: Sendable {
     /// The campaign is taken `consuming`: a caller that hands it over with `consume` lets the
     /// engine change it in place (no copy of its entries); a caller that keeps its copy keeps the
     /// unchanged campaign when the event is refused.
-    public func apply(_ event: CampaignEvent, to campaign: consuming Campaign, at instant: Instant) throws(Refusal) -> Applied {
+    public func apply(_ event: CampaignEvent, to campaign: consuming Campaign, at instant: Instant) throws(Refusal)
+        -> Applied
+    {
         guard campaign.workflowVersion == version else {
             throw Refusal("campaign '\(campaign.id)' runs workflow version \(campaign.workflowVersion), not \(version)")
         }
         guard campaign.status == .running else {
             throw Refusal("campaign '\(campaign.id)' has finished in state '\(campaign.state)'")
         }
-        guard let state = states[campaign.state] else { throw Refusal("state '\(campaign.state)' is not in this workflow") }
+        guard let state = states[campaign.state] else {
+            throw Refusal("state '\(campaign.state)' is not in this workflow")
+        }
         var run = Run(campaign: campaign, now: instant)
         run.campaign.eventCount += 1
         switch event {
@@ -160,9 +175,12 @@ public struct Engine: Sendable {
             for metric in changed { try deliver(.metricChanged(metric), state: state, run: &run) }
         case .report(let metric, let amount):
             guard run.campaign.metrics[metric] != nil else {
-                throw Refusal("there is no metric '\(metric)'\(Suggestions.didYouMean(metric, in: run.campaign.metrics.names))")
+                throw Refusal(
+                    "there is no metric '\(metric)'\(Suggestions.didYouMean(metric, in: run.campaign.metrics.names))")
             }
-            guard amount.isFinite, abs(amount) <= 1e15 else { throw Refusal("a report must be a number of at most 1,000,000,000,000,000 in size") }
+            guard amount.isFinite, abs(amount) <= 1e15 else {
+                throw Refusal("a report must be a number of at most 1,000,000,000,000,000 in size")
+            }
             run.campaign.metrics[metric, default: 0] += amount
             try deliver(.metricChanged(metric), state: state, run: &run)
         case .scores(let sheet):
@@ -173,7 +191,8 @@ public struct Engine: Sendable {
             try deliver(.childClosed(report), state: state, run: &run, what: "reports of child campaigns")
         case .command(let name):
             guard events.contains(name) else {
-                throw Refusal("'\(name)' is not an event of '\(workflow.id)'\(Suggestions.didYouMean(name, in: events.sorted()))")
+                throw Refusal(
+                    "'\(name)' is not an event of '\(workflow.id)'\(Suggestions.didYouMean(name, in: events.sorted()))")
             }
             if let handler = state.state.handlers.first(where: { $0.key.value == name }) {
                 try follow(handler, outcome: [:], cause: "event \(name)", run: &run)
@@ -182,9 +201,11 @@ public struct Engine: Sendable {
                 try deliver(.signal(name), state: state, run: &run, what: "the event '\(name)'")
             } else {
                 let taken = state.state.handlers.map(\.key.value).filter(events.contains) + state.reminders
-                throw Refusal("state '\(state.state.name)' does not take the event '\(name)'; "
-                              + (taken.isEmpty ? "it takes no events now (it waits for its step or its timers)"
-                                               : "it takes \(Suggestions.list(taken))"))
+                throw Refusal(
+                    "state '\(state.state.name)' does not take the event '\(name)'; "
+                        + (taken.isEmpty
+                            ? "it takes no events now (it waits for its step or its timers)"
+                            : "it takes \(Suggestions.list(taken))"))
             }
         case .timer(let id):
             guard let index = run.campaign.timers.firstIndex(where: { $0.id == id }) else {
@@ -226,7 +247,8 @@ public struct Engine: Sendable {
         guard case .state(let index) = timer.source, index < state.state.timers.count else { return nil }
         let spec = state.state.timers[index]
         guard case .every(let schedule) = spec.trigger, case .send = spec.action,
-              let next = calendar.next(schedule, after: timer.due), next <= instant else { return nil }
+            let next = calendar.next(schedule, after: timer.due), next <= instant
+        else { return nil }
         return next
     }
 
@@ -255,33 +277,45 @@ public struct Engine: Sendable {
     ///   its armed timer (or stays fired), a new or changed one is armed counting from when the
     ///   state was entered;
     /// - otherwise `target` is entered afresh at `instant`, as any transition enters a state.
-    public func migrate(_ campaign: Campaign, from previous: Engine, into target: String,
-                        at instant: Instant) throws(Refusal) -> Migration {
+    public func migrate(
+        _ campaign: Campaign, from previous: Engine, into target: String,
+        at instant: Instant
+    ) throws(Refusal) -> Migration {
         guard campaign.workflowID == workflow.id, previous.workflow.id == workflow.id else {
             throw Refusal("campaign '\(campaign.id)' runs workflow '\(campaign.workflowID)', not '\(workflow.id)'")
         }
         guard campaign.workflowVersion == previous.version else {
-            throw Refusal("campaign '\(campaign.id)' runs version \(campaign.workflowVersion.prefix(12)), not \(previous.version.prefix(12))")
+            throw Refusal(
+                "campaign '\(campaign.id)' runs version \(campaign.workflowVersion.prefix(12)), not \(previous.version.prefix(12))"
+            )
         }
         guard campaign.workflowVersion != version else {
             throw Refusal("campaign '\(campaign.id)' already runs version \(version.prefix(12))")
         }
         guard campaign.status == .running else {
-            throw Refusal("campaign '\(campaign.id)' has finished in state '\(campaign.state)'; only a running campaign moves")
+            throw Refusal(
+                "campaign '\(campaign.id)' has finished in state '\(campaign.state)'; only a running campaign moves")
         }
         guard let compiled = states[target] else {
-            throw Refusal("state '\(target)' is not in version \(version.prefix(12))\(Suggestions.didYouMean(target, in: workflow.states.map(\.name)))")
+            throw Refusal(
+                "state '\(target)' is not in version \(version.prefix(12))\(Suggestions.didYouMean(target, in: workflow.states.map(\.name)))"
+            )
         }
         let unknownKinds = Set(campaign.entries.kinds).subtracting(entryKinds.map(\.name)).sorted()
         guard unknownKinds.isEmpty else {
-            throw Refusal("the campaign holds entries of kind \(Suggestions.list(unknownKinds)), which version \(version.prefix(12)) does not declare; keep them under 'entries:' in the new file")
+            throw Refusal(
+                "the campaign holds entries of kind \(Suggestions.list(unknownKinds)), which version \(version.prefix(12)) does not declare; keep them under 'entries:' in the new file"
+            )
         }
         for input in workflow.inputs where input.isRequired && campaign.inputs[input.name] == nil {
-            throw Refusal("version \(version.prefix(12)) requires the input '\(input.name)', which the campaign was started without")
+            throw Refusal(
+                "version \(version.prefix(12)) requires the input '\(input.name)', which the campaign was started without"
+            )
         }
         var moved = campaign
         moved.workflowVersion = version
-        let droppedInputs = campaign.inputs.keys.filter { name in !workflow.inputs.contains { $0.name == name } }.sorted()
+        let droppedInputs = campaign.inputs.keys.filter { name in !workflow.inputs.contains { $0.name == name } }
+            .sorted()
         for name in droppedInputs { moved.inputs[name] = nil }
         var metrics = NamedValues<Double>()
         for metric in workflow.metrics { metrics[metric.name] = campaign.metrics[metric.name] ?? 0 }
@@ -295,10 +329,12 @@ public struct Engine: Sendable {
         let keepStep = !compiled.state.isFinal && compiled.runner?.kind == campaign.step?.kind
         guard keepStep else {
             try enter(target, cause: cause, run: &run)
-            return Migration(applied: run.applied, keptStep: false, droppedInputs: droppedInputs,
-                             droppedMetrics: droppedMetrics, addedMetrics: addedMetrics)
+            return Migration(
+                applied: run.applied, keptStep: false, droppedInputs: droppedInputs,
+                droppedMetrics: droppedMetrics, addedMetrics: addedMetrics)
         }
-        let transition = Transition(at: instant, from: campaign.state, to: target, cause: cause, metrics: run.campaign.metrics)
+        let transition = Transition(
+            at: instant, from: campaign.state, to: target, cause: cause, metrics: run.campaign.metrics)
         run.transitions.append(transition)
         run.campaign.transitions.append(transition)
         run.campaign.state = target
@@ -306,7 +342,9 @@ public struct Engine: Sendable {
         let armedBefore = campaign.timers
         run.campaign.timers.removeAll { if case .state = $0.source { return true } else { return false } }
         for (index, spec) in compiled.state.timers.enumerated() {
-            if let old = before.firstIndex(where: { $0.trigger == spec.trigger && Self.sameAction($0.action, spec.action) }) {
+            if let old = before.firstIndex(where: {
+                $0.trigger == spec.trigger && Self.sameAction($0.action, spec.action)
+            }) {
                 // Declared as before: keep its armed timer under its new position, or nothing if it fired.
                 if let armed = armedBefore.first(where: { $0.source == .state(index: old) }) {
                     run.campaign.timers.append(ArmedTimer(id: armed.id, due: armed.due, source: .state(index: index)))
@@ -332,8 +370,9 @@ public struct Engine: Sendable {
             }
         }
         run.campaign.timers.sort { $0.id < $1.id }  // arming order, as everywhere else
-        return Migration(applied: run.applied, keptStep: true, droppedInputs: droppedInputs,
-                         droppedMetrics: droppedMetrics, addedMetrics: addedMetrics)
+        return Migration(
+            applied: run.applied, keptStep: true, droppedInputs: droppedInputs,
+            droppedMetrics: droppedMetrics, addedMetrics: addedMetrics)
     }
 
     private static func sameAction(_ a: TimerSpec.Action, _ b: TimerSpec.Action) -> Bool {
@@ -348,11 +387,14 @@ public struct Engine: Sendable {
     /// Plausible inputs for the step of the state the campaign is in, asked of its plugin (see
     /// ``RunnableStep/simulate(_:_:)``); nil when the state has no step. `random` and
     /// `entryNumber` carry on from one state to the next.
-    public func simulatedInputs(for campaign: Campaign, random: inout SplitMix64, entryNumber: inout Int) -> [TimedEvent]? {
+    public func simulatedInputs(for campaign: Campaign, random: inout SplitMix64, entryNumber: inout Int)
+        -> [TimedEvent]?
+    {
         guard let compiled = states[campaign.state], let runner = compiled.runner else { return nil }
-        var simulation = StepSimulation(context: context(campaign, at: campaign.enteredAt), nextDue: campaign.timers.map(\.due).min(),
-                                        acceptedKinds: compiled.state.accepts.map(\.value), random: random,
-                                        entryNumber: entryNumber, entryKinds: workflow.entryKinds)
+        var simulation = StepSimulation(
+            context: context(campaign, at: campaign.enteredAt), nextDue: campaign.timers.map(\.due).min(),
+            acceptedKinds: compiled.state.accepts.map(\.value), random: random,
+            entryNumber: entryNumber, entryKinds: workflow.entryKinds)
         let events = runner.simulate(&simulation)
         random = simulation.random
         entryNumber = simulation.entryNumber
@@ -362,17 +404,24 @@ public struct Engine: Sendable {
     /// For a state that takes entries without a step (a draft, a collection ended by a timer):
     /// 6 to 15 plausible entries of the kinds it accepts, spread over the time until its first
     /// timer (or a fortnight). Empty for other states.
-    public func simulatedEntries(for campaign: Campaign, random: inout SplitMix64, entryNumber: inout Int) -> [TimedEvent] {
-        guard let compiled = states[campaign.state], compiled.runner == nil, !compiled.accepts.isEmpty else { return [] }
+    public func simulatedEntries(for campaign: Campaign, random: inout SplitMix64, entryNumber: inout Int)
+        -> [TimedEvent]
+    {
+        guard let compiled = states[campaign.state], compiled.runner == nil, !compiled.accepts.isEmpty else {
+            return []
+        }
         let start = campaign.enteredAt
         let end = campaign.timers.map(\.due).min() ?? start + 14 * 86_400
-        var simulation = StepSimulation(context: context(campaign, at: start), nextDue: end, acceptedKinds: compiled.accepts,
-                                        random: random, entryNumber: entryNumber, entryKinds: workflow.entryKinds)
+        var simulation = StepSimulation(
+            context: context(campaign, at: start), nextDue: end, acceptedKinds: compiled.accepts,
+            random: random, entryNumber: entryNumber, entryKinds: workflow.entryKinds)
         var events: [TimedEvent] = []
         for _ in 0..<(6 + simulation.random(upTo: 10)) {
             let kind = compiled.accepts[simulation.random(upTo: compiled.accepts.count)]
             guard let entry = simulation.makeEntry(kind: kind) else { break }
-            events.append(TimedEvent(at: start + Instant(simulation.random(upTo: Int(max(1, end - start - 1)))), event: .submit(entry)))
+            events.append(
+                TimedEvent(
+                    at: start + Instant(simulation.random(upTo: Int(max(1, end - start - 1)))), event: .submit(entry)))
         }
         random = simulation.random
         entryNumber = simulation.entryNumber
@@ -389,13 +438,18 @@ public struct Engine: Sendable {
             var segment = 0
             var position = 0
             for (id, score) in scores {
-                if segment >= segments.count || position >= segments[segment].count || segments[segment][position].id != id {
+                if segment >= segments.count || position >= segments[segment].count
+                    || segments[segment][position].id != id
+                {
                     guard let found = EntryList.find(id, in: segments) else { continue }
                     (segment, position) = found
                 }
                 segments[segment][position].score = score
                 position += 1
-                if position == segments[segment].count { segment += 1; position = 0 }
+                if position == segments[segment].count {
+                    segment += 1
+                    position = 0
+                }
             }
         }
     }
@@ -417,7 +471,9 @@ public struct Engine: Sendable {
             self.accepts = accepts
             var reminders: [String] = []
             for timer in state.timers {
-                if case .send(let event) = timer.action, !reminders.contains(event.value) { reminders.append(event.value) }
+                if case .send(let event) = timer.action, !reminders.contains(event.value) {
+                    reminders.append(event.value)
+                }
             }
             self.reminders = reminders
         }
@@ -437,20 +493,24 @@ public struct Engine: Sendable {
         var entriesAreOwn = false
 
         var applied: Applied {
-            Applied(campaign: campaign, effects: effects, transitions: transitions, effectPlacement: effectPlacement,
-                    isSecret: isSecret)
+            Applied(
+                campaign: campaign, effects: effects, transitions: transitions, effectPlacement: effectPlacement,
+                isSecret: isSecret)
         }
     }
 
     private func submit(_ entry: consuming Entry, state: CompiledState, run: inout Run) throws(Refusal) {
         guard state.accepts.contains(entry.kind) else {
             let accepted = state.state.accepts.map(\.value)
-            throw Refusal(accepted.isEmpty
-                          ? "state '\(state.state.name)' accepts no entries"
-                          : "state '\(state.state.name)' does not accept entries of kind '\(entry.kind)'; it accepts \(Suggestions.list(accepted))")
+            throw Refusal(
+                accepted.isEmpty
+                    ? "state '\(state.state.name)' accepts no entries"
+                    : "state '\(state.state.name)' does not accept entries of kind '\(entry.kind)'; it accepts \(Suggestions.list(accepted))"
+            )
         }
-        try checkFields(of: &entry, campaignID: run.campaign.id,
-                        campaignUnit: unitInput == nil ? nil : unitInput.flatMap { run.campaign.inputs[$0]?.text })
+        try checkFields(
+            of: &entry, campaignID: run.campaign.id,
+            campaignUnit: unitInput == nil ? nil : unitInput.flatMap { run.campaign.inputs[$0]?.text })
         let isNew = run.submittedIDs?.insert(entry.id).inserted ?? !run.campaign.entries.contains { $0.id == entry.id }
         guard isNew else { throw Refusal("an entry with id '\(entry.id)' was already submitted") }
         entry.submittedAt = run.now
@@ -471,18 +531,27 @@ public struct Engine: Sendable {
     /// the entry's unit (an entry given a unit without that field has it filled in); in a campaign
     /// that runs for a unit, an entry without one comes from that unit, and one from elsewhere is
     /// refused. Units and people are checked against the organisation data when there is some.
-    private func checkFields(of entry: inout Entry, campaignID: @autoclosure () -> String, campaignUnit: String?) throws(Refusal) {
-        guard let index = entryKinds.firstIndex(where: { $0.name == entry.kind }) else { throw Refusal("there is no entry kind '\(entry.kind)'") }
+    private func checkFields(of entry: inout Entry, campaignID: @autoclosure () -> String, campaignUnit: String?)
+        throws(Refusal)
+    {
+        guard let index = entryKinds.firstIndex(where: { $0.name == entry.kind }) else {
+            throw Refusal("there is no entry kind '\(entry.kind)'")
+        }
         let kind = entryKinds[index]
         try EntryIdentifier.check(entry.id)
-        if let name = entry.fields.pairs.first(where: { pair in !kind.fields.contains { $0.name == pair.name } })?.name {
-            throw Refusal("entries of kind '\(entry.kind)' have no field '\(name)'\(Suggestions.didYouMean(name, in: kind.fields.map(\.name)))")
+        if let name = entry.fields.pairs.first(where: { pair in !kind.fields.contains { $0.name == pair.name } })?.name
+        {
+            throw Refusal(
+                "entries of kind '\(entry.kind)' have no field '\(name)'\(Suggestions.didYouMean(name, in: kind.fields.map(\.name)))"
+            )
         }
         if let unitField = unitFields[index] {
             let field = entry.fields[unitField]?.text
             switch (entry.unit, field) {
             case (let given?, let field?) where given != field:
-                throw Refusal("entry '\(entry.id)' is given the unit '\(given)' and its field '\(unitField)' says '\(field)'; they are one thing, the unit it comes from: give it once")
+                throw Refusal(
+                    "entry '\(entry.id)' is given the unit '\(given)' and its field '\(unitField)' says '\(field)'; they are one thing, the unit it comes from: give it once"
+                )
             case (let given?, nil):
                 entry.fields[unitField] = .text(given)
             case (nil, nil):
@@ -493,14 +562,19 @@ public struct Engine: Sendable {
             entry.unit = entry.fields[unitField]?.text
         } else if let given = entry.unit {
             guard campaignUnit != nil else {
-                throw Refusal("entries of kind '\(entry.kind)' have no field of type unit, so they carry no unit, but entry '\(entry.id)' is given '\(given)'; declare a field like 'unit: { type: unit }' or leave the unit out")
+                throw Refusal(
+                    "entries of kind '\(entry.kind)' have no field of type unit, so they carry no unit, but entry '\(entry.id)' is given '\(given)'; declare a field like 'unit: { type: unit }' or leave the unit out"
+                )
             }
         } else {
             entry.unit = campaignUnit
         }
         if let campaignUnit, let unit = entry.unit, unit != campaignUnit,
-           organisation.units.isEmpty || !organisation.isWithin(unit, campaignUnit) {
-            throw Refusal("campaign '\(campaignID())' runs for the unit '\(campaignUnit)', and entry '\(entry.id)' comes from '\(unit)', which is not that unit or one under it; submit it to the campaign of its own unit")
+            organisation.units.isEmpty || !organisation.isWithin(unit, campaignUnit)
+        {
+            throw Refusal(
+                "campaign '\(campaignID())' runs for the unit '\(campaignUnit)', and entry '\(entry.id)' comes from '\(unit)', which is not that unit or one under it; submit it to the campaign of its own unit"
+            )
         }
         for field in kind.fields {
             guard let value = entry.fields[field.name] else {
@@ -512,13 +586,17 @@ public struct Engine: Sendable {
                 break
             case (.boolean, .boolean), (.date, .instant):
                 break
-            case (.integer, .number(let number)) where number.rounded() == number && abs(number) <= 9_007_199_254_740_992:
+            case (.integer, .number(let number))
+            where number.rounded() == number && abs(number) <= 9_007_199_254_740_992:
                 break
             case (.number, .number), (.integer, .number):
-                throw Refusal("field '\(field.name)' must be \(field.type == .integer ? "a whole number of at most 9,007,199,254,740,992" : "a number of at most 1,000,000,000,000,000") in size, not \(value)")
+                throw Refusal(
+                    "field '\(field.name)' must be \(field.type == .integer ? "a whole number of at most 9,007,199,254,740,992" : "a number of at most 1,000,000,000,000,000") in size, not \(value)"
+                )
             case (.choice, .text(let text)):
                 guard field.options.contains(text) else {
-                    throw Refusal("field '\(field.name)' must be one of \(Suggestions.list(field.options)), not '\(text)'")
+                    throw Refusal(
+                        "field '\(field.name)' must be one of \(Suggestions.list(field.options)), not '\(text)'")
                 }
             case (.text, .text(let text)):
                 if field.isRequired, text.isBlank {
@@ -526,15 +604,20 @@ public struct Engine: Sendable {
                 }
             case (.unit, .text(let text)):
                 if !organisation.units.isEmpty, organisation.unit(text) == nil {
-                    throw Refusal("field '\(field.name)': there is no unit '\(text)' in the organisation data\(Suggestions.didYouMean(text, in: organisation.units.lazy.map(\.id))); 'laurel org list' shows the units")
+                    throw Refusal(
+                        "field '\(field.name)': there is no unit '\(text)' in the organisation data\(Suggestions.didYouMean(text, in: organisation.units.lazy.map(\.id))); 'laurel org list' shows the units"
+                    )
                 }
             case (.person, .text(let text)):
                 if !organisation.people.isEmpty, organisation.person(text) == nil {
-                    throw Refusal("field '\(field.name)': there is no person '\(text)' in the organisation data\(Suggestions.didYouMean(text, in: organisation.people.lazy.map(\.id))); 'laurel org list --people' shows them")
+                    throw Refusal(
+                        "field '\(field.name)': there is no person '\(text)' in the organisation data\(Suggestions.didYouMean(text, in: organisation.people.lazy.map(\.id))); 'laurel org list --people' shows them"
+                    )
                 }
             case (.url, .text(let text)):
                 guard WebAddress.isValid(text) else {
-                    throw Refusal("field '\(field.name)' must be a web address starting with http:// or https://, not '\(text)'")
+                    throw Refusal(
+                        "field '\(field.name)' must be a web address starting with http:// or https://, not '\(text)'")
                 }
             default:
                 throw Refusal("field '\(field.name)' must be \(field.type.rawValue), not '\(value)'")
@@ -567,14 +650,17 @@ public struct Engine: Sendable {
     }
 
     private func context(_ campaign: Campaign, at now: Instant) -> StepContext {
-        StepContext(campaignID: campaign.id, inputs: campaign.inputs, now: now, enteredAt: campaign.enteredAt, calendar: calendar, metrics: campaign.metrics,
-                    entries: campaign.entries, councils: councils, organisation: organisation,
-                    unit: unitInput.flatMap { campaign.inputs[$0]?.text })
+        StepContext(
+            campaignID: campaign.id, inputs: campaign.inputs, now: now, enteredAt: campaign.enteredAt,
+            calendar: calendar, metrics: campaign.metrics,
+            entries: campaign.entries, councils: councils, organisation: organisation,
+            unit: unitInput.flatMap { campaign.inputs[$0]?.text })
     }
 
     /// Hands an input to the current state's step and carries out its reaction. Without a step,
     /// inputs other than entries and metric changes are refused.
-    private func deliver(_ input: StepInput, state: CompiledState, run: inout Run, what: String? = nil) throws(Refusal) {
+    private func deliver(_ input: StepInput, state: CompiledState, run: inout Run, what: String? = nil) throws(Refusal)
+    {
         // An earlier input of the same event may have ended the step and moved the campaign on;
         // the rest of the event is not for the new state's step.
         guard run.campaign.state == state.state.name else { return }
@@ -619,8 +705,9 @@ public struct Engine: Sendable {
         let state = run.campaign.state
         guard let compiled = states[state] else { return }
         if let handler = compiled.state.handlers.first(where: { $0.key.value == outcome.name }) {
-            try follow(handler, outcome: outcome.values.merging(["name": .text(outcome.name)]) { own, _ in own },
-                       cause: "outcome \(outcome.name)", run: &run)
+            try follow(
+                handler, outcome: outcome.values.merging(["name": .text(outcome.name)]) { own, _ in own },
+                cause: "outcome \(outcome.name)", run: &run)
         } else if let next = compiled.state.next {
             try enter(next.value, cause: "outcome \(outcome.name)", run: &run)
         } else {
@@ -653,8 +740,9 @@ public struct Engine: Sendable {
 
     /// Takes the first branch whose condition holds.
     private func follow(_ handler: Handler, outcome: [String: Value], cause: String, run: inout Run) throws(Refusal) {
-        let evaluator = ExpressionEvaluator(metrics: run.campaign.metrics, inputs: run.campaign.inputs, outcome: outcome,
-                                            now: run.now, calendar: calendar)
+        let evaluator = ExpressionEvaluator(
+            metrics: run.campaign.metrics, inputs: run.campaign.inputs, outcome: outcome,
+            now: run.now, calendar: calendar)
         for branch in handler.branches {
             if let condition = branch.condition {
                 let value: Value
@@ -678,8 +766,9 @@ public struct Engine: Sendable {
             throw Refusal("the workflow moved \(Self.maximumChain) times without waiting for anything; it loops")
         }
         guard let compiled = states[target] else { throw Refusal("state '\(target)' is not in this workflow") }
-        let transition = Transition(at: run.now, from: run.campaign.state.isEmpty ? nil : run.campaign.state, to: target,
-                                    cause: cause, metrics: run.campaign.metrics)
+        let transition = Transition(
+            at: run.now, from: run.campaign.state.isEmpty ? nil : run.campaign.state, to: target,
+            cause: cause, metrics: run.campaign.metrics)
         run.transitions.append(transition)
         run.campaign.transitions.append(transition)
         run.campaign.timers.removeAll()
@@ -753,7 +842,8 @@ struct StepRunner<P: RunnableStep>: StepRunning {
 
     func handle(_ input: StepInput, memory: any StepMemory, context: StepContext) -> ErasedReaction {
         guard let memory = memory as? P.Memory else {
-            return ErasedReaction(StepReaction<NoMemory>.refuse("the step's memory is not a \(P.kind) memory", memory: NoMemory()))
+            return ErasedReaction(
+                StepReaction<NoMemory>.refuse("the step's memory is not a \(P.kind) memory", memory: NoMemory()))
         }
         return ErasedReaction(P.handle(input, memory: memory, configuration: configuration, context: context))
     }

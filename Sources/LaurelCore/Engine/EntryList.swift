@@ -20,7 +20,8 @@ import Synchronization
 /// It behaves as an array of ``Entry`` (a mutable, random-access, range-replaceable collection
 /// with value semantics).
 public struct EntryList: Sendable, Hashable, Codable, RandomAccessCollection, MutableCollection,
-                         RangeReplaceableCollection, ExpressibleByArrayLiteral {
+    RangeReplaceableCollection, ExpressibleByArrayLiteral
+{
     enum Storage: Sendable {
         /// `base` then `appended`: every chunk full but the last, which is not empty.
         case entries(base: [Entry], appended: [[Entry]])
@@ -64,7 +65,9 @@ public struct EntryList: Sendable, Hashable, Codable, RandomAccessCollection, Mu
             var kinds: [String] = []
             // Over the arrays themselves: reading a field there copies no entry.
             for segment in CollectionOfOne(base) + appended {
-                for index in segment.indices where !kinds.contains(segment[index].kind) { kinds.append(segment[index].kind) }
+                for index in segment.indices where !kinds.contains(segment[index].kind) {
+                    kinds.append(segment[index].kind)
+                }
             }
             return kinds
         case .encoded(let block):
@@ -84,7 +87,8 @@ public struct EntryList: Sendable, Hashable, Codable, RandomAccessCollection, Mu
     public var endIndex: Int {
         switch storage {
         case .entries(let base, let appended):
-            return base.count + (appended.isEmpty ? 0 : (appended.count - 1) << Self.chunkShift + appended[appended.count - 1].count)
+            return base.count
+                + (appended.isEmpty ? 0 : (appended.count - 1) << Self.chunkShift + appended[appended.count - 1].count)
         case .encoded(let block):
             return block.count
         }
@@ -139,7 +143,8 @@ public struct EntryList: Sendable, Hashable, Codable, RandomAccessCollection, Mu
 
     public func makeIterator() -> Iterator {
         switch storage {
-        case .entries(let base, let appended): return Iterator(current: base.makeIterator(), chunks: appended.makeIterator())
+        case .entries(let base, let appended):
+            return Iterator(current: base.makeIterator(), chunks: appended.makeIterator())
         case .encoded(let block): return Iterator(current: block.entries.makeIterator(), chunks: [].makeIterator())
         }
     }
@@ -164,7 +169,8 @@ public struct EntryList: Sendable, Hashable, Codable, RandomAccessCollection, Mu
         }
     }
 
-    public mutating func replaceSubrange<C: Collection>(_ subrange: Range<Int>, with newElements: C) where C.Element == Entry {
+    public mutating func replaceSubrange<C: Collection>(_ subrange: Range<Int>, with newElements: C)
+    where C.Element == Entry {
         withArray { $0.replaceSubrange(subrange, with: newElements) }
     }
 
@@ -252,7 +258,10 @@ public struct EntryList: Sendable, Hashable, Codable, RandomAccessCollection, Mu
         // The encoding is deterministic, so equal blocks hold equal entries (the converse does not
         // hold: 0.0 and -0.0 are equal numbers with different bits).
         if let left = lhs.unchangedBlock, let right = rhs.unchangedBlock, left.compactNumbers == right.compactNumbers,
-           left.bytes == right.bytes { return true }
+            left.bytes == right.bytes
+        {
+            return true
+        }
         return lhs.count == rhs.count && lhs.elementsEqual(rhs)
     }
 

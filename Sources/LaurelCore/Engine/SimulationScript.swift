@@ -14,20 +14,27 @@ import LaurelYAML
 public enum SimulationScript {
     static let actions = ["command", "submit", "report", "scores", "vote", "withdraw"]
 
-    public static func parse(_ bytes: [UInt8], file: String, calendar: ZonedCalendar) -> (events: [TimedEvent], diagnostics: [Diagnostic]) {
+    public static func parse(_ bytes: [UInt8], file: String, calendar: ZonedCalendar) -> (
+        events: [TimedEvent], diagnostics: [Diagnostic]
+    ) {
         let loaded = YAMLLoader.load(bytes, file: file)
         var reader = NodeReader()
         reader.diagnostics = loaded.problems.map(Diagnostic.init)
-        guard let root = loaded.root, let items = reader.list(root, "a script", example: "'- { at: 2022-01-10T08:00, command: launch }'") else {
+        guard let root = loaded.root,
+            let items = reader.list(root, "a script", example: "'- { at: 2022-01-10T08:00, command: launch }'")
+        else {
             return ([], reader.diagnostics)
         }
         var events: [TimedEvent] = []
         for item in items {
-            guard let keys = reader.mapping(item, "a script event", known: ["at"] + actions, required: ["at"]) else { continue }
+            guard let keys = reader.mapping(item, "a script event", known: ["at"] + actions, required: ["at"]) else {
+                continue
+            }
             let present = actions.filter { keys[$0] != nil }
             guard present.count == 1, let action = present.first, let actionPair = keys[action] else {
-                reader.error(present.isEmpty ? .missingKey : .conflictingKeys,
-                             "a script event needs exactly one of \(Suggestions.list(actions))", at: item.location)
+                reader.error(
+                    present.isEmpty ? .missingKey : .conflictingKeys,
+                    "a script event needs exactly one of \(Suggestions.list(actions))", at: item.location)
                 continue
             }
             guard let atPair = keys["at"], let spec = reader.dateTime(atPair.value, "'at'") else { continue }
@@ -46,15 +53,19 @@ public enum SimulationScript {
         case "withdraw":
             return reader.text(node, "'withdraw'").map { .withdraw(entry: $0) }
         case "report":
-            guard let keys = reader.mapping(node, "'report'", known: ["metric", "amount"], required: ["metric", "amount"]),
-                  let metric = keys["metric"].flatMap({ reader.name($0.value, "'metric'") }),
-                  let amount = keys["amount"].flatMap({ reader.number($0.value, "'amount'") })
+            guard
+                let keys = reader.mapping(
+                    node, "'report'", known: ["metric", "amount"], required: ["metric", "amount"]),
+                let metric = keys["metric"].flatMap({ reader.name($0.value, "'metric'") }),
+                let amount = keys["amount"].flatMap({ reader.number($0.value, "'amount'") })
             else { return nil }
             return .report(metric: metric, amount: amount)
         case "submit":
-            guard let keys = reader.mapping(node, "'submit'", known: ["id", "kind", "unit", "by", "fields"], required: ["id", "kind"]),
-                  let id = keys["id"].flatMap({ reader.text($0.value, "'id'") }),
-                  let kind = keys["kind"].flatMap({ reader.name($0.value, "'kind'") })
+            guard
+                let keys = reader.mapping(
+                    node, "'submit'", known: ["id", "kind", "unit", "by", "fields"], required: ["id", "kind"]),
+                let id = keys["id"].flatMap({ reader.text($0.value, "'id'") }),
+                let kind = keys["kind"].flatMap({ reader.name($0.value, "'kind'") })
             else { return nil }
             var fields = NamedValues<Value>()
             if let fieldsNode = keys["fields"]?.value, let pairs = fieldsNode.mapping {
@@ -69,12 +80,16 @@ public enum SimulationScript {
                     }
                 }
             }
-            return .submit(Entry(id: id, kind: kind, unit: keys["unit"].flatMap { reader.text($0.value, "'unit'") },
-                                 submittedBy: keys["by"].flatMap { reader.text($0.value, "'by'") }, fields: fields))
+            return .submit(
+                Entry(
+                    id: id, kind: kind, unit: keys["unit"].flatMap { reader.text($0.value, "'unit'") },
+                    submittedBy: keys["by"].flatMap { reader.text($0.value, "'by'") }, fields: fields))
         case "scores":
-            guard let keys = reader.mapping(node, "'scores'", known: ["member", "entries"], required: ["member", "entries"]),
-                  let member = keys["member"].flatMap({ reader.text($0.value, "'member'") }),
-                  let pairs = keys["entries"]?.value.mapping
+            guard
+                let keys = reader.mapping(
+                    node, "'scores'", known: ["member", "entries"], required: ["member", "entries"]),
+                let member = keys["member"].flatMap({ reader.text($0.value, "'member'") }),
+                let pairs = keys["entries"]?.value.mapping
             else { return nil }
             var lines: [ScoreSheet.Line] = []
             for pair in pairs {
@@ -89,16 +104,20 @@ public enum SimulationScript {
             }
             return .scores(ScoreSheet(member: member, lines: lines))
         default:
-            guard let keys = reader.mapping(node, "'vote'", known: ["member", "approve", "reject", "in-writing"],
-                                            required: ["member"]),
-                  let member = keys["member"].flatMap({ reader.text($0.value, "'member'") })
+            guard
+                let keys = reader.mapping(
+                    node, "'vote'", known: ["member", "approve", "reject", "in-writing"],
+                    required: ["member"]),
+                let member = keys["member"].flatMap({ reader.text($0.value, "'member'") })
             else { return nil }
             var choices: [Vote.Choice] = []
             for (key, approve) in [("approve", true), ("reject", false)] {
                 guard let pair = keys[key] else { continue }
                 let nominees = reader.list(pair.value, "'\(key)'", example: "'\(key): [N-1, N-2]'") ?? []
                 for nominee in nominees {
-                    if let id = reader.text(nominee, "a nominee") { choices.append(Vote.Choice(nominee: id, approve: approve)) }
+                    if let id = reader.text(nominee, "a nominee") {
+                        choices.append(Vote.Choice(nominee: id, approve: approve))
+                    }
                 }
             }
             let inWriting = keys["in-writing"].flatMap { reader.boolean($0.value, "'in-writing'") } ?? false

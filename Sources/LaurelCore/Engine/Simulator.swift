@@ -47,8 +47,10 @@ public struct Simulator: Sendable {
 
     /// Runs from `start` until the campaign finishes, `until` passes, or nothing more can happen.
     /// With `script` nil, events are generated from `seed`.
-    public func run(start: Instant, until: Instant?, script: [TimedEvent]?, seed: UInt64,
-                    inputs: [String: Value] = [:]) -> SimulationResult {
+    public func run(
+        start: Instant, until: Instant?, script: [TimedEvent]?, seed: UInt64,
+        inputs: [String: Value] = [:]
+    ) -> SimulationResult {
         var timeline: [TimelineItem] = []
         var campaign: Campaign
         do {
@@ -56,12 +58,15 @@ public struct Simulator: Sendable {
             campaign = started.campaign
             record(started, before: "", at: start, into: &timeline)
         } catch {
-            let empty = Campaign(id: "simulation", workflowID: engine.workflow.id, workflowVersion: engine.version,
-                                 status: .finished, state: engine.workflow.initial.value, enteredAt: start, inputs: [:],
-                                 metrics: [:], entries: [], awards: [], step: nil, timers: [], nextTimerID: 1,
-                                 transitions: [], eventCount: 0)
-            return SimulationResult(campaign: empty, timeline: [TimelineItem(at: start, state: "", kind: .refused(.command("start"), reason: error.reason))],
-                                    eventCount: 0, stopReason: "could not start")
+            let empty = Campaign(
+                id: "simulation", workflowID: engine.workflow.id, workflowVersion: engine.version,
+                status: .finished, state: engine.workflow.initial.value, enteredAt: start, inputs: [:],
+                metrics: [:], entries: [], awards: [], step: nil, timers: [], nextTimerID: 1,
+                transitions: [], eventCount: 0)
+            return SimulationResult(
+                campaign: empty,
+                timeline: [TimelineItem(at: start, state: "", kind: .refused(.command("start"), reason: error.reason))],
+                eventCount: 0, stopReason: "could not start")
         }
         // Events still to come, in time order from `next` (a cursor, so taking one is O(1)).
         var pending = (script ?? []).sorted { $0.at < $1.at }
@@ -76,7 +81,8 @@ public struct Simulator: Sendable {
                 stopReason = "finished"
                 break
             }
-            if generator != nil, next == pending.count || pending[next].at > (campaign.timers.map(\.due).min() ?? .max) {
+            if generator != nil, next == pending.count || pending[next].at > (campaign.timers.map(\.due).min() ?? .max)
+            {
                 pending = generator!.plan(for: campaign) + pending[next...]
                 pending.sort { $0.at < $1.at }
                 next = 0
@@ -114,7 +120,10 @@ public struct Simulator: Sendable {
                 campaign = applied.campaign
                 history.append(.event(item.event, instant))
                 if case .report(let metric, let amount) = item.event {
-                    timeline.append(TimelineItem(at: instant, state: state, kind: .report(metric: metric, amount: amount, metrics: campaign.metrics)))
+                    timeline.append(
+                        TimelineItem(
+                            at: instant, state: state,
+                            kind: .report(metric: metric, amount: amount, metrics: campaign.metrics)))
                 }
                 record(applied, before: state, at: instant, into: &timeline)
             } catch {
@@ -122,21 +131,25 @@ public struct Simulator: Sendable {
                     campaign = try rebuild(start: start, inputs: inputs, history)
                 } catch {
                     // Only a non-deterministic plugin gets here: say so and stop, never crash.
-                    timeline.append(TimelineItem(at: item.at, state: state, kind: .refused(item.event, reason: error.reason)))
+                    timeline.append(
+                        TimelineItem(at: item.at, state: state, kind: .refused(item.event, reason: error.reason)))
                     stopReason = "could not rebuild the campaign after a refused event: \(error.reason)"
-                    return SimulationResult(campaign: Campaign(id: "simulation", workflowID: engine.workflow.id,
-                                                               workflowVersion: engine.version, status: .finished, state: state,
-                                                               enteredAt: instant, inputs: inputs, metrics: [:], entries: [],
-                                                               awards: [], step: nil, timers: [], nextTimerID: 1,
-                                                               transitions: [], eventCount: eventCount),
-                                            timeline: timeline, eventCount: eventCount, stopReason: stopReason)
+                    return SimulationResult(
+                        campaign: Campaign(
+                            id: "simulation", workflowID: engine.workflow.id,
+                            workflowVersion: engine.version, status: .finished, state: state,
+                            enteredAt: instant, inputs: inputs, metrics: [:], entries: [],
+                            awards: [], step: nil, timers: [], nextTimerID: 1,
+                            transitions: [], eventCount: eventCount),
+                        timeline: timeline, eventCount: eventCount, stopReason: stopReason)
                 }
                 if case .timer(let id) = item.event {
                     // A timer the engine would not fire cannot stay first in line forever.
                     campaign.timers.removeAll { $0.id == id }
                     history.append(.dropTimer(id))
                 }
-                timeline.append(TimelineItem(at: item.at, state: state, kind: .refused(item.event, reason: error.reason)))
+                timeline.append(
+                    TimelineItem(at: item.at, state: state, kind: .refused(item.event, reason: error.reason)))
             }
         }
         return SimulationResult(campaign: campaign, timeline: timeline, eventCount: eventCount, stopReason: stopReason)
@@ -153,7 +166,8 @@ public struct Simulator: Sendable {
         var campaign = try engine.start(id: "simulation", inputs: inputs, at: start).campaign
         for step in history {
             switch step {
-            case .event(let event, let instant): campaign = try engine.apply(event, to: consume campaign, at: instant).campaign
+            case .event(let event, let instant):
+                campaign = try engine.apply(event, to: consume campaign, at: instant).campaign
             case .dropTimer(let id): campaign.timers.removeAll { $0.id == id }
             }
         }
@@ -161,7 +175,9 @@ public struct Simulator: Sendable {
     }
 
     /// The event's transitions and effects in the order they happened.
-    private func record(_ applied: Applied, before state: String, at instant: Instant, into timeline: inout [TimelineItem]) {
+    private func record(
+        _ applied: Applied, before state: String, at instant: Instant, into timeline: inout [TimelineItem]
+    ) {
         var effectIndex = 0
         func effects(upTo placement: Int) {
             while effectIndex < applied.effects.count, applied.effectPlacement[effectIndex] <= placement {
@@ -172,7 +188,8 @@ public struct Simulator: Sendable {
         }
         for (index, transition) in applied.transitions.enumerated() {
             effects(upTo: index)
-            timeline.append(TimelineItem(at: transition.at, state: transition.from ?? "", kind: .transition(transition)))
+            timeline.append(
+                TimelineItem(at: transition.at, state: transition.from ?? "", kind: .transition(transition)))
         }
         effects(upTo: applied.transitions.count)
     }
@@ -209,7 +226,9 @@ public struct EventGenerator: Sendable {
             // Entries for a state that takes them without a step; then, if it waits for one, an event.
             events = engine.simulatedEntries(for: campaign, random: &random, entryNumber: &entryNumber)
             let latest = events.map(\.at).max() ?? now
-            guard let handler = pickHandler(state, isInitial: state.name == engine.workflow.initial.value) else { return events }
+            guard let handler = pickHandler(state, isInitial: state.name == engine.workflow.initial.value) else {
+                return events
+            }
             let delay = Instant(1 + random.next(upTo: 10)) * day
             if nextDue.map({ latest + delay < $0 }) ?? true {
                 events.append(TimedEvent(at: latest + delay, event: .command(handler)))
@@ -253,7 +272,9 @@ extension Workflow {
     public var earliestWrittenYear: Int? {
         var years: [Int] = recurrence?.starting.map { [$0.year] } ?? []
         for state in states {
-            for (_, value) in state.step?.parameters.values ?? [:] { if let spec = value.dateTime { years.append(spec.date.year) } }
+            for (_, value) in state.step?.parameters.values ?? [:] {
+                if let spec = value.dateTime { years.append(spec.date.year) }
+            }
             for timer in state.timers { if case .at(let spec) = timer.trigger { years.append(spec.date.year) } }
         }
         return years.min()

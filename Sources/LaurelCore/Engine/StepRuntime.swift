@@ -108,15 +108,19 @@ public protocol RunnableStep: StepPlugin {
 
     static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar) -> Configuration
     static func enter(_ configuration: Configuration, context: StepContext) -> StepReaction<Memory>
-    static func handle(_ input: StepInput, memory: Memory, configuration: Configuration,
-                       context: StepContext) -> StepReaction<Memory>
+    static func handle(
+        _ input: StepInput, memory: Memory, configuration: Configuration,
+        context: StepContext
+    ) -> StepReaction<Memory>
     /// Plausible inputs for a simulation without a script: what the people this step waits for
     /// would send while its state lasts. None by default.
     static func simulate(_ configuration: Configuration, _ simulation: inout StepSimulation) -> [TimedEvent]
 }
 
 extension RunnableStep {
-    public static func simulate(_ configuration: Configuration, _ simulation: inout StepSimulation) -> [TimedEvent] { [] }
+    public static func simulate(_ configuration: Configuration, _ simulation: inout StepSimulation) -> [TimedEvent] {
+        []
+    }
 }
 
 /// A step's memory together with its kind, so a campaign can hold any step's memory and decode
@@ -151,18 +155,22 @@ public struct StepMemoryBox: Sendable, Hashable, Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         kind = try container.decode(String.self, forKey: .kind)
         guard let registry = decoder.userInfo[.pluginRegistry] as? PluginRegistry else {
-            throw DecodingError.dataCorruptedError(forKey: .kind, in: container,
-                                                   debugDescription: "decoding a campaign needs the plugin registry in userInfo")
+            throw DecodingError.dataCorruptedError(
+                forKey: .kind, in: container,
+                debugDescription: "decoding a campaign needs the plugin registry in userInfo")
         }
         guard let plugin = registry.plugin(kind: kind) as? any RunnableStep.Type else {
-            throw DecodingError.dataCorruptedError(forKey: .kind, in: container,
-                                                   debugDescription: "no runnable step plugin '\(kind)' in this build")
+            throw DecodingError.dataCorruptedError(
+                forKey: .kind, in: container,
+                debugDescription: "no runnable step plugin '\(kind)' in this build")
         }
         memory = try Self.decodeMemory(plugin, from: container)
     }
 
-    private static func decodeMemory<P: RunnableStep>(_ plugin: P.Type,
-                                                      from container: KeyedDecodingContainer<CodingKeys>) throws -> any StepMemory {
+    private static func decodeMemory<P: RunnableStep>(
+        _ plugin: P.Type,
+        from container: KeyedDecodingContainer<CodingKeys>
+    ) throws -> any StepMemory {
         try container.decode(P.Memory.self, forKey: .memory)
     }
 }

@@ -16,8 +16,10 @@ public struct StepSimulation: Sendable {
     var entryNumber: Int
     let entryKinds: [EntryKind]
 
-    init(context: StepContext, nextDue: Instant?, acceptedKinds: [String], random: SplitMix64, entryNumber: Int,
-         entryKinds: [EntryKind]) {
+    init(
+        context: StepContext, nextDue: Instant?, acceptedKinds: [String], random: SplitMix64, entryNumber: Int,
+        entryKinds: [EntryKind]
+    ) {
         self.context = context
         self.nextDue = nextDue
         self.acceptedKinds = acceptedKinds
@@ -62,10 +64,13 @@ public struct StepSimulation: Sendable {
             case .unit: fields[field.name] = .text(randomUnit() ?? "unit-\(random.next(upTo: 300) + 1)")
             case .person:
                 let people = context.organisation.people
-                fields[field.name] = .text(people.isEmpty ? "person-\(random.next(upTo: 5000) + 1)" : people[random.next(upTo: people.count)].id)
+                fields[field.name] = .text(
+                    people.isEmpty
+                        ? "person-\(random.next(upTo: 5000) + 1)" : people[random.next(upTo: people.count)].id)
             case .url: fields[field.name] = .text("https://video.example.vn/\(kind)-\(entryNumber)")
             case .text:
-                fields[field.name] = .text(name.contains("name") || name == "author" ? randomName() : "\(kind) \(entryNumber)")
+                fields[field.name] = .text(
+                    name.contains("name") || name == "author" ? randomName() : "\(kind) \(entryNumber)")
             }
         }
         return Entry(id: "\(kind)-\(entryNumber)", kind: kind, unit: nil, fields: fields)
@@ -83,10 +88,14 @@ public struct StepSimulation: Sendable {
         return units.isEmpty ? nil : units[random.next(upTo: units.count)].id
     }
 
-    private static let familyNames = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương"]
+    private static let familyNames = [
+        "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương",
+    ]
     private static let middleNames = ["Văn", "Thị", "Minh", "Thu", "Đức", "Ngọc", "Quang", "Thanh", "Hữu", "Kim"]
-    private static let givenNames = ["An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Hải", "Hoa", "Hùng", "Hương", "Khánh", "Lan", "Linh",
-                                     "Long", "Mai", "Nam", "Ngân", "Phương", "Quân", "Sơn", "Tâm", "Thảo", "Trang", "Tuấn", "Yến"]
+    private static let givenNames = [
+        "An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Hải", "Hoa", "Hùng", "Hương", "Khánh", "Lan", "Linh",
+        "Long", "Mai", "Nam", "Ngân", "Phương", "Quân", "Sơn", "Tâm", "Thảo", "Trang", "Tuấn", "Yến",
+    ]
 
     /// A Vietnamese full name: family, middle and given name.
     private mutating func randomName() -> String {

@@ -15,7 +15,9 @@ public struct TimelineRenderer: Sendable {
     /// before, the way the deadline was written ("2022-05-31" is the end of 31 May).
     public func time(_ instant: Instant, deadline: Bool) -> String {
         let (date, time) = calendar.local(instant)
-        if deadline, time.hour == 0, time.minute == 0, time.second == 0, let previous = LocalDate(days: date.daysSinceEpoch - 1) {
+        if deadline, time.hour == 0, time.minute == 0, time.second == 0,
+            let previous = LocalDate(days: date.daysSinceEpoch - 1)
+        {
             return "\(previous) 24:00"
         }
         return calendar.format(instant)
@@ -37,11 +39,14 @@ public struct TimelineRenderer: Sendable {
 
     public func text(_ result: SimulationResult, seed: UInt64?) -> String {
         var lines: [String] = []
-        lines.append("Simulating \(workflow.id) (\(workflow.title)) in \(workflow.timeZone)"
-                     + (seed.map { ", generated events from seed \($0)" } ?? ", scripted events"))
+        lines.append(
+            "Simulating \(workflow.id) (\(workflow.title)) in \(workflow.timeZone)"
+                + (seed.map { ", generated events from seed \($0)" } ?? ", scripted events"))
         if let cycles, let recurrence = workflow.recurrence {
-            lines.append("Recurs every \(recurrence.schedule) (catch-up: \(recurrence.catchUp.rawValue)): this is the cycle of \(calendar.format(cycles.simulated))"
-                         + (cycles.following.isEmpty ? "" : "; the next begin \(cycles.following.map(calendar.format).joined(separator: ", "))"))
+            lines.append(
+                "Recurs every \(recurrence.schedule) (catch-up: \(recurrence.catchUp.rawValue)): this is the cycle of \(calendar.format(cycles.simulated))"
+                    + (cycles.following.isEmpty
+                        ? "" : "; the next begin \(cycles.following.map(calendar.format).joined(separator: ", "))"))
         }
         let stateWidth = max(12, (workflow.states.map(\.name.count).max() ?? 0) + 2)
         for item in result.timeline {
@@ -49,7 +54,9 @@ public struct TimelineRenderer: Sendable {
             case .transition(let transition):
                 let isDeadline = transition.cause.contains("deadline") || transition.cause == "timer"
                 let cause = pad(transition.cause, 28)
-                lines.append("\(pad(time(item.at, deadline: isDeadline), 18))\(pad(transition.from ?? "", stateWidth))\(cause)-> \(pad(transition.to, stateWidth))\(metrics(transition.metrics))")
+                lines.append(
+                    "\(pad(time(item.at, deadline: isDeadline), 18))\(pad(transition.from ?? "", stateWidth))\(cause)-> \(pad(transition.to, stateWidth))\(metrics(transition.metrics))"
+                )
             case .effect(let effect):
                 let at = pad(time(item.at, deadline: false), 18) + pad(item.state, stateWidth)
                 switch effect {
@@ -63,19 +70,27 @@ public struct TimelineRenderer: Sendable {
                 case .startChild(let workflow, _, _, _):
                     lines.append("\(at)start a child campaign of \(workflow)")
                 case .certificate(let certificate):
-                    lines.append(Escaping.line("\(at)certificate \"\(certificate.heading)\" for \(certificate.recipient) (\(certificate.entry), \(certificate.tier))"))
+                    lines.append(
+                        Escaping.line(
+                            "\(at)certificate \"\(certificate.heading)\" for \(certificate.recipient) (\(certificate.entry), \(certificate.tier))"
+                        ))
                 }
             case .refused(let event, let reason):
-                lines.append("\(pad(time(item.at, deadline: false), 18))\(pad(item.state, stateWidth))" + Escaping.line("refused \(describe(event)): \(reason)"))
+                lines.append(
+                    "\(pad(time(item.at, deadline: false), 18))\(pad(item.state, stateWidth))"
+                        + Escaping.line("refused \(describe(event)): \(reason)"))
             case .report(let metric, let amount, let values):
-                lines.append("\(pad(time(item.at, deadline: false), 18))\(pad(item.state, stateWidth))\(pad("report \(metric) +\(Self.number(amount))", 28))   \(pad("", stateWidth))\(metrics(values))")
+                lines.append(
+                    "\(pad(time(item.at, deadline: false), 18))\(pad(item.state, stateWidth))\(pad("report \(metric) +\(Self.number(amount))", 28))   \(pad("", stateWidth))\(metrics(values))"
+                )
             }
         }
         let campaign = result.campaign
         let end = campaign.transitions.last?.at ?? campaign.enteredAt
         lines.append("")
-        lines.append("\(result.stopReason == "finished" ? "Finished" : "Stopped (\(result.stopReason))") in state '\(campaign.state)' at \(calendar.format(end)) after \(result.eventCount.counted("event", "events"))"
-                     + (campaign.metrics.isEmpty ? "" : "; \(metrics(campaign.metrics))"))
+        lines.append(
+            "\(result.stopReason == "finished" ? "Finished" : "Stopped (\(result.stopReason))") in state '\(campaign.state)' at \(calendar.format(end)) after \(result.eventCount.counted("event", "events"))"
+                + (campaign.metrics.isEmpty ? "" : "; \(metrics(campaign.metrics))"))
         if !campaign.awards.isEmpty {
             var tiers: [(name: String, count: Int, amount: Int)] = []
             for award in campaign.awards {
@@ -87,10 +102,17 @@ public struct TimelineRenderer: Sendable {
                 }
             }
             let total = campaign.awards.reduce(0) { $0 + $1.amount }
-            lines.append("Awards: " + tiers.map { "\($0.name) \($0.count)" + ($0.amount > 0 ? " (\(Self.number(Double($0.amount))) VND)" : "") }
-                .joined(separator: ", ") + "; \(campaign.awards.count.counted("prize", "prizes")), \(Self.number(Double(total))) VND in all")
+            lines.append(
+                "Awards: "
+                    + tiers.map {
+                        "\($0.name) \($0.count)" + ($0.amount > 0 ? " (\(Self.number(Double($0.amount))) VND)" : "")
+                    }
+                    .joined(separator: ", ")
+                    + "; \(campaign.awards.count.counted("prize", "prizes")), \(Self.number(Double(total))) VND in all")
             for award in campaign.awards.prefix(5) {
-                lines.append("  \(award.rank). \(award.entry)  \(award.tier)  total \(Self.number(award.total)) from \(award.reviews) review(s)")
+                lines.append(
+                    "  \(award.rank). \(award.entry)  \(award.tier)  total \(Self.number(award.total)) from \(award.reviews) review(s)"
+                )
             }
             if campaign.awards.count > 5 { lines.append("  ... \(campaign.awards.count - 5) more") }
         }
@@ -108,25 +130,47 @@ public struct TimelineRenderer: Sendable {
         for item in result.timeline {
             switch item.kind {
             case .transition(let transition):
-                items.append(.object([
-                    ("at", .string(calendar.format(item.at))), ("type", .string("transition")),
-                    ("from", transition.from.map(JSONValue.string) ?? .null), ("to", .string(transition.to)),
-                    ("cause", .string(transition.cause)),
-                    ("metrics", .object(workflow.metrics.compactMap { metric in transition.metrics[metric.name].map { (metric.name, .number($0)) } })),
-                ]))
+                items.append(
+                    .object([
+                        ("at", .string(calendar.format(item.at))), ("type", .string("transition")),
+                        ("from", transition.from.map(JSONValue.string) ?? .null), ("to", .string(transition.to)),
+                        ("cause", .string(transition.cause)),
+                        (
+                            "metrics",
+                            .object(
+                                workflow.metrics.compactMap { metric in
+                                    transition.metrics[metric.name].map { (metric.name, .number($0)) }
+                                })
+                        ),
+                    ]))
             case .effect(.notify(let audience, let message, let channels)):
-                items.append(.object([("at", .string(calendar.format(item.at))), ("type", .string("notify")),
-                                      ("audience", .string(audience)), ("message", .string(message)),
-                                      ("channels", .array(channels.map(JSONValue.string)))]))
+                items.append(
+                    .object([
+                        ("at", .string(calendar.format(item.at))), ("type", .string("notify")),
+                        ("audience", .string(audience)), ("message", .string(message)),
+                        ("channels", .array(channels.map(JSONValue.string))),
+                    ]))
             case .effect:
                 continue
             case .refused(let event, let reason):
-                items.append(.object([("at", .string(calendar.format(item.at))), ("type", .string("refused")),
-                                      ("event", .string(describe(event))), ("reason", .string(reason))]))
+                items.append(
+                    .object([
+                        ("at", .string(calendar.format(item.at))), ("type", .string("refused")),
+                        ("event", .string(describe(event))), ("reason", .string(reason)),
+                    ]))
             case .report(let metric, let amount, let values):
-                items.append(.object([("at", .string(calendar.format(item.at))), ("type", .string("report")),
-                                      ("metric", .string(metric)), ("amount", .number(amount)),
-                                      ("metrics", .object(workflow.metrics.compactMap { metric in values[metric.name].map { (metric.name, .number($0)) } }))]))
+                items.append(
+                    .object([
+                        ("at", .string(calendar.format(item.at))), ("type", .string("report")),
+                        ("metric", .string(metric)), ("amount", .number(amount)),
+                        (
+                            "metrics",
+                            .object(
+                                workflow.metrics.compactMap { metric in
+                                    values[metric.name].map { (metric.name, .number($0)) }
+                                })
+                        ),
+                    ]))
             }
         }
         let campaign = result.campaign
@@ -139,13 +183,26 @@ public struct TimelineRenderer: Sendable {
             ("cycle", cycles.map { .string(calendar.format($0.simulated)) } ?? .null),
             ("nextCycles", .array((cycles?.following ?? []).map { .string(calendar.format($0)) })),
             ("events", .number(Double(result.eventCount))),
-            ("metrics", .object(workflow.metrics.compactMap { metric in campaign.metrics[metric.name].map { (metric.name, .number($0)) } })),
+            (
+                "metrics",
+                .object(
+                    workflow.metrics.compactMap { metric in
+                        campaign.metrics[metric.name].map { (metric.name, .number($0)) }
+                    })
+            ),
             ("timeline", .array(items)),
-            ("awards", .array(campaign.awards.map { award in
-                .object([("rank", .number(Double(award.rank))), ("entry", .string(award.entry)), ("tier", .string(award.tier)),
-                         ("amount", .number(Double(award.amount))), ("total", .number(award.total)),
-                         ("reviews", .number(Double(award.reviews)))])
-            })),
+            (
+                "awards",
+                .array(
+                    campaign.awards.map { award in
+                        .object([
+                            ("rank", .number(Double(award.rank))), ("entry", .string(award.entry)),
+                            ("tier", .string(award.tier)),
+                            ("amount", .number(Double(award.amount))), ("total", .number(award.total)),
+                            ("reviews", .number(Double(award.reviews))),
+                        ])
+                    })
+            ),
         ])
     }
 }
@@ -200,9 +257,13 @@ public enum WorkflowGraph {
             func quoted(_ text: String) -> String {
                 "\"" + text.replacingQuotes + "\""
             }
-            var lines = ["digraph \(quoted(workflow.id)) {", "    rankdir=LR;", "    node [shape=box, style=rounded];",
-                         "    \"__start\" [shape=point];", "    \"__start\" -> \(quoted(workflow.initial.value));"]
-            for state in workflow.states where state.isFinal { lines.append("    \(quoted(state.name)) [peripheries=2];") }
+            var lines = [
+                "digraph \(quoted(workflow.id)) {", "    rankdir=LR;", "    node [shape=box, style=rounded];",
+                "    \"__start\" [shape=point];", "    \"__start\" -> \(quoted(workflow.initial.value));",
+            ]
+            for state in workflow.states where state.isFinal {
+                lines.append("    \(quoted(state.name)) [peripheries=2];")
+            }
             for edge in edges {
                 lines.append("    \(quoted(edge.from)) -> \(quoted(edge.to)) [label=\(quoted(edge.label))];")
             }

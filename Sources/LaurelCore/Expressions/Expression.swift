@@ -39,8 +39,8 @@ public indirect enum Expression: Sendable, Hashable {
     public var offset: Int {
         switch self {
         case .number(_, let offset), .text(_, let offset), .boolean(_, let offset), .date(_, let offset),
-             .dateTime(_, let offset), .duration(_, let offset), .now(let offset),
-             .reference(_, _, let offset, _), .unary(_, _, let offset):
+            .dateTime(_, let offset), .duration(_, let offset), .now(let offset),
+            .reference(_, _, let offset, _), .unary(_, _, let offset):
             return offset
         case .binary(_, let lhs, _, _):
             return lhs.offset
@@ -55,8 +55,17 @@ public enum UnaryOperator: String, Sendable, Hashable {
 
 public enum BinaryOperator: String, Sendable, Hashable {
     case or, and
-    case equal = "==", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
-    case add = "+", subtract = "-", multiply = "*", divide = "/", remainder = "%"
+    case equal = "=="
+    case notEqual = "!="
+    case less = "<"
+    case lessOrEqual = "<="
+    case greater = ">"
+    case greaterOrEqual = ">="
+    case add = "+"
+    case subtract = "-"
+    case multiply = "*"
+    case divide = "/"
+    case remainder = "%"
 
     var isComparison: Bool {
         switch self {

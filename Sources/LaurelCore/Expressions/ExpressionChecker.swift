@@ -27,8 +27,10 @@ public enum ExpressionChecker {
     }
 
     /// The expression's type, or nil when a problem makes it unknown; problems are appended.
-    public static func check(_ expression: Expression, in scope: ExpressionScope,
-                             problems: inout [Problem]) -> ValueType? {
+    public static func check(
+        _ expression: Expression, in scope: ExpressionScope,
+        problems: inout [Problem]
+    ) -> ValueType? {
         switch expression {
         case .number: return .number
         case .text: return .text
@@ -42,9 +44,11 @@ public enum ExpressionChecker {
             guard let type = check(operand, in: scope, problems: &problems) else { return nil }
             let expected: ValueType = op == .not ? .boolean : .number
             guard type == expected || (op == .negate && type == .duration) else {
-                problems.append(Problem(code: .typeMismatch,
-                                        message: "'\(op.rawValue)' needs \(expected.withArticle), got \(type.withArticle)",
-                                        offset: offset))
+                problems.append(
+                    Problem(
+                        code: .typeMismatch,
+                        message: "'\(op.rawValue)' needs \(expected.withArticle), got \(type.withArticle)",
+                        offset: offset))
                 return nil
             }
             return type
@@ -58,39 +62,51 @@ public enum ExpressionChecker {
         }
     }
 
-    private static func reference(_ namespace: String, _ name: String, offset: Int, nameOffset: Int,
-                                  scope: ExpressionScope, problems: inout [Problem]) -> ValueType? {
+    private static func reference(
+        _ namespace: String, _ name: String, offset: Int, nameOffset: Int,
+        scope: ExpressionScope, problems: inout [Problem]
+    ) -> ValueType? {
         switch namespace {
         case "metrics":
             if scope.metrics.contains(name) { return .number }
-            problems.append(Problem(
-                code: .unknownMetric,
-                message: "metric '\(name)' is not defined under 'metrics:'\(Suggestions.didYouMean(name, in: scope.metrics))\(hyphenHint(name))",
-                offset: nameOffset))
+            problems.append(
+                Problem(
+                    code: .unknownMetric,
+                    message:
+                        "metric '\(name)' is not defined under 'metrics:'\(Suggestions.didYouMean(name, in: scope.metrics))\(hyphenHint(name))",
+                    offset: nameOffset))
         case "inputs":
             if let type = scope.inputs[name] { return type }
-            problems.append(Problem(
-                code: .unknownName,
-                message: "input '\(name)' is not defined under 'inputs:'\(Suggestions.didYouMean(name, in: scope.inputs.keys.sorted()))\(hyphenHint(name))",
-                offset: nameOffset))
+            problems.append(
+                Problem(
+                    code: .unknownName,
+                    message:
+                        "input '\(name)' is not defined under 'inputs:'\(Suggestions.didYouMean(name, in: scope.inputs.keys.sorted()))\(hyphenHint(name))",
+                    offset: nameOffset))
         case "outcome":
             guard let outcome = scope.outcome else {
-                problems.append(Problem(code: .unknownName,
-                                        message: "'outcome.\(name)' can only be used where a step's outcome is handled",
-                                        offset: offset))
+                problems.append(
+                    Problem(
+                        code: .unknownName,
+                        message: "'outcome.\(name)' can only be used where a step's outcome is handled",
+                        offset: offset))
                 return nil
             }
             if let type = outcome[name] { return type }
             let names = outcome.keys.sorted()
-            problems.append(Problem(
-                code: .unknownName,
-                message: "the outcome has no value '\(name)'\(Suggestions.didYouMean(name, in: names)); it has \(Suggestions.list(names, conjunction: "and"))",
-                offset: nameOffset))
+            problems.append(
+                Problem(
+                    code: .unknownName,
+                    message:
+                        "the outcome has no value '\(name)'\(Suggestions.didYouMean(name, in: names)); it has \(Suggestions.list(names, conjunction: "and"))",
+                    offset: nameOffset))
         default:
-            problems.append(Problem(
-                code: .unknownName,
-                message: "'\(namespace)' is not a name an expression knows; use metrics.NAME, inputs.NAME, outcome.NAME or now\(Suggestions.didYouMean(namespace, in: ["metrics", "inputs", "outcome"]))",
-                offset: offset))
+            problems.append(
+                Problem(
+                    code: .unknownName,
+                    message:
+                        "'\(namespace)' is not a name an expression knows; use metrics.NAME, inputs.NAME, outcome.NAME or now\(Suggestions.didYouMean(namespace, in: ["metrics", "inputs", "outcome"]))",
+                    offset: offset))
         }
         return nil
     }
@@ -134,7 +150,8 @@ public enum ExpressionChecker {
     private static func mismatchMessage(_ op: BinaryOperator, _ lhs: ValueType, _ rhs: ValueType) -> String {
         switch op {
         case .and, .or:
-            return "'\(op.rawValue)' joins conditions that are true or false, got \(lhs.withArticle) and \(rhs.withArticle)"
+            return
+                "'\(op.rawValue)' joins conditions that are true or false, got \(lhs.withArticle) and \(rhs.withArticle)"
         default:
             return "'\(op.rawValue)' cannot combine \(lhs.withArticle) with \(rhs.withArticle)"
         }

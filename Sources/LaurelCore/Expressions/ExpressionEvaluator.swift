@@ -39,10 +39,14 @@ public struct ExpressionEvaluator: Sendable {
         case .binary(let op, let lhs, let rhs, _):
             if op == .and || op == .or {
                 // Short-circuit, as people read it.
-                guard case .boolean(let left) = try evaluate(lhs) else { throw Failure(description: "'\(op.rawValue)' needs true or false") }
+                guard case .boolean(let left) = try evaluate(lhs) else {
+                    throw Failure(description: "'\(op.rawValue)' needs true or false")
+                }
                 if op == .and && !left { return .boolean(false) }
                 if op == .or && left { return .boolean(true) }
-                guard case .boolean(let right) = try evaluate(rhs) else { throw Failure(description: "'\(op.rawValue)' needs true or false") }
+                guard case .boolean(let right) = try evaluate(rhs) else {
+                    throw Failure(description: "'\(op.rawValue)' needs true or false")
+                }
                 return .boolean(right)
             }
             return try combine(op, try evaluate(lhs), try evaluate(rhs))
@@ -65,8 +69,12 @@ public struct ExpressionEvaluator: Sendable {
             if op == .subtract { return .duration(ISODuration(seconds: Int(a - b))) }
             return .boolean(compare(op, a, b))
         case (.instant(let a), .duration(let d)) where op == .add || op == .subtract:
-            let signed = op == .add ? d : ISODuration(years: -d.years, months: -d.months, weeks: -d.weeks, days: -d.days,
-                                                      hours: -d.hours, minutes: -d.minutes, seconds: -d.seconds)
+            let signed =
+                op == .add
+                ? d
+                : ISODuration(
+                    years: -d.years, months: -d.months, weeks: -d.weeks, days: -d.days,
+                    hours: -d.hours, minutes: -d.minutes, seconds: -d.seconds)
             return .instant(calendar.adding(signed, to: a))
         case (.text(let a), .text(let b)):
             if op == .add { return .text(a + b) }

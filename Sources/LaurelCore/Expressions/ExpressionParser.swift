@@ -27,8 +27,9 @@ public struct ExpressionParser {
             try parser.tokenize()
             let expression = try parser.parseOr()
             guard case .end = parser.current.token else {
-                throw Failure(message: "unexpected \(parser.describe(parser.current.token)) after a complete expression",
-                              offset: parser.current.offset)
+                throw Failure(
+                    message: "unexpected \(parser.describe(parser.current.token)) after a complete expression",
+                    offset: parser.current.offset)
             }
             return .success(expression)
         } catch let failure as Failure {
@@ -68,7 +69,9 @@ public struct ExpressionParser {
             let start = index
             if Self.isDigit(char) {
                 while index < chars.count, chars[index].isASCII,
-                      Self.isLetter(chars[index]) || Self.isDigit(chars[index]) || ":.-+".unicodeScalars.contains(chars[index]) {
+                    Self.isLetter(chars[index]) || Self.isDigit(chars[index])
+                        || ":.-+".unicodeScalars.contains(chars[index])
+                {
                     // A '-' or '+' belongs to the literal only inside a date or an offset.
                     if chars[index] == "-" || chars[index] == "+" {
                         let length = index - start
@@ -87,8 +90,10 @@ public struct ExpressionParser {
                 continue
             }
             if Self.isLetter(char) || char == "_" {
-                while index < chars.count, Self.isLetter(chars[index]) || Self.isDigit(chars[index])
-                    || chars[index] == "_" || chars[index] == "-" || chars[index] == "." {
+                while index < chars.count,
+                    Self.isLetter(chars[index]) || Self.isDigit(chars[index])
+                        || chars[index] == "_" || chars[index] == "-" || chars[index] == "."
+                {
                     index += 1
                 }
                 tokens.append((.word(text(start..<index)), start))
@@ -97,7 +102,9 @@ public struct ExpressionParser {
             if char == "'" || char == "\"" {
                 index += 1
                 while index < chars.count, chars[index] != char { index += 1 }
-                guard index < chars.count else { throw Failure(message: "this text has no closing \(char)", offset: start) }
+                guard index < chars.count else {
+                    throw Failure(message: "this text has no closing \(char)", offset: start)
+                }
                 tokens.append((.text(text(start + 1..<index)), start))
                 index += 1
                 continue
@@ -171,7 +178,8 @@ public struct ExpressionParser {
         if case .symbol(let symbol) = current.token, let op = BinaryOperator(rawValue: symbol), op.isComparison {
             let offset = advance().offset
             let rhs = try parseAdditive()
-            if case .symbol(let next) = current.token, let nextOp = BinaryOperator(rawValue: next), nextOp.isComparison {
+            if case .symbol(let next) = current.token, let nextOp = BinaryOperator(rawValue: next), nextOp.isComparison
+            {
                 throw Failure(message: "comparisons cannot be chained; join them with 'and'", offset: current.offset)
             }
             return .binary(op, lhs, rhs, offset: offset)
@@ -215,8 +223,9 @@ public struct ExpressionParser {
         case .symbol("("):
             let inner = try parseOr()
             guard case .symbol(")") = current.token else {
-                throw Failure(message: "expected ')' to close the '(' at column \(offset + 1) of the expression",
-                              offset: current.offset)
+                throw Failure(
+                    message: "expected ')' to close the '(' at column \(offset + 1) of the expression",
+                    offset: current.offset)
             }
             _ = advance()
             return inner
@@ -251,11 +260,13 @@ public struct ExpressionParser {
         let parts = word.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[1].isEmpty else {
             throw Failure(
-                message: "'\(word)' is not a value; names are written metrics.NAME, inputs.NAME or outcome.NAME, and texts in quotes",
+                message:
+                    "'\(word)' is not a value; names are written metrics.NAME, inputs.NAME or outcome.NAME, and texts in quotes",
                 offset: offset)
         }
-        return .reference(namespace: String(parts[0]), name: String(parts[1]), offset: offset,
-                          nameOffset: offset + parts[0].count + 1)
+        return .reference(
+            namespace: String(parts[0]), name: String(parts[1]), offset: offset,
+            nameOffset: offset + parts[0].count + 1)
     }
 }
 

@@ -19,23 +19,30 @@ public struct NodeReader {
 
     public init() {}
 
-    public mutating func error(_ code: DiagnosticCode, _ message: String, at location: SourceLocation,
-                               notes: [Diagnostic.Note] = []) {
+    public mutating func error(
+        _ code: DiagnosticCode, _ message: String, at location: SourceLocation,
+        notes: [Diagnostic.Note] = []
+    ) {
         diagnostics.append(.error(code, message, at: location, notes: notes))
     }
 
-    public mutating func warning(_ code: DiagnosticCode, _ message: String, at location: SourceLocation,
-                                 notes: [Diagnostic.Note] = []) {
+    public mutating func warning(
+        _ code: DiagnosticCode, _ message: String, at location: SourceLocation,
+        notes: [Diagnostic.Note] = []
+    ) {
         diagnostics.append(.warning(code, message, at: location, notes: notes))
     }
 
     /// The pairs of a mapping by key, after reporting unknown keys (with a suggestion) and
     /// missing required ones. `what` names the mapping in messages ("state 'phase-1'").
-    public mutating func mapping(_ node: YAMLNode, _ what: String, known: [String], required: [String] = [],
-                                 ownerLocation: SourceLocation? = nil) -> KeyedPairs? {
+    public mutating func mapping(
+        _ node: YAMLNode, _ what: String, known: [String], required: [String] = [],
+        ownerLocation: SourceLocation? = nil
+    ) -> KeyedPairs? {
         guard let pairs = node.mapping else {
-            error(.wrongType, "\(what) must be a mapping of keys, got \(node.kindDescription)", at: node.location,
-                  notes: [.init("expected keys such as \(Suggestions.list(Array(known.prefix(4)), conjunction: "and"))")])
+            error(
+                .wrongType, "\(what) must be a mapping of keys, got \(node.kindDescription)", at: node.location,
+                notes: [.init("expected keys such as \(Suggestions.list(Array(known.prefix(4)), conjunction: "and"))")])
             return nil
         }
         var result = KeyedPairs()
@@ -63,13 +70,16 @@ public struct NodeReader {
         if suggestion == nil {
             notes.append(.init("the keys allowed here are \(Suggestions.list(known, conjunction: "and"))"))
         }
-        error(.unknownKey, "unknown key '\(key)' in \(what)\(suggestion.map { " (did you mean '\($0)'?)" } ?? "")",
-              at: location, notes: notes)
+        error(
+            .unknownKey, "unknown key '\(key)' in \(what)\(suggestion.map { " (did you mean '\($0)'?)" } ?? "")",
+            at: location, notes: notes)
         return suggestion
     }
 
     /// The pairs of a mapping whose keys are names the file chooses (states, metrics, ...).
-    public mutating func namedMapping(_ node: YAMLNode, _ what: String) -> [(name: String, key: YAMLNode, value: YAMLNode)]? {
+    public mutating func namedMapping(_ node: YAMLNode, _ what: String) -> [(
+        name: String, key: YAMLNode, value: YAMLNode
+    )]? {
         guard let pairs = node.mapping else {
             error(.wrongType, "\(what) must be a mapping of names, got \(node.kindDescription)", at: node.location)
             return nil
@@ -94,9 +104,13 @@ public struct NodeReader {
     /// Vietnamese word is offered without its diacritics (`phát-động` -> `phat-dong`).
     public func invalidName(_ text: String, _ what: String) -> (message: String, notes: [Diagnostic.Note]) {
         let plain = VietnameseCollation.ascii(text)
-        let notes = isValidName(plain) && plain != text ? [Diagnostic.Note("as a name it reads '\(plain.truncatedForMessage)'")] : []
-        return ("\(what) must be a name of ASCII letters (a to z, without diacritics), digits, '-' and '_', starting with a letter or digit, got '\(text.truncatedForMessage)'",
-                notes)
+        let notes =
+            isValidName(plain) && plain != text
+            ? [Diagnostic.Note("as a name it reads '\(plain.truncatedForMessage)'")] : []
+        return (
+            "\(what) must be a name of ASCII letters (a to z, without diacritics), digits, '-' and '_', starting with a letter or digit, got '\(text.truncatedForMessage)'",
+            notes
+        )
     }
 
     func isValidName(_ name: String) -> Bool {
@@ -104,7 +118,9 @@ public struct NodeReader {
         for byte in name.utf8 {
             let lower = byte | 0x20
             let alphanumeric = (lower >= 97 && lower <= 122) || (byte >= 48 && byte <= 57)
-            guard alphanumeric || (!first && (byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_"))) else { return false }
+            guard alphanumeric || (!first && (byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_"))) else {
+                return false
+            }
             first = false
         }
         return !first
@@ -117,9 +133,10 @@ public struct NodeReader {
         }
         // Words followed by ' # ...' on the same line: YAML keeps only the words.
         if scalar.commentFollows, scalar.text.contains(" ") {
-            warning(.commentInText,
-                    "\(what) ends before the '#' that follows it on this line: YAML reads ' #' as the start of a comment, so the text is '\(scalar.text.truncatedForMessage)'",
-                    at: node.location, notes: [.init("to keep the '#' and what follows, put the whole text in quotes")])
+            warning(
+                .commentInText,
+                "\(what) ends before the '#' that follows it on this line: YAML reads ' #' as the start of a comment, so the text is '\(scalar.text.truncatedForMessage)'",
+                at: node.location, notes: [.init("to keep the '#' and what follows, put the whole text in quotes")])
         }
         return scalar.text
     }
@@ -141,8 +158,11 @@ public struct NodeReader {
             if scalar.text == "false" { return false }
         }
         var notes: [Diagnostic.Note] = []
-        if let text = node.scalar?.text, ["yes", "no", "on", "off", "y", "n", "True", "False", "TRUE", "FALSE"].contains(text) {
-            notes.append(.init("Laurel reads only 'true' and 'false' as yes/no values, so '\(text)' is never taken for one"))
+        if let text = node.scalar?.text,
+            ["yes", "no", "on", "off", "y", "n", "True", "False", "TRUE", "FALSE"].contains(text)
+        {
+            notes.append(
+                .init("Laurel reads only 'true' and 'false' as yes/no values, so '\(text)' is never taken for one"))
         }
         error(.wrongType, "\(what) must be true or false, got \(node.kindDescription)", at: node.location, notes: notes)
         return nil
@@ -156,25 +176,29 @@ public struct NodeReader {
         }
         let text = scalar.text
         guard scalar.style == .plain else {
-            error(.wrongType, "\(what) must be \(expectation), got the quoted text '\(text.truncatedForMessage)'",
-                  at: node.location, notes: [.init("remove the quotes")])
+            error(
+                .wrongType, "\(what) must be \(expectation), got the quoted text '\(text.truncatedForMessage)'",
+                at: node.location, notes: [.init("remove the quotes")])
             return nil
         }
         let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
         guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(text) else {
             var notes: [Diagnostic.Note] = []
             if text.contains(".") || text.contains(",") || text.contains("_") || text.contains(" "),
-               text.allSatisfy({ $0.isNumber || ".,_ ".contains($0) }) {
+                text.allSatisfy({ $0.isNumber || ".,_ ".contains($0) })
+            {
                 let plain = text.filter(\.isNumber)
                 notes.append(.init("write numbers without thousands separators: \(plain)"))
             }
-            error(.wrongType, "\(what) must be \(expectation), got '\(text.truncatedForMessage)'", at: node.location,
-                  notes: notes)
+            error(
+                .wrongType, "\(what) must be \(expectation), got '\(text.truncatedForMessage)'", at: node.location,
+                notes: notes)
             return nil
         }
         if digits.count > 1, digits.first == "0" {
-            error(.wrongType, "\(what) must be \(expectation), got '\(text)' with a leading zero",
-                  at: node.location, notes: [.init("write \(value) (a leading zero means octal in older YAML)")])
+            error(
+                .wrongType, "\(what) must be \(expectation), got '\(text)' with a leading zero",
+                at: node.location, notes: [.init("write \(value) (a leading zero means octal in older YAML)")])
             return nil
         }
         if let minimum, value < minimum {
@@ -191,14 +215,16 @@ public struct NodeReader {
     public mutating func number(_ node: YAMLNode, _ what: String, minimum: Double? = nil) -> Double? {
         let expectation = ParameterType.number(minimum: minimum).expectation
         guard let scalar = node.scalar, scalar.style == .plain, !scalar.isNull,
-              scalar.text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "." || $0 == "-") }),
-              let value = Double(scalar.text), value.isFinite
+            scalar.text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "." || $0 == "-") }),
+            let value = Double(scalar.text), value.isFinite
         else {
             error(.wrongType, "\(what) must be \(expectation), got \(node.kindDescription)", at: node.location)
             return nil
         }
         if let minimum, value < minimum {
-            error(.invalidValue, "\(what) must be at least \(minimum.formattedForMessage), got \(scalar.text)", at: node.location)
+            error(
+                .invalidValue, "\(what) must be at least \(minimum.formattedForMessage), got \(scalar.text)",
+                at: node.location)
             return nil
         }
         return value
@@ -261,9 +287,10 @@ public struct NodeReader {
     public mutating func choice(_ node: YAMLNode, _ what: String, _ options: [String]) -> String? {
         guard let text = text(node, what) else { return nil }
         guard options.contains(text) else {
-            error(.invalidValue,
-                  "\(what) must be one of \(Suggestions.list(options)), got '\(text.truncatedForMessage)'\(Suggestions.didYouMean(text, in: options))",
-                  at: node.location)
+            error(
+                .invalidValue,
+                "\(what) must be one of \(Suggestions.list(options)), got '\(text.truncatedForMessage)'\(Suggestions.didYouMean(text, in: options))",
+                at: node.location)
             return nil
         }
         return text

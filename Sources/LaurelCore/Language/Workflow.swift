@@ -158,8 +158,10 @@ public struct Recurrence: Sendable {
     public var catchUp: CatchUp
     public var location: SourceLocation
 
-    public init(schedule: RepeatSchedule, starting: LocalDate? = nil, catchUp: CatchUp = .latest,
-                location: SourceLocation = SourceLocation(file: "(built in code)", line: 0, column: 0)) {
+    public init(
+        schedule: RepeatSchedule, starting: LocalDate? = nil, catchUp: CatchUp = .latest,
+        location: SourceLocation = SourceLocation(file: "(built in code)", line: 0, column: 0)
+    ) {
         self.schedule = schedule
         self.starting = starting
         self.catchUp = catchUp

@@ -17,7 +17,8 @@ struct WorkflowChecker {
         let known = Set(names)
         var targetsExist = true
         if !workflow.initial.value.isEmpty, !known.contains(workflow.initial.value) {
-            diagnostics.append(.error(.unknownState, undefined(workflow.initial.value, names), at: workflow.initial.location))
+            diagnostics.append(
+                .error(.unknownState, undefined(workflow.initial.value, names), at: workflow.initial.location))
             targetsExist = false
         }
         for index in workflow.states.indices {
@@ -42,24 +43,33 @@ struct WorkflowChecker {
         }
         let reachable = Self.reach(from: [workflow.initial.value], successors)
         for state in workflow.states.lazy where !reachable.contains(state.name) {
-            diagnostics.append(.error(.unreachableState,
-                                      "state '\(state.name)' can never be reached from the initial state '\(workflow.initial.value)'",
-                                      at: state.location,
-                                      notes: [.init("lead to it with 'next', 'on' or a timer's 'goto', or remove it")]))
+            diagnostics.append(
+                .error(
+                    .unreachableState,
+                    "state '\(state.name)' can never be reached from the initial state '\(workflow.initial.value)'",
+                    at: state.location,
+                    notes: [.init("lead to it with 'next', 'on' or a timer's 'goto', or remove it")]))
         }
-        for state in workflow.states.lazy where !state.isFinal && state.step == nil && state.handlers.isEmpty
-            && !state.timers.contains(where: { if case .goto = $0.action { return true } else { return false } }) {
-            diagnostics.append(.error(.noWayOut, "state '\(state.name)' has no way out: it has no step, no 'on' and no timer with 'goto'",
-                                      at: state.location,
-                                      notes: [.init("add 'final: true' if the campaign ends here")]))
+        for state in workflow.states.lazy
+        where !state.isFinal && state.step == nil && state.handlers.isEmpty
+            && !state.timers.contains(where: { if case .goto = $0.action { return true } else { return false } })
+        {
+            diagnostics.append(
+                .error(
+                    .noWayOut, "state '\(state.name)' has no way out: it has no step, no 'on' and no timer with 'goto'",
+                    at: state.location,
+                    notes: [.init("add 'final: true' if the campaign ends here")]))
         }
         let finals = Set(workflow.states.filter(\.isFinal).map(\.name))
         if finals.isDisjoint(with: reachable) {
-            diagnostics.append(.error(.noFinalState,
-                                      finals.isEmpty ? "no state is final, so a campaign of this workflow never ends"
-                                          : "no final state can be reached from '\(workflow.initial.value)', so a campaign never ends",
-                                      at: workflow.initial.location,
-                                      notes: [.init("add a state like 'closed: { final: true }' and lead to it")]))
+            diagnostics.append(
+                .error(
+                    .noFinalState,
+                    finals.isEmpty
+                        ? "no state is final, so a campaign of this workflow never ends"
+                        : "no final state can be reached from '\(workflow.initial.value)', so a campaign never ends",
+                    at: workflow.initial.location,
+                    notes: [.init("add a state like 'closed: { final: true }' and lead to it")]))
             return
         }
         // Which states can still lead to an end: walk the edges backwards from the finals.
@@ -67,18 +77,24 @@ struct WorkflowChecker {
         for (name, targets) in successors { for target in targets { predecessors[target, default: []].append(name) } }
         let canFinish = Self.reach(from: Array(finals), predecessors)
         for state in workflow.states.lazy where reachable.contains(state.name) && !canFinish.contains(state.name) {
-            diagnostics.append(.warning(.cannotFinish,
-                                        "from state '\(state.name)' no final state can be reached; a campaign that gets here never ends",
-                                        at: state.location))
+            diagnostics.append(
+                .warning(
+                    .cannotFinish,
+                    "from state '\(state.name)' no final state can be reached; a campaign that gets here never ends",
+                    at: state.location))
         }
         let adminEvents = Set(workflow.events.filter { $0.sender == .admin }.map(\.name))
-        for state in workflow.states.lazy where state.name != workflow.initial.value && reachable.contains(state.name)
+        for state in workflow.states.lazy
+        where state.name != workflow.initial.value && reachable.contains(state.name)
             && !state.isFinal && state.step == nil && state.timers.isEmpty && !state.handlers.isEmpty
-            && state.handlers.allSatisfy({ adminEvents.contains($0.key.value) }) {
-            diagnostics.append(.warning(.waitsForever,
-                                        "state '\(state.name)' waits for an administrator with no timer; if nobody acts, it waits forever",
-                                        at: state.location,
-                                        notes: [.init("add a timer, like '- after: P30D' / '  goto: closed', as a fallback")]))
+            && state.handlers.allSatisfy({ adminEvents.contains($0.key.value) })
+        {
+            diagnostics.append(
+                .warning(
+                    .waitsForever,
+                    "state '\(state.name)' waits for an administrator with no timer; if nobody acts, it waits forever",
+                    at: state.location,
+                    notes: [.init("add a timer, like '- after: P30D' / '  goto: closed', as a fallback")]))
         }
     }
 
@@ -98,7 +114,7 @@ struct WorkflowChecker {
         guard let step = state.step, let plugin = registry.plugin(kind: step.kind.value) else { return nil }
         for spec in plugin.parameters {
             guard case .deadline = spec.type, let value = step.parameters[spec.name]?.dateTime,
-                  let location = step.parameters.locations[spec.name]
+                let location = step.parameters.locations[spec.name]
             else { continue }
             return (TimeZones.instant(of: value, endOfDay: true, in: zone), value.description, location)
         }
@@ -115,28 +131,35 @@ struct WorkflowChecker {
             let name = workflow.states[index].name
             guard let own = deadlines[name] else { continue }
             if let now, own.instant < now {
-                diagnostics.append(.warning(.deadlinePassed,
-                                            "the deadline \(own.text) of state '\(name)' is already in the past",
-                                            at: own.location,
-                                            notes: [.init("a campaign started now would reach this deadline at once")]))
+                diagnostics.append(
+                    .warning(
+                        .deadlinePassed,
+                        "the deadline \(own.text) of state '\(name)' is already in the past",
+                        at: own.location,
+                        notes: [.init("a campaign started now would reach this deadline at once")]))
             }
             for target in Set(workflow.states[index].targets.map(\.value)).sorted() {
                 guard let later = deadlines[target], later.instant < own.instant else { continue }
-                diagnostics.append(.warning(.deadlinesOutOfOrder,
-                                            "state '\(target)' follows '\(name)' but its deadline \(later.text) comes before \(own.text)",
-                                            at: later.location,
-                                            notes: [.init("the deadline of '\(name)' is here", at: own.location)]))
+                diagnostics.append(
+                    .warning(
+                        .deadlinesOutOfOrder,
+                        "state '\(target)' follows '\(name)' but its deadline \(later.text) comes before \(own.text)",
+                        at: later.location,
+                        notes: [.init("the deadline of '\(name)' is here", at: own.location)]))
             }
         }
         // A timer at a fixed instant that has passed fires the moment its state is entered.
         guard let now else { return }
         for state in workflow.states {
             for timer in state.timers {
-                guard case .at(let spec) = timer.trigger, TimeZones.instant(of: spec, endOfDay: false, in: zone) < now else { continue }
-                diagnostics.append(.warning(.deadlinePassed,
-                                            "the timer at \(spec.description) of state '\(state.name)' is already in the past",
-                                            at: timer.location,
-                                            notes: [.init("a campaign entering '\(state.name)' now would fire it at once")]))
+                guard case .at(let spec) = timer.trigger, TimeZones.instant(of: spec, endOfDay: false, in: zone) < now
+                else { continue }
+                diagnostics.append(
+                    .warning(
+                        .deadlinePassed,
+                        "the timer at \(spec.description) of state '\(state.name)' is already in the past",
+                        at: timer.location,
+                        notes: [.init("a campaign entering '\(state.name)' now would fire it at once")]))
             }
         }
     }

@@ -6,7 +6,8 @@ public enum WorkflowSchema {
         let text = JSONValue.object([("type", .string("string"))])
         let boolean = JSONValue.object([("type", .string("boolean"))])
         let duration = JSONValue.object([
-            ("type", .string("string")), ("pattern", .string("^P(?!$)(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+S)?)?$")),
+            ("type", .string("string")),
+            ("pattern", .string("^P(?!$)(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+S)?)?$")),
             ("description", .string("An ISO 8601 duration, like P14D or PT2H.")),
         ])
         let dateTime = JSONValue.object([
@@ -25,59 +26,128 @@ public enum WorkflowSchema {
         ])
         let timer = JSONValue.object([
             ("type", .string("object")),
-            ("properties", .object([("at", dateTime), ("after", duration), ("every", schedule),
-                                    ("goto", stateName), ("send", name)])),
+            (
+                "properties",
+                .object([
+                    ("at", dateTime), ("after", duration), ("every", schedule),
+                    ("goto", stateName), ("send", name),
+                ])
+            ),
             ("additionalProperties", .bool(false)),
             ("oneOf", .array(["at", "after", "every"].map { .object([("required", .array([.string($0)]))]) })),
         ])
         let stepIfs: [JSONValue] = registry.plugins.map { plugin in
             .object([
-                ("if", .object([("properties", .object([("step", .object([("const", .string(plugin.kind))]))])),
-                                ("required", .array([.string("step")]))])),
+                (
+                    "if",
+                    .object([
+                        ("properties", .object([("step", .object([("const", .string(plugin.kind))]))])),
+                        ("required", .array([.string("step")])),
+                    ])
+                ),
                 ("then", .object([("properties", .object([("with", record(plugin.parameters))]))])),
             ])
         }
         let state = JSONValue.object([
             ("type", .string("object")),
-            ("properties", .object([
-                ("description", text),
-                ("final", boolean),
-                ("step", .object([("enum", .array(registry.kinds.map(JSONValue.string)))])),
-                ("with", .object([("type", .string("object"))])),
-                ("accepts", .object([("type", .string("array")), ("items", name)])),
-                ("next", stateName),
-                ("on", .object([("type", .string("object")),
-                                ("additionalProperties", .object([("oneOf", .array([stateName, branches]))]))])),
-                ("timers", .object([("type", .string("array")), ("items", timer)])),
-            ])),
+            (
+                "properties",
+                .object([
+                    ("description", text),
+                    ("final", boolean),
+                    ("step", .object([("enum", .array(registry.kinds.map(JSONValue.string)))])),
+                    ("with", .object([("type", .string("object"))])),
+                    ("accepts", .object([("type", .string("array")), ("items", name)])),
+                    ("next", stateName),
+                    (
+                        "on",
+                        .object([
+                            ("type", .string("object")),
+                            ("additionalProperties", .object([("oneOf", .array([stateName, branches]))])),
+                        ])
+                    ),
+                    ("timers", .object([("type", .string("array")), ("items", timer)])),
+                ])
+            ),
             ("additionalProperties", .bool(false)),
             ("allOf", .array(stepIfs)),
         ])
-        let field = object(["type": .object([("enum", .array(EntryField.FieldType.allCases.map { .string($0.rawValue) }))]),
-                            "required": boolean, "of": .object([("type", .string("array")), ("items", text)]),
-                            "description": text], required: ["type"])
-        let event = object(["by": .object([("enum", .array(["admin", "member", "system"].map(JSONValue.string)))]),
-                            "description": text], required: [])
+        let field = object(
+            [
+                "type": .object([("enum", .array(EntryField.FieldType.allCases.map { .string($0.rawValue) }))]),
+                "required": boolean, "of": .object([("type", .string("array")), ("items", text)]),
+                "description": text,
+            ], required: ["type"])
+        let event = object(
+            [
+                "by": .object([("enum", .array(["admin", "member", "system"].map(JSONValue.string)))]),
+                "description": text,
+            ], required: [])
         let properties: [(String, JSONValue)] = [
             ("laurel", .object([("const", .number(1)), ("description", .string("The language version: 1."))])),
             ("id", name),
             ("title", text),
             ("description", text),
-            ("timezone", .object([("type", .string("string")), ("description", .string("An IANA time zone, like Asia/Ho_Chi_Minh."))])),
-            ("organisation", .object([("oneOf", .array([text, .object([("type", .string("array")), ("items", text)])])),
-                                      ("description", .string("Organisation data files (YAML or CSV), relative to this file, for laurel simulate and the demo."))])),
-            ("inputs", map(object(["type": .object([("enum", .array(["number", "text", "boolean", "date", "date-time", "duration", "unit"].map(JSONValue.string)))]),
-                                   "required": boolean, "description": text], required: ["type"]))),
+            (
+                "timezone",
+                .object([
+                    ("type", .string("string")), ("description", .string("An IANA time zone, like Asia/Ho_Chi_Minh.")),
+                ])
+            ),
+            (
+                "organisation",
+                .object([
+                    ("oneOf", .array([text, .object([("type", .string("array")), ("items", text)])])),
+                    (
+                        "description",
+                        .string(
+                            "Organisation data files (YAML or CSV), relative to this file, for laurel simulate and the demo."
+                        )
+                    ),
+                ])
+            ),
+            (
+                "inputs",
+                map(
+                    object(
+                        [
+                            "type": .object([
+                                (
+                                    "enum",
+                                    .array(
+                                        ["number", "text", "boolean", "date", "date-time", "duration", "unit"].map(
+                                            JSONValue.string))
+                                )
+                            ]),
+                            "required": boolean, "description": text,
+                        ], required: ["type"]))
+            ),
             ("entries", map(object(["fields": map(field), "description": text], required: ["fields"]))),
-            ("metrics", map(object(["count": name, "sum": text, "reported": boolean, "description": text], required: []))),
+            (
+                "metrics",
+                map(object(["count": name, "sum": text, "reported": boolean, "description": text], required: []))
+            ),
             ("events", map(.object([("oneOf", .array([.object([("type", .string("null"))]), event]))]))),
-            ("councils", map(object(["members": .object([("type", .string("array")), ("items", text)]),
-                                     "quorum": .object([("type", .array([.string("integer"), .string("string")]))]),
-                                     "description": text], required: ["members"]))),
-            ("recurrence", object(["every": schedule,
-                                   "starting": dateTime,
-                                   "catch-up": .object([("enum", .array(["skip", "latest", "all"].map(JSONValue.string)))])],
-                                  required: ["every"])),
+            (
+                "councils",
+                map(
+                    object(
+                        [
+                            "members": .object([("type", .string("array")), ("items", text)]),
+                            "quorum": .object([("type", .array([.string("integer"), .string("string")]))]),
+                            "description": text,
+                        ], required: ["members"]))
+            ),
+            (
+                "recurrence",
+                object(
+                    [
+                        "every": schedule,
+                        "starting": dateTime,
+                        "catch-up": .object([("enum", .array(["skip", "latest", "all"].map(JSONValue.string)))]),
+                    ],
+                    required: ["every"])
+            ),
             ("initial", stateName),
             ("states", map(state)),
         ]
@@ -140,15 +210,19 @@ public enum WorkflowSchema {
         case .boolean:
             return .object([("type", .string("boolean"))])
         case .deadline, .moment:
-            return .object([("type", .string("string")),
-                            ("pattern", .string("^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2})?(Z|[+-]\\d{2}:\\d{2})?)?$"))])
+            return .object([
+                ("type", .string("string")),
+                ("pattern", .string("^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2})?(Z|[+-]\\d{2}:\\d{2})?)?$")),
+            ])
         case .duration:
             return .object([("type", .string("string")), ("pattern", .string("^P"))])
         case .choice(let options):
             return .object([("enum", .array(options.map(JSONValue.string)))])
         case .list(let element, let minimumCount):
-            return .object([("type", .string("array")), ("items", schema(of: element)),
-                            ("minItems", .number(Double(minimumCount)))])
+            return .object([
+                ("type", .string("array")), ("items", schema(of: element)),
+                ("minItems", .number(Double(minimumCount))),
+            ])
         case .record(let specs):
             return record(specs)
         }

@@ -22,7 +22,9 @@ public struct WorkflowValidator: Sendable {
     /// "deadline already past" warnings.
     public func validate(_ bytes: [UInt8], file: String, now: Int64? = nil) -> ValidationResult {
         // Suggestions are bounded per file (``Suggestions/budget``), so no file stalls its reader.
-        Suggestions.$budget.withValue(Suggestions.Budget(cells: 20_000_000)) { validateBounded(bytes, file: file, now: now) }
+        Suggestions.$budget.withValue(Suggestions.Budget(cells: 20_000_000)) {
+            validateBounded(bytes, file: file, now: now)
+        }
     }
 
     private func validateBounded(_ bytes: [UInt8], file: String, now: Int64?) -> ValidationResult {

@@ -73,9 +73,10 @@ public struct Organisation: Sendable, Hashable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(levels: try container.decode([String].self, forKey: .levels),
-                  units: try container.decode([Unit].self, forKey: .units),
-                  people: try container.decode([Person].self, forKey: .people))
+        self.init(
+            levels: try container.decode([String].self, forKey: .levels),
+            units: try container.decode([Unit].self, forKey: .units),
+            people: try container.decode([Person].self, forKey: .people))
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -33,7 +33,8 @@ public struct OrganisationReader {
     public struct Draft: Sendable {
         var levels: [String] = []
         var levelsLocation: SourceLocation?
-        var units: [(unit: Organisation.Unit, at: SourceLocation, parentAt: SourceLocation?, levelAt: SourceLocation)] = []
+        var units: [(unit: Organisation.Unit, at: SourceLocation, parentAt: SourceLocation?, levelAt: SourceLocation)] =
+            []
         var people: [(person: Organisation.Person, at: SourceLocation, unitAt: SourceLocation)] = []
         var diagnostics: [Diagnostic] = []
 
@@ -52,13 +53,20 @@ public struct OrganisationReader {
         guard let root = loaded.root else { return }
         var reader = NodeReader()
         defer { draft.diagnostics += reader.diagnostics }
-        guard let top = reader.mapping(root, "the organisation file", known: ["laurel-organisation", "title", "levels", "units", "people"],
-                                       required: ["laurel-organisation", "units"]) else { return }
-        if let version = top["laurel-organisation"], let number = reader.integer(version.value, "'laurel-organisation'"), number != 1 {
+        guard
+            let top = reader.mapping(
+                root, "the organisation file", known: ["laurel-organisation", "title", "levels", "units", "people"],
+                required: ["laurel-organisation", "units"])
+        else { return }
+        if let version = top["laurel-organisation"],
+            let number = reader.integer(version.value, "'laurel-organisation'"), number != 1
+        {
             reader.error(.unsupportedVersion, "'laurel-organisation' must be the number 1", at: version.value.location)
         }
         if let title = top["title"] { _ = reader.text(title.value, "'title'") }
-        if let levels = top["levels"], let items = reader.list(levels.value, "'levels'", example: "[city, district, grassroots]") {
+        if let levels = top["levels"],
+            let items = reader.list(levels.value, "'levels'", example: "[city, district, grassroots]")
+        {
             draft.levels = items.compactMap { reader.name($0, "a level") }
             draft.levelsLocation = levels.key.location
         }
@@ -70,35 +78,51 @@ public struct OrganisationReader {
                     reader.error(.invalidValue, message, at: key.location, notes: notes)
                     continue
                 }
-                guard let fields = reader.mapping(value, what, known: ["name", "level", "parent", "counts"],
-                                                  required: ["name", "level"], ownerLocation: key.location),
-                      let name = fields["name"].flatMap({ reader.text($0.value, "the name of \(what)") }),
-                      let levelPair = fields["level"], let level = reader.name(levelPair.value, "the level of \(what)") else { continue }
+                guard
+                    let fields = reader.mapping(
+                        value, what, known: ["name", "level", "parent", "counts"],
+                        required: ["name", "level"], ownerLocation: key.location),
+                    let name = fields["name"].flatMap({ reader.text($0.value, "the name of \(what)") }),
+                    let levelPair = fields["level"], let level = reader.name(levelPair.value, "the level of \(what)")
+                else { continue }
                 var parent: String?
                 if let pair = fields["parent"] { parent = reader.name(pair.value, "the parent of \(what)") }
                 var counts: [String: Int] = [:]
                 if let pair = fields["counts"], let named = reader.namedMapping(pair.value, "the counts of \(what)") {
                     for (count, _, node) in named {
-                        if let number = reader.integer(node, "the count '\(count)' of \(what)", minimum: 0) { counts[count] = number }
+                        if let number = reader.integer(node, "the count '\(count)' of \(what)", minimum: 0) {
+                            counts[count] = number
+                        }
                     }
                 }
-                draft.units.append((Organisation.Unit(id: id, name: name, parent: parent, level: level, counts: counts),
-                                    key.location, fields["parent"]?.value.location, levelPair.value.location))
+                draft.units.append(
+                    (
+                        Organisation.Unit(id: id, name: name, parent: parent, level: level, counts: counts),
+                        key.location, fields["parent"]?.value.location, levelPair.value.location
+                    ))
             }
         }
         if let people = top["people"], let named = reader.namedMapping(people.value, "'people'") {
             for (id, key, value) in named {
                 let what = "person '\(id)'"
-                guard let fields = reader.mapping(value, what, known: ["name", "unit", "roles"], required: ["name", "unit"],
-                                                  ownerLocation: key.location),
-                      let name = fields["name"].flatMap({ reader.text($0.value, "the name of \(what)") }),
-                      let unitPair = fields["unit"], let unit = reader.name(unitPair.value, "the unit of \(what)") else { continue }
+                guard
+                    let fields = reader.mapping(
+                        value, what, known: ["name", "unit", "roles"], required: ["name", "unit"],
+                        ownerLocation: key.location),
+                    let name = fields["name"].flatMap({ reader.text($0.value, "the name of \(what)") }),
+                    let unitPair = fields["unit"], let unit = reader.name(unitPair.value, "the unit of \(what)")
+                else { continue }
                 var roles: [String] = []
-                if let pair = fields["roles"], let items = reader.list(pair.value, "the roles of \(what)", example: "[council]") {
+                if let pair = fields["roles"],
+                    let items = reader.list(pair.value, "the roles of \(what)", example: "[council]")
+                {
                     roles = items.compactMap { reader.name($0, "a role of \(what)") }
                 }
-                draft.people.append((Organisation.Person(id: id, name: name, unit: unit, roles: roles), key.location,
-                                     unitPair.value.location))
+                draft.people.append(
+                    (
+                        Organisation.Person(id: id, name: name, unit: unit, roles: roles), key.location,
+                        unitPair.value.location
+                    ))
             }
         }
     }
@@ -110,12 +134,16 @@ public struct OrganisationReader {
         do {
             rows = try CSV.parse(text)
         } catch {
-            draft.diagnostics.append(.error(.csvSyntax, error.message, at: SourceLocation(file: file, line: error.line, column: error.column)))
+            draft.diagnostics.append(
+                .error(
+                    .csvSyntax, error.message, at: SourceLocation(file: file, line: error.line, column: error.column)))
             return
         }
         guard let header = rows.first else {
-            draft.diagnostics.append(.error(.emptyFile, "the file is empty; its first row names the columns",
-                                            at: SourceLocation(file: file, line: 1, column: 1)))
+            draft.diagnostics.append(
+                .error(
+                    .emptyFile, "the file is empty; its first row names the columns",
+                    at: SourceLocation(file: file, line: 1, column: 1)))
             return
         }
         let columns = header.cells.map { $0.trimmingSpaces.lowercased() }
@@ -127,23 +155,32 @@ public struct OrganisationReader {
         let required = isPeople ? ["id", "name", "unit"] : ["id", "name", "level"]
         let missing = required.filter { column($0) == nil }
         guard missing.isEmpty else {
-            draft.diagnostics.append(.error(
-                .missingKey, "the header lacks the column\(missing.count > 1 ? "s" : "") \(Suggestions.list(missing, conjunction: "and"))",
-                at: at(header, 0),
-                notes: [.init("a units file starts with id,name,level[,parent][,COUNT...]; a people file with id,name,unit[,roles]")]))
+            draft.diagnostics.append(
+                .error(
+                    .missingKey,
+                    "the header lacks the column\(missing.count > 1 ? "s" : "") \(Suggestions.list(missing, conjunction: "and"))",
+                    at: at(header, 0),
+                    notes: [
+                        .init(
+                            "a units file starts with id,name,level[,parent][,COUNT...]; a people file with id,name,unit[,roles]"
+                        )
+                    ]))
             return
         }
         for (index, name) in columns.enumerated() where columns.firstIndex(of: name) != index {
-            draft.diagnostics.append(.error(.duplicateKey, "the column '\(name)' is named twice", at: at(header, index)))
+            draft.diagnostics.append(
+                .error(.duplicateKey, "the column '\(name)' is named twice", at: at(header, index)))
             return
         }
         let reader = NodeReader()
         for row in rows.dropFirst() {
             if row.cells.allSatisfy({ $0.trimmingSpaces.isEmpty }) { continue }
             guard row.cells.count == columns.count else {
-                draft.diagnostics.append(.error(
-                    .wrongType, "this row has \(row.cells.count) cells, the header \(columns.count)", at: at(row, 0),
-                    notes: [.init("a cell with a comma must be in double quotes: \"Hà Nội, Việt Nam\"")]))
+                draft.diagnostics.append(
+                    .error(
+                        .wrongType, "this row has \(row.cells.count) cells, the header \(columns.count)",
+                        at: at(row, 0),
+                        notes: [.init("a cell with a comma must be in double quotes: \"Hà Nội, Việt Nam\"")]))
                 continue
             }
             func cell(_ name: String) -> String? {
@@ -164,9 +201,14 @@ public struct OrganisationReader {
             }
             if isPeople {
                 guard let unit = requiredCell("unit") else { continue }
-                let roles = cell("roles").map { $0.split(separator: ";").map { $0.trimmingSpaces }.filter { !$0.isEmpty } } ?? []
-                draft.people.append((Organisation.Person(id: id, name: name, unit: unit, roles: roles),
-                                     at(row, column("id")!), at(row, column("unit")!)))
+                let roles =
+                    cell("roles").map { $0.split(separator: ";").map { $0.trimmingSpaces }.filter { !$0.isEmpty } }
+                    ?? []
+                draft.people.append(
+                    (
+                        Organisation.Person(id: id, name: name, unit: unit, roles: roles),
+                        at(row, column("id")!), at(row, column("unit")!)
+                    ))
             } else {
                 guard let level = requiredCell("level") else { continue }
                 var counts: [String: Int] = [:]
@@ -174,14 +216,19 @@ public struct OrganisationReader {
                     let text = row.cells[index].trimmingSpaces
                     if text.isEmpty { continue }
                     guard let number = Int(text.filter { $0 != "_" && $0 != " " }), number >= 0 else {
-                        draft.diagnostics.append(.error(.wrongType, "the count '\(count)' must be a whole number of people, not '\(text)'",
-                                                        at: at(row, index)))
+                        draft.diagnostics.append(
+                            .error(
+                                .wrongType, "the count '\(count)' must be a whole number of people, not '\(text)'",
+                                at: at(row, index)))
                         continue
                     }
                     counts[count] = number
                 }
-                draft.units.append((Organisation.Unit(id: id, name: name, parent: cell("parent"), level: level, counts: counts),
-                                    at(row, column("id")!), column("parent").map { at(row, $0) }, at(row, column("level")!)))
+                draft.units.append(
+                    (
+                        Organisation.Unit(id: id, name: name, parent: cell("parent"), level: level, counts: counts),
+                        at(row, column("id")!), column("parent").map { at(row, $0) }, at(row, column("level")!)
+                    ))
             }
         }
     }
@@ -194,8 +241,10 @@ public struct OrganisationReader {
         var unitAt: [String: SourceLocation] = [:]
         for entry in draft.units {
             if let first = unitAt[entry.unit.id] {
-                diagnostics.append(.error(.duplicateID, "the unit id '\(entry.unit.id)' is given twice", at: entry.at,
-                                          notes: [.init("first given here", at: first)]))
+                diagnostics.append(
+                    .error(
+                        .duplicateID, "the unit id '\(entry.unit.id)' is given twice", at: entry.at,
+                        notes: [.init("first given here", at: first)]))
             } else {
                 unitAt[entry.unit.id] = entry.at
             }
@@ -205,24 +254,33 @@ public struct OrganisationReader {
         for entry in draft.units where levelOf[entry.unit.id] == nil { levelOf[entry.unit.id] = entry.unit.level }
         for entry in draft.units {
             if !draft.levels.isEmpty, !draft.levels.contains(entry.unit.level) {
-                diagnostics.append(.error(.invalidValue,
-                                          "unit '\(entry.unit.id)' has the level '\(entry.unit.level)', which 'levels' does not list\(Suggestions.didYouMean(entry.unit.level, in: draft.levels))",
-                                          at: entry.levelAt, notes: [.init("the levels are \(Suggestions.list(draft.levels, conjunction: "and"))")]))
+                diagnostics.append(
+                    .error(
+                        .invalidValue,
+                        "unit '\(entry.unit.id)' has the level '\(entry.unit.level)', which 'levels' does not list\(Suggestions.didYouMean(entry.unit.level, in: draft.levels))",
+                        at: entry.levelAt,
+                        notes: [.init("the levels are \(Suggestions.list(draft.levels, conjunction: "and"))")]))
             }
             guard let parent = entry.unit.parent else { continue }
             guard unitAt[parent] != nil else {
-                diagnostics.append(.error(.unknownUnit, "the parent '\(parent)' of unit '\(entry.unit.id)' is not a unit\(Suggestions.didYouMean(parent, in: unitIDs))",
-                                          at: entry.parentAt ?? entry.at,
-                                          notes: [.init("define the unit '\(parent)', or leave 'parent' empty for a unit at the top")]))
+                diagnostics.append(
+                    .error(
+                        .unknownUnit,
+                        "the parent '\(parent)' of unit '\(entry.unit.id)' is not a unit\(Suggestions.didYouMean(parent, in: unitIDs))",
+                        at: entry.parentAt ?? entry.at,
+                        notes: [.init("define the unit '\(parent)', or leave 'parent' empty for a unit at the top")]))
                 continue
             }
             if let own = draft.levels.firstIndex(of: entry.unit.level),
-               let parentLevel = levelOf[parent].flatMap({ draft.levels.firstIndex(of: $0) }),
-               parentLevel >= own {
-                diagnostics.append(.error(.invalidValue,
-                                          "unit '\(entry.unit.id)' (\(entry.unit.level)) is under '\(parent)' (\(draft.levels[parentLevel])), which is not a higher level",
-                                          at: entry.parentAt ?? entry.at,
-                                          notes: [.init("'levels' runs from the top down: \(draft.levels.joined(separator: " > "))")]))
+                let parentLevel = levelOf[parent].flatMap({ draft.levels.firstIndex(of: $0) }),
+                parentLevel >= own
+            {
+                diagnostics.append(
+                    .error(
+                        .invalidValue,
+                        "unit '\(entry.unit.id)' (\(entry.unit.level)) is under '\(parent)' (\(draft.levels[parentLevel])), which is not a higher level",
+                        at: entry.parentAt ?? entry.at,
+                        notes: [.init("'levels' runs from the top down: \(draft.levels.joined(separator: " > "))")]))
             }
         }
         // Loops of parents: each reported once, at the first of its units in the file. Every unit
@@ -252,30 +310,41 @@ public struct OrganisationReader {
             // Told from the loop's first unit in the file, following its parents round.
             let first = loop.min { order[$0, default: .max] < order[$1, default: .max] } ?? loop[0]
             var chain = [first]
-            while let parent = parents[chain[chain.count - 1]], parent != first, chain.count <= loop.count { chain.append(parent) }
+            while let parent = parents[chain[chain.count - 1]], parent != first, chain.count <= loop.count {
+                chain.append(parent)
+            }
             guard let entry = draft.units.first(where: { $0.unit.id == first }) else { continue }
-            diagnostics.append(.error(.unitCycle,
-                                      "the units \((chain + [first]).joined(separator: " -> ")) are each other's parents",
-                                      at: entry.parentAt ?? entry.at,
-                                      notes: [.init("one unit of the loop must have no parent, or a parent outside it")]))
+            diagnostics.append(
+                .error(
+                    .unitCycle,
+                    "the units \((chain + [first]).joined(separator: " -> ")) are each other's parents",
+                    at: entry.parentAt ?? entry.at,
+                    notes: [.init("one unit of the loop must have no parent, or a parent outside it")]))
         }
         var personAt: [String: SourceLocation] = [:]
         for entry in draft.people {
             if let first = personAt[entry.person.id] {
-                diagnostics.append(.error(.duplicateID, "the person id '\(entry.person.id)' is given twice", at: entry.at,
-                                          notes: [.init("first given here", at: first)]))
+                diagnostics.append(
+                    .error(
+                        .duplicateID, "the person id '\(entry.person.id)' is given twice", at: entry.at,
+                        notes: [.init("first given here", at: first)]))
                 continue
             }
             personAt[entry.person.id] = entry.at
             if unitAt[entry.person.unit] == nil {
-                diagnostics.append(.error(.unknownUnit, "person '\(entry.person.id)' is in the unit '\(entry.person.unit)', which is not defined\(Suggestions.didYouMean(entry.person.unit, in: unitIDs))",
-                                          at: entry.unitAt, notes: [.init("import the units file together with the people file")]))
+                diagnostics.append(
+                    .error(
+                        .unknownUnit,
+                        "person '\(entry.person.id)' is in the unit '\(entry.person.unit)', which is not defined\(Suggestions.didYouMean(entry.person.unit, in: unitIDs))",
+                        at: entry.unitAt, notes: [.init("import the units file together with the people file")]))
             }
         }
         diagnostics = diagnostics.sortedByLocation()
         guard !diagnostics.hasErrors else { return Result(organisation: nil, diagnostics: diagnostics) }
-        return Result(organisation: Organisation(levels: draft.levels, units: draft.units.map(\.unit), people: draft.people.map(\.person)),
-                      diagnostics: diagnostics)
+        return Result(
+            organisation: Organisation(
+                levels: draft.levels, units: draft.units.map(\.unit), people: draft.people.map(\.person)),
+            diagnostics: diagnostics)
     }
 }
 
@@ -283,7 +352,9 @@ extension StringProtocol {
     /// Without leading and trailing spaces and tabs (no Foundation here).
     var trimmingSpaces: String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
         return String(self[first...last])
     }
 }

@@ -21,7 +21,8 @@ public enum UnitReference: Sendable, Hashable {
         if context.inputNames.contains(name) {
             return "'inputs.\(name)' names the unit the campaign runs for, so input '\(name)' must have type unit"
         }
-        return "'inputs.\(name)' is not an input of this workflow\(Suggestions.didYouMean(name, in: context.unitInputNames)); declare it under 'inputs:' as '\(name): { type: unit, required: true }'"
+        return
+            "'inputs.\(name)' is not an input of this workflow\(Suggestions.didYouMean(name, in: context.unitInputNames)); declare it under 'inputs:' as '\(name): { type: unit, required: true }'"
     }
 
     /// The unit id, with `inputs.NAME` read from the campaign's inputs; nil when that input was

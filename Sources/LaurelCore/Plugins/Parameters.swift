@@ -82,8 +82,10 @@ public struct ParameterSpec: Sendable {
     /// How the parameter is written in a workflow file, for the docs.
     public var example: String
 
-    public init(_ name: String, _ type: ParameterType, required: Bool = false, default defaultValue: ParameterValue? = nil,
-                summary: String, example: String) {
+    public init(
+        _ name: String, _ type: ParameterType, required: Bool = false, default defaultValue: ParameterValue? = nil,
+        summary: String, example: String
+    ) {
         self.name = name
         self.type = type
         self.isRequired = required
@@ -131,7 +133,8 @@ public indirect enum ParameterValue: Sendable, Hashable, Codable {
         case .duration(let value): return .string(value.description)
         case .schedule(let value): return .string(value.description)
         case .list(let values): return .array(values.map(\.json))
-        case .record(let values): return .object(values.values.sorted { $0.key < $1.key }.map { ($0.key, $0.value.json) })
+        case .record(let values):
+            return .object(values.values.sorted { $0.key < $1.key }.map { ($0.key, $0.value.json) })
         }
     }
 }

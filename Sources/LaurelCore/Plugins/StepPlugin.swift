@@ -33,8 +33,10 @@ public struct StepCheckContext: Sendable {
     /// The inputs of type `unit` (at most one): the unit a campaign runs for.
     public var unitInputNames: [String]
 
-    public init(councilMembers: [String: [String]], timeZone: String, metricNames: [String] = [], inputNames: [String] = [],
-                unitInputNames: [String] = []) {
+    public init(
+        councilMembers: [String: [String]], timeZone: String, metricNames: [String] = [], inputNames: [String] = [],
+        unitInputNames: [String] = []
+    ) {
         self.councilMembers = councilMembers
         self.timeZone = timeZone
         self.metricNames = metricNames

@@ -55,8 +55,11 @@ public enum CSV {
             }
             // After a closing quote only the end of the cell may come: `"abc"def` is refused.
             if closedQuote, scalar != ",", scalar != "\n", scalar != "\r" {
-                throw Failure(line: line, column: column,
-                              message: "text after the closing double quote of a cell; put the whole cell in quotes, and write a quote inside it twice (\"\")")
+                throw Failure(
+                    line: line, column: column,
+                    message:
+                        "text after the closing double quote of a cell; put the whole cell in quotes, and write a quote inside it twice (\"\")"
+                )
             }
             closedQuote = false
             switch scalar {
@@ -64,8 +67,11 @@ public enum CSV {
                 quoted = true
                 quoteStart = (line, column)
             case "\"":
-                throw Failure(line: line, column: column,
-                              message: "a double quote inside a cell that does not start with one; put the whole cell in double quotes and write the quote twice (\"\")")
+                throw Failure(
+                    line: line, column: column,
+                    message:
+                        "a double quote inside a cell that does not start with one; put the whole cell in double quotes and write the quote twice (\"\")"
+                )
             case ",":
                 cells.append(cell)
                 columns.append(cellColumn)
@@ -87,8 +93,9 @@ public enum CSV {
             }
         }
         if quoted {
-            throw Failure(line: quoteStart.line, column: quoteStart.column,
-                          message: "a quoted cell is not closed: add the closing double quote")
+            throw Failure(
+                line: quoteStart.line, column: quoteStart.column,
+                message: "a quoted cell is not closed: add the closing double quote")
         }
         if !cell.isEmpty || !cells.isEmpty {
             cells.append(cell)

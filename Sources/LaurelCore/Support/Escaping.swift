@@ -32,12 +32,13 @@ public enum Escaping {
         // Digits at the start of the text, which a following '.' would make a numbered list.
         let leadingDigits = characters.prefix { $0.isASCII && $0.isNumber }.count
         for (index, character) in characters.enumerated() {
-            let escape = switch character {
-            case "\\", "`", "*", "_", "[", "]", "<", ">", "|", "~": true
-            case "#", "+", "-": index == 0
-            case ".", ")": index == leadingDigits && index > 0
-            default: false
-            }
+            let escape =
+                switch character {
+                case "\\", "`", "*", "_", "[", "]", "<", ">", "|", "~": true
+                case "#", "+", "-": index == 0
+                case ".", ")": index == leadingDigits && index > 0
+                default: false
+                }
             if escape { result.append("\\") }
             result.append(character)
         }
@@ -46,7 +47,9 @@ public enum Escaping {
 
     /// A CSV cell: quoted when it holds a comma, a quote, a line feed or a carriage return.
     public static func csvCell(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else { return text }
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else {
+            return text
+        }
         return "\"" + text.replacing("\"", with: "\"\"") + "\""
     }
 

@@ -33,11 +33,13 @@ public indirect enum JSONValue: Sendable, Hashable {
             }
         case .string(let value): output += Self.quoted(value)
         case .array(let items):
-            writeContainer(open: "[", close: "]", count: items.count, to: &output, indent: indent) { index, out, inner in
+            writeContainer(open: "[", close: "]", count: items.count, to: &output, indent: indent) {
+                index, out, inner in
                 items[index].write(to: &out, indent: inner)
             }
         case .object(let fields):
-            writeContainer(open: "{", close: "}", count: fields.count, to: &output, indent: indent) { index, out, inner in
+            writeContainer(open: "{", close: "}", count: fields.count, to: &output, indent: indent) {
+                index, out, inner in
                 out += Self.quoted(fields[index].0)
                 out += inner == nil ? ":" : ": "
                 fields[index].1.write(to: &out, indent: inner)
@@ -45,8 +47,10 @@ public indirect enum JSONValue: Sendable, Hashable {
         }
     }
 
-    private func writeContainer(open: String, close: String, count: Int, to output: inout String, indent: Int?,
-                                element: (Int, inout String, Int?) -> Void) {
+    private func writeContainer(
+        open: String, close: String, count: Int, to output: inout String, indent: Int?,
+        element: (Int, inout String, Int?) -> Void
+    ) {
         output += open
         guard count > 0 else {
             output += close

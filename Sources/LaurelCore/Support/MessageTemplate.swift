@@ -46,11 +46,14 @@ public struct MessageTemplate: Sendable, Hashable {
             return template.places.compactMap { place in
                 switch Place(place) {
                 case .metric(let name) where !context.metricNames.contains(name):
-                    return "the message reads '{metrics.\(name)}', but there is no metric '\(name)'\(Suggestions.didYouMean(name, in: context.metricNames)); metrics are defined under 'metrics:'"
+                    return
+                        "the message reads '{metrics.\(name)}', but there is no metric '\(name)'\(Suggestions.didYouMean(name, in: context.metricNames)); metrics are defined under 'metrics:'"
                 case .input(let name) where !context.inputNames.contains(name):
-                    return "the message reads '{inputs.\(name)}', but there is no input '\(name)'\(Suggestions.didYouMean(name, in: context.inputNames)); inputs are defined under 'inputs:'"
+                    return
+                        "the message reads '{inputs.\(name)}', but there is no input '\(name)'\(Suggestions.didYouMean(name, in: context.inputNames)); inputs are defined under 'inputs:'"
                 case nil:
-                    return "the message reads '{\(place)}'; a message can fill in {metrics.NAME}, {inputs.NAME}, {entries} and {title}"
+                    return
+                        "the message reads '{\(place)}'; a message can fill in {metrics.NAME}, {inputs.NAME}, {entries} and {title}"
                 default:
                     return nil
                 }
@@ -69,7 +72,8 @@ public struct MessageTemplate: Sendable, Hashable {
                 case .instant(let instant)?:
                     // A date input (a cycle's start) is midnight: write the date alone.
                     let (date, time) = context.calendar.local(instant)
-                    return time.hour == 0 && time.minute == 0 && time.second == 0 ? "\(date)" : context.calendar.format(instant)
+                    return time.hour == 0 && time.minute == 0 && time.second == 0
+                        ? "\(date)" : context.calendar.format(instant)
                 case let value?: return value.description
                 case nil: return "-"
                 }

@@ -44,7 +44,8 @@ public enum Suggestions {
             let bound = min(allowed, (best?.distance ?? Int.max) - 1)
             guard bound >= 0, abs(length - target.count) <= bound else { continue }
             var cells = 0
-            let distance = editDistance(target, Array(candidate.lowercased().unicodeScalars), atMost: bound, cells: &cells)
+            let distance = editDistance(
+                target, Array(candidate.lowercased().unicodeScalars), atMost: bound, cells: &cells)
             if let budget, !budget.spend(cells) { return best?.candidate }
             if let distance {
                 best = (candidate, distance)
@@ -64,7 +65,9 @@ public enum Suggestions {
 
     /// The distance when it is at most `bound`, else nil: rows whose every value is past the
     /// bound end the comparison early.
-    static func editDistance(_ lhs: [Unicode.Scalar], _ rhs: [Unicode.Scalar], atMost bound: Int, cells: inout Int) -> Int? {
+    static func editDistance(_ lhs: [Unicode.Scalar], _ rhs: [Unicode.Scalar], atMost bound: Int, cells: inout Int)
+        -> Int?
+    {
         if lhs.isEmpty { return rhs.count <= bound ? rhs.count : nil }
         if rhs.isEmpty { return lhs.count <= bound ? lhs.count : nil }
         var previousPrevious = [Int](repeating: 0, count: rhs.count + 1)

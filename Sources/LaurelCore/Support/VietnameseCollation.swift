@@ -33,7 +33,9 @@ public enum VietnameseCollation {
             // zeros aside) ranks first, then its digits.
             if character.isASCII, character.wholeNumberValue != nil {
                 var end = position
-                while end < characters.count, characters[end].isASCII, characters[end].wholeNumberValue != nil { end += 1 }
+                while end < characters.count, characters[end].isASCII, characters[end].wholeNumberValue != nil {
+                    end += 1
+                }
                 let digits = characters[position..<end].map { UInt32($0.wholeNumberValue!) }
                 let significant = digits.drop { $0 == 0 }
                 primary.append(70 + UInt32(min(significant.count, 29)))

@@ -47,8 +47,10 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
     }
 
-    static let monthNames = ["January", "February", "March", "April", "May", "June", "July", "August",
-                             "September", "October", "November", "December"]
+    static let monthNames = [
+        "January", "February", "March", "April", "May", "June", "July", "August",
+        "September", "October", "November", "December",
+    ]
 }
 
 /// A time of day, to the second.
@@ -70,7 +72,9 @@ public struct LocalTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
         "\(LocalDate.pad(hour, 2)):\(LocalDate.pad(minute, 2))" + (second == 0 ? "" : ":\(LocalDate.pad(second, 2))")
     }
 
-    public static func < (lhs: LocalTime, rhs: LocalTime) -> Bool { lhs.secondsSinceMidnight < rhs.secondsSinceMidnight }
+    public static func < (lhs: LocalTime, rhs: LocalTime) -> Bool {
+        lhs.secondsSinceMidnight < rhs.secondsSinceMidnight
+    }
 }
 
 /// A date, optionally with a time and a UTC offset, as written in a workflow file.
@@ -116,20 +120,23 @@ public enum DateText {
     public static func parseDate(_ text: String) -> Result<LocalDate, Failure> {
         let chars = Array(text)
         guard chars.count == 10, chars[4] == "-", chars[7] == "-",
-              let year = number(chars, 0, 4), let month = number(chars, 5, 2), let day = number(chars, 8, 2)
+            let year = number(chars, 0, 4), let month = number(chars, 5, 2), let day = number(chars, 8, 2)
         else {
-            return .failure(Failure(message: "expected a date like 2022-05-31, got '\(text.truncatedForMessage)'",
-                                    offset: 0))
+            return .failure(
+                Failure(
+                    message: "expected a date like 2022-05-31, got '\(text.truncatedForMessage)'",
+                    offset: 0))
         }
         return checkedDate(year: year, month: month, day: day, text: text)
     }
 
     /// A date alone, or a date-time with minutes and optional seconds and offset.
     public static func parseDateTime(_ text: String) -> Result<DateTimeSpec, Failure> {
-        let expected = "expected a date like 2022-05-31 or a date-time like 2022-05-31T23:59, got '\(text.truncatedForMessage)'"
+        let expected =
+            "expected a date like 2022-05-31 or a date-time like 2022-05-31T23:59, got '\(text.truncatedForMessage)'"
         let chars = Array(text)
         guard chars.count >= 10, chars[4] == "-", chars[7] == "-",
-              let year = number(chars, 0, 4), let month = number(chars, 5, 2), let day = number(chars, 8, 2)
+            let year = number(chars, 0, 4), let month = number(chars, 5, 2), let day = number(chars, 8, 2)
         else { return .failure(Failure(message: expected, offset: 0)) }
         let date: LocalDate
         switch checkedDate(year: year, month: month, day: day, text: String(chars[0..<10])) {
@@ -138,29 +145,36 @@ public enum DateText {
         }
         if chars.count == 10 { return .success(DateTimeSpec(date: date)) }
         guard chars.count >= 16, chars[10] == "T" || chars[10] == " " || chars[10] == "t", chars[13] == ":",
-              let hour = number(chars, 11, 2), let minute = number(chars, 14, 2)
+            let hour = number(chars, 11, 2), let minute = number(chars, 14, 2)
         else { return .failure(Failure(message: expected, offset: 0)) }
         var index = 16
         var second = 0
         if index < chars.count, chars[index] == ":" {
-            guard let value = number(chars, index + 1, 2) else { return .failure(Failure(message: expected, offset: 0)) }
+            guard let value = number(chars, index + 1, 2) else {
+                return .failure(Failure(message: expected, offset: 0))
+            }
             second = value
             index += 3
         }
         guard let time = LocalTime(hour: hour, minute: minute, second: second) else {
-            return .failure(Failure(message: "\(String(chars[11..<index])) is not a time of day: hours go from 00 to 23, minutes and seconds from 00 to 59",
-                                    offset: 11))
+            return .failure(
+                Failure(
+                    message:
+                        "\(String(chars[11..<index])) is not a time of day: hours go from 00 to 23, minutes and seconds from 00 to 59",
+                    offset: 11))
         }
         if index == chars.count { return .success(DateTimeSpec(date: date, time: time)) }
         if chars[index] == "Z" || chars[index] == "z", index + 1 == chars.count {
             return .success(DateTimeSpec(date: date, time: time, offsetSeconds: 0))
         }
         guard chars[index] == "+" || chars[index] == "-", chars.count == index + 6, chars[index + 3] == ":",
-              let hours = number(chars, index + 1, 2), let minutes = number(chars, index + 4, 2),
-              hours <= 14, minutes <= 59
+            let hours = number(chars, index + 1, 2), let minutes = number(chars, index + 4, 2),
+            hours <= 14, minutes <= 59
         else {
-            return .failure(Failure(message: "expected a UTC offset like +07:00 or Z after the time, got '\(String(chars[index...]))'",
-                                    offset: index))
+            return .failure(
+                Failure(
+                    message: "expected a UTC offset like +07:00 or Z after the time, got '\(String(chars[index...]))'",
+                    offset: index))
         }
         let sign = chars[index] == "-" ? -1 : 1
         return .success(DateTimeSpec(date: date, time: time, offsetSeconds: sign * (hours * 3600 + minutes * 60)))
@@ -172,8 +186,10 @@ public enum DateText {
         }
         guard let date = LocalDate(year: year, month: month, day: day) else {
             let days = LocalDate.daysIn(month: month, year: year)
-            return .failure(Failure(message: "\(text) is not a date: \(LocalDate.monthNames[month - 1]) \(year) has \(days) days",
-                                    offset: 8))
+            return .failure(
+                Failure(
+                    message: "\(text) is not a date: \(LocalDate.monthNames[month - 1]) \(year) has \(days) days",
+                    offset: 8))
         }
         return .success(date)
     }

@@ -25,13 +25,17 @@ public struct CronExpression: Sendable, Hashable, Codable, CustomStringConvertib
         Field(name: "minute", range: 0...59, names: [:]),
         Field(name: "hour", range: 0...23, names: [:]),
         Field(name: "day of the month", range: 1...31, names: [:]),
-        Field(name: "month", range: 1...12, names: [
-            "JAN": 1, "FEB": 2, "MAR": 3, "APR": 4, "MAY": 5, "JUN": 6,
-            "JUL": 7, "AUG": 8, "SEP": 9, "OCT": 10, "NOV": 11, "DEC": 12,
-        ]),
-        Field(name: "day of the week", range: 0...7, names: [
-            "SUN": 0, "MON": 1, "TUE": 2, "WED": 3, "THU": 4, "FRI": 5, "SAT": 6,
-        ]),
+        Field(
+            name: "month", range: 1...12,
+            names: [
+                "JAN": 1, "FEB": 2, "MAR": 3, "APR": 4, "MAY": 5, "JUN": 6,
+                "JUL": 7, "AUG": 8, "SEP": 9, "OCT": 10, "NOV": 11, "DEC": 12,
+            ]),
+        Field(
+            name: "day of the week", range: 0...7,
+            names: [
+                "SUN": 0, "MON": 1, "TUE": 2, "WED": 3, "THU": 4, "FRI": 5, "SAT": 6,
+            ]),
     ]
 
     public static func parse(_ text: String) -> Result<CronExpression, DateText.Failure> {
@@ -50,9 +54,11 @@ public struct CronExpression: Sendable, Hashable, Codable, CustomStringConvertib
         }
         if !current.isEmpty { parts.append((current, start)) }
         guard parts.count == 5 else {
-            return .failure(DateText.Failure(
-                message: "expected a cron expression of 5 fields (minute hour day-of-month month day-of-week) like '0 8 * * MON', got \(parts.count) field\(parts.count == 1 ? "" : "s")",
-                offset: 0))
+            return .failure(
+                DateText.Failure(
+                    message:
+                        "expected a cron expression of 5 fields (minute hour day-of-month month day-of-week) like '0 8 * * MON', got \(parts.count) field\(parts.count == 1 ? "" : "s")",
+                    offset: 0))
         }
         var sets: [Set<Int>] = []
         for (index, part) in parts.enumerated() {
@@ -63,9 +69,10 @@ public struct CronExpression: Sendable, Hashable, Codable, CustomStringConvertib
         }
         var daysOfWeek = sets[4]
         if daysOfWeek.remove(7) != nil { daysOfWeek.insert(0) }
-        return .success(CronExpression(
-            minutes: sets[0], hours: sets[1], daysOfMonth: sets[2], months: sets[3], daysOfWeek: daysOfWeek,
-            dayOfMonthRestricted: parts[2].text != "*", dayOfWeekRestricted: parts[4].text != "*", source: text))
+        return .success(
+            CronExpression(
+                minutes: sets[0], hours: sets[1], daysOfMonth: sets[2], months: sets[3], daysOfWeek: daysOfWeek,
+                dayOfMonthRestricted: parts[2].text != "*", dayOfWeekRestricted: parts[4].text != "*", source: text))
     }
 
     private static func parseField(_ text: String, _ field: Field, offset: Int) -> Result<Set<Int>, DateText.Failure> {
@@ -74,7 +81,8 @@ public struct CronExpression: Sendable, Hashable, Codable, CustomStringConvertib
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
             defer { itemOffset += item.count + 1 }
             guard !item.isEmpty else {
-                return .failure(DateText.Failure(message: "an empty item in the \(field.name) field", offset: itemOffset))
+                return .failure(
+                    DateText.Failure(message: "an empty item in the \(field.name) field", offset: itemOffset))
             }
             let pieces = item.split(separator: "/", omittingEmptySubsequences: false)
             guard pieces.count <= 2 else {
@@ -84,9 +92,11 @@ public struct CronExpression: Sendable, Hashable, Codable, CustomStringConvertib
             if pieces.count == 2 {
                 let stepOffset = itemOffset + pieces[0].count + 1
                 guard let value = Int(pieces[1]), value >= 1, value <= field.range.upperBound else {
-                    return .failure(DateText.Failure(
-                        message: "'\(pieces[1])' is not a step for the \(field.name): write a whole number from 1 to \(field.range.upperBound)",
-                        offset: stepOffset))
+                    return .failure(
+                        DateText.Failure(
+                            message:
+                                "'\(pieces[1])' is not a step for the \(field.name): write a whole number from 1 to \(field.range.upperBound)",
+                            offset: stepOffset))
                 }
                 step = value
             }
@@ -96,7 +106,8 @@ public struct CronExpression: Sendable, Hashable, Codable, CustomStringConvertib
             if rangeText != "*" {
                 let bounds = rangeText.split(separator: "-", omittingEmptySubsequences: false)
                 guard bounds.count <= 2 else {
-                    return .failure(DateText.Failure(message: "'\(rangeText)' is not a range like 1-5", offset: itemOffset))
+                    return .failure(
+                        DateText.Failure(message: "'\(rangeText)' is not a range like 1-5", offset: itemOffset))
                 }
                 switch value(bounds[0], field, offset: itemOffset) {
                 case .success(let number): low = number
@@ -109,9 +120,11 @@ public struct CronExpression: Sendable, Hashable, Codable, CustomStringConvertib
                     case .failure(let failure): return .failure(failure)
                     }
                     guard low <= high else {
-                        return .failure(DateText.Failure(
-                            message: "the range '\(rangeText)' runs backwards; write the smaller \(field.name) first",
-                            offset: itemOffset))
+                        return .failure(
+                            DateText.Failure(
+                                message:
+                                    "the range '\(rangeText)' runs backwards; write the smaller \(field.name) first",
+                                offset: itemOffset))
                     }
                 }
             }
@@ -123,13 +136,17 @@ public struct CronExpression: Sendable, Hashable, Codable, CustomStringConvertib
     private static func value(_ text: Substring, _ field: Field, offset: Int) -> Result<Int, DateText.Failure> {
         if let named = field.names[text.uppercased()] { return .success(named) }
         guard let number = Int(text), text.allSatisfy(\.isASCII) else {
-            let names = field.names.isEmpty ? "" : " or a name such as \(field.names.sorted { $0.value < $1.value }.first!.key)"
-            return .failure(DateText.Failure(message: "'\(text)' is not a \(field.name): write a number\(names)", offset: offset))
+            let names =
+                field.names.isEmpty ? "" : " or a name such as \(field.names.sorted { $0.value < $1.value }.first!.key)"
+            return .failure(
+                DateText.Failure(message: "'\(text)' is not a \(field.name): write a number\(names)", offset: offset))
         }
         guard field.range.contains(number) else {
-            return .failure(DateText.Failure(
-                message: "\(number) is not a \(field.name): \(field.name == "day of the week" ? "days of the week" : field.name + "s") go from \(field.range.lowerBound) to \(field.range.upperBound)",
-                offset: offset))
+            return .failure(
+                DateText.Failure(
+                    message:
+                        "\(number) is not a \(field.name): \(field.name == "day of the week" ? "days of the week" : field.name + "s") go from \(field.range.lowerBound) to \(field.range.upperBound)",
+                    offset: offset))
         }
         return .success(number)
     }

@@ -11,8 +11,10 @@ public struct ISODuration: Sendable, Hashable, Codable, CustomStringConvertible 
     public var minutes = 0
     public var seconds = 0
 
-    public init(years: Int = 0, months: Int = 0, weeks: Int = 0, days: Int = 0, hours: Int = 0,
-                minutes: Int = 0, seconds: Int = 0) {
+    public init(
+        years: Int = 0, months: Int = 0, weeks: Int = 0, days: Int = 0, hours: Int = 0,
+        minutes: Int = 0, seconds: Int = 0
+    ) {
         self.years = years
         self.months = months
         self.weeks = weeks
@@ -22,12 +24,14 @@ public struct ISODuration: Sendable, Hashable, Codable, CustomStringConvertible 
         self.seconds = seconds
     }
 
-    public static let formHint = "expected a duration like P14D (14 days), P2W (2 weeks), P1M (1 month) or PT2H (2 hours)"
+    public static let formHint =
+        "expected a duration like P14D (14 days), P2W (2 weeks), P1M (1 month) or PT2H (2 hours)"
 
     public static func parse(_ text: String) -> Result<ISODuration, DateText.Failure> {
         let chars = Array(text)
         func failure(_ detail: String = "", offset: Int = 0) -> Result<ISODuration, DateText.Failure> {
-            .failure(DateText.Failure(message: "\(formHint), got '\(text.truncatedForMessage)'\(detail)", offset: offset))
+            .failure(
+                DateText.Failure(message: "\(formHint), got '\(text.truncatedForMessage)'\(detail)", offset: offset))
         }
         guard chars.first == "P" || chars.first == "p" else { return failure() }
         var duration = ISODuration()
@@ -52,16 +56,32 @@ public struct ISODuration: Sendable, Hashable, Codable, CustomStringConvertible 
             guard index > start, index < chars.count else { return failure(offset: start) }
             let rank: Int
             switch (chars[index].uppercased(), inTime) {
-            case ("Y", false): duration.years = value; rank = 0
-            case ("M", false): duration.months = value; rank = 1
-            case ("W", false): duration.weeks = value; rank = 2
-            case ("D", false): duration.days = value; rank = 3
-            case ("H", true): duration.hours = value; rank = 4
-            case ("M", true): duration.minutes = value; rank = 5
-            case ("S", true): duration.seconds = value; rank = 6
+            case ("Y", false):
+                duration.years = value
+                rank = 0
+            case ("M", false):
+                duration.months = value
+                rank = 1
+            case ("W", false):
+                duration.weeks = value
+                rank = 2
+            case ("D", false):
+                duration.days = value
+                rank = 3
+            case ("H", true):
+                duration.hours = value
+                rank = 4
+            case ("M", true):
+                duration.minutes = value
+                rank = 5
+            case ("S", true):
+                duration.seconds = value
+                rank = 6
             default: return failure(offset: index)
             }
-            guard rank > lastRank else { return failure(": the parts must come in the order Y, M, W, D, T, H, M, S", offset: index) }
+            guard rank > lastRank else {
+                return failure(": the parts must come in the order Y, M, W, D, T, H, M, S", offset: index)
+            }
             lastRank = rank
             sawComponent = true
             index += 1

@@ -18,9 +18,11 @@ public enum RepeatSchedule: Sendable, Hashable, Codable, CustomStringConvertible
         let looksLikeCron = text.contains(" ")
         guard looksLikeCron else {
             let names = CalendarCycle.allCases.map(\.rawValue)
-            return .failure(DateText.Failure(
-                message: "expected \(Suggestions.list(names)) or a cron expression like '0 8 * * MON', got '\(text.truncatedForMessage)'\(Suggestions.didYouMean(text, in: names))",
-                offset: 0))
+            return .failure(
+                DateText.Failure(
+                    message:
+                        "expected \(Suggestions.list(names)) or a cron expression like '0 8 * * MON', got '\(text.truncatedForMessage)'\(Suggestions.didYouMean(text, in: names))",
+                    offset: 0))
         }
         return CronExpression.parse(text).map { .cron($0) }
     }

@@ -15,9 +15,11 @@ public enum TimeZones {
     /// A suggestion for a zone name that is not known, by edit distance or by a city people
     /// often write in its place.
     public static func suggestion(for name: String) -> String? {
-        let aliases = ["Asia/Hanoi": "Asia/Ho_Chi_Minh", "Asia/Saigon": "Asia/Ho_Chi_Minh",
-                       "Asia/HoChiMinh": "Asia/Ho_Chi_Minh", "Vietnam": "Asia/Ho_Chi_Minh",
-                       "Asia/Vietnam": "Asia/Ho_Chi_Minh", "ICT": "Asia/Ho_Chi_Minh"]
+        let aliases = [
+            "Asia/Hanoi": "Asia/Ho_Chi_Minh", "Asia/Saigon": "Asia/Ho_Chi_Minh",
+            "Asia/HoChiMinh": "Asia/Ho_Chi_Minh", "Vietnam": "Asia/Ho_Chi_Minh",
+            "Asia/Vietnam": "Asia/Ho_Chi_Minh", "ICT": "Asia/Ho_Chi_Minh",
+        ]
         if let alias = aliases.first(where: { $0.key.lowercased() == name.lowercased() }) { return alias.value }
         return Suggestions.closest(to: name, in: known)
     }
@@ -55,7 +57,8 @@ public enum TimeZones {
         let time = spec.time ?? LocalTime(hour: 0, minute: 0)!
         let extraDay: Int64 = spec.time == nil && endOfDay ? 86_400 : 0
         if let offset = spec.offsetSeconds {
-            return Int64(spec.date.daysSinceEpoch) * 86_400 + Int64(time.secondsSinceMidnight) - Int64(offset) + extraDay
+            return Int64(spec.date.daysSinceEpoch) * 86_400 + Int64(time.secondsSinceMidnight) - Int64(offset)
+                + extraDay
         }
         // The end of a day is the start of the next day in the zone, which DST may move.
         if extraDay > 0, let next = LocalDate(days: spec.date.daysSinceEpoch + 1) {

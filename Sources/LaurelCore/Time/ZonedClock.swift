@@ -23,7 +23,10 @@ public struct ZonedCalendar: Sendable {
         let local = instant + offset
         let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
         let seconds = Int(local - days * 86_400)
-        return (LocalDate(days: Int(days))!, LocalTime(hour: seconds / 3600, minute: seconds % 3600 / 60, second: seconds % 60)!)
+        return (
+            LocalDate(days: Int(days))!,
+            LocalTime(hour: seconds / 3600, minute: seconds % 3600 / 60, second: seconds % 60)!
+        )
     }
 
     public func instant(_ date: LocalDate, _ time: LocalTime) -> Instant {
@@ -85,7 +88,8 @@ public struct ZonedCalendar: Sendable {
         // Cron times repeat within a few years at most (29 February on a given weekday: 28).
         for offset in 0..<(366 * 29) {
             guard let date = LocalDate(days: start.daysSinceEpoch + offset), cron.months.contains(date.month),
-                  dayMatches(cron, date) else { continue }
+                dayMatches(cron, date)
+            else { continue }
             // Times in a daylight-saving gap move forward and may land after later times of the
             // day, so take the earliest instant of the day rather than the first in local order.
             var earliest: Instant?
