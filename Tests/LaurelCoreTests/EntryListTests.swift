@@ -74,14 +74,4 @@ struct EntryListTests {
         #expect(original != copy)
         #expect(original == EntryList((0..<700).map(Self.entry)))
     }
-
-    @Test("Codable as a plain array of entries")
-    func codable() throws {
-        let list = EntryList((0..<300).map(Self.entry))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let json = try encoder.encode(list)
-        #expect(json == (try encoder.encode((0..<300).map(Self.entry))))
-        #expect(try JSONDecoder().decode(EntryList.self, from: json) == list)
-    }
 }

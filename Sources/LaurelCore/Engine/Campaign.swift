@@ -377,7 +377,7 @@ public struct EntryScore: Sendable, Hashable, Codable {
 
 /// One running (or finished) instance of a workflow version. The whole state lives here, so a
 /// fresh process can resume from it: the engine keeps nothing else.
-public struct Campaign: Sendable, Hashable, Codable {
+public struct Campaign: Sendable, Hashable {
     public enum Status: String, Sendable, Hashable, Codable {
         case running, finished
     }

@@ -19,7 +19,7 @@ import Synchronization
 ///
 /// It behaves as an array of ``Entry`` (a mutable, random-access, range-replaceable collection
 /// with value semantics).
-public struct EntryList: Sendable, Hashable, Codable, RandomAccessCollection, MutableCollection,
+public struct EntryList: Sendable, Hashable, RandomAccessCollection, MutableCollection,
     RangeReplaceableCollection, ExpressibleByArrayLiteral
 {
     enum Storage: Sendable {
@@ -268,14 +268,6 @@ public struct EntryList: Sendable, Hashable, Codable, RandomAccessCollection, Mu
     public func hash(into hasher: inout Hasher) {
         hasher.combine(count)
         for entry in self { hasher.combine(entry) }
-    }
-
-    public init(from decoder: any Decoder) throws {
-        self.init(try [Entry](from: decoder))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        try array.encode(to: encoder)
     }
 }
 

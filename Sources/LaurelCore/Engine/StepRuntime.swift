@@ -125,7 +125,7 @@ extension RunnableStep {
 
 /// A step's memory together with its kind, so a campaign can hold any step's memory and decode
 /// it again through the plugin registry.
-public struct StepMemoryBox: Sendable, Hashable, Codable {
+public struct StepMemoryBox: Sendable, Hashable {
     public let kind: String
     public let memory: any StepMemory
 
@@ -142,40 +142,4 @@ public struct StepMemoryBox: Sendable, Hashable, Codable {
         hasher.combine(kind)
         hasher.combine(AnyHashable(memory))
     }
-
-    private enum CodingKeys: String, CodingKey { case kind, memory }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(kind, forKey: .kind)
-        try container.encode(memory, forKey: .memory)
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        kind = try container.decode(String.self, forKey: .kind)
-        guard let registry = decoder.userInfo[.pluginRegistry] as? PluginRegistry else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .kind, in: container,
-                debugDescription: "decoding a campaign needs the plugin registry in userInfo")
-        }
-        guard let plugin = registry.plugin(kind: kind) as? any RunnableStep.Type else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .kind, in: container,
-                debugDescription: "no runnable step plugin '\(kind)' in this build")
-        }
-        memory = try Self.decodeMemory(plugin, from: container)
-    }
-
-    private static func decodeMemory<P: RunnableStep>(
-        _ plugin: P.Type,
-        from container: KeyedDecodingContainer<CodingKeys>
-    ) throws -> any StepMemory {
-        try container.decode(P.Memory.self, forKey: .memory)
-    }
-}
-
-extension CodingUserInfoKey {
-    /// The ``PluginRegistry`` a campaign's step memory is decoded with.
-    public static let pluginRegistry = CodingUserInfoKey(rawValue: "laurel.pluginRegistry")!
 }
