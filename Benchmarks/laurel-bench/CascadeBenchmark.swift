@@ -19,7 +19,7 @@ import Logging
 ///    50 to a transaction; each child finishes and its nominee is reported up to the district,
 ///    which gathers N entries and finishes.
 /// Check values: the children started, the entries gathered, the district's final state.
-struct CascadeBenchmark: AsyncParsableCommand {
+struct CascadeBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cascade",
         abstract: "Time a cascade over N child campaigns on SQLite: starting them, and gathering their nominees."
@@ -79,7 +79,11 @@ struct CascadeBenchmark: AsyncParsableCommand {
           late: { final: true }
         """
 
-    func run() async throws {
+    func run() throws {
+        try runBlocking { try await self.measure() }
+    }
+
+    func measure() async throws {
         let path =
             database
             ?? FileManager.default.temporaryDirectory.appendingPathComponent(

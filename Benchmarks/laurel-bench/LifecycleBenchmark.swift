@@ -7,7 +7,7 @@ import LaurelStore
 
 /// The campaign-lifecycle scenario of shared/bench/campaign-lifecycle.md, through the real
 /// loader, engine, plugins and campaign encoding.
-struct LifecycleBenchmark: AsyncParsableCommand {
+struct LifecycleBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lifecycle",
         abstract: "Run the campaign-lifecycle scenario for N instances and print its summary and checks."
@@ -44,7 +44,11 @@ struct LifecycleBenchmark: AsyncParsableCommand {
     static let minute: Instant = 60
     static let day: Instant = 86_400
 
-    func run() async throws {
+    func run() throws {
+        try runBlocking { try await self.measure() }
+    }
+
+    func measure() async throws {
         var sqlite: SQLiteStore?
         var temporaryFolder: String?
         if store == .sqlite {

@@ -18,7 +18,7 @@ import Logging
 ///    figure; its peak resident memory (VmHWM) is read from /proc before it is stopped with SIGTERM.
 /// 3. With nothing due any more (the phase-2 deadlines are 14 days ahead), `CampaignDaemon.tick` —
 ///    the daemon's own tick — is timed in this process, many times.
-struct ScaleBenchmark: AsyncParsableCommand {
+struct ScaleBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scale",
         abstract: "Run the daemon on N campaigns with armed timers: memory, an empty tick, firing N due timers."
@@ -48,7 +48,11 @@ struct ScaleBenchmark: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    func run() throws {
+        try runBlocking { try await self.measure() }
+    }
+
+    func measure() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("laurel-scale-\(getpid())").path
         let workflows = folder + "/workflows"
         try FileManager.default.createDirectory(atPath: workflows, withIntermediateDirectories: true)

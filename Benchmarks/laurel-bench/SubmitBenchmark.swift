@@ -10,7 +10,7 @@ import Synchronization
 /// Entries submitted one by one into a campaign that grows to a million: what a submission costs
 /// as the campaign grows, and what importing the entries from CSV costs (docs/performance.md,
 /// "Submissions into a large campaign").
-struct SubmitBenchmark: AsyncParsableCommand {
+struct SubmitBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",
         abstract:
@@ -51,7 +51,11 @@ struct SubmitBenchmark: AsyncParsableCommand {
         return sizes + [entries]
     }
 
-    func run() async throws {
+    func run() throws {
+        try runBlocking { try await self.measure() }
+    }
+
+    func measure() async throws {
         let path =
             database
             ?? FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -72,13 +76,13 @@ struct SubmitBenchmark: AsyncParsableCommand {
         let service = CampaignService(store: store, registry: registry)
         // On the store's own thread, as the daemon runs: no thread switch per transaction.
         try await withTaskExecutorPreference(store.preferredExecutor) {
-            try await measure(service, store: store, version: version.hash, path: path)
+            try await submissions(service, store: store, version: version.hash, path: path)
         }
     }
 
     static let now: Instant = 1_767_225_600  // 2026-01-01T00:00Z
 
-    func measure(_ service: CampaignService, store: SQLiteStore, version: String, path: String) async throws {
+    func submissions(_ service: CampaignService, store: SQLiteStore, version: String, path: String) async throws {
         let campaign = try await service.start(version: version, idempotencyKey: nil, now: Self.now).campaignID
         _ = try await service.apply(.command("launch"), to: campaign, eventID: "launch", now: Self.now)
         var held = 0

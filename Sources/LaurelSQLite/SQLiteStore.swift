@@ -39,7 +39,7 @@ public final class SQLiteStore: CampaignStore {
     private let pool: DatabasePool
     private let codec: CampaignCodec
     /// Where transactions run: off Swift's cooperative pool, and at once for a task that runs there.
-    let thread = StoreThread(name: "laurel-sqlite")
+    let thread = ThreadExecutor(name: "laurel-sqlite")
 
     /// Opens the database at `path` (creating it with `.create`) and brings its schema up to date.
     /// `waiting` is called once when a write has waited a second for another process's write lock

@@ -1,15 +1,16 @@
 import Foundation
 import Synchronization
 
-/// A thread of its own that SQLite's transactions run on, and a `TaskExecutor` for the tasks
-/// that run many transactions in a row (docs/architecture.md, "The store boundary").
+/// A thread of its own, as a `TaskExecutor`: SQLite's transactions run on one (the store's), and a
+/// task that prefers it runs there too (docs/architecture.md, "The store boundary").
 ///
 /// A transaction asked for from another thread is handed over and the caller suspends: no thread
 /// of Swift's cooperative pool waits on SQLite. A task that prefers this executor (the daemon's
 /// loop, `withTaskExecutorPreference`) runs here itself, so its transactions run at once, without
 /// the two thread switches a hand-over costs (each about 60 µs on this project's 2-core VM;
-/// docs/performance.md).
-final class StoreThread: TaskExecutor, @unchecked Sendable {
+/// docs/performance.md). The benchmarks run on one from a synchronous main, which keeps them off
+/// the cooperative pool's threads, so valgrind can count their instructions.
+public final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
     private enum Work {
         case job(UnownedJob)
         case block(() -> Void)
@@ -22,7 +23,7 @@ final class StoreThread: TaskExecutor, @unchecked Sendable {
     private var stopping = false
     private let threadID = Mutex<pthread_t?>(nil)
 
-    init(name: String) {
+    public init(name: String) {
         let started = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in
             threadID.withLock { $0 = pthread_self() }
@@ -48,7 +49,7 @@ final class StoreThread: TaskExecutor, @unchecked Sendable {
         return pthread_equal(id, pthread_self()) != 0
     }
 
-    func enqueue(_ job: consuming ExecutorJob) {
+    public func enqueue(_ job: consuming ExecutorJob) {
         push(.job(UnownedJob(job)))
     }
 
