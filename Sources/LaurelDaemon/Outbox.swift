@@ -13,7 +13,7 @@ public enum OutboxDocument {
             ("sequence", .number(Double(item.sequence))),
             ("campaign", .string(item.campaignID)),
             ("event", .string(item.eventID)),
-            ("created-at", .string(utc(item.createdAt))),
+            ("created_at", .string(utc(item.createdAt))),
         ]
         switch item.effect {
         case .notify(let audience, let message, let channels):
@@ -24,7 +24,7 @@ public enum OutboxDocument {
         case .award(let award):
             fields += [
                 ("kind", .string("award")), ("entry", .string(award.entry)), ("tier", .string(award.tier)),
-                ("tier-number", .number(Double(award.tierNumber))), ("rank", .number(Double(award.rank))),
+                ("tier_number", .number(Double(award.tierNumber))), ("rank", .number(Double(award.rank))),
                 ("amount", .number(Double(award.amount))), ("total", .number(award.total)),
                 ("reviews", .number(Double(award.reviews))),
             ]

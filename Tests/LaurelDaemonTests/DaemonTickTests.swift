@@ -138,7 +138,7 @@ struct DaemonOutboxTests {
         #expect(
             item["channels"] as? [String] == ["notice", "email"] && item["message"] as? String == "Phát động: 3 ý tưởng"
         )
-        #expect(item["created-at"] as? String == "2024-05-01T06:00:00Z")
+        #expect(item["created_at"] as? String == "2024-05-01T06:00:00Z")
         #expect((item["sequence"] as? Int ?? 0) > 0)
         #expect(try await store.read { try $0.pendingOutbox(limit: 10) }.isEmpty)
     }

@@ -78,6 +78,8 @@ struct DaemonProcessTests {
         #expect(started.status == 0 && started.stdout == "quick-1\n", "\(started.stderr)")
         #expect(try Self.command(["campaign", "send", "quick-1", "launch"], folder, database).status == 0)
         let daemon = try Self.startDaemon(folder, database, log: "serve.log")
+        // A failed expectation must not leave the daemon running after the test.
+        defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
         let deadline = Date().addingTimeInterval(15)
         var state = ""
         while Date() < deadline {
@@ -155,6 +157,7 @@ struct DaemonProcessTests {
         var accepted: [String: String] = [:]  // idempotency key -> campaign, for every command that exited 0
         var campaigns: [String] = []
         var daemon = try Self.startDaemon(folder, database, log: "serve-0.log")
+        defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
         let kills = 100
         for round in 0..<kills {
             // Commands keep writing: a new campaign every fourth round, launched; an entry each round,

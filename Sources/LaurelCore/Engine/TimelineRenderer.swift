@@ -177,11 +177,11 @@ public struct TimelineRenderer: Sendable {
         return .object([
             ("workflow", .string(workflow.id)),
             ("timezone", .string(workflow.timeZone)),
-            ("finalState", .string(campaign.state)),
+            ("final_state", .string(campaign.state)),
             ("finished", .bool(campaign.status == .finished)),
-            ("stopReason", .string(result.stopReason)),
+            ("stop_reason", .string(result.stopReason)),
             ("cycle", cycles.map { .string(calendar.format($0.simulated)) } ?? .null),
-            ("nextCycles", .array((cycles?.following ?? []).map { .string(calendar.format($0)) })),
+            ("next_cycles", .array((cycles?.following ?? []).map { .string(calendar.format($0)) })),
             ("events", .number(Double(result.eventCount))),
             (
                 "metrics",
