@@ -2,10 +2,11 @@ import AnnouncePlugin
 import AwardsCeremonyPlugin
 import CouncilReviewPlugin
 import Foundation
-import LaurelCore
 import PhaseTargetPlugin
 import PropertyBased
 import Testing
+
+@testable import LaurelCore
 
 /// The engine with the shipped plugins: lifecycles, refusals, timers and determinism.
 @Suite struct EngineTests {

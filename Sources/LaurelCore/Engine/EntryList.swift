@@ -17,11 +17,10 @@ import Synchronization
 /// list 10,000 times (docs/performance.md). Plugins read the entries as one array (`array`):
 /// that is `base` itself until something is appended.
 ///
-/// It behaves as an array of ``Entry`` (a mutable, random-access, range-replaceable collection
-/// with value semantics).
-public struct EntryList: Sendable, Hashable, RandomAccessCollection, MutableCollection,
-    RangeReplaceableCollection, ExpressibleByArrayLiteral
-{
+/// Outside LaurelCore it is a read-only, random-access collection of ``Entry`` with value
+/// semantics: plugins read the entries, and only the engine changes them (through the steps'
+/// reactions), so how they are stored stays the engine's business.
+public struct EntryList: Sendable, Hashable, RandomAccessCollection, ExpressibleByArrayLiteral {
     enum Storage: Sendable {
         /// `base` then `appended`: every chunk full but the last, which is not empty.
         case entries(base: [Entry], appended: [[Entry]])
@@ -94,7 +93,7 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, MutableColl
         }
     }
 
-    public subscript(position: Int) -> Entry {
+    public internal(set) subscript(position: Int) -> Entry {
         get {
             switch storage {
             case .entries(let base, let appended):
@@ -169,12 +168,12 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, MutableColl
         }
     }
 
-    public mutating func replaceSubrange<C: Collection>(_ subrange: Range<Int>, with newElements: C)
-    where C.Element == Entry {
-        withArray { $0.replaceSubrange(subrange, with: newElements) }
+    @discardableResult
+    mutating func remove(at position: Int) -> Entry {
+        withArray { $0.remove(at: position) }
     }
 
-    public mutating func append(_ entry: consuming Entry) {
+    mutating func append(_ entry: consuming Entry) {
         var (base, appended) = take()
         if let last = appended.indices.last, appended[last].count < Self.chunkSize {
             appended[last].append(consume entry)
@@ -200,7 +199,7 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, MutableColl
         }
     }
 
-    public mutating func reserveCapacity(_ minimumCapacity: Int) {
+    mutating func reserveCapacity(_ minimumCapacity: Int) {
         guard case .entries(_, let appended) = storage, appended.isEmpty else { return }
         var (base, _) = take()
         base.reserveCapacity(minimumCapacity)
