@@ -101,7 +101,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "LaurelCoreTests",
-        dependencies: ["LaurelCore"]
+        dependencies: ["LaurelCore", "LaurelTesting"]
     ),
     .testTarget(
         name: "PluginsTests",
