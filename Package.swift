@@ -49,10 +49,11 @@ var targets: [Target] = [
     ),
     // The application layer every front end uses: the only way into the store.
     .target(name: "LaurelService", dependencies: ["LaurelStore", "LaurelCore", "LaurelYAML"]),
-    // The test kit: shared workflows, stores and instants for the tests (a product, as HummingbirdTesting is).
+    // The test kit: the in-memory store, the store conformance suite, a test step, a manual clock,
+    // shared workflows (a product, as HummingbirdTesting is).
     .target(
         name: "LaurelTesting",
-        dependencies: ["LaurelService", "LaurelSQLite", "LaurelStore", "LaurelCore", "LaurelPlugins"]),
+        dependencies: ["LaurelService", "LaurelDaemon", "LaurelSQLite", "LaurelStore", "LaurelCore", "LaurelPlugins"]),
     // The one registry of built-in plugins (BuiltInPlugins.swift).
     .target(name: "LaurelPlugins", dependencies: ["LaurelCore"] + stepPlugins.map { .target(name: $0.target) }),
     .target(

@@ -11,10 +11,19 @@ public struct DaemonClock: Sendable {
     private let origin: (virtual: Instant, real: Double)?
     /// Virtual seconds per real second.
     public let speed: Double
+    /// A clock someone else moves (a test's), which real time does not move.
+    private let reading: (@Sendable () -> Instant)?
 
-    private init(origin: (virtual: Instant, real: Double)?, speed: Double) {
+    private init(origin: (virtual: Instant, real: Double)?, speed: Double, reading: (@Sendable () -> Instant)? = nil) {
         self.origin = origin
         self.speed = speed
+        self.reading = reading
+    }
+
+    /// A clock that reads `now` and moves only when what `now` reads moves (LaurelTesting's
+    /// `ManualClock`): the daemon then polls it every `maximumWait`.
+    public static func reading(_ now: @escaping @Sendable () -> Instant) -> DaemonClock {
+        DaemonClock(origin: nil, speed: 1, reading: now)
     }
 
     /// A clock that starts at `start` and runs `speed` times faster than real time, for the demo:
@@ -26,6 +35,7 @@ public struct DaemonClock: Sendable {
     public var isAccelerated: Bool { origin != nil }
 
     public func now() -> Instant {
+        if let reading { return reading() }
         let real = Date().timeIntervalSince1970
         guard let origin else { return Instant(real.rounded(.down)) }
         return origin.virtual + Instant(((real - origin.real) * speed).rounded(.down))
@@ -33,6 +43,7 @@ public struct DaemonClock: Sendable {
 
     /// Real seconds until the clock reads `instant`.
     public func realSeconds(until instant: Instant) -> Double {
-        Double(instant - now()) / speed
+        if reading != nil { return instant <= now() ? 0 : .infinity }
+        return Double(instant - now()) / speed
     }
 }
