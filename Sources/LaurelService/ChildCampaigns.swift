@@ -8,7 +8,7 @@ import LaurelStore
 /// Reports are gathered and applied when the body is done (``settle()``), one load and one save
 /// of each parent however many of its children finished in the transaction: a cascade of
 /// 10,000 children then saves its parent once per batch of fired timers, not 10,000 times.
-final class FamilyTransaction: StoreTransaction {
+final class FamilyTransaction: ForwardingStoreTransaction {
     let inner: any StoreTransaction
     let service: CampaignService
     let now: Instant
@@ -19,47 +19,6 @@ final class FamilyTransaction: StoreTransaction {
         self.inner = inner
         self.service = service
         self.now = now
-    }
-
-    func workflowVersion(hash: String) throws -> WorkflowVersion? { try inner.workflowVersion(hash: hash) }
-    func latestWorkflowVersions() throws -> [WorkflowVersion] { try inner.latestWorkflowVersions() }
-    func workflowVersions(workflowID: String) throws -> [WorkflowVersion] {
-        try inner.workflowVersions(workflowID: workflowID)
-    }
-    func latestVersion(workflowID: String) throws -> String? { try inner.latestVersion(workflowID: workflowID) }
-    func campaign(id: String) throws -> Campaign? { try inner.campaign(id: id) }
-    func campaigns() throws -> [CampaignSummary] { try inner.campaigns() }
-    func events(campaignID: String) throws -> [LoggedEvent] { try inner.events(campaignID: campaignID) }
-    func eventCount() throws -> Int { try inner.eventCount() }
-    func containsEvent(id: String) throws -> Bool { try inner.containsEvent(id: id) }
-    func event(id: String) throws -> LoggedEvent? { try inner.event(id: id) }
-    func dueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
-        try inner.dueTimers(at: instant, after: after, limit: limit)
-    }
-    func nextDue() throws -> Instant? { try inner.nextDue() }
-    func timers(campaignID: String) throws -> [DueTimer] { try inner.timers(campaignID: campaignID) }
-    func organisation() throws -> Organisation { try inner.organisation() }
-    func organisationVersion() throws -> Int { try inner.organisationVersion() }
-    func pendingOutbox(limit: Int) throws -> [OutboxItem] { try inner.pendingOutbox(limit: limit) }
-    func recurrence(workflowID: String) throws -> RecurrenceCursor? { try inner.recurrence(workflowID: workflowID) }
-    func parent(of child: String) throws -> (campaign: String, unit: String?)? { try inner.parent(of: child) }
-
-    func claimDueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
-        try inner.claimDueTimers(at: instant, after: after, limit: limit)
-    }
-    func nextCampaignNumber(workflowID: String) throws -> Int { try inner.nextCampaignNumber(workflowID: workflowID) }
-    func removeFromDueIndex(_ timer: DueTimer) throws { try inner.removeFromDueIndex(timer) }
-    func log(_ events: [LoggedEvent]) throws { try inner.log(events) }
-    func setRecurrence(_ cursor: RecurrenceCursor, workflowID: String) throws {
-        try inner.setRecurrence(cursor, workflowID: workflowID)
-    }
-    func setParent(_ parent: String, unit: String?, of child: String) throws {
-        try inner.setParent(parent, unit: unit, of: child)
-    }
-    func record(_ version: WorkflowVersion) throws { try inner.record(version) }
-    func replaceOrganisation(_ organisation: Organisation) throws { try inner.replaceOrganisation(organisation) }
-    func markDelivered(_ sequences: [Int64], at instant: Instant) throws {
-        try inner.markDelivered(sequences, at: instant)
     }
 
     @discardableResult

@@ -231,6 +231,64 @@ public protocol StoreTransaction: StoreReader {
     func markDelivered(_ sequences: [Int64], at instant: Instant) throws
 }
 
+/// A transaction that hands every call to another (`inner`): a wrapper that changes a few calls
+/// (the service's family transaction, a test's failing store) implements only those.
+public protocol ForwardingStoreTransaction: StoreTransaction {
+    var inner: any StoreTransaction { get }
+}
+
+extension ForwardingStoreTransaction {
+    public func workflowVersion(hash: String) throws -> WorkflowVersion? { try inner.workflowVersion(hash: hash) }
+    public func latestWorkflowVersions() throws -> [WorkflowVersion] { try inner.latestWorkflowVersions() }
+    public func workflowVersions(workflowID: String) throws -> [WorkflowVersion] {
+        try inner.workflowVersions(workflowID: workflowID)
+    }
+    public func latestVersion(workflowID: String) throws -> String? { try inner.latestVersion(workflowID: workflowID) }
+    public func campaign(id: String) throws -> Campaign? { try inner.campaign(id: id) }
+    public func campaigns() throws -> [CampaignSummary] { try inner.campaigns() }
+    public func events(campaignID: String) throws -> [LoggedEvent] { try inner.events(campaignID: campaignID) }
+    public func eventCount() throws -> Int { try inner.eventCount() }
+    public func containsEvent(id: String) throws -> Bool { try inner.containsEvent(id: id) }
+    public func event(id: String) throws -> LoggedEvent? { try inner.event(id: id) }
+    public func dueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
+        try inner.dueTimers(at: instant, after: after, limit: limit)
+    }
+    public func nextDue() throws -> Instant? { try inner.nextDue() }
+    public func timers(campaignID: String) throws -> [DueTimer] { try inner.timers(campaignID: campaignID) }
+    public func organisation() throws -> Organisation { try inner.organisation() }
+    public func organisationVersion() throws -> Int { try inner.organisationVersion() }
+    public func pendingOutbox(limit: Int) throws -> [OutboxItem] { try inner.pendingOutbox(limit: limit) }
+    public func recurrence(workflowID: String) throws -> RecurrenceCursor? {
+        try inner.recurrence(workflowID: workflowID)
+    }
+    public func parent(of child: String) throws -> (campaign: String, unit: String?)? { try inner.parent(of: child) }
+    public func claimDueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
+        try inner.claimDueTimers(at: instant, after: after, limit: limit)
+    }
+    public func nextCampaignNumber(workflowID: String) throws -> Int {
+        try inner.nextCampaignNumber(workflowID: workflowID)
+    }
+    @discardableResult
+    public func save(_ campaign: Campaign, events: [LoggedEvent], effects: [OutboxItem], at instant: Instant) throws
+        -> Int
+    {
+        try inner.save(campaign, events: events, effects: effects, at: instant)
+    }
+    public func removeFromDueIndex(_ timer: DueTimer) throws { try inner.removeFromDueIndex(timer) }
+    public func log(_ events: [LoggedEvent]) throws { try inner.log(events) }
+    public func setRecurrence(_ cursor: RecurrenceCursor, workflowID: String) throws {
+        try inner.setRecurrence(cursor, workflowID: workflowID)
+    }
+    public func setParent(_ parent: String, unit: String?, of child: String) throws {
+        try inner.setParent(parent, unit: unit, of: child)
+    }
+    public func record(_ version: WorkflowVersion) throws { try inner.record(version) }
+    public func replaceOrganisation(_ organisation: Organisation) throws { try inner.replaceOrganisation(organisation) }
+    public func markDelivered(_ sequences: [Int64], at instant: Instant) throws {
+        try inner.markDelivered(sequences, at: instant)
+    }
+}
+
 /// How far the daemon has gone through a recurring workflow's cycles.
 public struct RecurrenceCursor: Sendable, Hashable {
     /// The last cycle started or skipped; nil while none has begun.
