@@ -107,7 +107,7 @@ var targets: [Target] = [
     .testTarget(
         name: "PluginsTests",
         dependencies: [
-            "LaurelCore", "LaurelYAML", "LaurelPlugins",
+            "LaurelCore", "LaurelYAML", "LaurelPlugins", "LaurelTesting",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]
             + stepPlugins.map { .target(name: $0.target) }
@@ -115,7 +115,8 @@ var targets: [Target] = [
     .testTarget(
         name: "LaurelSQLiteTests",
         dependencies: [
-            "LaurelSQLite", "LaurelStore", "LaurelCore", "LaurelPlugins", .product(name: "GRDB", package: "GRDB.swift"),
+            "LaurelSQLite", "LaurelStore", "LaurelCore", "LaurelPlugins", "LaurelTesting",
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]
     ),
     .testTarget(
@@ -135,7 +136,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "laurelTests",
-        dependencies: ["laurel", "LaurelCore", "LaurelStore", "LaurelSQLite", "LaurelPlugins"],
+        dependencies: ["laurel", "LaurelCore", "LaurelStore", "LaurelSQLite", "LaurelPlugins", "LaurelTesting"],
         resources: [.copy("Fixtures")]
     ),
 ]

@@ -106,14 +106,14 @@ public final class SQLiteStore: CampaignStore {
         }
         pool = try DatabasePool(path: location, configuration: configuration)
         if access == .read {
-            guard try pool.read({ try Self.migrator.hasCompletedMigrations($0) }) else {
+            guard try pool.read({ try Self.migrator(codec: codec).hasCompletedMigrations($0) }) else {
                 throw OpenError(
                     description:
                         "the database '\(path)' was written by an older laurel; a command that writes (or 'laurel serve') brings it up to date first"
                 )
             }
         } else {
-            try Self.migrate(pool, path: path)
+            try Self.migrate(pool, path: path, codec: codec)
         }
     }
 
@@ -146,7 +146,8 @@ public final class SQLiteStore: CampaignStore {
     /// its own transaction: two processes opening a new file at once (the daemon and a command)
     /// would both run the same migration. So a process that finds migrations pending takes an
     /// exclusive `flock` on a lock file beside the database and checks again under it.
-    private static func migrate(_ pool: DatabasePool, path: String) throws {
+    private static func migrate(_ pool: DatabasePool, path: String, codec: CampaignCodec) throws {
+        let migrator = migrator(codec: codec)
         if try pool.read({ try migrator.hasCompletedMigrations($0) }) { return }
         let lockPath = path + "-migration.lock"
         let descriptor = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
@@ -167,7 +168,8 @@ public final class SQLiteStore: CampaignStore {
 
     /// The schema, as an ordered list of migrations. A migration, once shipped, never changes;
     /// a change to the schema is a new migration at the end.
-    static var migrator: DatabaseMigrator {
+    /// `codec` reads the campaigns a migration moves to a newer format.
+    static func migrator(codec: CampaignCodec) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: workflow versions, campaigns, event log, due timers, outbox") { db in
             try db.execute(
@@ -298,6 +300,32 @@ public final class SQLiteStore: CampaignStore {
                     INSERT INTO due_timer (due, campaign_id, timer_id) SELECT due, campaign_id, timer_id FROM timer;
                     DROP TABLE timer;
                     """)
+        }
+        // Each entry a row, so a submission writes one row rather than a document holding every
+        // entry (docs/architecture.md, "Campaigns of any size"). Rows are read in position order
+        // (the table's key); the index on the id is what refuses an id submitted twice. Every
+        // stored campaign's entries move out of its document, which is written again as LCB 4.
+        migrator.registerMigration("v7: entries as rows") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE entry (
+                        campaign_id TEXT NOT NULL,
+                        position INTEGER NOT NULL,
+                        id TEXT NOT NULL,
+                        body BLOB NOT NULL,
+                        PRIMARY KEY (campaign_id, position)
+                    ) WITHOUT ROWID;
+                    CREATE UNIQUE INDEX entry_by_id ON entry(campaign_id, id);
+                    """)
+            let transaction = SQLiteTransaction(db: db, codec: codec)
+            let ids = try String.fetchAll(db, sql: "SELECT id FROM campaign ORDER BY id")
+            for id in ids {
+                let document = try Data.fetchOne(db, sql: "SELECT document FROM campaign WHERE id = ?", arguments: [id])
+                let campaign = try codec.decode(Array(document ?? Data()))
+                try transaction.insertEntries(campaign.entries.pendingRows.entries, of: id, from: 0)
+                try db.execute(
+                    sql: "UPDATE campaign SET document = ? WHERE id = ?", arguments: [Data(codec.encode(campaign)), id])
+            }
         }
         return migrator
     }
@@ -451,6 +479,46 @@ struct SQLiteTransaction: StoreTransaction {
         let campaign = try codec.decode(document)
         storedTimers.byCampaign[id] = campaign.timers
         return campaign
+    }
+
+    func entries(campaignID: String) throws -> [Entry] {
+        let select = try db.cachedStatement(sql: "SELECT body FROM entry WHERE campaign_id = ? ORDER BY position")
+        var entries: [Entry] = []
+        let rows = try Row.fetchCursor(select, arguments: [campaignID])
+        while let row = try rows.next() {
+            entries.append(
+                try row.withUnsafeData(atIndex: 0) { data in
+                    try CampaignCodec.decodeEntry(ArraySlice(data.map { [UInt8]($0) } ?? []))
+                })
+        }
+        return entries
+    }
+
+    func containsEntry(campaignID: String, id: String) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT 1 FROM entry WHERE campaign_id = ? AND id = ?"),
+            arguments: [campaignID, id]) ?? false
+    }
+
+    /// Inserts `entries` as the campaign's rows from `position` on; an id it already holds is
+    /// refused with ``DuplicateEntry``.
+    func insertEntries(_ entries: [Entry], of campaignID: String, from position: Int) throws {
+        for (offset, entry) in entries.enumerated() {
+            let insert = try BoundStatement(
+                db, "INSERT INTO entry (campaign_id, position, id, body) VALUES (?, ?, ?, ?)")
+            try insert.bind(1, campaignID)
+            try insert.bind(2, position + offset)
+            try insert.bind(3, entry.id)
+            let body = CampaignCodec.encodeEntry(entry)
+            do {
+                try body.withUnsafeBytes { body in
+                    try insert.bind(4, borrowing: body)
+                    try insert.run()
+                }
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                throw DuplicateEntry(campaignID: campaignID, entryID: entry.id)
+            }
+        }
     }
 
     // MARK: Reading
@@ -735,6 +803,11 @@ struct SQLiteTransaction: StoreTransaction {
                 try insert.run()
             }
         }
+        let (position, entries) = campaign.entries.pendingRows
+        if position == 0, stored != nil {
+            try run("DELETE FROM entry WHERE campaign_id = ?", [campaign.id])
+        }
+        try insertEntries(entries, of: campaign.id, from: position)
         let storedOrNone = stored ?? []
         for timer in storedOrNone where !campaign.timers.contains(where: { $0.id == timer.id && $0.due == timer.due }) {
             try removeFromDueIndex(DueTimer(campaignID: campaign.id, timerID: timer.id, due: timer.due))

@@ -264,11 +264,12 @@ public final class CampaignService: Sendable {
             let engine = try self.engine(version: campaign.workflowVersion, in: transaction)
             var logged: [LoggedEvent] = []
             var effects: [OutboxItem] = []
-            try self.catchUp(&campaign, engine: engine, until: now, now: now, logged: &logged, effects: &effects)
+            try self.catchUp(
+                &campaign, engine: engine, until: now, now: now, logged: &logged, effects: &effects, in: transaction)
             let instant = max(now, campaign.enteredAt)
             let applied: Applied
             do {
-                applied = try engine.apply(event, to: campaign, at: instant)
+                applied = try Self.apply(event, to: &campaign, engine: engine, at: instant, in: transaction)
             } catch let refusal as Refusal {
                 throw LaurelError(.refused, refusal.reason)
             }
@@ -303,8 +304,11 @@ public final class CampaignService: Sendable {
             let engine = try self.engine(version: campaign.workflowVersion, in: transaction)
             var logged: [LoggedEvent] = []
             var effects: [OutboxItem] = []
-            try self.catchUp(&campaign, engine: engine, until: now, now: now, logged: &logged, effects: &effects)
+            try self.catchUp(
+                &campaign, engine: engine, until: now, now: now, logged: &logged, effects: &effects, in: transaction)
             var seen = Set<String>()
+            // The entries' ids in this batch: the store knows only those it holds.
+            var submitted = Set<String>()
             var problems: [LaurelError.Problem] = []
             for (index, item) in events.enumerated() {
                 defer { if index % 100 == 99 || index == events.count - 1 { progress(index + 1) } }
@@ -319,10 +323,22 @@ public final class CampaignService: Sendable {
                     }
                     continue
                 }
+                if case .submit(let entry) = item.event,
+                    try !submitted.insert(entry.id).inserted
+                        || (!campaign.entries.isLoaded
+                            && transaction.containsEntry(campaignID: campaignID, id: entry.id))
+                {
+                    problems.append(
+                        LaurelError.Problem(
+                            index: index,
+                            message: DuplicateEntry(campaignID: campaignID, entryID: entry.id)
+                                .descriptionForPeople))
+                    continue
+                }
                 let instant = max(now, campaign.enteredAt)
                 let applied: Applied
                 do {
-                    applied = try engine.apply(item.event, to: campaign, at: instant)
+                    applied = try Self.apply(item.event, to: &campaign, engine: engine, at: instant, in: transaction)
                 } catch let refusal as Refusal {
                     problems.append(LaurelError.Problem(index: index, message: refusal.reason))
                     continue
@@ -396,12 +412,16 @@ public final class CampaignService: Sendable {
             let next = try self.engine(version: hash, in: transaction)
             var logged: [LoggedEvent] = []
             var effects: [OutboxItem] = []
-            try self.catchUp(&campaign, engine: previous, until: now, now: now, logged: &logged, effects: &effects)
+            try self.catchUp(
+                &campaign, engine: previous, until: now, now: now, logged: &logged, effects: &effects,
+                in: transaction)
             let before = campaign
             let state = try mapState(campaign.state, next)
             let migration: Engine.Migration
             do {
-                migration = try next.migrate(campaign, from: previous, into: state, at: max(now, campaign.enteredAt))
+                migration = try Self.withEntriesWhenNeeded(&campaign, in: transaction) { campaign throws(Refusal) in
+                    try next.migrate(campaign, from: previous, into: state, at: max(now, campaign.enteredAt))
+                }
             } catch let refusal as Refusal {
                 throw LaurelError(.refused, refusal.reason)
             }
@@ -522,7 +542,8 @@ public final class CampaignService: Sendable {
         let engine = try self.engine(version: campaign.workflowVersion, in: transaction)
         var logged: [LoggedEvent] = []
         var effects: [OutboxItem] = []
-        try catchUp(&campaign, engine: engine, until: due.due, now: now, logged: &logged, effects: &effects)
+        try catchUp(
+            &campaign, engine: engine, until: due.due, now: now, logged: &logged, effects: &effects, in: transaction)
         let status: ServiceResult.Status = logged.last?.disposition == .skipped ? .skipped : .applied
         try transaction.save(campaign, events: logged, effects: effects, at: now)
         return ServiceResult(status: status, campaignID: due.campaignID, logged: logged, campaign: campaign)
@@ -531,7 +552,7 @@ public final class CampaignService: Sendable {
     /// Fires, in due order, every armed timer of the campaign due at or before `until`.
     func catchUp(
         _ campaign: inout Campaign, engine: Engine, until: Instant, now: Instant,
-        logged: inout [LoggedEvent], effects: inout [OutboxItem]
+        logged: inout [LoggedEvent], effects: inout [OutboxItem], in reader: any StoreReader
     ) throws {
         while campaign.status == .running, let timer = engine.dueTimers(of: campaign, at: until).first {
             let eventID = Self.timerEventID(campaignID: campaign.id, timerID: timer.id)
@@ -540,8 +561,8 @@ public final class CampaignService: Sendable {
             let event: CampaignEvent = stale ? .skipTimer(id: timer.id) : .timer(id: timer.id)
             let applied: Applied
             do {
-                applied = try engine.apply(event, to: campaign, at: stale ? now : instant)
-            } catch let refusal {
+                applied = try Self.apply(event, to: &campaign, engine: engine, at: stale ? now : instant, in: reader)
+            } catch let refusal as Refusal {
                 throw LaurelError(.refused, "timer \(timer.id) of '\(campaign.id)' could not fire: \(refusal.reason)")
             }
             logged.append(
@@ -555,6 +576,35 @@ public final class CampaignService: Sendable {
             effects += Self.outbox(applied.effects, campaignID: campaign.id, eventID: eventID, at: now)
             campaign = applied.campaign
         }
+    }
+
+    /// Applies an event to a campaign as read from the store, its entries unloaded; when the
+    /// event needs them (``Refusal/needsEntries``), reads them in the same transaction and
+    /// applies it again. The engine changed nothing when it asked, and it is deterministic, so
+    /// the second run is the first with the entries (docs/architecture.md, "Campaigns of any
+    /// size"). `campaign` keeps its entries once loaded, for the events after this one.
+    static func apply(
+        _ event: CampaignEvent, to campaign: inout Campaign, engine: Engine, at instant: Instant,
+        in reader: any StoreReader
+    ) throws -> Applied {
+        try withEntriesWhenNeeded(&campaign, in: reader) { campaign throws(Refusal) in
+            try engine.apply(event, to: campaign, at: instant)
+        }
+    }
+
+    /// Runs `change` on the campaign, and again with its entries loaded if it needs them.
+    static func withEntriesWhenNeeded<T>(
+        _ campaign: inout Campaign, in reader: any StoreReader, _ change: (Campaign) throws(Refusal) -> T
+    ) throws -> T {
+        let refusal: Refusal
+        do {
+            return try change(campaign)
+        } catch {
+            refusal = error
+        }
+        guard refusal.needsEntries, !campaign.entries.isLoaded else { throw refusal }
+        campaign.loadEntries(try reader.entries(campaignID: campaign.id))
+        return try change(campaign)
     }
 
     static func timerEventID(campaignID: String, timerID: Int) -> String { "timer:\(campaignID):\(timerID)" }

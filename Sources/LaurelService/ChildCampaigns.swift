@@ -23,13 +23,17 @@ final class FamilyTransaction: ForwardingStoreTransaction {
 
     @discardableResult
     func save(_ campaign: Campaign, events: [LoggedEvent], effects: [OutboxItem], at instant: Instant) throws -> Int {
+        // A finished child's report reads its entries: the stored ones are read before the save
+        // adds this one's to them.
+        if campaign.status == .finished, !events.isEmpty, let parent = try inner.parent(of: campaign.id) {
+            var child = campaign
+            if !child.entries.isLoaded { child.loadEntries(try inner.entries(campaignID: child.id)) }
+            reports.append((parent.campaign, ChildReport(of: child, unit: parent.unit)))
+        }
         let size = try inner.save(campaign, events: events, effects: effects, at: instant)
         for item in effects {
             guard case .startChild(let workflow, let key, let unit, let inputs) = item.effect else { continue }
             try startChild(of: campaign, workflow: workflow, key: key, unit: unit, inputs: inputs)
-        }
-        if campaign.status == .finished, !events.isEmpty, let parent = try inner.parent(of: campaign.id) {
-            reports.append((parent.campaign, ChildReport(of: campaign, unit: parent.unit)))
         }
         return size
     }
@@ -88,13 +92,14 @@ final class FamilyTransaction: ForwardingStoreTransaction {
                 var logged: [LoggedEvent] = []
                 var effects: [OutboxItem] = []
                 // As for any event: the parent's timers due by now fire first (its deadline).
-                try service.catchUp(&parent, engine: engine, until: now, now: now, logged: &logged, effects: &effects)
+                try service.catchUp(
+                    &parent, engine: engine, until: now, now: now, logged: &logged, effects: &effects, in: inner)
                 for report in byParent[parentID] ?? [] {
                     let eventID = "child-closed:\(report.campaign)"
                     guard try !inner.containsEvent(id: eventID) else { continue }
                     let event = CampaignEvent.childClosed(report)
                     let at = max(now, parent.enteredAt)
-                    switch Self.apply(event, to: parent, engine: engine, at: at) {
+                    switch try Self.apply(event, to: &parent, engine: engine, at: at, in: inner) {
                     case .success(let applied):
                         parent = applied.campaign
                         logged.append(
@@ -117,13 +122,16 @@ final class FamilyTransaction: ForwardingStoreTransaction {
 }
 
 extension FamilyTransaction {
-    static func apply(_ event: CampaignEvent, to campaign: Campaign, engine: Engine, at instant: Instant) -> Result<
-        Applied, Refusal
-    > {
+    /// The event applied (loading the entries when it needs them), or the engine's refusal; a
+    /// store's error is thrown.
+    static func apply(
+        _ event: CampaignEvent, to campaign: inout Campaign, engine: Engine, at instant: Instant,
+        in reader: any StoreReader
+    ) throws -> Result<Applied, Refusal> {
         do {
-            return .success(try engine.apply(event, to: campaign, at: instant))
-        } catch {
-            return .failure(error)
+            return .success(try CampaignService.apply(event, to: &campaign, engine: engine, at: instant, in: reader))
+        } catch let refusal as Refusal {
+            return .failure(refusal)
         }
     }
 }

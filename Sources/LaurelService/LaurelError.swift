@@ -81,6 +81,7 @@ public struct LaurelError: Error, Sendable, CustomStringConvertible {
         switch error {
         case let error as LaurelError: self = error
         case let refusal as Refusal: self.init(.refused, refusal.reason)
+        case let duplicate as DuplicateEntry: self.init(.refused, duplicate.descriptionForPeople)
         case is any StoreErrorDescribing, is CocoaError: self.init(.unavailable, StoreMessages.describe(error))
         case let error as NSError where error.domain == NSPOSIXErrorDomain:
             self.init(.unavailable, StoreMessages.describe(error))

@@ -12,15 +12,21 @@ extension CampaignService {
         try await reading { try $0.campaigns() }
     }
 
-    public func campaign(id: String) async throws -> Campaign? {
-        try await reading { try $0.campaign(id: id) }
+    /// The stored campaign; its entries are read only `withEntries` (otherwise only their count
+    /// and kinds are known: ``EntryList``).
+    public func campaign(id: String, withEntries: Bool = false) async throws -> Campaign? {
+        try await reading { withEntries ? try $0.campaignWithEntries(id: id) : try $0.campaign(id: id) }
     }
 
-    /// The stored campaign and the engine of its version; an unknown id is refused with the
-    /// closest id.
-    public func campaignAndEngine(_ id: String) async throws -> (campaign: Campaign, engine: Engine) {
+    /// The stored campaign (with its entries only `withEntries`) and the engine of its version;
+    /// an unknown id is refused with the closest id.
+    public func campaignAndEngine(_ id: String, withEntries: Bool = false) async throws -> (
+        campaign: Campaign, engine: Engine
+    ) {
         let (found, ids) = try await reading { reader -> (Campaign?, [String]) in
-            if let campaign = try reader.campaign(id: id) { return (campaign, []) }
+            if let campaign = try withEntries ? reader.campaignWithEntries(id: id) : reader.campaign(id: id) {
+                return (campaign, [])
+            }
             return (nil, try reader.campaigns().map(\.id))
         }
         guard let campaign = found else {

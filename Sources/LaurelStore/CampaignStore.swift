@@ -166,7 +166,13 @@ public protocol StoreReader {
     /// The most recently recorded version of a workflow id (a cascade starts its children on it).
     func latestVersion(workflowID: String) throws -> String?
 
+    /// The campaign with its entries unloaded: their count and kinds only (``EntryList``).
     func campaign(id: String) throws -> Campaign?
+    /// Every entry of a campaign, in the order they were submitted: what
+    /// ``Campaign/loadEntries(_:)`` takes.
+    func entries(campaignID: String) throws -> [Entry]
+    /// Whether the campaign holds an entry with this id, without reading its entries.
+    func containsEntry(campaignID: String, id: String) throws -> Bool
     func campaigns() throws -> [CampaignSummary]
     func events(campaignID: String) throws -> [LoggedEvent]
     func eventCount() throws -> Int
@@ -196,6 +202,13 @@ public protocol StoreReader {
 }
 
 extension StoreReader {
+    /// The campaign with its entries loaded.
+    public func campaignWithEntries(id: String) throws -> Campaign? {
+        guard var campaign = try campaign(id: id) else { return nil }
+        campaign.loadEntries(try entries(campaignID: id))
+        return campaign
+    }
+
     /// Timers due at or before `instant`, earliest first.
     public func dueTimers(at instant: Instant, limit: Int) throws -> [DueTimer] {
         try dueTimers(at: instant, after: nil, limit: limit)
@@ -212,8 +225,11 @@ public protocol StoreTransaction: StoreReader {
     /// The next number for a campaign of this workflow: 1, 2, 3, ... (campaign ids are
     /// "WORKFLOW-ID-N", readable and unique).
     func nextCampaignNumber(workflowID: String) throws -> Int
-    /// Saves the campaign (its snapshot and its armed timers in the due index), appends the
-    /// events to the log and the effects to the outbox. Returns the size of the snapshot.
+    /// Saves the campaign (its snapshot, its entries' rows and its armed timers in the due
+    /// index), appends the events to the log and the effects to the outbox. Returns the size of
+    /// the snapshot. Of the entries it writes ``EntryList/pendingRows``: the rows appended
+    /// since the campaign was read, or all of them in place of the stored ones. An entry id
+    /// the campaign already holds is refused with ``DuplicateEntry`` and nothing is written.
     @discardableResult
     func save(_ campaign: Campaign, events: [LoggedEvent], effects: [OutboxItem], at instant: Instant) throws -> Int
     /// Removes a row of the due index that names a timer its campaign does not have armed: a
@@ -245,6 +261,10 @@ extension ForwardingStoreTransaction {
     }
     public func latestVersion(workflowID: String) throws -> String? { try inner.latestVersion(workflowID: workflowID) }
     public func campaign(id: String) throws -> Campaign? { try inner.campaign(id: id) }
+    public func entries(campaignID: String) throws -> [Entry] { try inner.entries(campaignID: campaignID) }
+    public func containsEntry(campaignID: String, id: String) throws -> Bool {
+        try inner.containsEntry(campaignID: campaignID, id: id)
+    }
     public func campaigns() throws -> [CampaignSummary] { try inner.campaigns() }
     public func events(campaignID: String) throws -> [LoggedEvent] { try inner.events(campaignID: campaignID) }
     public func eventCount() throws -> Int { try inner.eventCount() }
@@ -287,6 +307,19 @@ extension ForwardingStoreTransaction {
     public func markDelivered(_ sequences: [Int64], at instant: Instant) throws {
         try inner.markDelivered(sequences, at: instant)
     }
+}
+
+/// A save that would give a campaign a second entry with an id it holds: a store's key refuses it.
+public struct DuplicateEntry: Error, Sendable, Hashable, StoreErrorDescribing {
+    public var campaignID: String
+    public var entryID: String
+
+    public init(campaignID: String, entryID: String) {
+        self.campaignID = campaignID
+        self.entryID = entryID
+    }
+
+    public var descriptionForPeople: String { "an entry with id '\(entryID)' was already submitted" }
 }
 
 /// How far the daemon has gone through a recurring workflow's cycles.

@@ -45,6 +45,9 @@ public final class InMemoryStore: CampaignStore {
         /// Hashes in the order they were recorded.
         var recorded: [String] = []
         var campaigns: [String: StoredCampaign] = [:]
+        /// Each campaign's entries, as a backend's rows; the campaigns themselves are kept unloaded.
+        var entries: [String: [Entry]] = [:]
+        var entryIDs: [String: Set<String>] = [:]
         var events: [LoggedEvent] = []
         var eventIndex: [String: Int] = [:]
         var due: Set<DueTimer> = []
@@ -92,6 +95,12 @@ public final class InMemoryStore: CampaignStore {
         }
 
         func campaign(id: String) throws -> Campaign? { state.campaigns[id]?.campaign }
+
+        func entries(campaignID: String) throws -> [Entry] { state.entries[campaignID] ?? [] }
+
+        func containsEntry(campaignID: String, id: String) throws -> Bool {
+            state.entryIDs[campaignID]?.contains(id) ?? false
+        }
 
         func campaigns() throws -> [CampaignSummary] {
             state.campaigns.values.sorted { ($0.startedAt, $0.campaign.id) < ($1.startedAt, $1.campaign.id) }.map {
@@ -152,6 +161,26 @@ public final class InMemoryStore: CampaignStore {
         func save(_ campaign: Campaign, events: [LoggedEvent], effects: [OutboxItem], at instant: Instant) throws -> Int
         {
             let previous = state.campaigns[campaign.id]
+            // The rows first, all or none: an id the campaign holds is refused as a key would.
+            let (position, rows) = campaign.entries.pendingRows
+            var entries = position == 0 ? [] : state.entries[campaign.id] ?? []
+            var ids = position == 0 ? [] : state.entryIDs[campaign.id] ?? []
+            guard entries.count == position else {
+                throw Refusal(
+                    descriptionForPeople:
+                        "campaign '\(campaign.id)' holds \(entries.count) entries, not the \(position) it was read with"
+                )
+            }
+            for entry in rows {
+                guard ids.insert(entry.id).inserted else {
+                    throw DuplicateEntry(campaignID: campaign.id, entryID: entry.id)
+                }
+                entries.append(entry)
+            }
+            state.entries[campaign.id] = entries
+            state.entryIDs[campaign.id] = ids
+            var unloaded = campaign
+            unloaded.entries = EntryList(storedCount: entries.count, kinds: campaign.entries.kinds)
             for timer in previous?.campaign.timers ?? [] {
                 state.due.remove(DueTimer(campaignID: campaign.id, timerID: timer.id, due: timer.due))
             }
@@ -159,7 +188,7 @@ public final class InMemoryStore: CampaignStore {
                 state.due.insert(DueTimer(campaignID: campaign.id, timerID: timer.id, due: timer.due))
             }
             state.campaigns[campaign.id] = StoredCampaign(
-                campaign: campaign, startedAt: previous?.startedAt ?? instant, updatedAt: instant)
+                campaign: unloaded, startedAt: previous?.startedAt ?? instant, updatedAt: instant)
             try log(events)
             for effect in effects {
                 var item = effect

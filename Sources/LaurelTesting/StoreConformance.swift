@@ -63,7 +63,68 @@ public enum StoreConformance {
 
     struct Thrown: Error {}
 
+    /// The engine of ``TestWorkflows/quick``, for the checks of entries: it submits entries to a
+    /// campaign read without them, as the service does.
+    static func quickEngine() throws -> Engine {
+        let result = WorkflowValidator(registry: TestWorkflows.registry).validate(
+            TestWorkflows.quick, file: "quick.yaml")
+        guard let workflow = result.workflow else { throw Failure(description: "the quick workflow does not validate") }
+        return try Engine(workflow: workflow, version: "v1", registry: TestWorkflows.registry)
+    }
+
+    static func idea(_ id: String) -> CampaignEvent {
+        .submit(Entry(id: id, kind: "idea", fields: ["title": .text("Ý tưởng \(id)")]))
+    }
+
     public static let checks: [Check] = [
+        Check("entries are rows: a save writes those appended since the read, refuses an id held, replaces on a change")
+        {
+            store in
+            let engine = try quickEngine()
+            var started = try engine.start(id: "q", at: TestWorkflows.may1).campaign
+            started = try engine.apply(.command("launch"), to: started, at: TestWorkflows.may1).campaign
+            started = try engine.apply(idea("a"), to: started, at: TestWorkflows.may1).campaign
+            let first = started
+            try await store.write { try $0.save(first, events: [], effects: [], at: 1) }
+            try await store.write { transaction in
+                let read = try transaction.campaign(id: "q")!
+                let next = try engine.apply(idea("b"), to: read, at: TestWorkflows.may1).campaign
+                try expect(next.entries.isLoaded, false, "a submission to a campaign read without its entries")
+                try transaction.save(next, events: [], effects: [], at: 2)
+            }
+            try expect(
+                try await store.read { try $0.entries(campaignID: "q") }.map(\.id), ["a", "b"],
+                "the rows after an append")
+            try expect(try await store.read { try $0.containsEntry(campaignID: "q", id: "b") }, true, "b is held")
+            try expect(try await store.read { try $0.containsEntry(campaignID: "q", id: "z") }, false, "z is not")
+
+            // The same id again: refused by the store's key, and nothing of the save is written.
+            do {
+                try await store.write { transaction in
+                    let read = try transaction.campaign(id: "q")!
+                    let again = try engine.apply(idea("a"), to: read, at: TestWorkflows.may1 + 5).campaign
+                    try transaction.save(again, events: [event("dup", campaign: "q")], effects: [], at: 3)
+                }
+                throw Failure(description: "a second entry 'a' was saved")
+            } catch let duplicate as DuplicateEntry {
+                try expect(duplicate, DuplicateEntry(campaignID: "q", entryID: "a"), "the duplicate named")
+            }
+            try expect(try await store.read { try $0.entries(campaignID: "q") }.count, 2, "the rows after the refusal")
+            try expect(try await store.read { try $0.containsEvent(id: "dup") }, false, "the refused save's event")
+
+            // A withdrawal changes the loaded entries: the save replaces the rows.
+            try await store.write { transaction in
+                let read = try transaction.campaignWithEntries(id: "q")!
+                let withdrawn = try engine.apply(.withdraw(entry: "a"), to: read, at: TestWorkflows.may1).campaign
+                try transaction.save(withdrawn, events: [], effects: [], at: 4)
+            }
+            try expect(try await store.read { try $0.entries(campaignID: "q") }.map(\.id), ["b"], "after a withdrawal")
+            try expect(try await store.read { try $0.campaign(id: "q") }?.entries.count, 1, "the count after it")
+            try expect(try await store.read { try $0.containsEntry(campaignID: "q", id: "a") }, false, "a is gone")
+            try expect(
+                try await store.read { try $0.campaignWithEntries(id: "q") }?.metrics["ideas"], 1, "the metric after it"
+            )
+        },
         Check("a saved campaign reads back equal, listed by start then id, with its log") { store in
             let original = campaign("c2", timers: [(1, 500), (2, 300)])
             try await store.write { try $0.save(original, events: [event("e1", campaign: "c2")], effects: [], at: 100) }
@@ -71,7 +132,12 @@ public enum StoreConformance {
                 try $0.save(campaign("c1", timers: [], state: "draft"), events: [], effects: [], at: 100)
             }
             try await store.write { try $0.save(campaign("c0", timers: []), events: [], effects: [], at: 200) }
-            try expect(try await store.read { try $0.campaign(id: "c2") }, original, "the campaign read back")
+            try expect(
+                try await store.read { try $0.campaignWithEntries(id: "c2") }, original, "the campaign read back")
+            let unloaded = try await store.read { try $0.campaign(id: "c2") }
+            try expect(unloaded?.entries.isLoaded, false, "the entries of a campaign read without them")
+            try expect(unloaded?.entries.count, 1, "their count")
+            try expect(unloaded?.entries.kinds, ["idea"], "their kinds")
             try expect(try await store.read { try $0.campaign(id: "missing") }, nil, "an unknown campaign")
             let listed = try await store.read { try $0.campaigns() }
             try expect(listed.map(\.id), ["c1", "c2", "c0"], "the campaigns, by start then id")

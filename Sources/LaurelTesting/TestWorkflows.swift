@@ -39,6 +39,23 @@ public enum TestWorkflows {
           closed: { final: true }
         """
 
+    /// A closed campaign of the plugin tests' contest, with entries x, y and z scored and
+    /// awarded, as format version 2 wrote it (every number in eight bytes, the entries inside
+    /// the document): what a store written before entries were rows holds (base64).
+    public static let contestVersion2Document = """
+        TENCAgJjMQdjb250ZXN0QGMwNzIzMTUzYWFjMDY5MmI3MmI1NjI0NzdiNGQ2MjlhYjQwMTNlODk4OGQ1N2UzODAxODM3N2NmNWZi
+        NDMyZmEBBmNsb3NlZKCE6OMMAAIFY2xpcHMAAAAAAAAIQAdtaW51dGVzAAAAAAAAIkADqAAAAAF4BGNsaXAAAAIHbWludXRlcwAA
+        AAAAAAAIQAV0aXRsZQEGQ2xpcCB4oNST4wwBAAAAAABQZUAEAXkEY2xpcAAAAgdtaW51dGVzAAAAAAAAAAhABXRpdGxlAQZDbGlw
+        IHmg1JPjDAEAAAAAACBiQAQBegRjbGlwAAACB21pbnV0ZXMAAAAAAAAACEAFdGl0bGUBBkNsaXAgeqDUk+MMAQAAAAAAAFlABAMB
+        eAIFZmlyc3QCgIl6AAAAAABQZUAEAXkEBnNlY29uZATAhD0AAAAAACBiQAQBegYGc2Vjb25kBMCEPQAAAAAAAFlABAAACAagjonj
+        DAAFZHJhZnQFc3RhcnQCBWNsaXBzAAAAAAAAAAAHbWludXRlcwAAAAAAAAAAwMaJ4wwBBWRyYWZ0CGxhdW5jaGVkDGV2ZW50IGxh
+        dW5jaAIFY2xpcHMAAAAAAAAAAAdtaW51dGVzAAAAAAAAAADAxonjDAEIbGF1bmNoZWQKY29sbGVjdGluZxFvdXRjb21lIGFubm91
+        bmNlZAIFY2xpcHMAAAAAAAAAAAdtaW51dGVzAAAAAAAAAACg1JPjDAEKY29sbGVjdGluZwZyZXZpZXcWb3V0Y29tZSB0YXJnZXQt
+        cmVhY2hlZAIFY2xpcHMAAAAAAAAIQAdtaW51dGVzAAAAAAAAIkCghOjjDAEGcmV2aWV3BmF3YXJkcxBvdXRjb21lIHJldmlld2Vk
+        AgVjbGlwcwAAAAAAAAhAB21pbnV0ZXMAAAAAAAAiQKCE6OMMAQZhd2FyZHMGY2xvc2VkD291dGNvbWUgYXdhcmRlZAIFY2xpcHMA
+        AAAAAAAIQAdtaW51dGVzAAAAAAAAIkAO
+        """
+
     public static let may1: Instant = 1_714_543_200  // 2024-05-01T06:00Z, 08:00 in Berlin
     public static let hour: Instant = 3_600
     public static let day: Instant = 86_400

@@ -262,7 +262,7 @@ struct Results: AsyncParsableCommand {
 
     func run() async throws {
         let service = try store.open(.read)
-        let (current, engine) = try await service.campaignAndEngine(campaign)
+        let (current, engine) = try await service.campaignAndEngine(campaign, withEntries: true)
         let entries = current.entries.array
         let byID = Dictionary(entries.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         /// What people call an entry: its `name` field, else its `title`.

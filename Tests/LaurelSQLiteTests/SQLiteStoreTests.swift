@@ -3,6 +3,7 @@ import GRDB
 import LaurelCore
 import LaurelPlugins
 import LaurelStore
+import LaurelTesting
 import Synchronization
 import Testing
 
@@ -64,7 +65,7 @@ struct SQLiteStoreTests {
             }
         }
         let reopened = try SQLiteStore(path: path, registry: Self.registry)
-        #expect(try await reopened.read { try $0.campaign(id: "c1") } == original)
+        #expect(try await reopened.read { try $0.campaignWithEntries(id: "c1") } == original)
         #expect(try await reopened.read { try $0.events(campaignID: "c1") }.map(\.id) == ["e1"])
         #expect(try await reopened.read { try $0.workflowVersion(hash: "v1") }?.source == Array("laurel: 1".utf8))
         #expect(try await reopened.read { try $0.campaigns() }.map(\.state) == ["collecting"])
@@ -76,7 +77,8 @@ struct SQLiteStoreTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         do {
             let queue = try DatabaseQueue(path: path)
-            try SQLiteStore.migrator.migrate(queue, upTo: "v5: child campaigns")
+            try SQLiteStore.migrator(codec: CampaignCodec(registry: Self.registry)).migrate(
+                queue, upTo: "v5: child campaigns")
             try await queue.write { db in
                 try db.execute(
                     sql:
@@ -91,6 +93,35 @@ struct SQLiteStoreTests {
                 DueTimer(campaignID: "b", timerID: 1, due: 300),
                 DueTimer(campaignID: "a", timerID: 1, due: 500),
             ])
+    }
+
+    @Test("a database from before entries were rows has each campaign's entries moved to rows when opened")
+    func entriesMigration() async throws {
+        let (path, folder) = try Self.temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let codec = CampaignCodec(registry: Self.registry)
+        let document = try #require(
+            Data(base64Encoded: TestWorkflows.contestVersion2Document.replacingOccurrences(of: "\n", with: "")))
+        let old = try codec.decode(Array(document))
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try SQLiteStore.migrator(codec: codec).migrate(queue, upTo: "v6: due timers in due order")
+            try await queue.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO workflow_version (hash, workflow_id, file, source, recorded_at, recorded_order)
+                        VALUES (?, 'contest', 'contest.yaml', x'', 1, 1);
+                        INSERT INTO campaign (id, workflow_id, workflow_version, state, status, event_count, document, started_at, updated_at)
+                        VALUES ('c1', 'contest', ?, 'closed', 'finished', 8, ?, 1, 1);
+                        """, arguments: [old.workflowVersion, old.workflowVersion, document])
+            }
+        }
+        let store = try SQLiteStore(path: path, registry: Self.registry)
+        let unloaded = try #require(try await store.read { try $0.campaign(id: "c1") })
+        #expect(!unloaded.entries.isLoaded && unloaded.entries.count == 3 && unloaded.entries.kinds == ["clip"])
+        #expect(try await store.read { try $0.entries(campaignID: "c1") } == old.entries.array)
+        #expect(try await store.read { try $0.campaignWithEntries(id: "c1") } == old)
+        #expect(try await store.read { try $0.containsEntry(campaignID: "c1", id: "y") })
     }
 
     @Test("a damaged campaign document is reported, not trusted")

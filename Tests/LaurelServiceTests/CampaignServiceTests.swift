@@ -63,7 +63,7 @@ struct CampaignServiceTests {
         let first = try await service.apply(Self.idea("a"), to: id, eventID: "e1", now: W.may1 + 10)
         let second = try await service.apply(Self.idea("a"), to: id, eventID: "e1", now: W.may1 + 20)
         #expect(first.status == .applied && second.status == .alreadyApplied)
-        let campaign = try #require(try await store.read { try $0.campaign(id: id) })
+        let campaign = try #require(try await store.read { try $0.campaignWithEntries(id: id) })
         #expect(campaign.entries.map(\.id) == ["a"] && campaign.metrics["ideas"] == 1)
         #expect(try await store.read { try $0.events(campaignID: id) }.map(\.id) == ["start:\(id)", "launch", "e1"])
         // The due index holds exactly the campaign's armed timers: the phase deadline and the reminder.
@@ -82,11 +82,11 @@ struct CampaignServiceTests {
         let id = try await service.start(version: try W.record(W.quick, in: store), idempotencyKey: nil, now: W.may1)
             .campaignID
         _ = try await service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
-        let before = try #require(try await store.read { try $0.campaign(id: id) })
+        let before = try #require(try await store.read { try $0.campaignWithEntries(id: id) })
         let events = try await store.read { try $0.eventCount() }
         let result = try await service.fire(DueTimer(campaignID: id, timerID: 99, due: W.may1), now: W.may1 + W.hour)
         #expect(result.status == .stale && result.logged.isEmpty)
-        #expect(try await store.read { try $0.campaign(id: id) } == before)
+        #expect(try await store.read { try $0.campaignWithEntries(id: id) } == before)
         #expect(try await store.read { try $0.eventCount() } == events)
         #expect(
             Set(try await store.read { try $0.timers(campaignID: id) }.map(\.timerID)) == Set(before.timers.map(\.id)))
@@ -105,7 +105,7 @@ struct CampaignServiceTests {
         }
         #expect(late?.code == .refused)
         #expect(
-            try await store.read { try $0.campaign(id: id) }?.state == "collecting",
+            try await store.read { try $0.campaignWithEntries(id: id) }?.state == "collecting",
             "the refusal rolled the catch-up back too")
     }
 
@@ -126,13 +126,14 @@ struct CampaignServiceTests {
         #expect(
             refusal?.code == .refused && refusal?.problems.map(\.index) == [1],
             "the second event (no title) is named by its index")
-        #expect(try await store.read { try $0.campaign(id: id) }?.entries.isEmpty == true)
+        #expect(try await store.read { try $0.campaignWithEntries(id: id) }?.entries.isEmpty == true)
         let good: [(event: CampaignEvent, id: String)] = [(Self.idea("a"), "i-a"), (Self.idea("b"), "i-b")]
         _ = try await service.applyAll(good, to: id, now: W.may1 + 2)
         let again = try await service.applyAll(good + [(Self.idea("c"), "i-c")], to: id, now: W.may1 + 3)
         #expect(again.logged.map(\.id) == ["i-c"], "a re-run import adds only what is new")
         #expect(
-            try await store.read { try $0.campaign(id: id) }?.state == "closed", "the third idea reached the target")
+            try await store.read { try $0.campaignWithEntries(id: id) }?.state == "closed",
+            "the third idea reached the target")
     }
 
     static func ballotWorkflow(secret: Bool) -> String {
@@ -181,7 +182,7 @@ struct CampaignServiceTests {
                     choices: [.init(nominee: "n1", approve: approve), .init(nominee: "n2", approve: !approve)])
                 _ = try await service.apply(.vote(vote), to: id, eventID: "v-\(member)-\(secret)", now: W.may1 + 60)
             }
-            let stored = try #require(try await store.read { try $0.campaign(id: id) })
+            let stored = try #require(try await store.read { try $0.campaignWithEntries(id: id) })
             #expect(stored.state == "done")
             #expect(stored.entries.map(\.score) == [EntryScore(total: 2, reviews: 3), nil])
             let votes = try await store.read { try $0.events(campaignID: id) }.compactMap { event -> Vote? in

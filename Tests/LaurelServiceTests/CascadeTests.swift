@@ -103,16 +103,17 @@ struct CascadeTests {
             try await store.read { try $0.campaigns() }.map(\.id).sorted() == [
                 "district-1", "district-1--g1", "district-1--g2", "district-1--g3",
             ])
-        #expect(try await store.read { try $0.campaign(id: "district-1--g2") }?.inputs["unit"] == .text("g2"))
+        #expect(
+            try await store.read { try $0.campaignWithEntries(id: "district-1--g2") }?.inputs["unit"] == .text("g2"))
 
         try await Self.runChild("g2", service: service, at: W.may1 + W.hour)
-        var parent = try #require(try await store.read { try $0.campaign(id: "district-1") })
+        var parent = try #require(try await store.read { try $0.campaignWithEntries(id: "district-1") })
         #expect(parent.state == "gathering" && parent.entries.map(\.id) == ["g2/a"])
         #expect(parent.entries.first?.kind == "nomination" && parent.metrics["nominations"] == 1)
 
         try await Self.runChild("g1", service: service, at: W.may1 + 2 * W.hour)
         try await Self.runChild("g3", service: service, at: W.may1 + 3 * W.hour)
-        parent = try #require(try await store.read { try $0.campaign(id: "district-1") })
+        parent = try #require(try await store.read { try $0.campaignWithEntries(id: "district-1") })
         #expect(parent.state == "closed")
         #expect(parent.entries.map(\.id) == ["g2/a", "g1/a", "g3/a"])
         let history = try await store.read { try $0.events(campaignID: "district-1") }.map(\.id)
@@ -128,15 +129,15 @@ struct CascadeTests {
         try await Self.runChild("g1", service: service, at: W.may1 + W.hour)
         // 31 days later: the cascade's deadline fires first, then g2 finishes.
         try await Self.runChild("g2", service: service, at: W.may1 + 31 * W.day)
-        #expect(try await store.read { try $0.campaign(id: "district-1") }?.state == "late")
-        #expect(try await store.read { try $0.campaign(id: "district-1--g2") }?.state == "done")
+        #expect(try await store.read { try $0.campaignWithEntries(id: "district-1") }?.state == "late")
+        #expect(try await store.read { try $0.campaignWithEntries(id: "district-1--g2") }?.state == "done")
         let late = try #require(
             try await store.read { try $0.events(campaignID: "district-1") }.first {
                 $0.id == "child-closed:district-1--g2"
             })
         #expect(late.disposition == .skipped && late.summary.contains("not taken"))
         #expect(
-            try await service.replay("district-1") == store.read { try $0.campaign(id: "district-1") },
+            try await service.replay("district-1") == store.read { try $0.campaignWithEntries(id: "district-1") },
             "the parent replays from its log")
     }
 
@@ -205,11 +206,16 @@ struct CascadeTests {
         _ = try await service.apply(Self.worker("a", unit: "g1"), to: "district-1--g1", eventID: "a", now: now)
         _ = try await service.apply(Self.worker("b", unit: nil), to: "district-1--g1", eventID: "b", now: now)
         #expect(
-            try await store.read { try $0.campaign(id: "district-1--g1") }?.entries.map(\.unit) == ["g1", "g1"],
+            try await store.read { try $0.campaignWithEntries(id: "district-1--g1") }?.entries.map(\.unit) == [
+                "g1", "g1",
+            ],
             "no unit given: the campaign's own")
         // Its share full, g1's nominations closed and its child reported up at once.
-        #expect(try await store.read { try $0.campaign(id: "district-1--g1") }?.state == "done")
-        #expect(try await store.read { try $0.campaign(id: "district-1") }?.entries.map(\.id) == ["g1/a", "g1/b"])
+        #expect(try await store.read { try $0.campaignWithEntries(id: "district-1--g1") }?.state == "done")
+        #expect(
+            try await store.read { try $0.campaignWithEntries(id: "district-1") }?.entries.map(\.id) == [
+                "g1/a", "g1/b",
+            ])
         // ... and cannot spend it again in its sibling's.
         let sibling = await #expect(throws: LaurelError.self) {
             try await service.apply(Self.worker("d", unit: "g1"), to: "district-1--g2", eventID: "d", now: now)
@@ -223,7 +229,7 @@ struct CascadeTests {
         // rule: a child made of a nominate step reports its nominations up when it closes.
         let later = W.may1 + 11 * W.day
         _ = try await service.fireDue(at: later, after: nil, limit: 100)
-        let parent = try #require(try await store.read { try $0.campaign(id: "district-1") })
+        let parent = try #require(try await store.read { try $0.campaignWithEntries(id: "district-1") })
         #expect(parent.state == "closed")
         #expect(parent.entries.map(\.id) == ["g1/a", "g1/b", "g2/e"])
         #expect(parent.entries.map(\.unit) == ["g1", "g1", "g2"])

@@ -2,6 +2,7 @@ import AnnouncePlugin
 import AwardsCeremonyPlugin
 import CouncilReviewPlugin
 import Foundation
+import LaurelTesting
 import PhaseTargetPlugin
 import PropertyBased
 import Testing
@@ -328,41 +329,49 @@ import Testing
         return try engine.apply(.scores(ScoreSheet(member: "a", lines: lines)), to: campaign, at: Self.may1).campaign
     }
 
-    @Test("the encoded campaign decodes to an equal campaign, byte for byte")
+    @Test("the encoded campaign decodes to an equal campaign, byte for byte, its entries from their rows")
     func codecRoundTrip() throws {
         let codec = CampaignCodec(registry: Self.registry)
         let campaign = try Self.scoredCampaign()
         let bytes = try codec.encode(campaign)
-        let decoded = try codec.decode(bytes)
+        let decoded = try codec.storedAndRead(campaign)
         #expect(decoded == campaign)
         #expect(try codec.encode(decoded) == bytes)
+        #expect(try codec.storedForm(of: decoded) == codec.storedForm(of: campaign))
         #expect(throws: CampaignCodec.CorruptData.self) { try codec.decode(Array(bytes.dropLast())) }
         #expect(throws: CampaignCodec.CorruptData.self) { try codec.decode(Array("{}".utf8)) }
     }
 
-    @Test("every truncation of a campaign is refused, and any one damaged byte is refused or reads back as a campaign")
+    @Test("every truncation of a campaign or an entry is refused, and any one damaged byte is refused or reads back")
     func codecDamage() throws {
         // The reader goes through a pointer: this walks it over every end and every byte value
-        // it might meet, which must end in an error or a campaign, never a read out of bounds.
+        // it might meet, which must end in an error or a value, never a read out of bounds.
         let codec = CampaignCodec(registry: Self.registry)
         for campaign in [try Self.scoredCampaign(), try Self.awardedCampaign()] {
-            let bytes = try codec.encode(campaign)
-            for length in 0..<bytes.count {
-                #expect(throws: CampaignCodec.CorruptData.self) { try codec.decode(Array(bytes[..<length])) }
-            }
-            for position in 4..<bytes.count {
-                for value: UInt8 in [0, 1, 0x7F, 0x80, 0xFF] where value != bytes[position] {
-                    var damaged = bytes
-                    damaged[position] = value
-                    if let decoded = try? codec.decode(damaged) { _ = decoded.entries.array }
+            for bytes in try codec.storedForm(of: campaign) {
+                let isEntry = bytes.prefix(3) != [0x4C, 0x43, 0x42]
+                func read(_ bytes: [UInt8]) throws {
+                    if isEntry { _ = try CampaignCodec.decodeEntry(bytes[...]) } else { _ = try codec.decode(bytes) }
+                }
+                for length in 0..<bytes.count {
+                    #expect(throws: CampaignCodec.CorruptData.self) { try read(Array(bytes[..<length])) }
+                }
+                for position in (isEntry ? 0 : 4)..<bytes.count {
+                    for value: UInt8 in [0, 1, 0x7F, 0x80, 0xFF] where value != bytes[position] {
+                        var damaged = bytes
+                        damaged[position] = value
+                        try? read(damaged)
+                    }
                 }
             }
         }
     }
 
-    @Test("loaded entries stay encoded until read, save back unchanged, and decode as written; version 1 still reads")
-    func lazyEntries() throws {
-        let engine = try Self.engineWithUnits()
+    @Test("a campaign reads back with its entries unloaded, known by count and kinds; a save writes only what changed")
+    func unloadedEntries() throws {
+        let engine = try Self.engine(
+            Self.workflowText.replacingOccurrences(of: "target: 3", with: "target: 10").replacingOccurrences(
+                of: "minutes: { type: number } }", with: "minutes: { type: number }, unit: { type: unit } }"))
         let codec = CampaignCodec(registry: Self.registry)
         var campaign = try engine.apply(
             .command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign,
@@ -377,36 +386,46 @@ import Testing
                 to: campaign, at: Self.may1
             ).campaign
         }
+        #expect(campaign.entries.pendingRows.position == 0, "a new campaign writes every row")
         let bytes = try codec.encode(campaign)
-        let loaded = try codec.decode(bytes)
-        #expect(loaded.entries.count == 2 && loaded.entries.kinds == ["clip"])
-        #expect(try codec.encode(loaded) == bytes, "unchanged entries are saved as loaded")
-        #expect(loaded.entries.array == campaign.entries.array)
-        #expect(loaded == campaign)
+        let unloaded = try codec.decode(bytes)
+        #expect(!unloaded.entries.isLoaded && unloaded.entries.count == 2 && unloaded.entries.kinds == ["clip"])
+        #expect(try codec.encode(unloaded) == bytes)
+        #expect(unloaded.entries.pendingRows.position == 2 && unloaded.entries.pendingRows.entries.isEmpty)
 
-        // A change after the load is saved.
-        var changed = loaded
-        changed.entries[1].score = EntryScore(total: 7, reviews: 1)
-        changed.entries.append(Entry(id: "z", kind: "clip", fields: ["title": .text("z")]))
-        let again = try codec.decode(try codec.encode(changed))
-        #expect(again.entries.map(\.id) == ["x", "y", "z"] && again.entries[1].score?.total == 7)
-        #expect(loaded.entries.count == 2, "the loaded copy is untouched")
-
-        // Damage inside the entries block is found when the campaign is read, not later.
-        var damaged = bytes
-        let block = try #require(bytes.firstRange(of: Array("u-x".utf8)))
-        damaged[block.lowerBound - 1] = 200  // the unit's length now runs past the block
-        #expect(throws: CampaignCodec.CorruptData.self) { try codec.decode(damaged) }
+        // A submission to the unloaded campaign: the step (a phase target) reads no entries, so
+        // none are read, and the save writes the one row.
+        let submitted = try engine.apply(
+            .submit(Entry(id: "z", kind: "clip", fields: ["title": .text("z")])), to: unloaded, at: Self.may1
+        ).campaign
+        #expect(!submitted.entries.isLoaded && submitted.entries.count == 3)
+        #expect(submitted.entries.pendingRows.position == 2 && submitted.entries.pendingRows.entries.map(\.id) == ["z"])
+        // A withdrawal reads the entries: the engine asks for them and changes nothing.
+        do {
+            _ = try engine.apply(.withdraw(entry: "x"), to: submitted, at: Self.may1)
+            Issue.record("a withdrawal from an unloaded campaign was applied")
+        } catch {
+            #expect(error.needsEntries)
+        }
+        var loaded = submitted
+        loaded.loadEntries(campaign.entries.array)
+        #expect(loaded.entries.map(\.id) == ["x", "y", "z"] && loaded.entries.pendingRows.position == 2)
+        let withdrawn = try engine.apply(.withdraw(entry: "x"), to: loaded, at: Self.may1).campaign
+        #expect(withdrawn.entries.pendingRows.position == 0, "a removal rewrites the rows")
+        #expect(withdrawn.entries.pendingRows.entries.map(\.id) == ["y", "z"])
 
         // Version 1 wrote the entries without the block length: version 2's bytes less those four.
-        let version2 = try #require(Data(base64Encoded: Self.version2Document.replacingOccurrences(of: "\n", with: "")))
+        let version2 = try #require(
+            Data(base64Encoded: TestWorkflows.contestVersion2Document.replacingOccurrences(of: "\n", with: "")))
         let firstEntry = try #require(version2.firstRange(of: Data([1, UInt8(ascii: "x"), 4] + Array("clip".utf8))))
         var version1 = Array(version2[..<(firstEntry.lowerBound - 4)]) + Array(version2[firstEntry.lowerBound...])
         version1[3] = 1
         let old = try codec.decode(version1)
         let awarded = try Self.awardedCampaign()
-        #expect(old == awarded)
-        #expect(try codec.encode(old) == codec.encode(awarded), "a version 1 campaign is saved as version 3")
+        #expect(old == awarded && old.entries.isLoaded)
+        #expect(
+            try codec.storedForm(of: old) == codec.storedForm(of: awarded),
+            "a version 1 campaign is saved as version 4, its entries as rows")
     }
 
     @Test("a campaign with entries in many chunks takes scores and entries after a load, and saves them")
@@ -420,7 +439,7 @@ import Testing
         for number in 0..<600 {
             campaign = try engine.apply(Self.clip("x\(number)"), to: campaign, at: Self.may1).campaign
         }
-        var loaded = try codec.decode(try codec.encode(campaign))
+        var loaded = try codec.storedAndRead(campaign)
         #expect(loaded == campaign)
         let before = loaded
         loaded = try engine.apply(Self.clip("late"), to: loaded, at: Self.may1).campaign
@@ -436,7 +455,7 @@ import Testing
             to: loaded, at: Self.may1
         ).campaign
         #expect(before.entries.count == 600 && before == campaign, "the campaign an event was applied to is unchanged")
-        let again = try codec.decode(try codec.encode(loaded))
+        let again = try codec.storedAndRead(loaded)
         #expect(again == loaded)
         #expect(again.entries.map(\.id) == (0..<600).map { "x\($0)" } + ["late"])
         #expect(again.metrics["clips"] == 601)
@@ -514,7 +533,7 @@ import Testing
         }
         var replayed = try engine.start(id: "r", at: Self.may1).campaign
         for (event, instant) in accepted { replayed = try engine.apply(event, to: replayed, at: instant).campaign }
-        #expect(try codec.encode(replayed) == codec.encode(campaign))
+        #expect(try codec.storedForm(of: replayed) == codec.storedForm(of: campaign))
     }
 }
 
@@ -534,30 +553,15 @@ extension EngineTests {
         return try engine.apply(.timer(id: window.id), to: campaign, at: may1 + 9 * day).campaign
     }
 
-    /// `awardedCampaign()` as format version 2 wrote it (every number in eight bytes), saved
-    /// before version 3 existed.
-    static let version2Document = """
-        TENCAgJjMQdjb250ZXN0QGMwNzIzMTUzYWFjMDY5MmI3MmI1NjI0NzdiNGQ2MjlhYjQwMTNlODk4OGQ1N2UzODAxODM3N2NmNWZi
-        NDMyZmEBBmNsb3NlZKCE6OMMAAIFY2xpcHMAAAAAAAAIQAdtaW51dGVzAAAAAAAAIkADqAAAAAF4BGNsaXAAAAIHbWludXRlcwAA
-        AAAAAAAIQAV0aXRsZQEGQ2xpcCB4oNST4wwBAAAAAABQZUAEAXkEY2xpcAAAAgdtaW51dGVzAAAAAAAAAAhABXRpdGxlAQZDbGlw
-        IHmg1JPjDAEAAAAAACBiQAQBegRjbGlwAAACB21pbnV0ZXMAAAAAAAAACEAFdGl0bGUBBkNsaXAgeqDUk+MMAQAAAAAAAFlABAMB
-        eAIFZmlyc3QCgIl6AAAAAABQZUAEAXkEBnNlY29uZATAhD0AAAAAACBiQAQBegYGc2Vjb25kBMCEPQAAAAAAAFlABAAACAagjonj
-        DAAFZHJhZnQFc3RhcnQCBWNsaXBzAAAAAAAAAAAHbWludXRlcwAAAAAAAAAAwMaJ4wwBBWRyYWZ0CGxhdW5jaGVkDGV2ZW50IGxh
-        dW5jaAIFY2xpcHMAAAAAAAAAAAdtaW51dGVzAAAAAAAAAADAxonjDAEIbGF1bmNoZWQKY29sbGVjdGluZxFvdXRjb21lIGFubm91
-        bmNlZAIFY2xpcHMAAAAAAAAAAAdtaW51dGVzAAAAAAAAAACg1JPjDAEKY29sbGVjdGluZwZyZXZpZXcWb3V0Y29tZSB0YXJnZXQt
-        cmVhY2hlZAIFY2xpcHMAAAAAAAAIQAdtaW51dGVzAAAAAAAAIkCghOjjDAEGcmV2aWV3BmF3YXJkcxBvdXRjb21lIHJldmlld2Vk
-        AgVjbGlwcwAAAAAAAAhAB21pbnV0ZXMAAAAAAAAiQKCE6OMMAQZhd2FyZHMGY2xvc2VkD291dGNvbWUgYXdhcmRlZAIFY2xpcHMA
-        AAAAAAAIQAdtaW51dGVzAAAAAAAAIkAO
-        """
-
-    @Test("numbers are compact since version 3; a version 2 campaign still reads, and is saved as version 3")
+    @Test("numbers are compact since version 3; a version 2 campaign still reads, and is saved as version 4")
     func compactNumbers() throws {
         let codec = CampaignCodec(registry: Self.registry)
         let campaign = try Self.awardedCampaign()
         #expect(campaign.awards.map(\.total) == [170.5, 145, 100] && campaign.metrics == ["clips": 3, "minutes": 9])
-        let bytes = try codec.encode(campaign)
-        #expect(bytes[3] == 3)
-        let version2 = try #require(Data(base64Encoded: Self.version2Document.replacingOccurrences(of: "\n", with: "")))
+        let bytes = try codec.storedForm(of: campaign).joined().map { $0 }
+        #expect(bytes[3] == 4)
+        let version2 = try #require(
+            Data(base64Encoded: TestWorkflows.contestVersion2Document.replacingOccurrences(of: "\n", with: "")))
         #expect(version2[3] == 2)
         #expect(bytes.count < version2.count - 100, "\(bytes.count) bytes, against \(version2.count) in version 2")
 
@@ -566,8 +570,10 @@ extension EngineTests {
         #expect(
             old.entries.array == campaign.entries.array,
             "the entries block of version 2 decodes with eight-byte numbers")
-        #expect(try codec.encode(old) == bytes, "a version 2 campaign is saved as version 3, its entries written anew")
-        #expect(try codec.decode(bytes) == campaign)
+        #expect(
+            try codec.storedForm(of: old).joined().map { $0 } == bytes,
+            "a version 2 campaign is saved as version 4, its entries as rows")
+        #expect(try codec.storedAndRead(campaign) == campaign)
 
         // Every kind of number round-trips, in entries, awards, metrics and transitions alike.
         var numbers = campaign
@@ -582,7 +588,7 @@ extension EngineTests {
                     score: EntryScore(total: value, reviews: 1, tieBreakers: [value, 2])))
             numbers.metrics["m\(index)"] = value
         }
-        let decoded = try codec.decode(try codec.encode(numbers))
+        let decoded = try codec.storedAndRead(numbers)
         for (index, value) in values.enumerated() {
             let entry = decoded.entries[campaign.entries.count + index]
             for read in [
@@ -592,7 +598,7 @@ extension EngineTests {
                 #expect(read?.bitPattern == value.bitPattern, "\(value) read back as \(String(describing: read))")
             }
         }
-        #expect(try codec.encode(decoded) == codec.encode(numbers))
+        #expect(try codec.storedForm(of: decoded) == codec.storedForm(of: numbers))
     }
 
     @Test("short strings read back as written, and ill-formed UTF-8 in one is repaired as in a long one")
@@ -600,8 +606,8 @@ extension EngineTests {
         let codec = CampaignCodec(registry: Self.registry)
         var campaign = try Self.awardedCampaign()
         campaign.entries.append(Entry(id: "Hà", kind: "clip", fields: ["title": .text("Hội thi — vòng chung kết")]))
-        let bytes = try codec.encode(campaign)
-        let decoded = try codec.decode(bytes)
+        let bytes = try #require(try codec.storedForm(of: campaign).last)
+        let decoded = try codec.storedAndRead(campaign)
         #expect(
             decoded.entries.last?.id == "Hà"
                 && decoded.entries.last?.fields["title"] == .text("Hội thi — vòng chung kết"))
@@ -612,7 +618,7 @@ extension EngineTests {
         damaged[short.upperBound - 1] = 0x41
         let long = try #require(bytes.firstRange(of: Array("Hội".utf8)))
         damaged[long.lowerBound + 2] = 0x41
-        let repaired = try codec.decode(damaged).entries.last
+        let repaired: Entry? = try CampaignCodec.decodeEntry(damaged[...])
         #expect(repaired?.id == String(decoding: [0x48, 0xC3, 0x41], as: UTF8.self))
         #expect(
             repaired?.fields["title"]?.text

@@ -3,6 +3,7 @@ import LaurelCore
 import LaurelPlugins
 import LaurelSQLite
 import LaurelStore
+import LaurelTesting
 import Testing
 
 /// The built `laurel serve` as a real process: graceful stop on SIGTERM, and crash safety under
@@ -216,8 +217,8 @@ struct DaemonProcessTests {
             timerEvents += timers.count
             #expect(timers.count == 2, "\(summary.id): \(timers.map(\.summary))")
             // Replaying the log without interruption rebuilds the stored campaign byte for byte.
-            let stored = try #require(try await store.read { try $0.campaign(id: summary.id) })
-            #expect(try codec.encode(try Self.replay(log, engine: engine)) == codec.encode(stored))
+            let stored = try #require(try await store.read { try $0.campaignWithEntries(id: summary.id) })
+            #expect(try codec.storedForm(of: try Self.replay(log, engine: engine)) == codec.storedForm(of: stored))
         }
         // Every command that reported success is in the log exactly once.
         var logged = Set<String>()

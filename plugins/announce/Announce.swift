@@ -3,6 +3,8 @@ public import LaurelCore
 /// Announces the campaign to its audience: the launch (phát động) that opens every movement.
 public enum Announce: StepPlugin {
     public static let kind = "announce"
+    /// Reads at most how many entries there are (``StepContext/entries``), never the entries.
+    public static let readsEntries = false
     public static let summary = "Announces the campaign to the units or people it is for, then completes."
 
     public static let audience = ParameterSpec(

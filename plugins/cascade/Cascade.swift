@@ -3,6 +3,8 @@ public import LaurelCore
 /// Nomination up the levels: one child campaign per unit of a level, their choices gathered here.
 public enum Cascade: StepPlugin {
     public static let kind = "cascade"
+    /// Reads at most how many entries there are (``StepContext/entries``), never the entries.
+    public static let readsEntries = false
     public static let summary =
         "Starts one child campaign per unit of a level, waits until all finish or the deadline passes, and gathers what each chose as entries."
 

@@ -3,6 +3,8 @@ public import LaurelCore
 /// Sends a message to audiences: a reminder, the results to the level above, the close of a cycle.
 public enum Notify: StepPlugin {
     public static let kind = "notify"
+    /// Reads at most how many entries there are (``StepContext/entries``), never the entries.
+    public static let readsEntries = false
     public static let summary =
         "Sends a message to one or more audiences through the outbox the daemon delivers, then completes."
 

@@ -3,6 +3,8 @@ public import LaurelCore
 /// A phase (giai đoạn) with a numeric target that entries count towards and a deadline.
 public enum PhaseTarget: StepPlugin {
     public static let kind = "phase-target"
+    /// Reads at most how many entries there are (``StepContext/entries``), never the entries.
+    public static let readsEntries = false
     public static let summary = "Collects entries until a metric reaches its target or the deadline passes."
 
     public static let metric = ParameterSpec(

@@ -391,7 +391,7 @@ public struct Campaign: Sendable, Hashable {
     public var enteredAt: Instant
     public var inputs: [String: Value]
     public var metrics: NamedValues<Double>
-    /// Kept encoded after a load until something reads them (``EntryList``).
+    /// As read from a store, only their count and kinds until loaded (``EntryList``).
     public var entries: EntryList
     public var awards: [Award]
     public var step: StepMemoryBox?
@@ -421,5 +421,11 @@ public struct Campaign: Sendable, Hashable {
         self.nextTimerID = nextTimerID
         self.transitions = transitions
         self.eventCount = eventCount
+    }
+
+    /// Gives an unloaded campaign its entries: the store's rows of it, in order, read in the
+    /// transaction the campaign was read in. Entries appended since it was read stay after them.
+    public mutating func loadEntries(_ stored: [Entry]) {
+        entries.load(stored)
     }
 }

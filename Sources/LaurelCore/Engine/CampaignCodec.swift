@@ -7,16 +7,18 @@ import Synchronization
 /// key, so the same campaign always gives the same bytes. It starts with "LCB" and a format
 /// version. Numbers are little-endian; integers are zig-zag varints; strings are a varint length
 /// and UTF-8. A step's memory is the plugin's own `Codable` value as sorted-key JSON inside it,
-/// decoded through the plugin registry (a step without memory writes nothing). Since version 2
-/// the entries are one block with its byte length, so a load can keep them encoded
-/// (``EntryList``). Since version 3 numbers are compact (`ByteWriter.number`): scores, totals
-/// and metrics are nearly always whole, and eight bytes each kept a scored campaign of the
-/// lifecycle benchmark just over one SQLite page. Versions 1 and 2 are still read.
+/// decoded through the plugin registry (a step without memory writes nothing). Numbers are
+/// compact (`ByteWriter.number`): scores, totals and metrics are nearly always whole.
+///
+/// Since version 4 the campaign's document holds its entries' count and kinds only; each entry
+/// is encoded alone (``encodeEntry(_:)``), for the store's row of it (docs/architecture.md,
+/// "Campaigns of any size"). Versions 1 to 3 held every entry: they are read, with their
+/// entries loaded, only to move a stored campaign to version 4 (a store's migration).
 /// `JSONEncoder` for the whole campaign was measured at 2,330 transitions/s in the lifecycle
 /// benchmark, 87% of it in JSON (docs/performance.md).
 public struct CampaignCodec: Sendable {
     public let registry: PluginRegistry
-    static let magic: [UInt8] = [0x4C, 0x43, 0x42, 3]  // "LCB", version 3
+    static let magic: [UInt8] = [0x4C, 0x43, 0x42, 4]  // "LCB", version 4
 
     public struct CorruptData: Error, Sendable, CustomStringConvertible {
         public var description: String
@@ -43,15 +45,9 @@ public struct CampaignCodec: Sendable {
         writer.sortedMap(campaign.inputs) { $0.value($1) }
         writer.named(campaign.metrics) { $0.number($1) }
         writer.count(campaign.entries.count)
-        if let block = campaign.entries.unchangedBlock, block.compactNumbers {
-            writer.fixed32(UInt32(block.bytes.count))
-            writer.append(block.bytes)
-        } else {
-            let lengthAt = writer.count
-            writer.fixed32(0)
-            campaign.entries.forEachInPlace { Self.write($0, to: &writer) }
-            writer.patchFixed32(at: lengthAt, UInt32(writer.count - lengthAt - 4))
-        }
+        let kinds = campaign.entries.kinds
+        writer.count(kinds.count)
+        for kind in kinds { writer.string(kind) }
         writer.count(campaign.awards.count)
         for award in campaign.awards {
             writer.string(award.entry)
@@ -108,8 +104,8 @@ public struct CampaignCodec: Sendable {
     }
 
     public func decode(_ bytes: [UInt8]) throws -> Campaign {
-        guard bytes.count >= 4, bytes[0..<3].elementsEqual(Self.magic[0..<3]), (1...3).contains(bytes[3]) else {
-            throw CorruptData(description: "not a Laurel campaign (format LCB version 1, 2 or 3)")
+        guard bytes.count >= 4, bytes[0..<3].elementsEqual(Self.magic[0..<3]), (1...4).contains(bytes[3]) else {
+            throw CorruptData(description: "not a Laurel campaign (format LCB version 1 to 4)")
         }
         return try ByteReader.reading(bytes[...]) { reader in
             reader.position = 4
@@ -127,36 +123,34 @@ public struct CampaignCodec: Sendable {
         let enteredAt = try reader.int()
         let inputs = try reader.map { try $0.value() }
         let metrics = try reader.named { try $0.number() }
-        let entryCount = try reader.count()
+        // Since version 4 the entries are rows elsewhere: their count measures nothing here.
+        let entryCount = version >= 4 ? try reader.number(of: "entries") : try reader.count()
         let entries: EntryList
-        if version == 1 {
+        switch version {
+        case 1:
             var decoded: [Entry] = []
-            decoded.reserveCapacity(entryCount)
             for _ in 0..<entryCount { decoded.append(try Self.readEntry(&reader)) }
             entries = EntryList(decoded)
-        } else {
+        case 2, 3:
             let block = try reader.take(Int(try reader.fixed32()))
-            if let kinds = Self.checkEntries(block, count: entryCount, compactNumbers: reader.compactNumbers) {
-                entries = EntryList(
-                    encoded: EncodedEntries(
-                        bytes: block, count: entryCount, kinds: kinds,
-                        compactNumbers: reader.compactNumbers))
-            } else {
-                // Not the shape the writer gives, or names in an order only String comparison
-                // accepts: decode at once, which says what is wrong or succeeds.
-                let compactNumbers = reader.compactNumbers
-                entries = EntryList(
-                    try ByteReader.reading(block) { blockReader in
-                        blockReader.compactNumbers = compactNumbers
-                        var decoded: [Entry] = []
-                        for _ in 0..<entryCount { decoded.append(try Self.readEntry(&blockReader)) }
-                        guard blockReader.isAtEnd else {
-                            throw CorruptData(
-                                description: "the campaign data is damaged: the entries do not fill their block")
-                        }
-                        return decoded
-                    })
-            }
+            let compactNumbers = reader.compactNumbers
+            entries = EntryList(
+                try ByteReader.reading(block) { blockReader in
+                    blockReader.compactNumbers = compactNumbers
+                    var decoded: [Entry] = []
+                    for _ in 0..<entryCount { decoded.append(try Self.readEntry(&blockReader)) }
+                    guard blockReader.isAtEnd else {
+                        throw CorruptData(
+                            description: "the campaign data is damaged: the entries do not fill their block")
+                    }
+                    return decoded
+                })
+        default:
+            let kindCount = try reader.count()
+            guard kindCount <= entryCount else { throw CorruptData(description: "more entry kinds than entries") }
+            var kinds: [String] = []
+            for _ in 0..<kindCount { kinds.append(try reader.string()) }
+            entries = EntryList(storedCount: entryCount, kinds: kinds)
         }
         var awards: [Award] = []
         let awardCount = try reader.count()
@@ -212,8 +206,25 @@ public struct CampaignCodec: Sendable {
             eventCount: eventCount)
     }
 
-    /// Writes the entry at `entry`, reading its parts where they are (see
-    /// `EntryList.forEachInPlace`).
+    /// One entry alone, as a store keeps it in the entry's row.
+    public static func encodeEntry(_ entry: Entry) -> [UInt8] {
+        var writer = ByteWriter(capacity: 256)
+        withUnsafePointer(to: entry) { write($0, to: &writer) }
+        return writer.finish()
+    }
+
+    /// An entry from its row, as ``encodeEntry(_:)`` wrote it.
+    public static func decodeEntry(_ bytes: ArraySlice<UInt8>) throws -> Entry {
+        try ByteReader.reading(bytes) { reader in
+            reader.compactNumbers = true
+            let entry = try readEntry(&reader, repairingOrder: true)
+            guard reader.isAtEnd else { throw CorruptData(description: "trailing bytes after an entry") }
+            return entry
+        }
+    }
+
+    /// Writes the entry at `entry`, reading its parts where they are: passing an entry to a
+    /// function copies it (a retain of its strings and fields, and a release after).
     static func write(_ entry: UnsafePointer<Entry>, to writer: inout ByteWriter) {
         writer.string(entry.pointee.id)
         writer.string(entry.pointee.kind)
@@ -252,68 +263,6 @@ public struct CampaignCodec: Sendable {
             score.tieBreakers = try (0..<count).map { _ in try reader.number() }
         }
         return score
-    }
-
-    /// Whether `block` holds exactly `count` entries as `write(_:to:)` puts them, with field
-    /// names in increasing byte order: everything `readEntry` could refuse, checked without
-    /// building an entry. Text is not checked for UTF-8: decoding repairs it. Returns the
-    /// distinct entry kinds when it does, nil when it does not.
-    ///
-    /// It runs on every load, so it reads the bytes through a pointer rather than slices (a slice
-    /// per string would retain and release the buffer).
-    static func checkEntries(_ block: ArraySlice<UInt8>, count: Int, compactNumbers: Bool) -> [String]? {
-        block.withUnsafeBufferPointer { bytes -> [String]? in
-            var scanner = ByteScanner(bytes: bytes, compactNumbers: compactNumbers)
-            var kinds: [UnsafeBufferPointer<UInt8>] = []
-            for _ in 0..<count {
-                guard scanner.skipString(),
-                    let kind = scanner.string(),
-                    let unit = scanner.byte(), unit == 0 || scanner.skipString(),
-                    let submitter = scanner.byte(), submitter == 0 || scanner.skipString(),
-                    let fields = scanner.unsigned()
-                else { return nil }
-                if !kinds.contains(where: { ByteScanner.same($0, kind) }) { kinds.append(kind) }
-                var previous: UnsafeBufferPointer<UInt8>?
-                for _ in 0..<fields {
-                    guard let name = scanner.string(), scanner.skipValue() else { return nil }
-                    if let previous, !previous.lexicographicallyPrecedes(name) { return nil }
-                    previous = name
-                }
-                guard scanner.unsigned() != nil, let scored = scanner.byte() else { return nil }
-                switch scored {
-                case 0: break
-                case 1: guard scanner.skipNumber(), scanner.unsigned() != nil else { return nil }
-                case 2:
-                    guard scanner.skipNumber(), scanner.unsigned() != nil, let breakers = scanner.unsigned(),
-                        breakers <= bytes.count
-                    else { return nil }
-                    for _ in 0..<breakers where !scanner.skipNumber() { return nil }
-                default: return nil
-                }
-            }
-            guard scanner.position == bytes.count else { return nil }
-            return kinds.map { String(decoding: $0, as: UTF8.self) }
-        }
-    }
-
-    /// Decodes a block that passed `checkEntries`. Field names in byte order are in String order
-    /// too for the text Laurel writes; should a stored name not be (text in another Unicode
-    /// normal form), the fields are put in order rather than refused.
-    static func decodeCheckedEntries(_ block: ArraySlice<UInt8>, count: Int, compactNumbers: Bool) -> [Entry] {
-        // checkEntries walked this very block with the same reads, so an error here is a reader
-        // and a checker that disagree: stopping beats handing on a campaign without its entries,
-        // which the next save would make permanent.
-        do {
-            return try ByteReader.reading(block) { reader in
-                reader.compactNumbers = compactNumbers
-                var entries: [Entry] = []
-                entries.reserveCapacity(count)
-                for _ in 0..<count { entries.append(try readEntry(&reader, repairingOrder: true)) }
-                return entries
-            }
-        } catch {
-            preconditionFailure("entries that passed CampaignCodec.checkEntries failed to decode: \(error)")
-        }
     }
 
     /// `value` as a whole number when `ByteWriter.number` writes it in its short form.
@@ -564,82 +513,6 @@ struct ByteWriter: ~Copyable {
     }
 }
 
-/// Steps over the binary form without building anything, for `CampaignCodec.checkEntries`:
-/// each method says whether what it expected is there, as `ByteReader` would read it.
-struct ByteScanner {
-    let bytes: UnsafeBufferPointer<UInt8>
-    /// Numbers as version 3 writes them (`ByteWriter.number`), rather than eight bytes each.
-    let compactNumbers: Bool
-    var position = 0
-
-    init(bytes: UnsafeBufferPointer<UInt8>, compactNumbers: Bool) {
-        self.bytes = bytes
-        self.compactNumbers = compactNumbers
-    }
-
-    @inline(__always)
-    mutating func skipNumber() -> Bool {
-        guard compactNumbers else { return skip(8) }
-        guard let marker = unsigned() else { return false }
-        return CampaignCodec.isCompactNumber(marker) || (marker == 1 && skip(8))
-    }
-
-    @inline(__always)
-    mutating func byte() -> UInt8? {
-        guard position < bytes.count else { return nil }
-        defer { position += 1 }
-        return bytes[position]
-    }
-
-    @inline(__always)
-    mutating func unsigned() -> UInt64? {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while let next = byte() {
-            guard shift < 64 else { return nil }
-            result |= UInt64(next & 0x7F) << shift
-            if next < 0x80 { return result }
-            shift += 7
-        }
-        return nil
-    }
-
-    @inline(__always)
-    mutating func skip(_ length: Int) -> Bool {
-        guard length <= bytes.count - position else { return false }
-        position += length
-        return true
-    }
-
-    @inline(__always)
-    mutating func string() -> UnsafeBufferPointer<UInt8>? {
-        guard let length = unsigned(), length <= UInt64(bytes.count - position) else { return nil }
-        let start = position
-        position += Int(length)
-        return UnsafeBufferPointer(rebasing: bytes[start..<position])
-    }
-
-    @inline(__always)
-    mutating func skipString() -> Bool { string() != nil }
-
-    static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
-    }
-
-    mutating func skipValue() -> Bool {
-        switch byte() {
-        case 0: return skipNumber()
-        case 1: return skipString()
-        case 2, 3: return true
-        case 4: return unsigned() != nil
-        case 5:
-            for _ in 0..<7 where unsigned() == nil { return false }
-            return true
-        default: return false
-        }
-    }
-}
-
 /// Reads the binary form, throwing `CorruptData` at anything the writer would not have written.
 ///
 /// It reads through a pointer to the bytes (made by ``reading(_:_:)`` for the time of the read):
@@ -699,6 +572,13 @@ struct ByteReader {
     mutating func count() throws -> Int {
         let value = try unsigned()
         guard value <= UInt64(end - position) else { throw corrupt("a length exceeds the data") }
+        return Int(value)
+    }
+
+    /// A count of things stored elsewhere (a campaign's entry rows), so not bounded by the data.
+    mutating func number(of what: String) throws -> Int {
+        let value = try unsigned()
+        guard value <= UInt64(Int32.max) else { throw corrupt("the number of \(what) is out of range") }
         return Int(value)
     }
 

@@ -1,10 +1,20 @@
 /// Why the engine refused an event. The campaign is unchanged.
 public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
     public var reason: String
+    /// Not a refusal of the event: the campaign's entries are not loaded and the event needs them
+    /// (a step that reads them, a withdrawal). Nothing changed; apply it again to the campaign
+    /// with its entries loaded (``Campaign/loadEntries(_:)``).
+    public private(set) var needsEntries = false
     public var description: String { reason }
 
     public init(_ reason: String) {
         self.reason = reason
+    }
+
+    static func needsEntries(_ what: String) -> Refusal {
+        var refusal = Refusal("\(what) reads the campaign's entries, which are not loaded")
+        refusal.needsEntries = true
+        return refusal
     }
 }
 
@@ -166,6 +176,7 @@ public struct Engine: Sendable {
         case .submit(let entry):
             try submit(entry, state: state, run: &run)
         case .withdraw(let id):
+            guard run.campaign.entries.isLoaded else { throw .needsEntries("a withdrawal") }
             guard let index = run.campaign.entries.firstIndex(where: { $0.id == id }) else {
                 throw Refusal("there is no entry '\(id)' to withdraw")
             }
@@ -363,6 +374,7 @@ public struct Engine: Sendable {
         // version says, counting from when the state was entered: what its start would arm now.
         // A corrected deadline is the usual reason to migrate. Timers that fired stay fired.
         if let runner = compiled.runner {
+            if runner.readsEntries, !run.campaign.entries.isLoaded { throw .needsEntries("step '\(runner.kind)'") }
             for (name, due) in runner.enter(context(run)).timers {
                 if let index = run.campaign.timers.firstIndex(where: { $0.source == .step(name: name) }) {
                     run.campaign.timers[index].due = due
@@ -511,7 +523,10 @@ public struct Engine: Sendable {
         try checkFields(
             of: &entry, campaignID: run.campaign.id,
             campaignUnit: unitInput == nil ? nil : unitInput.flatMap { run.campaign.inputs[$0]?.text })
-        let isNew = run.submittedIDs?.insert(entry.id).inserted ?? !run.campaign.entries.contains { $0.id == entry.id }
+        // Unloaded entries: the store checks the id (its key), and the service asks it first.
+        let isNew =
+            run.submittedIDs?.insert(entry.id).inserted
+            ?? (!run.campaign.entries.isLoaded || !run.campaign.entries.contains { $0.id == entry.id })
         guard isNew else { throw Refusal("an entry with id '\(entry.id)' was already submitted") }
         entry.submittedAt = run.now
         let changed = updateMetrics(for: entry, sign: 1, in: &run.campaign)
@@ -668,6 +683,7 @@ public struct Engine: Sendable {
             if let what { throw Refusal("state '\(run.campaign.state)' takes no \(what)") }
             return
         }
+        if runner.readsEntries, !run.campaign.entries.isLoaded { throw .needsEntries("step '\(runner.kind)'") }
         let reaction = runner.handle(input, memory: memory, context: context(run))
         if let refusal = reaction.refusal { throw Refusal(refusal) }
         try carryOut(reaction, runner: runner, run: &run)
@@ -678,6 +694,9 @@ public struct Engine: Sendable {
         if reaction.isSecret { run.isSecret = true }
         run.effects += reaction.effects
         run.effectPlacement += repeatElement(run.transitions.count, count: reaction.effects.count)
+        if !reaction.scores.isEmpty || !reaction.removeEntries.isEmpty, !run.campaign.entries.isLoaded {
+            throw .needsEntries("step '\(runner.kind)'")
+        }
         if !reaction.scores.isEmpty { Self.record(reaction.scores, on: &run.campaign.entries) }
         if !reaction.removeEntries.isEmpty {
             let leaving = Set(reaction.removeEntries)
@@ -688,7 +707,10 @@ public struct Engine: Sendable {
         }
         if !reaction.addEntries.isEmpty {
             for entry in reaction.addEntries {
-                if !run.campaign.entries.isEmpty, run.campaign.entries.contains(where: { $0.id == entry.id }) {
+                // Unloaded entries: the store's key refuses a duplicate id.
+                if run.campaign.entries.isLoaded, !run.campaign.entries.isEmpty,
+                    run.campaign.entries.contains(where: { $0.id == entry.id })
+                {
                     throw Refusal("entry '\(entry.id)' is already in the campaign")
                 }
                 run.campaign.entries.append(entry)
@@ -789,6 +811,7 @@ public struct Engine: Sendable {
             if let due { arm(due: due, source: .state(index: index), in: &run.campaign) }
         }
         if let runner = compiled.runner {
+            if runner.readsEntries, !run.campaign.entries.isLoaded { throw .needsEntries("step '\(runner.kind)'") }
             let reaction = runner.enter(context(run))
             try carryOut(reaction, runner: runner, run: &run)
         }
@@ -826,6 +849,7 @@ struct ErasedReaction {
 
 protocol StepRunning: Sendable {
     var kind: String { get }
+    var readsEntries: Bool { get }
     func enter(_ context: StepContext) -> ErasedReaction
     func handle(_ input: StepInput, memory: any StepMemory, context: StepContext) -> ErasedReaction
     func simulate(_ simulation: inout StepSimulation) -> [TimedEvent]
@@ -835,6 +859,7 @@ struct StepRunner<P: RunnableStep>: StepRunning {
     let configuration: P.Configuration
 
     var kind: String { P.kind }
+    var readsEntries: Bool { P.readsEntries }
 
     func enter(_ context: StepContext) -> ErasedReaction {
         ErasedReaction(P.enter(configuration, context: context))

@@ -2,20 +2,23 @@ import Synchronization
 
 /// A campaign's entries.
 ///
-/// Entries are most of a stored campaign (54 clips, thousands of initiatives) and rarely change
-/// once submitted, while most events a campaign receives (a launch, a report, a deadline) never
-/// read them. So a campaign loaded from the store keeps its entries as the encoded block they were
-/// saved as, checked for shape but not decoded; they are decoded the first time something reads
-/// them, and a save of entries nobody changed copies the block back unchanged. In the lifecycle
-/// benchmark this halves the cost of a load and a save (docs/performance.md).
+/// A store keeps each entry as a row of its own (docs/architecture.md, "Campaigns of any size"),
+/// and a campaign read from it comes *unloaded*: its entries known only by their count and kinds.
+/// Most events never read the entries (a submission, a report, a deadline), so a submission into
+/// a campaign of a million entries reads and writes one entry, not a million. When a step must
+/// read them, the engine stops with ``Refusal/needsEntries`` and changes nothing; the service
+/// reads the rows (``Campaign/loadEntries(_:)``) and applies the event again.
 ///
-/// Once changed, the entries are a flat `base` (as decoded, or as a start submitted them) and the
+/// Loaded, the entries are a flat `base` (as read, or as a start submitted them) and the
 /// entries appended since, in chunks of ``chunkSize``. The engine applies an event to a copy of the
 /// campaign (a refused event leaves the campaign as it was), so the first change an event makes
 /// copies what it touches: an append copies at most the last chunk, not every entry. A cascade
 /// that gathers 10,000 children's nominees one report at a time would otherwise copy the whole
 /// list 10,000 times (docs/performance.md). Plugins read the entries as one array (`array`):
 /// that is `base` itself until something is appended.
+///
+/// The list also knows what a save must write (``pendingRows``): only the appended entries while
+/// the first ones are as the store holds them; every entry once one of those changed.
 ///
 /// Outside LaurelCore it is a read-only, random-access collection of ``Entry`` with value
 /// semantics: plugins read the entries, and only the engine changes them (through the steps'
@@ -24,8 +27,8 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
     enum Storage: Sendable {
         /// `base` then `appended`: every chunk full but the last, which is not empty.
         case entries(base: [Entry], appended: [[Entry]])
-        /// As loaded and not changed since.
-        case encoded(EncodedEntries)
+        /// The store's `count` entries, of these kinds, not read; then `appended`.
+        case unloaded(count: Int, kinds: [String], appended: [[Entry]])
     }
 
     /// A power of two, so finding an appended entry's chunk is a shift.
@@ -33,6 +36,9 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
     static let chunkSize = 1 << chunkShift
 
     var storage: Storage
+    /// How many of the first entries are exactly the store's rows, in order (nil: not known, so a
+    /// save writes every entry).
+    private(set) var storedCount: Int?
     /// The entries joined into one array, once `array` was asked for after appends; shared by
     /// copies of this list, dropped when it changes.
     private var joined: JoinedEntries?
@@ -40,57 +46,91 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
     public init() { storage = .entries(base: [], appended: []) }
     public init(_ entries: [Entry]) { storage = .entries(base: entries, appended: []) }
     public init(arrayLiteral elements: Entry...) { self.init(elements) }
-    init(encoded: EncodedEntries) { storage = .encoded(encoded) }
 
-    /// The entries as an array, decoded on first use after a load. Until something is appended
-    /// this shares their storage; after, they are joined the first time and the array is shared
-    /// until the list changes again.
+    /// The entries of a campaign as a store keeps them: `count` rows with these kinds (each once,
+    /// in order of first appearance), not read.
+    public init(storedCount count: Int, kinds: [String]) {
+        storage = .unloaded(count: count, kinds: kinds, appended: [])
+        storedCount = count
+    }
+
+    /// Whether the entries themselves are here, rather than only their count and kinds.
+    public var isLoaded: Bool {
+        if case .entries = storage { return true }
+        return false
+    }
+
+    /// The entries as an array. Until something is appended this shares their storage; after,
+    /// they are joined the first time and the array is shared until the list changes again.
     public var array: [Entry] {
         switch storage {
         case .entries(let base, let appended):
             if appended.isEmpty { return base }
             if base.isEmpty && appended.count == 1 { return appended[0] }
             return joined!.array(base, appended)
-        case .encoded(let block):
-            return block.entries
+        case .unloaded:
+            Self.notLoaded()
         }
     }
 
     /// The kinds of the entries, each once, in the order they first appear; known without
-    /// decoding the entries.
+    /// reading the entries.
     public var kinds: [String] {
+        var kinds: [String] = []
+        let segments: [[Entry]]
+        switch storage {
+        case .entries(let base, let appended): segments = CollectionOfOne(base) + appended
+        case .unloaded(_, let stored, let appended):
+            kinds = stored
+            segments = appended
+        }
+        // Over the arrays themselves: reading a field there copies no entry.
+        for segment in segments {
+            for index in segment.indices where !kinds.contains(segment[index].kind) {
+                kinds.append(segment[index].kind)
+            }
+        }
+        return kinds
+    }
+
+    /// What a save must write for the store's rows to be these entries: the entries from
+    /// `position` on, after the rows it keeps (`position` 0: every row is replaced).
+    public var pendingRows: (position: Int, entries: [Entry]) {
         switch storage {
         case .entries(let base, let appended):
-            var kinds: [String] = []
-            // Over the arrays themselves: reading a field there copies no entry.
-            for segment in CollectionOfOne(base) + appended {
-                for index in segment.indices where !kinds.contains(segment[index].kind) {
-                    kinds.append(segment[index].kind)
-                }
-            }
-            return kinds
-        case .encoded(let block):
-            return block.kinds
+            guard let storedCount, storedCount == base.count else { return (0, array) }
+            return (storedCount, Array(appended.joined()))
+        case .unloaded(let count, _, let appended):
+            return (count, Array(appended.joined()))
         }
     }
 
-    /// The encoded block when the entries are as they were loaded.
-    var unchangedBlock: EncodedEntries? {
-        if case .encoded(let block) = storage { return block }
-        return nil
+    /// Fills in an unloaded list with the store's rows, read in the same transaction it was read
+    /// in (so `stored` holds exactly the entries it counts); the entries appended since stay.
+    mutating func load(_ stored: [Entry]) {
+        guard case .unloaded(let count, _, let appended) = storage else { return }
+        precondition(stored.count == count, "the store holds \(stored.count) entries for a list of \(count)")
+        storage = .entries(base: stored, appended: appended)
+        joined = appended.isEmpty || (stored.isEmpty && appended.count == 1) ? nil : JoinedEntries()
+    }
+
+    static func notLoaded() -> Never {
+        preconditionFailure(
+            "the campaign's entries were read while not loaded: a step that reads entries must declare it (StepPlugin.readsEntries)"
+        )
     }
 
     // MARK: Collection
 
     public var startIndex: Int { 0 }
     public var endIndex: Int {
+        let (count, appended): (Int, [[Entry]])
         switch storage {
-        case .entries(let base, let appended):
-            return base.count
-                + (appended.isEmpty ? 0 : (appended.count - 1) << Self.chunkShift + appended[appended.count - 1].count)
-        case .encoded(let block):
-            return block.count
+        case .entries(let base, let chunks): (count, appended) = (base.count, chunks)
+        case .unloaded(let stored, _, let chunks): (count, appended) = (stored, chunks)
         }
+        return count
+            + (appended.isEmpty ? 0 : (appended.count - 1) << Self.chunkShift + appended[appended.count - 1].count)
     }
 
     public internal(set) subscript(position: Int) -> Entry {
@@ -100,11 +140,14 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
                 if position < base.count { return base[position] }
                 let offset = position - base.count
                 return appended[offset >> Self.chunkShift][offset & (Self.chunkSize - 1)]
-            case .encoded(let block):
-                return block.entries[position]
+            case .unloaded(let count, _, let appended):
+                guard position >= count else { Self.notLoaded() }
+                let offset = position - count
+                return appended[offset >> Self.chunkShift][offset & (Self.chunkSize - 1)]
             }
         }
         set {
+            storedCount = nil
             var (base, appended) = take()
             if position < base.count {
                 base[position] = newValue
@@ -116,6 +159,7 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
         }
         // Changes an entry where it is (`entries[i].score = …` copies no entry).
         _modify {
+            storedCount = nil
             var (base, appended) = take()
             defer { store(base, appended) }
             if position < base.count {
@@ -144,27 +188,9 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
         switch storage {
         case .entries(let base, let appended):
             return Iterator(current: base.makeIterator(), chunks: appended.makeIterator())
-        case .encoded(let block): return Iterator(current: block.entries.makeIterator(), chunks: [].makeIterator())
-        }
-    }
-
-    /// Calls `body` with the address of each entry in order, for reading the entry where it is
-    /// stored and only during the call. Iterating the list hands out a copy of each entry (a
-    /// retain of its strings and fields, and a release after), and so does passing an entry read
-    /// from storage to a function; writing a campaign reads every entry, so it reads them in place.
-    func forEachInPlace(_ body: (UnsafePointer<Entry>) throws -> Void) rethrows {
-        func each(_ entries: [Entry]) throws {
-            try entries.withUnsafeBufferPointer { buffer in
-                guard let start = buffer.baseAddress else { return }
-                for offset in 0..<buffer.count { try body(start + offset) }
-            }
-        }
-        switch storage {
-        case .entries(let base, let appended):
-            try each(base)
-            for chunk in appended { try each(chunk) }
-        case .encoded(let block):
-            try each(block.entries)
+        case .unloaded(let count, _, let appended):
+            if count > 0 { Self.notLoaded() }
+            return Iterator(current: [].makeIterator(), chunks: appended.makeIterator())
         }
     }
 
@@ -174,7 +200,18 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
     }
 
     mutating func append(_ entry: consuming Entry) {
+        if case .unloaded(let count, let kinds, var appended) = storage {
+            storage = .entries(base: [], appended: [])
+            Self.append(entry, to: &appended)
+            storage = .unloaded(count: count, kinds: kinds, appended: appended)
+            return
+        }
         var (base, appended) = take()
+        Self.append(entry, to: &appended)
+        store(base, appended)
+    }
+
+    private static func append(_ entry: consuming Entry, to appended: inout [[Entry]]) {
         if let last = appended.indices.last, appended[last].count < Self.chunkSize {
             appended[last].append(consume entry)
         } else {
@@ -183,14 +220,14 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
             chunk.append(consume entry)
             appended.append(chunk)
         }
-        store(base, appended)
     }
 
     /// Appends to the flat array when nothing was appended in chunks yet; for a list nothing
     /// else holds (a campaign being started), where growing the array copies nothing.
     mutating func appendInPlace(_ entry: consuming Entry) {
+        guard isLoaded else { return append(entry) }
         var (base, appended) = take()
-        if appended.isEmpty {
+        if appended.isEmpty, storedCount == nil {
             base.append(consume entry)
             store(base, appended)
         } else {
@@ -200,7 +237,7 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
     }
 
     mutating func reserveCapacity(_ minimumCapacity: Int) {
-        guard case .entries(_, let appended) = storage, appended.isEmpty else { return }
+        guard case .entries(_, let appended) = storage, appended.isEmpty, storedCount == nil else { return }
         var (base, _) = take()
         base.reserveCapacity(minimumCapacity)
         store(base, [])
@@ -209,6 +246,7 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
     /// The entries as arrays one after the other (`base`, then the appended chunks), to change in
     /// place; `body` may change entries but not how many each array holds.
     mutating func withSegments<Result>(_ body: (inout [[Entry]]) -> Result) -> Result {
+        storedCount = nil
         let (base, appended) = take()
         var segments = [base] + appended
         defer { store(segments[0], Array(segments.dropFirst())) }
@@ -223,17 +261,13 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
         return nil
     }
 
-    /// The entries, decoded first if they are as loaded, leaving this list empty: without its
-    /// own references, uniquely held arrays then change in place.
+    /// The loaded entries, leaving this list empty: without its own references, uniquely held
+    /// arrays then change in place.
     private mutating func take() -> (base: [Entry], appended: [[Entry]]) {
-        let parts: (base: [Entry], appended: [[Entry]])
-        switch storage {
-        case .entries(let base, let appended): parts = (base, appended)
-        case .encoded(let block): parts = (block.entries, [])
-        }
+        guard case .entries(let base, let appended) = storage else { Self.notLoaded() }
         storage = .entries(base: [], appended: [])
         joined = nil
-        return parts
+        return (base, appended)
     }
 
     private mutating func store(_ base: [Entry], _ appended: [[Entry]]) {
@@ -242,31 +276,38 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
     }
 
     /// Changes the entries as one array (a copy of every entry once something was appended);
-    /// from then on they are saved by encoding them.
+    /// a save then writes every entry.
     mutating func withArray<Result>(_ body: (inout [Entry]) -> Result) -> Result {
         var entries = array
         storage = .entries(base: [], appended: [])
         joined = nil
+        storedCount = nil
         defer { store(entries, []) }
         return body(&entries)
     }
 
-    // MARK: Equality and coding
+    // MARK: Equality
 
+    /// Loaded lists are equal when their entries are; unloaded ones when they count the same
+    /// stored entries and appended the same. A loaded list never equals an unloaded one with
+    /// stored entries: what the store holds is not here to compare.
     public static func == (lhs: EntryList, rhs: EntryList) -> Bool {
-        // The encoding is deterministic, so equal blocks hold equal entries (the converse does not
-        // hold: 0.0 and -0.0 are equal numbers with different bits).
-        if let left = lhs.unchangedBlock, let right = rhs.unchangedBlock, left.compactNumbers == right.compactNumbers,
-            left.bytes == right.bytes
-        {
-            return true
+        switch (lhs.storage, rhs.storage) {
+        case (.unloaded(let leftCount, let leftKinds, let left), .unloaded(let rightCount, let rightKinds, let right)):
+            return leftCount == rightCount && leftKinds == rightKinds && left == right
+        case (.unloaded(let count, _, _), .entries), (.entries, .unloaded(let count, _, _)):
+            return count == 0 && lhs.count == rhs.count && lhs.elementsEqual(rhs)
+        case (.entries, .entries):
+            return lhs.count == rhs.count && lhs.elementsEqual(rhs)
         }
-        return lhs.count == rhs.count && lhs.elementsEqual(rhs)
     }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(count)
-        for entry in self { hasher.combine(entry) }
+        switch storage {
+        case .entries: for entry in self { hasher.combine(entry) }
+        case .unloaded(_, _, let appended): for chunk in appended { for entry in chunk { hasher.combine(entry) } }
+        }
     }
 }
 
@@ -281,38 +322,6 @@ final class JoinedEntries: Sendable {
             for chunk in appended { entries.append(contentsOf: chunk) }
             cached = entries
             return entries
-        }
-    }
-}
-
-/// Entries in their encoded form, as the codec read them from a stored campaign, and their
-/// decoded form once something asked for it. Shared between copies of a campaign, so the cache
-/// is behind a lock.
-final class EncodedEntries: Sendable {
-    /// The entries as `CampaignCodec` writes them, one after the other.
-    let bytes: ArraySlice<UInt8>
-    let count: Int
-    /// The distinct kinds, in order of first appearance, found by the check.
-    let kinds: [String]
-    /// Whether numbers are in version 3's compact form: a block of an older version is written
-    /// anew rather than copied into a version 3 campaign.
-    let compactNumbers: Bool
-    private let cache = Mutex<[Entry]?>(nil)
-
-    /// `bytes` must have passed `CampaignCodec.checkEntries`, so decoding them cannot fail.
-    init(bytes: ArraySlice<UInt8>, count: Int, kinds: [String], compactNumbers: Bool) {
-        self.bytes = bytes
-        self.count = count
-        self.kinds = kinds
-        self.compactNumbers = compactNumbers
-    }
-
-    var entries: [Entry] {
-        cache.withLock { cached in
-            if let cached { return cached }
-            let decoded = CampaignCodec.decodeCheckedEntries(bytes, count: count, compactNumbers: compactNumbers)
-            cached = decoded
-            return decoded
         }
     }
 }

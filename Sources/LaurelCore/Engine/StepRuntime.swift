@@ -18,8 +18,9 @@ public struct StepContext: Sendable {
     public var enteredAt: Instant
     public var calendar: ZonedCalendar
     public var metrics: NamedValues<Double>
-    /// The entries, each with its review result once a review has closed. Decoded on first
-    /// read after a load; `entries.array` gives them as an array.
+    /// The entries, each with its review result once a review has closed; `entries.array` gives
+    /// them as an array. For a step that does not read entries (``StepPlugin/readsEntries``),
+    /// only their `count` and `kinds`.
     public var entries: EntryList
     public var councils: [String: Council]
     /// The organisation data the engine was given (units, people, their roles); empty when none

@@ -84,6 +84,11 @@ public protocol StepPlugin {
     /// nomination, a ballot's approved) or gives awards. A cascade's child reports up what its
     /// steps chose, so a child without such a step reports nothing.
     static var choosesEntries: Bool { get }
+    /// Whether `enter` or `handle` reads the campaign's entries themselves (`context.entries`
+    /// beyond its `count` and `kinds`). A step that does not is run on a campaign whose entries
+    /// were not read from the store, so a submission into a campaign of a million entries reads
+    /// none of them (docs/architecture.md, "Campaigns of any size"). True unless declared.
+    static var readsEntries: Bool { get }
 }
 
 extension StepPlugin {
@@ -91,6 +96,7 @@ extension StepPlugin {
     public static func check(_ parameters: ParameterValues, context: StepCheckContext) -> [StepProblem] { [] }
     public static func check(_ parameters: ParameterValues, beside workflows: WorkflowCatalog) -> [StepProblem] { [] }
     public static var choosesEntries: Bool { false }
+    public static var readsEntries: Bool { true }
 }
 
 /// The workflows that run beside one another (the files of a folder), by id, with the plugin
