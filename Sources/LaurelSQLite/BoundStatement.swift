@@ -59,6 +59,24 @@ struct BoundStatement: ~Copyable {
         guard code == SQLITE_DONE else { throw error(code) }
     }
 
+    /// Makes the statement ready to be bound and run again: one statement for many rows.
+    func reuse() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    /// Steps through every row, handing `read` the bytes of its first column.
+    func forEachBlob(_ read: (UnsafeRawBufferPointer) throws -> Void) throws {
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else { throw error(code) }
+            let start = sqlite3_column_blob(handle, 0)
+            let count = Int(sqlite3_column_bytes(handle, 0))
+            try read(UnsafeRawBufferPointer(start: start, count: start == nil ? 0 : count))
+        }
+    }
+
     /// Steps to the first row and hands `read` the bytes of its first column; nil when there is no row.
     func firstBlob<T>(_ read: (UnsafeRawBufferPointer) throws -> T) throws -> T? {
         let code = sqlite3_step(handle)

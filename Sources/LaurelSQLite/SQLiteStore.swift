@@ -302,27 +302,28 @@ public final class SQLiteStore: CampaignStore {
                     """)
         }
         // Each entry a row, so a submission writes one row rather than a document holding every
-        // entry (docs/architecture.md, "Campaigns of any size"). Rows are read in position order
-        // (the table's key); the index on the id is what refuses an id submitted twice. Every
-        // stored campaign's entries move out of its document, which is written again as LCB 4.
+        // entry (docs/architecture.md, "Campaigns of any size"). The key (campaign, id) is what
+        // refuses an id submitted twice, and the only tree a row's insert changes: the rows are
+        // put in position order when a campaign's entries are read, which is rare (a review
+        // opening or closing), rather than kept in a second tree at every insert. Every stored
+        // campaign's entries move out of its document, which is written again as LCB 4.
         migrator.registerMigration("v7: entries as rows") { db in
             try db.execute(
                 sql: """
                     CREATE TABLE entry (
                         campaign_id TEXT NOT NULL,
-                        position INTEGER NOT NULL,
                         id TEXT NOT NULL,
+                        position INTEGER NOT NULL,
                         body BLOB NOT NULL,
-                        PRIMARY KEY (campaign_id, position)
+                        PRIMARY KEY (campaign_id, id)
                     ) WITHOUT ROWID;
-                    CREATE UNIQUE INDEX entry_by_id ON entry(campaign_id, id);
                     """)
             let transaction = SQLiteTransaction(db: db, codec: codec)
             let ids = try String.fetchAll(db, sql: "SELECT id FROM campaign ORDER BY id")
             for id in ids {
                 let document = try Data.fetchOne(db, sql: "SELECT document FROM campaign WHERE id = ?", arguments: [id])
                 let campaign = try codec.decode(Array(document ?? Data()))
-                try transaction.insertEntries(campaign.entries.pendingRows.entries, of: id, from: 0)
+                try transaction.writeEntries(campaign.entries.pendingRows, of: id, isStored: false)
                 try db.execute(
                     sql: "UPDATE campaign SET document = ? WHERE id = ?", arguments: [Data(codec.encode(campaign)), id])
             }
@@ -482,40 +483,61 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func entries(campaignID: String) throws -> [Entry] {
-        let select = try db.cachedStatement(sql: "SELECT body FROM entry WHERE campaign_id = ? ORDER BY position")
+        let select = try BoundStatement(db, "SELECT body FROM entry WHERE campaign_id = ? ORDER BY position")
+        try select.bind(1, campaignID)
         var entries: [Entry] = []
-        let rows = try Row.fetchCursor(select, arguments: [campaignID])
-        while let row = try rows.next() {
-            entries.append(
-                try row.withUnsafeData(atIndex: 0) { data in
-                    try CampaignCodec.decodeEntry(ArraySlice(data.map { [UInt8]($0) } ?? []))
-                })
+        try select.forEachBlob { body in
+            entries.append(try CampaignCodec.decodeEntry(ArraySlice(body.bindMemory(to: UInt8.self))))
         }
         return entries
     }
 
     func containsEntry(campaignID: String, id: String) throws -> Bool {
-        try Bool.fetchOne(
-            db.cachedStatement(sql: "SELECT 1 FROM entry WHERE campaign_id = ? AND id = ?"),
-            arguments: [campaignID, id]) ?? false
+        let select = try BoundStatement(db, "SELECT 1 FROM entry WHERE campaign_id = ? AND id = ?")
+        try select.bind(1, campaignID)
+        try select.bind(2, id)
+        return try select.firstBlob { _ in true } ?? false
     }
 
-    /// Inserts `entries` as the campaign's rows from `position` on; an id it already holds is
-    /// refused with ``DuplicateEntry``.
-    func insertEntries(_ entries: [Entry], of campaignID: String, from position: Int) throws {
+    /// Writes what a save of the campaign's entries must (``EntryList/pendingRows``); an id the
+    /// campaign already holds is refused with ``DuplicateEntry``. `isStored`: whether the
+    /// campaign has rows to replace.
+    func writeEntries(_ pending: EntryList.PendingRows, of campaignID: String, isStored: Bool) throws {
+        let (kept, entries): (Int, ArraySlice<Entry>)
+        switch pending {
+        case .append(let after, let appended):
+            (kept, entries) = (after, appended[...])
+        case .update(let count, let all):
+            let update = try BoundStatement(db, "UPDATE entry SET body = ? WHERE campaign_id = ? AND id = ?")
+            for entry in all.prefix(count) {
+                update.reuse()
+                let body = CampaignCodec.encodeEntry(entry)
+                try body.withUnsafeBytes { body in
+                    try update.bind(1, borrowing: body)
+                    try update.bind(2, campaignID)
+                    try update.bind(3, entry.id)
+                    try update.run()
+                }
+            }
+            (kept, entries) = (count, all.dropFirst(count))
+        case .replace(let all):
+            if isStored { try run("DELETE FROM entry WHERE campaign_id = ?", [campaignID]) }
+            (kept, entries) = (0, all[...])
+        }
+        guard !entries.isEmpty else { return }
+        let insert = try BoundStatement(db, "INSERT INTO entry (campaign_id, id, position, body) VALUES (?, ?, ?, ?)")
         for (offset, entry) in entries.enumerated() {
-            let insert = try BoundStatement(
-                db, "INSERT INTO entry (campaign_id, position, id, body) VALUES (?, ?, ?, ?)")
-            try insert.bind(1, campaignID)
-            try insert.bind(2, position + offset)
-            try insert.bind(3, entry.id)
+            insert.reuse()
             let body = CampaignCodec.encodeEntry(entry)
             do {
                 try body.withUnsafeBytes { body in
+                    try insert.bind(1, campaignID)
+                    try insert.bind(2, entry.id)
+                    try insert.bind(3, kept + offset)
                     try insert.bind(4, borrowing: body)
                     try insert.run()
                 }
-            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
                 throw DuplicateEntry(campaignID: campaignID, entryID: entry.id)
             }
         }
@@ -803,11 +825,7 @@ struct SQLiteTransaction: StoreTransaction {
                 try insert.run()
             }
         }
-        let (position, entries) = campaign.entries.pendingRows
-        if position == 0, stored != nil {
-            try run("DELETE FROM entry WHERE campaign_id = ?", [campaign.id])
-        }
-        try insertEntries(entries, of: campaign.id, from: position)
+        try writeEntries(campaign.entries.pendingRows, of: campaign.id, isStored: stored != nil)
         let storedOrNone = stored ?? []
         for timer in storedOrNone where !campaign.timers.contains(where: { $0.id == timer.id && $0.due == timer.due }) {
             try removeFromDueIndex(DueTimer(campaignID: campaign.id, timerID: timer.id, due: timer.due))

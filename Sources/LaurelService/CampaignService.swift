@@ -419,7 +419,7 @@ public final class CampaignService: Sendable {
             let state = try mapState(campaign.state, next)
             let migration: Engine.Migration
             do {
-                migration = try Self.withEntriesWhenNeeded(&campaign, in: transaction) { campaign throws(Refusal) in
+                migration = try transaction.withEntriesWhenNeeded(&campaign) { campaign in
                     try next.migrate(campaign, from: previous, into: state, at: max(now, campaign.enteredAt))
                 }
             } catch let refusal as Refusal {
@@ -578,33 +578,13 @@ public final class CampaignService: Sendable {
         }
     }
 
-    /// Applies an event to a campaign as read from the store, its entries unloaded; when the
-    /// event needs them (``Refusal/needsEntries``), reads them in the same transaction and
-    /// applies it again. The engine changed nothing when it asked, and it is deterministic, so
-    /// the second run is the first with the entries (docs/architecture.md, "Campaigns of any
-    /// size"). `campaign` keeps its entries once loaded, for the events after this one.
+    /// Applies an event to a campaign as read from the store, loading its entries when the
+    /// event needs them (``StoreReader/withEntriesWhenNeeded(_:_:)``).
     static func apply(
         _ event: CampaignEvent, to campaign: inout Campaign, engine: Engine, at instant: Instant,
         in reader: any StoreReader
     ) throws -> Applied {
-        try withEntriesWhenNeeded(&campaign, in: reader) { campaign throws(Refusal) in
-            try engine.apply(event, to: campaign, at: instant)
-        }
-    }
-
-    /// Runs `change` on the campaign, and again with its entries loaded if it needs them.
-    static func withEntriesWhenNeeded<T>(
-        _ campaign: inout Campaign, in reader: any StoreReader, _ change: (Campaign) throws(Refusal) -> T
-    ) throws -> T {
-        let refusal: Refusal
-        do {
-            return try change(campaign)
-        } catch {
-            refusal = error
-        }
-        guard refusal.needsEntries, !campaign.entries.isLoaded else { throw refusal }
-        campaign.loadEntries(try reader.entries(campaignID: campaign.id))
-        return try change(campaign)
+        try reader.withEntriesWhenNeeded(&campaign) { campaign in try engine.apply(event, to: campaign, at: instant) }
     }
 
     static func timerEventID(campaignID: String, timerID: Int) -> String { "timer:\(campaignID):\(timerID)" }

@@ -209,6 +209,20 @@ extension StoreReader {
         return campaign
     }
 
+    /// Runs `change` on a campaign read from this store, its entries unloaded; when the engine
+    /// asks for them (``Refusal/needsEntries``), reads them here and runs `change` again. The
+    /// engine changed nothing when it asked, and it is deterministic, so the second run is the
+    /// first with the entries (docs/architecture.md, "Campaigns of any size"). `campaign` keeps
+    /// its entries once loaded, for what comes after.
+    public func withEntriesWhenNeeded<T>(_ campaign: inout Campaign, _ change: (Campaign) throws -> T) throws -> T {
+        do {
+            return try change(campaign)
+        } catch let refusal as Refusal where refusal.needsEntries && !campaign.entries.isLoaded {
+            campaign.loadEntries(try entries(campaignID: campaign.id))
+            return try change(campaign)
+        }
+    }
+
     /// Timers due at or before `instant`, earliest first.
     public func dueTimers(at instant: Instant, limit: Int) throws -> [DueTimer] {
         try dueTimers(at: instant, after: nil, limit: limit)

@@ -162,16 +162,22 @@ public final class InMemoryStore: CampaignStore {
         {
             let previous = state.campaigns[campaign.id]
             // The rows first, all or none: an id the campaign holds is refused as a key would.
-            let (position, rows) = campaign.entries.pendingRows
-            var entries = position == 0 ? [] : state.entries[campaign.id] ?? []
-            var ids = position == 0 ? [] : state.entryIDs[campaign.id] ?? []
-            guard entries.count == position else {
-                throw Refusal(
-                    descriptionForPeople:
-                        "campaign '\(campaign.id)' holds \(entries.count) entries, not the \(position) it was read with"
-                )
+            let held = state.entries[campaign.id] ?? []
+            var entries: [Entry]
+            let added: ArraySlice<Entry>
+            switch campaign.entries.pendingRows {
+            case .append(let after, let appended):
+                guard held.count == after else { throw Self.misread(campaign.id, held.count, after) }
+                (entries, added) = (held, appended[...])
+            case .update(let count, let all):
+                // The same ids in the same order: the rows change in place.
+                guard held.count == count else { throw Self.misread(campaign.id, held.count, count) }
+                (entries, added) = (Array(all.prefix(count)), all.dropFirst(count))
+            case .replace(let all):
+                (entries, added) = ([], all[...])
             }
-            for entry in rows {
+            var ids = entries.isEmpty ? [] : state.entryIDs[campaign.id] ?? []
+            for entry in added {
                 guard ids.insert(entry.id).inserted else {
                     throw DuplicateEntry(campaignID: campaign.id, entryID: entry.id)
                 }
@@ -197,6 +203,10 @@ public final class InMemoryStore: CampaignStore {
                 state.outbox.append(item)
             }
             return 0
+        }
+
+        private static func misread(_ campaign: String, _ held: Int, _ read: Int) -> Refusal {
+            Refusal(descriptionForPeople: "campaign '\(campaign)' holds \(held) entries, not the \(read) it was read with")
         }
 
         func removeFromDueIndex(_ timer: DueTimer) throws { state.due.remove(timer) }

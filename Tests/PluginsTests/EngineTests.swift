@@ -386,12 +386,12 @@ import Testing
                 to: campaign, at: Self.may1
             ).campaign
         }
-        #expect(campaign.entries.pendingRows.position == 0, "a new campaign writes every row")
+        #expect(campaign.entries.pendingRows == .replace(campaign.entries.array), "a new campaign writes every row")
         let bytes = try codec.encode(campaign)
         let unloaded = try codec.decode(bytes)
         #expect(!unloaded.entries.isLoaded && unloaded.entries.count == 2 && unloaded.entries.kinds == ["clip"])
         #expect(try codec.encode(unloaded) == bytes)
-        #expect(unloaded.entries.pendingRows.position == 2 && unloaded.entries.pendingRows.entries.isEmpty)
+        #expect(unloaded.entries.pendingRows == .append(after: 2, []))
 
         // A submission to the unloaded campaign: the step (a phase target) reads no entries, so
         // none are read, and the save writes the one row.
@@ -399,7 +399,10 @@ import Testing
             .submit(Entry(id: "z", kind: "clip", fields: ["title": .text("z")])), to: unloaded, at: Self.may1
         ).campaign
         #expect(!submitted.entries.isLoaded && submitted.entries.count == 3)
-        #expect(submitted.entries.pendingRows.position == 2 && submitted.entries.pendingRows.entries.map(\.id) == ["z"])
+        guard case .append(after: 2, let appended) = submitted.entries.pendingRows, appended.map(\.id) == ["z"] else {
+            Issue.record("the submission's save: \(submitted.entries.pendingRows)")
+            return
+        }
         // A withdrawal reads the entries: the engine asks for them and changes nothing.
         do {
             _ = try engine.apply(.withdraw(entry: "x"), to: submitted, at: Self.may1)
@@ -409,10 +412,13 @@ import Testing
         }
         var loaded = submitted
         loaded.loadEntries(campaign.entries.array)
-        #expect(loaded.entries.map(\.id) == ["x", "y", "z"] && loaded.entries.pendingRows.position == 2)
+        #expect(loaded.entries.map(\.id) == ["x", "y", "z"] && loaded.entries.pendingRows == .append(after: 2, appended))
         let withdrawn = try engine.apply(.withdraw(entry: "x"), to: loaded, at: Self.may1).campaign
-        #expect(withdrawn.entries.pendingRows.position == 0, "a removal rewrites the rows")
-        #expect(withdrawn.entries.pendingRows.entries.map(\.id) == ["y", "z"])
+        #expect(withdrawn.entries.pendingRows == .replace(withdrawn.entries.array), "a removal replaces the rows")
+        #expect(withdrawn.entries.map(\.id) == ["y", "z"])
+        var scored = loaded
+        scored.entries[0].score = EntryScore(total: 1, reviews: 1)
+        #expect(scored.entries.pendingRows == .update(count: 2, scored.entries.array), "a result updates the rows")
 
         // Version 1 wrote the entries without the block length: version 2's bytes less those four.
         let version2 = try #require(

@@ -36,9 +36,11 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
     static let chunkSize = 1 << chunkShift
 
     var storage: Storage
-    /// How many of the first entries are exactly the store's rows, in order (nil: not known, so a
-    /// save writes every entry).
+    /// How many of the first entries are the store's rows, in order (nil: not known, so a save
+    /// replaces every row).
     private(set) var storedCount: Int?
+    /// Whether any of those changed in place since (a review's results): same ids, same order.
+    private var storedChanged = false
     /// The entries joined into one array, once `array` was asked for after appends; shared by
     /// copies of this list, dropped when it changes.
     private var joined: JoinedEntries?
@@ -93,15 +95,26 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
         return kinds
     }
 
-    /// What a save must write for the store's rows to be these entries: the entries from
-    /// `position` on, after the rows it keeps (`position` 0: every row is replaced).
-    public var pendingRows: (position: Int, entries: [Entry]) {
+    /// What a save must write for a store's rows to hold these entries.
+    public enum PendingRows: Sendable, Equatable {
+        /// The store's first `after` rows stay as they are; these entries follow them.
+        case append(after: Int, [Entry])
+        /// The store's first `count` rows hold the same entries in the same order, some changed
+        /// since (a review's results): they are written again in place, and the rest follow.
+        case update(count: Int, [Entry])
+        /// Every row the store holds gives way to these entries.
+        case replace([Entry])
+    }
+
+    /// What a save must write for the store's rows to be these entries.
+    public var pendingRows: PendingRows {
         switch storage {
         case .entries(let base, let appended):
-            guard let storedCount, storedCount == base.count else { return (0, array) }
-            return (storedCount, Array(appended.joined()))
+            guard let storedCount, storedCount == base.count else { return .replace(array) }
+            if storedChanged { return .update(count: storedCount, array) }
+            return .append(after: storedCount, Array(appended.joined()))
         case .unloaded(let count, _, let appended):
-            return (count, Array(appended.joined()))
+            return .append(after: count, Array(appended.joined()))
         }
     }
 
@@ -147,7 +160,7 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
             }
         }
         set {
-            storedCount = nil
+            storedChanged = true
             var (base, appended) = take()
             if position < base.count {
                 base[position] = newValue
@@ -159,7 +172,7 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
         }
         // Changes an entry where it is (`entries[i].score = …` copies no entry).
         _modify {
-            storedCount = nil
+            storedChanged = true
             var (base, appended) = take()
             defer { store(base, appended) }
             if position < base.count {
@@ -246,7 +259,7 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
     /// The entries as arrays one after the other (`base`, then the appended chunks), to change in
     /// place; `body` may change entries but not how many each array holds.
     mutating func withSegments<Result>(_ body: (inout [[Entry]]) -> Result) -> Result {
-        storedCount = nil
+        storedChanged = true
         let (base, appended) = take()
         var segments = [base] + appended
         defer { store(segments[0], Array(segments.dropFirst())) }
@@ -282,6 +295,7 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
         storage = .entries(base: [], appended: [])
         joined = nil
         storedCount = nil
+        storedChanged = false
         defer { store(entries, []) }
         return body(&entries)
     }
