@@ -53,16 +53,26 @@ struct BoundStatement: ~Copyable {
         try check(sqlite3_bind_blob(handle, index, start, Int32(bytes.count), nil))
     }
 
+    /// Binds a copy of `bytes`: for several blobs bound at once.
+    func bind(_ index: Int32, copying bytes: [UInt8]) throws {
+        let code = bytes.withUnsafeBytes { bytes in
+            withUnsafePointer(to: 0 as UInt8) { empty in
+                sqlite3_bind_blob(handle, index, bytes.baseAddress ?? UnsafeRawPointer(empty), Int32(bytes.count), SQLITE_TRANSIENT)
+            }
+        }
+        try check(code)
+    }
+
     /// Runs a statement that returns no rows.
     func run() throws {
         let code = sqlite3_step(handle)
         guard code == SQLITE_DONE else { throw error(code) }
     }
 
-    /// Makes the statement ready to be bound and run again: one statement for many rows.
+    /// Makes the statement ready to run again: one statement for many rows. Bindings stay, so
+    /// what every row shares is bound once; a blob bound in place must be bound again.
     func reuse() {
         sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
     }
 
     /// Steps through every row, handing `read` the bytes of its first column.

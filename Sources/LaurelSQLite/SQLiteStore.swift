@@ -503,44 +503,64 @@ struct SQLiteTransaction: StoreTransaction {
     /// campaign already holds is refused with ``DuplicateEntry``. `isStored`: whether the
     /// campaign has rows to replace.
     func writeEntries(_ pending: EntryList.PendingRows, of campaignID: String, isStored: Bool) throws {
-        let (kept, entries): (Int, ArraySlice<Entry>)
         switch pending {
         case .append(let after, let appended):
-            (kept, entries) = (after, appended[...])
+            try insertRows(appended[...], of: campaignID, from: after, replacing: false)
         case .update(let count, let all):
-            let update = try BoundStatement(db, "UPDATE entry SET body = ? WHERE campaign_id = ? AND id = ?")
-            for entry in all.prefix(count) {
-                update.reuse()
-                let body = CampaignCodec.encodeEntry(entry)
-                try body.withUnsafeBytes { body in
-                    try update.bind(1, borrowing: body)
-                    try update.bind(2, campaignID)
-                    try update.bind(3, entry.id)
-                    try update.run()
-                }
-            }
-            (kept, entries) = (count, all.dropFirst(count))
+            try insertRows(all.prefix(count), of: campaignID, from: 0, replacing: true)
+            try insertRows(all.dropFirst(count), of: campaignID, from: count, replacing: false)
         case .replace(let all):
             if isStored { try run("DELETE FROM entry WHERE campaign_id = ?", [campaignID]) }
-            (kept, entries) = (0, all[...])
+            try insertRows(all[...], of: campaignID, from: 0, replacing: false)
         }
-        guard !entries.isEmpty else { return }
-        let insert = try BoundStatement(db, "INSERT INTO entry (campaign_id, id, position, body) VALUES (?, ?, ?, ?)")
-        for (offset, entry) in entries.enumerated() {
-            insert.reuse()
-            let body = CampaignCodec.encodeEntry(entry)
-            do {
-                try body.withUnsafeBytes { body in
-                    try insert.bind(1, campaignID)
-                    try insert.bind(2, entry.id)
-                    try insert.bind(3, kept + offset)
-                    try insert.bind(4, borrowing: body)
-                    try insert.run()
-                }
-            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
-                throw DuplicateEntry(campaignID: campaignID, entryID: entry.id)
+    }
+
+    /// Rows for `entries` at positions from `first` on, up to 64 to a statement: a statement per
+    /// row cost about twice the rows' own work (docs/performance.md). `replacing`: the rows
+    /// exist and their bodies are written again.
+    private func insertRows(_ entries: ArraySlice<Entry>, of campaignID: String, from first: Int, replacing: Bool)
+        throws
+    {
+        var start = entries.startIndex
+        while start < entries.endIndex {
+            let batch = entries[start..<min(start + Self.rowsPerStatement, entries.endIndex)]
+            let insert = try BoundStatement(
+                db, (replacing ? Self.replaceRows : Self.insertRows)[batch.count - 1])
+            try insert.bind(1, campaignID)
+            var parameter: Int32 = 2
+            var position = first + (start - entries.startIndex)
+            for entry in batch {
+                try insert.bind(parameter, entry.id)
+                try insert.bind(parameter + 1, position)
+                position += 1
+                try insert.bind(parameter + 2, copying: CampaignCodec.encodeEntry(entry))
+                parameter += 3
             }
+            do {
+                try insert.run()
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+                // The statement changed nothing: name the entry whose id is held (or repeated).
+                var seen = Set<String>()
+                for entry in batch {
+                    if try !seen.insert(entry.id).inserted || containsEntry(campaignID: campaignID, id: entry.id) {
+                        throw DuplicateEntry(campaignID: campaignID, entryID: entry.id)
+                    }
+                }
+                throw error
+            }
+            start = batch.endIndex
         }
+    }
+
+    static let rowsPerStatement = 64
+
+    /// The statements that insert 1 to 64 rows (or write them again, when they exist), made once.
+    private static let insertRows = (1...rowsPerStatement).map { count in
+        "INSERT INTO entry (campaign_id, id, position, body) VALUES "
+            + repeatElement("(?1, ?, ?, ?)", count: count).joined(separator: ", ")
+    }
+    private static let replaceRows = insertRows.map {
+        $0 + " ON CONFLICT (campaign_id, id) DO UPDATE SET body = excluded.body"
     }
 
     // MARK: Reading
