@@ -113,6 +113,10 @@ var targets: [Target] = [
             + stepPlugins.map { .target(name: $0.target) }
     ),
     .testTarget(
+        name: "LaurelStoreTests",
+        dependencies: ["LaurelStore", "LaurelCore"]
+    ),
+    .testTarget(
         name: "LaurelSQLiteTests",
         dependencies: [
             "LaurelSQLite", "LaurelStore", "LaurelCore", "LaurelPlugins", "LaurelTesting",

@@ -57,7 +57,8 @@ struct BoundStatement: ~Copyable {
     func bind(_ index: Int32, copying bytes: [UInt8]) throws {
         let code = bytes.withUnsafeBytes { bytes in
             withUnsafePointer(to: 0 as UInt8) { empty in
-                sqlite3_bind_blob(handle, index, bytes.baseAddress ?? UnsafeRawPointer(empty), Int32(bytes.count), SQLITE_TRANSIENT)
+                sqlite3_bind_blob(
+                    handle, index, bytes.baseAddress ?? UnsafeRawPointer(empty), Int32(bytes.count), SQLITE_TRANSIENT)
             }
         }
         try check(code)

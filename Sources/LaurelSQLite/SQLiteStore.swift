@@ -687,11 +687,15 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func containsEvent(id: String) throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM event WHERE id = ?"), arguments: [id]) ?? false
+        let select = try BoundStatement(db, "SELECT 1 FROM event WHERE id = ?")
+        try select.bind(1, id)
+        return try select.firstBlob { _ in true } ?? false
     }
 
     func event(id: String) throws -> LoggedEvent? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM event WHERE id = ?"), arguments: [id]).map(
+        // Most ids asked for are new (every submission's): the cheap look first.
+        guard try containsEvent(id: id) else { return nil }
+        return try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM event WHERE id = ?"), arguments: [id]).map(
             SQLiteStore.loggedEvent)
     }
 
@@ -881,18 +885,24 @@ struct SQLiteTransaction: StoreTransaction {
 
     func log(_ events: [LoggedEvent]) throws {
         guard !events.isEmpty else { return }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        let insert = try BoundStatement(
+            db,
+            """
+            INSERT INTO event (id, campaign_id, at, recorded_at, kind, disposition, late_by, summary, action)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
         for event in events {
-            try run(
-                """
-                INSERT INTO event (id, campaign_id, at, recorded_at, kind, disposition, late_by, summary, action)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                [
-                    event.id, event.campaignID, event.at, event.recordedAt, event.kind,
-                    event.disposition.rawValue, event.lateBy, event.summary, try encoder.encode(event.action),
-                ])
+            insert.reuse()
+            try insert.bind(1, event.id)
+            try insert.bind(2, event.campaignID)
+            try insert.bind(3, event.at)
+            try insert.bind(4, event.recordedAt)
+            try insert.bind(5, event.kind)
+            try insert.bind(6, event.disposition.rawValue)
+            try insert.bind(7, event.lateBy)
+            try insert.bind(8, event.summary)
+            try insert.bind(9, copying: try event.action.json())
+            try insert.run()
         }
     }
 }

@@ -97,7 +97,8 @@ enum DecimalText {
     private static func wholePart(_ utf8: inout Substring.UTF8View) -> Bool {
         if utf8.first == UInt8(ascii: "+") || utf8.first == UInt8(ascii: "-") { utf8 = utf8.dropFirst() }
         guard let first = utf8.first, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else { return false }
-        while let byte = utf8.first, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_") {
+        while let byte = utf8.first, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_")
+        {
             utf8 = utf8.dropFirst()
         }
         return true

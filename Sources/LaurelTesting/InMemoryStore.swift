@@ -206,7 +206,8 @@ public final class InMemoryStore: CampaignStore {
         }
 
         private static func misread(_ campaign: String, _ held: Int, _ read: Int) -> Refusal {
-            Refusal(descriptionForPeople: "campaign '\(campaign)' holds \(held) entries, not the \(read) it was read with")
+            Refusal(
+                descriptionForPeople: "campaign '\(campaign)' holds \(held) entries, not the \(read) it was read with")
         }
 
         func removeFromDueIndex(_ timer: DueTimer) throws { state.due.remove(timer) }

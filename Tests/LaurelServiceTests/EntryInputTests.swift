@@ -29,9 +29,15 @@ struct EntryInputTests {
     func refusedCells() throws {
         let calendar = try #require(ZonedCalendar(zoneName: "Asia/Ho_Chi_Minh"))
         #expect(try FieldValues.value("1_000", type: .integer, name: "field 'n'", calendar: calendar) == .number(1_000))
-        #expect(try FieldValues.value("-2.5e3", type: EntryField.FieldType.number, name: "field 'n'", calendar: calendar) == .number(-2_500))
-        for (text, type) in [("1e3", EntryField.FieldType.integer), ("0x1F", .integer), ("1.", .number), ("inf", .number)] {
-            #expect(throws: LaurelError.self) { try FieldValues.value(text, type: type, name: "field 'n'", calendar: calendar) }
+        #expect(
+            try FieldValues.value("-2.5e3", type: EntryField.FieldType.number, name: "field 'n'", calendar: calendar)
+                == .number(-2_500))
+        for (text, type) in [
+            ("1e3", EntryField.FieldType.integer), ("0x1F", .integer), ("1.", .number), ("inf", .number),
+        ] {
+            #expect(throws: LaurelError.self) {
+                try FieldValues.value(text, type: type, name: "field 'n'", calendar: calendar)
+            }
         }
     }
 }

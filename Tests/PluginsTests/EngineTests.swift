@@ -412,7 +412,8 @@ import Testing
         }
         var loaded = submitted
         loaded.loadEntries(campaign.entries.array)
-        #expect(loaded.entries.map(\.id) == ["x", "y", "z"] && loaded.entries.pendingRows == .append(after: 2, appended))
+        #expect(
+            loaded.entries.map(\.id) == ["x", "y", "z"] && loaded.entries.pendingRows == .append(after: 2, appended))
         let withdrawn = try engine.apply(.withdraw(entry: "x"), to: loaded, at: Self.may1).campaign
         #expect(withdrawn.entries.pendingRows == .replace(withdrawn.entries.array), "a removal replaces the rows")
         #expect(withdrawn.entries.map(\.id) == ["y", "z"])

@@ -1,0 +1,90 @@
+import Foundation
+import LaurelCore
+
+extension LoggedAction {
+    /// The action as the log keeps it: the JSON of its `Codable` form, keys sorted.
+    ///
+    /// A submission, most of what a log holds (an import of a million entries logs a million),
+    /// is written here directly in that form: through `JSONEncoder` it was more than half of an
+    /// import's time (docs/performance.md). Anything else, and a submission with a value this
+    /// writer leaves to `JSONEncoder` (a result, a duration), goes through `JSONEncoder`.
+    /// `ActionJSONTests` holds the two to decoding to the same action.
+    public func json() throws -> [UInt8] {
+        if case .event(.submit(let entry)) = self, let json = Self.submission(entry) { return json }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Array(try encoder.encode(self))
+    }
+
+    /// `{"event":{"_0":{"submit":{"_0":ENTRY}}}}`, or nil for an entry with a result or a value
+    /// other than a finite number, a text, a truth value or an instant.
+    private static func submission(_ entry: Entry) -> [UInt8]? {
+        guard entry.score == nil else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(160)
+        out += Array(#"{"event":{"_0":{"submit":{"_0":{"fields":{"#.utf8)
+        for (index, name) in entry.fields.names.sorted().enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            string(name, to: &out)
+            out.append(UInt8(ascii: ":"))
+            switch entry.fields[name]! {
+            case .number(let number):
+                guard number.isFinite else { return nil }
+                out += Array(#"{"number":{"_0":"#.utf8)
+                out += Array(numberText(number).utf8)
+            case .text(let text):
+                out += Array(#"{"text":{"_0":"#.utf8)
+                string(text, to: &out)
+            case .boolean(let value):
+                out += Array(#"{"boolean":{"_0":"#.utf8)
+                out += Array((value ? "true" : "false").utf8)
+            case .instant(let instant):
+                out += Array(#"{"instant":{"_0":"#.utf8)
+                out += Array(String(instant).utf8)
+            case .duration:
+                return nil
+            }
+            out += Array("}}".utf8)
+        }
+        out += Array(#"},"id":"#.utf8)
+        string(entry.id, to: &out)
+        out += Array(#","kind":"#.utf8)
+        string(entry.kind, to: &out)
+        out += Array(#","submittedAt":"#.utf8)
+        out += Array(String(entry.submittedAt).utf8)
+        if let by = entry.submittedBy {
+            out += Array(#","submittedBy":"#.utf8)
+            string(by, to: &out)
+        }
+        if let unit = entry.unit {
+            out += Array(#","unit":"#.utf8)
+            string(unit, to: &out)
+        }
+        out += Array("}}}}}".utf8)
+        return out
+    }
+
+    /// A whole number in digits; anything else (and -0) as Swift's shortest text that reads back
+    /// as the same number.
+    private static func numberText(_ number: Double) -> String {
+        if number.rounded() == number, abs(number) < 1e15, !(number == 0 && number.sign == .minus) {
+            return String(Int64(number))
+        }
+        return number.description
+    }
+
+    private static func string(_ text: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}
