@@ -76,15 +76,17 @@ struct BoundStatement: ~Copyable {
         sqlite3_reset(handle)
     }
 
-    /// Steps through every row, handing `read` the bytes of its first column.
-    func forEachBlob(_ read: (UnsafeRawBufferPointer) throws -> Void) throws {
+    /// Steps through every row, handing `read` the bytes of its first column and the integer in
+    /// its second.
+    func forEachRow(_ read: (UnsafeRawBufferPointer, Int64) throws -> Void) throws {
         while true {
             let code = sqlite3_step(handle)
             if code == SQLITE_DONE { return }
             guard code == SQLITE_ROW else { throw error(code) }
             let start = sqlite3_column_blob(handle, 0)
             let count = Int(sqlite3_column_bytes(handle, 0))
-            try read(UnsafeRawBufferPointer(start: start, count: start == nil ? 0 : count))
+            try read(
+                UnsafeRawBufferPointer(start: start, count: start == nil ? 0 : count), sqlite3_column_int64(handle, 1))
         }
     }
 

@@ -482,14 +482,25 @@ struct SQLiteTransaction: StoreTransaction {
         return campaign
     }
 
+    /// The rows in the key's order, each put at its position: positions are dense (a removal
+    /// replaces the rows), so no sort is needed.
     func entries(campaignID: String) throws -> [Entry] {
-        let select = try BoundStatement(db, "SELECT body FROM entry WHERE campaign_id = ? ORDER BY position")
+        let select = try BoundStatement(db, "SELECT body, position FROM entry WHERE campaign_id = ?")
         try select.bind(1, campaignID)
-        var entries: [Entry] = []
-        try select.forEachBlob { body in
-            entries.append(try CampaignCodec.decodeEntry(ArraySlice(body.bindMemory(to: UInt8.self))))
+        var rows: [(position: Int64, entry: Entry)] = []
+        try select.forEachRow { body, position in
+            rows.append((position, try CampaignCodec.decodeEntry(ArraySlice(body.bindMemory(to: UInt8.self)))))
         }
-        return entries
+        var entries = [Entry?](repeating: nil, count: rows.count)
+        for (position, entry) in rows {
+            guard position >= 0, position < rows.count, entries[Int(position)] == nil else {
+                throw DatabaseError(
+                    resultCode: .SQLITE_CORRUPT,
+                    message: "the entries of campaign '\(campaignID)' do not have one row at each position")
+            }
+            entries[Int(position)] = entry
+        }
+        return entries.map { $0! }
     }
 
     func containsEntry(campaignID: String, id: String) throws -> Bool {
@@ -883,27 +894,36 @@ struct SQLiteTransaction: StoreTransaction {
         try delete.run()
     }
 
+    /// Appends the events, up to 32 to a statement (an import logs a row per entry).
     func log(_ events: [LoggedEvent]) throws {
-        guard !events.isEmpty else { return }
-        let insert = try BoundStatement(
-            db,
-            """
-            INSERT INTO event (id, campaign_id, at, recorded_at, kind, disposition, late_by, summary, action)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        for event in events {
-            insert.reuse()
-            try insert.bind(1, event.id)
-            try insert.bind(2, event.campaignID)
-            try insert.bind(3, event.at)
-            try insert.bind(4, event.recordedAt)
-            try insert.bind(5, event.kind)
-            try insert.bind(6, event.disposition.rawValue)
-            try insert.bind(7, event.lateBy)
-            try insert.bind(8, event.summary)
-            try insert.bind(9, copying: try event.action.json())
+        var start = events.startIndex
+        while start < events.endIndex {
+            let batch = events[start..<min(start + Self.eventsPerStatement, events.endIndex)]
+            let insert = try BoundStatement(db, Self.insertEvents[batch.count - 1])
+            var parameter: Int32 = 1
+            for event in batch {
+                try insert.bind(parameter, event.id)
+                try insert.bind(parameter + 1, event.campaignID)
+                try insert.bind(parameter + 2, event.at)
+                try insert.bind(parameter + 3, event.recordedAt)
+                try insert.bind(parameter + 4, event.kind)
+                try insert.bind(parameter + 5, event.disposition.rawValue)
+                try insert.bind(parameter + 6, event.lateBy)
+                try insert.bind(parameter + 7, event.summary)
+                try insert.bind(parameter + 8, copying: try event.action.json())
+                parameter += 9
+            }
             try insert.run()
+            start = batch.endIndex
         }
+    }
+
+    static let eventsPerStatement = 32
+
+    /// The statements that append 1 to 32 events, made once.
+    private static let insertEvents = (1...eventsPerStatement).map { count in
+        "INSERT INTO event (id, campaign_id, at, recorded_at, kind, disposition, late_by, summary, action) VALUES "
+            + repeatElement("(?, ?, ?, ?, ?, ?, ?, ?, ?)", count: count).joined(separator: ", ")
     }
 }
 

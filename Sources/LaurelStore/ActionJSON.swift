@@ -22,7 +22,7 @@ extension LoggedAction {
         guard entry.score == nil else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(160)
-        out += Array(#"{"event":{"_0":{"submit":{"_0":{"fields":{"#.utf8)
+        out.append(contentsOf: #"{"event":{"_0":{"submit":{"_0":{"fields":{"#.utf8)
         for (index, name) in entry.fields.names.sorted().enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             string(name, to: &out)
@@ -30,37 +30,37 @@ extension LoggedAction {
             switch entry.fields[name]! {
             case .number(let number):
                 guard number.isFinite else { return nil }
-                out += Array(#"{"number":{"_0":"#.utf8)
-                out += Array(numberText(number).utf8)
+                out.append(contentsOf: #"{"number":{"_0":"#.utf8)
+                out.append(contentsOf: numberText(number).utf8)
             case .text(let text):
-                out += Array(#"{"text":{"_0":"#.utf8)
+                out.append(contentsOf: #"{"text":{"_0":"#.utf8)
                 string(text, to: &out)
             case .boolean(let value):
-                out += Array(#"{"boolean":{"_0":"#.utf8)
-                out += Array((value ? "true" : "false").utf8)
+                out.append(contentsOf: #"{"boolean":{"_0":"#.utf8)
+                out.append(contentsOf: (value ? "true" : "false").utf8)
             case .instant(let instant):
-                out += Array(#"{"instant":{"_0":"#.utf8)
-                out += Array(String(instant).utf8)
+                out.append(contentsOf: #"{"instant":{"_0":"#.utf8)
+                out.append(contentsOf: String(instant).utf8)
             case .duration:
                 return nil
             }
-            out += Array("}}".utf8)
+            out.append(contentsOf: "}}".utf8)
         }
-        out += Array(#"},"id":"#.utf8)
+        out.append(contentsOf: #"},"id":"#.utf8)
         string(entry.id, to: &out)
-        out += Array(#","kind":"#.utf8)
+        out.append(contentsOf: #","kind":"#.utf8)
         string(entry.kind, to: &out)
-        out += Array(#","submittedAt":"#.utf8)
-        out += Array(String(entry.submittedAt).utf8)
+        out.append(contentsOf: #","submittedAt":"#.utf8)
+        out.append(contentsOf: String(entry.submittedAt).utf8)
         if let by = entry.submittedBy {
-            out += Array(#","submittedBy":"#.utf8)
+            out.append(contentsOf: #","submittedBy":"#.utf8)
             string(by, to: &out)
         }
         if let unit = entry.unit {
-            out += Array(#","unit":"#.utf8)
+            out.append(contentsOf: #","unit":"#.utf8)
             string(unit, to: &out)
         }
-        out += Array("}}}}}".utf8)
+        out.append(contentsOf: "}}}}}".utf8)
         return out
     }
 
@@ -75,13 +75,21 @@ extension LoggedAction {
 
     private static func string(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        // Most text needs no escape: copied whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out.append(contentsOf: text.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
             case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
             case 0..<0x20:
                 let hex = Array("0123456789abcdef".utf8)
-                out += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+                out.append(contentsOf: "\\u00".utf8)
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0xF)])
             default: out.append(byte)
             }
         }

@@ -19,6 +19,38 @@ public enum TestStep: StepPlugin {
     ]
     public static let outcomeValues = [OutcomeValueSpec("entries", .number, summary: "How many entries it was handed.")]
 
+    /// A workflow around the step: ideas are collected after a launch; `finish` (sent by hand or
+    /// a day after the launch) ends the step with `counted`, two days end it with `expired`.
+    public static let workflow = """
+        laurel: 1
+        id: core
+        title: Core
+        timezone: Asia/Ho_Chi_Minh
+        entries:
+          idea:
+            fields:
+              title: { type: text, required: true }
+        events:
+          launch: { by: admin }
+          finish: { by: admin }
+        initial: draft
+        states:
+          draft:
+            on: { launch: collecting }
+          collecting:
+            accepts: [idea]
+            step: test-step
+            with: { signal: finish, within: P2D }
+            timers:
+              - after: P1D
+                send: finish
+            on:
+              counted: counted
+              expired: expired
+          counted: { final: true }
+          expired: { final: true }
+        """
+
     /// The registry of engine tests: this step alone.
     public static let registry: PluginRegistry = {
         do {
@@ -37,6 +69,10 @@ extension TestStep: RunnableStep {
 
     public struct Memory: StepMemory {
         public var entries = 0
+
+        public init(entries: Int = 0) {
+            self.entries = entries
+        }
     }
 
     public static func configure(_ parameters: ParameterValues, workflow: Workflow, calendar: ZonedCalendar)
@@ -58,8 +94,10 @@ extension TestStep: RunnableStep {
     ) -> StepReaction<Memory> {
         var memory = memory
         switch input {
-        case .entry:
-            memory.entries += 1
+        case .entry(let entry):
+            // It reads the campaign's entries (as a step does unless it declares otherwise): the
+            // entries of the kind handed, the new one with them.
+            memory.entries = context.entries.filter { $0.kind == entry.kind }.count
             return StepReaction(memory: memory)
         case .signal(let name) where name == configuration.signal:
             return .end("counted", values: ["entries": .number(Double(memory.entries))], memory: memory)

@@ -6,40 +6,10 @@ import Testing
 /// step — enter it, hand it entries and signals, arm and fire its timers, follow its outcome —
 /// and that a refused event changes nothing.
 @Suite struct EngineCoreTests {
-    static let workflow = """
-        laurel: 1
-        id: core
-        title: Core
-        timezone: Asia/Ho_Chi_Minh
-        entries:
-          idea:
-            fields:
-              title: { type: text, required: true }
-        events:
-          launch: { by: admin }
-          finish: { by: admin }
-        initial: draft
-        states:
-          draft:
-            on: { launch: collecting }
-          collecting:
-            accepts: [idea]
-            step: test-step
-            with: { signal: finish, within: P2D }
-            timers:
-              - after: P1D
-                send: finish
-            on:
-              counted: counted
-              expired: expired
-          counted: { final: true }
-          expired: { final: true }
-        """
-
     static let start: Instant = 1_767_225_600  // 2026-01-01T07:00+07:00
 
     static func engine() throws -> Engine {
-        let result = WorkflowValidator(registry: TestStep.registry).validate(workflow, file: "core.yaml")
+        let result = WorkflowValidator(registry: TestStep.registry).validate(TestStep.workflow, file: "core.yaml")
         let workflow = try #require(result.workflow, "\(result.diagnostics.map(\.message))")
         return try Engine(workflow: workflow, version: "v1", registry: TestStep.registry)
     }

@@ -136,6 +136,50 @@ struct CampaignServiceTests {
             "the third idea reached the target")
     }
 
+    @Test("rule: an import judges each row as if the refused rows were not there, the campaign's own entries included")
+    func importJudgesEachRow() async throws {
+        let (store, folder) = try W.store()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let service = CampaignService(store: store, registry: W.registry)
+        let version = try await W.record(W.quick.replacingOccurrences(of: "target: 3", with: "target: 100"), in: store)
+        let id = try await service.start(version: version, idempotencyKey: nil, now: W.may1).campaignID
+        _ = try await service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
+        _ = try await service.apply(Self.idea("a"), to: id, eventID: "e-a", now: W.may1)
+        let batch: [(event: CampaignEvent, id: String)] = [
+            (Self.idea("x"), "i-x"), (.submit(Entry(id: "b", kind: "idea")), "i-b"), (Self.idea("a"), "i-a"),
+            (Self.idea("y"), "i-y"), (Self.idea("x"), "i-x2"),
+        ]
+        let refusal = await #expect(throws: LaurelError.self) { try await service.applyAll(batch, to: id, now: W.may1) }
+        #expect(refusal?.problems.map(\.index) == [1, 2, 4], "\(refusal?.problems.map(\.message) ?? [])")
+        #expect(refusal?.problems[1].message == "an entry with id 'a' was already submitted")
+        #expect(try await store.read { try $0.entries(campaignID: id) }.map(\.id) == ["a"], "nothing was written")
+        let done = try await service.applyAll([batch[0], batch[3]], to: id, now: W.may1)
+        #expect(done.logged.map(\.id) == ["i-x", "i-y"])
+        #expect(try await store.read { try $0.entries(campaignID: id) }.map(\.id) == ["a", "x", "y"])
+        #expect(try await store.read { try $0.campaign(id: id) }?.metrics["ideas"] == 3)
+    }
+
+    @Test("rule: an import into a state whose step reads the entries reads them once and gives the step each row")
+    func importReadsEntriesForTheStep() async throws {
+        let store = InMemoryStore()
+        let service = CampaignService(store: store, registry: TestStep.registry)
+        let version = try await W.record(TestStep.workflow, id: "core", in: store)
+        let id = try await service.start(version: version, idempotencyKey: nil, now: W.may1).campaignID
+        _ = try await service.apply(.command("launch"), to: id, eventID: "launch", now: W.may1)
+        _ = try await service.apply(Self.idea("a"), to: id, eventID: "e-a", now: W.may1)
+        let rows: [(event: CampaignEvent, id: String)] = ["b", "c", "d"].map { (Self.idea($0), "i-\($0)") }
+        let refused = await #expect(throws: LaurelError.self) {
+            try await service.applyAll(
+                [rows[0], (.submit(Entry(id: "q", kind: "question")), "i-q"), rows[1]], to: id, now: W.may1)
+        }
+        #expect(refused?.problems.map(\.index) == [1])
+        _ = try await service.applyAll(rows, to: id, now: W.may1)
+        let campaign = try #require(try await store.read { try $0.campaignWithEntries(id: id) })
+        #expect(campaign.entries.map(\.id) == ["a", "b", "c", "d"])
+        #expect(
+            campaign.step?.memory as? TestStep.Memory == TestStep.Memory(entries: 4), "the step was handed each row")
+    }
+
     static func ballotWorkflow(secret: Bool) -> String {
         """
         laurel: 1

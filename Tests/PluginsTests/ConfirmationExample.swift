@@ -5,6 +5,9 @@ public enum Confirmation: StepPlugin {
     // Stable: workflow files and event logs store it. Never derive it from the type name.
     public static let kind = "confirmation"
     public static let summary = "Waits until enough council members confirm, or the deadline passes."
+    /// It never reads the campaign's entries: a campaign of a million entries runs it without
+    /// reading them from the store.
+    public static let readsEntries = false
 
     public static let council = ParameterSpec(
         "council", .council, required: true,
