@@ -108,7 +108,7 @@ struct LifecycleBenchmark: ParsableCommand {
             documents[campaign.id] = encoded
             switch campaign.entries.pendingRows {
             case .append(_, let appended): rows[campaign.id, default: []] += appended.map(CampaignCodec.encodeEntry)
-            case .update(_, let all), .replace(let all): rows[campaign.id] = all.map(CampaignCodec.encodeEntry)
+            case .replace(let all): rows[campaign.id] = all.map(CampaignCodec.encodeEntry)
             }
         }
         func load(_ id: String) async throws -> Campaign {

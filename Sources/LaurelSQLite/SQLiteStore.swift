@@ -516,27 +516,20 @@ struct SQLiteTransaction: StoreTransaction {
     func writeEntries(_ pending: EntryList.PendingRows, of campaignID: String, isStored: Bool) throws {
         switch pending {
         case .append(let after, let appended):
-            try insertRows(appended[...], of: campaignID, from: after, replacing: false)
-        case .update(let count, let all):
-            try insertRows(all.prefix(count), of: campaignID, from: 0, replacing: true)
-            try insertRows(all.dropFirst(count), of: campaignID, from: count, replacing: false)
+            try insertRows(appended[...], of: campaignID, from: after)
         case .replace(let all):
             if isStored { try run("DELETE FROM entry WHERE campaign_id = ?", [campaignID]) }
-            try insertRows(all[...], of: campaignID, from: 0, replacing: false)
+            try insertRows(all[...], of: campaignID, from: 0)
         }
     }
 
     /// Rows for `entries` at positions from `first` on, up to 64 to a statement: a statement per
-    /// row cost about twice the rows' own work (docs/performance.md). `replacing`: the rows
-    /// exist and their bodies are written again.
-    private func insertRows(_ entries: ArraySlice<Entry>, of campaignID: String, from first: Int, replacing: Bool)
-        throws
-    {
+    /// row cost about twice the rows' own work (docs/performance.md).
+    private func insertRows(_ entries: ArraySlice<Entry>, of campaignID: String, from first: Int) throws {
         var start = entries.startIndex
         while start < entries.endIndex {
             let batch = entries[start..<min(start + Self.rowsPerStatement, entries.endIndex)]
-            let insert = try BoundStatement(
-                db, (replacing ? Self.replaceRows : Self.insertRows)[batch.count - 1])
+            let insert = try BoundStatement(db, Self.insertRows[batch.count - 1])
             try insert.bind(1, campaignID)
             var parameter: Int32 = 2
             var position = first + (start - entries.startIndex)
@@ -565,13 +558,10 @@ struct SQLiteTransaction: StoreTransaction {
 
     static let rowsPerStatement = 64
 
-    /// The statements that insert 1 to 64 rows (or write them again, when they exist), made once.
+    /// The statements that insert 1 to 64 rows, made once.
     private static let insertRows = (1...rowsPerStatement).map { count in
         "INSERT INTO entry (campaign_id, id, position, body) VALUES "
             + repeatElement("(?1, ?, ?, ?)", count: count).joined(separator: ", ")
-    }
-    private static let replaceRows = insertRows.map {
-        $0 + " ON CONFLICT (campaign_id, id) DO UPDATE SET body = excluded.body"
     }
 
     // MARK: Reading

@@ -396,7 +396,8 @@ public final class CampaignService: Sendable {
             }
             guard problems.isEmpty else {
                 throw LaurelError(
-                    .refused, "\(problems.count) of \(events.count) events refused; nothing was written",
+                    .refused,
+                    "\(problems.count.groupedByThousands) of \(events.count.counted("event", "events")) refused; nothing was written",
                     problems: problems)
             }
             try transaction.save(campaign, events: logged, effects: effects, at: now)

@@ -249,7 +249,8 @@ extension CampaignService {
         }
         let refused = Set(problems.map(\.line)).count
         throw LaurelError(
-            code, "\(refused) of \(rowCount.counted("row", "rows")) refused; nothing of \(file) was written",
+            code,
+            "\(refused.groupedByThousands) of \(rowCount.counted("row", "rows")) refused; nothing of \(file) was written",
             problems: problems.map { LaurelError.Problem(index: $0.line, message: "\(file):\($0.line): \($0.message)") }
         )
     }

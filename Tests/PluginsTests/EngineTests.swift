@@ -419,7 +419,7 @@ import Testing
         #expect(withdrawn.entries.map(\.id) == ["y", "z"])
         var scored = loaded
         scored.entries[0].score = EntryScore(total: 1, reviews: 1)
-        #expect(scored.entries.pendingRows == .update(count: 2, scored.entries.array), "a result updates the rows")
+        #expect(scored.entries.pendingRows == .replace(scored.entries.array), "a result replaces the rows")
 
         // Version 1 wrote the entries without the block length: version 2's bytes less those four.
         let version2 = try #require(

@@ -36,11 +36,9 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
     static let chunkSize = 1 << chunkShift
 
     var storage: Storage
-    /// How many of the first entries are the store's rows, in order (nil: not known, so a save
-    /// replaces every row).
+    /// How many of the first entries are the store's rows, unchanged and in order (nil: not
+    /// known, or changed since, so a save replaces every row).
     private(set) var storedCount: Int?
-    /// Whether any of those changed in place since (a review's results): same ids, same order.
-    private var storedChanged = false
     /// The entries joined into one array, once `array` was asked for after appends; shared by
     /// copies of this list, dropped when it changes.
     private var joined: JoinedEntries?
@@ -99,10 +97,9 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
     public enum PendingRows: Sendable, Equatable {
         /// The store's first `after` rows stay as they are; these entries follow them.
         case append(after: Int, [Entry])
-        /// The store's first `count` rows hold the same entries in the same order, some changed
-        /// since (a review's results): they are written again in place, and the rest follow.
-        case update(count: Int, [Entry])
-        /// Every row the store holds gives way to these entries.
+        /// Every row the store holds gives way to these entries (after a review recorded its
+        /// results, a removal, or for a campaign not stored yet). Deleting a campaign's rows and
+        /// inserting them again was measured cheaper than an update of each in SQLite.
         case replace([Entry])
     }
 
@@ -111,7 +108,6 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
         switch storage {
         case .entries(let base, let appended):
             guard let storedCount, storedCount == base.count else { return .replace(array) }
-            if storedChanged { return .update(count: storedCount, array) }
             return .append(after: storedCount, Array(appended.joined()))
         case .unloaded(let count, _, let appended):
             return .append(after: count, Array(appended.joined()))
@@ -160,7 +156,7 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
             }
         }
         set {
-            storedChanged = true
+            storedCount = nil
             var (base, appended) = take()
             if position < base.count {
                 base[position] = newValue
@@ -172,7 +168,7 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
         }
         // Changes an entry where it is (`entries[i].score = …` copies no entry).
         _modify {
-            storedChanged = true
+            storedCount = nil
             var (base, appended) = take()
             defer { store(base, appended) }
             if position < base.count {
@@ -259,7 +255,7 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
     /// The entries as arrays one after the other (`base`, then the appended chunks), to change in
     /// place; `body` may change entries but not how many each array holds.
     mutating func withSegments<Result>(_ body: (inout [[Entry]]) -> Result) -> Result {
-        storedChanged = true
+        storedCount = nil
         let (base, appended) = take()
         var segments = [base] + appended
         defer { store(segments[0], Array(segments.dropFirst())) }
@@ -295,7 +291,6 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
         storage = .entries(base: [], appended: [])
         joined = nil
         storedCount = nil
-        storedChanged = false
         defer { store(entries, []) }
         return body(&entries)
     }
