@@ -83,7 +83,7 @@ struct LifecycleBenchmark: ParsableCommand {
         // The memory store: each campaign's document and its entries' rows, encoded as a store
         // keeps them, so the run measures the engine and the codec without a database.
         var documents = [String: [UInt8]](minimumCapacity: instances)
-        var rows = [String: [[UInt8]]](minimumCapacity: instances)
+        var rows = [String: [(count: Int, body: [UInt8])]](minimumCapacity: instances)
         var savedBytes = 0
         let ids = (0..<instances).map { "C" + Self.pad($0, 6) }
         let entryIDs = (0..<54).map { "E" + Self.pad($0, 2) }
@@ -107,8 +107,10 @@ struct LifecycleBenchmark: ParsableCommand {
             savedBytes += encoded.count
             documents[campaign.id] = encoded
             switch campaign.entries.pendingRows {
-            case .append(_, let appended): rows[campaign.id, default: []] += appended.map(CampaignCodec.encodeEntry)
-            case .replace(let all): rows[campaign.id] = all.map(CampaignCodec.encodeEntry)
+            case .append(_, let appended):
+                rows[campaign.id, default: []].append((appended.count, CampaignCodec.encodeEntries(appended)))
+            case .update(_, let all), .replace(let all):
+                rows[campaign.id] = [(all.count, CampaignCodec.encodeEntries(all))]
             }
         }
         func load(_ id: String) async throws -> Campaign {
@@ -131,7 +133,11 @@ struct LifecycleBenchmark: ParsableCommand {
             do {
                 changed = try change(campaign)
             } catch let refusal as Refusal where refusal.needsEntries {
-                campaign.loadEntries(try rows[id]!.map { try CampaignCodec.decodeEntry($0[...]) })
+                var entries: [Entry] = []
+                for (count, body) in rows[id]! {
+                    try CampaignCodec.decodeEntries(body[...], count: count, into: &entries)
+                }
+                campaign.loadEntries(entries)
                 changed = try change(campaign)
             }
             try await save(changed)

@@ -301,21 +301,27 @@ public final class SQLiteStore: CampaignStore {
                     DROP TABLE timer;
                     """)
         }
-        // Each entry a row, so a submission writes one row rather than a document holding every
-        // entry (docs/architecture.md, "Campaigns of any size"). The key (campaign, id) is what
-        // refuses an id submitted twice, and the only tree a row's insert changes: the rows are
-        // put in position order when a campaign's entries are read, which is rare (a review
-        // opening or closing), rather than kept in a second tree at every insert. Every stored
-        // campaign's entries move out of its document, which is written again as LCB 4.
+        // Entries out of the document, so a submission writes its own entry rather than a
+        // document holding every entry (docs/architecture.md, "Campaigns of any size"). Each
+        // entry's id is a row of `entry_id`, whose key refuses an id submitted twice; the entries
+        // themselves are in rows of `entry_run`, each the run of entries one save appended (up to
+        // 256), keyed by the position of its first entry: a submission writes one of each, a
+        // start with 54 entries one run, and reading every entry reads few rows in key order.
+        // Every stored campaign's entries move out of its document, written again as LCB 4.
         migrator.registerMigration("v7: entries as rows") { db in
             try db.execute(
                 sql: """
-                    CREATE TABLE entry (
+                    CREATE TABLE entry_id (
                         campaign_id TEXT NOT NULL,
                         id TEXT NOT NULL,
-                        position INTEGER NOT NULL,
-                        body BLOB NOT NULL,
                         PRIMARY KEY (campaign_id, id)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE entry_run (
+                        campaign_id TEXT NOT NULL,
+                        position INTEGER NOT NULL,
+                        count INTEGER NOT NULL,
+                        body BLOB NOT NULL,
+                        PRIMARY KEY (campaign_id, position)
                     ) WITHOUT ROWID;
                     """)
             let transaction = SQLiteTransaction(db: db, codec: codec)
@@ -482,29 +488,20 @@ struct SQLiteTransaction: StoreTransaction {
         return campaign
     }
 
-    /// The rows in the key's order, each put at its position: positions are dense (a removal
-    /// replaces the rows), so no sort is needed.
+    /// The runs in the key's order, which is the entries' order.
     func entries(campaignID: String) throws -> [Entry] {
-        let select = try BoundStatement(db, "SELECT body, position FROM entry WHERE campaign_id = ?")
+        let select = try BoundStatement(db, "SELECT body, count FROM entry_run WHERE campaign_id = ? ORDER BY position")
         try select.bind(1, campaignID)
-        var rows: [(position: Int64, entry: Entry)] = []
-        try select.forEachRow { body, position in
-            rows.append((position, try CampaignCodec.decodeEntry(ArraySlice(body.bindMemory(to: UInt8.self)))))
+        var entries: [Entry] = []
+        try select.forEachRow { body, count in
+            try CampaignCodec.decodeEntries(
+                ArraySlice(body.bindMemory(to: UInt8.self)), count: Int(count), into: &entries)
         }
-        var entries = [Entry?](repeating: nil, count: rows.count)
-        for (position, entry) in rows {
-            guard position >= 0, position < rows.count, entries[Int(position)] == nil else {
-                throw DatabaseError(
-                    resultCode: .SQLITE_CORRUPT,
-                    message: "the entries of campaign '\(campaignID)' do not have one row at each position")
-            }
-            entries[Int(position)] = entry
-        }
-        return entries.map { $0! }
+        return entries
     }
 
     func containsEntry(campaignID: String, id: String) throws -> Bool {
-        let select = try BoundStatement(db, "SELECT 1 FROM entry WHERE campaign_id = ? AND id = ?")
+        let select = try BoundStatement(db, "SELECT 1 FROM entry_id WHERE campaign_id = ? AND id = ?")
         try select.bind(1, campaignID)
         try select.bind(2, id)
         return try select.firstBlob { _ in true } ?? false
@@ -516,29 +513,50 @@ struct SQLiteTransaction: StoreTransaction {
     func writeEntries(_ pending: EntryList.PendingRows, of campaignID: String, isStored: Bool) throws {
         switch pending {
         case .append(let after, let appended):
-            try insertRows(appended[...], of: campaignID, from: after)
+            try insertIDs(appended[...], of: campaignID)
+            try insertRuns(appended[...], of: campaignID, from: after)
+        case .update(let count, let all):
+            if isStored { try run("DELETE FROM entry_run WHERE campaign_id = ?", [campaignID]) }
+            try insertIDs(all.dropFirst(count), of: campaignID)
+            try insertRuns(all[...], of: campaignID, from: 0)
         case .replace(let all):
-            if isStored { try run("DELETE FROM entry WHERE campaign_id = ?", [campaignID]) }
-            try insertRows(all[...], of: campaignID, from: 0)
+            if isStored {
+                try run("DELETE FROM entry_run WHERE campaign_id = ?", [campaignID])
+                try run("DELETE FROM entry_id WHERE campaign_id = ?", [campaignID])
+            }
+            try insertIDs(all[...], of: campaignID)
+            try insertRuns(all[...], of: campaignID, from: 0)
         }
     }
 
-    /// Rows for `entries` at positions from `first` on, up to 64 to a statement: a statement per
-    /// row cost about twice the rows' own work (docs/performance.md).
-    private func insertRows(_ entries: ArraySlice<Entry>, of campaignID: String, from first: Int) throws {
+    /// The entries as runs of up to 256, the first at position `first`.
+    private func insertRuns(_ entries: ArraySlice<Entry>, of campaignID: String, from first: Int) throws {
         var start = entries.startIndex
         while start < entries.endIndex {
-            let batch = entries[start..<min(start + Self.rowsPerStatement, entries.endIndex)]
-            let insert = try BoundStatement(db, Self.insertRows[batch.count - 1])
+            let run = entries[start..<min(start + Self.entriesPerRun, entries.endIndex)]
+            let insert = try BoundStatement(
+                db, "INSERT INTO entry_run (campaign_id, position, count, body) VALUES (?, ?, ?, ?)")
+            try insert.bind(1, campaignID)
+            try insert.bind(2, first + (start - entries.startIndex))
+            try insert.bind(3, run.count)
+            try insert.bind(4, copying: CampaignCodec.encodeEntries(run))
+            try insert.run()
+            start = run.endIndex
+        }
+    }
+
+    /// The entries' ids, up to 64 to a statement: a statement per id cost about twice the ids'
+    /// own work (docs/performance.md). An id held already is refused with ``DuplicateEntry``.
+    private func insertIDs(_ entries: ArraySlice<Entry>, of campaignID: String) throws {
+        var start = entries.startIndex
+        while start < entries.endIndex {
+            let batch = entries[start..<min(start + Self.idsPerStatement, entries.endIndex)]
+            let insert = try BoundStatement(db, Self.insertIDs[batch.count - 1])
             try insert.bind(1, campaignID)
             var parameter: Int32 = 2
-            var position = first + (start - entries.startIndex)
             for entry in batch {
                 try insert.bind(parameter, entry.id)
-                try insert.bind(parameter + 1, position)
-                position += 1
-                try insert.bind(parameter + 2, copying: CampaignCodec.encodeEntry(entry))
-                parameter += 3
+                parameter += 1
             }
             do {
                 try insert.run()
@@ -556,12 +574,13 @@ struct SQLiteTransaction: StoreTransaction {
         }
     }
 
-    static let rowsPerStatement = 64
+    static let entriesPerRun = 256
+    static let idsPerStatement = 64
 
-    /// The statements that insert 1 to 64 rows, made once.
-    private static let insertRows = (1...rowsPerStatement).map { count in
-        "INSERT INTO entry (campaign_id, id, position, body) VALUES "
-            + repeatElement("(?1, ?, ?, ?)", count: count).joined(separator: ", ")
+    /// The statements that insert 1 to 64 ids, made once.
+    private static let insertIDs = (1...idsPerStatement).map { count in
+        "INSERT INTO entry_id (campaign_id, id) VALUES "
+            + repeatElement("(?1, ?)", count: count).joined(separator: ", ")
     }
 
     // MARK: Reading

@@ -169,6 +169,10 @@ public final class InMemoryStore: CampaignStore {
             case .append(let after, let appended):
                 guard held.count == after else { throw Self.misread(campaign.id, held.count, after) }
                 (entries, added) = (held, appended[...])
+            case .update(let count, let all):
+                // The same ids in the same order: the entries change in place.
+                guard held.count == count else { throw Self.misread(campaign.id, held.count, count) }
+                (entries, added) = (Array(all.prefix(count)), all.dropFirst(count))
             case .replace(let all):
                 (entries, added) = ([], all[...])
             }

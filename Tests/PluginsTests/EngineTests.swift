@@ -351,7 +351,12 @@ import Testing
             for bytes in try codec.storedForm(of: campaign) {
                 let isEntry = bytes.prefix(3) != [0x4C, 0x43, 0x42]
                 func read(_ bytes: [UInt8]) throws {
-                    if isEntry { _ = try CampaignCodec.decodeEntry(bytes[...]) } else { _ = try codec.decode(bytes) }
+                    var entries: [Entry] = []
+                    if isEntry {
+                        try CampaignCodec.decodeEntries(bytes[...], count: campaign.entries.count, into: &entries)
+                    } else {
+                        _ = try codec.decode(bytes)
+                    }
                 }
                 for length in 0..<bytes.count {
                     #expect(throws: CampaignCodec.CorruptData.self) { try read(Array(bytes[..<length])) }
@@ -419,7 +424,7 @@ import Testing
         #expect(withdrawn.entries.map(\.id) == ["y", "z"])
         var scored = loaded
         scored.entries[0].score = EntryScore(total: 1, reviews: 1)
-        #expect(scored.entries.pendingRows == .replace(scored.entries.array), "a result replaces the rows")
+        #expect(scored.entries.pendingRows == .update(count: 2, scored.entries.array), "a result updates the rows")
 
         // Version 1 wrote the entries without the block length: version 2's bytes less those four.
         let version2 = try #require(
@@ -625,7 +630,9 @@ extension EngineTests {
         damaged[short.upperBound - 1] = 0x41
         let long = try #require(bytes.firstRange(of: Array("Hội".utf8)))
         damaged[long.lowerBound + 2] = 0x41
-        let repaired: Entry? = try CampaignCodec.decodeEntry(damaged[...])
+        var read: [Entry] = []
+        try CampaignCodec.decodeEntries(damaged[...], count: campaign.entries.count, into: &read)
+        let repaired = read.last
         #expect(repaired?.id == String(decoding: [0x48, 0xC3, 0x41], as: UTF8.self))
         #expect(
             repaired?.fields["title"]?.text

@@ -10,8 +10,8 @@ import Synchronization
 /// decoded through the plugin registry (a step without memory writes nothing). Numbers are
 /// compact (`ByteWriter.number`): scores, totals and metrics are nearly always whole.
 ///
-/// Since version 4 the campaign's document holds its entries' count and kinds only; each entry
-/// is encoded alone (``encodeEntry(_:)``), for the store's row of it (docs/architecture.md,
+/// Since version 4 the campaign's document holds its entries' count and kinds only; the entries
+/// are encoded apart (``encodeEntries(_:)``), for the store's rows of them (docs/architecture.md,
 /// "Campaigns of any size"). Versions 1 to 3 held every entry: they are read, with their
 /// entries loaded, only to move a stored campaign to version 4 (a store's migration).
 /// `JSONEncoder` for the whole campaign was measured at 2,330 transitions/s in the lifecycle
@@ -206,20 +206,19 @@ public struct CampaignCodec: Sendable {
             eventCount: eventCount)
     }
 
-    /// One entry alone, as a store keeps it in the entry's row.
-    public static func encodeEntry(_ entry: Entry) -> [UInt8] {
-        var writer = ByteWriter(capacity: 256)
-        withUnsafePointer(to: entry) { write($0, to: &writer) }
+    /// Entries one after another: how a store keeps a run of a campaign's entries in one row.
+    public static func encodeEntries(_ entries: some Collection<Entry>) -> [UInt8] {
+        var writer = ByteWriter(capacity: 128 * entries.count)
+        for entry in entries { withUnsafePointer(to: entry) { write($0, to: &writer) } }
         return writer.finish()
     }
 
-    /// An entry from its row, as ``encodeEntry(_:)`` wrote it.
-    public static func decodeEntry(_ bytes: ArraySlice<UInt8>) throws -> Entry {
+    /// Appends the `count` entries ``encodeEntries(_:)`` wrote in `bytes` to `entries`.
+    public static func decodeEntries(_ bytes: ArraySlice<UInt8>, count: Int, into entries: inout [Entry]) throws {
         try ByteReader.reading(bytes) { reader in
             reader.compactNumbers = true
-            let entry = try readEntry(&reader, repairingOrder: true)
-            guard reader.isAtEnd else { throw CorruptData(description: "trailing bytes after an entry") }
-            return entry
+            for _ in 0..<count { entries.append(try readEntry(&reader, repairingOrder: true)) }
+            guard reader.isAtEnd else { throw CorruptData(description: "trailing bytes after \(count) entries") }
         }
     }
 

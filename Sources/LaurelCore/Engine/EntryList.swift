@@ -36,9 +36,11 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
     static let chunkSize = 1 << chunkShift
 
     var storage: Storage
-    /// How many of the first entries are the store's rows, unchanged and in order (nil: not
-    /// known, or changed since, so a save replaces every row).
+    /// How many of the first entries are the store's, in order (nil: not known, or some removed,
+    /// so a save replaces them all).
     private(set) var storedCount: Int?
+    /// Whether any of those changed in place since (a review's results): same ids, same order.
+    private var storedChanged = false
     /// The entries joined into one array, once `array` was asked for after appends; shared by
     /// copies of this list, dropped when it changes.
     private var joined: JoinedEntries?
@@ -95,11 +97,13 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
 
     /// What a save must write for a store's rows to hold these entries.
     public enum PendingRows: Sendable, Equatable {
-        /// The store's first `after` rows stay as they are; these entries follow them.
+        /// The store's first `after` entries stay as they are; these follow them.
         case append(after: Int, [Entry])
-        /// Every row the store holds gives way to these entries (after a review recorded its
-        /// results, a removal, or for a campaign not stored yet). Deleting a campaign's rows and
-        /// inserting them again was measured cheaper than an update of each in SQLite.
+        /// The store's first `count` entries are these, with the same ids in the same order, some
+        /// changed since (a review's results); the rest follow them.
+        case update(count: Int, [Entry])
+        /// The store's entries, if any, give way to these (after a removal, or for a campaign
+        /// not stored yet).
         case replace([Entry])
     }
 
@@ -108,6 +112,7 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
         switch storage {
         case .entries(let base, let appended):
             guard let storedCount, storedCount == base.count else { return .replace(array) }
+            if storedChanged { return .update(count: storedCount, array) }
             return .append(after: storedCount, Array(appended.joined()))
         case .unloaded(let count, _, let appended):
             return .append(after: count, Array(appended.joined()))
@@ -156,7 +161,7 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
             }
         }
         set {
-            storedCount = nil
+            storedChanged = true
             var (base, appended) = take()
             if position < base.count {
                 base[position] = newValue
@@ -168,7 +173,7 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
         }
         // Changes an entry where it is (`entries[i].score = …` copies no entry).
         _modify {
-            storedCount = nil
+            storedChanged = true
             var (base, appended) = take()
             defer { store(base, appended) }
             if position < base.count {
@@ -255,7 +260,7 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
     /// The entries as arrays one after the other (`base`, then the appended chunks), to change in
     /// place; `body` may change entries but not how many each array holds.
     mutating func withSegments<Result>(_ body: (inout [[Entry]]) -> Result) -> Result {
-        storedCount = nil
+        storedChanged = true
         let (base, appended) = take()
         var segments = [base] + appended
         defer { store(segments[0], Array(segments.dropFirst())) }
@@ -291,6 +296,7 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
         storage = .entries(base: [], appended: [])
         joined = nil
         storedCount = nil
+        storedChanged = false
         defer { store(entries, []) }
         return body(&entries)
     }
