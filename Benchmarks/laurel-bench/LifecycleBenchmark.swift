@@ -108,9 +108,9 @@ struct LifecycleBenchmark: ParsableCommand {
             documents[campaign.id] = encoded
             switch campaign.entries.pendingRows {
             case .append(_, let appended):
-                rows[campaign.id, default: []].append((appended.count, CampaignCodec.encodeEntries(appended)))
+                rows[campaign.id, default: []].append((appended.count, CampaignCodec.encodeEntries(appended[...])))
             case .update(_, let all), .replace(let all):
-                rows[campaign.id] = [(all.count, CampaignCodec.encodeEntries(all))]
+                rows[campaign.id] = [(all.count, CampaignCodec.encodeEntries(all[...]))]
             }
         }
         func load(_ id: String) async throws -> Campaign {

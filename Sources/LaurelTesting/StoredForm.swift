@@ -5,7 +5,7 @@ extension CampaignCodec {
     /// campaigns with the same stored form are the same campaign, byte for byte: what replay and
     /// determinism tests compare. The entries must be loaded.
     public func storedForm(of campaign: Campaign) throws -> [[UInt8]] {
-        [try encode(campaign), CampaignCodec.encodeEntries(campaign.entries)]
+        [try encode(campaign), CampaignCodec.encodeEntries(campaign.entries.array[...])]
     }
 
     /// The campaign as a store would give it back after saving it: its document decoded, its
@@ -14,7 +14,8 @@ extension CampaignCodec {
         var read = try decode(try encode(campaign))
         var entries: [Entry] = []
         try CampaignCodec.decodeEntries(
-            CampaignCodec.encodeEntries(campaign.entries)[...], count: campaign.entries.count, into: &entries)
+            CampaignCodec.encodeEntries(campaign.entries.array[...])[...], count: campaign.entries.count, into: &entries
+        )
         read.loadEntries(entries)
         return read
     }

@@ -207,9 +207,13 @@ public struct CampaignCodec: Sendable {
     }
 
     /// Entries one after another: how a store keeps a run of a campaign's entries in one row.
-    public static func encodeEntries(_ entries: some Collection<Entry>) -> [UInt8] {
+    public static func encodeEntries(_ entries: ArraySlice<Entry>) -> [UInt8] {
         var writer = ByteWriter(capacity: 128 * entries.count)
-        for entry in entries { withUnsafePointer(to: entry) { write($0, to: &writer) } }
+        // Read where they are stored: handing each entry on would copy it (a retain of each part).
+        entries.withUnsafeBufferPointer { buffer in
+            guard let start = buffer.baseAddress else { return }
+            for offset in 0..<buffer.count { write(start + offset, to: &writer) }
+        }
         return writer.finish()
     }
 
