@@ -99,11 +99,11 @@ struct EntryCommand: ParsableCommand {
             let text: String
             if imported.submitted == 0 {
                 text =
-                    "No new entries: all \(before) row\(before == 1 ? " was" : "s were") imported to \(campaign) before, with the same values"
+                    "No new entries: all \(before.groupedByThousands) row\(before == 1 ? " was" : "s were") imported to \(campaign) before, with the same values"
             } else {
                 text =
                     "\(imported.submitted.counted("entry", "entries")) submitted to \(campaign)"
-                    + (before > 0 ? " (\(before) imported before)" : "")
+                    + (before > 0 ? " (\(before.groupedByThousands) imported before)" : "")
             }
             emit(
                 format, text: text,
@@ -132,7 +132,8 @@ final class Progress: Sendable {
         drawn.withLock { drawn in
             let share = Double(done) / Double(total)
             let bar = String(repeating: "#", count: Int(share * 30)).padding(toLength: 30, withPad: ".", startingAt: 0)
-            FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(done)/\(total)".utf8))
+            FileHandle.standardError.write(
+                Data("\r\(label) [\(bar)] \(done.groupedByThousands)/\(total.groupedByThousands)".utf8))
             drawn = true
         }
     }
