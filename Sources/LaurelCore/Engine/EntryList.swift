@@ -2,8 +2,9 @@ import Synchronization
 
 /// A campaign's entries.
 ///
-/// A store keeps each entry as a row of its own (docs/architecture.md, "Campaigns of any size"),
-/// and a campaign read from it comes *unloaded*: its entries known only by their count and kinds.
+/// A store keeps the entries apart from the campaign's document (docs/architecture.md, "Campaigns
+/// of any size"), and a campaign read from it comes *unloaded*: its entries known only by their
+/// count and kinds.
 /// Most events never read the entries (a submission, a report, a deadline), so a submission into
 /// a campaign of a million entries reads and writes one entry, not a million. When a step must
 /// read them, the engine stops with ``Refusal/needsEntries`` and changes nothing; the service
@@ -18,7 +19,8 @@ import Synchronization
 /// that is `base` itself until something is appended.
 ///
 /// The list also knows what a save must write (``pendingRows``): only the appended entries while
-/// the first ones are as the store holds them; every entry once one of those changed.
+/// the first ones are as the store holds them; the same entries again after results were
+/// recorded on them; every entry after a removal.
 ///
 /// Outside LaurelCore it is a read-only, random-access collection of ``Entry`` with value
 /// semantics: plugins read the entries, and only the engine changes them (through the steps'
@@ -49,8 +51,8 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
     public init(_ entries: [Entry]) { storage = .entries(base: entries, appended: []) }
     public init(arrayLiteral elements: Entry...) { self.init(elements) }
 
-    /// The entries of a campaign as a store keeps them: `count` rows with these kinds (each once,
-    /// in order of first appearance), not read.
+    /// The entries of a campaign as a store keeps them: `count` entries with these kinds (each
+    /// once, in order of first appearance), not read.
     public init(storedCount count: Int, kinds: [String]) {
         storage = .unloaded(count: count, kinds: kinds, appended: [])
         storedCount = count
