@@ -442,7 +442,7 @@ public final class SQLiteStore: CampaignStore {
     }
 
     static func loggedEvent(_ row: Row) throws -> LoggedEvent {
-        let action = try JSONDecoder().decode(LoggedAction.self, from: row["action"] as Data)
+        let action = try LoggedAction(json: Array(row["action"] as Data))
         return LoggedEvent(
             id: row["id"], campaignID: row["campaign_id"], sequence: row["sequence"], at: row["at"],
             recordedAt: row["recorded_at"], action: action,

@@ -38,6 +38,21 @@ struct ActionJSONTests {
         return actions
     }
 
+    @Test("rule: a damaged submission's JSON is refused, never read as another action")
+    func damaged() throws {
+        let json = try Self.actions[1].json()
+        for length in 0..<json.count {
+            #expect(throws: (any Error).self) { try LoggedAction(json: Array(json[..<length])) }
+        }
+        for position in json.indices {
+            var damaged = json
+            damaged[position] = UInt8(ascii: "#")
+            if let read = try? LoggedAction(json: damaged) {
+                #expect(read == (try? JSONDecoder().decode(LoggedAction.self, from: Data(damaged))))
+            }
+        }
+    }
+
     @Test("rule: an action's JSON reads back as the action, number for number, as JSONEncoder's does")
     func readsBack() throws {
         let encoder = JSONEncoder()
@@ -47,6 +62,18 @@ struct ActionJSONTests {
             let decoded = try JSONDecoder().decode(LoggedAction.self, from: Data(json))
             let reference = try JSONDecoder().decode(LoggedAction.self, from: encoder.encode(action))
             #expect(decoded == action && decoded == reference, "\(String(decoding: json, as: UTF8.self))")
+            // The log's own reading gives the same, from its own form and from JSONEncoder's.
+            let read = try LoggedAction(json: json)
+            let fromEncoder = try LoggedAction(json: Array(encoder.encode(action)))
+            #expect(read == action)
+            #expect(fromEncoder == action)
+            if case .event(.submit(let back)) = read, case .event(.submit(let written)) = action {
+                for name in written.fields.names {
+                    if case .number(let number) = written.fields[name], case .number(let again) = back.fields[name] {
+                        #expect(again.bitPattern == number.bitPattern, "\(number) read back by the log as \(again)")
+                    }
+                }
+            }
             if case .event(.submit(let read)) = decoded, case .event(.submit(let written)) = action {
                 for name in written.fields.names {
                     if case .number(let number) = written.fields[name], case .number(let back) = read.fields[name] {
