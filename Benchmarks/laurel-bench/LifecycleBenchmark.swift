@@ -137,7 +137,7 @@ struct LifecycleBenchmark: ParsableCommand {
                 for (count, body) in rows[id]! {
                     try CampaignCodec.decodeEntries(body[...], count: count, into: &entries)
                 }
-                campaign.loadEntries(entries)
+                try campaign.loadEntries(entries)
                 changed = try change(campaign)
             }
             try await save(changed)

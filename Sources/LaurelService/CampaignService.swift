@@ -365,8 +365,8 @@ public final class CampaignService: Sendable {
                         campaign = try rebuild()
                         if (error as? Refusal)?.needsEntries == true, !initial.entries.isLoaded {
                             let stored = try transaction.entries(campaignID: campaignID)
-                            initial.loadEntries(stored)
-                            campaign.loadEntries(stored)
+                            try initial.loadEntries(stored)
+                            try campaign.loadEntries(stored)
                         } else {
                             inPlace = false
                         }

@@ -27,7 +27,7 @@ final class FamilyTransaction: ForwardingStoreTransaction {
         // adds this one's to them.
         if campaign.status == .finished, !events.isEmpty, let parent = try inner.parent(of: campaign.id) {
             var child = campaign
-            if !child.entries.isLoaded { child.loadEntries(try inner.entries(campaignID: child.id)) }
+            if !child.entries.isLoaded { try child.loadEntries(try inner.entries(campaignID: child.id)) }
             reports.append((parent.campaign, ChildReport(of: child, unit: parent.unit)))
         }
         let size = try inner.save(campaign, events: events, effects: effects, at: instant)

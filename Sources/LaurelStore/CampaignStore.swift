@@ -205,7 +205,7 @@ extension StoreReader {
     /// The campaign with its entries loaded.
     public func campaignWithEntries(id: String) throws -> Campaign? {
         guard var campaign = try campaign(id: id) else { return nil }
-        campaign.loadEntries(try entries(campaignID: id))
+        try campaign.loadEntries(try entries(campaignID: id))
         return campaign
     }
 
@@ -218,7 +218,7 @@ extension StoreReader {
         do {
             return try change(campaign)
         } catch let refusal as Refusal where refusal.needsEntries && !campaign.entries.isLoaded {
-            campaign.loadEntries(try entries(campaignID: campaign.id))
+            try campaign.loadEntries(try entries(campaignID: campaign.id))
             return try change(campaign)
         }
     }

@@ -16,7 +16,7 @@ extension CampaignCodec {
         try CampaignCodec.decodeEntries(
             CampaignCodec.encodeEntries(campaign.entries.array[...])[...], count: campaign.entries.count, into: &entries
         )
-        read.loadEntries(entries)
+        try read.loadEntries(entries)
         return read
     }
 }

@@ -124,6 +124,24 @@ struct SQLiteStoreTests {
         #expect(try await store.read { try $0.containsEntry(campaignID: "c1", id: "y") })
     }
 
+    @Test("entries missing from the store are reported as damage when read, not trusted")
+    func missingEntries() async throws {
+        let (path, folder) = try Self.temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = try SQLiteStore(path: path, registry: Self.registry)
+        try await store.write {
+            try $0.record(
+                WorkflowVersion(
+                    hash: "v1", workflowID: "w", file: "w.yaml", source: Array("laurel: 1".utf8), recordedAt: 1))
+            try $0.save(Self.campaign("c1", timers: []), events: [], effects: [], at: 100)
+        }
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { try $0.execute(sql: "DELETE FROM entry_run") }
+        await #expect(throws: CampaignCodec.CorruptData.self) {
+            _ = try await store.read { try $0.campaignWithEntries(id: "c1") }
+        }
+    }
+
     @Test("a damaged campaign document is reported, not trusted")
     func damagedDocument() throws {
         let codec = CampaignCodec(registry: Self.registry)

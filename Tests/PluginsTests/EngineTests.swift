@@ -416,7 +416,7 @@ import Testing
             #expect(error.needsEntries)
         }
         var loaded = submitted
-        loaded.loadEntries(campaign.entries.array)
+        try loaded.loadEntries(campaign.entries.array)
         #expect(
             loaded.entries.map(\.id) == ["x", "y", "z"] && loaded.entries.pendingRows == .append(after: 2, appended))
         let withdrawn = try engine.apply(.withdraw(entry: "x"), to: loaded, at: Self.may1).campaign

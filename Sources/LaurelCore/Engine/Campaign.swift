@@ -425,7 +425,8 @@ public struct Campaign: Sendable, Hashable {
 
     /// Gives an unloaded campaign its entries: the store's rows of it, in order, read in the
     /// transaction the campaign was read in. Entries appended since it was read stay after them.
-    public mutating func loadEntries(_ stored: [Entry]) {
-        entries.load(stored)
+    /// A store that holds another number of entries than the campaign counts is damaged.
+    public mutating func loadEntries(_ stored: [Entry]) throws(CampaignCodec.CorruptData) {
+        try entries.load(stored)
     }
 }

@@ -123,9 +123,13 @@ public struct EntryList: Sendable, Hashable, RandomAccessCollection, Expressible
 
     /// Fills in an unloaded list with the store's rows, read in the same transaction it was read
     /// in (so `stored` holds exactly the entries it counts); the entries appended since stay.
-    mutating func load(_ stored: [Entry]) {
+    mutating func load(_ stored: [Entry]) throws(CampaignCodec.CorruptData) {
         guard case .unloaded(let count, _, let appended) = storage else { return }
-        precondition(stored.count == count, "the store holds \(stored.count) entries for a list of \(count)")
+        guard stored.count == count else {
+            throw CampaignCodec.CorruptData(
+                description:
+                    "the campaign data is damaged: it counts \(count) entries and the store holds \(stored.count)")
+        }
         storage = .entries(base: stored, appended: appended)
         joined = appended.isEmpty || (stored.isEmpty && appended.count == 1) ? nil : JoinedEntries()
     }
