@@ -84,16 +84,10 @@ struct CascadeBenchmark: ParsableCommand {
     }
 
     func measure() async throws {
-        let path =
-            database
-            ?? FileManager.default.temporaryDirectory.appendingPathComponent(
-                "laurel-cascade-\(UUID().uuidString).sqlite"
-            ).path
-        defer {
-            if database == nil {
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-            }
-        }
+        try await withBenchmarkDatabase(database, name: "cascade") { path in try await measure(at: path) }
+    }
+
+    func measure(at path: String) async throws {
         let registry = BuiltInPlugins.registry
         let store = try SQLiteStore(path: path, registry: registry)
         let units =

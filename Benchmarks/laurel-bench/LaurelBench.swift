@@ -194,3 +194,20 @@ func runBlocking(_ body: @escaping @Sendable () async throws -> Void) throws {
     finished.wait()
     try outcome.withLock { $0! }.get()
 }
+
+/// The database a benchmark runs on: the file given, kept afterwards, or a new one in the
+/// temporary folder, removed with its log and lock file when `body` is done.
+func withBenchmarkDatabase<T>(_ given: String?, name: String, _ body: (String) async throws -> T) async rethrows -> T {
+    let path =
+        given
+        ?? FileManager.default.temporaryDirectory.appendingPathComponent("laurel-\(name)-\(UUID().uuidString).sqlite")
+        .path
+    defer {
+        if given == nil {
+            for suffix in ["", "-wal", "-shm", "-migration.lock"] {
+                try? FileManager.default.removeItem(atPath: path + suffix)
+            }
+        }
+    }
+    return try await body(path)
+}

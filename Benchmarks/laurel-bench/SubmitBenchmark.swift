@@ -56,16 +56,10 @@ struct SubmitBenchmark: ParsableCommand {
     }
 
     func measure() async throws {
-        let path =
-            database
-            ?? FileManager.default.temporaryDirectory.appendingPathComponent(
-                "laurel-submit-\(UUID().uuidString).sqlite"
-            ).path
-        defer {
-            if database == nil {
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-            }
-        }
+        try await withBenchmarkDatabase(database, name: "submit") { path in try await measure(at: path) }
+    }
+
+    func measure(at path: String) async throws {
         let registry = BuiltInPlugins.registry
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: workflow)))
         let store = try SQLiteStore(path: path, registry: registry)
