@@ -1,12 +1,12 @@
 import Foundation
 import GRDB
-import LaurelCore
 import LaurelPlugins
 import LaurelStore
 import LaurelTesting
 import Synchronization
 import Testing
 
+@testable import LaurelCore
 @testable import LaurelSQLite
 
 @Suite("SQLite store")
@@ -122,6 +122,55 @@ struct SQLiteStoreTests {
         #expect(try await store.read { try $0.entries(campaignID: "c1") } == old.entries.array)
         #expect(try await store.read { try $0.campaignWithEntries(id: "c1") } == old)
         #expect(try await store.read { try $0.containsEntry(campaignID: "c1", id: "y") })
+        let runsTable = try await DatabaseQueue(path: path).read {
+            try String.fetchOne($0, sql: "SELECT sql FROM sqlite_schema WHERE name = 'entry_run'")
+        }
+        #expect(runsTable?.contains("WITHOUT ROWID") == false, "v8 keeps the runs in a table with row ids")
+    }
+
+    @Test("a result recorded on entries saved one by one writes their runs again in place; later entries follow")
+    func resultsOverRuns() async throws {
+        let (path, folder) = try Self.temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = try SQLiteStore(path: path, registry: Self.registry)
+        try await store.write {
+            try $0.record(
+                WorkflowVersion(
+                    hash: "v1", workflowID: "w", file: "w.yaml", source: Array("laurel: 1".utf8), recordedAt: 1))
+            try $0.save(Self.campaign("c1", timers: []), events: [], effects: [], at: 100)
+        }
+        func submit(_ id: String) async throws {
+            try await store.write { transaction in
+                var read = try #require(try transaction.campaign(id: "c1"))
+                read.entries.append(Entry(id: id, kind: "idea", fields: ["title": .text(id)]))
+                try transaction.save(read, events: [], effects: [], at: 100)
+            }
+        }
+        try await submit("SK-2")
+        try await submit("SK-3")
+        func firstRunRowID() async throws -> Int64? {
+            try await DatabaseQueue(path: path).read {
+                try Int64.fetchOne($0, sql: "SELECT rowid FROM entry_run WHERE campaign_id = 'c1' AND position = 0")
+            }
+        }
+        let firstRun = try await firstRunRowID()
+        try await store.write { transaction in
+            var read = try #require(try transaction.campaignWithEntries(id: "c1"))
+            read.entries[1].score = EntryScore(total: 7, reviews: 2)
+            try transaction.save(read, events: [], effects: [], at: 100)
+        }
+        try await submit("SK-4")
+        let entries = try await store.read { try $0.entries(campaignID: "c1") }
+        #expect(entries.map(\.id) == ["SK-1", "SK-2", "SK-3", "SK-4"])
+        #expect(entries.map(\.score) == [nil, EntryScore(total: 7, reviews: 2), nil, nil])
+        let runs = try await DatabaseQueue(path: path).read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT position, count FROM entry_run WHERE campaign_id = 'c1' ORDER BY position"
+            )
+            .map { [$0["position"] as Int, $0["count"] as Int] }
+        }
+        #expect(runs == [[0, 3], [3, 1]], "the runs after the result: one written over, two gone, one after")
+        #expect(try await firstRunRowID() == firstRun, "the first run written over where it was")
     }
 
     @Test("entries missing from the store are reported as damage when read, not trusted")

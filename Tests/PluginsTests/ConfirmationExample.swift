@@ -7,7 +7,7 @@ public enum Confirmation: StepPlugin {
     public static let summary = "Waits until enough council members confirm, or the deadline passes."
     /// It never reads the campaign's entries: a campaign of a million entries runs it without
     /// reading them from the store.
-    public static let readsEntries = false
+    public static let readsEntries = EntryReading.never
 
     public static let council = ParameterSpec(
         "council", .council, required: true,

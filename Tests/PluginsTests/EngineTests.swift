@@ -440,6 +440,35 @@ import Testing
             "a version 1 campaign is saved as version 4, its entries as rows")
     }
 
+    @Test("a review opens on a campaign whose entries were not read, and its first scores ask for them")
+    func reviewOpensUnloaded() throws {
+        let engine = try Self.engine()
+        let codec = CampaignCodec(registry: Self.registry)
+        var campaign = try engine.apply(
+            .command("launch"), to: try engine.start(id: "c", at: Self.may1).campaign, at: Self.may1
+        ).campaign
+        for id in ["x", "y"] { campaign = try engine.apply(Self.clip(id), to: campaign, at: Self.may1).campaign }
+        let unloaded = try codec.decode(try codec.encode(campaign))
+        // The third clip reaches the target: council-review opens on the entries' kinds alone.
+        let opened = try engine.apply(Self.clip("z"), to: unloaded, at: Self.may1).campaign
+        #expect(opened.state == "review" && !opened.entries.isLoaded && opened.entries.count == 3)
+        #expect(opened.timers.contains { $0.source == .step(name: "window") })
+        let sheet = ScoreSheet(member: "a", lines: ["x", "y", "z"].map { .init(entry: $0, values: [5]) })
+        do {
+            _ = try engine.apply(.scores(sheet), to: opened, at: Self.may1)
+            Issue.record("scores were recorded on a campaign whose entries were not read")
+        } catch {
+            #expect(error.needsEntries)
+        }
+        var loaded = opened
+        try loaded.loadEntries(campaign.entries.array)
+        let scored = try engine.apply(.scores(sheet), to: loaded, at: Self.may1).campaign
+        let direct = try engine.apply(
+            .scores(sheet), to: try engine.apply(Self.clip("z"), to: campaign, at: Self.may1).campaign, at: Self.may1
+        ).campaign
+        #expect(scored == direct, "opening the review without the entries changes nothing it decides")
+    }
+
     @Test("a campaign with entries in many chunks takes scores and entries after a load, and saves them")
     func manyEntries() throws {
         let engine = try Self.engine(Self.workflowText.replacingOccurrences(of: "target: 3", with: "target: 601"))

@@ -4,7 +4,7 @@ public import LaurelCore
 public enum Announce: StepPlugin {
     public static let kind = "announce"
     /// Reads at most how many entries there are (``StepContext/entries``), never the entries.
-    public static let readsEntries = false
+    public static let readsEntries = EntryReading.never
     public static let summary = "Announces the campaign to the units or people it is for, then completes."
 
     public static let audience = ParameterSpec(

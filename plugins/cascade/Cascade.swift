@@ -4,7 +4,7 @@ public import LaurelCore
 public enum Cascade: StepPlugin {
     public static let kind = "cascade"
     /// Reads at most how many entries there are (``StepContext/entries``), never the entries.
-    public static let readsEntries = false
+    public static let readsEntries = EntryReading.never
     public static let summary =
         "Starts one child campaign per unit of a level, waits until all finish or the deadline passes, and gathers what each chose as entries."
 

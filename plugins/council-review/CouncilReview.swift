@@ -3,6 +3,9 @@ public import LaurelCore
 /// A council (hội đồng) scores the entries on a rubric within a window.
 public enum CouncilReview: StepPlugin {
     public static let kind = "council-review"
+    /// It opens on the entries' kinds (is there anything to review?) and reads them when scores
+    /// or its window's end arrive.
+    public static let readsEntries = EntryReading.whenHandling
     public static let summary =
         "Council members score every entry on the rubric; ends when all have scored or the window closes."
 

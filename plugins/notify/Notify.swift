@@ -4,7 +4,7 @@ public import LaurelCore
 public enum Notify: StepPlugin {
     public static let kind = "notify"
     /// Reads at most how many entries there are (``StepContext/entries``), never the entries.
-    public static let readsEntries = false
+    public static let readsEntries = EntryReading.never
     public static let summary =
         "Sends a message to one or more audiences through the outbox the daemon delivers, then completes."
 

@@ -4,7 +4,7 @@ public import LaurelCore
 public enum PhaseTarget: StepPlugin {
     public static let kind = "phase-target"
     /// Reads at most how many entries there are (``StepContext/entries``), never the entries.
-    public static let readsEntries = false
+    public static let readsEntries = EntryReading.never
     public static let summary = "Collects entries until a metric reaches its target or the deadline passes."
 
     public static let metric = ParameterSpec(

@@ -374,7 +374,9 @@ public struct Engine: Sendable {
         // version says, counting from when the state was entered: what its start would arm now.
         // A corrected deadline is the usual reason to migrate. Timers that fired stay fired.
         if let runner = compiled.runner {
-            if runner.readsEntries, !run.campaign.entries.isLoaded { throw .needsEntries("step '\(runner.kind)'") }
+            if runner.readsEntries == .always, !run.campaign.entries.isLoaded {
+                throw .needsEntries("step '\(runner.kind)'")
+            }
             for (name, due) in runner.enter(context(run)).timers {
                 if let index = run.campaign.timers.firstIndex(where: { $0.source == .step(name: name) }) {
                     run.campaign.timers[index].due = due
@@ -683,7 +685,9 @@ public struct Engine: Sendable {
             if let what { throw Refusal("state '\(run.campaign.state)' takes no \(what)") }
             return
         }
-        if runner.readsEntries, !run.campaign.entries.isLoaded { throw .needsEntries("step '\(runner.kind)'") }
+        if runner.readsEntries != .never, !run.campaign.entries.isLoaded {
+            throw .needsEntries("step '\(runner.kind)'")
+        }
         let reaction = runner.handle(input, memory: memory, context: context(run))
         if let refusal = reaction.refusal { throw Refusal(refusal) }
         try carryOut(reaction, runner: runner, run: &run)
@@ -811,7 +815,9 @@ public struct Engine: Sendable {
             if let due { arm(due: due, source: .state(index: index), in: &run.campaign) }
         }
         if let runner = compiled.runner {
-            if runner.readsEntries, !run.campaign.entries.isLoaded { throw .needsEntries("step '\(runner.kind)'") }
+            if runner.readsEntries == .always, !run.campaign.entries.isLoaded {
+                throw .needsEntries("step '\(runner.kind)'")
+            }
             let reaction = runner.enter(context(run))
             try carryOut(reaction, runner: runner, run: &run)
         }
@@ -849,7 +855,7 @@ struct ErasedReaction {
 
 protocol StepRunning: Sendable {
     var kind: String { get }
-    var readsEntries: Bool { get }
+    var readsEntries: EntryReading { get }
     func enter(_ context: StepContext) -> ErasedReaction
     func handle(_ input: StepInput, memory: any StepMemory, context: StepContext) -> ErasedReaction
     func simulate(_ simulation: inout StepSimulation) -> [TimedEvent]
@@ -859,7 +865,7 @@ struct StepRunner<P: RunnableStep>: StepRunning {
     let configuration: P.Configuration
 
     var kind: String { P.kind }
-    var readsEntries: Bool { P.readsEntries }
+    var readsEntries: EntryReading { P.readsEntries }
 
     func enter(_ context: StepContext) -> ErasedReaction {
         ErasedReaction(P.enter(configuration, context: context))

@@ -84,11 +84,12 @@ public protocol StepPlugin {
     /// nomination, a ballot's approved) or gives awards. A cascade's child reports up what its
     /// steps chose, so a child without such a step reports nothing.
     static var choosesEntries: Bool { get }
-    /// Whether `enter` or `handle` reads the campaign's entries themselves (`context.entries`
-    /// beyond its `count` and `kinds`). A step that does not is run on a campaign whose entries
-    /// were not read from the store, so a submission into a campaign of a million entries reads
-    /// none of them (docs/architecture.md, "Campaigns of any size"). True unless declared.
-    static var readsEntries: Bool { get }
+    /// When `enter` or `handle` reads the campaign's entries themselves (`context.entries`
+    /// beyond its `count` and `kinds`). Where a step does not, it runs on a campaign whose
+    /// entries were not read from the store, so a submission into a campaign of a million
+    /// entries reads none of them (docs/architecture.md, "Campaigns of any size").
+    /// `.always` unless declared.
+    static var readsEntries: EntryReading { get }
 }
 
 extension StepPlugin {
@@ -96,7 +97,7 @@ extension StepPlugin {
     public static func check(_ parameters: ParameterValues, context: StepCheckContext) -> [StepProblem] { [] }
     public static func check(_ parameters: ParameterValues, beside workflows: WorkflowCatalog) -> [StepProblem] { [] }
     public static var choosesEntries: Bool { false }
-    public static var readsEntries: Bool { true }
+    public static var readsEntries: EntryReading { .always }
 }
 
 /// The workflows that run beside one another (the files of a folder), by id, with the plugin
@@ -116,4 +117,15 @@ public struct WorkflowCatalog: Sendable {
             state.step.flatMap { registry.plugin(kind: $0.kind.value) }?.choosesEntries ?? false
         }
     }
+}
+
+/// When a step reads the campaign's entries themselves (``StepPlugin/readsEntries``).
+public enum EntryReading: Sendable {
+    /// Never: the step needs at most the entries' count and kinds (a phase's target, a notice).
+    case never
+    /// In `handle` only: the step opens on the entries' count and kinds (a review arms its
+    /// window) and reads the entries when an input or one of its timers arrives.
+    case whenHandling
+    /// In `enter` and in `handle` (a ranking, a screening, the awards).
+    case always
 }
