@@ -119,7 +119,7 @@ var targets: [Target] = [
     .testTarget(
         name: "LaurelSQLiteTests",
         dependencies: [
-            "LaurelSQLite", "LaurelStore", "LaurelCore", "LaurelPlugins", "LaurelTesting",
+            "LaurelSQLite", "LaurelStore", "LaurelCore", "LaurelPlugins", "LaurelTesting", "CascadePlugin",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]
     ),

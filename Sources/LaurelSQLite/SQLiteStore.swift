@@ -307,7 +307,7 @@ public final class SQLiteStore: CampaignStore {
         // themselves are in rows of `entry_run`, each the run of entries one save appended (up to
         // 256), keyed by the position of its first entry: a submission writes one of each, a
         // start with 54 entries one run, and reading every entry reads few rows in key order.
-        // Every stored campaign's entries move out of its document, written again as LCB 4.
+        // Every stored campaign's entries move out of its document, written again (LCB 4 then, LCB 5 now).
         migrator.registerMigration("v7: entries as rows") { db in
             try db.execute(
                 sql: """
@@ -353,6 +353,17 @@ public final class SQLiteStore: CampaignStore {
                     DROP TABLE entry_run;
                     ALTER TABLE entry_run_v8 RENAME TO entry_run;
                     """)
+        }
+        // Step memories in binary rather than JSON (format LCB 5, `MemoryCoder`): every stored
+        // campaign's document is read and written again once.
+        migrator.registerMigration("v9: step memories in binary") { db in
+            let ids = try String.fetchAll(db, sql: "SELECT id FROM campaign ORDER BY id")
+            for id in ids {
+                let document = try Data.fetchOne(db, sql: "SELECT document FROM campaign WHERE id = ?", arguments: [id])
+                let campaign = try codec.decode(Array(document ?? Data()))
+                try db.execute(
+                    sql: "UPDATE campaign SET document = ? WHERE id = ?", arguments: [Data(codec.encode(campaign)), id])
+            }
         }
         return migrator
     }

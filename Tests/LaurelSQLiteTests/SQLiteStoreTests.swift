@@ -1,3 +1,4 @@
+import CascadePlugin
 import Foundation
 import GRDB
 import LaurelPlugins
@@ -171,6 +172,49 @@ struct SQLiteStoreTests {
         }
         #expect(runs == [[0, 3], [3, 1]], "the runs after the result: one written over, two gone, one after")
         #expect(try await firstRunRowID() == firstRun, "the first run written over where it was")
+    }
+
+    @Test("a database from before step memories were binary has each campaign's document written again when opened")
+    func memoriesMigration() async throws {
+        let (path, folder) = try Self.temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let codec = CampaignCodec(registry: Self.registry)
+        var memory = Cascade.Memory()
+        memory.units = ["cd-01", "cd-02"]
+        memory.reported = [true, false]
+        memory.reportedCount = 1
+        memory.gathered = 3
+        var campaign = Self.campaign("p1", timers: [])
+        campaign.step = StepMemoryBox(kind: "cascade", memory: memory)
+        // The document as builds before 25 November wrote it: version 4, the memory in JSON, the
+        // cascade's lists packed into strings.
+        let current = try codec.encode(campaign)
+        let binary = try MemoryCoder.encode(memory)
+        let json = Array(#"{"gathered":3,"reported":"10","reportedCount":1,"units":"cd-01 cd-02"}"#.utf8)
+        let memoryRange = try #require(current.firstRange(of: [UInt8(binary.count)] + binary))
+        var old = Array(current[..<memoryRange.lowerBound]) + [UInt8(json.count)] + json
+        old += current[memoryRange.upperBound...]
+        old[3] = 4
+        let oldDocument = Data(old)
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try SQLiteStore.migrator(codec: codec).migrate(queue, upTo: "v8: entry runs with row ids")
+            try await queue.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO workflow_version (hash, workflow_id, file, source, recorded_at, recorded_order)
+                        VALUES ('v1', 'w', 'w.yaml', x'', 1, 1);
+                        INSERT INTO campaign (id, workflow_id, workflow_version, state, status, event_count, document, started_at, updated_at)
+                        VALUES ('p1', 'w', 'v1', 'collecting', 'running', 3, ?, 1, 1);
+                        """, arguments: [oldDocument])
+            }
+        }
+        let store = try SQLiteStore(path: path, registry: Self.registry)
+        #expect(try await store.read { try $0.campaign(id: "p1") }?.step == campaign.step)
+        let document = try await DatabaseQueue(path: path).read {
+            try Data.fetchOne($0, sql: "SELECT document FROM campaign WHERE id = 'p1'")
+        }
+        #expect(document.map { Array($0) } == current, "written again as version 5")
     }
 
     @Test("entries missing from the store are reported as damage when read, not trusted")

@@ -437,7 +437,7 @@ import Testing
         #expect(old == awarded && old.entries.isLoaded)
         #expect(
             try codec.storedForm(of: old) == codec.storedForm(of: awarded),
-            "a version 1 campaign is saved as version 4, its entries as rows")
+            "a version 1 campaign is saved as version 5, its entries as rows")
     }
 
     @Test("a review opens on a campaign whose entries were not read, and its first scores ask for them")
@@ -594,13 +594,13 @@ extension EngineTests {
         return try engine.apply(.timer(id: window.id), to: campaign, at: may1 + 9 * day).campaign
     }
 
-    @Test("numbers are compact since version 3; a version 2 campaign still reads, and is saved as version 4")
+    @Test("numbers are compact since version 3; a version 2 campaign still reads, and is saved as version 5")
     func compactNumbers() throws {
         let codec = CampaignCodec(registry: Self.registry)
         let campaign = try Self.awardedCampaign()
         #expect(campaign.awards.map(\.total) == [170.5, 145, 100] && campaign.metrics == ["clips": 3, "minutes": 9])
         let bytes = try codec.storedForm(of: campaign).joined().map { $0 }
-        #expect(bytes[3] == 4)
+        #expect(bytes[3] == 5)
         let version2 = try #require(
             Data(base64Encoded: TestWorkflows.contestVersion2Document.replacingOccurrences(of: "\n", with: "")))
         #expect(version2[3] == 2)
@@ -613,7 +613,7 @@ extension EngineTests {
             "the entries block of version 2 decodes with eight-byte numbers")
         #expect(
             try codec.storedForm(of: old).joined().map { $0 } == bytes,
-            "a version 2 campaign is saved as version 4, its entries as rows")
+            "a version 2 campaign is saved as version 5, its entries as rows")
         #expect(try codec.storedAndRead(campaign) == campaign)
 
         // Every kind of number round-trips, in entries, awards, metrics and transitions alike.

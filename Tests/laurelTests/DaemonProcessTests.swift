@@ -339,11 +339,15 @@ struct DaemonProcessTests {
         for suffix in ["", "-wal", "-shm"] {
             if let data = FileManager.default.contents(atPath: database + suffix) { bytes += data }
         }
-        func found(_ text: String) -> Bool { bytes.firstRange(of: Array(text.utf8)) != nil }
-        #expect(found(#""approvals":[2,2]"#), "the counts as they are now are there (the search works)")
-        #expect(!found(#""approvals":[1,0]"#), "the counts after the first paper (council/a's) are gone")
-        #expect(!found(#""approvals":[2,1]"#), "the counts after the second paper are gone")
-        #expect(!found(#""rejections":[0,1]"#))
+        // The ballot's memory as the document keeps it (format LCB 5): a key, then its counts as
+        // a packed list of whole numbers (tag 11, their number, each zig-zag coded: n is 2n).
+        func found(_ key: String, _ counts: [UInt8]) -> Bool {
+            bytes.firstRange(of: Array(key.utf8) + [11, UInt8(counts.count)] + counts.map { $0 * 2 }) != nil
+        }
+        #expect(found("approvals", [2, 2]), "the counts as they are now are there (the search works)")
+        #expect(!found("approvals", [1, 0]), "the counts after the first paper (council/a's) are gone")
+        #expect(!found("approvals", [2, 1]), "the counts after the second paper are gone")
+        #expect(!found("rejections", [0, 1]))
     }
 
     @Test(

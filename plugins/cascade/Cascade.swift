@@ -120,21 +120,17 @@ extension Cascade: RunnableStep {
 
         public init() {}
 
-        // The parent is saved after every report (10,000 saves for 10,000 children), so the lists
-        // are coded as one string each rather than as JSON arrays: the units joined by spaces
-        // (a unit id is letters, digits, '-' and '_') and the reports as a string of 0s and 1s.
-        // With the chunked entries this took the cascade benchmark from about 6 s to 3-4 s
-        // (docs/performance.md).
         private enum CodingKeys: String, CodingKey { case units, reported, reportedCount, gathered }
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             if let units = try? container.decode(String.self, forKey: .units) {
+                // As builds before 25 November saved it, in JSON (format LCB 4): each list packed
+                // into one string. SQLite's migration v9 reads it once to write it as it is now.
                 self.units =
                     units.isEmpty ? [] : units.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
                 reported = try container.decode(String.self, forKey: .reported).utf8.map { $0 == UInt8(ascii: "1") }
             } else {
-                // As the first version saved it: JSON arrays.
                 units = try container.decode([String].self, forKey: .units)
                 reported = try container.decode([Bool].self, forKey: .reported)
             }
@@ -145,16 +141,6 @@ extension Cascade: RunnableStep {
                     forKey: .reported, in: container,
                     debugDescription: "\(reported.count) reports for \(self.units.count) units")
             }
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(units.joined(separator: " "), forKey: .units)
-            try container.encode(
-                String(decoding: reported.map { $0 ? UInt8(ascii: "1") : UInt8(ascii: "0") }, as: UTF8.self),
-                forKey: .reported)
-            try container.encode(reportedCount, forKey: .reportedCount)
-            try container.encode(gathered, forKey: .gathered)
         }
     }
 

@@ -1,33 +1,28 @@
 import Foundation
-import Synchronization
 
 /// The one encoded form of a campaign: what the store saves and what determinism is judged by.
 ///
 /// A compact binary format, written field by field in a fixed order with dictionaries sorted by
 /// key, so the same campaign always gives the same bytes. It starts with "LCB" and a format
 /// version. Numbers are little-endian; integers are zig-zag varints; strings are a varint length
-/// and UTF-8. A step's memory is the plugin's own `Codable` value as sorted-key JSON inside it,
-/// decoded through the plugin registry (a step without memory writes nothing). Numbers are
-/// compact (`ByteWriter.number`): scores, totals and metrics are nearly always whole.
+/// and UTF-8. A step's memory is the plugin's own `Codable` value in binary with sorted keys
+/// (`MemoryCoder`), decoded through the plugin registry (a step without memory writes nothing).
+/// Numbers are compact (`ByteWriter.number`): scores, totals and metrics are nearly always whole.
 ///
 /// Since version 4 the campaign's document holds its entries' count and kinds only; the entries
 /// are encoded apart (``encodeEntries(_:)``), for the store's rows of them (docs/architecture.md,
-/// "Campaigns of any size"). Versions 1 to 3 held every entry: they are read, with their
-/// entries loaded, only to move a stored campaign to version 4 (a store's migration).
+/// "Campaigns of any size"). Versions 1 to 3 held every entry, and versions 1 to 4 kept step
+/// memories as sorted-key JSON: they are read only to move a stored campaign to version 5 (a
+/// store's migration).
 /// `JSONEncoder` for the whole campaign was measured at 2,330 transitions/s in the lifecycle
 /// benchmark, 87% of it in JSON (docs/performance.md).
 public struct CampaignCodec: Sendable {
     public let registry: PluginRegistry
-    static let magic: [UInt8] = [0x4C, 0x43, 0x42, 4]  // "LCB", version 4
+    static let magic: [UInt8] = [0x4C, 0x43, 0x42, 5]  // "LCB", version 5
 
     public struct CorruptData: Error, Sendable, CustomStringConvertible {
         public var description: String
     }
-
-    /// The JSON of the last small memory of each step kind, so the usual memories (a step just
-    /// entered, one waiting for its first event) skip `JSONEncoder` and `JSONDecoder`: those
-    /// cost a twentieth of a save in the lifecycle benchmark (docs/performance.md).
-    private let recentMemories = RecentMemories()
 
     public init(registry: PluginRegistry) {
         self.registry = registry
@@ -63,16 +58,10 @@ public struct CampaignCodec: Sendable {
             writer.string(step.kind)
             if step.memory is NoMemory {
                 writer.count(0)
-            } else if let json = recentMemories.json(of: step.memory, kind: step.kind) {
-                writer.count(json.count)
-                writer.append(json)
             } else {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                let json = Array(try encoder.encode(step.memory))
-                recentMemories.rememberEncoded(step.memory, json: json, kind: step.kind)
-                writer.count(json.count)
-                writer.append(json)
+                let memory = try MemoryCoder.encode(step.memory)
+                writer.count(memory.count)
+                writer.append(memory)
             }
         } else {
             writer.byte(0)
@@ -104,8 +93,8 @@ public struct CampaignCodec: Sendable {
     }
 
     public func decode(_ bytes: [UInt8]) throws -> Campaign {
-        guard bytes.count >= 4, bytes[0..<3].elementsEqual(Self.magic[0..<3]), (1...4).contains(bytes[3]) else {
-            throw CorruptData(description: "not a Laurel campaign (format LCB version 1 to 4)")
+        guard bytes.count >= 4, bytes[0..<3].elementsEqual(Self.magic[0..<3]), (1...5).contains(bytes[3]) else {
+            throw CorruptData(description: "not a Laurel campaign (format LCB version 1 to 5)")
         }
         return try ByteReader.reading(bytes[...]) { reader in
             reader.position = 4
@@ -166,17 +155,11 @@ public struct CampaignCodec: Sendable {
         if try reader.byte() == 1 {
             let kind = try reader.string()
             let length = try reader.count()
-            let json = try reader.take(length)
+            let bytes = try reader.take(length)
             guard let plugin = registry.plugin(kind: kind) as? any RunnableStep.Type else {
                 throw CorruptData(description: "no runnable step plugin '\(kind)' in this build")
             }
-            if let memory = recentMemories.memory(of: json, kind: kind) {
-                step = StepMemoryBox(kind: kind, memory: memory)
-            } else {
-                let memory = try Self.memory(plugin, json)
-                recentMemories.rememberDecoded(memory, json: json, kind: kind)
-                step = StepMemoryBox(kind: kind, memory: memory)
-            }
+            step = StepMemoryBox(kind: kind, memory: try Self.memory(plugin, bytes, asJSON: version < 5))
         }
         var timers: [ArmedTimer] = []
         let timerCount = try reader.count()
@@ -282,62 +265,13 @@ public struct CampaignCodec: Sendable {
         marker & 1 == 0 && marker >> 1 < 1 << 53
     }
 
-    private static func memory<P: RunnableStep>(_ plugin: P.Type, _ json: ArraySlice<UInt8>) throws -> any StepMemory {
-        if json.isEmpty, let none = NoMemory() as? P.Memory { return none }
-        return try JSONDecoder().decode(P.Memory.self, from: Data(json))
-    }
-}
-
-/// The last small step memory of each kind the codec encoded, and the last it decoded, each
-/// with its JSON; shared by copies of a codec.
-///
-/// A decoded pair is reused for the same bytes only, so a load gives what decoding would. An
-/// encoded pair is reused for an equal memory, and `==` is looser than JSON: 0.0 equals -0.0
-/// and "é" composed equals "é" decomposed, yet each pair encodes differently. So it is kept
-/// only when its JSON holds no number and only ASCII (`{"sheets":{}}`), where equal memories
-/// have one JSON.
-final class RecentMemories: Sendable {
-    /// Larger memories (sheets full of scores) change at every event: comparing them would
-    /// cost more than it saves.
-    static let largestJSON = 256
-
-    private struct Recent {
-        var memory: any StepMemory
-        var json: [UInt8]
-    }
-
-    private let encoded = Mutex<[String: Recent]>([:])
-    private let decoded = Mutex<[String: Recent]>([:])
-
-    func json(of memory: any StepMemory, kind: String) -> [UInt8]? {
-        guard let recent = encoded.withLock({ $0[kind] }), Self.same(memory, recent.memory) else { return nil }
-        return recent.json
-    }
-
-    func memory(of json: ArraySlice<UInt8>, kind: String) -> (any StepMemory)? {
-        guard json.count <= Self.largestJSON, let recent = decoded.withLock({ $0[kind] }),
-            recent.json.elementsEqual(json)
-        else {
-            return nil
-        }
-        return recent.memory
-    }
-
-    func rememberEncoded(_ memory: any StepMemory, json: [UInt8], kind: String) {
-        guard json.count <= Self.largestJSON,
-            json.allSatisfy({ $0 < 0x80 && !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
-        else { return }
-        encoded.withLock { $0[kind] = Recent(memory: memory, json: json) }
-    }
-
-    func rememberDecoded(_ memory: any StepMemory, json: ArraySlice<UInt8>, kind: String) {
-        guard json.count <= Self.largestJSON else { return }
-        decoded.withLock { $0[kind] = Recent(memory: memory, json: Array(json)) }
-    }
-
-    private static func same<M: StepMemory>(_ memory: M, _ other: any StepMemory) -> Bool {
-        guard let other = other as? M else { return false }
-        return memory == other
+    /// A step's memory: binary since version 5 (`MemoryCoder`), JSON before.
+    private static func memory<P: RunnableStep>(_ plugin: P.Type, _ bytes: ArraySlice<UInt8>, asJSON: Bool) throws
+        -> any StepMemory
+    {
+        if bytes.isEmpty, let none = NoMemory() as? P.Memory { return none }
+        if asJSON { return try JSONDecoder().decode(P.Memory.self, from: Data(bytes)) }
+        return try MemoryCoder.decode(P.Memory.self, from: bytes)
     }
 }
 
