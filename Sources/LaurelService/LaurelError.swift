@@ -89,3 +89,23 @@ public struct LaurelError: Error, Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// As a program reads it (`--format json` on standard error):
+/// `{"error": CODE, "message": ..., "problems": [{"at": INDEX, "message": ...}]}`.
+extension LaurelError: Encodable {
+    enum CodingKeys: String, CodingKey { case error, message, problems }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(code.description, forKey: .error)
+        try container.encode(message, forKey: .message)
+        try container.encode(problems, forKey: .problems)
+    }
+}
+
+extension LaurelError.Problem: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case index = "at"
+        case message
+    }
+}

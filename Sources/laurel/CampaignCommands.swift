@@ -97,12 +97,7 @@ struct CampaignCommand: ParsableCommand {
             }
             let result = try await service.start(
                 version: version, inputs: values, idempotencyKey: write.idempotencyKey, now: now)
-            emit(
-                format, text: result.campaignID,
-                json: .object([
-                    ("campaign", .string(result.campaignID)), ("status", .string(result.status.rawValue)),
-                    ("state", .string(result.campaign?.state ?? "")),
-                ]))
+            emit(format, text: result.campaignID, json: try JSONValue(encoding: AppliedView(result)))
         }
     }
 
@@ -113,21 +108,9 @@ struct CampaignCommand: ParsableCommand {
         @Option var format: OutputFormat = .text
 
         func run() async throws {
-            let campaigns = try await store.open(.read).campaigns()
-            let calendar = ZonedCalendar(zoneName: "UTC")!
+            let campaigns = try await store.open(.read).campaignListing()
             if format == .json {
-                print(
-                    JSONValue.array(
-                        campaigns.map { campaign in
-                            .object([
-                                ("id", .string(campaign.id)), ("workflow", .string(campaign.workflowID)),
-                                ("version", .string(campaign.workflowVersion)), ("state", .string(campaign.state)),
-                                ("status", .string(campaign.status.rawValue)),
-                                ("events", .number(Double(campaign.eventCount))),
-                                ("started", .string(calendar.format(campaign.startedAt))),
-                            ])
-                        }
-                    ).rendered())
+                print(try JSONValue(encoding: campaigns).rendered())
                 return
             }
             if campaigns.isEmpty {
@@ -141,8 +124,8 @@ struct CampaignCommand: ParsableCommand {
             print(pad("campaign", width) + pad("state", 22) + pad("status", 10) + pad("events", 8) + "version")
             for campaign in campaigns {
                 let columns: [String] = [
-                    pad(campaign.id, width), pad(campaign.state, 22), pad(campaign.status.rawValue, 10),
-                    pad(String(campaign.eventCount), 8), String(campaign.workflowVersion.prefix(12)),
+                    pad(campaign.id, width), pad(campaign.state, 22), pad(campaign.status, 10),
+                    pad(String(campaign.events), 8), String(campaign.version.prefix(12)),
                 ]
                 print(columns.joined())
             }
@@ -161,52 +144,16 @@ struct CampaignCommand: ParsableCommand {
         @Option var format: OutputFormat = .text
 
         func run() async throws {
-            let service = try store.open(.read)
-            let (campaign, engine) = try await service.campaignAndEngine(id)
-            let calendar = engine.calendar
-            var progress: (metric: String, value: Double, target: Double)?
-            if let step = engine.workflow.state(named: campaign.state)?.step, step.kind.value == "phase-target",
-                let metric = step.parameters["metric"]?.text, let target = step.parameters["target"]?.number
-            {
-                progress = (metric, campaign.metrics[metric] ?? 0, target)
-            }
-            let timers = engine.dueTimers(of: campaign, at: .max)
+            let status = try await store.open(.read).status(of: id)
             if format == .json {
-                var fields: [(String, JSONValue)] = [
-                    ("id", .string(campaign.id)), ("workflow", .string(campaign.workflowID)),
-                    ("version", .string(campaign.workflowVersion)), ("state", .string(campaign.state)),
-                    ("status", .string(campaign.status.rawValue)),
-                    ("since", .string(calendar.format(campaign.enteredAt))),
-                    ("entries", .number(Double(campaign.entries.count))),
-                    ("metrics", .object(campaign.metrics.pairs.map { ($0.name, .number($0.value)) })),
-                    (
-                        "timers",
-                        .array(
-                            timers.map {
-                                .object([("id", .number(Double($0.id))), ("due", .string(calendar.format($0.due)))])
-                            })
-                    ),
-                ]
-                if let progress {
-                    fields.append(
-                        (
-                            "progress",
-                            .object([
-                                ("metric", .string(progress.metric)), ("value", .number(progress.value)),
-                                ("target", .number(progress.target)),
-                            ])
-                        ))
-                }
-                print(JSONValue.object(fields).rendered())
+                print(try JSONValue(encoding: status).rendered())
                 return
             }
-            print("\(campaign.id)  \(Escaping.line(engine.workflow.title))")
-            print(
-                "  state     \(campaign.state) (\(campaign.status.rawValue)) since \(calendar.format(campaign.enteredAt)) \(engine.workflow.timeZone)"
-            )
-            print("  version   \(campaign.workflowVersion.prefix(12))")
-            print("  entries   \(campaign.entries.count)")
-            if let progress {
+            print("\(status.id)  \(Escaping.line(status.title))")
+            print("  state     \(status.state) (\(status.status)) since \(status.since) \(status.timeZone)")
+            print("  version   \(status.version.prefix(12))")
+            print("  entries   \(status.entries)")
+            if let progress = status.progress {
                 let share = progress.target > 0 ? min(1, progress.value / progress.target) : 1
                 let bar =
                     String(repeating: "#", count: Int(share * 30)) + String(repeating: ".", count: 30 - Int(share * 30))
@@ -214,18 +161,11 @@ struct CampaignCommand: ParsableCommand {
                     "  progress  \(progress.metric) \(progress.value.formattedForMessage) of \(progress.target.formattedForMessage) [\(bar)] \(Int(share * 100))%"
                 )
             }
-            for (name, value) in campaign.metrics where progress?.metric != name {
+            for (name, value) in status.metrics where status.progress?.metric != name {
                 print("  metric    \(name) = \(value.formattedForMessage)")
             }
-            if timers.isEmpty { print("  timers    none armed") }
-            for timer in timers {
-                let what: String
-                switch timer.source {
-                case .state(let index): what = "state timer \(index + 1)"
-                case .step(let name): what = name
-                }
-                print("  timer     \(what) at \(calendar.format(timer.due)) \(engine.workflow.timeZone)")
-            }
+            if status.timers.isEmpty { print("  timers    none armed") }
+            for timer in status.timers { print("  timer     \(timer.what) at \(timer.due) \(status.timeZone)") }
         }
     }
 
@@ -240,29 +180,15 @@ struct CampaignCommand: ParsableCommand {
         @Option var format: OutputFormat = .text
 
         func run() async throws {
-            let service = try store.open(.read)
-            let calendar = try await service.campaignAndEngine(id).engine.calendar
-            let events = try await service.events(campaignID: id)
+            let history = try await store.open(.read).history(of: id)
             if format == .json {
-                print(
-                    JSONValue.array(
-                        events.map { event in
-                            .object([
-                                ("sequence", .number(Double(event.sequence))), ("id", .string(event.id)),
-                                ("at", .string(calendar.format(event.at))), ("kind", .string(event.kind)),
-                                ("disposition", .string(event.disposition.rawValue)),
-                                ("late_by_s", .number(Double(event.lateBy))),
-                                ("summary", .string(event.summary)),
-                            ])
-                        }
-                    ).rendered())
+                print(try JSONValue(encoding: history).rendered())
                 return
             }
-            for event in events {
-                let late = event.lateBy > 0 ? " (\(event.lateBy.spokenAsDuration) late)" : ""
-                print(
-                    "\(calendar.format(event.at))  \(event.disposition == .skipped ? "skipped: " : "")\(Escaping.line(event.summary))\(late)"
-                )
+            for line in history {
+                let late = line.lateBy > 0 ? " (\(line.lateBy.spokenAsDuration) late)" : ""
+                let skipped = line.disposition == LoggedEvent.Disposition.skipped.rawValue ? "skipped: " : ""
+                print("\(line.at)  \(skipped)\(Escaping.line(line.summary))\(late)")
             }
         }
     }
@@ -285,7 +211,7 @@ struct CampaignCommand: ParsableCommand {
             let service = try store.open(.write)
             let result = try await service.apply(
                 .command(event), to: id, eventID: write.eventID("command:\(id)"), now: wallClock())
-            report(result, format: format)
+            try report(result, format: format)
         }
     }
 }
@@ -348,7 +274,7 @@ extension CampaignCommand {
                         "state '\(current)' is not in version \(hash.prefix(12)); say where it goes with --map \(current)=STATE (its states: \(target.workflow.states.map(\.name).joined(separator: ", ")))"
                     )
                 }, eventID: write.eventID("migrate:\(id)"), now: now, dryRun: !apply)
-            show(result)
+            try show(result)
         }
 
         /// A full hash, a unique prefix of one (8 characters at least), or "latest".
@@ -372,63 +298,40 @@ extension CampaignCommand {
             return matching[0].hash
         }
 
-        func show(_ result: CampaignService.MigrationResult) {
-            let before = result.before
-            let after = result.migration.applied.campaign
-            let calendar = result.engine.calendar
-            let zone = result.engine.workflow.timeZone
-            func timers(_ campaign: Campaign) -> [String] {
-                campaign.timers.sorted { ($0.due, $0.id) < ($1.due, $1.id) }.map { timer in
-                    switch timer.source {
-                    case .state(let index): return "state timer \(index + 1) at \(calendar.format(timer.due))"
-                    case .step(let name): return "\(name) at \(calendar.format(timer.due))"
-                    }
-                }
-            }
-            let stepNote =
-                result.migration.keptStep
-                ? "kept where it was: the step's memory and timers stay"
-                : "entered afresh: its step starts and its timers are armed from now"
+        func show(_ result: CampaignService.MigrationResult) throws {
+            let view = MigrationView(result, applied: apply)
             if format == .json {
-                print(
-                    JSONValue.object([
-                        ("campaign", .string(before.id)), ("applied", .bool(apply)),
-                        ("from_version", .string(before.workflowVersion)),
-                        ("to_version", .string(after.workflowVersion)),
-                        ("from_state", .string(before.state)), ("to_state", .string(after.state)),
-                        ("kept_step", .bool(result.migration.keptStep)),
-                        ("metrics", .object(after.metrics.pairs.map { ($0.name, .number($0.value)) })),
-                        ("added_metrics", .array(result.migration.addedMetrics.map { .string($0) })),
-                        ("dropped_metrics", .array(result.migration.droppedMetrics.map { .string($0) })),
-                        ("dropped_inputs", .array(result.migration.droppedInputs.map { .string($0) })),
-                        ("timers_before", .array(timers(before).map { .string($0) })),
-                        ("timers_after", .array(timers(after).map { .string($0) })),
-                        ("logged", .array(result.logged.map { .string($0.summary) })),
-                    ]).rendered())
+                print(try JSONValue(encoding: view).rendered())
                 return
             }
+            let stepNote =
+                view.keptStep
+                ? "kept where it was: the step's memory and timers stay"
+                : "entered afresh: its step starts and its timers are armed from now"
             print(
                 apply
                     ? "Moved." : "Dry run: nothing was written. Run the same command with --apply to move the campaign."
             )
-            print("\(before.id): version \(before.workflowVersion.prefix(12)) -> \(after.workflowVersion.prefix(12))")
-            print("  state     \(before.state) -> \(after.state) (\(stepNote))")
+            print("\(view.campaign): version \(view.fromVersion.prefix(12)) -> \(view.toVersion.prefix(12))")
+            print("  state     \(view.fromState) -> \(view.toState) (\(stepNote))")
             print(
                 "  metrics   "
-                    + (after.metrics.pairs.map { "\($0.name) = \($0.value.formattedForMessage)" }.joined(
-                        separator: ", ")))
-            if !result.migration.addedMetrics.isEmpty {
-                print("  added     \(result.migration.addedMetrics.joined(separator: ", ")) (at 0)")
+                    + view.metrics.map { "\($0.name) = \($0.value.formattedForMessage)" }.joined(separator: ", "))
+            if !view.addedMetrics.isEmpty {
+                print("  added     \(view.addedMetrics.joined(separator: ", ")) (at 0)")
             }
-            if !result.migration.droppedMetrics.isEmpty {
-                print("  dropped   metrics \(result.migration.droppedMetrics.joined(separator: ", "))")
+            if !view.droppedMetrics.isEmpty {
+                print("  dropped   metrics \(view.droppedMetrics.joined(separator: ", "))")
             }
-            if !result.migration.droppedInputs.isEmpty {
-                print("  dropped   inputs \(result.migration.droppedInputs.joined(separator: ", "))")
+            if !view.droppedInputs.isEmpty {
+                print("  dropped   inputs \(view.droppedInputs.joined(separator: ", "))")
             }
-            print("  timers    before: \(timers(before).joined(separator: "; ").nonEmpty ?? "none") (\(zone))")
-            print("            after:  \(timers(after).joined(separator: "; ").nonEmpty ?? "none") (\(zone))")
-            for event in result.logged { print("  log       \(event.summary)") }
+            print(
+                "  timers    before: \(view.timersBefore.joined(separator: "; ").nonEmpty ?? "none") (\(view.timeZone))"
+            )
+            print(
+                "            after:  \(view.timersAfter.joined(separator: "; ").nonEmpty ?? "none") (\(view.timeZone))")
+            for line in view.logged { print("  log       \(line)") }
         }
     }
 }
@@ -455,17 +358,15 @@ extension CampaignService {
 }
 
 /// Prints what an applied event did.
-func report(_ result: ServiceResult, format: OutputFormat) {
-    let lines =
+func report(_ result: ServiceResult, format: OutputFormat) throws {
+    let view = AppliedView(result)
+    if format == .json {
+        print(try JSONValue(encoding: view).rendered())
+        return
+    }
+    print(
         result.status == .alreadyApplied
-        ? ["already applied; nothing done again"] : result.logged.map { Escaping.line($0.summary) }
-    emit(
-        format, text: lines.joined(separator: "\n"),
-        json: .object([
-            ("campaign", .string(result.campaignID)), ("status", .string(result.status.rawValue)),
-            ("state", .string(result.campaign?.state ?? "")),
-            ("logged", .array(result.logged.map { .string($0.summary) })),
-        ]))
+            ? "already applied; nothing done again" : view.logged.map(Escaping.line).joined(separator: "\n"))
 }
 
 /// Splits KEY=VALUE.

@@ -49,7 +49,7 @@ struct EntryCommand: ParsableCommand {
             let result = try await service.apply(
                 .submit(entry), to: campaign, eventID: write.eventID("entry:\(campaign)"),
                 now: wallClock())
-            report(result, format: format)
+            try report(result, format: format)
         }
     }
 
@@ -105,13 +105,7 @@ struct EntryCommand: ParsableCommand {
                     "\(imported.submitted.counted("entry", "entries")) submitted to \(campaign)"
                     + (before > 0 ? " (\(before.groupedByThousands) imported before)" : "")
             }
-            emit(
-                format, text: text,
-                json: .object([
-                    ("campaign", .string(campaign)), ("submitted", .number(Double(imported.submitted))),
-                    ("imported_before", .number(Double(before))),
-                    ("rows", .number(Double(imported.rows))), ("state", .string(imported.result.campaign?.state ?? "")),
-                ]))
+            emit(format, text: text, json: try JSONValue(encoding: ImportView(imported, campaign: campaign)))
         }
     }
 }
@@ -189,7 +183,7 @@ struct ReviewCommand: ParsableCommand {
             let result = try await service.apply(
                 .scores(ScoreSheet(member: member, lines: lines)), to: campaign,
                 eventID: write.eventID("scores:\(campaign):\(member)"), now: wallClock())
-            report(result, format: format)
+            try report(result, format: format)
         }
     }
 }
@@ -242,7 +236,7 @@ struct BallotCommand: ParsableCommand {
             let result = try await service.apply(
                 .vote(Vote(member: member, choices: choices, inWriting: inWriting)), to: campaign,
                 eventID: write.eventID("vote:\(campaign):\(member)"), now: wallClock())
-            report(result, format: format)
+            try report(result, format: format)
         }
     }
 }
@@ -262,56 +256,17 @@ struct Results: AsyncParsableCommand {
     @Option var format: Format = .text
 
     func run() async throws {
-        let service = try store.open(.read)
-        let (current, engine) = try await service.campaignAndEngine(campaign, withEntries: true)
-        let entries = current.entries.array
-        let byID = Dictionary(entries.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        /// What people call an entry: its `name` field, else its `title`.
-        func label(_ id: String) -> String {
-            guard let fields = byID[id]?.fields else { return "" }
-            return (fields["name"] ?? fields["title"])?.text ?? ""
-        }
-        let awards = current.awards
-        let results = entries.filter { $0.score != nil }
+        let view = try await store.open(.read).results(of: campaign)
+        let awards = view.awards
         switch format {
         case .json:
-            // Amounts are in VND under one key, `amount`, as in the outbox; totals are exact.
-            print(
-                JSONValue.object([
-                    ("campaign", .string(current.id)), ("state", .string(current.state)),
-                    (
-                        "awards",
-                        .array(
-                            awards.map { award in
-                                .object([
-                                    ("rank", .number(Double(award.rank))), ("entry", .string(award.entry)),
-                                    ("name", .string(label(award.entry))),
-                                    ("tier", .string(award.tier)), ("total", .number(award.total)),
-                                    ("reviews", .number(Double(award.reviews))),
-                                    ("amount", .number(Double(award.amount))),
-                                ])
-                            })
-                    ),
-                    // Every entry's review or ballot result, in entry order; nil results are left out.
-                    (
-                        "results",
-                        .array(
-                            results.compactMap { entry in
-                                entry.score.map {
-                                    .object([
-                                        ("entry", .string(entry.id)), ("name", .string(label(entry.id))),
-                                        ("total", .number($0.total)), ("reviews", .number(Double($0.reviews))),
-                                    ])
-                                }
-                            })
-                    ),
-                ]).rendered())
+            print(try JSONValue(encoding: view).rendered())
         case .csv:
             print("rank,entry,name,tier,total,reviews,amount")
             for award in awards {
                 print(
                     [
-                        String(award.rank), award.entry, label(award.entry), award.tier, award.total.shownAsTotal,
+                        String(award.rank), award.entry, award.name, award.tier, award.total.shownAsTotal,
                         String(award.reviews), String(award.amount),
                     ].map(Escaping.csvCell).joined(separator: ","))
             }
@@ -319,7 +274,7 @@ struct Results: AsyncParsableCommand {
             print("| rank | entry | name | tier | total | reviews | amount (VND) |\n|---|---|---|---|---|---|---|")
             for award in awards {
                 let cells = [
-                    String(award.rank), award.entry, label(award.entry), award.tier, award.total.shownAsTotal,
+                    String(award.rank), award.entry, award.name, award.tier, award.total.shownAsTotal,
                     String(award.reviews), award.amount.groupedByThousands,
                 ]
                 print("| " + cells.map(Escaping.markdown).joined(separator: " | ") + " |")
@@ -327,27 +282,26 @@ struct Results: AsyncParsableCommand {
         case .text:
             if awards.isEmpty {
                 print(
-                    "\(current.id) has no awards yet (state \(current.state))"
-                        + (results.isEmpty ? "." : "; entries with a result:"))
-                guard !results.isEmpty else { return }
+                    "\(view.campaign) has no awards yet (state \(view.state))"
+                        + (view.results.isEmpty ? "." : "; entries with a result:"))
+                guard !view.results.isEmpty else { return }
                 print(
                     Self.table(
                         ["entry", "name", "total", "reviews"],
-                        results.map { entry in
-                            [entry.id, label(entry.id), entry.score!.total.shownAsTotal, String(entry.score!.reviews)]
-                        }, numeric: [2, 3]))
+                        view.results.map { [$0.entry, $0.name, $0.total.shownAsTotal, String($0.reviews)] },
+                        numeric: [2, 3]))
                 return
             }
             let total = awards.reduce(0) { $0 + $1.amount }
             print(
-                "\(current.id) — \(engine.workflow.title): \(awards.count.counted("award", "awards"))"
+                "\(view.campaign) — \(view.title): \(awards.count.counted("award", "awards"))"
                     + (total > 0 ? ", \(total.groupedByThousands) VND in all" : ""))
             print(
                 Self.table(
                     ["rank", "tier", "entry", "name", "total", "amount (VND)"],
                     awards.map { award in
                         [
-                            String(award.rank), award.tier, award.entry, label(award.entry), award.total.shownAsTotal,
+                            String(award.rank), award.tier, award.entry, award.name, award.total.shownAsTotal,
                             award.amount > 0 ? award.amount.groupedByThousands : "-",
                         ]
                     }, numeric: [0, 4, 5]))

@@ -59,17 +59,8 @@ enum LaurelMain {
         case .text:
             text = (error.problems.map(\.message) + [error.message]).map { "error: \($0)\n" }.joined()
         case .json:
-            text =
-                JSONValue.object([
-                    ("error", .string(error.code.description)), ("message", .string(error.message)),
-                    (
-                        "problems",
-                        .array(
-                            error.problems.map {
-                                .object([("at", .number(Double($0.index))), ("message", .string($0.message))])
-                            })
-                    ),
-                ]).rendered() + "\n"
+            // A LaurelError encodes to plain values only, so this cannot fail.
+            text = ((try? JSONValue(encoding: error)) ?? .null).rendered() + "\n"
         }
         FileHandle.standardError.write(Data(text.utf8))
         exit(ExitCode.status(for: error.code))

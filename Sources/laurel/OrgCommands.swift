@@ -104,16 +104,7 @@ struct OrgCommand: ParsableCommand {
                         level.map { organisation.unit(person.unit)?.level == $0 } ?? true
                     }, by: \.name)
                 if format == .json {
-                    print(
-                        JSONValue.array(
-                            shown.map { person in
-                                .object([
-                                    ("id", .string(person.id)), ("name", .string(person.name)),
-                                    ("unit", .string(person.unit)),
-                                    ("roles", .array(person.roles.map { .string($0) })),
-                                ])
-                            }
-                        ).rendered())
+                    print(try JSONValue(encoding: shown.map(PersonView.init)).rendered())
                     return
                 }
                 for person in shown {
@@ -128,14 +119,14 @@ struct OrgCommand: ParsableCommand {
             if let level {
                 let shown = VietnameseCollation.sorted(organisation.units(atLevel: level), by: \.name)
                 if format == .json {
-                    print(JSONValue.array(shown.map(Self.json)).rendered())
+                    print(try JSONValue(encoding: shown.map(UnitView.init)).rendered())
                 } else {
                     for unit in shown { print(Self.line(unit, depth: 0)) }
                 }
                 return
             }
             if format == .json {
-                print(JSONValue.array(organisation.units.map(Self.json)).rendered())
+                print(try JSONValue(encoding: organisation.units.map(UnitView.init)).rendered())
                 return
             }
             // The tree, each unit's children in Vietnamese order.
@@ -155,13 +146,6 @@ struct OrgCommand: ParsableCommand {
                 + Escaping.line("\(unit.name)  (\(unit.id), \(unit.level)\(counts.isEmpty ? "" : "; " + counts))")
         }
 
-        static func json(_ unit: Organisation.Unit) -> JSONValue {
-            .object([
-                ("id", .string(unit.id)), ("name", .string(unit.name)), ("level", .string(unit.level)),
-                ("parent", unit.parent.map { .string($0) } ?? .null),
-                ("counts", .object(unit.counts.sorted { $0.key < $1.key }.map { ($0.key, .number(Double($0.value))) })),
-            ])
-        }
     }
 }
 

@@ -27,6 +27,25 @@ import Testing
         #expect(value.rendered(pretty: false) == #"{"a":null,"b":null,"c":null,"d":1.5}"#)
     }
 
+    struct View: Encodable {
+        struct Line: Encodable { var at: Int }
+        var zebra = "z"
+        var apple: Double? = nil
+        var kept: String? = "k"
+        var metrics: NamedValues<Double> = ["ý-tưởng": 2, "bài": 1.5]
+        var lines = [Line(at: 1), Line(at: 2)]
+        var flags = [true]
+    }
+
+    @Test("an Encodable value as JSON: keys in the order declared, names in order, nil left out")
+    func encodedJSON() throws {
+        let json = try JSONValue(encoding: View()).rendered(pretty: false)
+        #expect(
+            json
+                == #"{"zebra":"z","kept":"k","metrics":{"bài":1.5,"ý-tưởng":2},"lines":[{"at":1},{"at":2}],"flags":[true]}"#
+        )
+    }
+
     @Test("control characters are made visible on a line; Markdown and CSV are escaped for their readers")
     func escaping() {
         #expect(Escaping.line("Nguyễn\u{1B}[31m Văn\nAn\u{0}") == #"Nguyễn\u{1B}[31m Văn\nAn\u{0}"#)

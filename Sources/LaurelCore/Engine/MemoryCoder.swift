@@ -8,7 +8,7 @@
 /// take twice as long (docs/performance.md).
 enum MemoryCoder {
     static func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
-        let content = try MemoryEncoder.content(of: value, at: [])
+        let content = try TreeEncoder.content(of: value, at: [])
         var writer = ByteWriter(capacity: 64)
         write(content, to: &writer)
         return writer.finish()
@@ -42,7 +42,7 @@ enum MemoryCoder {
     /// without end.
     static let deepest = 64
 
-    fileprivate static func write(_ content: MemoryEncoder.Content, to writer: inout ByteWriter) {
+    fileprivate static func write(_ content: TreeEncoder.Content, to writer: inout ByteWriter) {
         switch content {
         case .empty, .leaf(.null): writer.byte(null)
         case .leaf(.bool(let value)): writer.byte(value ? trueTag : falseTag)
@@ -157,8 +157,9 @@ enum MemoryCoder {
 
 // MARK: Encoding
 
-/// Builds the tree of a value (objects, arrays, leaves) that `MemoryCoder.write` writes.
-final class MemoryEncoder: Encoder {
+/// Builds the tree of an `Encodable` value (objects, arrays, leaves): `MemoryCoder.write` writes
+/// it in binary with sorted keys, `JSONValue(encoding:)` as JSON in the order it was encoded.
+final class TreeEncoder: Encoder {
     enum Leaf {
         case null
         case bool(Bool)
@@ -178,6 +179,15 @@ final class MemoryEncoder: Encoder {
 
     final class ObjectStorage {
         var fields: [String: Content] = [:]
+        /// The keys in the order they were first encoded: JSON keeps it (`JSONValue(encoding:)`).
+        var order: [String] = []
+
+        subscript(key: String) -> Content? {
+            get { fields[key] }
+            set {
+                if fields.updateValue(newValue!, forKey: key) == nil { order.append(key) }
+            }
+        }
     }
 
     enum Content {
@@ -186,7 +196,7 @@ final class MemoryEncoder: Encoder {
         case array(ArrayStorage)
         case object(ObjectStorage)
         /// A super encoder's value, filled after its container made it.
-        case deferred(MemoryEncoder)
+        case deferred(TreeEncoder)
     }
 
     let codingPath: [any CodingKey]
@@ -209,7 +219,7 @@ final class MemoryEncoder: Encoder {
         case let values as [Int]: return .leaf(.ints(values))
         case let values as [Double]: return .leaf(.doubles(values))
         default:
-            let encoder = MemoryEncoder(codingPath: codingPath)
+            let encoder = TreeEncoder(codingPath: codingPath)
             try value.encode(to: encoder)
             return encoder.content
         }
@@ -243,7 +253,7 @@ final class MemoryEncoder: Encoder {
         let storage: ObjectStorage
         let codingPath: [any CodingKey]
 
-        private func set(_ leaf: Leaf, _ key: Key) { storage.fields[key.stringValue] = .leaf(leaf) }
+        private func set(_ leaf: Leaf, _ key: Key) { storage[key.stringValue] = .leaf(leaf) }
 
         mutating func encodeNil(forKey key: Key) throws { set(.null, key) }
         mutating func encode(_ value: Bool, forKey key: Key) throws { set(.bool(value), key) }
@@ -262,20 +272,20 @@ final class MemoryEncoder: Encoder {
         mutating func encode(_ value: UInt64, forKey key: Key) throws { set(.unsigned(value), key) }
 
         mutating func encode<Value: Encodable>(_ value: Value, forKey key: Key) throws {
-            storage.fields[key.stringValue] = try MemoryEncoder.content(of: value, at: codingPath + [key])
+            storage[key.stringValue] = try TreeEncoder.content(of: value, at: codingPath + [key])
         }
 
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
             -> KeyedEncodingContainer<NestedKey>
         {
             let nested = ObjectStorage()
-            storage.fields[key.stringValue] = .object(nested)
+            storage[key.stringValue] = .object(nested)
             return KeyedEncodingContainer(KeyedContainer<NestedKey>(storage: nested, codingPath: codingPath + [key]))
         }
 
         mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
             let nested = ArrayStorage()
-            storage.fields[key.stringValue] = .array(nested)
+            storage[key.stringValue] = .array(nested)
             return UnkeyedContainer(storage: nested, codingPath: codingPath + [key])
         }
 
@@ -283,8 +293,8 @@ final class MemoryEncoder: Encoder {
         mutating func superEncoder(forKey key: Key) -> any Encoder { superEncoder(named: key.stringValue) }
 
         private func superEncoder(named name: String) -> any Encoder {
-            let encoder = MemoryEncoder(codingPath: codingPath)
-            storage.fields[name] = .deferred(encoder)
+            let encoder = TreeEncoder(codingPath: codingPath)
+            storage[name] = .deferred(encoder)
             return encoder
         }
     }
@@ -313,7 +323,7 @@ final class MemoryEncoder: Encoder {
         mutating func encode(_ value: UInt64) throws { append(.unsigned(value)) }
 
         mutating func encode<Value: Encodable>(_ value: Value) throws {
-            storage.items.append(try MemoryEncoder.content(of: value, at: codingPath + [IndexKey(count)]))
+            storage.items.append(try TreeEncoder.content(of: value, at: codingPath + [IndexKey(count)]))
         }
 
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type)
@@ -333,14 +343,14 @@ final class MemoryEncoder: Encoder {
         }
 
         mutating func superEncoder() -> any Encoder {
-            let encoder = MemoryEncoder(codingPath: codingPath + [IndexKey(count)])
+            let encoder = TreeEncoder(codingPath: codingPath + [IndexKey(count)])
             storage.items.append(.deferred(encoder))
             return encoder
         }
     }
 
     private struct SingleContainer: SingleValueEncodingContainer {
-        let encoder: MemoryEncoder
+        let encoder: TreeEncoder
         var codingPath: [any CodingKey] { encoder.codingPath }
 
         private func set(_ leaf: Leaf) { encoder.content = .leaf(leaf) }
@@ -362,7 +372,7 @@ final class MemoryEncoder: Encoder {
         mutating func encode(_ value: UInt64) throws { set(.unsigned(value)) }
 
         mutating func encode<Value: Encodable>(_ value: Value) throws {
-            encoder.content = try MemoryEncoder.content(of: value, at: codingPath)
+            encoder.content = try TreeEncoder.content(of: value, at: codingPath)
         }
     }
 }

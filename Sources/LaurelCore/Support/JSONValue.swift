@@ -84,3 +84,30 @@ public indirect enum JSONValue: Sendable, Hashable {
         return output + "\""
     }
 }
+
+extension JSONValue {
+    /// The JSON of an `Encodable` value, its keys in the order they were encoded (a struct's
+    /// properties in the order declared): how views become `--format json` output and, next,
+    /// HTTP bodies. Whole numbers beyond 2^53 lose precision, as in any JSON number.
+    public init<Value: Encodable>(encoding value: Value) throws {
+        self.init(try TreeEncoder.content(of: value, at: []))
+    }
+
+    private init(_ content: TreeEncoder.Content) {
+        switch content {
+        case .empty, .leaf(.null): self = .null
+        case .leaf(.bool(let value)): self = .bool(value)
+        case .leaf(.int(let value)): self = .number(Double(value))
+        case .leaf(.unsigned(let value)): self = .number(Double(value))
+        case .leaf(.double(let value)): self = .number(value)
+        case .leaf(.string(let value)): self = .string(value)
+        case .leaf(.strings(let values)): self = .array(values.map(JSONValue.string))
+        case .leaf(.bools(let values)): self = .array(values.map(JSONValue.bool))
+        case .leaf(.ints(let values)): self = .array(values.map { .number(Double($0)) })
+        case .leaf(.doubles(let values)): self = .array(values.map(JSONValue.number))
+        case .array(let storage): self = .array(storage.items.map(JSONValue.init))
+        case .object(let storage): self = .object(storage.order.map { ($0, JSONValue(storage.fields[$0]!)) })
+        case .deferred(let encoder): self.init(encoder.content)
+        }
+    }
+}

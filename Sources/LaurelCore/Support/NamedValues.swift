@@ -97,12 +97,23 @@ public struct NamedValues<Element: Sendable & Hashable>: Sendable, Hashable, Seq
 }
 
 extension NamedValues: Codable where Element: Codable {
-    /// Encoded as an object, like the dictionary it stands for.
+    /// Encoded as an object, like the dictionary it stands for, its names in order (a
+    /// dictionary hands its keys to an encoder in an order that changes from run to run).
     public func encode(to encoder: any Encoder) throws {
-        try dictionary.encode(to: encoder)
+        var container = encoder.container(keyedBy: NameKey.self)
+        for pair in pairs { try container.encode(pair.value, forKey: NameKey(stringValue: pair.name)) }
     }
 
     public init(from decoder: any Decoder) throws {
         self.init(try [String: Element](from: decoder))
     }
+}
+
+/// A name as a coding key.
+private struct NameKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
 }
