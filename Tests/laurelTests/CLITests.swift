@@ -194,6 +194,7 @@ import Testing
             bytes = [0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x01, 0x00]
         }
         let file = try Self.temporaryFile(bytes)
+        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
         let run = try Self.laurel(["validate", file.path], timeout: 10)
         #expect(run.status == 1, "\(run.stdout) \(run.stderr)")
         #expect(run.stdout.contains("\(file.path):"))
@@ -221,6 +222,7 @@ import Testing
         #expect(imported.status == 0, "\(imported.stdout) \(imported.stderr)")
         #expect(imported.stdout.contains("Imported 6 units (1 city, 1 district, 4 grassroots) and 5 people"))
         let bad = try Self.temporaryFile(Array("id,name,unit\np1,Phạm Văn Bảy,nowhere\n".utf8), name: "people.csv")
+        defer { try? FileManager.default.removeItem(at: bad.deletingLastPathComponent()) }
         let refused = try Self.laurel(["org", "import", bad.path, "--database", database])
         #expect(refused.status == 1)
         #expect(refused.stdout.contains("people.csv:2:17: error: person 'p1' is in the unit 'nowhere'"))
@@ -256,6 +258,7 @@ import Testing
               done: { final: true }
             """
         let file = try Self.temporaryFile(Array(workflow.utf8), name: "titles.yaml")
+        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
         let folder = file.deletingLastPathComponent()
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = ["--database", folder.appendingPathComponent("t.sqlite").path]
@@ -331,6 +334,7 @@ import Testing
               closed: { final: true }
             """
         let file = try Self.temporaryFile(Array(parent.utf8), name: "district.yaml")
+        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
         let folder = file.deletingLastPathComponent()
         defer { try? FileManager.default.removeItem(at: folder) }
         let missing = try Self.laurel(["validate", file.path])
@@ -384,6 +388,7 @@ import Testing
         }
         let file = try Self.temporaryFile(Array(lines.joined(separator: "\n").utf8), name: "many.yaml")
         defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
+        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
         // Before the budget this took minutes; the runner's time limit fails the test if it hangs.
         let run = try Self.laurel(["validate", file.path], timeout: 60)
         #expect(run.status == 1)
@@ -416,12 +421,14 @@ import Testing
         for index in 1..<8_000 { lines.append("u\(index),Unit \(index),unit,u\(index - 1)") }
         let file = try Self.temporaryFile(Array(lines.joined(separator: "\n").utf8), name: "deep.csv")
         defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
+        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
         let database = file.deletingLastPathComponent().appendingPathComponent("org.sqlite").path
         // Before, 281 s: the runner's time limit fails the test if it is slow again.
         let run = try Self.laurel(["org", "import", file.path, "--database", database], timeout: 60)
         #expect(run.status == 0 && run.stdout.hasPrefix("Imported 8,000 units"), "\(run.stdout)\(run.stderr)")
         let loop = try Self.temporaryFile(
             Array("id,name,level,parent\na,A,unit,c\nb,B,unit,a\nc,C,unit,b\nd,D,unit,a\n".utf8), name: "loop.csv")
+        defer { try? FileManager.default.removeItem(at: loop.deletingLastPathComponent()) }
         let refused = try Self.laurel(["org", "import", loop.path, "--database", database])
         #expect(refused.status == 1)
         #expect(refused.stdout.components(separatedBy: "[unit-cycle]").count == 2, "\(refused.stdout)")
