@@ -47,6 +47,16 @@ var targets: [Target] = [
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]
     ),
+    // The PostgreSQL backend, for several daemons on one database (issue 20; in progress).
+    .target(
+        name: "LaurelPostgres",
+        dependencies: [
+            "LaurelStore",
+            "LaurelCore",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]
+    ),
     // The application layer every front end uses: the only way into the store.
     .target(name: "LaurelService", dependencies: ["LaurelStore", "LaurelCore", "LaurelYAML"]),
     // The test kit: the in-memory store, the store conformance suite, a test step, a manual clock,
@@ -124,6 +134,10 @@ var targets: [Target] = [
         ]
     ),
     .testTarget(
+        name: "LaurelPostgresTests",
+        dependencies: ["LaurelPostgres", "LaurelTesting", .product(name: "PostgresNIO", package: "postgres-nio")]
+    ),
+    .testTarget(
         name: "LaurelServiceTests",
         dependencies: ["LaurelService", "LaurelTesting", "LaurelSQLite", "LaurelStore", "LaurelCore", "LaurelPlugins"]
     ),
@@ -171,6 +185,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: targets,
     swiftLanguageModes: [.v6]
