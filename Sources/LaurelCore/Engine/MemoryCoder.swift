@@ -442,14 +442,17 @@ struct MemoryDecoder: Decoder {
     static func value<Value: Decodable>(_ type: Value.Type, from node: Node, at codingPath: [any CodingKey]) throws
         -> Value
     {
+        // A packed list read whole when that is the type asked for (a cast that fails falls
+        // through to reading it element by element).
         switch node {
-        case .strings(let values) where type == [String].self: return values as! Value
-        case .bools(let values) where type == [Bool].self: return values as! Value
-        case .ints(let values) where type == [Int].self: return values as! Value
-        case .doubles(let values) where type == [Double].self: return values as! Value
-        case .string(let value) where type == String.self: return value as! Value
-        default: return try Value(from: MemoryDecoder(node: node, codingPath: codingPath))
+        case .strings(let values): if let value = values as? Value { return value }
+        case .bools(let values): if let value = values as? Value { return value }
+        case .ints(let values): if let value = values as? Value { return value }
+        case .doubles(let values): if let value = values as? Value { return value }
+        case .string(let value): if let value = value as? Value { return value }
+        default: break
         }
+        return try Value(from: MemoryDecoder(node: node, codingPath: codingPath))
     }
 
     static func mismatch(_ expected: Any.Type, _ node: Node, at codingPath: [any CodingKey]) -> DecodingError {
