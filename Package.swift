@@ -47,7 +47,7 @@ var targets: [Target] = [
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]
     ),
-    // The PostgreSQL backend, for several daemons on one database (issue 20; in progress).
+    // The PostgreSQL backend, for several daemons on one database.
     .target(
         name: "LaurelPostgres",
         dependencies: [
@@ -64,7 +64,10 @@ var targets: [Target] = [
     // shared workflows (a product, as HummingbirdTesting is).
     .target(
         name: "LaurelTesting",
-        dependencies: ["LaurelService", "LaurelDaemon", "LaurelSQLite", "LaurelStore", "LaurelCore", "LaurelPlugins"]),
+        dependencies: [
+            "LaurelService", "LaurelDaemon", "LaurelSQLite", "LaurelPostgres", "LaurelStore", "LaurelCore",
+            "LaurelPlugins",
+        ]),
     // The one registry of built-in plugins (BuiltInPlugins.swift).
     .target(name: "LaurelPlugins", dependencies: ["LaurelCore"] + stepPlugins.map { .target(name: $0.target) }),
     .target(
@@ -151,7 +154,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "LaurelTestingTests",
-        dependencies: ["LaurelTesting", "LaurelSQLite", "LaurelStore", "LaurelPlugins"]
+        dependencies: ["LaurelTesting", "LaurelSQLite", "LaurelPostgres", "LaurelStore", "LaurelPlugins"]
     ),
     .testTarget(
         name: "laurelTests",

@@ -89,6 +89,7 @@ enum PostgresSchema {
                 """,
                 "CREATE INDEX org_person_by_unit ON org_person(unit)",
                 "CREATE TABLE org_import (version BIGINT NOT NULL)",
+                "INSERT INTO org_import (version) VALUES (0)",
                 """
                 CREATE TABLE recurrence (
                     workflow_id TEXT PRIMARY KEY,

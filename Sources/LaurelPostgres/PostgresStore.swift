@@ -1,18 +1,27 @@
+public import LaurelCore
+public import LaurelStore
 public import Logging
+import NIOPosix
 import PostgresNIO
 
 /// Laurel's data in a PostgreSQL database, for several daemons on one database
-/// (docs/architecture.md, "The store boundary"). Built so far: the connection pool (run it as a
-/// `Service`, first in the daemon's group, so it stops last) and the schema's migrations. The
-/// store protocol's reads and writes come next (issue 20); until then `laurel` does not offer it.
-public final class PostgresStore: Sendable {
+/// (docs/architecture.md, "The store boundary"; docs/operations.md, "Several daemons").
+///
+/// Its connection pool runs as a `Service` (``run()``): first in the daemon's group, so it stops
+/// last. Every transaction leases a connection, runs its synchronous body on NIO's blocking pool
+/// and ends with `COMMIT` or `ROLLBACK`: a daemon killed mid-transaction leaves nothing of it,
+/// and its locks go with its connection.
+public final class PostgresStore: CampaignStore {
     public let location: PostgresLocation
     let client: PostgresClient
     let logger: Logger
+    let codec: CampaignCodec
 
-    public init(location: PostgresLocation, logger: Logger = Logger(label: "laurel.postgres")) {
+    public init(location: PostgresLocation, registry: PluginRegistry, logger: Logger = Logger(label: "laurel.postgres"))
+    {
         self.location = location
         self.logger = logger
+        codec = CampaignCodec(registry: registry)
         var configuration = PostgresClient.Configuration(
             host: location.host, port: location.port, username: location.user, password: location.password,
             database: location.database, tls: .disable)
@@ -25,30 +34,89 @@ public final class PostgresStore: Sendable {
         await client.run()
     }
 
+    // MARK: The store's entry points
+
+    public func read<T: Sendable>(_ body: @Sendable (any StoreReader) throws -> T) async throws -> T {
+        try await withoutActuallyEscaping(body) { body in
+            let handed = HandedWork<any StoreReader, T>(body)
+            return try await transaction(readOnly: true) { try handed.runOnce($0) }
+        }
+    }
+
+    @discardableResult
+    public func write<T: Sendable>(_ end: TransactionEnd, _ body: @Sendable (any StoreTransaction) throws -> T)
+        async throws -> T
+    {
+        try await withoutActuallyEscaping(body) { body in
+            let handed = HandedWork<any StoreTransaction, T>(body)
+            return try await transaction(end: end) { try handed.runOnce($0) }
+        }
+    }
+
+    /// `body` in one transaction: `BEGIN` (read only, on one snapshot, when `readOnly`) on a
+    /// leased connection, the body on NIO's blocking pool, then `COMMIT`; `ROLLBACK` instead when
+    /// the body throws or `end` is `.rollBack`. Errors come out as ``PostgresStoreError``.
+    func transaction<Result: Sendable>(
+        readOnly: Bool = false, end: TransactionEnd = .commit,
+        _ body: @escaping @Sendable (PostgresTransaction) throws -> Result
+    ) async throws -> Result {
+        let logger = self.logger
+        let codec = self.codec
+        do {
+            return try await client.withConnection { connection in
+                try await connection.query(
+                    readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN", logger: logger)
+                let result: Result
+                do {
+                    result = try await NIOThreadPool.singleton.runIfActive {
+                        try body(
+                            PostgresTransaction(connection: connection, logger: logger, codec: codec, locks: !readOnly))
+                    }
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+                try await connection.query(end == .rollBack ? "ROLLBACK" : "COMMIT", logger: logger)
+                return result
+            }
+        } catch let error as PSQLError {
+            throw PostgresStoreError(error, location: location)
+        }
+    }
+
+    // MARK: Schema
+
     /// Applies the migrations this build has and the database lacks, in order, each in its own
     /// transaction under an advisory lock; returns the names applied now.
     @discardableResult
     public func migrate() async throws -> [String] {
         var applied: [String] = []
-        for migration in PostgresSchema.migrations {
-            let done = try await client.withTransaction(logger: logger) { connection -> Bool in
-                // The lock first: two `CREATE TABLE IF NOT EXISTS` at once can both try to create it.
-                try await connection.query(
-                    "SELECT pg_advisory_xact_lock(\(PostgresSchema.migrationLock))", logger: logger)
-                try await connection.query(
-                    "CREATE TABLE IF NOT EXISTS laurel_migration (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
-                    logger: logger)
-                let rows = try await connection.query(
-                    "SELECT 1 FROM laurel_migration WHERE name = \(migration.name)", logger: logger)
-                for try await _ in rows { return false }
-                for statement in migration.sql {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+        do {
+            for migration in PostgresSchema.migrations {
+                let done = try await client.withTransaction(logger: logger) { connection -> Bool in
+                    // The lock first: two `CREATE TABLE IF NOT EXISTS` at once can both try to create it.
+                    try await connection.query(
+                        "SELECT pg_advisory_xact_lock(\(PostgresSchema.migrationLock))", logger: logger)
+                    try await connection.query(
+                        "CREATE TABLE IF NOT EXISTS laurel_migration (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+                        logger: logger)
+                    let rows = try await connection.query(
+                        "SELECT 1 FROM laurel_migration WHERE name = \(migration.name)", logger: logger)
+                    for try await _ in rows { return false }
+                    for statement in migration.sql {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
+                    try await connection.query(
+                        "INSERT INTO laurel_migration (name) VALUES (\(migration.name))", logger: logger)
+                    return true
                 }
-                try await connection.query(
-                    "INSERT INTO laurel_migration (name) VALUES (\(migration.name))", logger: logger)
-                return true
+                if done { applied.append(migration.name) }
             }
-            if done { applied.append(migration.name) }
+        } catch let error as PostgresTransactionError {
+            throw PostgresStoreError(
+                error.closureError ?? error.beginError ?? error.commitError ?? error, location: location)
+        } catch let error as PSQLError {
+            throw PostgresStoreError(error, location: location)
         }
         return applied
     }
@@ -59,5 +127,66 @@ public final class PostgresStore: Sendable {
         let rows = try await client.query("SELECT name FROM laurel_migration ORDER BY applied_at, name", logger: logger)
         for try await name in rows.decode(String.self) { names.append(name) }
         return names
+    }
+}
+
+/// A PostgreSQL error in words for the person who runs the command: what went wrong, where
+/// (never with the password), and what to do (``StoreMessages``).
+public struct PostgresStoreError: Error, StoreErrorDescribing, CustomStringConvertible {
+    /// The SQLSTATE code the server sent, when it sent one ("40P01", "23505", ...).
+    public var sqlState: String?
+    public var descriptionForPeople: String
+
+    public var description: String { descriptionForPeople }
+
+    static func inconsistent(_ message: String) -> PostgresStoreError {
+        PostgresStoreError(sqlState: nil, descriptionForPeople: message)
+    }
+
+    init(sqlState: String?, descriptionForPeople: String) {
+        self.sqlState = sqlState
+        self.descriptionForPeople = descriptionForPeople
+    }
+
+    init(_ error: any Error, location: PostgresLocation) {
+        guard let error = error as? PSQLError else {
+            self.init(sqlState: nil, descriptionForPeople: StoreMessages.describe(error))
+            return
+        }
+        let state = error.serverInfo?[.sqlState]
+        let message = error.serverInfo?[.message] ?? ""
+        let words: String
+        switch (error.code, state) {
+        case (.server, "28P01"?), (.server, "28000"?):
+            words =
+                "PostgreSQL at \(location) refused the sign-in: \(message); check the user and password (PGPASSWORD or the URL)"
+        case (.server, "3D000"?):
+            words =
+                "\(message) on \(location.host):\(location.port); create it (createdb \(location.database)) or name another in --database"
+        case (.server, "40001"?), (.server, "40P01"?):
+            words =
+                "PostgreSQL ended the transaction to resolve a conflict with another (\(message)); nothing of it was written, try again"
+        case (.server, "25P03"?), (.server, "57P01"?), (.server, "57P02"?), (.server, "57P03"?):
+            words = "PostgreSQL closed the session (\(message)); nothing of the transaction was written, try again"
+        case (.server, "53100"?):
+            words = "the database server's disk is full (\(message))"
+        case (.server, _):
+            words = "PostgreSQL: \(message)\(state.map { " (SQLSTATE \($0))" } ?? "")"
+        case (.connectionError, _), (.serverClosedConnection, _), (.uncleanShutdown, _):
+            let reason = error.underlying.map { " (\($0))" } ?? ""
+            words =
+                "cannot reach PostgreSQL at \(location)\(reason); check that the server runs and --database names it"
+        case (.authMechanismRequiresPassword, _):
+            words = "PostgreSQL at \(location) asks for a password; give it in PGPASSWORD or the URL"
+        case (.sslUnsupported, _), (.failedToAddSSLHandler, _):
+            words =
+                "PostgreSQL at \(location) requires TLS, which this build does not use; allow a plain connection on a trusted network (docs/operations.md)"
+        case (.poolClosed, _), (.clientClosedConnection, _):
+            words =
+                "the connection to PostgreSQL was closed while shutting down; nothing of the transaction was written"
+        default:
+            words = "PostgreSQL at \(location): \(error.code)"
+        }
+        self.init(sqlState: state, descriptionForPeople: words)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LaurelStore
 import Synchronization
 
 /// A thread of its own, as a `TaskExecutor`: SQLite's transactions run on one (the store's), and a
@@ -60,25 +61,10 @@ public final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
         return try await withoutActuallyEscaping(work) { work in
             // The hand-over is awaited before `work` goes out of scope, and this thread lets go
             // of it before the caller resumes.
-            let handed = HandedWork(work)
+            let handed = HandedWork<Void, T>(work)
             return try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<T, any Error>) in
-                push(.block { continuation.resume(with: handed.runOnce()) })
+                push(.block { continuation.resume(with: Result { try handed.runOnce(()) }) })
             }
-        }
-    }
-
-    /// Work handed to the thread, released as soon as it has run.
-    private final class HandedWork<T>: @unchecked Sendable {
-        private var work: (() throws -> T)?
-
-        init(_ work: @escaping () throws -> T) {
-            self.work = work
-        }
-
-        func runOnce() -> Result<T, any Error> {
-            let work = self.work!
-            self.work = nil
-            return Result { try work() }
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A PostgreSQL server of a test's own: a new cluster (`initdb`) in a temporary folder, started on
 /// a free port of 127.0.0.1 and on a Unix socket in that folder, and stopped and removed by
@@ -84,6 +85,58 @@ public final class PostgresServer: Sendable {
                 ["\(binaries)/pg_ctl", "-D", "\(folder)/data", "-m", "immediate", "-w", "stop"], asOwner: true)
         }
         try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    /// A new, empty database on this server; its URL.
+    public func createDatabase() throws -> String {
+        let name =
+            "laurel_\(UUID().uuidString.prefix(8).lowercased())_\(Self.databases.add(1, ordering: .relaxed).newValue)"
+        try psql("CREATE DATABASE \(name)")
+        return "postgres://\(Self.user)@127.0.0.1:\(port)/\(name)"
+    }
+
+    /// Drops a database made by ``createDatabase()``, closing what is still connected to it.
+    public func dropDatabase(_ url: String) {
+        guard let name = url.split(separator: "/").last else { return }
+        try? psql("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+    }
+
+    /// Runs one SQL command with `psql` on the server's `postgres` database.
+    public func psql(_ command: String) throws {
+        guard let binaries = Self.binaries else { return }
+        try Self.run(
+            [
+                "\(binaries)/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)", "-U",
+                Self.user, "-d", "postgres", "-c", command,
+            ], asOwner: false)
+    }
+
+    private static let databases = Atomic<Int>(0)
+
+    /// The server the tests of one process share, each on databases of its own
+    /// (``withDatabase(_:)``): started by the first that needs it, stopped when the last is done.
+    private static let shared = Mutex<(server: PostgresServer?, users: Int)>((nil, 0))
+
+    /// Runs `body` with the URL of a new, empty database on the process's shared server, then
+    /// drops the database; the server stops when no test uses it.
+    public static func withDatabase<T>(_ body: (String) async throws -> T) async throws -> T {
+        let server = try shared.withLock { shared -> PostgresServer in
+            if shared.server == nil { shared.server = try start() }
+            shared.users += 1
+            return shared.server!
+        }
+        defer {
+            let last = shared.withLock { shared -> PostgresServer? in
+                shared.users -= 1
+                guard shared.users == 0 else { return nil }
+                defer { shared.server = nil }
+                return shared.server
+            }
+            last?.stop()
+        }
+        let url = try server.createDatabase()
+        defer { server.dropDatabase(url) }
+        return try await body(url)
     }
 
     /// Runs a command to its end, as the `postgres` user when `asOwner` and this is root. Spawned

@@ -1,6 +1,7 @@
 import Foundation
 public import LaurelCore
 import LaurelPlugins
+public import LaurelPostgres
 public import LaurelSQLite
 public import LaurelStore
 
@@ -65,6 +66,22 @@ public enum TestWorkflows {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("laurel-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         return (try SQLiteStore(path: folder + "/laurel.sqlite", registry: registry), folder)
+    }
+
+    /// Runs `body` with a PostgreSQL store on a new database of the process's shared test server
+    /// (``PostgresServer/withDatabase(_:)``), its pool running and its schema migrated.
+    public static func withPostgresStore<T: Sendable>(_ body: @Sendable (PostgresStore) async throws -> T) async throws
+        -> T
+    {
+        try await PostgresServer.withDatabase { url in
+            let store = PostgresStore(location: try PostgresLocation(url: url, environment: [:]), registry: registry)
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await store.run() }
+                defer { group.cancelAll() }
+                try await store.migrate()
+                return try await body(store)
+            }
+        }
     }
 
     public static func record(_ text: String, id: String = "quick", in store: any CampaignStore) async throws -> String

@@ -13,7 +13,7 @@ struct PostgresStoreTests {
         let server = try PostgresServer.start()
         defer { server.stop() }
         let location = try PostgresLocation(url: server.url, environment: [:])
-        let stores = (0..<count).map { _ in PostgresStore(location: location) }
+        let stores = (0..<count).map { _ in PostgresStore(location: location, registry: TestWorkflows.registry) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for store in stores { group.addTask { await store.run() } }
             defer { group.cancelAll() }

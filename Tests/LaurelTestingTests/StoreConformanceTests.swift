@@ -8,25 +8,27 @@ import Testing
 /// Every store backend passes every check of ``StoreConformance``, each on a new, empty store.
 @Suite("Store conformance")
 struct StoreConformanceTests {
-    /// A backend under test: how to make an empty store, and how to clean up after it.
+    /// A backend under test: runs a body on a new, empty store and cleans up after it.
     struct Backend: Sendable, CustomStringConvertible {
         let description: String
-        let make: @Sendable () throws -> (store: any CampaignStore, cleanUp: @Sendable () -> Void)
+        let withStore: @Sendable (@Sendable (any CampaignStore) async throws -> Void) async throws -> Void
     }
 
-    /// The backends. A new backend is one line here.
-    static let backends: [Backend] = [
-        Backend(description: "in memory") { (InMemoryStore(), {}) },
-        Backend(description: "SQLite") {
-            let (store, folder) = try TestWorkflows.store()
-            return (store, { try? FileManager.default.removeItem(atPath: folder) })
-        },
-    ]
+    /// The backends. A new backend is a few lines here. PostgreSQL runs where it is installed.
+    static let backends: [Backend] =
+        [
+            Backend(description: "in memory") { body in try await body(InMemoryStore()) },
+            Backend(description: "SQLite") { body in
+                let (store, folder) = try TestWorkflows.store()
+                defer { try? FileManager.default.removeItem(atPath: folder) }
+                try await body(store)
+            },
+        ]
+        + (PostgresServer.isAvailable
+            ? [Backend(description: "PostgreSQL") { body in try await TestWorkflows.withPostgresStore(body) }] : [])
 
     @Test("a backend does what the store protocol promises", arguments: backends, StoreConformance.checks)
     func conforms(backend: Backend, check: StoreConformance.Check) async throws {
-        let (store, cleanUp) = try backend.make()
-        defer { cleanUp() }
-        try await check.run(on: store)
+        try await backend.withStore { store in try await check.run(on: store) }
     }
 }

@@ -1,0 +1,540 @@
+import Foundation
+import LaurelCore
+import LaurelStore
+import Logging
+import PostgresNIO
+
+/// The reads and writes of one PostgreSQL transaction, on one leased connection, for a
+/// synchronous body: the body runs on a thread of NIO's blocking pool (never one of Swift's
+/// cooperative pool), and each query is sent on the connection's event loop and waited for on
+/// that thread (docs/architecture.md, "The store boundary").
+///
+/// A write transaction runs at `READ COMMITTED` and locks each campaign it reads
+/// (`SELECT … FOR UPDATE`): a campaign is read, changed by the engine and saved by one
+/// transaction at a time, whichever daemon or command runs it, and what it reads is the latest
+/// commit. A read runs on one snapshot (`REPEATABLE READ READ ONLY`) and locks nothing.
+struct PostgresTransaction: StoreTransaction {
+    let connection: PostgresConnection
+    let logger: Logger
+    let codec: CampaignCodec
+    /// Whether campaigns read are locked for update (a write transaction).
+    let locks: Bool
+    /// The armed timers of each campaign as read or written in this transaction: the rows of the
+    /// due index a save replaces, known without reading them again.
+    private let storedTimers = StoredTimers()
+
+    private final class StoredTimers {
+        var byCampaign: [String: [ArmedTimer]] = [:]
+    }
+
+    init(connection: PostgresConnection, logger: Logger, codec: CampaignCodec, locks: Bool) {
+        self.connection = connection
+        self.logger = logger
+        self.codec = codec
+        self.locks = locks
+    }
+
+    /// Runs a statement and waits for it; returns the number of rows it changed.
+    @discardableResult
+    func execute(_ query: PostgresQuery) throws -> Int {
+        try connection.query(query, logger: logger).wait().metadata.rows ?? 0
+    }
+
+    /// Runs a query and waits for all its rows.
+    func rows(_ query: PostgresQuery) throws -> [PostgresRow] {
+        try connection.query(query, logger: logger).wait().rows
+    }
+
+    // MARK: Workflow versions
+
+    func record(_ version: WorkflowVersion) throws {
+        try execute(
+            """
+            INSERT INTO workflow_version (hash, workflow_id, file, source, recorded_at)
+            VALUES (\(version.hash), \(version.workflowID), \(version.file), \(ByteBuffer(bytes: version.source)),
+                \(version.recordedAt))
+            ON CONFLICT (hash) DO NOTHING
+            """)
+    }
+
+    func workflowVersion(hash: String) throws -> WorkflowVersion? {
+        try rows("SELECT \(unescaped: Self.versionColumns) FROM workflow_version WHERE hash = \(hash)").first.map(
+            Self.version)
+    }
+
+    func latestWorkflowVersions() throws -> [WorkflowVersion] {
+        try rows(
+            """
+            SELECT DISTINCT ON (workflow_id) \(unescaped: Self.versionColumns) FROM workflow_version
+            ORDER BY workflow_id, recorded_order DESC
+            """
+        ).map(Self.version)
+    }
+
+    func workflowVersions(workflowID: String) throws -> [WorkflowVersion] {
+        try rows(
+            """
+            SELECT \(unescaped: Self.versionColumns) FROM workflow_version
+            WHERE workflow_id = \(workflowID) ORDER BY recorded_order
+            """
+        ).map(Self.version)
+    }
+
+    func latestVersion(workflowID: String) throws -> String? {
+        try rows(
+            """
+            SELECT hash FROM workflow_version WHERE workflow_id = \(workflowID)
+            ORDER BY recorded_order DESC LIMIT 1
+            """
+        ).first.map { try $0.decode(String.self) }
+    }
+
+    private static let versionColumns = "hash, workflow_id, file, source, recorded_at"
+
+    private static func version(_ row: PostgresRow) throws -> WorkflowVersion {
+        // `bytea` as a buffer: a `[UInt8]` is PostgreSQL's array of "char", not bytes.
+        let (hash, workflowID, file, source, recordedAt) = try row.decode(
+            (String, String, String, ByteBuffer, Int64).self)
+        return WorkflowVersion(
+            hash: hash, workflowID: workflowID, file: file, source: Array(source.readableBytesView),
+            recordedAt: recordedAt)
+    }
+
+    // MARK: Campaigns and their entries
+
+    func campaign(id: String) throws -> Campaign? {
+        let query: PostgresQuery =
+            locks
+            ? "SELECT document FROM campaign WHERE id = \(id) FOR UPDATE"
+            : "SELECT document FROM campaign WHERE id = \(id)"
+        guard let row = try rows(query).first else { return nil }
+        let campaign = try codec.decode(Array(try row.decode(ByteBuffer.self).readableBytesView))
+        storedTimers.byCampaign[id] = campaign.timers
+        return campaign
+    }
+
+    /// The runs in position order, which is the entries' order.
+    func entries(campaignID: String) throws -> [Entry] {
+        var entries: [Entry] = []
+        for row in try rows("SELECT body, count FROM entry_run WHERE campaign_id = \(campaignID) ORDER BY position") {
+            let (body, count) = try row.decode((ByteBuffer, Int).self)
+            try CampaignCodec.decodeEntries(ArraySlice(body.readableBytesView), count: count, into: &entries)
+        }
+        return entries
+    }
+
+    func containsEntry(campaignID: String, id: String) throws -> Bool {
+        try !rows("SELECT 1 FROM entry_id WHERE campaign_id = \(campaignID) AND id = \(id)").isEmpty
+    }
+
+    func campaigns() throws -> [CampaignSummary] {
+        try rows(
+            """
+            SELECT id, workflow_id, workflow_version, state, status, event_count, started_at, updated_at
+            FROM campaign ORDER BY started_at, id
+            """
+        ).map { row in
+            let (id, workflowID, version, state, status, eventCount, startedAt, updatedAt) = try row.decode(
+                (String, String, String, String, String, Int, Int64, Int64).self)
+            return CampaignSummary(
+                id: id, workflowID: workflowID, workflowVersion: version, state: state,
+                status: Campaign.Status(rawValue: status) ?? .running, eventCount: eventCount, startedAt: startedAt,
+                updatedAt: updatedAt)
+        }
+    }
+
+    func nextCampaignNumber(workflowID: String) throws -> Int {
+        try rows(
+            """
+            INSERT INTO campaign_counter (workflow_id, last) VALUES (\(workflowID), 1)
+            ON CONFLICT (workflow_id) DO UPDATE SET last = campaign_counter.last + 1
+            RETURNING last
+            """
+        ).first.map { try $0.decode(Int.self) } ?? 1
+    }
+
+    @discardableResult
+    func save(_ campaign: Campaign, events: [LoggedEvent], effects: [OutboxItem], at instant: Instant) throws -> Int {
+        let document = try codec.encode(campaign)
+        // The due index mirrors the campaign's armed timers exactly: the rows of the timers it had
+        // as stored (read with it in this transaction, or read now; nil for a campaign not stored
+        // yet) give way to those it has.
+        let stored = try storedTimers.byCampaign[campaign.id] ?? self.campaign(id: campaign.id)?.timers
+        if stored != nil {
+            let changed = try execute(
+                """
+                UPDATE campaign SET state = \(campaign.state), status = \(campaign.status.rawValue),
+                    event_count = \(campaign.eventCount), document = \(ByteBuffer(bytes: document)),
+                    updated_at = \(instant)
+                WHERE id = \(campaign.id)
+                """)
+            guard changed == 1 else {
+                throw PostgresStoreError.inconsistent(
+                    "campaign '\(campaign.id)' was read in this transaction but is not stored")
+            }
+        } else {
+            try execute(
+                """
+                INSERT INTO campaign (id, workflow_id, workflow_version, state, status, event_count, document,
+                    started_at, updated_at)
+                VALUES (\(campaign.id), \(campaign.workflowID), \(campaign.workflowVersion), \(campaign.state),
+                    \(campaign.status.rawValue), \(campaign.eventCount), \(ByteBuffer(bytes: document)), \(instant),
+                    \(instant))
+                """)
+        }
+        try writeEntries(campaign.entries.pendingRows, of: campaign.id, isStored: stored != nil)
+        let storedOrNone = stored ?? []
+        let removed = storedOrNone.filter { timer in
+            !campaign.timers.contains(where: { $0.id == timer.id && $0.due == timer.due })
+        }
+        let added = campaign.timers.filter { timer in
+            !storedOrNone.contains(where: { $0.id == timer.id && $0.due == timer.due })
+        }
+        if !removed.isEmpty {
+            try execute(
+                """
+                DELETE FROM due_timer WHERE campaign_id = \(campaign.id)
+                    AND (due, timer_id) IN (SELECT * FROM unnest(\(removed.map(\.due))::bigint[], \(removed.map { Int64($0.id) })::bigint[]))
+                """)
+        }
+        if !added.isEmpty {
+            try execute(
+                """
+                INSERT INTO due_timer (due, campaign_id, timer_id)
+                SELECT due, \(campaign.id), timer_id FROM unnest(\(added.map(\.due))::bigint[], \(added.map { Int64($0.id) })::bigint[]) AS t(due, timer_id)
+                """)
+        }
+        storedTimers.byCampaign[campaign.id] = campaign.timers
+        try log(events)
+        if !effects.isEmpty {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            var bindings = PostgresBindings(capacity: effects.count * 4)
+            var rows: [String] = []
+            for item in effects {
+                let first = bindings.count
+                bindings.append(item.campaignID)
+                bindings.append(item.eventID)
+                bindings.append(ByteBuffer(bytes: try encoder.encode(item.effect)))
+                bindings.append(item.createdAt)
+                rows.append("($\(first + 1), $\(first + 2), $\(first + 3), $\(first + 4))")
+            }
+            try execute(
+                PostgresQuery(
+                    unsafeSQL: "INSERT INTO outbox (campaign_id, event_id, effect, created_at) VALUES "
+                        + rows.joined(separator: ", "), binds: bindings))
+        }
+        return document.count
+    }
+
+    /// Writes what a save of the campaign's entries must (``EntryList/pendingRows``); an id the
+    /// campaign already holds is refused with ``DuplicateEntry``.
+    func writeEntries(_ pending: EntryList.PendingRows, of campaignID: String, isStored: Bool) throws {
+        switch pending {
+        case .append(let after, let appended):
+            try insertIDs(appended[...], of: campaignID)
+            try insertRuns(appended[...], of: campaignID, from: after)
+        case .update(let count, let all):
+            // Results recorded: the runs are written again from position 0, 256 entries to a run,
+            // over the runs at those positions; any other run goes.
+            if isStored {
+                try execute(
+                    "DELETE FROM entry_run WHERE campaign_id = \(campaignID) AND position % \(Self.entriesPerRun) <> 0")
+            }
+            try insertIDs(all.dropFirst(count), of: campaignID)
+            try insertRuns(all[...], of: campaignID, from: 0)
+        case .replace(let all):
+            if isStored {
+                try execute("DELETE FROM entry_run WHERE campaign_id = \(campaignID)")
+                try execute("DELETE FROM entry_id WHERE campaign_id = \(campaignID)")
+            }
+            try insertIDs(all[...], of: campaignID)
+            try insertRuns(all[...], of: campaignID, from: 0)
+        }
+    }
+
+    static let entriesPerRun = 256
+
+    /// The entries as runs of up to 256, the first at position `first`, in one statement.
+    private func insertRuns(_ entries: ArraySlice<Entry>, of campaignID: String, from first: Int) throws {
+        guard !entries.isEmpty else { return }
+        var positions: [Int64] = []
+        var counts: [Int64] = []
+        var bodies: [ByteBuffer] = []
+        var start = entries.startIndex
+        while start < entries.endIndex {
+            let run = entries[start..<min(start + Self.entriesPerRun, entries.endIndex)]
+            positions.append(Int64(first + (start - entries.startIndex)))
+            counts.append(Int64(run.count))
+            bodies.append(ByteBuffer(bytes: CampaignCodec.encodeEntries(run)))
+            start = run.endIndex
+        }
+        try execute(
+            """
+            INSERT INTO entry_run (campaign_id, position, count, body)
+            SELECT \(campaignID), position, count, body
+            FROM unnest(\(positions)::bigint[], \(counts)::bigint[], \(bodies)::bytea[]) AS r(position, count, body)
+            ON CONFLICT (campaign_id, position) DO UPDATE SET count = excluded.count, body = excluded.body
+            """)
+    }
+
+    /// The entries' ids in one statement. An id held already (or repeated) is refused with
+    /// ``DuplicateEntry``: the insert skips it rather than failing, since a failed statement
+    /// would end the transaction before the refusal could name the entry.
+    private func insertIDs(_ entries: ArraySlice<Entry>, of campaignID: String) throws {
+        guard !entries.isEmpty else { return }
+        let ids = entries.map(\.id)
+        let inserted = try rows(
+            """
+            INSERT INTO entry_id (campaign_id, id) SELECT \(campaignID), id FROM unnest(\(ids)::text[]) AS i(id)
+            ON CONFLICT DO NOTHING RETURNING id
+            """)
+        guard inserted.count < ids.count else { return }
+        // The first id not inserted, in the batch's order: one held before, or one repeated.
+        var fresh = Set(try inserted.map { try $0.decode(String.self) })
+        let held = ids.first { fresh.remove($0) == nil } ?? ids[0]
+        throw DuplicateEntry(campaignID: campaignID, entryID: held)
+    }
+
+    // MARK: The log
+
+    func events(campaignID: String) throws -> [LoggedEvent] {
+        try rows(
+            "SELECT \(unescaped: Self.eventColumns) FROM event WHERE campaign_id = \(campaignID) ORDER BY sequence"
+        )
+        .map(Self.loggedEvent)
+    }
+
+    func eventCount() throws -> Int {
+        try rows("SELECT COUNT(*) FROM event").first.map { try $0.decode(Int.self) } ?? 0
+    }
+
+    func containsEvent(id: String) throws -> Bool {
+        try !rows("SELECT 1 FROM event WHERE id = \(id)").isEmpty
+    }
+
+    func event(id: String) throws -> LoggedEvent? {
+        try rows("SELECT \(unescaped: Self.eventColumns) FROM event WHERE id = \(id)").first.map(Self.loggedEvent)
+    }
+
+    /// Appends the events in one statement.
+    func log(_ events: [LoggedEvent]) throws {
+        guard !events.isEmpty else { return }
+        var bindings = PostgresBindings(capacity: events.count * 9)
+        var rows: [String] = []
+        rows.reserveCapacity(events.count)
+        for event in events {
+            let first = bindings.count
+            bindings.append(event.id)
+            bindings.append(event.campaignID)
+            bindings.append(event.at)
+            bindings.append(event.recordedAt)
+            bindings.append(event.kind)
+            bindings.append(event.disposition.rawValue)
+            bindings.append(event.lateBy)
+            bindings.append(event.summary)
+            bindings.append(ByteBuffer(bytes: try event.action.json()))
+            rows.append("(" + (1...9).map { "$\(first + $0)" }.joined(separator: ", ") + ")")
+        }
+        try execute(
+            PostgresQuery(
+                unsafeSQL:
+                    "INSERT INTO event (id, campaign_id, at, recorded_at, kind, disposition, late_by, summary, action) VALUES "
+                    + rows.joined(separator: ", "), binds: bindings))
+    }
+
+    private static let eventColumns =
+        "sequence, id, campaign_id, at, recorded_at, disposition, late_by, summary, action"
+
+    private static func loggedEvent(_ row: PostgresRow) throws -> LoggedEvent {
+        let (sequence, id, campaignID, at, recordedAt, disposition, lateBy, summary, action) = try row.decode(
+            (Int64, String, String, Int64, Int64, String, Int64, String, ByteBuffer).self)
+        return LoggedEvent(
+            id: id, campaignID: campaignID, sequence: sequence, at: at, recordedAt: recordedAt,
+            action: try LoggedAction(json: Array(action.readableBytesView)),
+            disposition: LoggedEvent.Disposition(rawValue: disposition) ?? .applied, lateBy: lateBy, summary: summary)
+    }
+
+    // MARK: The due index
+
+    func dueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
+        let query: PostgresQuery = """
+            SELECT campaign_id, timer_id, due FROM due_timer
+            WHERE due <= \(instant) \(unescaped: after == nil ? "" : "AND (due, campaign_id, timer_id) > ($3, $4, $5)")
+            ORDER BY due, campaign_id, timer_id LIMIT \(Int64(limit))
+            """
+        return try rows(query.binding(after)).map(Self.dueTimer)
+    }
+
+    /// Due timers whose campaigns this transaction locks, skipping campaigns another transaction
+    /// holds (`FOR UPDATE SKIP LOCKED`): two daemons claim disjoint campaigns, and a campaign a
+    /// command is changing waits for the next claim. The lock is the campaign's, the aggregate
+    /// a fire changes, not the timer row's. The timers are then read again under the locks: a
+    /// timer another daemon fired and committed while this claim ran is not returned.
+    func claimDueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
+        let lock: PostgresQuery = """
+            SELECT c.id FROM due_timer d JOIN campaign c ON c.id = d.campaign_id
+            WHERE d.due <= \(instant) \(unescaped: after == nil ? "" : "AND (d.due, d.campaign_id, d.timer_id) > ($3, $4, $5)")
+            ORDER BY d.due, d.campaign_id, d.timer_id LIMIT \(Int64(limit))
+            FOR UPDATE OF c SKIP LOCKED
+            """
+        let locked = try rows(lock.binding(after)).map { try $0.decode(String.self) }
+        guard !locked.isEmpty else { return [] }
+        let reread: PostgresQuery = """
+            SELECT campaign_id, timer_id, due FROM due_timer
+            WHERE campaign_id = ANY(\(Array(Set(locked)))::text[]) AND due <= \(instant)
+                \(unescaped: after == nil ? "" : "AND (due, campaign_id, timer_id) > ($4, $5, $6)")
+            ORDER BY due, campaign_id, timer_id LIMIT \(Int64(limit))
+            """
+        return try rows(reread.binding(after)).map(Self.dueTimer)
+    }
+
+    func nextDue() throws -> Instant? {
+        try rows("SELECT MIN(due) FROM due_timer").first.flatMap { try $0.decode(Int64?.self) }
+    }
+
+    func timers(campaignID: String) throws -> [DueTimer] {
+        try rows(
+            "SELECT campaign_id, timer_id, due FROM due_timer WHERE campaign_id = \(campaignID) ORDER BY due, timer_id"
+        ).map(Self.dueTimer)
+    }
+
+    func removeFromDueIndex(_ timer: DueTimer) throws {
+        try execute(
+            """
+            DELETE FROM due_timer WHERE due = \(timer.due) AND campaign_id = \(timer.campaignID)
+                AND timer_id = \(Int64(timer.timerID))
+            """)
+    }
+
+    private static func dueTimer(_ row: PostgresRow) throws -> DueTimer {
+        let (campaignID, timerID, due) = try row.decode((String, Int, Int64).self)
+        return DueTimer(campaignID: campaignID, timerID: timerID, due: due)
+    }
+
+    // MARK: Organisation
+
+    func organisation() throws -> Organisation {
+        let decoder = JSONDecoder()
+        let levels = try rows("SELECT name FROM org_level ORDER BY position").map { try $0.decode(String.self) }
+        let units = try rows("SELECT id, name, parent, level, counts FROM org_unit ORDER BY position").map { row in
+            let (id, name, parent, level, counts) = try row.decode((String, String, String?, String, String).self)
+            return Organisation.Unit(
+                id: id, name: name, parent: parent, level: level,
+                counts: try decoder.decode([String: Int].self, from: Data(counts.utf8)))
+        }
+        let people = try rows("SELECT id, name, unit, roles FROM org_person ORDER BY position").map { row in
+            let (id, name, unit, roles) = try row.decode((String, String, String, String).self)
+            return Organisation.Person(
+                id: id, name: name, unit: unit, roles: try decoder.decode([String].self, from: Data(roles.utf8)))
+        }
+        return Organisation(levels: levels, units: units, people: people)
+    }
+
+    func organisationVersion() throws -> Int {
+        try rows("SELECT version FROM org_import").first.map { try $0.decode(Int.self) } ?? 0
+    }
+
+    /// Replaces the organisation as a whole. The version's row is updated first: two imports at
+    /// once take turns on its lock.
+    func replaceOrganisation(_ organisation: Organisation) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try execute("UPDATE org_import SET version = version + 1")
+        try execute("DELETE FROM org_person")
+        try execute("DELETE FROM org_unit")
+        try execute("DELETE FROM org_level")
+        if !organisation.levels.isEmpty {
+            try execute(
+                """
+                INSERT INTO org_level (position, name)
+                SELECT n - 1, name FROM unnest(\(organisation.levels)::text[]) WITH ORDINALITY AS l(name, n)
+                """)
+        }
+        if !organisation.units.isEmpty {
+            let units = organisation.units
+            try execute(
+                """
+                INSERT INTO org_unit (id, position, name, parent, level, counts)
+                SELECT id, n - 1, name, NULLIF(parent, ''), level, counts
+                FROM unnest(\(units.map(\.id))::text[], \(units.map(\.name))::text[], \(units.map { $0.parent ?? "" })::text[],
+                    \(units.map(\.level))::text[],
+                    \(try units.map { String(decoding: try encoder.encode($0.counts), as: UTF8.self) })::text[])
+                    WITH ORDINALITY AS u(id, name, parent, level, counts, n)
+                """)
+        }
+        if !organisation.people.isEmpty {
+            let people = organisation.people
+            try execute(
+                """
+                INSERT INTO org_person (id, position, name, unit, roles)
+                SELECT id, n - 1, name, unit, roles
+                FROM unnest(\(people.map(\.id))::text[], \(people.map(\.name))::text[], \(people.map(\.unit))::text[],
+                    \(try people.map { String(decoding: try encoder.encode($0.roles), as: UTF8.self) })::text[])
+                    WITH ORDINALITY AS p(id, name, unit, roles, n)
+                """)
+        }
+    }
+
+    // MARK: Outbox, recurrences, parents
+
+    func pendingOutbox(limit: Int) throws -> [OutboxItem] {
+        let decoder = JSONDecoder()
+        return try rows(
+            """
+            SELECT sequence, campaign_id, event_id, effect, created_at FROM outbox WHERE delivered_at IS NULL
+            ORDER BY sequence LIMIT \(Int64(limit))
+            """
+        ).map { row in
+            let (sequence, campaignID, eventID, effect, createdAt) = try row.decode(
+                (Int64, String, String, ByteBuffer, Int64).self)
+            return OutboxItem(
+                sequence: sequence, campaignID: campaignID, eventID: eventID,
+                effect: try decoder.decode(Effect.self, from: Data(effect.readableBytesView)), createdAt: createdAt)
+        }
+    }
+
+    func markDelivered(_ sequences: [Int64], at instant: Instant) throws {
+        guard !sequences.isEmpty else { return }
+        try execute("UPDATE outbox SET delivered_at = \(instant) WHERE sequence = ANY(\(sequences)::bigint[])")
+    }
+
+    func recurrence(workflowID: String) throws -> RecurrenceCursor? {
+        try rows("SELECT last_cycle, first_seen FROM recurrence WHERE workflow_id = \(workflowID)").first.map { row in
+            let (lastCycle, firstSeen) = try row.decode((Int64?, Int64).self)
+            return RecurrenceCursor(lastCycle: lastCycle, firstSeen: firstSeen)
+        }
+    }
+
+    func setRecurrence(_ cursor: RecurrenceCursor, workflowID: String) throws {
+        try execute(
+            """
+            INSERT INTO recurrence (workflow_id, last_cycle, first_seen)
+            VALUES (\(workflowID), \(cursor.lastCycle), \(cursor.firstSeen))
+            ON CONFLICT (workflow_id) DO UPDATE SET last_cycle = excluded.last_cycle
+            """)
+    }
+
+    func setParent(_ parent: String, unit: String?, of child: String) throws {
+        try execute("INSERT INTO campaign_parent (child_id, parent_id, unit) VALUES (\(child), \(parent), \(unit))")
+    }
+
+    func parent(of child: String) throws -> (campaign: String, unit: String?)? {
+        try rows("SELECT parent_id, unit FROM campaign_parent WHERE child_id = \(child)").first.map { row in
+            try row.decode((String, String?).self)
+        }
+    }
+}
+
+extension PostgresQuery {
+    /// The query with a due-order cursor's three values bound after its own: the SQL names them
+    /// `$N+1 … $N+3` where it compares with `after`.
+    fileprivate func binding(_ after: DueTimer?) -> PostgresQuery {
+        guard let after else { return self }
+        var query = self
+        query.binds.append(after.due)
+        query.binds.append(after.campaignID)
+        query.binds.append(Int64(after.timerID))
+        return query
+    }
+}
