@@ -56,6 +56,7 @@ var targets: [Target] = [
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]
     ),
     // The application layer every front end uses: the only way into the store.
@@ -87,6 +88,7 @@ var targets: [Target] = [
             "LaurelCore",
             "LaurelStore",
             "LaurelSQLite",
+            "LaurelPostgres",
             "LaurelService",
             "LaurelDaemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -158,7 +160,9 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "laurelTests",
-        dependencies: ["laurel", "LaurelCore", "LaurelStore", "LaurelSQLite", "LaurelPlugins", "LaurelTesting"],
+        dependencies: [
+            "laurel", "LaurelCore", "LaurelStore", "LaurelSQLite", "LaurelPostgres", "LaurelPlugins", "LaurelTesting",
+        ],
         resources: [.copy("Fixtures")]
     ),
 ]

@@ -174,7 +174,12 @@ public final class CampaignDaemon: Service {
                     try await reload(&library)
                     lastReload = Date()
                 }
-                if let next = try await service.nextDue() { wait = min(wait, max(0, clock.realSeconds(until: next))) }
+                if let next = try await service.nextDue() {
+                    // A timer due already that this tick could not take (another daemon holds its
+                    // campaign, or it waits for a retry) is looked at again shortly, not at once.
+                    let until = clock.realSeconds(until: next)
+                    wait = min(wait, until > 0 ? until : report.handled == 0 ? configuration.maximumWait / 5 : 0)
+                }
                 if let next = cycles.earliest { wait = min(wait, max(0, clock.realSeconds(until: next))) }
                 if let demoNext = demo?.nextEventAt { wait = min(wait, max(0, clock.realSeconds(until: demoNext))) }
             } catch {

@@ -1,8 +1,11 @@
+import Foundation
 public import LaurelCore
 public import LaurelStore
 public import Logging
 import NIOPosix
 import PostgresNIO
+public import ServiceLifecycle
+import Synchronization
 
 /// Laurel's data in a PostgreSQL database, for several daemons on one database
 /// (docs/architecture.md, "The store boundary"; docs/operations.md, "Several daemons").
@@ -11,12 +14,14 @@ import PostgresNIO
 /// last. Every transaction leases a connection, runs its synchronous body on NIO's blocking pool
 /// and ends with `COMMIT` or `ROLLBACK`: a daemon killed mid-transaction leaves nothing of it,
 /// and its locks go with its connection.
-public final class PostgresStore: CampaignStore {
+public final class PostgresStore: CampaignStore, Service {
     public let location: PostgresLocation
     let client: PostgresClient
     let logger: Logger
     let codec: CampaignCodec
 
+    /// `logger` receives the pool's own messages (a connection that failed, and why); a command
+    /// that reports its errors itself passes one that discards them.
     public init(location: PostgresLocation, registry: PluginRegistry, logger: Logger = Logger(label: "laurel.postgres"))
     {
         self.location = location
@@ -29,9 +34,35 @@ public final class PostgresStore: CampaignStore {
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 
-    /// Runs the connection pool until the task is cancelled.
-    public func run() async {
+    /// Whether ``run()`` has begun, and the transactions waiting for it.
+    private let running = Mutex<(isRunning: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+
+    /// Runs the connection pool until the task is cancelled or a graceful shutdown.
+    public func run() async throws {
+        let waiting = running.withLock { state in
+            state.isRunning = true
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for transaction in waiting { transaction.resume() }
         await client.run()
+    }
+
+    /// Returns once the pool runs: a transaction started with it (the daemon's first, in the same
+    /// service group) waits for it rather than asking a pool that is not running yet.
+    private func untilRunning() async {
+        if running.withLock({ $0.isRunning }) { return }
+        await withCheckedContinuation { transaction in
+            let isRunning = running.withLock { state in
+                if !state.isRunning { state.waiting.append(transaction) }
+                return state.isRunning
+            }
+            if isRunning { transaction.resume() }
+        }
+        // ``run()`` resumes the waiters just before it calls the pool's own `run()`, which marks
+        // the pool running at once; a waiter resumed on another thread could otherwise ask first
+        // (and the pool would log a warning about it). Paid once, by transactions that waited.
+        try? await Task.sleep(for: .milliseconds(5))
     }
 
     // MARK: The store's entry points
@@ -62,6 +93,7 @@ public final class PostgresStore: CampaignStore {
     ) async throws -> Result {
         let logger = self.logger
         let codec = self.codec
+        await untilRunning()
         do {
             return try await client.withConnection { connection in
                 try await connection.query(
@@ -84,6 +116,23 @@ public final class PostgresStore: CampaignStore {
         }
     }
 
+    /// Connects once, directly, and closes: a server that cannot be reached, a refused sign-in
+    /// or a missing database is said at once and in words, where the pool would retry for a
+    /// minute and then report only that it gave up.
+    public func probe() async throws {
+        var configuration = PostgresConnection.Configuration(
+            host: location.host, port: location.port, username: location.user, password: location.password,
+            database: location.database, tls: .disable)
+        configuration.options.connectTimeout = .seconds(10)
+        do {
+            let connection = try await PostgresConnection.connect(
+                configuration: configuration, id: 0, logger: logger)
+            try await connection.close()
+        } catch {
+            throw PostgresStoreError(error, location: location)
+        }
+    }
+
     // MARK: Schema
 
     /// Applies the migrations this build has and the database lacks, in order, each in its own
@@ -91,6 +140,7 @@ public final class PostgresStore: CampaignStore {
     @discardableResult
     public func migrate() async throws -> [String] {
         var applied: [String] = []
+        await untilRunning()
         do {
             for migration in PostgresSchema.migrations {
                 let done = try await client.withTransaction(logger: logger) { connection -> Bool in
@@ -121,9 +171,42 @@ public final class PostgresStore: CampaignStore {
         return applied
     }
 
+    /// Checks that the database has this build's schema, for a process that only reads: one
+    /// without Laurel's tables, or with an older or newer schema, is refused with what to do.
+    public func checkSchema() async throws {
+        let applied: [String]
+        do {
+            applied = try await appliedMigrations()
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42P01" {
+            throw PostgresStoreError(
+                sqlState: "42P01",
+                descriptionForPeople:
+                    "\(location) has no Laurel data yet; 'laurel serve' or a command that writes (org import, campaign start) creates its tables"
+            )
+        } catch let error as PSQLError {
+            throw PostgresStoreError(error, location: location)
+        }
+        let known = PostgresSchema.migrations.map(\.name)
+        if let unknown = applied.first(where: { !known.contains($0) }) {
+            throw PostgresStoreError(
+                sqlState: nil,
+                descriptionForPeople:
+                    "\(location) was brought up to date by a newer laurel (it has the migration '\(unknown)'); run that version"
+            )
+        }
+        if applied.count < known.count {
+            throw PostgresStoreError(
+                sqlState: nil,
+                descriptionForPeople:
+                    "\(location) was written by an older laurel; a command that writes (or 'laurel serve') brings it up to date first"
+            )
+        }
+    }
+
     /// The names of the migrations the database has, in the order applied.
     public func appliedMigrations() async throws -> [String] {
         var names: [String] = []
+        await untilRunning()
         let rows = try await client.query("SELECT name FROM laurel_migration ORDER BY applied_at, name", logger: logger)
         for try await name in rows.decode(String.self) { names.append(name) }
         return names
@@ -149,6 +232,15 @@ public struct PostgresStoreError: Error, StoreErrorDescribing, CustomStringConve
     }
 
     init(_ error: any Error, location: PostgresLocation) {
+        // The pool's own error type is in a module of postgres-nio's that is not for use.
+        if String(describing: error).contains("connectionCreationCircuitBreakerTripped") {
+            self.init(
+                sqlState: nil,
+                descriptionForPeople:
+                    "cannot reach PostgreSQL at \(location): no connection could be made for a minute; check that the server runs"
+            )
+            return
+        }
         guard let error = error as? PSQLError else {
             self.init(sqlState: nil, descriptionForPeople: StoreMessages.describe(error))
             return
@@ -173,7 +265,7 @@ public struct PostgresStoreError: Error, StoreErrorDescribing, CustomStringConve
         case (.server, _):
             words = "PostgreSQL: \(message)\(state.map { " (SQLSTATE \($0))" } ?? "")"
         case (.connectionError, _), (.serverClosedConnection, _), (.uncleanShutdown, _):
-            let reason = error.underlying.map { " (\($0))" } ?? ""
+            let reason = error.underlying.map { " (\(Self.reason($0)))" } ?? " (no answer within 10 s)"
             words =
                 "cannot reach PostgreSQL at \(location)\(reason); check that the server runs and --database names it"
         case (.authMechanismRequiresPassword, _):
@@ -188,5 +280,20 @@ public struct PostgresStoreError: Error, StoreErrorDescribing, CustomStringConve
             words = "PostgreSQL at \(location): \(error.code)"
         }
         self.init(sqlState: state, descriptionForPeople: words)
+    }
+
+    /// Why a connection failed, in the system's words ("Connection refused") where NIO gives them.
+    static func reason(_ error: any Error) -> String {
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
+        let text = String(describing: error)
+        // NIO's "Connection errors: SingleConnectionFailure(target: …, error: connection reset (error set): Connection refused (errno: 111))".
+        if let range = text.range(of: "): ", options: .backwards),
+            let end = text.range(of: " (errno", options: .backwards),
+            range.upperBound <= end.lowerBound
+        {
+            return String(text[range.upperBound..<end.lowerBound]).trimmingCharacters(
+                in: CharacterSet(charactersIn: ")"))
+        }
+        return text
     }
 }

@@ -44,7 +44,7 @@ public final class PostgresServer: Sendable {
     }
 
     /// Creates and starts a cluster; throws ``Failure`` with the server's log when it cannot.
-    public static func start() throws -> PostgresServer {
+    static func start() throws -> PostgresServer {
         guard let binaries else {
             throw Failure(description: "PostgreSQL is not installed (no /usr/lib/postgresql/N/bin/initdb)")
         }
@@ -79,7 +79,7 @@ public final class PostgresServer: Sendable {
     }
 
     /// Stops the server at once (as a crash would) and removes its folder.
-    public func stop() {
+    func stop() {
         if let binaries = Self.binaries {
             try? Self.run(
                 ["\(binaries)/pg_ctl", "-D", "\(folder)/data", "-m", "immediate", "-w", "stop"], asOwner: true)
@@ -115,28 +115,61 @@ public final class PostgresServer: Sendable {
 
     /// The server the tests of one process share, each on databases of its own
     /// (``withDatabase(_:)``): started by the first that needs it, stopped when the last is done.
-    private static let shared = Mutex<(server: PostgresServer?, users: Int)>((nil, 0))
+    private static let shared = SharedServer()
+
+    private actor SharedServer {
+        private var server: Task<PostgresServer, any Error>?
+        private var users = 0
+
+        func lease() async throws -> PostgresServer {
+            users += 1
+            if server == nil { server = Task { try await PostgresServer.offThePool { try PostgresServer.start() } } }
+            do {
+                return try await server!.value
+            } catch {
+                users -= 1
+                server = nil
+                throw error
+            }
+        }
+
+        func release() async {
+            users -= 1
+            guard users == 0, let server else { return }
+            self.server = nil
+            if let stopping = try? await server.value { try? await PostgresServer.offThePool { stopping.stop() } }
+        }
+    }
 
     /// Runs `body` with the URL of a new, empty database on the process's shared server, then
-    /// drops the database; the server stops when no test uses it.
+    /// drops the database; the server stops when no test uses it. Starting a server and
+    /// creating a database run `initdb`, `pg_ctl` and `psql` and wait for them on a thread of
+    /// their own, never one of Swift's few cooperative threads, which other tests need meanwhile.
     public static func withDatabase<T>(_ body: (String) async throws -> T) async throws -> T {
-        let server = try shared.withLock { shared -> PostgresServer in
-            if shared.server == nil { shared.server = try start() }
-            shared.users += 1
-            return shared.server!
+        let server = try await shared.lease()
+        let url: String
+        do {
+            url = try await offThePool { try server.createDatabase() }
+        } catch {
+            await shared.release()
+            throw error
         }
-        defer {
-            let last = shared.withLock { shared -> PostgresServer? in
-                shared.users -= 1
-                guard shared.users == 0 else { return nil }
-                defer { shared.server = nil }
-                return shared.server
-            }
-            last?.stop()
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(url))
+        } catch {
+            result = .failure(error)
         }
-        let url = try server.createDatabase()
-        defer { server.dropDatabase(url) }
-        return try await body(url)
+        try? await offThePool { server.dropDatabase(url) }
+        await shared.release()
+        return try result.get()
+    }
+
+    /// Runs blocking work (a child process waited for) on a new thread while the caller suspends.
+    static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
     }
 
     /// Runs a command to its end, as the `postgres` user when `asOwner` and this is root. Spawned

@@ -73,14 +73,20 @@ public enum TestWorkflows {
     public static func withPostgresStore<T: Sendable>(_ body: @Sendable (PostgresStore) async throws -> T) async throws
         -> T
     {
-        try await PostgresServer.withDatabase { url in
-            let store = PostgresStore(location: try PostgresLocation(url: url, environment: [:]), registry: registry)
-            return try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await store.run() }
-                defer { group.cancelAll() }
-                try await store.migrate()
-                return try await body(store)
-            }
+        try await PostgresServer.withDatabase { url in try await withPostgresStore(url: url, body) }
+    }
+
+    /// Runs `body` with a PostgreSQL store on the database at `url`, its pool running and its
+    /// schema migrated.
+    public static func withPostgresStore<T: Sendable>(
+        url: String, _ body: @Sendable (PostgresStore) async throws -> T
+    ) async throws -> T {
+        let store = PostgresStore(location: try PostgresLocation(url: url, environment: [:]), registry: registry)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await store.run() }
+            defer { group.cancelAll() }
+            try await store.migrate()
+            return try await body(store)
         }
     }
 

@@ -78,26 +78,27 @@ struct CampaignCommand: ParsableCommand {
                     "the workflows folder '\(workflows)' does not exist; pass --workflows DIR, the folder the daemon reads"
                 )
             }
-            let service = try store.open(.create)
-            let now = wallClock()
-            let library = try await service.scanWorkflows(workflows, now: now)
-            let version = try await library.version(of: workflowID, in: service)
-            let engine = try await service.engine(version: version)
-            var values: [String: Value] = [:]
-            for text in inputs {
-                let (key, raw) = try splitPair(text, option: "--input")
-                guard let input = engine.workflow.inputs.first(where: { $0.name == key }) else {
-                    throw LaurelError(
-                        .invalidInput,
-                        "'\(workflowID)' has no input '\(key)'\(Suggestions.didYouMean(key, in: engine.workflow.inputs.map(\.name)))"
-                    )
+            try await store.withService(.create) { service in
+                let now = wallClock()
+                let library = try await service.scanWorkflows(workflows, now: now)
+                let version = try await library.version(of: workflowID, in: service)
+                let engine = try await service.engine(version: version)
+                var values: [String: Value] = [:]
+                for text in inputs {
+                    let (key, raw) = try splitPair(text, option: "--input")
+                    guard let input = engine.workflow.inputs.first(where: { $0.name == key }) else {
+                        throw LaurelError(
+                            .invalidInput,
+                            "'\(workflowID)' has no input '\(key)'\(Suggestions.didYouMean(key, in: engine.workflow.inputs.map(\.name)))"
+                        )
+                    }
+                    values[key] = try FieldValues.value(
+                        raw, type: input.type, name: "input '\(key)'", calendar: engine.calendar)
                 }
-                values[key] = try FieldValues.value(
-                    raw, type: input.type, name: "input '\(key)'", calendar: engine.calendar)
+                let result = try await service.start(
+                    version: version, inputs: values, idempotencyKey: write.idempotencyKey, now: now)
+                emit(format, text: result.campaignID, json: try JSONValue(encoding: AppliedView(result)))
             }
-            let result = try await service.start(
-                version: version, inputs: values, idempotencyKey: write.idempotencyKey, now: now)
-            emit(format, text: result.campaignID, json: try JSONValue(encoding: AppliedView(result)))
         }
     }
 
@@ -108,7 +109,7 @@ struct CampaignCommand: ParsableCommand {
         @Option var format: OutputFormat = .text
 
         func run() async throws {
-            let campaigns = try await store.open(.read).campaignListing()
+            let campaigns = try await store.withService(.read) { try await $0.campaignListing() }
             if format == .json {
                 print(try JSONValue(encoding: campaigns).rendered())
                 return
@@ -144,7 +145,7 @@ struct CampaignCommand: ParsableCommand {
         @Option var format: OutputFormat = .text
 
         func run() async throws {
-            let status = try await store.open(.read).status(of: id)
+            let status = try await store.withService(.read) { try await $0.status(of: id) }
             if format == .json {
                 print(try JSONValue(encoding: status).rendered())
                 return
@@ -180,7 +181,7 @@ struct CampaignCommand: ParsableCommand {
         @Option var format: OutputFormat = .text
 
         func run() async throws {
-            let history = try await store.open(.read).history(of: id)
+            let history = try await store.withService(.read) { try await $0.history(of: id) }
             if format == .json {
                 print(try JSONValue(encoding: history).rendered())
                 return
@@ -208,10 +209,11 @@ struct CampaignCommand: ParsableCommand {
         @Option var format: OutputFormat = .text
 
         func run() async throws {
-            let service = try store.open(.write)
-            let result = try await service.apply(
-                .command(event), to: id, eventID: write.eventID("command:\(id)"), now: wallClock())
-            try report(result, format: format)
+            try await store.withService(.write) { service in
+                let result = try await service.apply(
+                    .command(event), to: id, eventID: write.eventID("command:\(id)"), now: wallClock())
+                try report(result, format: format)
+            }
         }
     }
 }
@@ -253,28 +255,29 @@ extension CampaignCommand {
         @Option var format: OutputFormat = .text
 
         func run() async throws {
-            let service = try store.open(.write)
-            let now = wallClock()
-            let (campaign, _) = try await service.campaignAndEngine(id)
-            let hash = try await resolveVersion(of: campaign.workflowID, service: service, now: now)
-            var map: [String: String] = [:]
-            for text in mappings {
-                let (old, new) = try splitPair(text, option: "--map")
-                guard map.updateValue(new, forKey: old) == nil else {
-                    throw LaurelError(.invalidInput, "--map gives state '\(old)' twice")
+            try await store.withService(.write) { service in
+                let now = wallClock()
+                let (campaign, _) = try await service.campaignAndEngine(id)
+                let hash = try await resolveVersion(of: campaign.workflowID, service: service, now: now)
+                var map: [String: String] = [:]
+                for text in mappings {
+                    let (old, new) = try splitPair(text, option: "--map")
+                    guard map.updateValue(new, forKey: old) == nil else {
+                        throw LaurelError(.invalidInput, "--map gives state '\(old)' twice")
+                    }
                 }
+                let result = try await service.migrate(
+                    id, toVersion: hash,
+                    mapState: { [map] current, target in
+                        if let mapped = map[current] { return mapped }
+                        if target.workflow.state(named: current) != nil { return current }
+                        throw LaurelError(
+                            .invalidInput,
+                            "state '\(current)' is not in version \(hash.prefix(12)); say where it goes with --map \(current)=STATE (its states: \(target.workflow.states.map(\.name).joined(separator: ", ")))"
+                        )
+                    }, eventID: write.eventID("migrate:\(id)"), now: now, dryRun: !apply)
+                try show(result)
             }
-            let result = try await service.migrate(
-                id, toVersion: hash,
-                mapState: { [map] current, target in
-                    if let mapped = map[current] { return mapped }
-                    if target.workflow.state(named: current) != nil { return current }
-                    throw LaurelError(
-                        .invalidInput,
-                        "state '\(current)' is not in version \(hash.prefix(12)); say where it goes with --map \(current)=STATE (its states: \(target.workflow.states.map(\.name).joined(separator: ", ")))"
-                    )
-                }, eventID: write.eventID("migrate:\(id)"), now: now, dryRun: !apply)
-            try show(result)
         }
 
         /// A full hash, a unique prefix of one (8 characters at least), or "latest".

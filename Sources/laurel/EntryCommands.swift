@@ -41,15 +41,16 @@ struct EntryCommand: ParsableCommand {
         @Option var format: OutputFormat = .text
 
         func run() async throws {
-            let service = try store.open(.write)
-            let (current, engine) = try await service.campaignAndEngine(campaign)
-            let entry = try EntryRows.entry(
-                id: id ?? "\(kind)-\(current.entries.count + 1)", kind: kind, unit: unit,
-                pairs: try fields.map { try splitPair($0, option: "--field") }, engine: engine)
-            let result = try await service.apply(
-                .submit(entry), to: campaign, eventID: write.eventID("entry:\(campaign)"),
-                now: wallClock())
-            try report(result, format: format)
+            try await store.withService(.write) { service in
+                let (current, engine) = try await service.campaignAndEngine(campaign)
+                let entry = try EntryRows.entry(
+                    id: id ?? "\(kind)-\(current.entries.count + 1)", kind: kind, unit: unit,
+                    pairs: try fields.map { try splitPair($0, option: "--field") }, engine: engine)
+                let result = try await service.apply(
+                    .submit(entry), to: campaign, eventID: write.eventID("entry:\(campaign)"),
+                    now: wallClock())
+                try report(result, format: format)
+            }
         }
     }
 
@@ -81,31 +82,32 @@ struct EntryCommand: ParsableCommand {
 
         func run() async throws {
             let bytes = try ReadableFile.bytes(file, maximum: ReadableFile.largestCSV)
-            let service = try store.open(.write)
-            let progress = Progress(label: "importing \(file)")
-            let imported: EntryImport
-            do {
-                imported = try await service.importEntries(
-                    csv: bytes, file: file, into: campaign, kind: kind, now: wallClock()
-                ) {
-                    progress.update($0, of: $1)
+            try await store.withService(.write) { service in
+                let progress = Progress(label: "importing \(file)")
+                let imported: EntryImport
+                do {
+                    imported = try await service.importEntries(
+                        csv: bytes, file: file, into: campaign, kind: kind, now: wallClock()
+                    ) {
+                        progress.update($0, of: $1)
+                    }
+                } catch {
+                    progress.finish()
+                    throw error
                 }
-            } catch {
                 progress.finish()
-                throw error
+                let before = imported.rows - imported.submitted
+                let text: String
+                if imported.submitted == 0 {
+                    text =
+                        "No new entries: all \(before.groupedByThousands) row\(before == 1 ? " was" : "s were") imported to \(campaign) before, with the same values"
+                } else {
+                    text =
+                        "\(imported.submitted.counted("entry", "entries")) submitted to \(campaign)"
+                        + (before > 0 ? " (\(before.groupedByThousands) imported before)" : "")
+                }
+                emit(format, text: text, json: try JSONValue(encoding: ImportView(imported, campaign: campaign)))
             }
-            progress.finish()
-            let before = imported.rows - imported.submitted
-            let text: String
-            if imported.submitted == 0 {
-                text =
-                    "No new entries: all \(before.groupedByThousands) row\(before == 1 ? " was" : "s were") imported to \(campaign) before, with the same values"
-            } else {
-                text =
-                    "\(imported.submitted.counted("entry", "entries")) submitted to \(campaign)"
-                    + (before > 0 ? " (\(before.groupedByThousands) imported before)" : "")
-            }
-            emit(format, text: text, json: try JSONValue(encoding: ImportView(imported, campaign: campaign)))
         }
     }
 }
@@ -167,23 +169,25 @@ struct ReviewCommand: ParsableCommand {
         @Option var format: OutputFormat = .text
 
         func run() async throws {
-            let service = try store.open(.write)
-            var lines: [ScoreSheet.Line] = []
-            for text in scores {
-                let (entry, raw) = try splitPair(text, option: "a score")
-                let values = try raw.split(separator: ",").map { part -> Double in
-                    guard let value = Double(part.trimmingCharacters(in: .whitespaces)), value.isFinite else {
-                        throw LaurelError(
-                            .invalidInput, "the score of '\(entry)' must be numbers separated by commas, not '\(raw)'")
+            try await store.withService(.write) { service in
+                var lines: [ScoreSheet.Line] = []
+                for text in scores {
+                    let (entry, raw) = try splitPair(text, option: "a score")
+                    let values = try raw.split(separator: ",").map { part -> Double in
+                        guard let value = Double(part.trimmingCharacters(in: .whitespaces)), value.isFinite else {
+                            throw LaurelError(
+                                .invalidInput,
+                                "the score of '\(entry)' must be numbers separated by commas, not '\(raw)'")
+                        }
+                        return value
                     }
-                    return value
+                    lines.append(ScoreSheet.Line(entry: entry, values: values))
                 }
-                lines.append(ScoreSheet.Line(entry: entry, values: values))
+                let result = try await service.apply(
+                    .scores(ScoreSheet(member: member, lines: lines)), to: campaign,
+                    eventID: write.eventID("scores:\(campaign):\(member)"), now: wallClock())
+                try report(result, format: format)
             }
-            let result = try await service.apply(
-                .scores(ScoreSheet(member: member, lines: lines)), to: campaign,
-                eventID: write.eventID("scores:\(campaign):\(member)"), now: wallClock())
-            try report(result, format: format)
         }
     }
 }
@@ -229,14 +233,15 @@ struct BallotCommand: ParsableCommand {
         @Option var format: OutputFormat = .text
 
         func run() async throws {
-            let service = try store.open(.write)
-            let choices =
-                approve.map { Vote.Choice(nominee: $0, approve: true) }
-                + reject.map { Vote.Choice(nominee: $0, approve: false) }
-            let result = try await service.apply(
-                .vote(Vote(member: member, choices: choices, inWriting: inWriting)), to: campaign,
-                eventID: write.eventID("vote:\(campaign):\(member)"), now: wallClock())
-            try report(result, format: format)
+            try await store.withService(.write) { service in
+                let choices =
+                    approve.map { Vote.Choice(nominee: $0, approve: true) }
+                    + reject.map { Vote.Choice(nominee: $0, approve: false) }
+                let result = try await service.apply(
+                    .vote(Vote(member: member, choices: choices, inWriting: inWriting)), to: campaign,
+                    eventID: write.eventID("vote:\(campaign):\(member)"), now: wallClock())
+                try report(result, format: format)
+            }
         }
     }
 }
@@ -256,7 +261,7 @@ struct Results: AsyncParsableCommand {
     @Option var format: Format = .text
 
     func run() async throws {
-        let view = try await store.open(.read).results(of: campaign)
+        let view = try await store.withService(.read) { try await $0.results(of: campaign) }
         let awards = view.awards
         switch format {
         case .json:

@@ -40,25 +40,26 @@ struct OrgCommand: ParsableCommand {
                 try fail(result.diagnostics, renderer: renderer)
                 return
             }
-            let service = try store.open(.create)
-            try await service.replaceOrganisation(organisation)
-            let levels = Dictionary(grouping: organisation.units, by: \.level).mapValues(\.count)
-            let order = organisation.levels.isEmpty ? levels.keys.sorted() : organisation.levels
-            if format == .json {
+            try await store.withService(.create) { service in
+                try await service.replaceOrganisation(organisation)
+                let levels = Dictionary(grouping: organisation.units, by: \.level).mapValues(\.count)
+                let order = organisation.levels.isEmpty ? levels.keys.sorted() : organisation.levels
+                if format == .json {
+                    print(
+                        JSONValue.object([
+                            ("units", .number(Double(organisation.units.count))),
+                            ("people", .number(Double(organisation.people.count))),
+                            ("levels", .object(order.map { ($0, .number(Double(levels[$0] ?? 0))) })),
+                            ("diagnostics", DiagnosticRenderer.json(result.diagnostics)),
+                        ]).rendered())
+                    return
+                }
+                print(renderer.text(result.diagnostics), terminator: "")
+                let byLevel = order.map { "\(levels[$0] ?? 0) \($0)" }.joined(separator: ", ")
                 print(
-                    JSONValue.object([
-                        ("units", .number(Double(organisation.units.count))),
-                        ("people", .number(Double(organisation.people.count))),
-                        ("levels", .object(order.map { ($0, .number(Double(levels[$0] ?? 0))) })),
-                        ("diagnostics", DiagnosticRenderer.json(result.diagnostics)),
-                    ]).rendered())
-                return
+                    "Imported \(organisation.units.count.counted("unit", "units")) (\(byLevel)) and \(organisation.people.count.counted("person", "people")) into \(store.displayName)."
+                )
             }
-            print(renderer.text(result.diagnostics), terminator: "")
-            let byLevel = order.map { "\(levels[$0] ?? 0) \($0)" }.joined(separator: ", ")
-            print(
-                "Imported \(organisation.units.count.counted("unit", "units")) (\(byLevel)) and \(organisation.people.count.counted("person", "people")) into \(store.database)."
-            )
         }
 
         private func fail(_ diagnostics: [Diagnostic], renderer: DiagnosticRenderer) throws {
@@ -86,56 +87,57 @@ struct OrgCommand: ParsableCommand {
         @Option var format: OutputFormat = .text
 
         func run() async throws {
-            let service = try store.open(.read)
-            let organisation = try await service.organisation()
-            if organisation.isEmpty {
-                print(format == .json ? "[]" : "No organisation data yet. Import it with 'laurel org import FILE'.")
-                return
-            }
-            if let level, !organisation.units.contains(where: { $0.level == level }) {
-                let known = Set(organisation.units.map(\.level)).sorted()
-                throw ValidationError(
-                    "no unit has the level '\(level)'\(Suggestions.didYouMean(level, in: known)); the levels are \(known.joined(separator: ", "))"
-                )
-            }
-            if people {
-                let shown = VietnameseCollation.sorted(
-                    organisation.people.filter { person in
-                        level.map { organisation.unit(person.unit)?.level == $0 } ?? true
-                    }, by: \.name)
-                if format == .json {
-                    print(try JSONValue(encoding: shown.map(PersonView.init)).rendered())
+            try await store.withService(.read) { service in
+                let organisation = try await service.organisation()
+                if organisation.isEmpty {
+                    print(format == .json ? "[]" : "No organisation data yet. Import it with 'laurel org import FILE'.")
                     return
                 }
-                for person in shown {
-                    let unit = organisation.unit(person.unit)?.name ?? person.unit
-                    print(
-                        Escaping.line(
-                            "\(person.name)  (\(person.id); \(unit)\(person.roles.isEmpty ? "" : "; " + person.roles.joined(separator: ", ")))"
-                        ))
+                if let level, !organisation.units.contains(where: { $0.level == level }) {
+                    let known = Set(organisation.units.map(\.level)).sorted()
+                    throw ValidationError(
+                        "no unit has the level '\(level)'\(Suggestions.didYouMean(level, in: known)); the levels are \(known.joined(separator: ", "))"
+                    )
                 }
-                return
-            }
-            if let level {
-                let shown = VietnameseCollation.sorted(organisation.units(atLevel: level), by: \.name)
+                if people {
+                    let shown = VietnameseCollation.sorted(
+                        organisation.people.filter { person in
+                            level.map { organisation.unit(person.unit)?.level == $0 } ?? true
+                        }, by: \.name)
+                    if format == .json {
+                        print(try JSONValue(encoding: shown.map(PersonView.init)).rendered())
+                        return
+                    }
+                    for person in shown {
+                        let unit = organisation.unit(person.unit)?.name ?? person.unit
+                        print(
+                            Escaping.line(
+                                "\(person.name)  (\(person.id); \(unit)\(person.roles.isEmpty ? "" : "; " + person.roles.joined(separator: ", ")))"
+                            ))
+                    }
+                    return
+                }
+                if let level {
+                    let shown = VietnameseCollation.sorted(organisation.units(atLevel: level), by: \.name)
+                    if format == .json {
+                        print(try JSONValue(encoding: shown.map(UnitView.init)).rendered())
+                    } else {
+                        for unit in shown { print(Self.line(unit, depth: 0)) }
+                    }
+                    return
+                }
                 if format == .json {
-                    print(try JSONValue(encoding: shown.map(UnitView.init)).rendered())
-                } else {
-                    for unit in shown { print(Self.line(unit, depth: 0)) }
+                    print(try JSONValue(encoding: organisation.units.map(UnitView.init)).rendered())
+                    return
                 }
-                return
-            }
-            if format == .json {
-                print(try JSONValue(encoding: organisation.units.map(UnitView.init)).rendered())
-                return
-            }
-            // The tree, each unit's children in Vietnamese order.
-            let roots = VietnameseCollation.sorted(organisation.units.filter { $0.parent == nil }, by: \.name)
-            var stack = roots.reversed().map { ($0, 0) }
-            while let (unit, depth) = stack.popLast() {
-                print(Self.line(unit, depth: depth))
-                stack += VietnameseCollation.sorted(organisation.children(of: unit.id), by: \.name).reversed().map {
-                    ($0, depth + 1)
+                // The tree, each unit's children in Vietnamese order.
+                let roots = VietnameseCollation.sorted(organisation.units.filter { $0.parent == nil }, by: \.name)
+                var stack = roots.reversed().map { ($0, 0) }
+                while let (unit, depth) = stack.popLast() {
+                    print(Self.line(unit, depth: depth))
+                    stack += VietnameseCollation.sorted(organisation.children(of: unit.id), by: \.name).reversed().map {
+                        ($0, depth + 1)
+                    }
                 }
             }
         }

@@ -10,46 +10,6 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 
-/// Options every command that opens the store shares.
-struct StoreOptions: ParsableArguments {
-    @Option(
-        help: ArgumentHelp(
-            "The SQLite database file. 'laurel serve', 'org import' and 'campaign start' create it when missing; other commands need it to exist.",
-            valueName: "path"))
-    var database = "laurel.sqlite"
-
-    @Option(
-        help: ArgumentHelp(
-            "normal: a commit survives the process being killed; full: also a power cut (slower).",
-            valueName: "level"))
-    var durability: SQLiteStore.Durability = .normal
-
-    /// Opens the store as the command means to use it: only the commands that create data create
-    /// a missing file; one that reads never takes the write lock. A failure is said and exits 1.
-    func open(_ access: SQLiteStore.Access) throws -> CampaignService {
-        CampaignService(store: try openStore(access), registry: BuiltInPlugins.registry)
-    }
-
-    func openStore(_ access: SQLiteStore.Access) throws -> SQLiteStore {
-        do {
-            return try SQLiteStore(
-                path: database, registry: BuiltInPlugins.registry, durability: durability, access: access,
-                waiting: {
-                    FileHandle.standardError.write(
-                        Data(
-                            "waiting for the database: another process is writing to '\(database)' (at most 30 s)\n"
-                                .utf8))
-                })
-        } catch let error as SQLiteStore.OpenError {
-            throw LaurelError(.unavailable, error.description)
-        } catch {
-            throw LaurelError(.unavailable, "cannot open the database '\(database)': \(StoreMessages.describe(error))")
-        }
-    }
-}
-
-extension SQLiteStore.Durability: ExpressibleByArgument {}
-
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the daemon: advance every running campaign on its schedule until SIGTERM or SIGINT.",
@@ -99,6 +59,11 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--speed must be a number from 1 to 1000000000")
         }
         if !demo && speed != 604_800 { throw ValidationError("--speed only applies with --demo") }
+        if demo && store.isPostgres {
+            throw ValidationError(
+                "--demo runs on a SQLite file of its own (it starts campaigns and generates events); give --database a file, not PostgreSQL"
+            )
+        }
     }
 
     func run() async throws {
@@ -122,18 +87,31 @@ struct Serve: AsyncParsableCommand {
                     LaurelError.Problem(index: $0.offset, message: $0.element)
                 })
         }
-        let sqlite = try store.openStore(.create)
-        // One daemon per file: a second one is refused before it does anything.
-        let claim: DaemonClaim
-        do {
-            claim = try sqlite.claimForDaemon()
-        } catch {
-            throw LaurelError(.unavailable, StoreMessages.describe(error))
+        // The services before the daemon: PostgreSQL's pool runs first and so stops last.
+        var before: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var prepare: @Sendable () async throws -> Void = {}
+        let service: CampaignService
+        let claim: DaemonClaim?
+        if store.isPostgres {
+            // Several daemons may share the database: each claims the campaigns it fires.
+            let postgres = try store.openPostgres(logsPool: true)
+            before.append(.init(service: postgres))
+            prepare = { [store] in try await store.prepare(postgres, .create) }
+            service = CampaignService(store: postgres, registry: BuiltInPlugins.registry)
+            claim = nil
+        } else {
+            let sqlite = try store.openSQLite(.create)
+            // One daemon per file: a second one is refused before it does anything.
+            do {
+                claim = try sqlite.claimForDaemon()
+            } catch {
+                throw LaurelError(.unavailable, StoreMessages.describe(error))
+            }
+            // A paper's traces a crash may have left in the write-ahead log go before anything else.
+            try? await sqlite.forgetBallotHistory()
+            service = CampaignService(store: sqlite, registry: BuiltInPlugins.registry)
         }
         defer { withExtendedLifetime(claim) {} }
-        // A paper's traces a crash may have left in the write-ahead log go before anything else.
-        try? await sqlite.forgetBallotHistory()
-        let service = CampaignService(store: sqlite, registry: BuiltInPlugins.registry)
         var clock = DaemonClock.system
         if demo {
             let library = try await service.workflowLibrary(folder: workflows, now: clock.now()).library
@@ -156,11 +134,23 @@ struct Serve: AsyncParsableCommand {
         let daemon = CampaignDaemon(service: service, configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: daemon)],
+                services: before + [.init(service: AfterPreparing(prepare: prepare, daemon: daemon))],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             ))
         try await group.run()
+    }
+}
+
+/// The daemon, started once what it needs is ready (PostgreSQL's schema, which needs the pool
+/// running before it).
+private struct AfterPreparing: Service {
+    let prepare: @Sendable () async throws -> Void
+    let daemon: CampaignDaemon
+
+    func run() async throws {
+        try await prepare()
+        try await daemon.run()
     }
 }
 

@@ -8,14 +8,16 @@ import Testing
 /// PostgreSQL is not installed.
 @Suite(.enabled(if: PostgresServer.isAvailable, "PostgreSQL is not installed"))
 struct PostgresStoreTests {
-    /// Runs `body` with stores on a new server, their pools running, and stops everything after.
+    /// Runs `body` with stores on a new database, their pools running, and stops them after.
     static func withServer(stores count: Int = 1, _ body: ([PostgresStore]) async throws -> Void) async throws {
-        let server = try PostgresServer.start()
-        defer { server.stop() }
-        let location = try PostgresLocation(url: server.url, environment: [:])
+        try await PostgresServer.withDatabase { url in try await withStores(url: url, count: count, body) }
+    }
+
+    static func withStores(url: String, count: Int, _ body: ([PostgresStore]) async throws -> Void) async throws {
+        let location = try PostgresLocation(url: url, environment: [:])
         let stores = (0..<count).map { _ in PostgresStore(location: location, registry: TestWorkflows.registry) }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for store in stores { group.addTask { await store.run() } }
+            for store in stores { group.addTask { try await store.run() } }
             defer { group.cancelAll() }
             try await body(stores)
         }
