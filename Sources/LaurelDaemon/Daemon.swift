@@ -136,7 +136,17 @@ public final class CampaignDaemon: Service {
     }
 
     private func loop() async throws {
-        let clock = configuration.clock
+        var clock = configuration.clock
+        // On a database several daemons share, due comparisons use the server's clock.
+        if clock.isWallClock, let server = try? await service.sharedClock() {
+            let difference = Date().timeIntervalSince1970 - server
+            if abs(difference) > 1 {
+                logger.warning(
+                    "this machine's clock differs from the database server's; the daemon keeps the server's time",
+                    metadata: ["difference_seconds": .stringConvertible((difference * 10).rounded() / 10)])
+            }
+            clock = clock.agreeing(with: server)
+        }
         var library = WorkflowLibrary(folder: configuration.workflowsFolder, registry: service.registry)
         do {
             try await reload(&library)
@@ -171,6 +181,9 @@ public final class CampaignDaemon: Service {
                 try await deliverOutbox(now: clock.now())
                 try await demo?.step(now: clock.now())
                 if Date().timeIntervalSince(lastReload) >= configuration.reloadInterval {
+                    if clock.isWallClock, let server = try await service.sharedClock() {
+                        clock = clock.agreeing(with: server)
+                    }
                     try await reload(&library)
                     lastReload = Date()
                 }
@@ -192,7 +205,10 @@ public final class CampaignDaemon: Service {
             }
             if wait > 0 {
                 let milliseconds = Int(wait * 1000) + 1
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(milliseconds)) }
+                // A commit by another process that arms a timer due soon ends the wait early.
+                try? await cancelWhenGracefulShutdown {
+                    try await self.service.waitForTimers(timeout: .milliseconds(milliseconds))
+                }
             }
         }
         logger.info(

@@ -13,11 +13,24 @@ public struct DaemonClock: Sendable {
     public let speed: Double
     /// A clock someone else moves (a test's), which real time does not move.
     private let reading: (@Sendable () -> Instant)?
+    /// Seconds added to the wall clock: the difference to a database server's clock.
+    private var offset: Double = 0
 
     private init(origin: (virtual: Instant, real: Double)?, speed: Double, reading: (@Sendable () -> Instant)? = nil) {
         self.origin = origin
         self.speed = speed
         self.reading = reading
+    }
+
+    /// Whether this is the wall clock (perhaps set to a server's): neither accelerated nor a test's.
+    public var isWallClock: Bool { origin == nil && reading == nil }
+
+    /// The wall clock set to agree with another that reads `reference` seconds now (the database
+    /// server's, which several daemons share; read within a round trip, a millisecond or so).
+    public func agreeing(with reference: Double) -> DaemonClock {
+        var clock = self
+        clock.offset = reference - Date().timeIntervalSince1970
+        return clock
     }
 
     /// A clock that reads `now` and moves only when what `now` reads moves (LaurelTesting's
@@ -37,7 +50,7 @@ public struct DaemonClock: Sendable {
     public func now() -> Instant {
         if let reading { return reading() }
         let real = Date().timeIntervalSince1970
-        guard let origin else { return Instant(real.rounded(.down)) }
+        guard let origin else { return Instant((real + offset).rounded(.down)) }
         return origin.virtual + Instant(((real - origin.real) * speed).rounded(.down))
     }
 

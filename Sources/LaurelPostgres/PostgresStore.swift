@@ -14,24 +14,48 @@ import Synchronization
 /// last. Every transaction leases a connection, runs its synchronous body on NIO's blocking pool
 /// and ends with `COMMIT` or `ROLLBACK`: a daemon killed mid-transaction leaves nothing of it,
 /// and its locks go with its connection.
-public final class PostgresStore: CampaignStore, Service {
+public final class PostgresStore: SharedStore, Service {
     public let location: PostgresLocation
     let client: PostgresClient
     let logger: Logger
     let codec: CampaignCodec
+    /// Whether ``run()`` also listens for commits that arm a timer due soon (a daemon does).
+    let listensForTimers: Bool
 
     /// `logger` receives the pool's own messages (a connection that failed, and why); a command
     /// that reports its errors itself passes one that discards them.
-    public init(location: PostgresLocation, registry: PluginRegistry, logger: Logger = Logger(label: "laurel.postgres"))
-    {
+    /// `listensForTimers`: ``run()`` keeps a connection listening for commits that arm a timer
+    /// due soon, which end ``waitForTimers(timeout:)`` early (a daemon; a command need not).
+    ///
+    /// `sessionTimeout`: the server ends a session that stays this long inside a transaction
+    /// without a word (`idle_in_transaction_session_timeout`): a daemon stopped or cut off
+    /// mid-transaction loses its locks then, and its late commit fails. TCP keepalives find a
+    /// peer that vanished within about 25 s.
+    public init(
+        location: PostgresLocation, registry: PluginRegistry, listensForTimers: Bool = false,
+        sessionTimeout: Duration = .seconds(30), logger: Logger = Logger(label: "laurel.postgres")
+    ) {
         self.location = location
         self.logger = logger
+        self.listensForTimers = listensForTimers
         codec = CampaignCodec(registry: registry)
         var configuration = PostgresClient.Configuration(
             host: location.host, port: location.port, username: location.user, password: location.password,
             database: location.database, tls: .disable)
         configuration.options.connectTimeout = .seconds(10)
+        configuration.options.additionalStartupParameters = Self.sessionSettings(timeout: sessionTimeout)
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+    }
+
+    /// Settings of every session, sent when it connects.
+    static func sessionSettings(timeout: Duration) -> [(String, String)] {
+        let milliseconds = max(
+            1, timeout.components.seconds * 1_000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        return [
+            ("application_name", "laurel"),
+            ("idle_in_transaction_session_timeout", String(milliseconds)),
+            ("tcp_keepalives_idle", "10"), ("tcp_keepalives_interval", "5"), ("tcp_keepalives_count", "3"),
+        ]
     }
 
     /// Whether ``run()`` has begun, and the transactions waiting for it.
@@ -45,7 +69,94 @@ public final class PostgresStore: CampaignStore, Service {
             return state.waiting
         }
         for transaction in waiting { transaction.resume() }
-        await client.run()
+        guard listensForTimers else {
+            await client.run()
+            return
+        }
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.client.run() }
+            group.addTask { await cancelWhenGracefulShutdown { await self.listenForTimers() } }
+        }
+    }
+
+    // MARK: Waking the daemons
+
+    /// The channel a commit that arms a timer due soon notifies (``PostgresTransaction/save``).
+    static let timersChannel = "laurel_timers"
+
+    /// Daemons waiting in ``waitForTimers(timeout:)``, and whether a notification came while none was.
+    private let wakeUps = Mutex<(waiting: [UUID: CheckedContinuation<Void, Never>], missed: Bool)>(([:], false))
+
+    /// Listens on ``timersChannel`` on a connection of its own until cancelled; a lost connection
+    /// is listened on again after a second (meanwhile the daemons poll, as they always may).
+    private func listenForTimers() async {
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: Self.timersChannel) { notifications in
+                        for try await _ in notifications { self.wakeUp() }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning(
+                    "not listening for new timers; the daemon polls until it listens again",
+                    metadata: ["error": .string(PostgresStoreError(error, location: location).descriptionForPeople)])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    private func wakeUp() {
+        let waiting = wakeUps.withLock { state in
+            defer { state.waiting = [:] }
+            state.missed = state.waiting.isEmpty
+            return state.waiting.values
+        }
+        for daemon in waiting { daemon.resume() }
+    }
+
+    public func waitForTimers(timeout: Duration) async {
+        if wakeUps.withLock({ state in
+            defer { state.missed = false }
+            return state.missed
+        }) {
+            return
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await Task.sleep(for: timeout) }
+            group.addTask { await self.nextWakeUp() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func nextWakeUp() async {
+        let id = UUID()
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { daemon in
+                let cancelled = wakeUps.withLock { state in
+                    if !Task.isCancelled { state.waiting[id] = daemon }
+                    return Task.isCancelled
+                }
+                if cancelled { daemon.resume() }
+            }
+        } onCancel: {
+            wakeUps.withLock { $0.waiting.removeValue(forKey: id) }?.resume()
+        }
+    }
+
+    /// The server's clock, with its fraction of a second.
+    public func serverNow() async throws -> Double {
+        await untilRunning()
+        do {
+            let rows = try await client.query(
+                "SELECT extract(epoch FROM clock_timestamp())::float8", logger: logger)
+            for try await seconds in rows.decode(Double.self) { return seconds }
+            throw PostgresStoreError.inconsistent("the server did not say the time")
+        } catch let error as PSQLError {
+            throw PostgresStoreError(error, location: location)
+        }
     }
 
     /// Returns once the pool runs: a transaction started with it (the daemon's first, in the same
@@ -84,9 +195,10 @@ public final class PostgresStore: CampaignStore, Service {
         }
     }
 
-    /// `body` in one transaction: `BEGIN` (read only, on one snapshot, when `readOnly`) on a
-    /// leased connection, the body on NIO's blocking pool, then `COMMIT`; `ROLLBACK` instead when
-    /// the body throws or `end` is `.rollBack`. Errors come out as ``PostgresStoreError``.
+    /// `body` in one transaction on a leased connection: on a thread of NIO's blocking pool,
+    /// `BEGIN` (read only, on one snapshot, when `readOnly`) and the body; then `COMMIT`, or
+    /// `ROLLBACK` when the body throws or `end` is `.rollBack`. Errors come out as
+    /// ``PostgresStoreError``.
     func transaction<Result: Sendable>(
         readOnly: Bool = false, end: TransactionEnd = .commit,
         _ body: @escaping @Sendable (PostgresTransaction) throws -> Result
@@ -96,18 +208,23 @@ public final class PostgresStore: CampaignStore, Service {
         await untilRunning()
         do {
             return try await client.withConnection { connection in
-                try await connection.query(
-                    readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN", logger: logger)
                 let result: Result
                 do {
                     result = try await NIOThreadPool.singleton.runIfActive {
-                        try body(
-                            PostgresTransaction(connection: connection, logger: logger, codec: codec, locks: !readOnly))
+                        // BEGIN once the body has its thread: a body waiting for one is not
+                        // idle inside a transaction, which the session timeout would end.
+                        let transaction = PostgresTransaction(
+                            connection: connection, logger: logger, codec: codec, locks: !readOnly)
+                        try transaction.execute(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN")
+                        return try body(transaction)
                     }
                 } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
                     throw error
                 }
+                // A session the server ended meanwhile (the session timeout) has lost the
+                // transaction; a statement sent on its closed connection would wait forever.
+                guard !connection.isClosed else { throw PostgresStoreError.sessionEnded }
                 try await connection.query(end == .rollBack ? "ROLLBACK" : "COMMIT", logger: logger)
                 return result
             }
@@ -221,6 +338,12 @@ public struct PostgresStoreError: Error, StoreErrorDescribing, CustomStringConve
     public var descriptionForPeople: String
 
     public var description: String { descriptionForPeople }
+
+    static let sessionEnded = PostgresStoreError(
+        sqlState: "25P03",
+        descriptionForPeople:
+            "PostgreSQL ended the session while it was inside a transaction (it stayed idle past the session timeout, or the connection was lost); nothing of the transaction was written, try again"
+    )
 
     static func inconsistent(_ message: String) -> PostgresStoreError {
         PostgresStoreError(sqlState: nil, descriptionForPeople: message)

@@ -25,6 +25,8 @@ struct PostgresTransaction: StoreTransaction {
 
     private final class StoredTimers {
         var byCampaign: [String: [ArmedTimer]] = [:]
+        /// Whether this transaction has notified the daemons of a timer due soon.
+        var notified = false
     }
 
     init(connection: PostgresConnection, logger: Logger, codec: CampaignCodec, locks: Bool) {
@@ -37,12 +39,14 @@ struct PostgresTransaction: StoreTransaction {
     /// Runs a statement and waits for it; returns the number of rows it changed.
     @discardableResult
     func execute(_ query: PostgresQuery) throws -> Int {
-        try connection.query(query, logger: logger).wait().metadata.rows ?? 0
+        guard !connection.isClosed else { throw PostgresStoreError.sessionEnded }
+        return try connection.query(query, logger: logger).wait().metadata.rows ?? 0
     }
 
     /// Runs a query and waits for all its rows.
     func rows(_ query: PostgresQuery) throws -> [PostgresRow] {
-        try connection.query(query, logger: logger).wait().rows
+        guard !connection.isClosed else { throw PostgresStoreError.sessionEnded }
+        return try connection.query(query, logger: logger).wait().rows
     }
 
     // MARK: Workflow versions
@@ -205,6 +209,11 @@ struct PostgresTransaction: StoreTransaction {
                 """)
         }
         storedTimers.byCampaign[campaign.id] = campaign.timers
+        if !storedTimers.notified, added.contains(where: { $0.due <= instant + PostgresStore.wakeUpHorizon }) {
+            // Delivered at the commit, to every daemon listening (none if it rolls back).
+            try execute("SELECT pg_notify(\(PostgresStore.timersChannel), '')")
+            storedTimers.notified = true
+        }
         try log(events)
         if !effects.isEmpty {
             let encoder = JSONEncoder()

@@ -567,6 +567,23 @@ public final class CampaignService: Sendable {
         try await reading { try $0.dueTimers(at: now, after: after, limit: limit) }
     }
 
+    /// The clock of the server several daemons share (``SharedStore``); nil for a store of one
+    /// daemon's own, whose clock is the machine's.
+    public func sharedClock() async throws -> Double? {
+        guard let shared = store as? any SharedStore else { return nil }
+        return try await shared.serverNow()
+    }
+
+    /// Waits until a commit armed a timer due soon or `timeout` passes, on a store that says so
+    /// (``SharedStore``); elsewhere sleeps for `timeout`.
+    public func waitForTimers(timeout: Duration) async throws {
+        if let shared = store as? any SharedStore {
+            await shared.waitForTimers(timeout: timeout)
+        } else {
+            try await Task.sleep(for: timeout)
+        }
+    }
+
     /// The earliest instant a timer is due, if any is armed.
     public func nextDue() async throws -> Instant? {
         try await reading { try $0.nextDue() }

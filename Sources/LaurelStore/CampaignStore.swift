@@ -385,3 +385,20 @@ extension CampaignStore {
         try await write(.commit, body)
     }
 }
+
+/// A store several daemons share on one server (PostgreSQL): the server keeps the time they
+/// agree on, and says when a commit armed a timer due soon, so a daemon need not poll for it.
+public protocol SharedStore: CampaignStore {
+    /// The server's clock, in seconds since 1970: due comparisons use it, so a daemon whose own
+    /// clock runs ahead cannot fire a timer early.
+    func serverNow() async throws -> Double
+    /// Returns when a commit armed a timer due within ``wakeUpHorizon`` seconds of its instant,
+    /// or after `timeout`, whichever comes first.
+    func waitForTimers(timeout: Duration) async
+}
+
+extension SharedStore {
+    /// How soon a newly armed timer must be due for a commit to wake the daemons: later ones
+    /// are found by their regular look at the due index.
+    public static var wakeUpHorizon: Instant { 60 }
+}

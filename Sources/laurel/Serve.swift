@@ -53,12 +53,24 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel: Logger.Level = .info
 
+    @Option(
+        help: ArgumentHelp(
+            "PostgreSQL only: the server ends a daemon's session that stays this many seconds inside a transaction without a word (a stopped or cut-off daemon), so its locks go and its late commit fails.",
+            valueName: "seconds"))
+    var sessionTimeout: Int = 30
+
     func validate() throws {
         // Above a billion (31 years a second) the clock would run past what an instant can hold.
         guard speed >= 1, speed <= 1e9, speed.isFinite else {
             throw ValidationError("--speed must be a number from 1 to 1000000000")
         }
         if !demo && speed != 604_800 { throw ValidationError("--speed only applies with --demo") }
+        guard (1...86_400).contains(sessionTimeout) else {
+            throw ValidationError("--session-timeout must be a whole number of seconds from 1 to 86400")
+        }
+        if sessionTimeout != 30 && !store.isPostgres {
+            throw ValidationError("--session-timeout applies to PostgreSQL; a SQLite file has one daemon")
+        }
         if demo && store.isPostgres {
             throw ValidationError(
                 "--demo runs on a SQLite file of its own (it starts campaigns and generates events); give --database a file, not PostgreSQL"
@@ -94,7 +106,7 @@ struct Serve: AsyncParsableCommand {
         let claim: DaemonClaim?
         if store.isPostgres {
             // Several daemons may share the database: each claims the campaigns it fires.
-            let postgres = try store.openPostgres(logsPool: true)
+            let postgres = try store.openPostgres(asDaemon: true, sessionTimeout: .seconds(sessionTimeout))
             before.append(.init(service: postgres))
             prepare = { [store] in try await store.prepare(postgres, .create) }
             service = CampaignService(store: postgres, registry: BuiltInPlugins.registry)

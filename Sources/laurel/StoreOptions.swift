@@ -88,12 +88,14 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// The PostgreSQL store, its pool not yet running (``PostgresStore/run()``). A command says
-    /// its errors itself; the daemon (`logsPool`) also logs the pool's (a connection that failed).
-    func openPostgres(logsPool: Bool = false) throws -> PostgresStore {
+    /// its errors itself; the daemon (`asDaemon`) also logs the pool's (a connection that
+    /// failed) and listens for timers others arm.
+    func openPostgres(asDaemon: Bool = false, sessionTimeout: Duration = .seconds(30)) throws -> PostgresStore {
         do {
             return PostgresStore(
                 location: try PostgresLocation(url: location), registry: BuiltInPlugins.registry,
-                logger: logsPool
+                listensForTimers: asDaemon, sessionTimeout: sessionTimeout,
+                logger: asDaemon
                     ? Logger(label: "laurel.postgres")
                     : Logger(label: "laurel.postgres") { _ in SwiftLogNoOpLogHandler() })
         } catch let error as PostgresLocation.Invalid {

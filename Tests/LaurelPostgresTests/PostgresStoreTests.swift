@@ -1,3 +1,5 @@
+import Foundation
+import LaurelCore
 import LaurelStore
 import LaurelTesting
 import Testing
@@ -9,17 +11,40 @@ import Testing
 @Suite(.enabled(if: PostgresServer.isAvailable, "PostgreSQL is not installed"))
 struct PostgresStoreTests {
     /// Runs `body` with stores on a new database, their pools running, and stops them after.
-    static func withServer(stores count: Int = 1, _ body: ([PostgresStore]) async throws -> Void) async throws {
-        try await PostgresServer.withDatabase { url in try await withStores(url: url, count: count, body) }
+    static func withServer(
+        stores count: Int = 1, sessionTimeout: Duration = .seconds(30), _ body: ([PostgresStore]) async throws -> Void
+    ) async throws {
+        try await PostgresServer.withDatabase { url in
+            let location = try PostgresLocation(url: url, environment: [:])
+            let stores = (0..<count).map { _ in
+                PostgresStore(
+                    location: location, registry: TestWorkflows.registry, listensForTimers: true,
+                    sessionTimeout: sessionTimeout)
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for store in stores { group.addTask { try await store.run() } }
+                defer { group.cancelAll() }
+                try await body(stores)
+            }
+        }
     }
 
-    static func withStores(url: String, count: Int, _ body: ([PostgresStore]) async throws -> Void) async throws {
-        let location = try PostgresLocation(url: url, environment: [:])
-        let stores = (0..<count).map { _ in PostgresStore(location: location, registry: TestWorkflows.registry) }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for store in stores { group.addTask { try await store.run() } }
-            defer { group.cancelAll() }
-            try await body(stores)
+    /// A running campaign of the conformance checks' workflow version, with timers.
+    static func campaign(_ id: String, timers: [(Int, Instant)]) -> Campaign {
+        Campaign(
+            id: id, workflowID: "w", workflowVersion: "v1", status: .running, state: "collecting", enteredAt: 100,
+            inputs: [:], metrics: [:], entries: [], awards: [], step: nil,
+            timers: timers.map { ArmedTimer(id: $0.0, due: $0.1, source: .state(index: 0)) }, nextTimerID: 10,
+            transitions: [], eventCount: 0)
+    }
+
+    static func prepare(_ store: PostgresStore, campaigns ids: [String], due: Instant) async throws {
+        try await store.migrate()
+        try await store.write { transaction in
+            try transaction.record(
+                WorkflowVersion(
+                    hash: "v1", workflowID: "w", file: "w.yaml", source: Array("laurel: 1".utf8), recordedAt: 1))
+            for id in ids { try transaction.save(campaign(id, timers: [(1, due)]), events: [], effects: [], at: 1) }
         }
     }
 
@@ -69,6 +94,98 @@ struct PostgresStoreTests {
                 try await store.transaction(readOnly: true) { try $0.workflowVersions(workflowID: "quick") }
                     == [version("h1"), version("h2")])
             #expect(try await store.transaction(readOnly: true) { try $0.latestVersion(workflowID: "quick") } == "h2")
+        }
+    }
+
+    @Test("two daemons claiming at once take disjoint campaigns, each locked until its transaction ends")
+    func disjointClaims() async throws {
+        try await Self.withServer(stores: 2) { stores in
+            let ids = (1...6).map { "c\($0)" }
+            try await Self.prepare(stores[0], campaigns: ids, due: 100)
+            let holding = DispatchSemaphore(value: 0)
+            let claimed = DispatchSemaphore(value: 0)
+            let first = Task {
+                try await stores[0].write { transaction in
+                    let timers = try transaction.claimDueTimers(at: 200, after: nil, limit: 4)
+                    claimed.signal()
+                    holding.wait()  // held while the other daemon claims
+                    return timers.map(\.campaignID)
+                }
+            }
+            await withCheckedContinuation { done in
+                DispatchQueue.global().async {
+                    claimed.wait()
+                    done.resume()
+                }
+            }
+            let second = try await stores[1].write { try $0.claimDueTimers(at: 200, after: nil, limit: 10) }
+                .map(\.campaignID)
+            // A command on a campaign the first holds waits for its lock.
+            let command = Task {
+                try await stores[1].write { try $0.campaign(id: "c1")?.id }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            holding.signal()
+            let firstIDs = try await first.value
+            #expect(firstIDs == ["c1", "c2", "c3", "c4"])
+            #expect(second == ["c5", "c6"], "the other daemon skips the locked campaigns")
+            #expect(try await command.value == "c1")
+        }
+    }
+
+    @Test(
+        "a transaction left open past the session timeout loses its locks, and its late commit fails and writes nothing"
+    )
+    func sessionTimeout() async throws {
+        try await Self.withServer(stores: 2, sessionTimeout: .seconds(1)) { stores in
+            try await Self.prepare(stores[0], campaigns: ["c1"], due: 100)
+            let stalled = Task {
+                try await stores[0].write { transaction in
+                    var campaign = try transaction.campaign(id: "c1")!
+                    campaign.state = "stalled"
+                    try transaction.save(campaign, events: [], effects: [], at: 2)
+                    Thread.sleep(forTimeInterval: 2.5)  // as a daemon stopped mid-transaction would
+                }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            // The other daemon gets the campaign once the server has ended the stalled session.
+            let state = try await stores[1].write { transaction in
+                var campaign = try transaction.campaign(id: "c1")!
+                let state = campaign.state
+                campaign.state = "moved-on"
+                try transaction.save(campaign, events: [], effects: [], at: 3)
+                return state
+            }
+            #expect(state == "collecting", "the stalled write was never seen")
+            await #expect(throws: PostgresStoreError.self) { try await stalled.value }
+            #expect(try await stores[0].read { try $0.campaign(id: "c1")?.state } == "moved-on")
+        }
+    }
+
+    @Test("a commit that arms a timer due soon wakes a waiting daemon; one due later does not")
+    func wakeUps() async throws {
+        try await Self.withServer(stores: 2) { stores in
+            try await Self.prepare(stores[0], campaigns: [], due: 100)
+            let now = Instant(Date().timeIntervalSince1970)
+            // A timer due in an hour: the wait runs to its timeout.
+            var started = ContinuousClock.now
+            async let untilTimeout: Void = stores[0].waitForTimers(timeout: .seconds(1))
+            try await stores[1].write {
+                try $0.save(Self.campaign("later", timers: [(1, now + 3_600)]), events: [], effects: [], at: now)
+            }
+            await untilTimeout
+            #expect(ContinuousClock.now - started >= .milliseconds(900), "not woken by a timer due in an hour")
+            // A timer due in five seconds: the commit ends the wait.
+            started = ContinuousClock.now
+            async let woken: Void = stores[0].waitForTimers(timeout: .seconds(20))
+            try await Task.sleep(for: .milliseconds(300))
+            try await stores[1].write {
+                try $0.save(Self.campaign("soon", timers: [(1, now + 5)]), events: [], effects: [], at: now)
+            }
+            await woken
+            #expect(ContinuousClock.now - started < .seconds(15), "woken by the commit, not the timeout")
+            let server = try await stores[0].serverNow()
+            #expect(abs(server - Date().timeIntervalSince1970) < 5, "the server's clock, this machine's")
         }
     }
 }
