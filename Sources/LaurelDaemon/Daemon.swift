@@ -398,12 +398,18 @@ public final class CampaignDaemon: Service {
     public func deliverOutbox(now: Instant, moment: Double? = nil) async throws {
         let moment = moment ?? secondsRunning
         let failing = retries.withLock { $0.outbox.count }
-        let pending = try await service.pendingOutbox(limit: 500 + failing)
-            .filter { item in failing == 0 || !retries.withLock { $0.outbox.isWaiting(item.sequence, now: moment) } }
-        guard !pending.isEmpty else { return }
+        // Taken for a minute: another daemon takes an item only once this one's lease runs out.
+        let leases = try await service.leaseOutbox(limit: 500 + failing, at: now, until: now + 60)
+        guard !leases.isEmpty else { return }
+        var released: [OutboxLease] = []
         var lines = ""
-        var delivered: [OutboxItem] = []
-        for item in pending {
+        var delivered: [OutboxLease] = []
+        for lease in leases {
+            let item = lease.item
+            if failing > 0, retries.withLock({ $0.outbox.isWaiting(item.sequence, now: moment) }) {
+                released.append(lease)
+                continue
+            }
             do {
                 if case .certificate(let certificate) = item.effect, let folder = configuration.certificatesFolder {
                     let campaignFolder = (folder as NSString).appendingPathComponent(
@@ -412,30 +418,43 @@ public final class CampaignDaemon: Service {
                 }
             } catch {
                 failed(item, StoreMessages.describe(error), moment: moment)
+                released.append(lease)
                 continue
             }
-            lines += OutboxDocument.json(item).rendered(pretty: false) + "\n"
-            delivered.append(item)
+            lines += OutboxDocument.json(item, idempotencyKey: lease.idempotencyKey).rendered(pretty: false) + "\n"
+            delivered.append(lease)
         }
         if let file = configuration.outboxFile, !delivered.isEmpty {
             do {
                 try Self.append(lines, to: file)
             } catch {
-                for item in delivered {
+                for lease in delivered {
                     failed(
-                        item, "cannot append to the outbox file '\(file)': \(StoreMessages.describe(error))",
+                        lease.item, "cannot append to the outbox file '\(file)': \(StoreMessages.describe(error))",
                         moment: moment)
                 }
+                _ = try await service.settleOutbox(delivered: [], released: leases, at: now)
                 return
             }
         }
-        for item in delivered {
+        for lease in delivered {
+            let item = lease.item
             let failures = retries.withLock { $0.outbox.count > 0 ? $0.outbox.succeeded(item.sequence) : 0 }
             logger.notice(
                 "\(Escaping.line(OutboxDocument.text(item.effect)))\(failures > 0 ? " (delivered after \(failures.counted("failed try", "failed tries")))" : "")",
                 metadata: ["campaign": .string(item.campaignID), "outbox": .stringConvertible(item.sequence)])
         }
-        try await service.markDelivered(delivered.map(\.sequence), at: now)
+        let accepted = Set(try await service.settleOutbox(delivered: delivered, released: released, at: now))
+        for lease in delivered where !accepted.contains(lease.item.sequence) {
+            // This daemon held the item past its lease and another took it over: both delivered
+            // it, under the same idempotency key; the other's report stands.
+            logger.warning(
+                "an item this daemon delivered late was taken over by another daemon; the receiver sees it twice under one idempotency key",
+                metadata: [
+                    "campaign": .string(lease.item.campaignID), "outbox": .stringConvertible(lease.item.sequence),
+                    "idempotency_key": .string(lease.idempotencyKey),
+                ])
+        }
     }
 
     private func failed(_ item: OutboxItem, _ message: String, moment: Double) {

@@ -8,7 +8,9 @@ public import LaurelStore
 public enum OutboxDocument {
     /// The item as JSON, keys in a fixed order. `sequence` is unique and increasing: a receiver
     /// that may see an item twice (delivery is at least once) keys on it.
-    public static func json(_ item: OutboxItem) -> JSONValue {
+    /// `idempotencyKey`: the same for every delivery of the item (``OutboxLease/idempotencyKey``),
+    /// so a receiver can drop a second one.
+    public static func json(_ item: OutboxItem, idempotencyKey: String? = nil) -> JSONValue {
         var fields: [(String, JSONValue)] = [
             ("sequence", .number(Double(item.sequence))),
             ("campaign", .string(item.campaignID)),
@@ -42,6 +44,7 @@ public enum OutboxDocument {
             ]
         }
         fields.append(("text", .string(text(item.effect))))
+        if let idempotencyKey { fields.append(("idempotency_key", .string(idempotencyKey))) }
         return .object(fields)
     }
 

@@ -124,6 +124,14 @@ enum PostgresSchema {
                     PRIMARY KEY (campaign_id, position)
                 )
                 """,
-            ])
+            ]),
+        // Outbox leases for delivery by several daemons, each fenced by a token from a sequence
+        // (docs/operations.md, "The outbox").
+        Migration(
+            name: "v2: outbox leases",
+            sql: [
+                "ALTER TABLE outbox ADD COLUMN lease_token BIGINT, ADD COLUMN leased_until BIGINT",
+                "CREATE SEQUENCE outbox_lease_token",
+            ]),
     ]
 }

@@ -8,7 +8,7 @@ public import ServiceLifecycle
 import Synchronization
 
 /// Laurel's data in a PostgreSQL database, for several daemons on one database
-/// (docs/architecture.md, "The store boundary"; docs/operations.md, "Several daemons").
+/// (docs/architecture.md, "The store boundary"; docs/operations.md, "Several daemons on PostgreSQL").
 ///
 /// Its connection pool runs as a `Service` (``run()``): first in the daemon's group, so it stops
 /// last. Every transaction leases a connection, runs its synchronous body on NIO's blocking pool

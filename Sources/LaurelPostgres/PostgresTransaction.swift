@@ -488,24 +488,68 @@ struct PostgresTransaction: StoreTransaction {
     // MARK: Outbox, recurrences, parents
 
     func pendingOutbox(limit: Int) throws -> [OutboxItem] {
-        let decoder = JSONDecoder()
-        return try rows(
+        try rows(
             """
-            SELECT sequence, campaign_id, event_id, effect, created_at FROM outbox WHERE delivered_at IS NULL
+            SELECT \(unescaped: Self.outboxColumns) FROM outbox WHERE delivered_at IS NULL
             ORDER BY sequence LIMIT \(Int64(limit))
             """
-        ).map { row in
-            let (sequence, campaignID, eventID, effect, createdAt) = try row.decode(
-                (Int64, String, String, ByteBuffer, Int64).self)
-            return OutboxItem(
-                sequence: sequence, campaignID: campaignID, eventID: eventID,
-                effect: try decoder.decode(Effect.self, from: Data(effect.readableBytesView)), createdAt: createdAt)
-        }
+        ).map(Self.outboxItem)
     }
 
-    func markDelivered(_ sequences: [Int64], at instant: Instant) throws {
-        guard !sequences.isEmpty else { return }
-        try execute("UPDATE outbox SET delivered_at = \(instant) WHERE sequence = ANY(\(sequences)::bigint[])")
+    /// Items no lease holds, taken past those another daemon is taking at this moment
+    /// (`SKIP LOCKED`), each with the next token of a sequence.
+    func leaseOutbox(limit: Int, at instant: Instant, until: Instant) throws -> [OutboxLease] {
+        try rows(
+            """
+            UPDATE outbox o SET lease_token = nextval('outbox_lease_token'), leased_until = \(until)
+            FROM (
+                SELECT sequence FROM outbox
+                WHERE delivered_at IS NULL AND (leased_until IS NULL OR leased_until <= \(instant))
+                ORDER BY sequence LIMIT \(Int64(limit)) FOR UPDATE SKIP LOCKED
+            ) AS free
+            WHERE o.sequence = free.sequence
+            RETURNING o.sequence, o.campaign_id, o.event_id, o.effect, o.created_at, o.lease_token
+            """
+        ).map { row in
+            OutboxLease(
+                item: try Self.outboxItem(row), token: try row.makeRandomAccess()[5].decode(Int64.self), until: until)
+        }.sorted { $0.item.sequence < $1.item.sequence }
+    }
+
+    func settleOutbox(delivered: [OutboxLease], released: [OutboxLease], at instant: Instant) throws -> [Int64] {
+        var accepted: [Int64] = []
+        if !delivered.isEmpty {
+            accepted = try rows(
+                """
+                UPDATE outbox SET delivered_at = \(instant), leased_until = NULL
+                WHERE (sequence, lease_token) IN (
+                    SELECT * FROM unnest(\(delivered.map(\.item.sequence))::bigint[], \(delivered.map(\.token))::bigint[]))
+                RETURNING sequence
+                """
+            ).map { try $0.decode(Int64.self) }.sorted()
+        }
+        if !released.isEmpty {
+            try execute(
+                """
+                UPDATE outbox SET leased_until = NULL
+                WHERE delivered_at IS NULL AND (sequence, lease_token) IN (
+                    SELECT * FROM unnest(\(released.map(\.item.sequence))::bigint[], \(released.map(\.token))::bigint[]))
+                """)
+        }
+        return accepted
+    }
+
+    private static let outboxColumns = "sequence, campaign_id, event_id, effect, created_at"
+
+    /// An item from the first five columns of a row (``outboxColumns``).
+    private static func outboxItem(_ row: PostgresRow) throws -> OutboxItem {
+        let columns = row.makeRandomAccess()
+        return OutboxItem(
+            sequence: try columns[0].decode(Int64.self), campaignID: try columns[1].decode(String.self),
+            eventID: try columns[2].decode(String.self),
+            effect: try JSONDecoder().decode(
+                Effect.self, from: Data(try columns[3].decode(ByteBuffer.self).readableBytesView)),
+            createdAt: try columns[4].decode(Int64.self))
     }
 
     func recurrence(workflowID: String) throws -> RecurrenceCursor? {

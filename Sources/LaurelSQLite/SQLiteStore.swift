@@ -365,6 +365,17 @@ public final class SQLiteStore: CampaignStore {
                     sql: "UPDATE campaign SET document = ? WHERE id = ?", arguments: [Data(codec.encode(campaign)), id])
             }
         }
+        // Outbox leases for delivery, each fenced by a token that only grows (docs/architecture.md,
+        // "The outbox"); the last token given is kept in a row of its own.
+        migrator.registerMigration("v10: outbox leases") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE outbox ADD COLUMN lease_token INTEGER;
+                    ALTER TABLE outbox ADD COLUMN leased_until INTEGER;
+                    CREATE TABLE outbox_lease (last INTEGER NOT NULL);
+                    INSERT INTO outbox_lease (last) VALUES (0);
+                    """)
+        }
         return migrator
     }
 
@@ -741,12 +752,13 @@ struct SQLiteTransaction: StoreTransaction {
         try Row.fetchAll(
             db, sql: "SELECT * FROM outbox WHERE delivered_at IS NULL ORDER BY sequence LIMIT ?", arguments: [limit]
         )
-        .map { row in
-            OutboxItem(
-                sequence: row["sequence"], campaignID: row["campaign_id"], eventID: row["event_id"],
-                effect: try JSONDecoder().decode(Effect.self, from: row["effect"] as Data), createdAt: row["created_at"]
-            )
-        }
+        .map(Self.outboxItem)
+    }
+
+    private static func outboxItem(_ row: Row) throws -> OutboxItem {
+        OutboxItem(
+            sequence: row["sequence"], campaignID: row["campaign_id"], eventID: row["event_id"],
+            effect: try JSONDecoder().decode(Effect.self, from: row["effect"] as Data), createdAt: row["created_at"])
     }
 
     func containsEvent(id: String) throws -> Bool {
@@ -842,10 +854,41 @@ struct SQLiteTransaction: StoreTransaction {
         }
     }
 
-    func markDelivered(_ sequences: [Int64], at instant: Instant) throws {
-        for sequence in sequences {
-            try run("UPDATE outbox SET delivered_at = ? WHERE sequence = ?", [instant, sequence])
+    func leaseOutbox(limit: Int, at instant: Instant, until: Instant) throws -> [OutboxLease] {
+        let free = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT * FROM outbox WHERE delivered_at IS NULL AND (leased_until IS NULL OR leased_until <= ?)
+                ORDER BY sequence LIMIT ?
+                """, arguments: [instant, limit]
+        ).map(Self.outboxItem)
+        guard !free.isEmpty else { return [] }
+        var token = try Int64.fetchOne(db, sql: "SELECT last FROM outbox_lease") ?? 0
+        var leases: [OutboxLease] = []
+        for item in free {
+            token += 1
+            try run(
+                "UPDATE outbox SET lease_token = ?, leased_until = ? WHERE sequence = ?", [token, until, item.sequence])
+            leases.append(OutboxLease(item: item, token: token, until: until))
         }
+        try run("UPDATE outbox_lease SET last = ?", [token])
+        return leases
+    }
+
+    func settleOutbox(delivered: [OutboxLease], released: [OutboxLease], at instant: Instant) throws -> [Int64] {
+        var accepted: [Int64] = []
+        for lease in delivered {
+            try run(
+                "UPDATE outbox SET delivered_at = ?, leased_until = NULL WHERE sequence = ? AND lease_token = ?",
+                [instant, lease.item.sequence, lease.token])
+            if db.changesCount == 1 { accepted.append(lease.item.sequence) }
+        }
+        for lease in released {
+            try run(
+                "UPDATE outbox SET leased_until = NULL WHERE sequence = ? AND lease_token = ? AND delivered_at IS NULL",
+                [lease.item.sequence, lease.token])
+        }
+        return accepted
     }
 
     func nextCampaignNumber(workflowID: String) throws -> Int {

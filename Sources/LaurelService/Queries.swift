@@ -80,10 +80,24 @@ extension CampaignService {
         try await reading { try $0.pendingOutbox(limit: limit) }
     }
 
-    public func markDelivered(_ sequences: [Int64], at instant: Instant) async throws {
-        guard !sequences.isEmpty else { return }
+    /// Takes up to `limit` pending items for delivery until `until` (``OutboxLease``): no other
+    /// daemon takes them meanwhile.
+    public func leaseOutbox(limit: Int, at instant: Instant, until: Instant) async throws -> [OutboxLease] {
         do {
-            try await store.write { try $0.markDelivered(sequences, at: instant) }
+            return try await store.write { try $0.leaseOutbox(limit: limit, at: instant, until: until) }
+        } catch {
+            throw LaurelError(error)
+        }
+    }
+
+    /// Reports deliveries and lets go of the leases not delivered; returns the sequences marked
+    /// delivered (a lease another daemon took over since is not among them).
+    public func settleOutbox(delivered: [OutboxLease], released: [OutboxLease], at instant: Instant) async throws
+        -> [Int64]
+    {
+        guard !delivered.isEmpty || !released.isEmpty else { return [] }
+        do {
+            return try await store.write { try $0.settleOutbox(delivered: delivered, released: released, at: instant) }
         } catch {
             throw LaurelError(error)
         }

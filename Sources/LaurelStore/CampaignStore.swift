@@ -115,6 +115,26 @@ public struct OutboxItem: Sendable, Hashable {
     }
 }
 
+/// An outbox item taken for delivery by one daemon until `until`: no other takes it meanwhile.
+/// `token` fences it: each taking gets a larger one, and only the latest taker's report of the
+/// delivery counts, so a daemon that stalled past its lease and comes back cannot mark the
+/// delivery of the daemon that took the item over (docs/operations.md, "The outbox").
+public struct OutboxLease: Sendable, Hashable {
+    public var item: OutboxItem
+    public var token: Int64
+    public var until: Instant
+
+    public init(item: OutboxItem, token: Int64, until: Instant) {
+        self.item = item
+        self.token = token
+        self.until = until
+    }
+
+    /// The key a receiver can drop a second delivery of the same item by: the same for every
+    /// delivery of it, whichever daemon made it.
+    public var idempotencyKey: String { "laurel-outbox-\(item.sequence)" }
+}
+
 /// A timer in the due-timer index.
 public struct DueTimer: Sendable, Hashable {
     public var campaignID: String
@@ -258,7 +278,13 @@ public protocol StoreTransaction: StoreReader {
     func record(_ version: WorkflowVersion) throws
     /// Replaces the organisation data as a whole.
     func replaceOrganisation(_ organisation: Organisation) throws
-    func markDelivered(_ sequences: [Int64], at instant: Instant) throws
+    /// Takes up to `limit` pending items, oldest first, that no lease holds at `instant`, each
+    /// with a new fencing token, held until `until`.
+    func leaseOutbox(limit: Int, at instant: Instant, until: Instant) throws -> [OutboxLease]
+    /// Marks `delivered` as delivered and lets `released` go (to be taken again), each only if
+    /// its token is still the item's latest; returns the sequences marked delivered. A lease
+    /// another daemon has taken over since is left alone.
+    func settleOutbox(delivered: [OutboxLease], released: [OutboxLease], at instant: Instant) throws -> [Int64]
 }
 
 /// A transaction that hands every call to another (`inner`): a wrapper that changes a few calls
@@ -318,8 +344,11 @@ extension ForwardingStoreTransaction {
     }
     public func record(_ version: WorkflowVersion) throws { try inner.record(version) }
     public func replaceOrganisation(_ organisation: Organisation) throws { try inner.replaceOrganisation(organisation) }
-    public func markDelivered(_ sequences: [Int64], at instant: Instant) throws {
-        try inner.markDelivered(sequences, at: instant)
+    public func leaseOutbox(limit: Int, at instant: Instant, until: Instant) throws -> [OutboxLease] {
+        try inner.leaseOutbox(limit: limit, at: instant, until: until)
+    }
+    public func settleOutbox(delivered: [OutboxLease], released: [OutboxLease], at instant: Instant) throws -> [Int64] {
+        try inner.settleOutbox(delivered: delivered, released: released, at: instant)
     }
 }
 

@@ -54,6 +54,9 @@ public final class InMemoryStore: CampaignStore {
         var organisation = Organisation()
         var organisationVersion = 0
         var outbox: [OutboxItem] = []
+        /// Each taken item's latest fencing token and how long it is held.
+        var leases: [Int64: (token: Int64, until: Instant)] = [:]
+        var lastLeaseToken: Int64 = 0
         var delivered: Set<Int64> = []
         var nextOutboxSequence: Int64 = 1
         var recurrence: [String: RecurrenceCursor] = [:]
@@ -249,8 +252,23 @@ public final class InMemoryStore: CampaignStore {
             state.organisationVersion += 1
         }
 
-        func markDelivered(_ sequences: [Int64], at instant: Instant) throws {
-            state.delivered.formUnion(sequences)
+        func leaseOutbox(limit: Int, at instant: Instant, until: Instant) throws -> [OutboxLease] {
+            var leases: [OutboxLease] = []
+            for item in state.outbox where leases.count < limit && !state.delivered.contains(item.sequence) {
+                if let held = state.leases[item.sequence], held.until > instant { continue }
+                state.lastLeaseToken += 1
+                state.leases[item.sequence] = (state.lastLeaseToken, until)
+                leases.append(OutboxLease(item: item, token: state.lastLeaseToken, until: until))
+            }
+            return leases
+        }
+
+        func settleOutbox(delivered: [OutboxLease], released: [OutboxLease], at instant: Instant) throws -> [Int64] {
+            let current = { (lease: OutboxLease) in self.state.leases[lease.item.sequence]?.token == lease.token }
+            let accepted = delivered.filter(current).map(\.item.sequence)
+            state.delivered.formUnion(accepted)
+            for lease in delivered + released where current(lease) { state.leases[lease.item.sequence] = nil }
+            return accepted
         }
     }
 }

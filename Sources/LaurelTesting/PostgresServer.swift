@@ -48,10 +48,13 @@ public final class PostgresServer: Sendable {
         guard let binaries else {
             throw Failure(description: "PostgreSQL is not installed (no /usr/lib/postgresql/N/bin/initdb)")
         }
+        stopAbandoned(binaries: binaries)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
             "laurel-pg-\(UUID().uuidString)"
         ).path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // Which process the server is for: one that outlives it is stopped by the next start.
+        try Data("\(getpid())\n".utf8).write(to: URL(fileURLWithPath: "\(folder)/owner"))
         do {
             if getuid() == 0 { try run(["/bin/chown", "postgres:postgres", folder], asOwner: false) }
             try run(
@@ -75,6 +78,22 @@ public final class PostgresServer: Sendable {
             let log = (try? String(contentsOfFile: "\(folder)/server.log", encoding: .utf8)) ?? ""
             try? FileManager.default.removeItem(atPath: folder)
             throw Failure(description: "\(error)\(log.isEmpty ? "" : "\nserver log:\n\(log.suffix(2_000))")")
+        }
+    }
+
+    /// Stops the servers of test processes that ended without stopping theirs (killed, crashed)
+    /// and removes their folders.
+    private static func stopAbandoned(binaries: String) {
+        let temporary = FileManager.default.temporaryDirectory.path
+        let folders = (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? []
+        for name in folders where name.hasPrefix("laurel-pg-") {
+            let folder = "\(temporary)/\(name)"
+            guard let text = try? String(contentsOfFile: "\(folder)/owner", encoding: .utf8),
+                let owner = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                kill(owner, 0) != 0, errno == ESRCH
+            else { continue }
+            try? run(["\(binaries)/pg_ctl", "-D", "\(folder)/data", "-m", "immediate", "-w", "stop"], asOwner: true)
+            try? FileManager.default.removeItem(atPath: folder)
         }
     }
 

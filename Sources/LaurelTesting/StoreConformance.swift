@@ -318,7 +318,9 @@ public enum StoreConformance {
             try expect(try await store.read { try $0.organisation() }, second, "the organisation after a second import")
             try expect(try await store.read { try $0.organisationVersion() }, 2, "the version after two imports")
         },
-        Check("outbox items wait, in order, until they are marked delivered") { store in
+        Check("outbox items wait, in order, until delivered; a lease holds an item for one daemon, fenced by its token")
+        {
+            store in
             let effects = (1...3).map { n in
                 OutboxItem(
                     campaignID: "a", eventID: "e\(n)",
@@ -333,10 +335,29 @@ public enum StoreConformance {
                 true,
                 "the sequence numbers increase")
             try expect(try await store.read { try $0.pendingOutbox(limit: 2) }.count, 2, "with a limit of 2")
-            try await store.write { try $0.markDelivered([pending[0].sequence, pending[2].sequence], at: 2) }
+            // Two daemons: the first takes two items, the second finds only the third free.
+            let first = try await store.write { try $0.leaseOutbox(limit: 2, at: 10, until: 70) }
+            try expect(first.map(\.item.eventID), ["e1", "e2"], "the first daemon's items")
+            let second = try await store.write { try $0.leaseOutbox(limit: 10, at: 11, until: 71) }
+            try expect(second.map(\.item.eventID), ["e3"], "the second daemon's, past those held")
+            try expect(second[0].token > first[1].token, true, "tokens increase")
+            // The first stalls past its lease; the second takes e1 over and delivers it.
+            let takenOver = try await store.write { try $0.leaseOutbox(limit: 1, at: 80, until: 140) }
+            try expect(takenOver.map(\.item.eventID), ["e1"], "an item whose lease ran out")
+            try expect(
+                try await store.write { try $0.settleOutbox(delivered: takenOver + second, released: [], at: 81) },
+                [takenOver[0].item.sequence, second[0].item.sequence], "the current holder's deliveries")
+            // The stalled daemon comes back: its report of e1 is refused, its e2 is released.
+            try expect(
+                try await store.write { try $0.settleOutbox(delivered: [first[0]], released: [first[1]], at: 82) }, [],
+                "a superseded lease's delivery")
             try expect(
                 try await store.read { try $0.pendingOutbox(limit: 10) }.map(\.eventID), ["e2"],
                 "after two were delivered")
+            let again = try await store.write { try $0.leaseOutbox(limit: 10, at: 83, until: 143) }
+            try expect(again.map(\.item.eventID), ["e2"], "a released item is free at once")
+            try expect(
+                again[0].idempotencyKey == first[1].idempotencyKey, true, "one key for every delivery of an item")
         },
         Check("campaign numbers count per workflow; recurrence cursors keep their first sighting; parents are kept") {
             store in
