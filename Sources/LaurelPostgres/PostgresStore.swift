@@ -219,13 +219,14 @@ public final class PostgresStore: SharedStore, Service {
                         return try body(transaction)
                     }
                 } catch {
-                    if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
+                    _ = try? await PostgresTransaction.answer(to: "ROLLBACK", on: connection, logger: logger).get()
                     throw error
                 }
                 // A session the server ended meanwhile (the session timeout) has lost the
-                // transaction; a statement sent on its closed connection would wait forever.
-                guard !connection.isClosed else { throw PostgresStoreError.sessionEnded }
-                try await connection.query(end == .rollBack ? "ROLLBACK" : "COMMIT", logger: logger)
+                // transaction: said, never waited on (``PostgresTransaction/answer(to:on:logger:)``).
+                _ = try await PostgresTransaction.answer(
+                    to: end == .rollBack ? "ROLLBACK" : "COMMIT", on: connection, logger: logger
+                ).get()
                 return result
             }
         } catch let error as PSQLError {

@@ -3,6 +3,7 @@ import LaurelCore
 import LaurelStore
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// The reads and writes of one PostgreSQL transaction, on one leased connection, for a
 /// synchronous body: the body runs on a thread of NIO's blocking pool (never one of Swift's
@@ -39,14 +40,45 @@ struct PostgresTransaction: StoreTransaction {
     /// Runs a statement and waits for it; returns the number of rows it changed.
     @discardableResult
     func execute(_ query: PostgresQuery) throws -> Int {
-        guard !connection.isClosed else { throw PostgresStoreError.sessionEnded }
-        return try connection.query(query, logger: logger).wait().metadata.rows ?? 0
+        try Self.answer(to: query, on: connection, logger: logger).wait().metadata.rows ?? 0
     }
 
     /// Runs a query and waits for all its rows.
     func rows(_ query: PostgresQuery) throws -> [PostgresRow] {
-        guard !connection.isClosed else { throw PostgresStoreError.sessionEnded }
-        return try connection.query(query, logger: logger).wait().rows
+        try Self.answer(to: query, on: connection, logger: logger).wait().rows
+    }
+
+    /// The longest a statement's answer is waited for. Laurel's statements take milliseconds;
+    /// past this the connection is taken to be lost and is closed.
+    static let answerTimeout: TimeAmount = .seconds(60)
+
+    /// The answer to a query, or a failure after ``answerTimeout``: postgres-nio can leave a
+    /// query sent as the server closed the connection (the session timeout) unanswered forever,
+    /// and a daemon must never wait forever.
+    static func answer(to query: PostgresQuery, on connection: PostgresConnection, logger: Logger)
+        -> EventLoopFuture<PostgresQueryResult>
+    {
+        guard !connection.isClosed else {
+            return connection.eventLoop.makeFailedFuture(PostgresStoreError.sessionEnded)
+        }
+        let promise = connection.eventLoop.makePromise(of: PostgresQueryResult.self)
+        let answered = Mutex(false)
+        let complete: @Sendable (Result<PostgresQueryResult, any Error>) -> Void = { result in
+            let first = answered.withLock { answered in
+                defer { answered = true }
+                return !answered
+            }
+            if first { promise.completeWith(result) }
+        }
+        let deadline = connection.eventLoop.scheduleTask(in: answerTimeout) {
+            complete(.failure(PostgresStoreError.sessionEnded))
+            connection.close().whenComplete { _ in }
+        }
+        connection.query(query, logger: logger).whenComplete { result in
+            deadline.cancel()
+            complete(result)
+        }
+        return promise.futureResult
     }
 
     // MARK: Workflow versions
