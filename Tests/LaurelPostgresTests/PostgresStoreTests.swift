@@ -12,14 +12,16 @@ import Testing
 struct PostgresStoreTests {
     /// Runs `body` with stores on a new database, their pools running, and stops them after.
     static func withServer(
-        stores count: Int = 1, sessionTimeout: Duration = .seconds(30), _ body: ([PostgresStore]) async throws -> Void
+        stores count: Int = 1, firstSessionTimeout: Duration = .seconds(30),
+        _ body: ([PostgresStore]) async throws -> Void
     ) async throws {
         try await PostgresServer.withDatabase { url in
             let location = try PostgresLocation(url: url, environment: [:])
-            let stores = (0..<count).map { _ in
+            // The first store's sessions may have a timeout of their own; the others keep 30 s.
+            let stores = (0..<count).map { index in
                 PostgresStore(
                     location: location, registry: TestWorkflows.registry, listensForTimers: true,
-                    sessionTimeout: sessionTimeout)
+                    sessionTimeout: index == 0 ? firstSessionTimeout : .seconds(30))
             }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for store in stores { group.addTask { try await store.run() } }
@@ -139,14 +141,14 @@ struct PostgresStoreTests {
         "a transaction left open past the session timeout loses its locks, and its late commit fails and writes nothing"
     )
     func sessionTimeout() async throws {
-        try await Self.withServer(stores: 2, sessionTimeout: .seconds(1)) { stores in
-            try await Self.prepare(stores[0], campaigns: ["c1"], due: 100)
+        try await Self.withServer(stores: 2, firstSessionTimeout: .seconds(2)) { stores in
+            try await Self.prepare(stores[1], campaigns: ["c1"], due: 100)
             let stalled = Task {
                 try await stores[0].write { transaction in
                     var campaign = try transaction.campaign(id: "c1")!
                     campaign.state = "stalled"
                     try transaction.save(campaign, events: [], effects: [], at: 2)
-                    Thread.sleep(forTimeInterval: 2.5)  // as a daemon stopped mid-transaction would
+                    Thread.sleep(forTimeInterval: 4)  // as a daemon stopped mid-transaction would
                 }
             }
             try await Task.sleep(for: .milliseconds(200))
