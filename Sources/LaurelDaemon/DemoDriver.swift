@@ -48,7 +48,10 @@ struct DemoDriver {
     /// Plans events for campaigns that moved, and sends those whose time has come.
     mutating func step(now: Instant) async throws {
         for campaignID in generators.keys.sorted() {
-            guard let campaign = try await service.campaign(id: campaignID), campaign.status == .running else {
+            // With its entries: a step plans its inputs from them (a review scores each one).
+            guard let campaign = try await service.campaign(id: campaignID, withEntries: true),
+                campaign.status == .running
+            else {
                 generators[campaignID] = nil
                 pending[campaignID] = nil
                 continue

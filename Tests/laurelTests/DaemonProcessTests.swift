@@ -100,6 +100,35 @@ struct DaemonProcessTests {
         #expect(log.contains("collecting -> wrap-up (outcome deadline)"))
     }
 
+    @Test("the demo runs the shipped workflows through a council's review and stops cleanly on SIGTERM")
+    func demoThroughReview() async throws {
+        let (folder, database) = try Self.setUp()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let process = Process()
+        process.executableURL = CLITests.binary
+        process.arguments = [
+            "serve", "--demo", "--workflows", CLITests.packageRoot.appendingPathComponent("workflows").path,
+            "--database", database,
+        ]
+        let logURL = folder.appendingPathComponent("demo.log")
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: logURL)
+        process.standardError = process.standardOutput
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        // A week per second: within seconds a campaign reaches a review, whose scores the demo
+        // plans from the campaign's entries (it once read them unloaded and stopped the daemon).
+        func log() -> String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, process.isRunning, !log().contains("review -> ") { usleep(200_000) }
+        #expect(log().contains("review -> "), "no review ended within 60 s: \(log().suffix(3_000))")
+        #expect(process.isRunning, "the demo daemon stopped: \(log().suffix(3_000))")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+        #expect(!log().contains("Fatal error"))
+    }
+
     @Test("an edited workflow file is reloaded while the daemon runs; a broken edit keeps the last good version")
     func reloadWhileRunning() async throws {
         let (folder, database) = try Self.setUp()
