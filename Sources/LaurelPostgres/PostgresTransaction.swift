@@ -384,10 +384,10 @@ struct PostgresTransaction: StoreTransaction {
                     + rows.joined(separator: ", "), binds: bindings))
     }
 
-    private static let eventColumns =
+    static let eventColumns =
         "sequence, id, campaign_id, at, recorded_at, disposition, late_by, summary, action"
 
-    private static func loggedEvent(_ row: PostgresRow) throws -> LoggedEvent {
+    static func loggedEvent(_ row: PostgresRow) throws -> LoggedEvent {
         let (sequence, id, campaignID, at, recordedAt, disposition, lateBy, summary, action) = try row.decode(
             (Int64, String, String, Int64, Int64, String, Int64, String, ByteBuffer).self)
         return LoggedEvent(
@@ -571,10 +571,10 @@ struct PostgresTransaction: StoreTransaction {
         return accepted
     }
 
-    private static let outboxColumns = "sequence, campaign_id, event_id, effect, created_at"
+    static let outboxColumns = "sequence, campaign_id, event_id, effect, created_at"
 
     /// An item from the first five columns of a row (``outboxColumns``).
-    private static func outboxItem(_ row: PostgresRow) throws -> OutboxItem {
+    static func outboxItem(_ row: PostgresRow) throws -> OutboxItem {
         let columns = row.makeRandomAccess()
         return OutboxItem(
             sequence: try columns[0].decode(Int64.self), campaignID: try columns[1].decode(String.self),
@@ -607,6 +607,130 @@ struct PostgresTransaction: StoreTransaction {
     func parent(of child: String) throws -> (campaign: String, unit: String?)? {
         try rows("SELECT parent_id, unit FROM campaign_parent WHERE child_id = \(child)").first.map { row in
             try row.decode((String, String?).self)
+        }
+    }
+}
+
+extension PostgresTransaction {
+    // MARK: A copy of the whole store
+
+    func events(after sequence: Int64, limit: Int) throws -> [LoggedEvent] {
+        try rows(
+            """
+            SELECT \(unescaped: Self.eventColumns) FROM event WHERE sequence > \(sequence)
+            ORDER BY sequence LIMIT \(Int64(limit))
+            """
+        ).map(Self.loggedEvent)
+    }
+
+    func outbox(after sequence: Int64, limit: Int) throws -> [StoredOutboxItem] {
+        try rows(
+            """
+            SELECT \(unescaped: Self.outboxColumns), delivered_at FROM outbox WHERE sequence > \(sequence)
+            ORDER BY sequence LIMIT \(Int64(limit))
+            """
+        ).map { row in
+            StoredOutboxItem(
+                item: try Self.outboxItem(row), deliveredAt: try row.makeRandomAccess()[5].decode(Int64?.self))
+        }
+    }
+
+    func campaignNumbers() throws -> [String: Int] {
+        Dictionary(
+            uniqueKeysWithValues: try rows("SELECT workflow_id, last FROM campaign_counter").map {
+                try $0.decode((String, Int).self)
+            })
+    }
+
+    func recurrences() throws -> [String: RecurrenceCursor] {
+        Dictionary(
+            uniqueKeysWithValues: try rows("SELECT workflow_id, last_cycle, first_seen FROM recurrence").map { row in
+                let (workflowID, lastCycle, firstSeen) = try row.decode((String, Int64?, Int64).self)
+                return (workflowID, RecurrenceCursor(lastCycle: lastCycle, firstSeen: firstSeen))
+            })
+    }
+
+    func parents() throws -> [ParentLink] {
+        try rows("SELECT child_id, parent_id, unit FROM campaign_parent ORDER BY child_id").map { row in
+            let (child, parent, unit) = try row.decode((String, String, String?).self)
+            return ParentLink(child: child, parent: parent, unit: unit)
+        }
+    }
+
+    /// Rows with the numbers given (`OVERRIDING SYSTEM VALUE`); the identity then goes on after
+    /// the largest number in the table.
+    func restore(_ record: RestoredRecord) throws {
+        switch record {
+        case .campaign(let campaign, let entries, let startedAt, let updatedAt):
+            try execute(
+                """
+                INSERT INTO campaign (id, workflow_id, workflow_version, state, status, event_count, document,
+                    started_at, updated_at)
+                VALUES (\(campaign.id), \(campaign.workflowID), \(campaign.workflowVersion), \(campaign.state),
+                    \(campaign.status.rawValue), \(campaign.eventCount), \(ByteBuffer(bytes: try codec.encode(campaign))),
+                    \(startedAt), \(updatedAt))
+                """)
+            try writeEntries(.replace(entries), of: campaign.id, isStored: false)
+            if !campaign.timers.isEmpty {
+                try execute(
+                    """
+                    INSERT INTO due_timer (due, campaign_id, timer_id)
+                    SELECT due, \(campaign.id), timer_id
+                    FROM unnest(\(campaign.timers.map(\.due))::bigint[], \(campaign.timers.map { Int64($0.id) })::bigint[]) AS t(due, timer_id)
+                    """)
+            }
+        case .events(let events):
+            guard !events.isEmpty else { return }
+            var bindings = PostgresBindings(capacity: events.count * 10)
+            var values: [String] = []
+            for event in events {
+                let first = bindings.count
+                bindings.append(event.sequence)
+                bindings.append(event.id)
+                bindings.append(event.campaignID)
+                bindings.append(event.at)
+                bindings.append(event.recordedAt)
+                bindings.append(event.kind)
+                bindings.append(event.disposition.rawValue)
+                bindings.append(event.lateBy)
+                bindings.append(event.summary)
+                bindings.append(ByteBuffer(bytes: try event.action.json()))
+                values.append("(" + (1...10).map { "$\(first + $0)" }.joined(separator: ", ") + ")")
+            }
+            try execute(
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO event (sequence, id, campaign_id, at, recorded_at, kind, disposition, late_by, summary, action)
+                        OVERRIDING SYSTEM VALUE VALUES \(values.joined(separator: ", "))
+                        """, binds: bindings))
+            try execute(
+                "SELECT setval(pg_get_serial_sequence('event', 'sequence'), (SELECT max(sequence) FROM event))")
+        case .outbox(let items):
+            guard !items.isEmpty else { return }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            var bindings = PostgresBindings(capacity: items.count * 6)
+            var values: [String] = []
+            for stored in items {
+                let first = bindings.count
+                bindings.append(stored.item.sequence)
+                bindings.append(stored.item.campaignID)
+                bindings.append(stored.item.eventID)
+                bindings.append(ByteBuffer(bytes: try encoder.encode(stored.item.effect)))
+                bindings.append(stored.item.createdAt)
+                bindings.append(stored.deliveredAt)
+                values.append("(" + (1...6).map { "$\(first + $0)" }.joined(separator: ", ") + ")")
+            }
+            try execute(
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO outbox (sequence, campaign_id, event_id, effect, created_at, delivered_at)
+                        OVERRIDING SYSTEM VALUE VALUES \(values.joined(separator: ", "))
+                        """, binds: bindings))
+            try execute(
+                "SELECT setval(pg_get_serial_sequence('outbox', 'sequence'), (SELECT max(sequence) FROM outbox))")
+        case .campaignNumber(let workflowID, let last):
+            try execute("INSERT INTO campaign_counter (workflow_id, last) VALUES (\(workflowID), \(Int64(last)))")
         }
     }
 }

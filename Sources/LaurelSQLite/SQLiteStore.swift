@@ -812,6 +812,41 @@ struct SQLiteTransaction: StoreTransaction {
         return (row["parent_id"], row["unit"])
     }
 
+    func events(after sequence: Int64, limit: Int) throws -> [LoggedEvent] {
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM event WHERE sequence > ? ORDER BY sequence LIMIT ?", arguments: [sequence, limit]
+        ).map(SQLiteStore.loggedEvent)
+    }
+
+    func outbox(after sequence: Int64, limit: Int) throws -> [StoredOutboxItem] {
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM outbox WHERE sequence > ? ORDER BY sequence LIMIT ?", arguments: [sequence, limit]
+        ).map { StoredOutboxItem(item: try Self.outboxItem($0), deliveredAt: $0["delivered_at"]) }
+    }
+
+    func campaignNumbers() throws -> [String: Int] {
+        Dictionary(
+            uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT workflow_id, last FROM campaign_counter").map {
+                ($0["workflow_id"] as String, $0["last"] as Int)
+            })
+    }
+
+    func recurrences() throws -> [String: RecurrenceCursor] {
+        Dictionary(
+            uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT * FROM recurrence").map {
+                (
+                    $0["workflow_id"] as String,
+                    RecurrenceCursor(lastCycle: $0["last_cycle"], firstSeen: $0["first_seen"])
+                )
+            })
+    }
+
+    func parents() throws -> [ParentLink] {
+        try Row.fetchAll(db, sql: "SELECT child_id, parent_id, unit FROM campaign_parent ORDER BY child_id").map {
+            ParentLink(child: $0["child_id"], parent: $0["parent_id"], unit: $0["unit"])
+        }
+    }
+
     // MARK: Writing
 
     func record(_ version: WorkflowVersion) throws {
@@ -979,6 +1014,59 @@ struct SQLiteTransaction: StoreTransaction {
             }
         }
         return document.count
+    }
+
+    /// Rows with the numbers given: an `AUTOINCREMENT` table goes on after the largest.
+    func restore(_ record: RestoredRecord) throws {
+        switch record {
+        case .campaign(let campaign, let entries, let startedAt, let updatedAt):
+            try db.execute(
+                sql: """
+                    INSERT INTO campaign (id, workflow_id, workflow_version, state, status, event_count, document, started_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    campaign.id, campaign.workflowID, campaign.workflowVersion, campaign.state,
+                    campaign.status.rawValue, campaign.eventCount, Data(try codec.encode(campaign)), startedAt,
+                    updatedAt,
+                ])
+            try writeEntries(.replace(entries), of: campaign.id, isStored: false)
+            for timer in campaign.timers {
+                try run(
+                    "INSERT INTO due_timer (due, campaign_id, timer_id) VALUES (?, ?, ?)",
+                    [timer.due, campaign.id, timer.id])
+            }
+            storedTimers.byCampaign[campaign.id] = campaign.timers
+        case .events(let events):
+            for event in events {
+                try run(
+                    """
+                    INSERT INTO event (sequence, id, campaign_id, at, recorded_at, kind, disposition, late_by, summary, action)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [
+                        event.sequence, event.id, event.campaignID, event.at, event.recordedAt, event.kind,
+                        event.disposition.rawValue, event.lateBy, event.summary, Data(try event.action.json()),
+                    ])
+            }
+        case .outbox(let items):
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            for stored in items {
+                let item = stored.item
+                try run(
+                    """
+                    INSERT INTO outbox (sequence, campaign_id, event_id, effect, created_at, delivered_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                    [
+                        item.sequence, item.campaignID, item.eventID, try encoder.encode(item.effect), item.createdAt,
+                        stored.deliveredAt,
+                    ])
+            }
+        case .campaignNumber(let workflowID, let last):
+            try run("INSERT INTO campaign_counter (workflow_id, last) VALUES (?, ?)", [workflowID, last])
+        }
     }
 
     func removeFromDueIndex(_ timer: DueTimer) throws {

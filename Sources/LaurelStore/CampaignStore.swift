@@ -219,6 +219,19 @@ public protocol StoreReader {
     /// when the workflow was first seen; nil for a workflow never seen.
     func recurrence(workflowID: String) throws -> RecurrenceCursor?
     func parent(of child: String) throws -> (campaign: String, unit: String?)?
+
+    // What a copy of the whole store reads (`laurel store copy`).
+
+    /// Events of every campaign in sequence order, from after `sequence`.
+    func events(after sequence: Int64, limit: Int) throws -> [LoggedEvent]
+    /// Outbox items, delivered or not, in sequence order, from after `sequence`.
+    func outbox(after sequence: Int64, limit: Int) throws -> [StoredOutboxItem]
+    /// The last number given to a campaign of each workflow (``StoreTransaction/nextCampaignNumber(workflowID:)``).
+    func campaignNumbers() throws -> [String: Int]
+    /// Every recurring workflow's cursor, by workflow id.
+    func recurrences() throws -> [String: RecurrenceCursor]
+    /// Every child campaign's link to its parent, by child id.
+    func parents() throws -> [ParentLink]
 }
 
 extension StoreReader {
@@ -285,6 +298,9 @@ public protocol StoreTransaction: StoreReader {
     /// its token is still the item's latest; returns the sequences marked delivered. A lease
     /// another daemon has taken over since is left alone.
     func settleOutbox(delivered: [OutboxLease], released: [OutboxLease], at instant: Instant) throws -> [Int64]
+    /// Writes a record exactly as another store had it (``RestoredRecord``): for a copy into an
+    /// empty store, whose sequences then go on after the largest number restored.
+    func restore(_ record: RestoredRecord) throws
 }
 
 /// A transaction that hands every call to another (`inner`): a wrapper that changes a few calls
@@ -322,6 +338,16 @@ extension ForwardingStoreTransaction {
         try inner.recurrence(workflowID: workflowID)
     }
     public func parent(of child: String) throws -> (campaign: String, unit: String?)? { try inner.parent(of: child) }
+    public func events(after sequence: Int64, limit: Int) throws -> [LoggedEvent] {
+        try inner.events(after: sequence, limit: limit)
+    }
+    public func outbox(after sequence: Int64, limit: Int) throws -> [StoredOutboxItem] {
+        try inner.outbox(after: sequence, limit: limit)
+    }
+    public func campaignNumbers() throws -> [String: Int] { try inner.campaignNumbers() }
+    public func recurrences() throws -> [String: RecurrenceCursor] { try inner.recurrences() }
+    public func parents() throws -> [ParentLink] { try inner.parents() }
+    public func restore(_ record: RestoredRecord) throws { try inner.restore(record) }
     public func claimDueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
         try inner.claimDueTimers(at: instant, after: after, limit: limit)
     }

@@ -57,7 +57,8 @@ public final class InMemoryStore: CampaignStore {
         /// Each taken item's latest fencing token and how long it is held.
         var leases: [Int64: (token: Int64, until: Instant)] = [:]
         var lastLeaseToken: Int64 = 0
-        var delivered: Set<Int64> = []
+        /// When each delivered item was reported delivered.
+        var delivered: [Int64: Instant] = [:]
         var nextOutboxSequence: Int64 = 1
         var recurrence: [String: RecurrenceCursor] = [:]
         var parents: [String: (campaign: String, unit: String?)] = [:]
@@ -141,12 +142,32 @@ public final class InMemoryStore: CampaignStore {
         func organisationVersion() throws -> Int { state.organisationVersion }
 
         func pendingOutbox(limit: Int) throws -> [OutboxItem] {
-            Array(state.outbox.lazy.filter { !self.state.delivered.contains($0.sequence) }.prefix(limit))
+            Array(state.outbox.lazy.filter { self.state.delivered[$0.sequence] == nil }.prefix(limit))
         }
 
         func recurrence(workflowID: String) throws -> RecurrenceCursor? { state.recurrence[workflowID] }
 
         func parent(of child: String) throws -> (campaign: String, unit: String?)? { state.parents[child] }
+
+        func events(after sequence: Int64, limit: Int) throws -> [LoggedEvent] {
+            Array(state.events.lazy.filter { $0.sequence > sequence }.prefix(limit))
+        }
+
+        func outbox(after sequence: Int64, limit: Int) throws -> [StoredOutboxItem] {
+            Array(
+                state.outbox.lazy.filter { $0.sequence > sequence }.prefix(limit).map {
+                    StoredOutboxItem(item: $0, deliveredAt: self.state.delivered[$0.sequence])
+                })
+        }
+
+        func campaignNumbers() throws -> [String: Int] { state.campaignNumbers }
+
+        func recurrences() throws -> [String: RecurrenceCursor] { state.recurrence }
+
+        func parents() throws -> [ParentLink] {
+            state.parents.map { ParentLink(child: $0.key, parent: $0.value.campaign, unit: $0.value.unit) }
+                .sorted { $0.child < $1.child }
+        }
 
         // MARK: Writing
 
@@ -221,9 +242,41 @@ public final class InMemoryStore: CampaignStore {
                     throw Refusal(descriptionForPeople: "the event id '\(event.id)' is already in the log")
                 }
                 var logged = event
-                logged.sequence = Int64(state.events.count + 1)
+                logged.sequence = (state.events.last?.sequence ?? 0) + 1
                 state.eventIndex[event.id] = state.events.count
                 state.events.append(logged)
+            }
+        }
+
+        func restore(_ record: RestoredRecord) throws {
+            switch record {
+            case .campaign(let campaign, let entries, let startedAt, let updatedAt):
+                var unloaded = campaign
+                unloaded.entries = EntryList(storedCount: entries.count, kinds: campaign.entries.kinds)
+                state.campaigns[campaign.id] = StoredCampaign(
+                    campaign: unloaded, startedAt: startedAt, updatedAt: updatedAt)
+                state.entries[campaign.id] = entries
+                state.entryIDs[campaign.id] = Set(entries.map(\.id))
+                for timer in campaign.timers {
+                    state.due.insert(DueTimer(campaignID: campaign.id, timerID: timer.id, due: timer.due))
+                }
+            case .events(let events):
+                for event in events {
+                    guard state.eventIndex[event.id] == nil, event.sequence > (state.events.last?.sequence ?? 0) else {
+                        throw Refusal(
+                            descriptionForPeople: "the event '\(event.id)' is already in the log, or out of order")
+                    }
+                    state.eventIndex[event.id] = state.events.count
+                    state.events.append(event)
+                }
+            case .outbox(let items):
+                for stored in items {
+                    state.outbox.append(stored.item)
+                    if let at = stored.deliveredAt { state.delivered[stored.item.sequence] = at }
+                    state.nextOutboxSequence = max(state.nextOutboxSequence, stored.item.sequence + 1)
+                }
+            case .campaignNumber(let workflowID, let last):
+                state.campaignNumbers[workflowID] = last
             }
         }
 
@@ -254,7 +307,7 @@ public final class InMemoryStore: CampaignStore {
 
         func leaseOutbox(limit: Int, at instant: Instant, until: Instant) throws -> [OutboxLease] {
             var leases: [OutboxLease] = []
-            for item in state.outbox where leases.count < limit && !state.delivered.contains(item.sequence) {
+            for item in state.outbox where leases.count < limit && state.delivered[item.sequence] == nil {
                 if let held = state.leases[item.sequence], held.until > instant { continue }
                 state.lastLeaseToken += 1
                 state.leases[item.sequence] = (state.lastLeaseToken, until)
@@ -266,7 +319,7 @@ public final class InMemoryStore: CampaignStore {
         func settleOutbox(delivered: [OutboxLease], released: [OutboxLease], at instant: Instant) throws -> [Int64] {
             let current = { (lease: OutboxLease) in self.state.leases[lease.item.sequence]?.token == lease.token }
             let accepted = delivered.filter(current).map(\.item.sequence)
-            state.delivered.formUnion(accepted)
+            for sequence in accepted { state.delivered[sequence] = instant }
             for lease in delivered + released where current(lease) { state.leases[lease.item.sequence] = nil }
             return accepted
         }

@@ -1,4 +1,5 @@
 import LaurelCore
+import LaurelService
 public import LaurelStore
 
 /// What every `CampaignStore` backend must do, as checks any backend runs: a new backend passes
@@ -9,14 +10,21 @@ public enum StoreConformance {
     public struct Check: Sendable, CustomStringConvertible {
         public let name: String
         private let body: @Sendable (any CampaignStore) async throws -> Void
+        /// Whether the store is given the version the checks' campaigns name first; a check that
+        /// needs an empty store (a copy into it) records what it needs itself.
+        private let startsEmpty: Bool
 
-        init(_ name: String, _ body: @escaping @Sendable (any CampaignStore) async throws -> Void) {
+        init(
+            _ name: String, startsEmpty: Bool = false,
+            _ body: @escaping @Sendable (any CampaignStore) async throws -> Void
+        ) {
             self.name = name
+            self.startsEmpty = startsEmpty
             self.body = body
         }
 
         public func run(on store: any CampaignStore) async throws {
-            try await Self.recordVersion(in: store)
+            if !startsEmpty { try await Self.recordVersion(in: store) }
             try await body(store)
         }
 
@@ -388,6 +396,114 @@ public enum StoreConformance {
             try expect(try await store.read { try $0.parent(of: "district-1--all") }?.unit, nil, "a child for no unit")
             try expect(
                 try await store.read { try $0.parent(of: "district-1") }?.campaign, nil, "a campaign with no parent")
+        },
+        Check(
+            "a copy into the empty store reads back as the source had it, numbers and instants kept, and goes on after them",
+            startsEmpty: true
+        ) { store in
+            let source = InMemoryStore()
+            try await source.write { transaction in
+                try transaction.record(version("v1", workflow: "w", at: 1))
+                try transaction.record(version("v2", workflow: "w", at: 2))
+                try transaction.replaceOrganisation(
+                    Organisation(
+                        levels: ["district", "grassroots"],
+                        units: [
+                            .init(id: "d", name: "Quận Nam Từ Liêm", parent: nil, level: "district", counts: [:]),
+                            .init(
+                                id: "g1", name: "Công đoàn 1", parent: "d", level: "grassroots", counts: ["members": 40]
+                            ),
+                        ],
+                        people: [.init(id: "p1", name: "Nguyễn Thị Hà", unit: "g1", roles: ["officer"])]))
+                _ = try transaction.nextCampaignNumber(workflowID: "w")
+                _ = try transaction.nextCampaignNumber(workflowID: "w")
+                try transaction.save(
+                    campaign("w-1", timers: [(1, 500), (2, 300)]), events: [event("e1", campaign: "w-1")],
+                    effects: [
+                        OutboxItem(
+                            campaignID: "w-1", eventID: "e1",
+                            effect: .notify(audience: "unions", message: "Phát động", channels: ["notice"]),
+                            createdAt: 100),
+                        OutboxItem(
+                            campaignID: "w-1", eventID: "e1",
+                            effect: .notify(audience: "unions", message: "Nhắc", channels: ["email"]), createdAt: 100),
+                    ], at: 100)
+                try transaction.save(
+                    campaign("w-2", timers: [], state: "draft"), events: [event("e2", campaign: "w-2")], effects: [],
+                    at: 150)
+                try transaction.save(campaign("w-2", timers: [(3, 900)]), events: [], effects: [], at: 160)
+                try transaction.setRecurrence(RecurrenceCursor(lastCycle: 70, firstSeen: 50), workflowID: "w")
+                try transaction.setParent("w-1", unit: "g1", of: "w-2")
+            }
+            let delivered = try await source.write { try $0.leaseOutbox(limit: 1, at: 200, until: 260) }
+            _ = try await source.write { try $0.settleOutbox(delivered: delivered, released: [], at: 201) }
+
+            let report = try await CampaignService.copyStore(from: source, to: store, registry: TestWorkflows.registry)
+            let counts = Dictionary(uniqueKeysWithValues: report.parts.map { ($0.name, $0.count) })
+            try expect(counts["campaigns"], 2, "campaigns copied")
+            try expect(counts["events"], 2, "events copied")
+            try expect(counts["outbox items"], 2, "outbox items copied")
+            try expect(counts["due timers"], 3, "due timers copied")
+            try expect(counts["workflow versions"], 2, "versions copied")
+
+            try expect(
+                try await store.read { try $0.campaignWithEntries(id: "w-1") },
+                campaign("w-1", timers: [(1, 500), (2, 300)]), "a campaign read back")
+            try expect(
+                try await store.read { try $0.campaigns() }.map { "\($0.id) \($0.startedAt) \($0.updatedAt)" },
+                ["w-1 100 100", "w-2 150 160"], "the campaigns' first and last saves")
+            try expect(try await store.read { try $0.latestVersion(workflowID: "w") }, "v2", "the latest version")
+            try expect(
+                try await store.read { try $0.events(after: 0, limit: 10) },
+                try await source.read { try $0.events(after: 0, limit: 10) }, "the log, sequences included")
+            try expect(
+                try await store.read { try $0.outbox(after: 0, limit: 10) },
+                try await source.read { try $0.outbox(after: 0, limit: 10) }, "the outbox, delivery included")
+            try expect(
+                try await store.read { try $0.pendingOutbox(limit: 10) }.map(\.effect),
+                [
+                    .notify(audience: "unions", message: "Nhắc", channels: ["email"])
+                ], "what is still to deliver")
+            try expect(
+                try await store.read { try $0.organisation() }, try await source.read { try $0.organisation() },
+                "the organisation")
+            try expect(
+                try await store.read { try $0.recurrence(workflowID: "w") },
+                RecurrenceCursor(lastCycle: 70, firstSeen: 50), "the recurrence cursor")
+            try expect(try await store.read { try $0.parent(of: "w-2") }?.unit, "g1", "the child's link")
+            try expect(
+                try await store.read { try $0.dueTimers(at: 1_000, limit: 10) }.map(\.due), [300, 500, 900],
+                "the due index")
+
+            // Sequences and numbers go on after the largest copied.
+            let lastEvent = try await store.read { try $0.events(after: 0, limit: 10) }.last!.sequence
+            let lastItem = try await store.read { try $0.outbox(after: 0, limit: 10) }.last!.item.sequence
+            let next = try await store.write { transaction in
+                try transaction.save(
+                    campaign("w-3", timers: []), events: [event("e3", campaign: "w-3")],
+                    effects: [
+                        OutboxItem(
+                            campaignID: "w-3", eventID: "e3",
+                            effect: .notify(audience: "unions", message: "Mới", channels: ["notice"]), createdAt: 300)
+                    ], at: 300)
+                return try transaction.nextCampaignNumber(workflowID: "w")
+            }
+            try expect(next, 3, "the next campaign number")
+            try expect(
+                try await store.read { try $0.event(id: "e3") }?.sequence ?? 0 > lastEvent, true,
+                "a new event's sequence follows the copied ones")
+            try expect(
+                try await store.read { try $0.outbox(after: lastItem, limit: 10) }.count, 1,
+                "a new outbox item's sequence follows the copied ones")
+
+            // A store that holds anything is refused, and keeps what it holds.
+            do {
+                _ = try await CampaignService.copyStore(from: source, to: store, registry: TestWorkflows.registry)
+                throw Failure(description: "a copy into a store that holds campaigns was accepted")
+            } catch let error as LaurelError {
+                try expect(error.code, .conflict, "the refusal's code")
+            }
+            try expect(try await store.read { try $0.campaigns() }.count, 3, "the campaigns after the refusal")
         },
     ]
 }

@@ -19,7 +19,8 @@ struct Laurel: ParsableCommand {
         version: version,
         subcommands: [
             Validate.self, Simulate.self, Graph.self, Serve.self, CampaignCommand.self, EntryCommand.self,
-            ReviewCommand.self, BallotCommand.self, Results.self, OrgCommand.self, Schema.self, Plugins.self,
+            ReviewCommand.self, BallotCommand.self, Results.self, OrgCommand.self, StoreCommand.self, Schema.self,
+            Plugins.self,
         ]
     )
 }

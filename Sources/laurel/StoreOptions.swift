@@ -58,15 +58,36 @@ struct StoreOptions: ParsableArguments {
     /// takes its write lock. On PostgreSQL the connection pool runs while `body` does, and a
     /// command that writes brings the schema up to date first. A failure is said and exits 1.
     func withService<T>(_ access: SQLiteStore.Access, _ body: (CampaignService) async throws -> T) async throws -> T {
+        try await withStore(access) { store in
+            try await body(CampaignService(store: store, registry: BuiltInPlugins.registry))
+        }
+    }
+
+    /// Runs `body` with the store opened as ``withService(_:_:)`` opens it. `holdingDaemonClaim`:
+    /// a SQLite file's daemon claim is held meanwhile, so no `laurel serve` runs on it (one
+    /// that runs already is named in the error).
+    func withStore<T>(
+        _ access: SQLiteStore.Access, holdingDaemonClaim: Bool = false, _ body: (any CampaignStore) async throws -> T
+    ) async throws -> T {
         guard isPostgres else {
-            return try await body(CampaignService(store: try openSQLite(access), registry: BuiltInPlugins.registry))
+            let store = try openSQLite(access)
+            var claim: DaemonClaim?
+            if holdingDaemonClaim {
+                do {
+                    claim = try store.claimForDaemon()
+                } catch {
+                    throw LaurelError(.unavailable, StoreMessages.describe(error))
+                }
+            }
+            defer { withExtendedLifetime(claim) {} }
+            return try await body(store)
         }
         let store = try openPostgres()
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await store.run() }
             defer { group.cancelAll() }
             try await prepare(store, access)
-            return try await body(CampaignService(store: store, registry: BuiltInPlugins.registry))
+            return try await body(store)
         }
     }
 
