@@ -40,19 +40,32 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
             throw Invalid(
                 description: "'\(Self.redacting(text))' is not a URL: write postgres://USER@HOST:PORT/DATABASE")
         }
-        if let query = components.queryItems, let unknown = query.first(where: { $0.name != "sslmode" }) {
+        let settings = Dictionary(
+            (components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, last in last })
+        if let unknown = settings.keys.sorted().first(where: { !["sslmode", "host", "port"].contains($0) }) {
             throw Invalid(
-                description: "'\(Self.redacting(text))' has the setting '\(unknown.name)', which Laurel does not know")
+                description:
+                    "'\(Self.redacting(text))' has the setting '\(unknown)', which Laurel does not know (it reads host, port and sslmode)"
+            )
         }
-        if let mode = components.queryItems?.first(where: { $0.name == "sslmode" })?.value, mode != "disable" {
+        if let mode = settings["sslmode"], mode != "disable" {
             throw Invalid(
                 description:
                     "sslmode=\(mode) is not supported yet: Laurel connects without TLS (a database on this machine or a private network); write sslmode=disable or leave it out"
             )
         }
         let name = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
-        host = components.host.flatMap { $0.isEmpty ? nil : $0 } ?? environment["PGHOST"] ?? "127.0.0.1"
-        if let port = components.port {
+        // As libpq: `?host=/folder` names the folder of a Unix socket, `?port=` the port in its name.
+        host =
+            settings["host"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? components.host.flatMap { $0.isEmpty ? nil : $0.removingPercentEncoding ?? $0 }
+            ?? environment["PGHOST"] ?? "127.0.0.1"
+        if let text = settings["port"] {
+            guard let port = Int(text) else {
+                throw Invalid(description: "port=\(text) is not a port number (1 to 65535)")
+            }
+            self.port = port
+        } else if let port = components.port {
             self.port = port
         } else if let text = environment["PGPORT"] {
             guard let port = Int(text), (1...65_535).contains(port) else {
@@ -77,8 +90,19 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         return try PostgresLocation(url: url, environment: environment)
     }
 
-    /// `postgres://user@host:port/database`, never with the password.
-    public var description: String { "postgres://\(user)@\(host):\(port)/\(database)" }
+    /// Whether ``host`` is the folder of a Unix socket (a path), not a network host.
+    public var isUnixSocket: Bool { host.hasPrefix("/") }
+
+    /// The socket's file: PostgreSQL names it by the port.
+    public var unixSocketPath: String { "\(host)/.s.PGSQL.\(port)" }
+
+    /// `postgres://user@host:port/database` (`postgres://user@/database?host=/folder&port=N` for a
+    /// Unix socket), never with the password.
+    public var description: String {
+        isUnixSocket
+            ? "postgres://\(user)@/\(database)?host=\(host)&port=\(port)"
+            : "postgres://\(user)@\(host):\(port)/\(database)"
+    }
 
     /// `text` with any password between `://user:` and `@` replaced by `***`.
     static func redacting(_ text: String) -> String {

@@ -21,6 +21,24 @@ import Testing
         #expect(try PostgresLocation.fromEnvironment(["DATABASE_URL": "laurel.sqlite"]) == nil)
     }
 
+    @Test("a Unix socket is named as libpq names it: ?host=/folder&port=N, or an encoded path as the host")
+    func unixSocket() throws {
+        let query = try PostgresLocation(
+            url: "postgresql://postgres@/b_x?host=%2Ftmp%2Fpgpeers-ab12&port=40123", environment: [:])
+        #expect(query.isUnixSocket && query.host == "/tmp/pgpeers-ab12" && query.port == 40123)
+        #expect(query.unixSocketPath == "/tmp/pgpeers-ab12/.s.PGSQL.40123" && query.database == "b_x")
+        #expect(query.description == "postgres://postgres@/b_x?host=/tmp/pgpeers-ab12&port=40123")
+        let encoded = try PostgresLocation(url: "postgres://an@%2Fvar%2Frun%2Fpostgresql/laurel", environment: [:])
+        #expect(encoded.isUnixSocket && encoded.unixSocketPath == "/var/run/postgresql/.s.PGSQL.5432")
+        let environment = try PostgresLocation(
+            url: "postgres:///laurel", environment: ["PGHOST": "/run/pg", "PGUSER": "an"])
+        #expect(environment.isUnixSocket && environment.host == "/run/pg")
+        #expect(!(try PostgresLocation(url: "postgres://an@db/laurel", environment: [:])).isUnixSocket)
+        #expect(throws: PostgresLocation.Invalid.self) {
+            try PostgresLocation(url: "postgres://an@/laurel?host=/tmp&port=many", environment: [:])
+        }
+    }
+
     @Test("the password is never in the description or an error")
     func noPassword() throws {
         let location = try PostgresLocation(url: "postgres://an:topsecret@db:5432/laurel", environment: [:])
