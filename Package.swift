@@ -106,8 +106,10 @@ var targets: [Target] = [
             "LaurelSQLite",
             "LaurelService",
             "LaurelDaemon",
+            "LaurelPostgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
             "LaurelPlugins",
         ],
         path: "Benchmarks/laurel-bench"

@@ -33,7 +33,8 @@ public final class PostgresStore: SharedStore, Service {
     /// peer that vanished within about 25 s.
     public init(
         location: PostgresLocation, registry: PluginRegistry, listensForTimers: Bool = false,
-        sessionTimeout: Duration = .seconds(30), logger: Logger = Logger(label: "laurel.postgres")
+        sessionTimeout: Duration = .seconds(30), applicationName: String = "laurel",
+        logger: Logger = Logger(label: "laurel.postgres")
     ) {
         self.location = location
         self.logger = logger
@@ -48,16 +49,18 @@ public final class PostgresStore: SharedStore, Service {
                 host: location.host, port: location.port, username: location.user, password: location.password,
                 database: location.database, tls: .disable)
         configuration.options.connectTimeout = .seconds(10)
-        configuration.options.additionalStartupParameters = Self.sessionSettings(timeout: sessionTimeout)
+        configuration.options.additionalStartupParameters = Self.sessionSettings(
+            timeout: sessionTimeout, applicationName: applicationName)
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 
-    /// Settings of every session, sent when it connects.
-    static func sessionSettings(timeout: Duration) -> [(String, String)] {
+    /// Settings of every session, sent when it connects. `applicationName` names the sessions in
+    /// `pg_stat_activity` (and is readable as `current_setting('application_name')`).
+    static func sessionSettings(timeout: Duration, applicationName: String) -> [(String, String)] {
         let milliseconds = max(
             1, timeout.components.seconds * 1_000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         return [
-            ("application_name", "laurel"),
+            ("application_name", applicationName),
             ("idle_in_transaction_session_timeout", String(milliseconds)),
             ("tcp_keepalives_idle", "10"), ("tcp_keepalives_interval", "5"), ("tcp_keepalives_count", "3"),
         ]

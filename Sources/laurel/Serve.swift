@@ -59,7 +59,18 @@ struct Serve: AsyncParsableCommand {
             valueName: "seconds"))
     var sessionTimeout: Int = 30
 
+    @Option(
+        help: ArgumentHelp(
+            "The daemon's name in its log lines and, on PostgreSQL, in the server's list of sessions (application_name 'laurel NAME'): which of several daemons did what.",
+            valueName: "name"))
+    var name: String?
+
     func validate() throws {
+        if let name,
+            name.isEmpty || name.count > 40 || name.contains(where: { $0.isNewline || $0.isWhitespace && $0 != " " })
+        {
+            throw ValidationError("--name must be 1 to 40 characters on one line, for example --name db-2")
+        }
         // Above a billion (31 years a second) the clock would run past what an instant can hold.
         guard speed >= 1, speed <= 1e9, speed.isFinite else {
             throw ValidationError("--speed must be a number from 1 to 1000000000")
@@ -85,7 +96,8 @@ struct Serve: AsyncParsableCommand {
             handler.logLevel = level
             return EscapingLogHandler(handler)
         }
-        let logger = Logger(label: "laurel")
+        var logger = Logger(label: "laurel")
+        if let name { logger[metadataKey: "daemon"] = .string(name) }
         // Paths the daemon will write are checked before anything starts (exit 2 with the reason).
         let problems = DaemonConfiguration(outboxFile: outbox, certificatesFolder: certificates).pathProblems()
         var isDirectory: ObjCBool = false
@@ -106,7 +118,8 @@ struct Serve: AsyncParsableCommand {
         let claim: DaemonClaim?
         if store.isPostgres {
             // Several daemons may share the database: each claims the campaigns it fires.
-            let postgres = try store.openPostgres(asDaemon: true, sessionTimeout: .seconds(sessionTimeout))
+            let postgres = try store.openPostgres(
+                asDaemon: true, sessionTimeout: .seconds(sessionTimeout), name: name)
             before.append(.init(service: postgres))
             prepare = { [store] in try await store.prepare(postgres, .create) }
             service = CampaignService(store: postgres, registry: BuiltInPlugins.registry)

@@ -111,11 +111,14 @@ struct StoreOptions: ParsableArguments {
     /// The PostgreSQL store, its pool not yet running (``PostgresStore/run()``). A command says
     /// its errors itself; the daemon (`asDaemon`) also logs the pool's (a connection that
     /// failed) and listens for timers others arm.
-    func openPostgres(asDaemon: Bool = false, sessionTimeout: Duration = .seconds(30)) throws -> PostgresStore {
+    func openPostgres(asDaemon: Bool = false, sessionTimeout: Duration = .seconds(30), name: String? = nil) throws
+        -> PostgresStore
+    {
         do {
             return PostgresStore(
                 location: try PostgresLocation(url: location), registry: BuiltInPlugins.registry,
                 listensForTimers: asDaemon, sessionTimeout: sessionTimeout,
+                applicationName: name.map { "laurel \($0)" } ?? "laurel",
                 logger: asDaemon
                     ? Logger(label: "laurel.postgres")
                     : Logger(label: "laurel.postgres") { _ in SwiftLogNoOpLogHandler() })
