@@ -224,7 +224,9 @@ public final class PostgresStore: SharedStore, Service {
                         let transaction = PostgresTransaction(
                             connection: connection, logger: logger, codec: codec, locks: !readOnly)
                         try transaction.execute(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN")
-                        return try body(transaction)
+                        let result = try body(transaction)
+                        try transaction.flush()  // the saves it held back, before it ends
+                        return result
                     }
                 } catch {
                     _ = try? await PostgresTransaction.answer(to: "ROLLBACK", on: connection, logger: logger).get()

@@ -28,6 +28,32 @@ struct PostgresTransaction: StoreTransaction {
         var byCampaign: [String: [ArmedTimer]] = [:]
         /// Whether this transaction has notified the daemons of a timer due soon.
         var notified = false
+        /// Documents of the campaigns a claim locked, as the claim read them: the fires that
+        /// follow read them from here rather than one query each. A save drops its campaign's.
+        var claimedDocuments: [String: ByteBuffer] = [:]
+        /// Saves of stored campaigns not sent yet (``PendingSaves``).
+        var pending = PendingSaves()
+    }
+
+    /// Saves of campaigns already stored, held back and sent together, a few statements for the
+    /// whole batch (an UPDATE from arrays, the due index's rows, the events, the outbox), before
+    /// any other statement of the transaction and before it commits (``flush()``): a batch of
+    /// fired timers costs the same few round trips however many it holds.
+    struct PendingSaves {
+        var campaigns: Set<String> = []
+        var ids: [String] = []
+        var states: [String] = []
+        var statuses: [String] = []
+        var eventCounts: [Int64] = []
+        var documents: [ByteBuffer] = []
+        var updatedAt: [Int64] = []
+        var removed: [(campaign: String, due: Int64, timer: Int64)] = []
+        var added: [(campaign: String, due: Int64, timer: Int64)] = []
+        var events: [LoggedEvent] = []
+        var effects: [OutboxItem] = []
+        var notify = false
+
+        var isEmpty: Bool { campaigns.isEmpty && events.isEmpty && effects.isEmpty && !notify }
     }
 
     init(connection: PostgresConnection, logger: Logger, codec: CampaignCodec, locks: Bool) {
@@ -37,15 +63,68 @@ struct PostgresTransaction: StoreTransaction {
         self.locks = locks
     }
 
-    /// Runs a statement and waits for it; returns the number of rows it changed.
+    /// Runs a statement and waits for it; returns the number of rows it changed. Saves held
+    /// back are sent first, so every statement sees them.
     @discardableResult
     func execute(_ query: PostgresQuery) throws -> Int {
-        try Self.answer(to: query, on: connection, logger: logger).wait().metadata.rows ?? 0
+        try flush()
+        return try send(query).metadata.rows ?? 0
     }
 
-    /// Runs a query and waits for all its rows.
+    /// Runs a query and waits for all its rows, after the saves held back.
     func rows(_ query: PostgresQuery) throws -> [PostgresRow] {
-        try Self.answer(to: query, on: connection, logger: logger).wait().rows
+        try flush()
+        return try send(query).rows
+    }
+
+    private func send(_ query: PostgresQuery) throws -> PostgresQueryResult {
+        try Self.answer(to: query, on: connection, logger: logger).wait()
+    }
+
+    /// Sends the saves held back (``PendingSaves``); the transaction calls it before `COMMIT`.
+    func flush() throws {
+        guard !storedTimers.pending.isEmpty else { return }
+        let pending = storedTimers.pending
+        storedTimers.pending = PendingSaves()
+        if !pending.ids.isEmpty {
+            let changed =
+                try send(
+                    """
+                    UPDATE campaign AS c SET state = u.state, status = u.status, event_count = u.event_count,
+                        document = u.document, updated_at = u.updated_at
+                    FROM unnest(\(pending.ids)::text[], \(pending.states)::text[], \(pending.statuses)::text[],
+                        \(pending.eventCounts)::bigint[], \(pending.documents)::bytea[], \(pending.updatedAt)::bigint[])
+                        AS u(id, state, status, event_count, document, updated_at)
+                    WHERE c.id = u.id
+                    """
+                ).metadata.rows ?? 0
+            guard changed == pending.ids.count else {
+                throw PostgresStoreError.inconsistent(
+                    "\(pending.ids.count - changed) of the campaigns read in this transaction are not stored")
+            }
+        }
+        if !pending.removed.isEmpty {
+            _ = try send(
+                """
+                DELETE FROM due_timer WHERE (campaign_id, due, timer_id) IN (
+                    SELECT * FROM unnest(\(pending.removed.map(\.campaign))::text[], \(pending.removed.map(\.due))::bigint[],
+                        \(pending.removed.map(\.timer))::bigint[]))
+                """)
+        }
+        if !pending.added.isEmpty {
+            _ = try send(
+                """
+                INSERT INTO due_timer (due, campaign_id, timer_id)
+                SELECT due, campaign_id, timer_id FROM unnest(\(pending.added.map(\.due))::bigint[],
+                    \(pending.added.map(\.campaign))::text[], \(pending.added.map(\.timer))::bigint[]) AS t(due, campaign_id, timer_id)
+                """)
+        }
+        if pending.notify {
+            // Delivered at the commit, to every daemon listening (none if it rolls back).
+            _ = try send("SELECT pg_notify(\(PostgresStore.timersChannel), '')")
+        }
+        try insertEvents(pending.events)
+        try insertEffects(pending.effects)
     }
 
     /// The longest a statement's answer is waited for. Laurel's statements take milliseconds;
@@ -139,12 +218,18 @@ struct PostgresTransaction: StoreTransaction {
     // MARK: Campaigns and their entries
 
     func campaign(id: String) throws -> Campaign? {
-        let query: PostgresQuery =
-            locks
-            ? "SELECT document FROM campaign WHERE id = \(id) FOR UPDATE"
-            : "SELECT document FROM campaign WHERE id = \(id)"
-        guard let row = try rows(query).first else { return nil }
-        let campaign = try codec.decode(Array(try row.decode(ByteBuffer.self).readableBytesView))
+        let document: ByteBuffer
+        if let claimed = storedTimers.claimedDocuments[id] {
+            document = claimed
+        } else {
+            let query: PostgresQuery =
+                locks
+                ? "SELECT document FROM campaign WHERE id = \(id) FOR UPDATE"
+                : "SELECT document FROM campaign WHERE id = \(id)"
+            guard let row = try rows(query).first else { return nil }
+            document = try row.decode(ByteBuffer.self)
+        }
+        let campaign = try codec.decode(Array(document.readableBytesView))
         storedTimers.byCampaign[id] = campaign.timers
         return campaign
     }
@@ -196,6 +281,15 @@ struct PostgresTransaction: StoreTransaction {
         // as stored (read with it in this transaction, or read now; nil for a campaign not stored
         // yet) give way to those it has.
         let stored = try storedTimers.byCampaign[campaign.id] ?? self.campaign(id: campaign.id)?.timers
+        storedTimers.claimedDocuments[campaign.id] = nil
+        if let stored, !storedTimers.pending.campaigns.contains(campaign.id),
+            case .append(_, let appended) = campaign.entries.pendingRows, appended.isEmpty
+        {
+            // A stored campaign whose entries stay as they are (a timer, most events): held back
+            // and sent with the others of the batch.
+            holdBack(campaign, document: document, stored: stored, events: events, effects: effects, at: instant)
+            return document.count
+        }
         if stored != nil {
             let changed = try execute(
                 """
@@ -247,25 +341,55 @@ struct PostgresTransaction: StoreTransaction {
             storedTimers.notified = true
         }
         try log(events)
-        if !effects.isEmpty {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            var bindings = PostgresBindings(capacity: effects.count * 4)
-            var rows: [String] = []
-            for item in effects {
-                let first = bindings.count
-                bindings.append(item.campaignID)
-                bindings.append(item.eventID)
-                bindings.append(ByteBuffer(bytes: try encoder.encode(item.effect)))
-                bindings.append(item.createdAt)
-                rows.append("($\(first + 1), $\(first + 2), $\(first + 3), $\(first + 4))")
-            }
-            try execute(
-                PostgresQuery(
-                    unsafeSQL: "INSERT INTO outbox (campaign_id, event_id, effect, created_at) VALUES "
-                        + rows.joined(separator: ", "), binds: bindings))
-        }
+        try insertEffects(effects)
         return document.count
+    }
+
+    /// Queues a stored campaign's save in ``PendingSaves``.
+    private func holdBack(
+        _ campaign: Campaign, document: [UInt8], stored: [ArmedTimer], events: [LoggedEvent], effects: [OutboxItem],
+        at instant: Instant
+    ) {
+        var pending = storedTimers.pending
+        storedTimers.pending = PendingSaves()  // one reference while it is changed: no copy
+        pending.campaigns.insert(campaign.id)
+        pending.ids.append(campaign.id)
+        pending.states.append(campaign.state)
+        pending.statuses.append(campaign.status.rawValue)
+        pending.eventCounts.append(Int64(campaign.eventCount))
+        pending.documents.append(ByteBuffer(bytes: document))
+        pending.updatedAt.append(instant)
+        for timer in stored where !campaign.timers.contains(where: { $0.id == timer.id && $0.due == timer.due }) {
+            pending.removed.append((campaign.id, timer.due, Int64(timer.id)))
+        }
+        let added = campaign.timers.filter { timer in
+            !stored.contains(where: { $0.id == timer.id && $0.due == timer.due })
+        }
+        for timer in added { pending.added.append((campaign.id, timer.due, Int64(timer.id))) }
+        storedTimers.byCampaign[campaign.id] = campaign.timers
+        if !storedTimers.notified, added.contains(where: { $0.due <= instant + PostgresStore.wakeUpHorizon }) {
+            pending.notify = true
+            storedTimers.notified = true
+        }
+        pending.events += events
+        pending.effects += effects
+        storedTimers.pending = pending
+    }
+
+    /// Appends outbox items in one statement.
+    private func insertEffects(_ effects: [OutboxItem]) throws {
+        guard !effects.isEmpty else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let bodies = try effects.map { ByteBuffer(bytes: try encoder.encode($0.effect)) }
+        _ = try send(
+            """
+            INSERT INTO outbox (campaign_id, event_id, effect, created_at)
+            SELECT campaign_id, event_id, effect, created_at
+            FROM unnest(\(effects.map(\.campaignID))::text[], \(effects.map(\.eventID))::text[], \(bodies)::bytea[],
+                \(effects.map(\.createdAt))::bigint[]) WITH ORDINALITY AS o(campaign_id, event_id, effect, created_at, n)
+            ORDER BY n
+            """)
     }
 
     /// Writes what a save of the campaign's entries must (``EntryList/pendingRows``); an id the
@@ -358,30 +482,32 @@ struct PostgresTransaction: StoreTransaction {
         try rows("SELECT \(unescaped: Self.eventColumns) FROM event WHERE id = \(id)").first.map(Self.loggedEvent)
     }
 
-    /// Appends the events in one statement.
+    /// Appends the events, after the saves held back.
     func log(_ events: [LoggedEvent]) throws {
+        try flush()
+        try insertEvents(events)
+    }
+
+    /// Appends events in one statement of arrays, in their order (so their sequences follow it).
+    private func insertEvents(_ events: [LoggedEvent]) throws {
         guard !events.isEmpty else { return }
-        var bindings = PostgresBindings(capacity: events.count * 9)
-        var rows: [String] = []
-        rows.reserveCapacity(events.count)
-        for event in events {
-            let first = bindings.count
-            bindings.append(event.id)
-            bindings.append(event.campaignID)
-            bindings.append(event.at)
-            bindings.append(event.recordedAt)
-            bindings.append(event.kind)
-            bindings.append(event.disposition.rawValue)
-            bindings.append(event.lateBy)
-            bindings.append(event.summary)
-            bindings.append(ByteBuffer(bytes: try event.action.json()))
-            rows.append("(" + (1...9).map { "$\(first + $0)" }.joined(separator: ", ") + ")")
-        }
-        try execute(
-            PostgresQuery(
-                unsafeSQL:
-                    "INSERT INTO event (id, campaign_id, at, recorded_at, kind, disposition, late_by, summary, action) VALUES "
-                    + rows.joined(separator: ", "), binds: bindings))
+        let actions = try events.map { ByteBuffer(bytes: try $0.action.json()) }
+        _ = try send(
+            """
+            INSERT INTO event (id, campaign_id, at, recorded_at, kind, disposition, late_by, summary, action)
+            SELECT id, campaign_id, at, recorded_at, kind, disposition, late_by, summary, action
+            FROM unnest(\(events.map(\.id))::text[], \(events.map(\.campaignID))::text[], \(events.map(\.at))::bigint[],
+                \(events.map(\.recordedAt))::bigint[], \(events.map(\.kind))::text[],
+                \(events.map(\.disposition.rawValue))::text[], \(events.map(\.lateBy))::bigint[],
+                \(events.map(\.summary))::text[], \(actions)::bytea[])
+                WITH ORDINALITY AS e(id, campaign_id, at, recorded_at, kind, disposition, late_by, summary, action, n)
+            ORDER BY n
+            """)
+    }
+
+    func loggedEvents(among ids: [String]) throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        return Set(try rows("SELECT id FROM event WHERE id = ANY(\(ids)::text[])").map { try $0.decode(String.self) })
     }
 
     static let eventColumns =
@@ -414,16 +540,22 @@ struct PostgresTransaction: StoreTransaction {
     /// timer another daemon fired and committed while this claim ran is not returned.
     func claimDueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
         let lock: PostgresQuery = """
-            SELECT c.id FROM due_timer d JOIN campaign c ON c.id = d.campaign_id
+            SELECT c.id, c.document FROM due_timer d JOIN campaign c ON c.id = d.campaign_id
             WHERE d.due <= \(instant) \(unescaped: after == nil ? "" : "AND (d.due, d.campaign_id, d.timer_id) > ($3, $4, $5)")
             ORDER BY d.due, d.campaign_id, d.timer_id LIMIT \(Int64(limit))
             FOR UPDATE OF c SKIP LOCKED
             """
-        let locked = try rows(lock.binding(after)).map { try $0.decode(String.self) }
+        var locked: Set<String> = []
+        for row in try rows(lock.binding(after)) {
+            let (id, document) = try row.decode((String, ByteBuffer).self)
+            if locked.insert(id).inserted, !storedTimers.pending.campaigns.contains(id) {
+                storedTimers.claimedDocuments[id] = document
+            }
+        }
         guard !locked.isEmpty else { return [] }
         let reread: PostgresQuery = """
             SELECT campaign_id, timer_id, due FROM due_timer
-            WHERE campaign_id = ANY(\(Array(Set(locked)))::text[]) AND due <= \(instant)
+            WHERE campaign_id = ANY(\(Array(locked))::text[]) AND due <= \(instant)
                 \(unescaped: after == nil ? "" : "AND (due, campaign_id, timer_id) > ($4, $5, $6)")
             ORDER BY due, campaign_id, timer_id LIMIT \(Int64(limit))
             """

@@ -767,6 +767,11 @@ struct SQLiteTransaction: StoreTransaction {
         return try select.firstBlob { _ in true } ?? false
     }
 
+    /// One indexed look per id: on SQLite a statement costs no round trip.
+    func loggedEvents(among ids: [String]) throws -> Set<String> {
+        Set(try ids.filter { try containsEvent(id: $0) })
+    }
+
     func event(id: String) throws -> LoggedEvent? {
         // Most ids asked for are new (every submission's): the cheap look first.
         guard try containsEvent(id: id) else { return nil }

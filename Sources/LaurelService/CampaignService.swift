@@ -556,7 +556,13 @@ public final class CampaignService: Sendable {
     ) async throws -> FiredBatch {
         try await writeWithFamily(now: now) { transaction in
             let claimed = try transaction.claimDueTimers(at: now, after: after, limit: limit)
-            let fired = try claimed.filter { !waiting($0) }.map { ($0, try self.fire($0, now: now, in: transaction)) }
+            // One look in the log for the whole batch, not one per timer.
+            let logged = try transaction.loggedEvents(
+                among: claimed.map { Self.timerEventID(campaignID: $0.campaignID, timerID: $0.timerID) })
+            let fired = try claimed.filter { !waiting($0) }.map { timer in
+                let eventID = Self.timerEventID(campaignID: timer.campaignID, timerID: timer.timerID)
+                return (timer, try self.fire(timer, now: now, logged: logged.contains(eventID), in: transaction))
+            }
             return FiredBatch(claimed: claimed, fired: fired)
         }
     }
@@ -589,12 +595,16 @@ public final class CampaignService: Sendable {
         try await reading { try $0.nextDue() }
     }
 
-    private func fire(_ due: DueTimer, now: Instant, in transaction: any StoreTransaction) throws -> ServiceResult {
+    /// `logged`: whether the timer's event is in the log already (nil: look).
+    private func fire(_ due: DueTimer, now: Instant, logged: Bool? = nil, in transaction: any StoreTransaction) throws
+        -> ServiceResult
+    {
         let eventID = Self.timerEventID(campaignID: due.campaignID, timerID: due.timerID)
         guard var campaign = try transaction.campaign(id: due.campaignID) else {
             throw LaurelError(.internal, "the due index names campaign '\(due.campaignID)', which is not in the store")
         }
-        if try transaction.containsEvent(id: eventID) || !campaign.timers.contains(where: { $0.id == due.timerID }) {
+        let isLogged = try logged ?? transaction.containsEvent(id: eventID)
+        if isLogged || !campaign.timers.contains(where: { $0.id == due.timerID }) {
             // Only possible if the index and the snapshot disagree: the row goes.
             try transaction.removeFromDueIndex(due)
             return ServiceResult(status: .stale, campaignID: due.campaignID, logged: [], campaign: campaign)

@@ -197,6 +197,8 @@ public protocol StoreReader {
     func events(campaignID: String) throws -> [LoggedEvent]
     func eventCount() throws -> Int
     func containsEvent(id: String) throws -> Bool
+    /// Which of these event ids are in the log: one look for a batch.
+    func loggedEvents(among ids: [String]) throws -> Set<String>
     /// A logged event by its id: what an idempotency key was first used for.
     func event(id: String) throws -> LoggedEvent?
 
@@ -325,6 +327,7 @@ extension ForwardingStoreTransaction {
     public func events(campaignID: String) throws -> [LoggedEvent] { try inner.events(campaignID: campaignID) }
     public func eventCount() throws -> Int { try inner.eventCount() }
     public func containsEvent(id: String) throws -> Bool { try inner.containsEvent(id: id) }
+    public func loggedEvents(among ids: [String]) throws -> Set<String> { try inner.loggedEvents(among: ids) }
     public func event(id: String) throws -> LoggedEvent? { try inner.event(id: id) }
     public func dueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
         try inner.dueTimers(at: instant, after: after, limit: limit)

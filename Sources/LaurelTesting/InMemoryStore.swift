@@ -123,6 +123,10 @@ public final class InMemoryStore: CampaignStore {
 
         func containsEvent(id: String) throws -> Bool { state.eventIndex[id] != nil }
 
+        func loggedEvents(among ids: [String]) throws -> Set<String> {
+            Set(ids.filter { state.eventIndex[$0] != nil })
+        }
+
         func event(id: String) throws -> LoggedEvent? { state.eventIndex[id].map { state.events[$0] } }
 
         func dueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {

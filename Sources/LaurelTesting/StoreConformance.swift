@@ -398,6 +398,60 @@ public enum StoreConformance {
                 try await store.read { try $0.parent(of: "district-1") }?.campaign, nil, "a campaign with no parent")
         },
         Check(
+            "saves of several claimed campaigns in one transaction are seen by every read after them, their events in save order; one bad event undoes them all"
+        ) { store in
+            let ids = (1...5).map { "b\($0)" }
+            try await store.write { transaction in
+                for id in ids {
+                    try transaction.save(campaign(id, timers: [(1, 100)]), events: [], effects: [], at: 10)
+                }
+            }
+            try await store.write { transaction in
+                let claimed = try transaction.claimDueTimers(at: 100, after: nil, limit: 10)
+                try expect(claimed.map(\.campaignID), ids, "the claimed campaigns")
+                try expect(
+                    try transaction.loggedEvents(among: ids.map { "fired:\($0)" } + ["nothing"]), [], "none logged yet")
+                for id in ids.reversed() {
+                    var next = try transaction.campaign(id: id)!
+                    next.state = "fired"
+                    next.eventCount += 1
+                    next.timers = [ArmedTimer(id: 2, due: 900, source: .state(index: 0))]
+                    try transaction.save(next, events: [event("fired:\(id)", campaign: id)], effects: [], at: 101)
+                }
+                try expect(try transaction.campaign(id: "b3")?.state, "fired", "a campaign read after its save")
+                try expect(
+                    try transaction.dueTimers(at: 1_000, limit: 10).map(\.due), Array(repeating: 900, count: 5),
+                    "the due index read after the saves")
+                try expect(
+                    try transaction.loggedEvents(among: ["fired:b1", "fired:b5", "nothing"]), ["fired:b1", "fired:b5"],
+                    "the events logged by the saves")
+            }
+            let logged = try await store.read { try $0.events(after: 0, limit: 10) }
+            try expect(logged.map(\.id), ids.reversed().map { "fired:\($0)" }, "the log in save order")
+            try expect(
+                logged.map(\.sequence) == logged.map(\.sequence).sorted(), true, "sequences in save order")
+
+            // A second batch whose last save logs an id already in the log: nothing of it stays.
+            do {
+                try await store.write { transaction in
+                    for id in ids {
+                        var next = try transaction.campaign(id: id)!
+                        next.state = "again"
+                        try transaction.save(
+                            next, events: [event(id == "b5" ? "fired:b1" : "again:\(id)", campaign: id)], effects: [],
+                            at: 102)
+                    }
+                }
+                throw Failure(description: "a batch logging an id twice was committed")
+            } catch is Failure {
+                throw Failure(description: "a batch logging an id twice was committed")
+            } catch {}
+            try expect(
+                try await store.read { try $0.campaigns() }.map(\.state), Array(repeating: "fired", count: 5),
+                "the campaigns after the failed batch")
+            try expect(try await store.read { try $0.eventCount() }, 5, "the log after the failed batch")
+        },
+        Check(
             "a copy into the empty store reads back as the source had it, numbers and instants kept, and goes on after them",
             startsEmpty: true
         ) { store in
