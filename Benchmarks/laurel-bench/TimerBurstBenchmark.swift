@@ -15,7 +15,7 @@ import PostgresNIO
 /// on Laurel's event log: the row commits in the same transaction as the timer's firing (the
 /// campaign's new state, its due-index rows and its event), so it exists exactly when the fire
 /// committed, and names the daemon by its session's `application_name` ('laurel A').
-struct BurstSetup: AsyncParsableCommand {
+struct BurstSetup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pg-burst-setup",
         abstract: "Create Laurel's tables and the effect trigger in a benchmark database, and record the workflow."
@@ -27,7 +27,11 @@ struct BurstSetup: AsyncParsableCommand {
     @Option(help: "The benchmark's workflow file.")
     var workflow = "Benchmarks/workflows/timer-burst.yaml"
 
-    func run() async throws {
+    func run() throws {
+        try runBlocking { try await self.setUp() }
+    }
+
+    func setUp() async throws {
         try await BurstDatabase.with(dsn) { store in
             try await store.migrate()
             let version = try BurstDatabase.version(of: workflow)
@@ -53,7 +57,7 @@ struct BurstSetup: AsyncParsableCommand {
     }
 }
 
-struct BurstEnqueue: AsyncParsableCommand {
+struct BurstEnqueue: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pg-burst-enqueue",
         abstract: "Start N campaigns whose phase deadline falls due at one instant (or at a steady rate from it)."
@@ -82,7 +86,11 @@ struct BurstEnqueue: AsyncParsableCommand {
         guard rate >= 0 else { throw ValidationError("--rate must be 0 or more") }
     }
 
-    func run() async throws {
+    func run() throws {
+        try runBlocking { try await self.enqueue() }
+    }
+
+    func enqueue() async throws {
         let started = ContinuousClock.now
         let due = Instant(dueEpoch.rounded(.up))
         try await BurstDatabase.with(dsn) { store in
@@ -96,17 +104,21 @@ struct BurstEnqueue: AsyncParsableCommand {
             var next = 0
             while next < count {
                 let batch = next..<min(next + 1_000, count)
+                // Written as a copy writes (two statements a campaign, one for the batch's log):
+                // the setup is not measured, and a save would first look for each new campaign.
                 try await store.write { transaction in
+                    var events: [LoggedEvent] = []
                     for index in batch {
-                        let number = try transaction.nextCampaignNumber(workflowID: definition.id)
-                        let id = "\(definition.id)-\(number)"
+                        let id = "\(definition.id)-\(index + 1)"
                         let at = due + (rate > 0 ? Instant(index / rate) : 0) - window
                         let applied = try engine.start(id: id, at: at)
-                        let event = LoggedEvent(
-                            id: "start:\(id)", campaignID: id, at: at, recordedAt: at,
-                            action: .start(inputs: [:], entries: []), summary: "started for the benchmark")
-                        try transaction.save(applied.campaign, events: [event], effects: [], at: at)
+                        events.append(
+                            LoggedEvent(
+                                id: "start:\(id)", campaignID: id, at: at, recordedAt: at,
+                                action: .start(inputs: [:], entries: []), summary: "started for the benchmark"))
+                        try transaction.restore(.campaign(applied.campaign, entries: [], startedAt: at, updatedAt: at))
                     }
+                    try transaction.log(events)
                 }
                 next = batch.upperBound
             }
