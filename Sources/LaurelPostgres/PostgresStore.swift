@@ -301,7 +301,20 @@ public final class PostgresStore: SharedStore, Service {
         } catch let error as PSQLError {
             throw PostgresStoreError(error, location: location)
         }
+        // A database a newer laurel migrated has tables this one does not know how to keep.
+        let known = PostgresSchema.migrations.map(\.name)
+        if let unknown = try await appliedMigrations().first(where: { !known.contains($0) }) {
+            throw Self.newerSchema(location, unknown)
+        }
         return applied
+    }
+
+    static func newerSchema(_ location: PostgresLocation, _ migration: String) -> PostgresStoreError {
+        PostgresStoreError(
+            sqlState: nil,
+            descriptionForPeople:
+                "\(location) was brought up to date by a newer laurel (it has the migration '\(migration)'); run that version"
+        )
     }
 
     /// Checks that the database has this build's schema, for a process that only reads: one
@@ -320,13 +333,7 @@ public final class PostgresStore: SharedStore, Service {
             throw PostgresStoreError(error, location: location)
         }
         let known = PostgresSchema.migrations.map(\.name)
-        if let unknown = applied.first(where: { !known.contains($0) }) {
-            throw PostgresStoreError(
-                sqlState: nil,
-                descriptionForPeople:
-                    "\(location) was brought up to date by a newer laurel (it has the migration '\(unknown)'); run that version"
-            )
-        }
+        if let unknown = applied.first(where: { !known.contains($0) }) { throw Self.newerSchema(location, unknown) }
         if applied.count < known.count {
             throw PostgresStoreError(
                 sqlState: nil,

@@ -2,6 +2,7 @@ import Foundation
 import LaurelCore
 import LaurelStore
 import LaurelTesting
+import PostgresNIO
 import Testing
 
 @testable import LaurelPostgres
@@ -50,7 +51,7 @@ struct PostgresStoreTests {
         }
     }
 
-    @Test("the migrations run once, in order, even when two daemons start together")
+    @Test("the migrations run once, in order, even when two daemons start together; a newer schema is refused")
     func migrations() async throws {
         try await Self.withServer(stores: 2) { stores in
             async let first = stores[0].migrate()
@@ -61,6 +62,15 @@ struct PostgresStoreTests {
             #expect(Set(applied.joined()).count == count)
             #expect(try await stores[0].migrate() == [], "nothing left to apply")
             #expect(try await stores[1].appliedMigrations() == PostgresSchema.migrations.map(\.name))
+            // A database a newer laurel migrated is refused, with the version to run.
+            _ = try await stores[0].transaction {
+                try $0.execute("INSERT INTO laurel_migration (name) VALUES ('v99: later')")
+            }
+            await #expect {
+                try await stores[1].migrate()
+            } throws: { error in
+                "\(error)".contains("brought up to date by a newer laurel (it has the migration 'v99: later')")
+            }
         }
     }
 
