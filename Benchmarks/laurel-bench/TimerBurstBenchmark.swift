@@ -144,17 +144,9 @@ enum BurstDatabase {
 
     /// A statement of the benchmark's own (the effect trigger), on a connection of its own.
     static func execute(_ dsn: String, _ sql: String) async throws {
-        let location = try PostgresLocation(url: dsn)
-        let configuration =
-            location.isUnixSocket
-            ? PostgresConnection.Configuration(
-                unixSocketPath: location.unixSocketPath, username: location.user, password: location.password,
-                database: location.database)
-            : PostgresConnection.Configuration(
-                host: location.host, port: location.port, username: location.user, password: location.password,
-                database: location.database, tls: .disable)
         let connection = try await PostgresConnection.connect(
-            configuration: configuration, id: 1, logger: Logger(label: "laurel-bench"))
+            configuration: try PostgresLocation(url: dsn).connectionConfiguration, id: 1,
+            logger: Logger(label: "laurel-bench"))
         do {
             try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "laurel-bench"))
         } catch {

@@ -40,15 +40,7 @@ public final class PostgresStore: SharedStore, Service {
         self.logger = logger
         self.listensForTimers = listensForTimers
         codec = CampaignCodec(registry: registry)
-        var configuration =
-            location.isUnixSocket
-            ? PostgresClient.Configuration(
-                unixSocketPath: location.unixSocketPath, username: location.user, password: location.password,
-                database: location.database)
-            : PostgresClient.Configuration(
-                host: location.host, port: location.port, username: location.user, password: location.password,
-                database: location.database, tls: .disable)
-        configuration.options.connectTimeout = .seconds(10)
+        var configuration = location.clientConfiguration
         configuration.options.additionalStartupParameters = Self.sessionSettings(
             timeout: sessionTimeout, applicationName: applicationName)
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
@@ -248,18 +240,9 @@ public final class PostgresStore: SharedStore, Service {
     /// or a missing database is said at once and in words, where the pool would retry for a
     /// minute and then report only that it gave up.
     public func probe() async throws {
-        var configuration =
-            location.isUnixSocket
-            ? PostgresConnection.Configuration(
-                unixSocketPath: location.unixSocketPath, username: location.user, password: location.password,
-                database: location.database)
-            : PostgresConnection.Configuration(
-                host: location.host, port: location.port, username: location.user, password: location.password,
-                database: location.database, tls: .disable)
-        configuration.options.connectTimeout = .seconds(10)
         do {
             let connection = try await PostgresConnection.connect(
-                configuration: configuration, id: 0, logger: logger)
+                configuration: location.connectionConfiguration, id: 0, logger: logger)
             try await connection.close()
         } catch {
             throw PostgresStoreError(error, location: location)
