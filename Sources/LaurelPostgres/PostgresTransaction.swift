@@ -20,11 +20,12 @@ struct PostgresTransaction: StoreTransaction {
     let codec: CampaignCodec
     /// Whether campaigns read are locked for update (a write transaction).
     let locks: Bool
-    /// The armed timers of each campaign as read or written in this transaction: the rows of the
-    /// due index a save replaces, known without reading them again.
-    private let storedTimers = StoredTimers()
+    /// What this transaction knows without asking the server again, and what it holds back.
+    private let state = TransactionState()
 
-    private final class StoredTimers {
+    private final class TransactionState {
+        /// The armed timers of each campaign as read or written in this transaction: the rows of
+        /// the due index a save replaces.
         var byCampaign: [String: [ArmedTimer]] = [:]
         /// Whether this transaction has notified the daemons of a timer due soon.
         var notified = false
@@ -83,9 +84,9 @@ struct PostgresTransaction: StoreTransaction {
 
     /// Sends the saves held back (``PendingSaves``); the transaction calls it before `COMMIT`.
     func flush() throws {
-        guard !storedTimers.pending.isEmpty else { return }
-        let pending = storedTimers.pending
-        storedTimers.pending = PendingSaves()
+        guard !state.pending.isEmpty else { return }
+        let pending = state.pending
+        state.pending = PendingSaves()
         if !pending.ids.isEmpty {
             let changed =
                 try send(
@@ -219,7 +220,7 @@ struct PostgresTransaction: StoreTransaction {
 
     func campaign(id: String) throws -> Campaign? {
         let document: ByteBuffer
-        if let claimed = storedTimers.claimedDocuments[id] {
+        if let claimed = state.claimedDocuments[id] {
             document = claimed
         } else {
             let query: PostgresQuery =
@@ -230,7 +231,7 @@ struct PostgresTransaction: StoreTransaction {
             document = try row.decode(ByteBuffer.self)
         }
         let campaign = try codec.decode(Array(document.readableBytesView))
-        storedTimers.byCampaign[id] = campaign.timers
+        state.byCampaign[id] = campaign.timers
         return campaign
     }
 
@@ -280,9 +281,9 @@ struct PostgresTransaction: StoreTransaction {
         // The due index mirrors the campaign's armed timers exactly: the rows of the timers it had
         // as stored (read with it in this transaction, or read now; nil for a campaign not stored
         // yet) give way to those it has.
-        let stored = try storedTimers.byCampaign[campaign.id] ?? self.campaign(id: campaign.id)?.timers
-        storedTimers.claimedDocuments[campaign.id] = nil
-        if let stored, !storedTimers.pending.campaigns.contains(campaign.id),
+        let stored = try state.byCampaign[campaign.id] ?? self.campaign(id: campaign.id)?.timers
+        state.claimedDocuments[campaign.id] = nil
+        if let stored, !state.pending.campaigns.contains(campaign.id),
             case .append(_, let appended) = campaign.entries.pendingRows, appended.isEmpty
         {
             // A stored campaign whose entries stay as they are (a timer, most events): held back
@@ -334,11 +335,11 @@ struct PostgresTransaction: StoreTransaction {
                 SELECT due, \(campaign.id), timer_id FROM unnest(\(added.map(\.due))::bigint[], \(added.map { Int64($0.id) })::bigint[]) AS t(due, timer_id)
                 """)
         }
-        storedTimers.byCampaign[campaign.id] = campaign.timers
-        if !storedTimers.notified, added.contains(where: { $0.due <= instant + PostgresStore.wakeUpHorizon }) {
+        state.byCampaign[campaign.id] = campaign.timers
+        if !state.notified, added.contains(where: { $0.due <= instant + PostgresStore.wakeUpHorizon }) {
             // Delivered at the commit, to every daemon listening (none if it rolls back).
             try execute("SELECT pg_notify(\(PostgresStore.timersChannel), '')")
-            storedTimers.notified = true
+            state.notified = true
         }
         try log(events)
         try insertEffects(effects)
@@ -350,8 +351,8 @@ struct PostgresTransaction: StoreTransaction {
         _ campaign: Campaign, document: [UInt8], stored: [ArmedTimer], events: [LoggedEvent], effects: [OutboxItem],
         at instant: Instant
     ) {
-        var pending = storedTimers.pending
-        storedTimers.pending = PendingSaves()  // one reference while it is changed: no copy
+        var pending = state.pending
+        state.pending = PendingSaves()  // one reference while it is changed: no copy
         pending.campaigns.insert(campaign.id)
         pending.ids.append(campaign.id)
         pending.states.append(campaign.state)
@@ -366,14 +367,14 @@ struct PostgresTransaction: StoreTransaction {
             !stored.contains(where: { $0.id == timer.id && $0.due == timer.due })
         }
         for timer in added { pending.added.append((campaign.id, timer.due, Int64(timer.id))) }
-        storedTimers.byCampaign[campaign.id] = campaign.timers
-        if !storedTimers.notified, added.contains(where: { $0.due <= instant + PostgresStore.wakeUpHorizon }) {
+        state.byCampaign[campaign.id] = campaign.timers
+        if !state.notified, added.contains(where: { $0.due <= instant + PostgresStore.wakeUpHorizon }) {
             pending.notify = true
-            storedTimers.notified = true
+            state.notified = true
         }
         pending.events += events
         pending.effects += effects
-        storedTimers.pending = pending
+        state.pending = pending
     }
 
     /// Appends outbox items in one statement.
@@ -548,8 +549,8 @@ struct PostgresTransaction: StoreTransaction {
         var locked: Set<String> = []
         for row in try rows(lock.binding(after)) {
             let (id, document) = try row.decode((String, ByteBuffer).self)
-            if locked.insert(id).inserted, !storedTimers.pending.campaigns.contains(id) {
-                storedTimers.claimedDocuments[id] = document
+            if locked.insert(id).inserted, !state.pending.campaigns.contains(id) {
+                state.claimedDocuments[id] = document
             }
         }
         guard !locked.isEmpty else { return [] }
