@@ -60,7 +60,20 @@ var targets: [Target] = [
         ]
     ),
     // The application layer every front end uses: the only way into the store.
-    .target(name: "LaurelService", dependencies: ["LaurelStore", "LaurelCore", "LaurelYAML"]),
+    .target(
+        name: "LaurelService",
+        dependencies: ["LaurelStore", "LaurelCore", "LaurelYAML", .product(name: "Crypto", package: "swift-crypto")]
+    ),
+    // The HTTP API: hummingbird routes onto the service, roles, problem documents.
+    .target(
+        name: "LaurelHTTP",
+        dependencies: [
+            "LaurelService", "LaurelStore", "LaurelCore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+        ]
+    ),
     // The test kit: the in-memory store, the store conformance suite, a test step, a manual clock,
     // shared workflows (a product, as HummingbirdTesting is).
     .target(
@@ -91,6 +104,7 @@ var targets: [Target] = [
             "LaurelPostgres",
             "LaurelService",
             "LaurelDaemon",
+            "LaurelHTTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -157,6 +171,13 @@ var targets: [Target] = [
         ]
     ),
     .testTarget(
+        name: "LaurelHTTPTests",
+        dependencies: [
+            "LaurelHTTP", "LaurelService", "LaurelTesting", "LaurelStore", "LaurelCore", "LaurelPlugins",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]
+    ),
+    .testTarget(
         name: "LaurelTestingTests",
         dependencies: ["LaurelTesting", "LaurelSQLite", "LaurelPostgres", "LaurelStore", "LaurelPlugins"]
     ),
@@ -197,6 +218,9 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: targets,
     swiftLanguageModes: [.v6]

@@ -133,5 +133,18 @@ enum PostgresSchema {
                 "ALTER TABLE outbox ADD COLUMN lease_token BIGINT, ADD COLUMN leased_until BIGINT",
                 "CREATE SEQUENCE outbox_lease_token",
             ]),
+        // Who may do what through the HTTP API: grants with the hash of their secret, never the secret.
+        Migration(
+            name: "v3: access grants",
+            sql: [
+                """
+                CREATE TABLE access_grant (
+                    id TEXT PRIMARY KEY, person TEXT NOT NULL, role TEXT NOT NULL, unit TEXT, council TEXT,
+                    secret TEXT NOT NULL, secret_hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL, revoked_at BIGINT, granted_by TEXT NOT NULL,
+                    granted_order BIGINT GENERATED ALWAYS AS IDENTITY
+                )
+                """
+            ]),
     ]
 }

@@ -790,6 +790,44 @@ extension PostgresTransaction {
         }
     }
 
+    func accessGrants() throws -> [AccessGrant] {
+        try rows("SELECT \(unescaped: Self.grantColumns) FROM access_grant ORDER BY granted_order").map(
+            Self.accessGrant)
+    }
+
+    func accessGrant(secretHash: String) throws -> AccessGrant? {
+        try rows("SELECT \(unescaped: Self.grantColumns) FROM access_grant WHERE secret_hash = \(secretHash)").first
+            .map(
+                Self.accessGrant)
+    }
+
+    private static let grantColumns =
+        "id, person, role, unit, council, secret, secret_hash, created_at, expires_at, revoked_at, granted_by"
+
+    private static func accessGrant(_ row: PostgresRow) throws -> AccessGrant {
+        let (id, person, role, unit, council, secret, secretHash, createdAt, expiresAt, revokedAt, grantedBy) =
+            try row.decode(
+                (String, String, String, String?, String?, String, String, Int64, Int64, Int64?, String).self)
+        guard let kind = AccessGrant.Secret(rawValue: secret) else {
+            throw UnreadableRecord("access grant '\(id)' has an unknown kind of secret '\(secret)'")
+        }
+        return AccessGrant(
+            id: id, person: person, role: role, unit: unit, council: council, secret: kind, secretHash: secretHash,
+            createdAt: createdAt, expiresAt: expiresAt, revokedAt: revokedAt, grantedBy: grantedBy)
+    }
+
+    func saveAccessGrant(_ grant: AccessGrant) throws {
+        try execute(
+            """
+            INSERT INTO access_grant (id, person, role, unit, council, secret, secret_hash, created_at, expires_at,
+                revoked_at, granted_by)
+            VALUES (\(grant.id), \(grant.person), \(grant.role), \(grant.unit), \(grant.council),
+                \(grant.secret.rawValue), \(grant.secretHash), \(grant.createdAt), \(grant.expiresAt),
+                \(grant.revokedAt), \(grant.grantedBy))
+            ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at, revoked_at = excluded.revoked_at
+            """)
+    }
+
     /// Rows with the numbers given (`OVERRIDING SYSTEM VALUE`); the identity then goes on after
     /// the largest number in the table.
     func restore(_ record: RestoredRecord) throws {

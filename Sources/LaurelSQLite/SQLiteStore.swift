@@ -376,6 +376,18 @@ public final class SQLiteStore: CampaignStore {
                     INSERT INTO outbox_lease (last) VALUES (0);
                     """)
         }
+        // Who may do what through the HTTP API: grants with the hash of their secret, never the secret.
+        migrator.registerMigration("v11: access grants") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE access_grant (
+                        id TEXT PRIMARY KEY, person TEXT NOT NULL, role TEXT NOT NULL, unit TEXT, council TEXT,
+                        secret TEXT NOT NULL, secret_hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL, revoked_at INTEGER, granted_by TEXT NOT NULL,
+                        granted_order INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 
@@ -852,7 +864,42 @@ struct SQLiteTransaction: StoreTransaction {
         }
     }
 
+    func accessGrants() throws -> [AccessGrant] {
+        try Row.fetchAll(db, sql: "SELECT * FROM access_grant ORDER BY granted_order").map(Self.accessGrant)
+    }
+
+    func accessGrant(secretHash: String) throws -> AccessGrant? {
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM access_grant WHERE secret_hash = ?"), arguments: [secretHash]
+        ).map(Self.accessGrant)
+    }
+
+    private static func accessGrant(_ row: Row) throws -> AccessGrant {
+        guard let secret = AccessGrant.Secret(rawValue: row["secret"]) else {
+            throw UnreadableRecord(
+                "access grant '\(row["id"] as String)' has an unknown kind of secret '\(row["secret"] as String)'")
+        }
+        return AccessGrant(
+            id: row["id"], person: row["person"], role: row["role"], unit: row["unit"], council: row["council"],
+            secret: secret, secretHash: row["secret_hash"], createdAt: row["created_at"], expiresAt: row["expires_at"],
+            revokedAt: row["revoked_at"], grantedBy: row["granted_by"])
+    }
+
     // MARK: Writing
+
+    func saveAccessGrant(_ grant: AccessGrant) throws {
+        try run(
+            """
+            INSERT INTO access_grant (id, person, role, unit, council, secret, secret_hash, created_at, expires_at,
+                revoked_at, granted_by, granted_order)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(granted_order), 0) + 1 FROM access_grant))
+            ON CONFLICT(id) DO UPDATE SET expires_at = excluded.expires_at, revoked_at = excluded.revoked_at
+            """,
+            [
+                grant.id, grant.person, grant.role, grant.unit, grant.council, grant.secret.rawValue, grant.secretHash,
+                grant.createdAt, grant.expiresAt, grant.revokedAt, grant.grantedBy,
+            ])
+    }
 
     func record(_ version: WorkflowVersion) throws {
         let known =

@@ -96,6 +96,15 @@ public final class CampaignService: Sendable {
         }
     }
 
+    /// A write whose errors are ``LaurelError``s, for changes outside any campaign (access grants).
+    func writing<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
+        do {
+            return try await store.write(body)
+        } catch {
+            throw LaurelError(error)
+        }
+    }
+
     private func compiledEngine(version hash: String, in reader: any StoreReader) throws -> Engine {
         let cached = engines.withLock { cache -> Engine? in
             guard let engine = cache.byVersion[hash] else { return nil }
@@ -246,9 +255,18 @@ public final class CampaignService: Sendable {
 
     /// Applies an event to a campaign at `now`, after the campaign's timers due by then. A
     /// refused event changes nothing (the timers that fell due are fired by the daemon instead).
-    public func apply(_ event: CampaignEvent, to campaignID: String, eventID: String, now: Instant) async throws
-        -> ServiceResult
-    {
+    ///
+    /// With `ifVersion`, the campaign must still be at that version (its ``Campaign/eventCount``,
+    /// which every change moves), or nothing is done (`preconditionFailed`): a person's action on
+    /// what they saw, not on what changed since (HTTP `If-Match`).
+    ///
+    /// `authorize` is asked inside the transaction, once the timers due by `now` have fired, with
+    /// the campaign's facts as they are then: a council's window that closed a second ago counts
+    /// as closed even if the daemon has not fired it yet. It throws to refuse; nothing is written.
+    public func apply(
+        _ event: CampaignEvent, to campaignID: String, eventID: String, now: Instant, ifVersion: Int? = nil,
+        authorize: (@Sendable (CampaignFacts, Organisation) throws -> Void)? = nil
+    ) async throws -> ServiceResult {
         try await writeWithFamily(now: now) { transaction in
             if let earlier = try transaction.event(id: eventID) {
                 if let conflict = Self.conflict(earlier, .event(event), campaignID: campaignID) {
@@ -261,11 +279,22 @@ public final class CampaignService: Sendable {
             guard var campaign = try transaction.campaign(id: campaignID) else {
                 throw LaurelError(.notFound, "there is no campaign '\(campaignID)'")
             }
+            if let ifVersion, campaign.eventCount != ifVersion {
+                throw LaurelError(
+                    .preconditionFailed,
+                    "campaign '\(campaignID)' is at version \(campaign.eventCount), not \(ifVersion) as the request says; read it again and decide on what it is now"
+                )
+            }
             let engine = try self.engine(version: campaign.workflowVersion, in: transaction)
             var logged: [LoggedEvent] = []
             var effects: [OutboxItem] = []
             try self.catchUp(
                 &campaign, engine: engine, until: now, now: now, logged: &logged, effects: &effects, in: transaction)
+            if let authorize {
+                let unit = Self.unit(
+                    of: campaign, engine: engine, parentUnit: try transaction.parent(of: campaignID)?.unit)
+                try authorize(CampaignFacts(campaign, workflow: engine.workflow, unit: unit), engine.organisation)
+            }
             let instant = max(now, campaign.enteredAt)
             let applied: Applied
             do {

@@ -12,9 +12,13 @@ public struct LaurelError: Error, Sendable, CustomStringConvertible {
             case invalidRequest = "invalid-request"
             case invalidInput = "invalid-input"
             case notFound = "not-found"
+            case unauthenticated
+            case forbidden
             case refused
             case conflict
             case unavailable
+            case preconditionFailed = "precondition-failed"
+            case tooLarge = "too-large"
             case `internal`
         }
 
@@ -32,6 +36,10 @@ public struct LaurelError: Error, Sendable, CustomStringConvertible {
         public static let invalidInput = Code(.invalidInput)
         /// A campaign, workflow, entry kind or version that is not there.
         public static let notFound = Code(.notFound)
+        /// No valid proof of who is asking: a missing, unknown, expired or revoked token.
+        public static let unauthenticated = Code(.unauthenticated)
+        /// The person's role or scope does not allow it (``Authorization``).
+        public static let forbidden = Code(.forbidden)
         /// The workflow's rules refuse it now: the state does not take that event, a target is
         /// not met, a vote from someone who is not on the council.
         public static let refused = Code(.refused)
@@ -41,6 +49,10 @@ public struct LaurelError: Error, Sendable, CustomStringConvertible {
         /// The store could not be used: the database is locked, damaged, or the disk is full.
         /// Trying again later (or after repairing the store) may succeed.
         public static let unavailable = Code(.unavailable)
+        /// The campaign changed since the version the request names (HTTP `If-Match`).
+        public static let preconditionFailed = Code(.preconditionFailed)
+        /// The request is larger than Laurel takes (a body, a file).
+        public static let tooLarge = Code(.tooLarge)
         /// A fault in Laurel itself or in stored data it cannot read.
         public static let `internal` = Code(.internal)
 

@@ -14,6 +14,7 @@ struct StoreContents: Sendable {
     var campaignNumbers: [String: Int] = [:]
     var recurrences: [String: RecurrenceCursor] = [:]
     var parents: [ParentLink] = []
+    var grants: [AccessGrant] = []
     /// The due index as the store keeps it (a copy writes it from the campaigns' armed timers).
     var dueTimers: [DueTimer] = []
 
@@ -51,6 +52,7 @@ struct StoreContents: Sendable {
         campaignNumbers = try reader.campaignNumbers()
         recurrences = try reader.recurrences()
         parents = try reader.parents().sorted { $0.child < $1.child }
+        grants = try reader.accessGrants()
         while true {
             let page = try reader.dueTimers(at: .max, after: dueTimers.last, limit: Self.page)
             dueTimers += page
@@ -78,6 +80,7 @@ struct StoreContents: Sendable {
         if try !reader.recurrences().isEmpty || !reader.campaignNumbers().isEmpty {
             held.append("campaign numbers or recurrence cursors")
         }
+        if try !reader.accessGrants().isEmpty { held.append("access grants") }
         return held.isEmpty ? nil : held.joined(separator: ", ")
     }
 
@@ -112,6 +115,7 @@ struct StoreContents: Sendable {
             try transaction.setRecurrence(cursor, workflowID: workflowID)
         }
         for link in parents { try transaction.setParent(link.parent, unit: link.unit, of: link.child) }
+        for grant in grants { try transaction.saveAccessGrant(grant) }
     }
 
     /// Each part's count and checksum: SHA-256 over the SHA-256 of each record in a canonical
@@ -185,6 +189,13 @@ struct StoreContents: Sendable {
                     Canonical().text($0.key).number($0.value.lastCycle).number($0.value.firstSeen)
                 }),
             part("child campaigns", parents.map { Canonical().text($0.child).text($0.parent).text($0.unit) }),
+            part(
+                "access grants",
+                grants.map {
+                    Canonical().text($0.id).text($0.person).text($0.role).text($0.unit).text($0.council)
+                        .text($0.secret.rawValue).text($0.secretHash).number($0.createdAt).number($0.expiresAt)
+                        .number($0.revokedAt).text($0.grantedBy)
+                }),
         ]
     }
 }

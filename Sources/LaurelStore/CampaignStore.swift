@@ -234,6 +234,10 @@ public protocol StoreReader {
     func recurrences() throws -> [String: RecurrenceCursor]
     /// Every child campaign's link to its parent, by child id.
     func parents() throws -> [ParentLink]
+    /// Every access grant, active or not, oldest first.
+    func accessGrants() throws -> [AccessGrant]
+    /// The grant whose secret has this SHA-256 (hexadecimal), active or not.
+    func accessGrant(secretHash: String) throws -> AccessGrant?
 }
 
 extension StoreReader {
@@ -303,6 +307,8 @@ public protocol StoreTransaction: StoreReader {
     /// Writes a record exactly as another store had it (``RestoredRecord``): for a copy into an
     /// empty store, whose sequences then go on after the largest number restored.
     func restore(_ record: RestoredRecord) throws
+    /// Writes a grant: a new one, or one revoked (or its link used) since. The id names it.
+    func saveAccessGrant(_ grant: AccessGrant) throws
 }
 
 /// A transaction that hands every call to another (`inner`): a wrapper that changes a few calls
@@ -351,6 +357,9 @@ extension ForwardingStoreTransaction {
     public func recurrences() throws -> [String: RecurrenceCursor] { try inner.recurrences() }
     public func parents() throws -> [ParentLink] { try inner.parents() }
     public func restore(_ record: RestoredRecord) throws { try inner.restore(record) }
+    public func accessGrants() throws -> [AccessGrant] { try inner.accessGrants() }
+    public func accessGrant(secretHash: String) throws -> AccessGrant? { try inner.accessGrant(secretHash: secretHash) }
+    public func saveAccessGrant(_ grant: AccessGrant) throws { try inner.saveAccessGrant(grant) }
     public func claimDueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
         try inner.claimDueTimers(at: instant, after: after, limit: limit)
     }
@@ -392,6 +401,16 @@ public struct DuplicateEntry: Error, Sendable, Hashable, StoreErrorDescribing {
     }
 
     public var descriptionForPeople: String { "an entry with id '\(entryID)' was already submitted" }
+}
+
+/// A stored record this build cannot read (a value no version of Laurel writes): the store was
+/// changed by hand or by a newer build.
+public struct UnreadableRecord: Error, Sendable, Hashable, StoreErrorDescribing {
+    public var descriptionForPeople: String
+
+    public init(_ description: String) {
+        descriptionForPeople = description
+    }
 }
 
 /// How far the daemon has gone through a recurring workflow's cycles.

@@ -63,6 +63,8 @@ public final class InMemoryStore: CampaignStore {
         var recurrence: [String: RecurrenceCursor] = [:]
         var parents: [String: (campaign: String, unit: String?)] = [:]
         var campaignNumbers: [String: Int] = [:]
+        /// Access grants in the order they were made.
+        var grants: [AccessGrant] = []
     }
 
     /// One read or write: the state it started from, and what it wrote so far.
@@ -173,7 +175,21 @@ public final class InMemoryStore: CampaignStore {
                 .sorted { $0.child < $1.child }
         }
 
+        func accessGrants() throws -> [AccessGrant] { state.grants }
+
+        func accessGrant(secretHash: String) throws -> AccessGrant? {
+            state.grants.first { $0.secretHash == secretHash }
+        }
+
         // MARK: Writing
+
+        func saveAccessGrant(_ grant: AccessGrant) throws {
+            if let index = state.grants.firstIndex(where: { $0.id == grant.id }) {
+                state.grants[index] = grant
+            } else {
+                state.grants.append(grant)
+            }
+        }
 
         /// The write lock is held for the whole transaction: the due timers it lists are its own.
         func claimDueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {

@@ -84,7 +84,43 @@ public enum StoreConformance {
         .submit(Entry(id: id, kind: "idea", fields: ["title": .text("Ý tưởng \(id)")]))
     }
 
+    static func grant(_ id: String, hash: String, person: String = "p1") -> AccessGrant {
+        AccessGrant(
+            id: id, person: person, role: "unit-officer", unit: "g1", secretHash: hash, createdAt: 100,
+            expiresAt: 1_000, grantedBy: "operator")
+    }
+
     public static let checks: [Check] = [
+        Check("access grants: saved, found by their secret's hash, listed in the order made, revoked in place") {
+            store in
+            try await store.write { transaction in
+                try transaction.saveAccessGrant(grant("b", hash: "hash-b"))
+                var link = grant("a", hash: "hash-a", person: "p2")
+                link.secret = .link
+                link.council = "jury"
+                link.unit = nil
+                try transaction.saveAccessGrant(link)
+            }
+            try expect(
+                try await store.read { try $0.accessGrants() }.map(\.id), ["b", "a"], "grants in the order made")
+            let link = try await store.read { try $0.accessGrant(secretHash: "hash-a") }
+            try expect(link?.person, "p2", "the grant found by its hash")
+            try expect(link?.secret, .link, "a link's kind of secret")
+            try expect(link?.council, "jury", "its council")
+            try expect(link?.unit, nil, "no unit")
+            try expect(try await store.read { try $0.accessGrant(secretHash: "hash-z") }, nil, "an unknown hash")
+            try await store.write { transaction in
+                var revoked = grant("b", hash: "hash-b")
+                revoked.revokedAt = 500
+                try transaction.saveAccessGrant(revoked)
+            }
+            let revoked = try await store.read { try $0.accessGrant(secretHash: "hash-b") }
+            try expect(revoked?.revokedAt, 500, "the revocation")
+            try expect(revoked?.isActive(at: 400), false, "a revoked grant is not active")
+            try expect(try await store.read { try $0.accessGrants() }.count, 2, "a revocation adds no grant")
+            try expect(grant("c", hash: "c").isActive(at: 999), true, "active until it expires")
+            try expect(grant("c", hash: "c").isActive(at: 1_000), false, "not at its expiry")
+        },
         Check("entries are rows: a save writes those appended since the read, refuses an id held, replaces on a change")
         {
             store in
@@ -488,6 +524,10 @@ public enum StoreConformance {
                 try transaction.save(campaign("w-2", timers: [(3, 900)]), events: [], effects: [], at: 160)
                 try transaction.setRecurrence(RecurrenceCursor(lastCycle: 70, firstSeen: 50), workflowID: "w")
                 try transaction.setParent("w-1", unit: "g1", of: "w-2")
+                try transaction.saveAccessGrant(grant("a1", hash: "h1"))
+                var revoked = grant("a2", hash: "h2")
+                revoked.revokedAt = 120
+                try transaction.saveAccessGrant(revoked)
             }
             let delivered = try await source.write { try $0.leaseOutbox(limit: 1, at: 200, until: 260) }
             _ = try await source.write { try $0.settleOutbox(delivered: delivered, released: [], at: 201) }
@@ -498,6 +538,9 @@ public enum StoreConformance {
             try expect(counts["events"], 2, "events copied")
             try expect(counts["outbox items"], 2, "outbox items copied")
             try expect(counts["due timers"], 3, "due timers copied")
+            try expect(counts["access grants"], 2, "access grants copied")
+            try expect(
+                try await store.read { try $0.accessGrant(secretHash: "h2") }?.revokedAt, 120, "a revoked grant copied")
             try expect(counts["workflow versions"], 2, "versions copied")
 
             try expect(

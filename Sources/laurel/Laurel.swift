@@ -19,7 +19,9 @@ struct Laurel: ParsableCommand {
         version: version,
         subcommands: [
             Validate.self, Simulate.self, Graph.self, Serve.self, CampaignCommand.self, EntryCommand.self,
-            ReviewCommand.self, BallotCommand.self, Results.self, OrgCommand.self, StoreCommand.self, Schema.self,
+            ReviewCommand.self, BallotCommand.self, Results.self, OrgCommand.self, AccessCommand.self, API.self,
+            StoreCommand.self,
+            Schema.self,
             Plugins.self,
         ]
     )

@@ -2,6 +2,7 @@ public import ArgumentParser
 import Foundation
 import LaurelCore
 import LaurelDaemon
+import LaurelHTTP
 import LaurelPlugins
 import LaurelSQLite
 import LaurelService
@@ -64,6 +65,12 @@ struct Serve: AsyncParsableCommand {
             "The daemon's name in its log lines and, on PostgreSQL, in the server's list of sessions (application_name 'laurel NAME'): which of several daemons did what.",
             valueName: "name"))
     var name: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Also serve the HTTP API on this address, HOST:PORT (127.0.0.1:8080); people sign in with tokens from 'laurel access grant'.",
+            valueName: "host:port"))
+    var http: HTTPAddress?
 
     func validate() throws {
         if let name,
@@ -157,9 +164,17 @@ struct Serve: AsyncParsableCommand {
             demo: demo ? DemoConfiguration(seed: seed) : nil, outboxFile: outbox,
             certificatesFolder: certificates)
         let daemon = CampaignDaemon(service: service, configuration: configuration, logger: logger)
+        var services: [any Service] = [daemon]
+        if let http {
+            let api = LaurelAPI(service: service, clock: { [clock] in clock.now() }, logger: logger)
+            services.append(
+                api.application(host: http.host, port: http.port) { [logger] port in
+                    logger.notice("HTTP API listening on http://\(http.host):\(port)")
+                })
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: before + [.init(service: AfterPreparing(prepare: prepare, daemon: daemon))],
+                services: before + [.init(service: AfterPreparing(prepare: prepare, services: services))],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             ))
@@ -167,16 +182,36 @@ struct Serve: AsyncParsableCommand {
     }
 }
 
-/// The daemon, started once what it needs is ready (PostgreSQL's schema, which needs the pool
-/// running before it).
-private struct AfterPreparing: Service {
+/// The daemon and the HTTP API, started once what they need is ready (PostgreSQL's schema, which
+/// needs the pool running before it). They stop together: the group's graceful shutdown reaches
+/// both, and when one fails the other is cancelled.
+struct AfterPreparing: Service {
     let prepare: @Sendable () async throws -> Void
-    let daemon: CampaignDaemon
+    let services: [any Service]
 
     func run() async throws {
         try await prepare()
-        try await daemon.run()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in services { group.addTask { try await service.run() } }
+            try await group.waitForAll()
+        }
     }
+}
+
+/// Where the HTTP API listens: HOST:PORT, or :PORT and PORT for 127.0.0.1.
+struct HTTPAddress: ExpressibleByArgument, Sendable {
+    var host: String
+    var port: Int
+
+    init?(argument: String) {
+        let parts = argument.split(separator: ":", omittingEmptySubsequences: false)
+        let hostPart = parts.count == 2 ? String(parts[0]) : ""
+        guard parts.count <= 2, let port = Int(parts.last ?? ""), (0...65_535).contains(port) else { return nil }
+        host = hostPart.isEmpty ? "127.0.0.1" : hostPart
+        self.port = port
+    }
+
+    static var defaultValueDescription: String { "127.0.0.1:8080" }
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}

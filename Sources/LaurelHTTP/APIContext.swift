@@ -1,0 +1,26 @@
+public import Hummingbird
+public import LaurelService
+
+/// A request's context: hummingbird's, with the person the bearer token proved (nil on the few
+/// routes that need none: the health check, the OpenAPI document, signing in).
+public struct APIContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var principal: Principal?
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+        principal = nil
+    }
+
+    /// Bodies are read by each route up to its own limit (``LaurelAPI/Limits``), not hummingbird's.
+    public var maxUploadSize: Int { LaurelAPI.Limits.largestBody }
+
+    /// The person asking; a route that needs one is behind the authentication middleware, so
+    /// its absence is Laurel's fault, not the client's.
+    func requirePrincipal() throws -> Principal {
+        guard let principal else {
+            throw LaurelError(.unauthenticated, "this request needs a token: send 'Authorization: Bearer TOKEN'")
+        }
+        return principal
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LaurelCore
+import LaurelService
+import LaurelStore
+
+/// What a change through the API answers: the event logged for it. A retry with the same
+/// `Idempotency-Key` reads the same event and so gets the same answer.
+struct ChangeView: Encodable, Sendable {
+    var campaign: String
+    var event: String
+    var at: String
+    var summary: String
+
+    init(_ event: LoggedEvent, calendar: ZonedCalendar) {
+        campaign = event.campaignID
+        self.event = event.id
+        at = calendar.format(event.at)
+        summary = event.summary
+    }
+}
+
+extension LaurelAPI {
+    func addCampaignRoutes(to api: RouterGroup<APIContext>) {
+        api.get("campaigns") { _, context in
+            let principal = try context.requirePrincipal()
+            let organisation = try await service.organisation()
+            let summaries = try await service.campaigns()
+            var visible: [CampaignSummary] = []
+            for (id, facts) in try await service.campaignFacts(of: summaries) {
+                if Authorization.decide(principal, .readProgress, campaign: facts, organisation: organisation).isAllowed
+                {
+                    visible.append(summaries.first { $0.id == id }!)
+                }
+            }
+            let ids = Set(visible.map(\.id))
+            return JSONBody(try await service.campaignListing().filter { ids.contains($0.id) })
+        }
+        api.post("campaigns") { request, context in try await start(request, context) }
+        api.get("campaigns/:id") { _, context in
+            let id = try context.parameters.require("id")
+            let (campaign, _, facts) = try await service.campaignWithFacts(id)
+            try await authorize(try context.requirePrincipal(), .readProgress, campaign: facts)
+            var headers = HTTPFields()
+            headers[.eTag] = Self.eTag(campaign)
+            return JSONBody(try await service.status(of: id), headers: headers)
+        }
+        api.get("campaigns/:id/history") { _, context in
+            let id = try context.parameters.require("id")
+            let facts = try await service.campaignWithFacts(id).facts
+            try await authorize(try context.requirePrincipal(), .readHistory, campaign: facts)
+            return JSONBody(try await service.history(of: id))
+        }
+        api.post("campaigns/:id/events") { request, context in
+            struct Body: Decodable { var event: String }
+            let id = try context.parameters.require("id")
+            let principal = try context.requirePrincipal()
+            let body = try await request.json(Body.self)
+            let (_, engine, facts) = try await service.campaignWithFacts(id)
+            guard let definition = engine.workflow.events.first(where: { $0.name == body.event }) else {
+                throw Problem(
+                    LaurelError(
+                        .invalidInput,
+                        "'\(engine.workflow.id)' declares no event '\(body.event)'\(Suggestions.didYouMean(body.event, in: engine.workflow.events.map(\.name)))"
+                    ), errors: [.init(pointer: "/event", line: nil, detail: "not an event of this workflow")])
+            }
+            try await authorize(principal, .sendEvent(sender: definition.sender), campaign: facts)
+            return try await change(
+                .command(body.event), to: id, request: request, principal: principal,
+                action: .sendEvent(sender: definition.sender), ifVersion: try Self.ifMatch(request))
+        }
+        api.get("campaigns/:id/results") { _, context in
+            let id = try context.parameters.require("id")
+            let facts = try await service.campaignWithFacts(id).facts
+            try await authorize(try context.requirePrincipal(), .readResults, campaign: facts)
+            return JSONBody(try await service.results(of: id))
+        }
+    }
+
+    func start(_ request: Request, _ context: APIContext) async throws -> Response {
+        struct Body: Decodable {
+            var workflow: String
+            var inputs: [String: FieldText]?
+        }
+        let principal = try context.requirePrincipal()
+        let body = try await request.json(Body.self)
+        let version = try await service.latestVersion(of: body.workflow)
+        let engine = try await service.engine(version: version)
+        var values: [String: Value] = [:]
+        var errors: [Problem.Item] = []
+        for (key, given) in (body.inputs ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard let input = engine.workflow.inputs.first(where: { $0.name == key }) else {
+                errors.append(
+                    .init(
+                        pointer: "/inputs/\(key)", line: nil,
+                        detail:
+                            "'\(body.workflow)' has no input '\(key)'\(Suggestions.didYouMean(key, in: engine.workflow.inputs.map(\.name)))"
+                    ))
+                continue
+            }
+            do {
+                values[key] = try FieldValues.value(
+                    given.text, type: input.type, name: "input '\(key)'", calendar: engine.calendar)
+            } catch let error as LaurelError {
+                errors.append(.init(pointer: "/inputs/\(key)", line: nil, detail: error.message))
+            }
+        }
+        guard errors.isEmpty else {
+            throw Problem(
+                LaurelError(.invalidInput, "\(errors.count) of the inputs cannot be used; nothing was started"),
+                errors: errors)
+        }
+        let unit = engine.workflow.unitInput.flatMap { values[$0.name]?.text }
+        try await authorize(principal, .startCampaign(unit: unit), campaign: nil)
+        let key = try Self.idempotencyKey(request, principal: principal)
+        let result = try await service.start(version: version, inputs: values, idempotencyKey: key, now: clock())
+        let startEvent = key.map { "start:\($0)" } ?? "start:\(result.campaignID)"
+        guard let logged = try await service.loggedEvent(id: startEvent) else {
+            throw LaurelError(.internal, "the start of '\(result.campaignID)' is not in the log")
+        }
+        var headers = HTTPFields()
+        headers[.location] = "/api/campaigns/\(result.campaignID)"
+        if result.status == .alreadyApplied { headers[Self.replayed] = "true" }
+        return JSONBody(ChangeView(logged, calendar: engine.calendar), headers: headers).response(status: .created)
+    }
+
+    /// Applies a person's event under the request's idempotency key and answers with the logged
+    /// event; a retry answers the same.
+    /// `action` is decided again inside the transaction, on the campaign as it is once its due
+    /// timers fired (a window that just closed is closed).
+    func change(
+        _ event: CampaignEvent, to campaignID: String, request: Request, principal: Principal, action: Action,
+        ifVersion: Int? = nil, status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let eventID =
+            try Self.idempotencyKey(request, principal: principal).map { "http:\($0)" }
+            ?? "http:\(UUID().uuidString.lowercased())"
+        let result = try await service.apply(
+            event, to: campaignID, eventID: eventID, now: clock(), ifVersion: ifVersion
+        ) { facts, organisation in
+            if case .deny(let reason) = Authorization.decide(
+                principal, action, campaign: facts, organisation: organisation)
+            {
+                throw LaurelError(.forbidden, reason)
+            }
+        }
+        let logged: LoggedEvent
+        var headers = HTTPFields()
+        if result.status == .alreadyApplied {
+            guard let earlier = try await service.loggedEvent(id: eventID) else {
+                throw LaurelError(.internal, "the event '\(eventID)' was applied but is not in the log")
+            }
+            logged = earlier
+            headers[Self.replayed] = "true"
+        } else {
+            guard let last = result.logged.last(where: { $0.id == eventID }) else {
+                throw LaurelError(.internal, "the event '\(eventID)' was applied but not logged")
+            }
+            logged = last
+        }
+        let calendar = try await service.engine(version: result.campaign?.workflowVersion ?? "").calendar
+        return JSONBody(ChangeView(logged, calendar: calendar), headers: headers).response(status: status)
+    }
+
+    static let replayed = HTTPField.Name("Idempotent-Replayed")!
+    static let idempotencyKeyField = HTTPField.Name("Idempotency-Key")!
+
+    /// The request's `Idempotency-Key`, scoped to the person (two people's keys never meet).
+    static func idempotencyKey(_ request: Request, principal: Principal) throws -> String? {
+        guard let key = request.headers[idempotencyKeyField] else { return nil }
+        guard (1...200).contains(key.count), key.allSatisfy({ $0.isASCII && !$0.isWhitespace && !$0.isNewline }) else {
+            throw LaurelError(
+                .invalidRequest,
+                "the Idempotency-Key must be 1 to 200 printable ASCII characters without spaces, such as a UUID")
+        }
+        return "\(principal.person):\(key)"
+    }
+
+    /// A campaign's ETag: its version, which every change to it moves.
+    static func eTag(_ campaign: Campaign) -> String { "\"\(campaign.eventCount)\"" }
+
+    /// The version `If-Match` names, nil without the header.
+    static func ifMatch(_ request: Request) throws -> Int? {
+        guard let value = request.headers[.ifMatch] else { return nil }
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasPrefix("\""), trimmed.hasSuffix("\""), trimmed.count >= 3,
+            let version = Int(trimmed.dropFirst().dropLast())
+        else {
+            throw LaurelError(
+                .invalidRequest, "If-Match takes the ETag a GET of the campaign returned, such as \"12\", not \(value)")
+        }
+        return version
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+public import Hummingbird
+public import LaurelCore
+public import LaurelService
+public import Logging
+
+/// The HTTP API: every operation of the `laurel` command for the people a campaign exists for,
+/// each asked of ``Authorization`` first and done through ``CampaignService`` (this module has
+/// no store of its own). `laurel serve --http` runs it beside the daemon; `laurel api` alone.
+public struct LaurelAPI: Sendable {
+    /// The largest bodies taken, by kind.
+    public enum Limits {
+        /// A JSON request: an entry, a score sheet, a paper.
+        public static let jsonBody = 256 * 1024
+        /// A CSV upload of entries (the command line takes 64 MB from a file).
+        public static let csvBody = 16 * 1024 * 1024
+        public static let largestBody = csvBody
+    }
+
+    let service: CampaignService
+    let clock: @Sendable () -> Instant
+    let logger: Logger
+
+    public init(service: CampaignService, clock: @escaping @Sendable () -> Instant, logger: Logger) {
+        self.service = service
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// The routes, with problem documents for every error and authentication before `/api/`.
+    public func router() -> Router<APIContext> {
+        let router = Router(context: APIContext.self)
+        router.add(middleware: ProblemMiddleware())
+        router.get("healthz") { _, _ in JSONBody(["status": "ok"]) }
+        router.post("api/sign-in") { request, _ in try await signIn(request) }
+        let api = router.group("api").add(middleware: AuthenticationMiddleware(service: service, clock: clock))
+        api.get("me") { _, context in JSONBody(PrincipalView(try context.requirePrincipal())) }
+        addCampaignRoutes(to: api)
+        addEntryRoutes(to: api)
+        addCouncilRoutes(to: api)
+        addAccessRoutes(to: api)
+        return router
+    }
+
+    /// The server: hummingbird's `Application`, a `Service` to run in a `ServiceGroup`.
+    public func application(
+        host: String, port: Int, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    )
+        -> some ApplicationProtocol
+    {
+        Application(
+            router: router(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "laurel"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: logger)
+    }
+
+    /// Allowed, or thrown as `forbidden` with the reason.
+    func authorize(_ principal: Principal, _ action: Action, campaign: CampaignFacts?) async throws {
+        let organisation = try await service.organisation()
+        if case .deny(let reason) = Authorization.decide(
+            principal, action, campaign: campaign, organisation: organisation)
+        {
+            throw LaurelError(.forbidden, reason)
+        }
+    }
+
+    func signIn(_ request: Request) async throws -> Response {
+        struct Body: Decodable { var code: String }
+        let body = try await request.json(Body.self)
+        let issued = try await service.signIn(linkCode: body.code, now: clock())
+        return JSONBody(IssuedGrantView(issued, shownOnce: true)).response(status: .created)
+    }
+}
+
+/// An `Encodable` value as a JSON response (keys as the view declares them, snake_case).
+struct JSONBody<Value: Encodable & Sendable>: ResponseGenerator {
+    var value: Value
+    var headers = HTTPFields()
+
+    init(_ value: Value, headers: HTTPFields = HTTPFields()) {
+        self.value = value
+        self.headers = headers
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        response(status: .ok)
+    }
+
+    /// Keys in the order the view declares them (``JSONValue``), as the command line prints them.
+    func response(status: HTTPResponse.Status) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        let text = (try? JSONValue(encoding: value).rendered(pretty: false)) ?? "null"
+        return Response(
+            status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+/// Who the token proves.
+struct PrincipalView: Encodable, Sendable {
+    var grant: String
+    var person: String
+    var role: String
+    var unit: String?
+    var council: String?
+
+    init(_ principal: Principal) {
+        grant = principal.grantID
+        person = principal.person
+        role = principal.role.rawValue
+        unit = principal.unit
+        council = principal.council
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import LaurelCore
+import LaurelDaemon
+import LaurelHTTP
+import LaurelPlugins
+import LaurelSQLite
+import LaurelService
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+struct API: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "api",
+        abstract: "Serve the HTTP API alone, on a database a daemon runs on (laurel serve --http runs both).",
+        discussion: """
+            Every request needs 'Authorization: Bearer TOKEN', a token from 'laurel access grant'. \
+            Stops on SIGTERM or SIGINT after the requests in flight.
+            """
+    )
+
+    @Option(help: ArgumentHelp("The address to listen on, HOST:PORT.", valueName: "host:port"))
+    var http = HTTPAddress(argument: "127.0.0.1:8080")!
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
+    var logLevel: Logger.Level = .info
+
+    func run() async throws {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardOutput(label: label)
+            handler.logLevel = level
+            return EscapingLogHandler(handler)
+        }
+        let logger = Logger(label: "laurel")
+        var before: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var prepare: @Sendable () async throws -> Void = {}
+        let service: CampaignService
+        if store.isPostgres {
+            let postgres = try store.openPostgres()
+            before.append(.init(service: postgres))
+            prepare = { [store] in try await store.prepare(postgres, .write) }
+            service = CampaignService(store: postgres, registry: BuiltInPlugins.registry)
+        } else {
+            service = CampaignService(store: try store.openSQLite(.write), registry: BuiltInPlugins.registry)
+        }
+        let address = http
+        let clock = DaemonClock.system
+        let application = LaurelAPI(service: service, clock: { clock.now() }, logger: logger)
+            .application(host: address.host, port: address.port) { port in
+                logger.notice("HTTP API listening on http://\(address.host):\(port)")
+            }
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: before + [.init(service: AfterPreparing(prepare: prepare, services: [application]))],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+    }
+}
