@@ -68,11 +68,13 @@ var targets: [Target] = [
     .target(
         name: "LaurelHTTP",
         dependencies: [
-            "LaurelService", "LaurelStore", "LaurelCore",
+            "LaurelService", "LaurelStore", "LaurelCore", "LaurelYAML",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
-        ]
+        ],
+        // The OpenAPI 3.1 document the server serves at /openapi.json and is tested against.
+        resources: [.copy("Resources/openapi.json")]
     ),
     // The test kit: the in-memory store, the store conformance suite, a test step, a manual clock,
     // shared workflows (a product, as HummingbirdTesting is).

@@ -16,7 +16,7 @@ struct LaurelBench: ParsableCommand {
         subcommands: [
             ValidateBenchmark.self, LifecycleBenchmark.self, ScaleBenchmark.self, BallotBenchmark.self,
             RankBenchmark.self,
-            CascadeBenchmark.self, SubmitBenchmark.self, BurstSetup.self, BurstEnqueue.self,
+            CascadeBenchmark.self, SubmitBenchmark.self, BurstSetup.self, BurstEnqueue.self, HTTPLoadSetup.self,
         ]
     )
 }

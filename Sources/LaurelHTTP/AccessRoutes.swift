@@ -9,7 +9,7 @@ extension LaurelAPI {
         api.get("access") { _, context in
             let principal = try context.requirePrincipal()
             try await authorize(principal, .manageAccess(unit: principal.unit), campaign: nil)
-            let organisation = try await service.organisation()
+            let organisation = try await service.organisationInUse()
             let now = clock()
             return JSONBody(
                 try await service.accessGrants().filter {
@@ -54,7 +54,7 @@ extension LaurelAPI {
                 }
             }
             // An administrator grants within their scope, and never more than their own role.
-            let organisation = try await service.organisation()
+            let organisation = try await service.organisationInUse()
             let unit = body.unit ?? (role == .unitOfficer ? organisation.person(body.person)?.unit : principal.unit)
             try await authorize(principal, .manageAccess(unit: unit), campaign: nil)
             let issued = try await service.grantAccess(

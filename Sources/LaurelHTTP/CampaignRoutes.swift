@@ -25,7 +25,7 @@ extension LaurelAPI {
     func addCampaignRoutes(to api: RouterGroup<APIContext>) {
         api.get("campaigns") { _, context in
             let principal = try context.requirePrincipal()
-            let organisation = try await service.organisation()
+            let organisation = try await service.organisationInUse()
             let summaries = try await service.campaigns()
             var visible: [CampaignSummary] = []
             for (id, facts) in try await service.campaignFacts(of: summaries) {
@@ -38,6 +38,7 @@ extension LaurelAPI {
             return JSONBody(try await service.campaignListing().filter { ids.contains($0.id) })
         }
         api.post("campaigns") { request, context in try await start(request, context) }
+        api.post("campaigns/:id/migrate") { request, context in try await migrate(request, context) }
         api.get("campaigns/:id") { _, context in
             let id = try context.parameters.require("id")
             let (campaign, _, facts) = try await service.campaignWithFacts(id)
@@ -70,11 +71,19 @@ extension LaurelAPI {
                 .command(body.event), to: id, request: request, principal: principal,
                 action: .sendEvent(sender: definition.sender), ifVersion: try Self.ifMatch(request))
         }
-        api.get("campaigns/:id/results") { _, context in
+        api.get("campaigns/:id/results") { request, context in
             let id = try context.parameters.require("id")
             let facts = try await service.campaignWithFacts(id).facts
             try await authorize(try context.requirePrincipal(), .readResults, campaign: facts)
-            return JSONBody(try await service.results(of: id))
+            let view = try await service.results(of: id)
+            switch request.uri.queryParameters.get("format") ?? "json" {
+            case "json": return JSONBody(view).response(status: .ok)
+            case "csv": return TextBody(text: view.csv, type: "text/csv; charset=utf-8").response(status: .ok)
+            case "markdown":
+                return TextBody(text: view.markdown, type: "text/markdown; charset=utf-8").response(status: .ok)
+            case let other:
+                throw LaurelError(.invalidRequest, "format is json, csv or markdown, not '\(other)'")
+            }
         }
     }
 
@@ -125,6 +134,44 @@ extension LaurelAPI {
         return JSONBody(ChangeView(logged, calendar: engine.calendar), headers: headers).response(status: .created)
     }
 
+    /// Moves a campaign to another recorded version: a dry run unless `apply` is true.
+    func migrate(_ request: Request, _ context: APIContext) async throws -> Response {
+        struct Body: Decodable {
+            var to: String
+            var map: [String: String]?
+            var apply: Bool?
+        }
+        let id = try context.parameters.require("id")
+        let principal = try context.requirePrincipal()
+        let body = try await request.json(Body.self)
+        let (campaign, _, facts) = try await service.campaignWithFacts(id)
+        try await authorize(principal, .migrate, campaign: facts)
+        let hash = try await service.recordedVersion(of: campaign.workflowID, matching: body.to)
+        let map = body.map ?? [:]
+        let apply = body.apply ?? false
+        let eventID =
+            try Self.idempotencyKey(request, principal: principal).map { "http:\($0)" }
+            ?? "http:\(UUID().uuidString.lowercased())"
+        if let ifVersion = try Self.ifMatch(request), ifVersion != campaign.eventCount {
+            throw LaurelError(
+                .preconditionFailed,
+                "campaign '\(id)' is at version \(campaign.eventCount), not \(ifVersion) as the request says; read it again"
+            )
+        }
+        let result = try await service.migrate(
+            id, toVersion: hash,
+            mapState: { current, target in
+                if let mapped = map[current] { return mapped }
+                if target.workflow.state(named: current) != nil { return current }
+                throw Problem(
+                    LaurelError(
+                        .invalidInput,
+                        "state '\(current)' is not in version \(hash.prefix(12)); say where it goes in map (its states: \(target.workflow.states.map(\.name).joined(separator: ", ")))"
+                    ), errors: [.init(pointer: "/map/\(current)", line: nil, detail: "a state must be mapped")])
+            }, eventID: eventID, now: clock(), dryRun: !apply)
+        return JSONBody(MigrationView(result, applied: apply)).response(status: .ok)
+    }
+
     /// Applies a person's event under the request's idempotency key and answers with the logged
     /// event; a retry answers the same.
     /// `action` is decided again inside the transaction, on the campaign as it is once its due
@@ -133,18 +180,30 @@ extension LaurelAPI {
         _ event: CampaignEvent, to campaignID: String, request: Request, principal: Principal, action: Action,
         ifVersion: Int? = nil, status: HTTPResponse.Status = .ok
     ) async throws -> Response {
+        try await change(
+            to: campaignID, request: request, principal: principal, ifVersion: ifVersion, status: status,
+            action: { _ in action }, event: { _ in event })
+    }
+
+    /// A change made in one transaction: the event and the action it is decided as come from the
+    /// campaign's engine (an entry's fields typed by its kind, its unit from its unit field).
+    func change(
+        to campaignID: String, request: Request, principal: Principal, ifVersion: Int? = nil,
+        status: HTTPResponse.Status = .ok, action: @escaping @Sendable (Engine) -> Action,
+        event: @escaping @Sendable (Engine) throws -> CampaignEvent
+    ) async throws -> Response {
         let eventID =
             try Self.idempotencyKey(request, principal: principal).map { "http:\($0)" }
             ?? "http:\(UUID().uuidString.lowercased())"
         let result = try await service.apply(
-            event, to: campaignID, eventID: eventID, now: clock(), ifVersion: ifVersion
-        ) { facts, organisation in
-            if case .deny(let reason) = Authorization.decide(
-                principal, action, campaign: facts, organisation: organisation)
-            {
-                throw LaurelError(.forbidden, reason)
-            }
-        }
+            to: campaignID, eventID: eventID, now: clock(), ifVersion: ifVersion,
+            authorize: { facts, engine in
+                if case .deny(let reason) = Authorization.decide(
+                    principal, action(engine), campaign: facts, organisation: engine.organisation)
+                {
+                    throw LaurelError(.forbidden, reason)
+                }
+            }, event: event)
         let logged: LoggedEvent
         var headers = HTTPFields()
         if result.status == .alreadyApplied {

@@ -31,7 +31,7 @@ extension LaurelAPI {
             let principal = try context.requirePrincipal()
             let (campaign, engine, facts) = try await service.campaignWithFacts(id, withEntries: true)
             try await authorize(principal, .readEntries, campaign: facts)
-            let organisation = try await service.organisation()
+            let organisation = try await service.organisationInUse()
             let ownUnit = organisation.person(principal.person)?.unit
             let entries = campaign.entries.array.filter { entry in
                 switch principal.role {
@@ -63,32 +63,27 @@ extension LaurelAPI {
             let id = try context.parameters.require("id")
             let principal = try context.requirePrincipal()
             let body = try await request.json(Body.self)
-            let (_, engine, facts) = try await service.campaignWithFacts(id)
-            let unit =
-                body.unit
-                ?? engine.workflow.entryKinds.first { $0.name == body.kind }?.unitField
-                .flatMap { body.fields?[$0.name]?.text }
-            try await authorize(principal, .submitEntry(unit: unit), campaign: facts)
-            let pairs = (body.fields ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value.text) }
-            // Each field on its own first, so every wrong field is named with its pointer at once.
-            var errors: [Problem.Item] = []
-            for pair in pairs {
-                do {
-                    _ = try EntryRows.entry(id: body.id, kind: body.kind, unit: unit, pairs: [pair], engine: engine)
-                } catch let error as LaurelError where error.code == .invalidInput {
-                    errors.append(.init(pointer: "/fields/\(pair.0)", line: nil, detail: error.message))
-                }
-            }
-            guard errors.isEmpty else {
-                throw Problem(
-                    LaurelError(.invalidInput, "\(errors.count) of the fields cannot be used; nothing was submitted"),
-                    errors: errors)
-            }
-            var entry = try EntryRows.entry(id: body.id, kind: body.kind, unit: unit, pairs: pairs, engine: engine)
-            entry.submittedBy = principal.person
+            // One transaction: the campaign read, the fields typed by its engine, the decision on
+            // the campaign as it is then, and the submission.
             return try await change(
-                .submit(entry), to: id, request: request, principal: principal, action: .submitEntry(unit: unit),
-                status: .created)
+                to: id, request: request, principal: principal, status: .created,
+                action: { engine in
+                    let unit =
+                        body.unit
+                        ?? engine.workflow.entryKinds.first { $0.name == body.kind }?.unitField
+                        .flatMap { body.fields?[$0.name]?.text }
+                    return .submitEntry(unit: unit)
+                },
+                event: { engine in
+                    let unit =
+                        body.unit
+                        ?? engine.workflow.entryKinds.first { $0.name == body.kind }?.unitField
+                        .flatMap { body.fields?[$0.name]?.text }
+                    var entry = try Self.entry(
+                        id: body.id, kind: body.kind, unit: unit, fields: body.fields ?? [:], engine: engine)
+                    entry.submittedBy = principal.person
+                    return .submit(entry)
+                })
         }
         api.post("campaigns/:id/entries/:entry/withdraw") { request, context in
             let id = try context.parameters.require("id")
@@ -114,7 +109,8 @@ extension LaurelAPI {
             let units = try Self.csvUnits(bytes, engine: engine, kind: kind)
             for (line, unit) in units {
                 if case .deny(let reason) = Authorization.decide(
-                    principal, .submitEntry(unit: unit), campaign: facts, organisation: try await service.organisation()
+                    principal, .submitEntry(unit: unit), campaign: facts,
+                    organisation: try await service.organisationInUse()
                 ) {
                     throw Problem(
                         LaurelError(.forbidden, "line \(line): \(reason); nothing was imported"),
@@ -125,6 +121,27 @@ extension LaurelAPI {
                 csv: bytes, file: "upload.csv", into: id, kind: kind, now: clock())
             return JSONBody(ImportView(imported, campaign: id))
         }
+    }
+
+    /// An entry from a request's fields, each wrong field named with its JSON pointer, all at once.
+    static func entry(id: String, kind: String, unit: String?, fields: [String: FieldText], engine: Engine) throws
+        -> Entry
+    {
+        let pairs = fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value.text) }
+        var problems: [LaurelError.Problem] = []
+        for pair in pairs {
+            do {
+                _ = try EntryRows.entry(id: id, kind: kind, unit: unit, pairs: [pair], engine: engine)
+            } catch let error as LaurelError where error.code == .invalidInput {
+                problems.append(.init(field: "/fields/\(pair.0)", message: error.message))
+            }
+        }
+        guard problems.isEmpty else {
+            throw LaurelError(
+                .invalidInput, "\(problems.count) of the fields cannot be used; nothing was submitted",
+                problems: problems)
+        }
+        return try EntryRows.entry(id: id, kind: kind, unit: unit, pairs: pairs, engine: engine)
     }
 
     /// Each row's unit (its `unit` column, else the kind's unit field), with its line.

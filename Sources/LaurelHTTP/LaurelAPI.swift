@@ -32,6 +32,9 @@ public struct LaurelAPI: Sendable {
         let router = Router(context: APIContext.self)
         router.add(middleware: ProblemMiddleware())
         router.get("healthz") { _, _ in JSONBody(["status": "ok"]) }
+        router.get("openapi.json") { _, _ in
+            TextBody(text: try Self.openAPIDocument(), type: "application/json; charset=utf-8")
+        }
         router.post("api/sign-in") { request, _ in try await signIn(request) }
         let api = router.group("api").add(middleware: AuthenticationMiddleware(service: service, clock: clock))
         api.get("me") { _, context in JSONBody(PrincipalView(try context.requirePrincipal())) }
@@ -39,6 +42,7 @@ public struct LaurelAPI: Sendable {
         addEntryRoutes(to: api)
         addCouncilRoutes(to: api)
         addAccessRoutes(to: api)
+        addAdministrationRoutes(to: api)
         return router
     }
 
@@ -55,9 +59,17 @@ public struct LaurelAPI: Sendable {
             logger: logger)
     }
 
+    /// The committed OpenAPI document (Sources/LaurelHTTP/Resources/openapi.json), as shipped.
+    public static func openAPIDocument() throws -> String {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json") else {
+            throw LaurelError(.internal, "the OpenAPI document is missing from this build")
+        }
+        return try String(contentsOf: url, encoding: .utf8)
+    }
+
     /// Allowed, or thrown as `forbidden` with the reason.
     func authorize(_ principal: Principal, _ action: Action, campaign: CampaignFacts?) async throws {
-        let organisation = try await service.organisation()
+        let organisation = try await service.organisationInUse()
         if case .deny(let reason) = Authorization.decide(
             principal, action, campaign: campaign, organisation: organisation)
         {
@@ -89,11 +101,26 @@ struct JSONBody<Value: Encodable & Sendable>: ResponseGenerator {
 
     /// Keys in the order the view declares them (``JSONValue``), as the command line prints them.
     func response(status: HTTPResponse.Status) -> Response {
+        let json = (try? JSONValue(encoding: value)) ?? .null
+        return TextBody(text: json.rendered(pretty: false), type: "application/json; charset=utf-8", headers: headers)
+            .response(status: status)
+    }
+}
+
+/// A body already written: JSON built in code, CSV, Markdown, YAML.
+struct TextBody: ResponseGenerator {
+    var text: String
+    var type: String
+    var headers = HTTPFields()
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        response(status: .ok)
+    }
+
+    func response(status: HTTPResponse.Status) -> Response {
         var headers = headers
-        headers[.contentType] = "application/json; charset=utf-8"
-        let text = (try? JSONValue(encoding: value).rendered(pretty: false)) ?? "null"
-        return Response(
-            status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        headers[.contentType] = type
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 }
 

@@ -42,7 +42,12 @@ public struct Problem: Error, Encodable, Sendable {
         code = error.code.description
         laurelCode = error.code
         self.requestID = requestID
-        self.errors = errors ?? error.problems.map { Item(pointer: nil, line: $0.index, detail: $0.message) }
+        self.errors =
+            errors
+            ?? error.problems.map { problem in
+                problem.field.map { Item(pointer: $0, line: nil, detail: problem.message) }
+                    ?? Item(pointer: nil, line: problem.index, detail: problem.message)
+            }
     }
 
     /// The languages a problem's title is written in; `Accept-Language` chooses.

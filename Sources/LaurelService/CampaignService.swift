@@ -54,8 +54,25 @@ public final class CampaignService: Sendable {
 
     /// The engine of one exact workflow version, compiled from the text the store keeps, with
     /// the organisation data of the store.
+    /// An engine already compiled, with the organisation already read, costs no read: a
+    /// request of the HTTP API asks for one each time.
     public func engine(version hash: String) async throws -> Engine {
-        try await reading { try self.engine(version: hash, in: $0) }
+        if var cached = cachedEngine(version: hash), let organisation = organisation.withLock({ $0?.data }) {
+            cached.organisation = organisation
+            return cached
+        }
+        return try await reading { try self.engine(version: hash, in: $0) }
+    }
+
+    private func cachedEngine(version hash: String) -> Engine? {
+        engines.withLock { cache -> Engine? in
+            guard let engine = cache.byVersion[hash] else { return nil }
+            if cache.order.last != hash {
+                cache.order.removeAll { $0 == hash }
+                cache.order.append(hash)
+            }
+            return engine
+        }
     }
 
     /// ``engine(version:)`` inside a read or a transaction.
@@ -79,6 +96,13 @@ public final class CampaignService: Sendable {
         let data = try reader.organisation()
         organisation.withLock { $0 = (version, data) }
         return data
+    }
+
+    /// The organisation data the engines are given: read once, then again when
+    /// ``refreshOrganisation()`` finds it changed. Authorization decides on the same data.
+    public func organisationInUse() async throws -> Organisation {
+        if let cached = organisation.withLock({ $0?.data }) { return cached }
+        return try await reading { try self.currentOrganisation(in: $0) }
     }
 
     private func currentOrganisation(in reader: any StoreReader) throws -> Organisation {
@@ -106,15 +130,7 @@ public final class CampaignService: Sendable {
     }
 
     private func compiledEngine(version hash: String, in reader: any StoreReader) throws -> Engine {
-        let cached = engines.withLock { cache -> Engine? in
-            guard let engine = cache.byVersion[hash] else { return nil }
-            if cache.order.last != hash {
-                cache.order.removeAll { $0 == hash }
-                cache.order.append(hash)
-            }
-            return engine
-        }
-        if let cached { return cached }
+        if let cached = cachedEngine(version: hash) { return cached }
         guard let version = try reader.workflowVersion(hash: hash) else {
             throw LaurelError(.notFound, "workflow version \(hash) is not in the store")
         }
@@ -261,23 +277,36 @@ public final class CampaignService: Sendable {
     /// what they saw, not on what changed since (HTTP `If-Match`).
     ///
     /// `authorize` is asked inside the transaction, once the timers due by `now` have fired, with
-    /// the campaign's facts as they are then: a council's window that closed a second ago counts
+    /// the campaign's facts as they are then and its engine (with the organisation data): a council's window that closed a second ago counts
     /// as closed even if the daemon has not fired it yet. It throws to refuse; nothing is written.
     public func apply(
         _ event: CampaignEvent, to campaignID: String, eventID: String, now: Instant, ifVersion: Int? = nil,
-        authorize: (@Sendable (CampaignFacts, Organisation) throws -> Void)? = nil
+        authorize: (@Sendable (CampaignFacts, Engine) throws -> Void)? = nil
+    ) async throws -> ServiceResult {
+        try await apply(to: campaignID, eventID: eventID, now: now, ifVersion: ifVersion, authorize: authorize) { _ in
+            event
+        }
+    }
+
+    /// ``apply(_:to:eventID:now:ifVersion:authorize:)`` with the event made in the transaction by
+    /// `event`, from the campaign's engine (an entry's fields typed by its kind): a request of the
+    /// HTTP API is then one transaction, with no read before it.
+    public func apply(
+        to campaignID: String, eventID: String, now: Instant, ifVersion: Int? = nil,
+        authorize: (@Sendable (CampaignFacts, Engine) throws -> Void)? = nil,
+        event build: @escaping @Sendable (Engine) throws -> CampaignEvent
     ) async throws -> ServiceResult {
         try await writeWithFamily(now: now) { transaction in
+            guard var campaign = try transaction.campaign(id: campaignID) else {
+                throw LaurelError(.notFound, "there is no campaign '\(campaignID)'")
+            }
+            let engine = try self.engine(version: campaign.workflowVersion, in: transaction)
+            let event = try build(engine)
             if let earlier = try transaction.event(id: eventID) {
                 if let conflict = Self.conflict(earlier, .event(event), campaignID: campaignID) {
                     throw LaurelError(.conflict, conflict)
                 }
-                return ServiceResult(
-                    status: .alreadyApplied, campaignID: campaignID, logged: [],
-                    campaign: try transaction.campaign(id: campaignID))
-            }
-            guard var campaign = try transaction.campaign(id: campaignID) else {
-                throw LaurelError(.notFound, "there is no campaign '\(campaignID)'")
+                return ServiceResult(status: .alreadyApplied, campaignID: campaignID, logged: [], campaign: campaign)
             }
             if let ifVersion, campaign.eventCount != ifVersion {
                 throw LaurelError(
@@ -285,7 +314,6 @@ public final class CampaignService: Sendable {
                     "campaign '\(campaignID)' is at version \(campaign.eventCount), not \(ifVersion) as the request says; read it again and decide on what it is now"
                 )
             }
-            let engine = try self.engine(version: campaign.workflowVersion, in: transaction)
             var logged: [LoggedEvent] = []
             var effects: [OutboxItem] = []
             try self.catchUp(
@@ -293,7 +321,7 @@ public final class CampaignService: Sendable {
             if let authorize {
                 let unit = Self.unit(
                     of: campaign, engine: engine, parentUnit: try transaction.parent(of: campaignID)?.unit)
-                try authorize(CampaignFacts(campaign, workflow: engine.workflow, unit: unit), engine.organisation)
+                try authorize(CampaignFacts(campaign, workflow: engine.workflow, unit: unit), engine)
             }
             let instant = max(now, campaign.enteredAt)
             let applied: Applied

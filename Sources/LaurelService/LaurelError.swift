@@ -60,15 +60,25 @@ public struct LaurelError: Error, Sendable, CustomStringConvertible {
         public var description: String { base.rawValue }
     }
 
-    /// One refused item of a batch (an import's row).
+    /// One refused item of a batch (an import's row), or one wrong field of a request.
     public struct Problem: Sendable, Equatable {
         /// Where it is: its index in the batch the service was given, or the line of the file a
         /// front end read the batch from.
         public var index: Int
+        /// The field it is about, as a JSON pointer into the request (`/fields/savings-vnd`);
+        /// nil for a batch's item.
+        public var field: String?
         public var message: String
 
         public init(index: Int, message: String) {
             self.index = index
+            self.field = nil
+            self.message = message
+        }
+
+        public init(field: String, message: String) {
+            self.index = 0
+            self.field = field
             self.message = message
         }
     }
@@ -118,6 +128,17 @@ extension LaurelError: Encodable {
 extension LaurelError.Problem: Encodable {
     enum CodingKeys: String, CodingKey {
         case index = "at"
+        case field
         case message
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        if let field {
+            try container.encode(field, forKey: .field)
+        } else {
+            try container.encode(index, forKey: .index)
+        }
+        try container.encode(message, forKey: .message)
     }
 }

@@ -57,6 +57,31 @@ extension CampaignService {
         try await reading { try $0.workflowVersions(workflowID: workflowID) }
     }
 
+    /// Each workflow's latest recorded version.
+    public func latestWorkflowVersions() async throws -> [WorkflowVersion] {
+        try await reading { try $0.latestWorkflowVersions() }
+    }
+
+    /// The recorded version of the workflow whose hash starts with `prefix` (8 characters at
+    /// least), or the latest recorded for "latest".
+    public func recordedVersion(of workflowID: String, matching prefix: String) async throws -> String {
+        if prefix == "latest" { return try await latestVersion(of: workflowID) }
+        guard prefix.count >= 8 else {
+            throw LaurelError(.invalidInput, "a version is named by at least 8 characters of its hash, or 'latest'")
+        }
+        let versions = try await workflowVersions(workflowID: workflowID)
+        let matching = versions.filter { $0.hash.hasPrefix(prefix.lowercased()) }
+        guard matching.count == 1 else {
+            let known = versions.map { "\($0.hash.prefix(12)) (\($0.file))" }.joined(separator: ", ")
+            throw LaurelError(
+                matching.isEmpty ? .notFound : .invalidInput,
+                matching.isEmpty
+                    ? "no recorded version of '\(workflowID)' starts with '\(prefix)'; recorded: \(known.isEmpty ? "none" : known)"
+                    : "'\(prefix)' matches \(matching.count) versions; give more characters")
+        }
+        return matching[0].hash
+    }
+
     public func workflowVersion(hash: String) async throws -> WorkflowVersion? {
         try await reading { try $0.workflowVersion(hash: hash) }
     }

@@ -268,6 +268,36 @@ public struct ResultsView: Encodable, Sendable, Hashable {
     public var results: [Result]
 }
 
+extension ResultsView {
+    /// The awards as CSV: a header row, then one row per award (RFC 4180 quoting).
+    public var csv: String {
+        var lines = ["rank,entry,name,tier,total,reviews,amount"]
+        for award in awards {
+            lines.append(
+                [
+                    String(award.rank), award.entry, award.name, award.tier, award.total.shownAsTotal,
+                    String(award.reviews), String(award.amount),
+                ].map(Escaping.csvCell).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The awards as a Markdown table, amounts grouped by thousands.
+    public var markdown: String {
+        var lines = [
+            "| rank | entry | name | tier | total | reviews | amount (VND) |", "|---|---|---|---|---|---|---|",
+        ]
+        for award in awards {
+            let cells = [
+                String(award.rank), award.entry, award.name, award.tier, award.total.shownAsTotal,
+                String(award.reviews), award.amount.groupedByThousands,
+            ]
+            lines.append("| " + cells.map(Escaping.markdown).joined(separator: " | ") + " |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
 extension CampaignService {
     /// The campaign's awards and results (its entries are read for their names and results).
     public func results(of id: String) async throws -> ResultsView {

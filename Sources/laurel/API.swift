@@ -44,7 +44,9 @@ struct API: AsyncParsableCommand {
             prepare = { [store] in try await store.prepare(postgres, .write) }
             service = CampaignService(store: postgres, registry: BuiltInPlugins.registry)
         } else {
-            service = CampaignService(store: try store.openSQLite(.write), registry: BuiltInPlugins.registry)
+            let sqlite = try store.openSQLite(.write)
+            try sqlite.startBackgroundCheckpoints()
+            service = CampaignService(store: sqlite, registry: BuiltInPlugins.registry)
         }
         let address = http
         let clock = DaemonClock.system
@@ -54,9 +56,29 @@ struct API: AsyncParsableCommand {
             }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: before + [.init(service: AfterPreparing(prepare: prepare, services: [application]))],
+                services: before + [
+                    .init(
+                        service: AfterPreparing(
+                            prepare: prepare, services: [application, OrganisationRefresh(service: service)]))
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
+    }
+}
+
+/// Without a daemon beside it (which reads the organisation data again as it rescans its
+/// folder), the API reads it again every few seconds when an import in another process changed it.
+struct OrganisationRefresh: Service {
+    let service: CampaignService
+
+    func run() async throws {
+        // Ends at the group's graceful shutdown, the sleep cut short.
+        try? await cancelWhenGracefulShutdown {
+            while true {
+                try await Task.sleep(for: .seconds(5))
+                _ = try? await service.refreshOrganisation()
+            }
+        }
     }
 }

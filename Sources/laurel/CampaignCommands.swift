@@ -285,20 +285,7 @@ extension CampaignCommand {
             if to == "latest" {
                 return try await service.scanWorkflows(workflows, now: now).version(of: workflowID, in: service)
             }
-            guard to.count >= 8 else {
-                throw LaurelError(.invalidInput, "--to needs at least 8 characters of the version's hash, or 'latest'")
-            }
-            let versions = try await service.workflowVersions(workflowID: workflowID)
-            let matching = versions.filter { $0.hash.hasPrefix(to.lowercased()) }
-            guard matching.count == 1 else {
-                let known = versions.map { "\($0.hash.prefix(12)) (\($0.file))" }.joined(separator: ", ")
-                throw LaurelError(
-                    matching.isEmpty ? .notFound : .invalidInput,
-                    matching.isEmpty
-                        ? "no recorded version of '\(workflowID)' starts with '\(to)'; recorded: \(known.isEmpty ? "none" : known)"
-                        : "'\(to)' matches \(matching.count) versions; give more characters")
-            }
-            return matching[0].hash
+            return try await service.recordedVersion(of: workflowID, matching: to)
         }
 
         func show(_ result: CampaignService.MigrationResult) throws {

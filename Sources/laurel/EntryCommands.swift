@@ -267,23 +267,9 @@ struct Results: AsyncParsableCommand {
         case .json:
             print(try JSONValue(encoding: view).rendered())
         case .csv:
-            print("rank,entry,name,tier,total,reviews,amount")
-            for award in awards {
-                print(
-                    [
-                        String(award.rank), award.entry, award.name, award.tier, award.total.shownAsTotal,
-                        String(award.reviews), String(award.amount),
-                    ].map(Escaping.csvCell).joined(separator: ","))
-            }
+            print(view.csv, terminator: "")
         case .markdown:
-            print("| rank | entry | name | tier | total | reviews | amount (VND) |\n|---|---|---|---|---|---|---|")
-            for award in awards {
-                let cells = [
-                    String(award.rank), award.entry, award.name, award.tier, award.total.shownAsTotal,
-                    String(award.reviews), award.amount.groupedByThousands,
-                ]
-                print("| " + cells.map(Escaping.markdown).joined(separator: " | ") + " |")
-            }
+            print(view.markdown, terminator: "")
         case .text:
             if awards.isEmpty {
                 print(

@@ -141,6 +141,7 @@ struct Serve: AsyncParsableCommand {
             }
             // A paper's traces a crash may have left in the write-ahead log go before anything else.
             try? await sqlite.forgetBallotHistory()
+            try sqlite.startBackgroundCheckpoints()
             service = CampaignService(store: sqlite, registry: BuiltInPlugins.registry)
         }
         defer { withExtendedLifetime(claim) {} }
