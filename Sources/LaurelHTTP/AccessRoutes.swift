@@ -20,7 +20,8 @@ extension LaurelAPI {
                 }.map { GrantView($0, now: now) })
         }
         api.post("access") { request, context in
-            struct Body: Decodable {
+            struct Body: JSONRequest {
+                static let keys: Set<String> = ["person", "role", "unit", "council", "kind", "expires"]
                 var person: String
                 var role: String
                 var unit: String?

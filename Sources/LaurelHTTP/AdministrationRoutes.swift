@@ -39,7 +39,7 @@ extension LaurelAPI {
         // Replaces the organisation data with one YAML organisation file, checked whole first.
         api.put("organisation") { request, context in
             try await authorize(try context.requirePrincipal(), .importOrganisation, campaign: nil)
-            let bytes = try await request.bytes(upTo: Limits.csvBody)
+            let bytes = try await request.file(upTo: Limits.csvBody, what: "a YAML organisation file")
             var reader = OrganisationReader()
             reader.read(yaml: bytes, file: "organisation.yaml")
             let result = reader.finish()
@@ -74,8 +74,12 @@ extension LaurelAPI {
         // the diagnostics, whether or not the file has errors.
         api.post("workflows/validate") { request, context in
             try await authorize(try context.requirePrincipal(), .validateWorkflow, campaign: nil)
-            let bytes = try await request.bytes(upTo: Limits.csvBody)
             let file = request.uri.queryParameters.get("file") ?? "workflow.yaml"
+            // JSON Schema counts code points, as the OpenAPI document says.
+            guard (1...200).contains(file.unicodeScalars.count) else {
+                throw LaurelError(.invalidRequest, "file names the workflow file in 1 to 200 characters")
+            }
+            let bytes = try await request.file(upTo: Limits.csvBody, what: "the workflow file")
             let result = WorkflowValidator(registry: service.registry).validate(bytes, file: file, now: clock())
             let errors = result.diagnostics.filter { $0.severity == .error }.count
             let json = JSONValue.object([

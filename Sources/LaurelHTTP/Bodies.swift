@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import LaurelCore
 import LaurelService
 
 extension Request {
@@ -16,29 +17,60 @@ extension Request {
         }
     }
 
+    /// A file sent as the body, which must not be empty: `what` names it in the refusal.
+    func file(upTo limit: Int, what: String) async throws -> [UInt8] {
+        let bytes = try await bytes(upTo: limit)
+        guard !bytes.isEmpty else { throw LaurelError(.invalidRequest, "the body is empty; send \(what) as the body") }
+        return bytes
+    }
+
     /// The body as JSON of type `T`; a body that is not that JSON is `invalid-input` with a JSON
     /// pointer to the place, or `invalid-request` when it is not JSON at all.
-    func json<T: Decodable>(_ type: T.Type, upTo limit: Int = LaurelAPI.Limits.jsonBody) async throws -> T {
+    func json<T: JSONRequest>(_ type: T.Type, upTo limit: Int = LaurelAPI.Limits.jsonBody) async throws -> T {
         if let contentType = headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
             throw LaurelError(.invalidRequest, "send the body as JSON, with 'Content-Type: application/json'")
         }
         let bytes = try await bytes(upTo: limit)
+        let value: T
         do {
-            return try JSONDecoder().decode(T.self, from: Data(bytes))
+            value = try JSONDecoder().decode(T.self, from: Data(bytes))
         } catch let error as DecodingError {
             throw Problem.decoding(error)
         }
+        // A key the request does not take is refused, not ignored: a misspelt key would
+        // otherwise be a value silently left out.
+        if let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] {
+            let unknown = object.keys.filter { !T.keys.contains($0) }.sorted()
+            if !unknown.isEmpty {
+                throw LaurelError(
+                    .invalidInput,
+                    "the body has \(unknown.count == 1 ? "a key" : "keys") this request does not take; its keys are \(Suggestions.list(T.keys.sorted(), conjunction: "and"))",
+                    problems: unknown.map {
+                        .init(
+                            field: Problem.pointer([$0]),
+                            message: "unknown key '\($0)'\(Suggestions.didYouMean($0, in: T.keys))")
+                    })
+            }
+        }
+        return value
     }
 }
 
+/// A JSON request body: its type names the keys it takes, and any other key is refused.
+protocol JSONRequest: Decodable {
+    static var keys: Set<String> { get }
+}
+
 extension Problem {
+    /// A JSON pointer (RFC 6901) to the place a path names.
+    static func pointer(_ path: [String]) -> String {
+        path.map { "/" + $0.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1") }
+            .joined()
+    }
+
     static func decoding(_ error: DecodingError) -> Problem {
         func pointer(_ path: [any CodingKey]) -> String {
-            path.map { key in
-                "/"
-                    + (key.intValue.map(String.init) ?? key.stringValue).replacingOccurrences(of: "~", with: "~0")
-                    .replacingOccurrences(of: "/", with: "~1")
-            }.joined()
+            Self.pointer(path.map { $0.intValue.map(String.init) ?? $0.stringValue })
         }
         let (path, detail): ([any CodingKey], String)
         switch error {

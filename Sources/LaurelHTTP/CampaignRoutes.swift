@@ -54,7 +54,10 @@ extension LaurelAPI {
             return JSONBody(try await service.history(of: id))
         }
         api.post("campaigns/:id/events") { request, context in
-            struct Body: Decodable { var event: String }
+            struct Body: JSONRequest {
+                static let keys: Set<String> = ["event"]
+                var event: String
+            }
             let id = try context.parameters.require("id")
             let principal = try context.requirePrincipal()
             let body = try await request.json(Body.self)
@@ -88,7 +91,8 @@ extension LaurelAPI {
     }
 
     func start(_ request: Request, _ context: APIContext) async throws -> Response {
-        struct Body: Decodable {
+        struct Body: JSONRequest {
+            static let keys: Set<String> = ["workflow", "inputs"]
             var workflow: String
             var inputs: [String: FieldText]?
         }
@@ -136,7 +140,8 @@ extension LaurelAPI {
 
     /// Moves a campaign to another recorded version: a dry run unless `apply` is true.
     func migrate(_ request: Request, _ context: APIContext) async throws -> Response {
-        struct Body: Decodable {
+        struct Body: JSONRequest {
+            static let keys: Set<String> = ["to", "map", "apply"]
             var to: String
             var map: [String: String]?
             var apply: Bool?

@@ -10,7 +10,10 @@ extension LaurelAPI {
                 var entry: String
                 var values: [Double]
             }
-            struct Body: Decodable { var lines: [Line] }
+            struct Body: JSONRequest {
+                static let keys: Set<String> = ["lines"]
+                var lines: [Line]
+            }
             let id = try context.parameters.require("id")
             let principal = try context.requirePrincipal()
             let body = try await request.json(Body.self)
@@ -30,7 +33,8 @@ extension LaurelAPI {
         // A council member's ballot paper. In a secret ballot the answer, the log and every read
         // afterwards say only that the member voted.
         api.post("campaigns/:id/ballot") { request, context in
-            struct Body: Decodable {
+            struct Body: JSONRequest {
+                static let keys: Set<String> = ["for", "against", "in_writing"]
                 var approve: [String]?
                 var reject: [String]?
                 var inWriting: Bool?

@@ -54,7 +54,8 @@ extension LaurelAPI {
                 })
         }
         api.post("campaigns/:id/entries") { request, context in
-            struct Body: Decodable {
+            struct Body: JSONRequest {
+                static let keys: Set<String> = ["id", "kind", "unit", "fields"]
                 var id: String
                 var kind: String
                 var unit: String?
@@ -104,7 +105,7 @@ extension LaurelAPI {
             let kind = request.uri.queryParameters.get("kind")
             let (_, engine, facts) = try await service.campaignWithFacts(id)
             try await authorize(principal, .submitEntry(unit: principal.unit ?? facts.unit), campaign: facts)
-            let bytes = try await request.bytes(upTo: Limits.csvBody)
+            let bytes = try await request.file(upTo: Limits.csvBody, what: "a CSV file of entries")
             // Every row's unit must be in the person's scope: the rows are read as the import will.
             let units = try Self.csvUnits(bytes, engine: engine, kind: kind)
             for (line, unit) in units {

@@ -78,7 +78,10 @@ public struct LaurelAPI: Sendable {
     }
 
     func signIn(_ request: Request) async throws -> Response {
-        struct Body: Decodable { var code: String }
+        struct Body: JSONRequest {
+            static let keys: Set<String> = ["code"]
+            var code: String
+        }
         let body = try await request.json(Body.self)
         let issued = try await service.signIn(linkCode: body.code, now: clock())
         return JSONBody(IssuedGrantView(issued, shownOnce: true)).response(status: .created)
