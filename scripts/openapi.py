@@ -98,6 +98,8 @@ change_ok = lambda status=200: ok(status, ref("Change"), "The event logged for t
 E = errors
 paths = {
  "/healthz": {"get": {"operationId": "health", "summary": "Whether the server answers.", "security": [], "responses": {**ok(200, obj({"status": S("string", enum=["ok"])}), "It answers."), **E()}}},
+ "/metrics": {"get": {"operationId": "metrics", "summary": "Counters, gauges and histograms in Prometheus' text format: timers fired and their lateness by workflow, campaigns by workflow and state, commands by kind and result, the outbox backlog and delivery failures, daemon recoveries, HTTP requests by route and status. No label names a person, an entry or a unit.", "security": [],
+    "responses": {**ok(200, string, "The metrics.", media="text/plain"), **E(404)}}},
  "/openapi.json": {"get": {"operationId": "openapi", "summary": "This document.", "security": [], "responses": {**ok(200, {"type": "object"}, "The OpenAPI 3.1 document."), **E()}}},
  "/api/sign-in": {"post": {"operationId": "signIn", "summary": "Exchange a one-time sign-in link's code for a token.", "security": [],
     "requestBody": body(obj({"code": string})), "responses": {**ok(201, ref("IssuedGrant"), "The token, shown once."), **E(400, 401, 413, 422)}}},

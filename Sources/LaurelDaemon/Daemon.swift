@@ -110,6 +110,7 @@ public final class CampaignDaemon: Service {
     public let service: CampaignService
     public let configuration: DaemonConfiguration
     private let logger: Logger
+    private let metrics = DaemonMetrics()
     /// Timers that failed to fire and outbox items that failed to deliver, each tried again
     /// after a growing delay (``Backoff``), so one fault neither floods the log nor holds up the rest.
     private let retries = Mutex<(timers: Backoff<DueTimer>, outbox: Backoff<Int64>)>((Backoff(), Backoff()))
@@ -172,10 +173,16 @@ public final class CampaignDaemon: Service {
         try await demo?.startCampaigns(library: library, now: clock.now())
         var lastReload = Date()
         var cycles = CycleWatch()
+        var firstTick = true
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             var wait = configuration.maximumWait
             do {
                 let report = try await tick(now: clock.now())
+                // Timers due at the start fell due while no daemon ran (a crash, a stop).
+                if firstTick, report.fired + report.skipped > 0 {
+                    metrics.recovered(caughtUp: report.fired + report.skipped)
+                }
+                firstTick = false
                 if report.interrupted { break }
                 try await startDueCycles(library, &cycles, now: clock.now())
                 try await deliverOutbox(now: clock.now())
@@ -259,6 +266,7 @@ public final class CampaignDaemon: Service {
                         count(try await service.fire(timer, now: now), of: timer, into: &report)
                     } catch {
                         report.failed += 1
+                        metrics.timerFailed()
                         let message = StoreMessages.describe(error)
                         if retries.withLock({ $0.timers.failed(timer, error: message, now: moment) }) {
                             logger.error(
@@ -294,6 +302,7 @@ public final class CampaignDaemon: Service {
                 "timer fired after \(failures.counted("failed try", "failed tries"))",
                 metadata: ["campaign": .string(timer.campaignID), "timer": .stringConvertible(timer.timerID)])
         }
+        metrics.timer(result, of: timer)
         switch result.status {
         case .applied, .alreadyApplied, .checked: report.fired += 1
         case .skipped: report.skipped += 1
@@ -445,6 +454,7 @@ public final class CampaignDaemon: Service {
                 metadata: ["campaign": .string(item.campaignID), "outbox": .stringConvertible(item.sequence)])
         }
         let accepted = Set(try await service.settleOutbox(delivered: delivered, released: released, at: now))
+        metrics.outboxDelivered(accepted.count)
         for lease in delivered where !accepted.contains(lease.item.sequence) {
             // This daemon held the item past its lease and another took it over: both delivered
             // it, under the same idempotency key; the other's report stands.
@@ -458,6 +468,7 @@ public final class CampaignDaemon: Service {
     }
 
     private func failed(_ item: OutboxItem, _ message: String, moment: Double) {
+        metrics.outboxFailed()
         guard retries.withLock({ $0.outbox.failed(item.sequence, error: message, now: moment) }) else { return }
         logger.error(
             "outbox item could not be delivered; trying it again later, with growing delays",

@@ -127,7 +127,9 @@ extension LaurelAPI {
         let unit = engine.workflow.unitInput.flatMap { values[$0.name]?.text }
         try await authorize(principal, .startCampaign(unit: unit), campaign: nil)
         let key = try Self.idempotencyKey(request, principal: principal)
-        let result = try await service.start(version: version, inputs: values, idempotencyKey: key, now: clock())
+        let result = try await Self.counting("start") {
+            try await service.start(version: version, inputs: values, idempotencyKey: key, now: clock())
+        }
         let startEvent = key.map { "start:\($0)" } ?? "start:\(result.campaignID)"
         guard let logged = try await service.loggedEvent(id: startEvent) else {
             throw LaurelError(.internal, "the start of '\(result.campaignID)' is not in the log")
@@ -200,15 +202,18 @@ extension LaurelAPI {
         let eventID =
             try Self.idempotencyKey(request, principal: principal).map { "http:\($0)" }
             ?? "http:\(UUID().uuidString.lowercased())"
-        let result = try await service.apply(
-            to: campaignID, eventID: eventID, now: clock(), ifVersion: ifVersion,
-            authorize: { facts, engine in
-                if case .deny(let reason) = Authorization.decide(
-                    principal, action(engine), campaign: facts, organisation: engine.organisation)
-                {
-                    throw LaurelError(.forbidden, reason)
-                }
-            }, event: event)
+        let kind = Self.commandKind(request.uri.path)
+        let result = try await Self.counting(kind) {
+            try await service.apply(
+                to: campaignID, eventID: eventID, now: clock(), ifVersion: ifVersion,
+                authorize: { facts, engine in
+                    if case .deny(let reason) = Authorization.decide(
+                        principal, action(engine), campaign: facts, organisation: engine.organisation)
+                    {
+                        throw LaurelError(.forbidden, reason)
+                    }
+                }, event: event)
+        }
         let logged: LoggedEvent
         var headers = HTTPFields()
         if result.status == .alreadyApplied {
@@ -225,6 +230,15 @@ extension LaurelAPI {
         }
         let calendar = try await service.engine(version: result.campaign?.workflowVersion ?? "").calendar
         return JSONBody(ChangeView(logged, calendar: calendar), headers: headers).response(status: status)
+    }
+
+    /// A change's kind for the metrics, from its route: entry, withdrawal, scores, ballot, event.
+    static func commandKind(_ path: String) -> String {
+        if path.hasSuffix("/withdraw") { return "withdrawal" }
+        if path.hasSuffix("/entries") { return "entry" }
+        if path.hasSuffix("/scores") { return "scores" }
+        if path.hasSuffix("/ballot") { return "ballot" }
+        return "event"
     }
 
     static let replayed = HTTPField.Name("Idempotent-Replayed")!

@@ -118,8 +118,9 @@ extension LaurelAPI {
                         errors: [.init(pointer: nil, line: line, detail: reason)])
                 }
             }
-            let imported = try await service.importEntries(
-                csv: bytes, file: "upload.csv", into: id, kind: kind, now: clock())
+            let imported = try await Self.counting("import") {
+                try await service.importEntries(csv: bytes, file: "upload.csv", into: id, kind: kind, now: clock())
+            }
             return JSONBody(ImportView(imported, campaign: id))
         }
     }

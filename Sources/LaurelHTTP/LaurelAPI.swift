@@ -20,22 +20,36 @@ public struct LaurelAPI: Sendable {
     let service: CampaignService
     let clock: @Sendable () -> Instant
     let logger: Logger
+    /// `/metrics`, when the process bootstrapped swift-metrics with Prometheus.
+    let metrics: MetricsExport?
 
-    public init(service: CampaignService, clock: @escaping @Sendable () -> Instant, logger: Logger) {
+    public init(
+        service: CampaignService, clock: @escaping @Sendable () -> Instant, logger: Logger,
+        metrics: MetricsExport? = nil
+    ) {
         self.service = service
         self.clock = clock
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// The routes, with problem documents for every error and authentication before `/api/`.
     public func router() -> Router<APIContext> {
         let router = Router(context: APIContext.self)
+        // Requests by route (its template, never an id), method and status, with durations;
+        // outside the problem middleware, so it sees the status a client gets.
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware())
         router.get("healthz") { _, _ in JSONBody(["status": "ok"]) }
         router.get("openapi.json") { _, _ in
             TextBody(text: try Self.openAPIDocument(), type: "application/json; charset=utf-8")
         }
         router.post("api/sign-in") { request, _ in try await signIn(request) }
+        router.get("metrics") { _, _ in
+            guard let metrics else { throw LaurelError(.notFound, "this server exports no metrics") }
+            return TextBody(
+                text: try await metrics.text(service: service), type: "text/plain; version=0.0.4; charset=utf-8")
+        }
         let api = router.group("api").add(middleware: AuthenticationMiddleware(service: service, clock: clock))
         api.get("me") { _, context in JSONBody(PrincipalView(try context.requirePrincipal())) }
         addCampaignRoutes(to: api)

@@ -652,6 +652,11 @@ struct PostgresTransaction: StoreTransaction {
 
     // MARK: Outbox, recurrences, parents
 
+    func outboxBacklog() throws -> Int {
+        try rows("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL").first.map { Int(try $0.decode(Int64.self)) }
+            ?? 0
+    }
+
     func pendingOutbox(limit: Int) throws -> [OutboxItem] {
         try rows(
             """

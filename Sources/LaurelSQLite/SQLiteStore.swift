@@ -809,6 +809,10 @@ struct SQLiteTransaction: StoreTransaction {
         .map(Self.outboxItem)
     }
 
+    func outboxBacklog() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL") ?? 0
+    }
+
     private static func outboxItem(_ row: Row) throws -> OutboxItem {
         OutboxItem(
             sequence: row["sequence"], campaignID: row["campaign_id"], eventID: row["event_id"],

@@ -100,6 +100,11 @@ extension CampaignService {
         try await refreshOrganisation()
     }
 
+    /// How many outbox items wait for delivery.
+    public func outboxBacklog() async throws -> Int {
+        try await reading { try $0.outboxBacklog() }
+    }
+
     /// Effects not yet delivered, oldest first.
     public func pendingOutbox(limit: Int) async throws -> [OutboxItem] {
         try await reading { try $0.pendingOutbox(limit: limit) }

@@ -216,6 +216,8 @@ public protocol StoreReader {
     func organisationVersion() throws -> Int
 
     func pendingOutbox(limit: Int) throws -> [OutboxItem]
+    /// How many outbox items wait for delivery (the metrics' backlog).
+    func outboxBacklog() throws -> Int
 
     /// Where a recurring workflow stands: the last cycle handled (nil before the first) and
     /// when the workflow was first seen; nil for a workflow never seen.
@@ -343,6 +345,7 @@ extension ForwardingStoreTransaction {
     public func organisation() throws -> Organisation { try inner.organisation() }
     public func organisationVersion() throws -> Int { try inner.organisationVersion() }
     public func pendingOutbox(limit: Int) throws -> [OutboxItem] { try inner.pendingOutbox(limit: limit) }
+    public func outboxBacklog() throws -> Int { try inner.outboxBacklog() }
     public func recurrence(workflowID: String) throws -> RecurrenceCursor? {
         try inner.recurrence(workflowID: workflowID)
     }

@@ -147,6 +147,8 @@ public final class InMemoryStore: CampaignStore {
 
         func organisationVersion() throws -> Int { state.organisationVersion }
 
+        func outboxBacklog() throws -> Int { state.outbox.count - state.delivered.count }
+
         func pendingOutbox(limit: Int) throws -> [OutboxItem] {
             Array(state.outbox.lazy.filter { self.state.delivered[$0.sequence] == nil }.prefix(limit))
         }

@@ -379,6 +379,7 @@ public enum StoreConformance {
                 true,
                 "the sequence numbers increase")
             try expect(try await store.read { try $0.pendingOutbox(limit: 2) }.count, 2, "with a limit of 2")
+            try expect(try await store.read { try $0.outboxBacklog() }, 3, "the backlog")
             // Two daemons: the first takes two items, the second finds only the third free.
             let first = try await store.write { try $0.leaseOutbox(limit: 2, at: 10, until: 70) }
             try expect(first.map(\.item.eventID), ["e1", "e2"], "the first daemon's items")
@@ -398,6 +399,7 @@ public enum StoreConformance {
             try expect(
                 try await store.read { try $0.pendingOutbox(limit: 10) }.map(\.eventID), ["e2"],
                 "after two were delivered")
+            try expect(try await store.read { try $0.outboxBacklog() }, 1, "the backlog after two were delivered")
             let again = try await store.write { try $0.leaseOutbox(limit: 10, at: 83, until: 143) }
             try expect(again.map(\.item.eventID), ["e2"], "a released item is free at once")
             try expect(

@@ -24,16 +24,10 @@ struct API: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
-    var logLevel: Logger.Level = .info
+    @OptionGroup var log: LogOptions
 
     func run() async throws {
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardOutput(label: label)
-            handler.logLevel = level
-            return EscapingLogHandler(handler)
-        }
+        log.bootstrap()
         let logger = Logger(label: "laurel")
         var before: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var prepare: @Sendable () async throws -> Void = {}
@@ -50,10 +44,12 @@ struct API: AsyncParsableCommand {
         }
         let address = http
         let clock = DaemonClock.system
-        let application = LaurelAPI(service: service, clock: { clock.now() }, logger: logger)
-            .application(host: address.host, port: address.port) { port in
-                logger.notice("HTTP API listening on http://\(address.host):\(port)")
-            }
+        let application = LaurelAPI(
+            service: service, clock: { clock.now() }, logger: logger, metrics: Serve.bootstrapMetrics()
+        )
+        .application(host: address.host, port: address.port) { port in
+            logger.notice("HTTP API listening on http://\(address.host):\(port)")
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: before + [

@@ -1,4 +1,4 @@
-public import ArgumentParser
+import ArgumentParser
 import Foundation
 import LaurelCore
 import LaurelDaemon
@@ -8,6 +8,8 @@ import LaurelSQLite
 import LaurelService
 import LaurelStore
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
 
@@ -51,8 +53,7 @@ struct Serve: AsyncParsableCommand {
             valueName: "folder"))
     var certificates: String?
 
-    @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
-    var logLevel: Logger.Level = .info
+    @OptionGroup var log: LogOptions
 
     @Option(
         help: ArgumentHelp(
@@ -97,12 +98,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardOutput(label: label)
-            handler.logLevel = level
-            return EscapingLogHandler(handler)
-        }
+        log.bootstrap()
         var logger = Logger(label: "laurel")
         if let name { logger[metadataKey: "daemon"] = .string(name) }
         // Paths the daemon will write are checked before anything starts (exit 2 with the reason).
@@ -167,7 +163,8 @@ struct Serve: AsyncParsableCommand {
         let daemon = CampaignDaemon(service: service, configuration: configuration, logger: logger)
         var services: [any Service] = [daemon]
         if let http {
-            let api = LaurelAPI(service: service, clock: { [clock] in clock.now() }, logger: logger)
+            let api = LaurelAPI(
+                service: service, clock: { [clock] in clock.now() }, logger: logger, metrics: Self.bootstrapMetrics())
             services.append(
                 api.application(host: http.host, port: http.port) { [logger] port in
                     logger.notice("HTTP API listening on http://\(http.host):\(port)")
@@ -215,37 +212,12 @@ struct HTTPAddress: ExpressibleByArgument, Sendable {
     static var defaultValueDescription: String { "127.0.0.1:8080" }
 }
 
-extension Logger.Level: @retroactive ExpressibleByArgument {}
-
-/// Writes log lines with control characters made visible (``Escaping``): a name holding ESC or a
-/// newline cannot forge a log line or drive the terminal of whoever reads the log.
-struct EscapingLogHandler: LogHandler {
-    var inner: any LogHandler
-
-    init(_ inner: any LogHandler) {
-        self.inner = inner
-    }
-
-    var metadata: Logger.Metadata {
-        get { inner.metadata }
-        set { inner.metadata = newValue }
-    }
-
-    var logLevel: Logger.Level {
-        get { inner.logLevel }
-        set { inner.logLevel = newValue }
-    }
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { inner[metadataKey: key] }
-        set { inner[metadataKey: key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        var event = event
-        // Messages keep their line breaks (a rejected file's diagnostics); metadata is one line.
-        event.message = "\(Escaping.lines(event.message.description))"
-        event.metadata = event.metadata?.mapValues { .string(Escaping.line($0.description)) }
-        inner.log(event: event)
+extension Serve {
+    /// swift-metrics to Prometheus, for the API's `/metrics`: once per process, before anything
+    /// counts (the daemon's timers, hummingbird's requests).
+    static func bootstrapMetrics() -> MetricsExport {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return MetricsExport(registry: registry)
     }
 }

@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// The real `laurel serve --http` process, with the command line beside it on the same file.
+@Suite("API process")
+struct APIProcessTests {
+    @Test(
+        "serve --http answers a token laurel access grant made; laurel access revoke in another process refuses it from the next request; --log-format json writes only JSON lines"
+    )
+    func revocationAcrossProcesses() async throws {
+        let (folder, database) = try DaemonProcessTests.setUp()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let organisation = folder.appendingPathComponent("org.yaml")
+        try Data(
+            """
+            laurel-organisation: 1
+            units:
+              d1: { name: Quận Một, level: district }
+            people:
+              p1: { name: Nguyễn Văn An, unit: d1 }
+            """.utf8
+        ).write(to: organisation)
+        #expect(try DaemonProcessTests.command(["org", "import", organisation.path], folder, database).status == 0)
+        let granted = try DaemonProcessTests.command(
+            ["access", "grant", "p1", "--role", "observer", "--format", "json"], folder, database)
+        #expect(granted.status == 0, "\(granted.stderr)")
+        let issued = try #require(try JSONSerialization.jsonObject(with: Data(granted.stdout.utf8)) as? [String: Any])
+        let token = try #require(issued["secret"] as? String)
+        let grant = try #require((issued["grant"] as? [String: Any])?["id"] as? String)
+
+        let process = Process()
+        process.executableURL = CLITests.binary
+        process.arguments = [
+            "serve", "--workflows", folder.appendingPathComponent("workflows").path, "--database", database,
+            "--http", "127.0.0.1:0", "--log-format", "json",
+        ]
+        let logURL = folder.appendingPathComponent("serve.log")
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: logURL)
+        process.standardError = process.standardOutput
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        func log() -> String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+        var port: Int?
+        for _ in 0..<300 where port == nil {
+            if let range = log().range(of: #"listening on http://127\.0\.0\.1:([0-9]+)"#, options: .regularExpression) {
+                port = Int(log()[range].split(separator: ":").last ?? "")
+            } else {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        let base = try #require(port.map { "http://127.0.0.1:\($0)" }, "the API did not start: \(log())")
+
+        func me() async throws -> Int {
+            var request = URLRequest(url: URL(string: "\(base)/api/me")!)
+            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+            let (_, response) = try await URLSession.shared.data(for: request)
+            return (response as? HTTPURLResponse)?.statusCode ?? 0
+        }
+        #expect(try await me() == 200)
+        let revoked = try DaemonProcessTests.command(["access", "revoke", grant], folder, database)
+        #expect(revoked.status == 0, "\(revoked.stderr)")
+        #expect(try await me() == 401, "the next request after the revocation")
+        let again = try DaemonProcessTests.command(["access", "revoke", grant], folder, database)
+        #expect(again.status == 1 && again.stderr.contains("already revoked"), "a revocation that does nothing says so")
+
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+        let lines = log().split(separator: "\n")
+        #expect(lines.count >= 3)
+        for line in lines {
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["message"] != nil && object?["level"] != nil, "not a JSON log line: \(line)")
+        }
+        #expect(log().contains(#""message":"daemon stopped""#))
+        #expect(!log().contains(token), "the token is never logged")
+    }
+}
