@@ -23,12 +23,14 @@ public struct DaemonConfiguration: Sendable {
     /// A folder certificates are written to as Markdown and HTML, one subfolder per campaign;
     /// nil writes none (they are still in the log and the outbox file).
     public var certificatesFolder: String?
+    /// HTTP endpoints every outbox item is POSTed to, signed; nil posts nothing.
+    public var webhooks: WebhookConfiguration?
 
     public init(
         workflowsFolder: String = "workflows", reloadInterval: Double = 2, maximumWait: Double = 0.25,
         timersPerTransaction: Int = 50, clock: DaemonClock = .system, demo: DemoConfiguration? = nil,
         outboxFile: String? = nil,
-        certificatesFolder: String? = nil
+        certificatesFolder: String? = nil, webhooks: WebhookConfiguration? = nil
     ) {
         self.workflowsFolder = workflowsFolder
         self.reloadInterval = reloadInterval
@@ -38,6 +40,7 @@ public struct DaemonConfiguration: Sendable {
         self.demo = demo
         self.outboxFile = outboxFile
         self.certificatesFolder = certificatesFolder
+        self.webhooks = webhooks
     }
 
     /// What stands in the way of the files the daemon writes (the outbox file, the certificates
@@ -133,10 +136,35 @@ public final class CampaignDaemon: Service {
     public func run() async throws {
         // The loop runs where the store's transactions run (SQLite: its own thread), so a
         // transaction costs no thread switch (docs/architecture.md, "The store boundary").
-        try await withTaskExecutorPreference(service.preferredExecutor) { try await loop() }
+        try await withTaskExecutorPreference(service.preferredExecutor) {
+            guard configuration.webhooks != nil else { return try await loop(deliveringOutbox: true) }
+            // Webhooks wait on the network: the outbox is delivered by a loop of its own, so a slow
+            // or unreachable endpoint never holds up a tick.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await self.loop(deliveringOutbox: false) }
+                group.addTask { try await self.outboxLoop() }
+                try await group.waitForAll()
+            }
+        }
     }
 
-    private func loop() async throws {
+    /// Delivers the outbox every quarter of a second until the shutdown, beside the ticks.
+    private func outboxLoop() async throws {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                try await deliverOutbox(now: configuration.clock.now())
+            } catch {
+                logger.error(
+                    "outbox delivery failed; trying again in 1 s",
+                    metadata: ["error": .string(StoreMessages.describe(error))]
+                )
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(250)) }
+        }
+    }
+
+    private func loop(deliveringOutbox: Bool) async throws {
         var clock = configuration.clock
         // On a database several daemons share, due comparisons use the server's clock.
         if clock.isWallClock, let server = try? await service.sharedClock() {
@@ -185,7 +213,7 @@ public final class CampaignDaemon: Service {
                 firstTick = false
                 if report.interrupted { break }
                 try await startDueCycles(library, &cycles, now: clock.now())
-                try await deliverOutbox(now: clock.now())
+                if deliveringOutbox { try await deliverOutbox(now: clock.now()) }
                 try await demo?.step(now: clock.now())
                 if Date().timeIntervalSince(lastReload) >= configuration.reloadInterval {
                     if clock.isWallClock, let server = try await service.sharedClock() {
@@ -433,6 +461,9 @@ public final class CampaignDaemon: Service {
             lines += OutboxDocument.json(item, idempotencyKey: lease.idempotencyKey).rendered(pretty: false) + "\n"
             delivered.append(lease)
         }
+        if let webhooks = configuration.webhooks, !delivered.isEmpty {
+            delivered = await post(delivered, to: webhooks, released: &released, now: now, moment: moment)
+        }
         if let file = configuration.outboxFile, !delivered.isEmpty {
             do {
                 try Self.append(lines, to: file)
@@ -465,6 +496,46 @@ public final class CampaignDaemon: Service {
                     "idempotency_key": .string(lease.idempotencyKey),
                 ])
         }
+    }
+
+    /// POSTs the items to the webhooks, 16 at a time; returns those every endpoint took, and
+    /// adds the others to `released` (tried again after a growing delay).
+    private func post(
+        _ leases: [OutboxLease], to webhooks: WebhookConfiguration, released: inout [OutboxLease], now: Instant,
+        moment: Double
+    ) async -> [OutboxLease] {
+        let sender = WebhookSender(configuration: webhooks)
+        var outcomes: [Int64: String?] = [:]
+        var start = 0
+        while start < leases.count {
+            let slice = leases[start..<min(start + 16, leases.count)]
+            await withTaskGroup(of: (Int64, String?).self) { group in
+                for lease in slice {
+                    group.addTask {
+                        let body = OutboxDocument.json(lease.item, idempotencyKey: lease.idempotencyKey)
+                            .rendered(pretty: false)
+                        do {
+                            try await sender.deliver(body: body, idempotencyKey: lease.idempotencyKey, timestamp: now)
+                            return (lease.item.sequence, nil)
+                        } catch {
+                            return (lease.item.sequence, "\(error)")
+                        }
+                    }
+                }
+                for await (sequence, failure) in group { outcomes[sequence] = failure }
+            }
+            start += 16
+        }
+        var taken: [OutboxLease] = []
+        for lease in leases {
+            if let failure = outcomes[lease.item.sequence] ?? nil {
+                failed(lease.item, failure, moment: moment)
+                released.append(lease)
+            } else {
+                taken.append(lease)
+            }
+        }
+        return taken
     }
 
     private func failed(_ item: OutboxItem, _ message: String, moment: Double) {

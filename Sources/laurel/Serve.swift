@@ -53,6 +53,19 @@ struct Serve: AsyncParsableCommand {
             valueName: "folder"))
     var certificates: String?
 
+    @Option(
+        name: .customLong("webhook"),
+        help: ArgumentHelp(
+            "POST every outbox item (notices, minutes, certificates) to this http(s) address, signed; repeat for more.",
+            valueName: "url"))
+    var webhooks: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "The file holding the webhooks' shared secret (HMAC-SHA256 of each body); at least 16 bytes.",
+            valueName: "path"))
+    var webhookSecretFile: String?
+
     @OptionGroup var log: LogOptions
 
     @Option(
@@ -107,10 +120,16 @@ struct Serve: AsyncParsableCommand {
         let folderProblem =
             FileManager.default.fileExists(atPath: workflows, isDirectory: &isDirectory) && isDirectory.boolValue
             ? [] : ["--workflows: '\(workflows)' is not a folder of workflow files"]
-        guard problems.isEmpty, folderProblem.isEmpty else {
+        var webhookProblems: [String] = []
+        var webhookConfiguration: WebhookConfiguration?
+        switch WebhookConfiguration.make(endpoints: webhooks, secretFile: webhookSecretFile) {
+        case .success(let made): webhookConfiguration = made
+        case .failure(let failure): webhookProblems = failure.lines
+        }
+        guard problems.isEmpty, folderProblem.isEmpty, webhookProblems.isEmpty else {
             throw LaurelError(
                 .invalidRequest, "nothing was started",
-                problems: (folderProblem + problems).enumerated().map {
+                problems: (folderProblem + problems + webhookProblems).enumerated().map {
                     LaurelError.Problem(index: $0.offset, message: $0.element)
                 })
         }
@@ -159,7 +178,7 @@ struct Serve: AsyncParsableCommand {
         let configuration = DaemonConfiguration(
             workflowsFolder: workflows, clock: clock,
             demo: demo ? DemoConfiguration(seed: seed) : nil, outboxFile: outbox,
-            certificatesFolder: certificates)
+            certificatesFolder: certificates, webhooks: webhookConfiguration)
         let daemon = CampaignDaemon(service: service, configuration: configuration, logger: logger)
         var services: [any Service] = [daemon]
         if let http {

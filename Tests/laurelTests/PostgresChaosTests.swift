@@ -148,13 +148,17 @@ struct PostgresChaosTests {
             let client = Thread {
                 var random = SplitMix64(seed: 2026)
                 var number = 0
+                var lastDuration = 1.0
                 while writing.load(ordering: .relaxed) {
                     let now = Instant(Date().timeIntervalSince1970)
-                    // A campaign due from a second ago to 8 s ahead: a command takes a second or more on a
-                    // loaded machine (several on one busier than CI's), so some entries beat the
-                    // deadline and some do not.
+                    // A campaign due from a second ago to twice as far ahead as the last command took
+                    // (4 s at least): a command takes a second or more, many on a loaded machine, so
+                    // some entries beat the deadline and some do not, however busy the machine is.
+                    let perSecond = Self.campaigns / Int(Self.spread)
+                    let ahead = max(4, Int(2 * lastDuration) + 1) * perSecond
                     let near =
-                        Int((now - base) * Instant(Self.campaigns) / Self.spread) + random.next(upTo: 6_000) - 660
+                        Int((now - base) * Instant(Self.campaigns) / Self.spread) + random.next(upTo: ahead + perSecond)
+                        - perSecond
                     let index = min(max(near, 0), Self.campaigns - 1)
                     number += 1
                     let campaign = "chaos-\(index + 1)"
@@ -162,6 +166,8 @@ struct PostgresChaosTests {
                     var accepted = false
                     var refusal = ""
                     for _ in 0..<2 {
+                        let began = Date()
+                        defer { lastDuration = Date().timeIntervalSince(began) }
                         let run = try? CLITests.laurel([
                             "entry", "submit", campaign, "--kind", "idea", "--id", "idea-\(number)",
                             "--field", "title=Ý tưởng \(number)", "--idempotency-key", key, "--database", url,
