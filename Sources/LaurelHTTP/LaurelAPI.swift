@@ -3,6 +3,8 @@ public import Hummingbird
 public import LaurelCore
 public import LaurelService
 public import Logging
+import NIOCore
+public import ServiceLifecycle
 
 /// The HTTP API: every operation of the `laurel` command for the people a campaign exists for,
 /// each asked of ``Authorization`` first and done through ``CampaignService`` (this module has
@@ -60,17 +62,41 @@ public struct LaurelAPI: Sendable {
         return router
     }
 
-    /// The server: hummingbird's `Application`, a `Service` to run in a `ServiceGroup`.
-    public func application(
-        host: String, port: Int, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    )
-        -> some ApplicationProtocol
+    /// The server: hummingbird's `Application`, as a `Service` to run in a `ServiceGroup`. An
+    /// address it cannot listen on is said in words (`unavailable`), naming the address.
+    public func server(host: String, port: Int, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+        -> some Service
     {
-        Application(
-            router: router(),
-            configuration: .init(address: .hostname(host, port: port), serverName: "laurel"),
-            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
-            logger: logger)
+        Server(
+            application: Application(
+                router: router(),
+                configuration: .init(address: .hostname(host, port: port), serverName: "laurel"),
+                onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+                logger: logger),
+            address: "\(host):\(port)")
+    }
+
+    private struct Server<Wrapped: ApplicationProtocol>: Service {
+        let application: Wrapped
+        let address: String
+
+        func run() async throws {
+            do {
+                try await application.run()
+            } catch let error as IOError {
+                let reason =
+                    switch error.errnoCode {
+                    case EADDRINUSE: "the address is already in use (another laurel, or another server)"
+                    case EACCES: "permission denied (ports below 1024 need privileges)"
+                    case EADDRNOTAVAIL: "this machine has no such address"
+                    default: String(cString: strerror(error.errnoCode)).lowercased()
+                    }
+                throw LaurelError(
+                    .unavailable,
+                    "the HTTP API cannot listen on \(address): \(reason); stop what uses it, or give --http another HOST:PORT"
+                )
+            }
+        }
     }
 
     /// The committed OpenAPI document (Sources/LaurelHTTP/Resources/openapi.json), as shipped.

@@ -47,7 +47,7 @@ struct API: AsyncParsableCommand {
         let application = LaurelAPI(
             service: service, clock: { clock.now() }, logger: logger, metrics: Serve.bootstrapMetrics()
         )
-        .application(host: address.host, port: address.port) { port in
+        .server(host: address.host, port: address.port) { port in
             logger.notice("HTTP API listening on http://\(address.host):\(port)")
         }
         let group = ServiceGroup(

@@ -185,7 +185,7 @@ struct Serve: AsyncParsableCommand {
             let api = LaurelAPI(
                 service: service, clock: { [clock] in clock.now() }, logger: logger, metrics: Self.bootstrapMetrics())
             services.append(
-                api.application(host: http.host, port: http.port) { [logger] port in
+                api.server(host: http.host, port: http.port) { [logger] port in
                     logger.notice("HTTP API listening on http://\(http.host):\(port)")
                 })
         }
@@ -210,7 +210,9 @@ struct AfterPreparing: Service {
         try await prepare()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for service in services { group.addTask { try await service.run() } }
-            try await group.waitForAll()
+            // The first to fail ends the others at once (leaving the scope cancels them): an API
+            // that cannot listen stops the daemon too, rather than leaving it running alone.
+            while try await group.next() != nil {}
         }
     }
 }

@@ -80,4 +80,35 @@ struct APIProcessTests {
         #expect(log().contains(#""message":"daemon stopped""#))
         #expect(!log().contains(token), "the token is never logged")
     }
+
+    @Test("an address the API cannot listen on stops serve at once, exit 1, saying which address and why")
+    func addressInUse() async throws {
+        let (folder, database) = try DaemonProcessTests.setUp()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // A listening socket of this test's own holds the port.
+        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(holder) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(holder, $0, length) }
+        }
+        _ = listen(holder, 1)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(holder, $0, &length) }
+        }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let run = try CLITests.laurel([
+            "serve", "--workflows", folder.appendingPathComponent("workflows").path, "--database", database,
+            "--http", "127.0.0.1:\(port)",
+        ])
+        #expect(run.status == 1)
+        #expect(
+            run.stderr.contains(
+                "the HTTP API cannot listen on 127.0.0.1:\(port): the address is already in use"), "\(run.stderr)")
+        #expect(run.stdout.contains("daemon stopped"), "the daemon stopped with it")
+    }
 }
