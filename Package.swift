@@ -34,7 +34,7 @@ var targets: [Target] = [
         providers: [.apt(["libyaml-dev"])]
     ),
     .target(name: "LaurelYAML", dependencies: ["CYAML"]),
-    .target(name: "LaurelCore", dependencies: ["LaurelYAML"]),
+    .target(name: "LaurelCore", dependencies: ["LaurelYAML", .product(name: "Crypto", package: "swift-crypto")]),
     // The store protocol and its models, no backend code.
     .target(name: "LaurelStore", dependencies: ["LaurelCore"]),
     // The embedded default backend: one SQLite file through GRDB, in WAL mode.
