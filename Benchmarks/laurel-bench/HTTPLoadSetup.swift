@@ -91,28 +91,9 @@ struct HTTPLoadSetup: ParsableCommand {
                 csv: Array(csv.utf8), file: "before.csv", into: campaign, kind: nil, now: now)
         }
 
-        // Each timer campaign starts 14 days before its deadline, written as a copy writes them.
-        let engine = versions["timer-burst"]!.1
-        let window: Instant = 14 * 86_400
-        var next = 0
-        while next < timers {
-            let batch = next..<min(next + 1_000, timers)
-            try await store.write { transaction in
-                var events: [LoggedEvent] = []
-                for index in batch {
-                    let id = "timer-burst-\(index + 1)"
-                    let due = now + Instant(after) + Instant(index * over / max(timers, 1))
-                    let at = due - window
-                    let applied = try engine.start(id: id, at: at)
-                    events.append(
-                        LoggedEvent(
-                            id: "start:\(id)", campaignID: id, at: at, recordedAt: at,
-                            action: .start(inputs: [:], entries: []), summary: "started for the benchmark"))
-                    try transaction.restore(.campaign(applied.campaign, entries: [], startedAt: at, updatedAt: at))
-                }
-                try transaction.log(events)
-            }
-            next = batch.upperBound
+        try await TimerCampaigns.start(timers, engine: versions["timer-burst"]!.1, workflowID: "timer-burst", in: store)
+        {
+            index in now + Instant(after) + Instant(index * over / max(timers, 1))
         }
         if timers > 0 {
             try await store.write { try $0.restore(.campaignNumber(workflowID: "timer-burst", last: timers)) }

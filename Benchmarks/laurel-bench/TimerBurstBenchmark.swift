@@ -100,33 +100,46 @@ struct BurstEnqueue: ParsableCommand {
                 let definition = WorkflowValidator(registry: registry).validate(version.source, file: workflow).workflow
             else { throw ValidationError("\(workflow) is not valid") }
             let engine = try Engine(workflow: definition, version: version.hash, registry: registry)
-            let window: Instant = 14 * 86_400
-            var next = 0
-            while next < count {
-                let batch = next..<min(next + 1_000, count)
-                // Written as a copy writes (two statements a campaign, one for the batch's log):
-                // the setup is not measured, and a save would first look for each new campaign.
-                try await store.write { transaction in
-                    var events: [LoggedEvent] = []
-                    for index in batch {
-                        let id = "\(definition.id)-\(index + 1)"
-                        let at = due + (rate > 0 ? Instant(index / rate) : 0) - window
-                        let applied = try engine.start(id: id, at: at)
-                        events.append(
-                            LoggedEvent(
-                                id: "start:\(id)", campaignID: id, at: at, recordedAt: at,
-                                action: .start(inputs: [:], entries: []), summary: "started for the benchmark"))
-                        try transaction.restore(.campaign(applied.campaign, entries: [], startedAt: at, updatedAt: at))
-                    }
-                    try transaction.log(events)
-                }
-                next = batch.upperBound
+            try await TimerCampaigns.start(count, engine: engine, workflowID: definition.id, in: store) { index in
+                due + (rate > 0 ? Instant(index / rate) : 0)
             }
         }
         let seconds =
             Double((ContinuousClock.now - started).components.attoseconds) * 1e-18
             + Double((ContinuousClock.now - started).components.seconds)
         print("ENQUEUED n=\(count) seconds=\(String(format: "%.2f", seconds))")
+    }
+}
+
+/// Campaigns with one timer each, for the benchmarks whose subject is firing them.
+enum TimerCampaigns {
+    /// Starts `WORKFLOW-1 … WORKFLOW-count`, the i-th (from 0) 14 days before its deadline `due(i)`.
+    /// Written as a copy writes (two statements a campaign, one for a batch's log): this is setup,
+    /// not measured, and a save would first look for each new campaign.
+    static func start(
+        _ count: Int, engine: Engine, workflowID: String, in store: any CampaignStore,
+        due: @escaping @Sendable (Int) -> Instant
+    ) async throws {
+        let window: Instant = 14 * 86_400
+        var next = 0
+        while next < count {
+            let batch = next..<min(next + 1_000, count)
+            try await store.write { transaction in
+                var events: [LoggedEvent] = []
+                for index in batch {
+                    let id = "\(workflowID)-\(index + 1)"
+                    let at = due(index) - window
+                    let applied = try engine.start(id: id, at: at)
+                    events.append(
+                        LoggedEvent(
+                            id: "start:\(id)", campaignID: id, at: at, recordedAt: at,
+                            action: .start(inputs: [:], entries: []), summary: "started for the benchmark"))
+                    try transaction.restore(.campaign(applied.campaign, entries: [], startedAt: at, updatedAt: at))
+                }
+                try transaction.log(events)
+            }
+            next = batch.upperBound
+        }
     }
 }
 

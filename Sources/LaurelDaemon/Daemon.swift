@@ -529,7 +529,8 @@ public final class CampaignDaemon: Service {
         var taken: [OutboxLease] = []
         for lease in leases {
             if let failure = outcomes[lease.item.sequence] ?? nil {
-                failed(lease.item, failure, moment: moment)
+                // A delivery cut short by shutdown is not the endpoint's failure: it goes back quietly.
+                if !Task.isCancelled { failed(lease.item, failure, moment: moment) }
                 released.append(lease)
             } else {
                 taken.append(lease)

@@ -3,6 +3,7 @@ public import LaurelCore
 import LaurelPlugins
 public import LaurelPostgres
 public import LaurelSQLite
+public import LaurelService
 public import LaurelStore
 
 /// Workflows, instants and stores the tests of the service, the daemon and the tool share.
@@ -39,6 +40,31 @@ public enum TestWorkflows {
             on: { target-reached: closed, deadline: closed }
           closed: { final: true }
         """
+
+    /// The quick workflow with an announcement at its launch: one outbox item per launch.
+    public static let announcing = quick.replacingOccurrences(
+        of: "    on: { launch: collecting }", with: "    on: { launch: launched }"
+    )
+    .replacingOccurrences(
+        of: "  collecting:\n",
+        with: """
+              launched:
+                step: announce
+                with: { audience: grassroots-unions, message: "Phát động: 3 ý tưởng", channels: [notice, email] }
+                next: collecting
+              collecting:
+
+            """)
+
+    /// A launched campaign of `announcing`, its announcement waiting in the outbox.
+    public static func launchedAnnouncement(in store: any CampaignStore, service: CampaignService) async throws
+        -> String
+    {
+        let version = try await record(announcing, in: store)
+        let id = try await service.start(version: version, idempotencyKey: nil, now: may1).campaignID
+        _ = try await service.apply(.command("launch"), to: id, eventID: "launch-1", now: may1)
+        return id
+    }
 
     /// A closed campaign of the plugin tests' contest, with entries x, y and z scored and
     /// awarded, as format version 2 wrote it (every number in eight bytes, the entries inside

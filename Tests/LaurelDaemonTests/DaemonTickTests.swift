@@ -109,22 +109,7 @@ struct DaemonOutboxTests {
         let (store, folder) = try W.store()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let service = CampaignService(store: store, registry: W.registry)
-        let announcing = W.quick.replacingOccurrences(
-            of: "    on: { launch: collecting }", with: "    on: { launch: launched }"
-        )
-        .replacingOccurrences(
-            of: "  collecting:\n",
-            with: """
-                  launched:
-                    step: announce
-                    with: { audience: grassroots-unions, message: "Phát động: 3 ý tưởng", channels: [notice, email] }
-                    next: collecting
-                  collecting:
-
-                """)
-        let version = try await W.record(announcing, in: store)
-        let id = try await service.start(version: version, idempotencyKey: nil, now: W.may1).campaignID
-        _ = try await service.apply(.command("launch"), to: id, eventID: "launch-1", now: W.may1)
+        let id = try await W.launchedAnnouncement(in: store, service: service)
         let file = folder + "/outbox.jsonl"
         let daemon = CampaignDaemon(
             service: service, configuration: DaemonConfiguration(outboxFile: file), logger: Logger(label: "test"))

@@ -58,21 +58,6 @@ struct WebhookTests {
     typealias W = TestWorkflows
     static let secret = Array("a shared secret of the union's relay".utf8)
 
-    /// The quick workflow with an announcement at its launch: one outbox item per launch.
-    static let announcing = W.quick.replacingOccurrences(
-        of: "    on: { launch: collecting }", with: "    on: { launch: launched }"
-    )
-    .replacingOccurrences(
-        of: "  collecting:\n",
-        with: """
-              launched:
-                step: announce
-                with: { audience: grassroots-unions, message: "Phát động: 3 ý tưởng", channels: [notice, email] }
-                next: collecting
-              collecting:
-
-            """)
-
     @Test(
         "each outbox item is POSTed as JSON, signed with HMAC-SHA256 over timestamp.body, under its idempotency key; a 503 is tried again after a delay, under the same key, until it is taken"
     )
@@ -82,9 +67,7 @@ struct WebhookTests {
         defer { server.cancel() }
         let store = InMemoryStore()
         let service = CampaignService(store: store, registry: W.registry)
-        let version = try await W.record(Self.announcing, in: store)
-        let id = try await service.start(version: version, idempotencyKey: nil, now: W.may1).campaignID
-        _ = try await service.apply(.command("launch"), to: id, eventID: "launch-1", now: W.may1)
+        let id = try await W.launchedAnnouncement(in: store, service: service)
         let log = CapturedLog()
         let daemon = CampaignDaemon(
             service: service,
@@ -128,9 +111,7 @@ struct WebhookTests {
         defer { server.cancel() }
         let store = InMemoryStore()
         let service = CampaignService(store: store, registry: W.registry)
-        let version = try await W.record(Self.announcing, in: store)
-        let id = try await service.start(version: version, idempotencyKey: nil, now: W.may1).campaignID
-        _ = try await service.apply(.command("launch"), to: id, eventID: "launch-1", now: W.may1)
+        let id = try await W.launchedAnnouncement(in: store, service: service)
         let clock = ManualClock(W.may1 + 1)
         let daemon = CampaignDaemon(
             service: service,
