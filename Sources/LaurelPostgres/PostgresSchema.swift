@@ -146,5 +146,26 @@ enum PostgresSchema {
                 )
                 """
             ]),
+        // The audit log: records in the order written, each with its leaf once a checkpoint placed
+        // it; the people behind a record's hashes beside it, erasable; signed checkpoints.
+        Migration(
+            name: "v4: audit log",
+            sql: [
+                """
+                CREATE TABLE audit_record (
+                    sequence BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, leaf_index BIGINT UNIQUE,
+                    campaign_id TEXT, body BYTEA NOT NULL, leaf_hash BYTEA NOT NULL, salt BYTEA, actor TEXT, address TEXT,
+                    subject TEXT
+                )
+                """,
+                "CREATE INDEX audit_record_campaign ON audit_record (campaign_id) WHERE campaign_id IS NOT NULL",
+                "CREATE INDEX audit_record_unplaced ON audit_record (sequence) WHERE leaf_index IS NULL",
+                """
+                CREATE TABLE audit_checkpoint (
+                    size BIGINT PRIMARY KEY, root BYTEA NOT NULL, peaks BYTEA NOT NULL, signed_at BIGINT NOT NULL,
+                    note TEXT NOT NULL, signature BYTEA NOT NULL
+                )
+                """,
+            ]),
     ]
 }

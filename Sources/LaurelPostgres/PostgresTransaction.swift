@@ -52,9 +52,10 @@ struct PostgresTransaction: StoreTransaction {
         var added: [(campaign: String, due: Int64, timer: Int64)] = []
         var events: [LoggedEvent] = []
         var effects: [OutboxItem] = []
+        var audit: [AuditRecord] = []
         var notify = false
 
-        var isEmpty: Bool { campaigns.isEmpty && events.isEmpty && effects.isEmpty && !notify }
+        var isEmpty: Bool { campaigns.isEmpty && events.isEmpty && effects.isEmpty && audit.isEmpty && !notify }
     }
 
     init(connection: PostgresConnection, logger: Logger, codec: CampaignCodec, locks: Bool) {
@@ -126,6 +127,26 @@ struct PostgresTransaction: StoreTransaction {
         }
         try insertEvents(pending.events)
         try insertEffects(pending.effects)
+        try insertAudit(pending.audit)
+    }
+
+    /// The records in one statement, numbered in order; a missing text or salt travels as an
+    /// empty one (no person's id is empty) and is stored as NULL.
+    private func insertAudit(_ records: [AuditRecord]) throws {
+        guard !records.isEmpty else { return }
+        let salts = records.map { ByteBuffer(bytes: $0.personal?.salt ?? []) }
+        _ = try send(
+            """
+            INSERT INTO audit_record (campaign_id, body, leaf_hash, salt, actor, address, subject)
+            SELECT NULLIF(campaign_id, ''), body, leaf_hash, NULLIF(salt, ''::bytea), NULLIF(actor, ''),
+                NULLIF(address, ''), NULLIF(subject, '')
+            FROM unnest(\(records.map { $0.campaignID ?? "" })::text[], \(records.map { ByteBuffer(bytes: $0.body) })::bytea[],
+                \(records.map { ByteBuffer(bytes: $0.leafHash) })::bytea[], \(salts)::bytea[],
+                \(records.map { $0.personal?.actor ?? "" })::text[], \(records.map { $0.personal?.address ?? "" })::text[],
+                \(records.map { $0.personal?.subject ?? "" })::text[])
+                WITH ORDINALITY AS a(campaign_id, body, leaf_hash, salt, actor, address, subject, n)
+            ORDER BY n
+            """)
     }
 
     /// The longest a statement's answer is waited for. Laurel's statements take milliseconds;
@@ -833,6 +854,103 @@ extension PostgresTransaction {
             """)
     }
 
+    private static let auditColumns =
+        "sequence, leaf_index, campaign_id, body, leaf_hash, salt, actor, address, subject"
+
+    func auditRecords(fromLeaf first: Int64, limit: Int) throws -> [AuditRecord] {
+        try rows(
+            """
+            SELECT \(unescaped: Self.auditColumns) FROM audit_record WHERE leaf_index >= \(first)
+            ORDER BY leaf_index LIMIT \(Int64(limit))
+            """
+        ).map(Self.auditRecord)
+    }
+
+    func unplacedAuditRecords(limit: Int) throws -> [AuditRecord] {
+        try rows(
+            """
+            SELECT \(unescaped: Self.auditColumns) FROM audit_record WHERE leaf_index IS NULL
+            ORDER BY sequence LIMIT \(Int64(limit))
+            """
+        ).map(Self.auditRecord)
+    }
+
+    func auditRecords(campaignID: String) throws -> [AuditRecord] {
+        try rows(
+            """
+            SELECT \(unescaped: Self.auditColumns) FROM audit_record WHERE campaign_id = \(campaignID)
+            ORDER BY sequence
+            """
+        ).map(Self.auditRecord)
+    }
+
+    private static func auditRecord(_ row: PostgresRow) throws -> AuditRecord {
+        let (sequence, leaf, campaign, body, leafHash, salt, actor, address, subject) = try row.decode(
+            (Int64, Int64?, String?, ByteBuffer, ByteBuffer, ByteBuffer?, String?, String?, String?).self)
+        return AuditRecord(
+            sequence: sequence, leafIndex: leaf, campaignID: campaign, body: Array(buffer: body),
+            leafHash: Array(buffer: leafHash),
+            personal: salt.map {
+                AuditPersonal(salt: Array(buffer: $0), actor: actor, address: address, subject: subject)
+            })
+    }
+
+    func auditCheckpoints() throws -> [AuditCheckpoint] {
+        try rows("SELECT size, root, peaks, signed_at, note, signature FROM audit_checkpoint ORDER BY size").map {
+            row in
+            let (size, root, peaks, signedAt, note, signature) = try row.decode(
+                (Int64, ByteBuffer, ByteBuffer, Int64, String, ByteBuffer).self)
+            let bytes = Array(buffer: peaks)
+            return AuditCheckpoint(
+                size: size, root: Array(buffer: root),
+                peaks: stride(from: 0, to: bytes.count, by: 32).map { Array(bytes[$0..<min($0 + 32, bytes.count)]) },
+                signedAt: signedAt, note: note, signature: Array(buffer: signature))
+        }
+    }
+
+    func enqueue(_ items: [OutboxItem]) throws {
+        state.pending.effects += items
+    }
+
+    /// Held back with the saves and sent with them: a batch of fired timers adds one statement.
+    func appendAudit(_ records: [AuditRecord]) throws {
+        state.pending.audit += records
+    }
+
+    func placeAudit(_ placements: [(sequence: Int64, leaf: Int64)], checkpoint: AuditCheckpoint) throws {
+        if !placements.isEmpty {
+            // Only records without a leaf: one another daemon placed meanwhile makes the count short.
+            let placed = try execute(
+                """
+                UPDATE audit_record AS r SET leaf_index = p.leaf
+                FROM unnest(\(placements.map(\.sequence))::bigint[], \(placements.map(\.leaf))::bigint[]) AS p(sequence, leaf)
+                WHERE r.sequence = p.sequence AND r.leaf_index IS NULL
+                """)
+            guard placed == placements.count else {
+                throw AuditConflict(sequence: placements[0].sequence)
+            }
+        }
+        try insertCheckpoint(checkpoint)
+    }
+
+    private func insertCheckpoint(_ checkpoint: AuditCheckpoint) throws {
+        try execute(
+            """
+            INSERT INTO audit_checkpoint (size, root, peaks, signed_at, note, signature)
+            VALUES (\(checkpoint.size), \(ByteBuffer(bytes: checkpoint.root)),
+                \(ByteBuffer(bytes: checkpoint.peaks.flatMap { $0 })), \(checkpoint.signedAt), \(checkpoint.note),
+                \(ByteBuffer(bytes: checkpoint.signature)))
+            """)
+    }
+
+    func eraseFromAudit(person: String) throws -> Int {
+        try execute(
+            """
+            UPDATE audit_record SET salt = NULL, actor = NULL, address = NULL, subject = NULL
+            WHERE actor = \(person) OR subject = \(person)
+            """)
+    }
+
     /// Rows with the numbers given (`OVERRIDING SYSTEM VALUE`); the identity then goes on after
     /// the largest number in the table.
     func restore(_ record: RestoredRecord) throws {
@@ -907,6 +1025,29 @@ extension PostgresTransaction {
                 "SELECT setval(pg_get_serial_sequence('outbox', 'sequence'), (SELECT max(sequence) FROM outbox))")
         case .campaignNumber(let workflowID, let last):
             try execute("INSERT INTO campaign_counter (workflow_id, last) VALUES (\(workflowID), \(Int64(last)))")
+        case .audit(let records):
+            guard !records.isEmpty else { return }
+            // One statement for the batch; a missing leaf travels as -1, a missing text or salt as empty.
+            try execute(
+                """
+                INSERT INTO audit_record (sequence, leaf_index, campaign_id, body, leaf_hash, salt, actor, address, subject)
+                OVERRIDING SYSTEM VALUE
+                SELECT sequence, NULLIF(leaf, -1), NULLIF(campaign_id, ''), body, leaf_hash, NULLIF(salt, ''::bytea),
+                    NULLIF(actor, ''), NULLIF(address, ''), NULLIF(subject, '')
+                FROM unnest(\(records.map(\.sequence))::bigint[], \(records.map { $0.leafIndex ?? -1 })::bigint[],
+                    \(records.map { $0.campaignID ?? "" })::text[], \(records.map { ByteBuffer(bytes: $0.body) })::bytea[],
+                    \(records.map { ByteBuffer(bytes: $0.leafHash) })::bytea[],
+                    \(records.map { ByteBuffer(bytes: $0.personal?.salt ?? []) })::bytea[],
+                    \(records.map { $0.personal?.actor ?? "" })::text[], \(records.map { $0.personal?.address ?? "" })::text[],
+                    \(records.map { $0.personal?.subject ?? "" })::text[])
+                    AS a(sequence, leaf, campaign_id, body, leaf_hash, salt, actor, address, subject)
+                """)
+            try execute(
+                """
+                SELECT setval(pg_get_serial_sequence('audit_record', 'sequence'), (SELECT max(sequence) FROM audit_record))
+                """)
+        case .auditCheckpoint(let checkpoint):
+            try insertCheckpoint(checkpoint)
         }
     }
 }

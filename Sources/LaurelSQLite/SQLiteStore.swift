@@ -388,6 +388,23 @@ public final class SQLiteStore: CampaignStore {
                     );
                     """)
         }
+        // The audit log: records in the order written, each with its leaf once a checkpoint placed
+        // it; the people behind a record's hashes beside it, erasable; signed checkpoints.
+        migrator.registerMigration("v12: audit log") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE audit_record (
+                        sequence INTEGER PRIMARY KEY AUTOINCREMENT, leaf_index INTEGER UNIQUE, campaign_id TEXT,
+                        body BLOB NOT NULL, leaf_hash BLOB NOT NULL, salt BLOB, actor TEXT, address TEXT, subject TEXT
+                    );
+                    CREATE INDEX audit_record_campaign ON audit_record (campaign_id) WHERE campaign_id IS NOT NULL;
+                    CREATE INDEX audit_record_unplaced ON audit_record (sequence) WHERE leaf_index IS NULL;
+                    CREATE TABLE audit_checkpoint (
+                        size INTEGER PRIMARY KEY, root BLOB NOT NULL, peaks BLOB NOT NULL, signed_at INTEGER NOT NULL,
+                        note TEXT NOT NULL, signature BLOB NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 
@@ -931,7 +948,100 @@ struct SQLiteTransaction: StoreTransaction {
             revokedAt: row["revoked_at"], grantedBy: row["granted_by"])
     }
 
+    func auditRecords(fromLeaf first: Int64, limit: Int) throws -> [AuditRecord] {
+        try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT * FROM audit_record WHERE leaf_index >= ? ORDER BY leaf_index LIMIT ?"),
+            arguments: [first, limit]
+        ).map(Self.auditRecord)
+    }
+
+    func unplacedAuditRecords(limit: Int) throws -> [AuditRecord] {
+        try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT * FROM audit_record WHERE leaf_index IS NULL ORDER BY sequence LIMIT ?"),
+            arguments: [limit]
+        ).map(Self.auditRecord)
+    }
+
+    func auditRecords(campaignID: String) throws -> [AuditRecord] {
+        try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT * FROM audit_record WHERE campaign_id = ? ORDER BY sequence"),
+            arguments: [campaignID]
+        ).map(Self.auditRecord)
+    }
+
+    func auditCheckpoints() throws -> [AuditCheckpoint] {
+        try Row.fetchAll(db, sql: "SELECT * FROM audit_checkpoint ORDER BY size").map { row in
+            let peaks = [UInt8](row["peaks"] as Data)
+            return AuditCheckpoint(
+                size: row["size"], root: [UInt8](row["root"] as Data),
+                peaks: stride(from: 0, to: peaks.count, by: 32).map { Array(peaks[$0..<min($0 + 32, peaks.count)]) },
+                signedAt: row["signed_at"], note: row["note"], signature: [UInt8](row["signature"] as Data))
+        }
+    }
+
+    private static func auditRecord(_ row: Row) -> AuditRecord {
+        let salt = (row["salt"] as Data?).map { [UInt8]($0) }
+        return AuditRecord(
+            sequence: row["sequence"], leafIndex: row["leaf_index"], campaignID: row["campaign_id"],
+            body: [UInt8](row["body"] as Data), leafHash: [UInt8](row["leaf_hash"] as Data),
+            personal: salt.map {
+                AuditPersonal(salt: $0, actor: row["actor"], address: row["address"], subject: row["subject"])
+            })
+    }
+
     // MARK: Writing
+
+    func appendAudit(_ records: [AuditRecord]) throws {
+        for record in records {
+            try insertAudit(record, sequence: nil)
+        }
+    }
+
+    private func insertAudit(_ record: AuditRecord, sequence: Int64?) throws {
+        let personal = record.personal
+        try run(
+            """
+            INSERT INTO audit_record (sequence, leaf_index, campaign_id, body, leaf_hash, salt, actor, address, subject)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                sequence, sequence == nil ? nil : record.leafIndex, record.campaignID, Data(record.body),
+                Data(record.leafHash),
+                personal.map { Data($0.salt) }, personal?.actor, personal?.address, personal?.subject,
+            ])
+    }
+
+    func placeAudit(_ placements: [(sequence: Int64, leaf: Int64)], checkpoint: AuditCheckpoint) throws {
+        for placement in placements {
+            try run(
+                "UPDATE audit_record SET leaf_index = ? WHERE sequence = ? AND leaf_index IS NULL",
+                [placement.leaf, placement.sequence])
+            guard db.changesCount == 1 else {
+                throw AuditConflict(sequence: placement.sequence)
+            }
+        }
+        try insertCheckpoint(checkpoint)
+    }
+
+    private func insertCheckpoint(_ checkpoint: AuditCheckpoint) throws {
+        try run(
+            "INSERT INTO audit_checkpoint (size, root, peaks, signed_at, note, signature) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                checkpoint.size, Data(checkpoint.root), Data(checkpoint.peaks.flatMap { $0 }), checkpoint.signedAt,
+                checkpoint.note, Data(checkpoint.signature),
+            ])
+    }
+
+    func eraseFromAudit(person: String) throws -> Int {
+        try run(
+            """
+            UPDATE audit_record SET salt = NULL, actor = NULL, address = NULL, subject = NULL
+            WHERE actor = ? OR subject = ?
+            """, [person, person])
+        return db.changesCount
+    }
 
     func saveAccessGrant(_ grant: AccessGrant) throws {
         try run(
@@ -1102,16 +1212,19 @@ struct SQLiteTransaction: StoreTransaction {
         }
         storedTimers.byCampaign[campaign.id] = campaign.timers
         try log(events)
-        if !effects.isEmpty {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            for item in effects {
-                try run(
-                    "INSERT INTO outbox (campaign_id, event_id, effect, created_at) VALUES (?, ?, ?, ?)",
-                    [item.campaignID, item.eventID, try encoder.encode(item.effect), item.createdAt])
-            }
-        }
+        try enqueue(effects)
         return document.count
+    }
+
+    func enqueue(_ items: [OutboxItem]) throws {
+        guard !items.isEmpty else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for item in items {
+            try run(
+                "INSERT INTO outbox (campaign_id, event_id, effect, created_at) VALUES (?, ?, ?, ?)",
+                [item.campaignID, item.eventID, try encoder.encode(item.effect), item.createdAt])
+        }
     }
 
     /// Rows with the numbers given: an `AUTOINCREMENT` table goes on after the largest.
@@ -1164,6 +1277,10 @@ struct SQLiteTransaction: StoreTransaction {
             }
         case .campaignNumber(let workflowID, let last):
             try run("INSERT INTO campaign_counter (workflow_id, last) VALUES (?, ?)", [workflowID, last])
+        case .audit(let records):
+            for record in records { try insertAudit(record, sequence: record.sequence) }
+        case .auditCheckpoint(let checkpoint):
+            try insertCheckpoint(checkpoint)
         }
     }
 

@@ -15,6 +15,9 @@ struct StoreContents: Sendable {
     var recurrences: [String: RecurrenceCursor] = [:]
     var parents: [ParentLink] = []
     var grants: [AccessGrant] = []
+    /// The audit log: the records checkpoints placed, in leaf order, then those not placed yet.
+    var audit: [AuditRecord] = []
+    var checkpoints: [AuditCheckpoint] = []
     /// The due index as the store keeps it (a copy writes it from the campaigns' armed timers).
     var dueTimers: [DueTimer] = []
 
@@ -54,6 +57,13 @@ struct StoreContents: Sendable {
         parents = try reader.parents().sorted { $0.child < $1.child }
         grants = try reader.accessGrants()
         while true {
+            let page = try reader.auditRecords(fromLeaf: (audit.last?.leafIndex ?? -1) + 1, limit: Self.page)
+            audit += page
+            if page.count < Self.page { break }
+        }
+        audit += try reader.unplacedAuditRecords(limit: .max)
+        checkpoints = try reader.auditCheckpoints()
+        while true {
             let page = try reader.dueTimers(at: .max, after: dueTimers.last, limit: Self.page)
             dueTimers += page
             if page.count < Self.page { break }
@@ -81,6 +91,9 @@ struct StoreContents: Sendable {
             held.append("campaign numbers or recurrence cursors")
         }
         if try !reader.accessGrants().isEmpty { held.append("access grants") }
+        if try !reader.unplacedAuditRecords(limit: 1).isEmpty || !reader.auditRecords(fromLeaf: 0, limit: 1).isEmpty {
+            held.append("audit records")
+        }
         return held.isEmpty ? nil : held.joined(separator: ", ")
     }
 
@@ -116,6 +129,12 @@ struct StoreContents: Sendable {
         }
         for link in parents { try transaction.setParent(link.parent, unit: link.unit, of: link.child) }
         for grant in grants { try transaction.saveAccessGrant(grant) }
+        start = 0
+        while start < audit.count {
+            try transaction.restore(.audit(Array(audit[start..<min(start + 1_000, audit.count)])))
+            start += 1_000
+        }
+        for checkpoint in checkpoints { try transaction.restore(.auditCheckpoint(checkpoint)) }
     }
 
     /// Each part's count and checksum: SHA-256 over the SHA-256 of each record in a canonical
@@ -196,36 +215,20 @@ struct StoreContents: Sendable {
                         .text($0.secret.rawValue).text($0.secretHash).number($0.createdAt).number($0.expiresAt)
                         .number($0.revokedAt).text($0.grantedBy)
                 }),
+            part(
+                "audit records",
+                audit.map {
+                    Canonical().number($0.sequence).number($0.leafIndex).text($0.campaignID).bytes($0.body)
+                        .bytes($0.leafHash).bytes($0.personal?.salt ?? []).text($0.personal?.actor)
+                        .text($0.personal?.address).text($0.personal?.subject)
+                }),
+            part(
+                "audit checkpoints",
+                checkpoints.map {
+                    Canonical().number($0.size).bytes($0.root).bytes($0.peaks.flatMap { $0 }).number($0.signedAt)
+                        .text($0.note).bytes($0.signature)
+                }),
         ]
-    }
-}
-
-/// A record's fields as bytes that cannot run into each other: each with its kind and length.
-private struct Canonical {
-    private(set) var bytes: [UInt8] = []
-
-    func text(_ value: String?) -> Canonical {
-        guard let value else { return tagged(0, []) }
-        return tagged(1, Array(value.utf8))
-    }
-
-    func number<N: BinaryInteger>(_ value: N?) -> Canonical {
-        guard let value else { return tagged(0, []) }
-        return tagged(2, Array(String(value).utf8))
-    }
-
-    func bytes<C: Collection<UInt8>>(_ value: C) -> Canonical { tagged(3, Array(value)) }
-
-    private func tagged(_ kind: UInt8, _ value: [UInt8]) -> Canonical {
-        var copy = self
-        copy.bytes.append(kind)
-        var length = UInt64(value.count)
-        for _ in 0..<8 {
-            copy.bytes.append(UInt8(length & 0xFF))
-            length >>= 8
-        }
-        copy.bytes += value
-        return copy
     }
 }
 

@@ -240,6 +240,14 @@ public protocol StoreReader {
     func accessGrants() throws -> [AccessGrant]
     /// The grant whose secret has this SHA-256 (hexadecimal), active or not.
     func accessGrant(secretHash: String) throws -> AccessGrant?
+    /// Audit records a checkpoint placed in the tree, from leaf `first` on, in leaf order.
+    func auditRecords(fromLeaf first: Int64, limit: Int) throws -> [AuditRecord]
+    /// Audit records no checkpoint has placed yet, in the order they were written.
+    func unplacedAuditRecords(limit: Int) throws -> [AuditRecord]
+    /// A campaign's audit records, in the order they were written.
+    func auditRecords(campaignID: String) throws -> [AuditRecord]
+    /// Every checkpoint of the audit log, the smallest first.
+    func auditCheckpoints() throws -> [AuditCheckpoint]
 }
 
 extension StoreReader {
@@ -311,6 +319,17 @@ public protocol StoreTransaction: StoreReader {
     func restore(_ record: RestoredRecord) throws
     /// Writes a grant: a new one, or one revoked (or its link used) since. The id names it.
     func saveAccessGrant(_ grant: AccessGrant) throws
+    /// Adds items to the outbox that no campaign's save made (an audit checkpoint published).
+    func enqueue(_ items: [OutboxItem]) throws
+    /// Adds records to the audit log, numbered in order; no leaf yet.
+    func appendAudit(_ records: [AuditRecord]) throws
+    /// Gives records their leaves and keeps the checkpoint that signs them. Throws, changing
+    /// nothing, when a record already has a leaf or the checkpoint's size is taken: another
+    /// daemon made this checkpoint first.
+    func placeAudit(_ placements: [(sequence: Int64, leaf: Int64)], checkpoint: AuditCheckpoint) throws
+    /// Forgets who a person was in the audit log (the people behind its hashes, and the salts);
+    /// the records themselves stay whole. Returns how many records named them.
+    func eraseFromAudit(person: String) throws -> Int
 }
 
 /// A transaction that hands every call to another (`inner`): a wrapper that changes a few calls
@@ -363,6 +382,22 @@ extension ForwardingStoreTransaction {
     public func accessGrants() throws -> [AccessGrant] { try inner.accessGrants() }
     public func accessGrant(secretHash: String) throws -> AccessGrant? { try inner.accessGrant(secretHash: secretHash) }
     public func saveAccessGrant(_ grant: AccessGrant) throws { try inner.saveAccessGrant(grant) }
+    public func auditRecords(fromLeaf first: Int64, limit: Int) throws -> [AuditRecord] {
+        try inner.auditRecords(fromLeaf: first, limit: limit)
+    }
+    public func unplacedAuditRecords(limit: Int) throws -> [AuditRecord] {
+        try inner.unplacedAuditRecords(limit: limit)
+    }
+    public func auditRecords(campaignID: String) throws -> [AuditRecord] {
+        try inner.auditRecords(campaignID: campaignID)
+    }
+    public func auditCheckpoints() throws -> [AuditCheckpoint] { try inner.auditCheckpoints() }
+    public func appendAudit(_ records: [AuditRecord]) throws { try inner.appendAudit(records) }
+    public func enqueue(_ items: [OutboxItem]) throws { try inner.enqueue(items) }
+    public func placeAudit(_ placements: [(sequence: Int64, leaf: Int64)], checkpoint: AuditCheckpoint) throws {
+        try inner.placeAudit(placements, checkpoint: checkpoint)
+    }
+    public func eraseFromAudit(person: String) throws -> Int { try inner.eraseFromAudit(person: person) }
     public func claimDueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
         try inner.claimDueTimers(at: instant, after: after, limit: limit)
     }

@@ -37,4 +37,7 @@ public enum RestoredRecord: Sendable {
     case outbox([StoredOutboxItem])
     /// The last number given to a campaign of the workflow.
     case campaignNumber(workflowID: String, last: Int)
+    /// Audit records with their sequences and leaves, and the people behind their hashes.
+    case audit([AuditRecord])
+    case auditCheckpoint(AuditCheckpoint)
 }

@@ -65,6 +65,9 @@ public final class InMemoryStore: CampaignStore {
         var campaignNumbers: [String: Int] = [:]
         /// Access grants in the order they were made.
         var grants: [AccessGrant] = []
+        /// The audit log's records in the order written, and its checkpoints by size.
+        var audit: [AuditRecord] = []
+        var checkpoints: [AuditCheckpoint] = []
     }
 
     /// One read or write: the state it started from, and what it wrote so far.
@@ -183,7 +186,55 @@ public final class InMemoryStore: CampaignStore {
             state.grants.first { $0.secretHash == secretHash }
         }
 
+        func auditRecords(fromLeaf first: Int64, limit: Int) throws -> [AuditRecord] {
+            Array(
+                state.audit.filter { ($0.leafIndex ?? -1) >= first }.sorted { $0.leafIndex! < $1.leafIndex! }.prefix(
+                    limit))
+        }
+
+        func unplacedAuditRecords(limit: Int) throws -> [AuditRecord] {
+            Array(state.audit.filter { $0.leafIndex == nil }.prefix(limit))
+        }
+
+        func auditRecords(campaignID: String) throws -> [AuditRecord] {
+            state.audit.filter { $0.campaignID == campaignID }
+        }
+
+        func auditCheckpoints() throws -> [AuditCheckpoint] { state.checkpoints }
+
         // MARK: Writing
+
+        func appendAudit(_ records: [AuditRecord]) throws {
+            for var record in records {
+                record.sequence = (state.audit.last?.sequence ?? 0) + 1
+                record.leafIndex = nil
+                state.audit.append(record)
+            }
+        }
+
+        func placeAudit(_ placements: [(sequence: Int64, leaf: Int64)], checkpoint: AuditCheckpoint) throws {
+            guard !state.checkpoints.contains(where: { $0.size == checkpoint.size }) else {
+                throw AuditConflict(sequence: placements.first?.sequence ?? 0)
+            }
+            for placement in placements {
+                guard let index = state.audit.firstIndex(where: { $0.sequence == placement.sequence }),
+                    state.audit[index].leafIndex == nil
+                else { throw AuditConflict(sequence: placement.sequence) }
+                state.audit[index].leafIndex = placement.leaf
+            }
+            state.checkpoints.append(checkpoint)
+            state.checkpoints.sort { $0.size < $1.size }
+        }
+
+        func eraseFromAudit(person: String) throws -> Int {
+            var erased = 0
+            for index in state.audit.indices
+            where state.audit[index].personal?.actor == person || state.audit[index].personal?.subject == person {
+                state.audit[index].personal = nil
+                erased += 1
+            }
+            return erased
+        }
 
         func saveAccessGrant(_ grant: AccessGrant) throws {
             if let index = state.grants.firstIndex(where: { $0.id == grant.id }) {
@@ -242,13 +293,16 @@ public final class InMemoryStore: CampaignStore {
             state.campaigns[campaign.id] = StoredCampaign(
                 campaign: unloaded, startedAt: previous?.startedAt ?? instant, updatedAt: instant)
             try log(events)
-            for effect in effects {
-                var item = effect
+            try enqueue(effects)
+            return 0
+        }
+
+        func enqueue(_ items: [OutboxItem]) throws {
+            for var item in items {
                 item.sequence = state.nextOutboxSequence
                 state.nextOutboxSequence += 1
                 state.outbox.append(item)
             }
-            return 0
         }
 
         private static func misread(_ campaign: String, _ held: Int, _ read: Int) -> Refusal {
@@ -299,6 +353,12 @@ public final class InMemoryStore: CampaignStore {
                 }
             case .campaignNumber(let workflowID, let last):
                 state.campaignNumbers[workflowID] = last
+            case .audit(let records):
+                state.audit += records
+                state.audit.sort { $0.sequence < $1.sequence }
+            case .auditCheckpoint(let checkpoint):
+                state.checkpoints.append(checkpoint)
+                state.checkpoints.sort { $0.size < $1.size }
             }
         }
 

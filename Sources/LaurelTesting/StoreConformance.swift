@@ -90,7 +90,71 @@ public enum StoreConformance {
             expiresAt: 1_000, grantedBy: "operator")
     }
 
+    static func auditRecord(_ body: String, campaign: String?, person: String? = nil) -> AuditRecord {
+        AuditRecord(
+            campaignID: campaign, body: Array(body.utf8),
+            personal: person.map {
+                AuditPersonal(salt: Array(repeating: 7, count: 16), actor: $0, address: "10.0.0.1", subject: nil)
+            })
+    }
+
+    static func checkpoint(size: Int64) -> AuditCheckpoint {
+        AuditCheckpoint(
+            size: size, root: Array(repeating: 1, count: 32), peaks: [Array(repeating: 2, count: 32)], signedAt: 300,
+            note: "laurel audit\n\(size)\n", signature: Array(repeating: 3, count: 64))
+    }
+
     public static let checks: [Check] = [
+        Check(
+            "audit records: numbered in the order written, in a campaign's list, placed once by a checkpoint, erasable without changing a body"
+        ) { store in
+            try await store.write { transaction in
+                try transaction.appendAudit([
+                    auditRecord("{\"a\":1}", campaign: "w-1", person: "p1"), auditRecord("{\"a\":2}", campaign: nil),
+                ])
+                try transaction.appendAudit([auditRecord("{\"a\":3}", campaign: "w-1", person: "p2")])
+            }
+            let unplaced = try await store.read { try $0.unplacedAuditRecords(limit: 10) }
+            try expect(
+                unplaced.map { String(decoding: $0.body, as: UTF8.self) }, [#"{"a":1}"#, #"{"a":2}"#, #"{"a":3}"#],
+                "bodies in order")
+            try expect(unplaced.map(\.sequence), [1, 2, 3], "numbered from 1")
+            try expect(unplaced[0].personal?.actor, "p1", "the person behind the hash")
+            try expect(unplaced[0].personal?.salt.count, 16, "the salt")
+            try expect(unplaced[1].personal, nil, "no person")
+            try expect(
+                try await store.read { try $0.auditRecords(campaignID: "w-1") }.map(\.sequence), [1, 3],
+                "a campaign's records")
+            try await store.write { transaction in
+                try transaction.placeAudit([(1, 0), (2, 1)], checkpoint: checkpoint(size: 2))
+            }
+            try expect(
+                try await store.read { try $0.unplacedAuditRecords(limit: 10) }.map(\.sequence), [3],
+                "one left to place")
+            try expect(
+                try await store.read { try $0.auditRecords(fromLeaf: 1, limit: 10) }.map(\.sequence), [2], "from leaf 1"
+            )
+            try expect(
+                try await store.read { try $0.auditCheckpoints() }, [checkpoint(size: 2)], "the checkpoint read back")
+            do {
+                try await store.write { transaction in
+                    try transaction.placeAudit([(3, 2), (2, 3)], checkpoint: checkpoint(size: 4))
+                }
+                throw Failure(description: "a record placed twice was not refused")
+            } catch is AuditConflict {
+            } catch let error as Failure { throw error } catch {
+                // A backend may wrap the conflict in its own error; the point is that nothing changed.
+            }
+            try expect(
+                try await store.read { try $0.unplacedAuditRecords(limit: 10) }.map(\.sequence), [3],
+                "the refused checkpoint changed nothing")
+            try expect(try await store.read { try $0.auditCheckpoints() }.count, 1, "and kept no checkpoint")
+            try expect(try await store.write { try $0.eraseFromAudit(person: "p2") }, 1, "one record named p2")
+            let erased = try await store.read { try $0.auditRecords(campaignID: "w-1") }
+            try expect(erased[1].personal, nil, "p2's salt and id are gone")
+            try expect(String(decoding: erased[1].body, as: UTF8.self), #"{"a":3}"#, "the body is as written")
+            try expect(erased[0].personal?.actor, "p1", "p1 stays")
+        },
         Check("access grants: saved, found by their secret's hash, listed in the order made, revoked in place") {
             store in
             try await store.write { transaction in
@@ -530,7 +594,11 @@ public enum StoreConformance {
                 var revoked = grant("a2", hash: "h2")
                 revoked.revokedAt = 120
                 try transaction.saveAccessGrant(revoked)
+                try transaction.appendAudit([
+                    auditRecord("{}", campaign: "w-1", person: "p1"), auditRecord("[]", campaign: nil),
+                ])
             }
+            try await source.write { try $0.placeAudit([(1, 0)], checkpoint: checkpoint(size: 1)) }
             let delivered = try await source.write { try $0.leaseOutbox(limit: 1, at: 200, until: 260) }
             _ = try await source.write { try $0.settleOutbox(delivered: delivered, released: [], at: 201) }
 
@@ -544,6 +612,22 @@ public enum StoreConformance {
             try expect(
                 try await store.read { try $0.accessGrant(secretHash: "h2") }?.revokedAt, 120, "a revoked grant copied")
             try expect(counts["workflow versions"], 2, "versions copied")
+            try expect(counts["audit records"], 2, "audit records copied")
+            try expect(
+                try await store.read {
+                    try $0.auditRecords(fromLeaf: 0, limit: 10) + $0.unplacedAuditRecords(limit: 10)
+                },
+                try await source.read {
+                    try $0.auditRecords(fromLeaf: 0, limit: 10) + $0.unplacedAuditRecords(limit: 10)
+                },
+                "the audit log, leaves and people included")
+            try expect(
+                try await store.read { try $0.auditCheckpoints() }, [checkpoint(size: 1)], "the audit checkpoint copied"
+            )
+            try await store.write { try $0.appendAudit([auditRecord("{}", campaign: nil)]) }
+            try expect(
+                try await store.read { try $0.unplacedAuditRecords(limit: 10) }.map(\.sequence), [2, 3],
+                "the copy numbers new records after those copied")
 
             try expect(
                 try await store.read { try $0.campaignWithEntries(id: "w-1") },
