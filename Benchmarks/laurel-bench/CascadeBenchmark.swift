@@ -106,7 +106,8 @@ struct CascadeBenchmark: ParsableCommand {
             try await store.write { try $0.record(version) }
         }
         let service = CampaignService(store: store, registry: registry)
-        try await service.replaceOrganisation(Organisation(levels: ["district", "grassroots"], units: units))
+        try await service.replaceOrganisation(
+            Organisation(levels: ["district", "grassroots"], units: units), now: start)
 
         let startClock = ContinuousClock.now
         let parent = try await service.start(version: versions["cascade-district"]!, idempotencyKey: nil, now: start)

@@ -61,7 +61,7 @@ struct HTTPLoadSetup: ParsableCommand {
         guard let organisation = reader.finish().organisation else {
             throw ValidationError("the sample organisation has errors")
         }
-        try await service.replaceOrganisation(organisation)
+        try await service.replaceOrganisation(organisation, now: DaemonClock.system.now())
         let now = DaemonClock.system.now()
         var versions: [String: (WorkflowVersion, Engine)] = [:]
         for id in ["http-submissions", "timer-burst"] {

@@ -15,7 +15,7 @@ public enum OutboxDocument {
             ("sequence", .number(Double(item.sequence))),
             ("campaign", .string(item.campaignID)),
             ("event", .string(item.eventID)),
-            ("created_at", .string(utc(item.createdAt))),
+            ("created_at", .string(ZonedCalendar.utcTimestamp(item.createdAt))),
         ]
         switch item.effect {
         case .notify(let audience, let message, let channels):
@@ -65,12 +65,6 @@ public enum OutboxDocument {
         }
     }
 
-    /// 2026-11-22T07:39:54Z.
-    static func utc(_ instant: Instant) -> String {
-        let (date, time) = ZonedCalendar(zoneName: "UTC")!.local(instant)
-        return
-            "\(date)T\(LocalDate.pad(time.hour, 2)):\(LocalDate.pad(time.minute, 2)):\(LocalDate.pad(time.second, 2))Z"
-    }
 }
 
 /// Writes certificates out as documents: `FOLDER/NAME.md` and `FOLDER/NAME.html`, NAME being the

@@ -53,7 +53,7 @@ extension LaurelAPI {
                         .init(pointer: nil, line: $0.location.line, detail: $0.message)
                     })
             }
-            try await service.replaceOrganisation(organisation)
+            try await service.replaceOrganisation(organisation, now: clock())
             return JSONBody(
                 OrganisationView(
                     levels: organisation.levels, units: organisation.units.map(UnitView.init),

@@ -23,6 +23,7 @@ extension CampaignService {
         lifetime: ISODuration?, grantedBy: String, now: Instant
     ) async throws -> IssuedGrant {
         let secret = Self.newSecret(kind)
+        let actor = AuditActor.current
         let issued = try await writing { transaction in
             let organisation = try transaction.organisation()
             guard let someone = organisation.person(person) else {
@@ -57,6 +58,7 @@ extension CampaignService {
                 id: id, person: person, role: role.rawValue, unit: scope, council: council, secret: kind,
                 secretHash: Self.hash(secret), createdAt: now, expiresAt: expires, grantedBy: grantedBy)
             try transaction.saveAccessGrant(grant)
+            try transaction.appendAudit([Self.auditRecord("access.grant", grant, by: actor, at: now)])
             return grant
         }
         return IssuedGrant(grant: issued, secret: secret)
@@ -66,7 +68,8 @@ extension CampaignService {
     /// is refused (`conflict`), so a command that did nothing says so.
     @discardableResult
     public func revokeAccess(id: String, now: Instant) async throws -> AccessGrant {
-        try await writing { transaction in
+        let actor = AuditActor.current
+        return try await writing { transaction in
             let grants = try transaction.accessGrants()
             guard var grant = grants.first(where: { $0.id == id }) else {
                 throw LaurelError(
@@ -81,8 +84,24 @@ extension CampaignService {
             }
             grant.revokedAt = now
             try transaction.saveAccessGrant(grant)
+            try transaction.appendAudit([Self.auditRecord("access.revoke", grant, by: actor, at: now)])
             return grant
         }
+    }
+
+    /// A grant made, revoked or used, for the audit log: its id, role and scope; the person it is
+    /// for only as a hash. Never its secret or the secret's hash.
+    static func auditRecord(_ action: String, _ grant: AccessGrant, by actor: AuditActor, at now: Instant)
+        -> AuditRecord
+    {
+        AuditTrail.record(
+            action, by: actor, at: now, subject: grant.person,
+            details: [
+                ("grant", .string(grant.id)), ("role", .string(grant.role)),
+                ("unit", grant.unit.map(JSONValue.string) ?? .null),
+                ("council", grant.council.map(JSONValue.string) ?? .null), ("secret", .string(grant.secret.rawValue)),
+                ("expires", .string(ZonedCalendar.utcTimestamp(grant.expiresAt))),
+            ])
     }
 
     public func accessGrants() async throws -> [AccessGrant] {
@@ -108,6 +127,7 @@ extension CampaignService {
     public func signIn(linkCode: String, now: Instant) async throws -> IssuedGrant {
         let hash = Self.hash(linkCode)
         let token = Self.newSecret(.token)
+        let actor = AuditActor.current
         let grant = try await writing { transaction in
             guard var link = try transaction.accessGrant(secretHash: hash), link.secret == .link,
                 link.isActive(at: now)
@@ -127,6 +147,14 @@ extension CampaignService {
                 secretHash: Self.hash(token), createdAt: now,
                 expiresAt: calendar.adding(Self.defaultTokenLifetime, to: now), grantedBy: "link \(link.id)")
             try transaction.saveAccessGrant(grant)
+            // The person signing in is who the link was for: the record says so, as a hash.
+            var signingIn = actor
+            signingIn.person = link.person
+            signingIn.role = link.role
+            try transaction.appendAudit([
+                Self.auditRecord("access.link-used", link, by: signingIn, at: now),
+                Self.auditRecord("access.grant", grant, by: signingIn, at: now),
+            ])
             return grant
         }
         return IssuedGrant(grant: grant, secret: token)

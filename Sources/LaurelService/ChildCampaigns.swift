@@ -12,13 +12,16 @@ final class FamilyTransaction: ForwardingStoreTransaction {
     let inner: any StoreTransaction
     let service: CampaignService
     let now: Instant
+    /// Who the transaction's changes are recorded as made by, in the audit log.
+    let actor: AuditActor
     /// Reports waiting for their parent, in the order the children finished.
     private var reports: [(parent: String, report: ChildReport)] = []
 
-    init(_ inner: any StoreTransaction, service: CampaignService, now: Instant) {
+    init(_ inner: any StoreTransaction, service: CampaignService, now: Instant, actor: AuditActor) {
         self.inner = inner
         self.service = service
         self.now = now
+        self.actor = actor
     }
 
     @discardableResult
@@ -31,6 +34,10 @@ final class FamilyTransaction: ForwardingStoreTransaction {
             reports.append((parent.campaign, ChildReport(of: child, unit: parent.unit)))
         }
         let size = try inner.save(campaign, events: events, effects: effects, at: instant)
+        // Every save that logs something is an audit record, in this transaction.
+        if !events.isEmpty {
+            try inner.appendAudit([AuditTrail.campaignRecord(by: actor, at: now, campaign: campaign, events: events)])
+        }
         for item in effects {
             guard case .startChild(let workflow, let key, let unit, let inputs) = item.effect else { continue }
             try startChild(of: campaign, workflow: workflow, key: key, unit: unit, inputs: inputs)
@@ -143,9 +150,10 @@ extension CampaignService {
         now: Instant, end: TransactionEnd = .commit,
         _ body: @escaping @Sendable (any StoreTransaction) throws -> T
     ) async throws -> T {
+        let actor = AuditActor.current
         do {
             return try await store.write(end) { inner in
-                let transaction = FamilyTransaction(inner, service: self, now: now)
+                let transaction = FamilyTransaction(inner, service: self, now: now, actor: actor)
                 let result = try body(transaction)
                 try transaction.settle()
                 return result

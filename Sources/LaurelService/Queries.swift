@@ -1,3 +1,4 @@
+import Foundation
 public import LaurelCore
 public import LaurelStore
 
@@ -91,11 +92,22 @@ extension CampaignService {
     }
 
     /// Replaces the organisation data as a whole (`laurel org import`); engines read it again.
-    public func replaceOrganisation(_ organisation: Organisation) async throws {
-        do {
-            try await store.write { try $0.replaceOrganisation(organisation) }
-        } catch {
-            throw LaurelError(error)
+    public func replaceOrganisation(_ organisation: Organisation, now: Instant) async throws {
+        let actor = AuditActor.current
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        // The record holds the data's digest, not the data: it names people.
+        let digest = SHA256.hex(Array(try encoder.encode(organisation)))
+        try await writing { transaction in
+            try transaction.replaceOrganisation(organisation)
+            try transaction.appendAudit([
+                AuditTrail.record(
+                    "organisation.replace", by: actor, at: now,
+                    details: [
+                        ("digest", .string(digest)), ("units", .number(Double(organisation.units.count))),
+                        ("people", .number(Double(organisation.people.count))),
+                    ])
+            ])
         }
         try await refreshOrganisation()
     }

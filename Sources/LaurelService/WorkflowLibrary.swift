@@ -129,8 +129,19 @@ public struct WorkflowLibrary: Sendable {
             changes.append(.removed(file: file))
         }
         if !versions.isEmpty {
+            let actor = AuditActor.current
             try await service.writeWithFamily(now: now) { [versions] transaction in
-                for version in versions { try transaction.record(version) }
+                for version in versions where try transaction.workflowVersion(hash: version.hash) == nil {
+                    try transaction.record(version)
+                    try transaction.appendAudit([
+                        AuditTrail.record(
+                            "workflow.record", by: actor, at: now,
+                            details: [
+                                ("workflow", .string(version.workflowID)), ("version", .string(version.hash)),
+                                ("file", .string(version.file)),
+                            ])
+                    ])
+                }
             }
         }
         (self.read, self.verdicts, self.current, self.workflowOfFile) = (read, verdicts, current, workflowOfFile)

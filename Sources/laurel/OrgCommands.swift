@@ -41,7 +41,7 @@ struct OrgCommand: ParsableCommand {
                 return
             }
             try await store.withService(.create) { service in
-                try await service.replaceOrganisation(organisation)
+                try await service.replaceOrganisation(organisation, now: wallClock())
                 let levels = Dictionary(grouping: organisation.units, by: \.level).mapValues(\.count)
                 let order = organisation.levels.isEmpty ? levels.keys.sorted() : organisation.levels
                 if format == .json {
