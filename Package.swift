@@ -199,6 +199,8 @@ var targets: [Target] = [
         name: "laurelTests",
         dependencies: [
             "laurel", "LaurelCore", "LaurelStore", "LaurelSQLite", "LaurelPostgres", "LaurelPlugins", "LaurelTesting",
+            // The audit log's tests change the database behind laurel's back, as an intruder would.
+            .product(name: "GRDB", package: "GRDB.swift"),
         ],
         resources: [.copy("Fixtures")]
     ),

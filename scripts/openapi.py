@@ -54,6 +54,11 @@ schemas = {
  "Diagnostic": obj({"file": string, "line": integer, "column": integer, "severity": string, "code": string, "message": string,
    "notes": arr(obj({"message": string, "file": string, "line": integer, "column": integer}, ["message"]))},
    ["file","line","column","severity","code","message"]),
+ "AuditPage": obj({
+   "records": arr(obj({"sequence": integer, "leaf": nullable("integer"), "leaf_hash": string,
+     "body": S("string", description="the record's exact bytes, canonical JSON; its leaf hash is SHA-256 of a 0 byte and these bytes (RFC 9162)")})),
+   "checkpoints": arr(obj({"size": integer, "root": string, "signed_at": string, "checkpoint": S("string", description="the signed text and its signature line, as published")})),
+   "next": nullable("integer")}),
  "Validation": obj({"file": string, "valid": boolean, "errors": integer, "warnings": integer, "diagnostics": arr(ref("Diagnostic"))}),
 }
 problem = {"application/problem+json": {"schema": ref("Problem")}}
@@ -148,6 +153,9 @@ paths = {
    "post": {"operationId": "grantAccess", "summary": "Give a person of the organisation a role; the token or sign-in code is in the answer, once.",
      "requestBody": body(obj({"person": string, "role": string, "unit": string, "council": string, "kind": S("string", enum=["token", "link"]), "expires": S("string", description="an ISO 8601 duration, such as P90D")}, ["person", "role"])),
      "responses": {**ok(201, ref("IssuedGrant"), "The grant and its secret."), **E(400, 401, 403, 413, 422)}}},
+ "/api/audit": {"get": {"operationId": "auditLog", "summary": "The tamper-evident audit log (auditors): records from leaf `from` (those no checkpoint placed yet come last), people only as salted hashes, and every signed checkpoint.",
+    "parameters": [{"name": "from", "in": "query", "required": False, "schema": S("integer", minimum=0)}, {"name": "limit", "in": "query", "required": False, "schema": S("integer", minimum=1, maximum=1000)}],
+    "responses": {**ok(200, ref("AuditPage"), "A page of records and the checkpoints."), **E(401, 403, 422)}}},
  "/api/access/{grant}/revoke": {"post": {"operationId": "revokeAccess", "summary": "Revoke a grant; it proves nothing from the next request.", "parameters": [{"name": "grant", "in": "path", "required": True, "schema": string}],
     "responses": {**ok(200, ref("Grant"), "The revoked grant."), **E(401, 403, 404, 409)}}},
 }

@@ -25,12 +25,17 @@ public struct DaemonConfiguration: Sendable {
     public var certificatesFolder: String?
     /// HTTP endpoints every outbox item is POSTed to, signed; nil posts nothing.
     public var webhooks: WebhookConfiguration?
+    /// The key audit checkpoints are signed with, every ``auditInterval`` seconds when records
+    /// wait and once more at shutdown; nil signs none (`laurel audit checkpoint` can).
+    public var auditSigner: AuditSigner?
+    public var auditInterval: Double
 
     public init(
         workflowsFolder: String = "workflows", reloadInterval: Double = 2, maximumWait: Double = 0.25,
         timersPerTransaction: Int = 50, clock: DaemonClock = .system, demo: DemoConfiguration? = nil,
         outboxFile: String? = nil,
-        certificatesFolder: String? = nil, webhooks: WebhookConfiguration? = nil
+        certificatesFolder: String? = nil, webhooks: WebhookConfiguration? = nil, auditSigner: AuditSigner? = nil,
+        auditInterval: Double = 10
     ) {
         self.workflowsFolder = workflowsFolder
         self.reloadInterval = reloadInterval
@@ -41,6 +46,8 @@ public struct DaemonConfiguration: Sendable {
         self.outboxFile = outboxFile
         self.certificatesFolder = certificatesFolder
         self.webhooks = webhooks
+        self.auditSigner = auditSigner
+        self.auditInterval = auditInterval
     }
 
     /// What stands in the way of the files the daemon writes (the outbox file, the certificates
@@ -134,17 +141,59 @@ public final class CampaignDaemon: Service {
     }
 
     public func run() async throws {
+        // What the daemon does (timers fired, checkpoints) is recorded as the daemon's, named as
+        // its log lines name it.
+        var name: String?
+        if case .string(let given)? = logger[metadataKey: "daemon"] { name = given }
+        try await AuditActor.$current.withValue(.daemon(name: name)) { try await runLoops() }
+    }
+
+    private func runLoops() async throws {
         // The loop runs where the store's transactions run (SQLite: its own thread), so a
         // transaction costs no thread switch (docs/architecture.md, "The store boundary").
         try await withTaskExecutorPreference(service.preferredExecutor) {
-            guard configuration.webhooks != nil else { return try await loop(deliveringOutbox: true) }
-            // Webhooks wait on the network: the outbox is delivered by a loop of its own, so a slow
-            // or unreachable endpoint never holds up a tick.
+            guard configuration.webhooks != nil || configuration.auditSigner != nil else {
+                return try await loop(deliveringOutbox: true)
+            }
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await self.loop(deliveringOutbox: false) }
-                group.addTask { try await self.outboxLoop() }
+                // Webhooks wait on the network: the outbox is delivered by a loop of its own, so a
+                // slow or unreachable endpoint never holds up a tick.
+                let webhooks = configuration.webhooks != nil
+                group.addTask { try await self.loop(deliveringOutbox: !webhooks) }
+                if webhooks { group.addTask { try await self.outboxLoop() } }
+                if let signer = configuration.auditSigner {
+                    group.addTask { await self.checkpointLoop(signer: signer) }
+                }
                 try await group.waitForAll()
             }
+        }
+    }
+
+    /// Signs an audit checkpoint every ``DaemonConfiguration/auditInterval`` seconds when records
+    /// wait, and once more at shutdown so that nothing the daemon did is left unsigned.
+    private func checkpointLoop(signer: AuditSigner) async {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            try? await cancelWhenGracefulShutdown {
+                try await Task.sleep(for: .seconds(self.configuration.auditInterval))
+            }
+            guard !Task.isCancelled else { return }
+            await checkpoint(signer: signer)
+        }
+    }
+
+    private func checkpoint(signer: AuditSigner) async {
+        do {
+            if let checkpoint = try await service.checkpointAudit(signer: signer, now: configuration.clock.now()) {
+                logger.info(
+                    "audit checkpoint signed and published",
+                    metadata: [
+                        "size": .stringConvertible(checkpoint.size), "key": .string(signer.publicKey.keyID),
+                    ])
+            }
+        } catch {
+            logger.error(
+                "the audit checkpoint could not be signed; trying again at the next interval",
+                metadata: ["error": .string(StoreMessages.describe(error))])
         }
     }
 

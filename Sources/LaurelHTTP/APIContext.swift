@@ -6,10 +6,21 @@ public import LaurelService
 public struct APIContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var principal: Principal?
+    /// The client's IP address, for the audit log (a hash there).
+    public var clientAddress: String?
 
     public init(source: Source) {
         coreContext = .init(source: source)
         principal = nil
+        clientAddress = source.channel.remoteAddress?.ipAddress
+    }
+
+    /// Who this request acts as, for the audit log: the person the token proved, in their role, or
+    /// nobody yet (signing in).
+    var auditActor: AuditActor {
+        AuditActor(
+            person: principal?.person, role: principal?.role.rawValue ?? "anonymous", origin: "http",
+            address: clientAddress, requestID: id)
     }
 
     /// Bodies are read by each route up to its own limit (``LaurelAPI/Limits``), not hummingbird's.

@@ -25,6 +25,18 @@ struct AuthenticationMiddleware: RouterMiddleware {
         var context = context
         context.principal = try await service.authenticate(token: String(parts[1]), now: clock())
         context.logger[metadataKey: "grant"] = .string(context.principal?.grantID ?? "")
-        return try await next(request, context)
+        return try await AuditActor.$current.withValue(context.auditActor) { try await next(request, context) }
+    }
+}
+
+/// Before any token is read, the request acts as nobody from its address (signing in with a
+/// link's code is recorded so).
+struct AnonymousActorMiddleware: RouterMiddleware {
+    typealias Context = APIContext
+
+    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response)
+        async throws -> Response
+    {
+        try await AuditActor.$current.withValue(context.auditActor) { try await next(request, context) }
     }
 }

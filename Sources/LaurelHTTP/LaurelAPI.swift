@@ -42,6 +42,7 @@ public struct LaurelAPI: Sendable {
         // outside the problem middleware, so it sees the status a client gets.
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware())
+        router.add(middleware: AnonymousActorMiddleware())
         router.get("healthz") { _, _ in JSONBody(["status": "ok"]) }
         router.get("openapi.json") { _, _ in
             TextBody(text: try Self.openAPIDocument(), type: "application/json; charset=utf-8")
@@ -59,6 +60,7 @@ public struct LaurelAPI: Sendable {
         addCouncilRoutes(to: api)
         addAccessRoutes(to: api)
         addAdministrationRoutes(to: api)
+        addAuditRoutes(to: api)
         return router
     }
 

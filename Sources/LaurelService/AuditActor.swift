@@ -35,7 +35,7 @@ public struct AuditActor: Sendable, Hashable {
     /// from, when it was).
     public static func commandLine(_ command: String) -> AuditActor {
         let environment = ProcessInfo.processInfo.environment
-        let account = environment["SUDO_USER"] ?? environment["USER"] ?? environment["LOGNAME"]
+        let account = environment["SUDO_USER"] ?? ProcessInfo.processInfo.userName
         return AuditActor(person: account, role: "operator", origin: "cli \(command)")
     }
 

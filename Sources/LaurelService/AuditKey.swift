@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-public import LaurelCore
+import LaurelCore
 
 /// The Ed25519 key that signs the audit log's checkpoints, kept in a file outside the database:
 /// whoever can change the database cannot sign for the changes. `laurel audit key` makes one.

@@ -1,6 +1,6 @@
 import Foundation
-public import LaurelCore
-public import LaurelStore
+import LaurelCore
+import LaurelStore
 
 /// The audit records the service writes, each in the transaction of the change it records.
 ///

@@ -27,6 +27,12 @@ struct API: AsyncParsableCommand {
     @OptionGroup var log: LogOptions
 
     func run() async throws {
+        // What starting writes (workflow versions first seen) is the operator's doing; the
+        // daemon and each HTTP request then say who they act for.
+        try await AuditActor.$current.withValue(.commandLine(LaurelMain.commandPath())) { try await serve() }
+    }
+
+    private func serve() async throws {
         log.bootstrap()
         let logger = Logger(label: "laurel")
         var before: [ServiceGroupConfiguration.ServiceConfiguration] = []

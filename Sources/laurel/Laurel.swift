@@ -19,7 +19,8 @@ struct Laurel: ParsableCommand {
         version: version,
         subcommands: [
             Validate.self, Simulate.self, Graph.self, Serve.self, CampaignCommand.self, EntryCommand.self,
-            ReviewCommand.self, BallotCommand.self, Results.self, OrgCommand.self, AccessCommand.self, API.self,
+            ReviewCommand.self, BallotCommand.self, Results.self, OrgCommand.self, AccessCommand.self,
+            AuditCommand.self, API.self,
             StoreCommand.self,
             Schema.self,
             Plugins.self,
@@ -32,6 +33,19 @@ struct Laurel: ParsableCommand {
 /// ``LaurelError`` and exits by its code (``ExitCode/status(for:)``).
 @main
 enum LaurelMain {
+    /// "laurel campaign start": the command's own words, never an argument (a person's id given
+    /// to `access grant` is personal data, recorded only as a hash).
+    static func commandPath() -> String {
+        var path = ["laurel"]
+        var commands = Laurel.configuration.subcommands
+        for word in CommandLine.arguments.dropFirst() {
+            guard let command = commands.first(where: { $0._commandName == word }) else { break }
+            path.append(word)
+            commands = command.configuration.subcommands
+        }
+        return path.joined(separator: " ")
+    }
+
     static func main() async {
         var command: (any ParsableCommand)?
         do {

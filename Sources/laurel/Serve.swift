@@ -66,6 +66,15 @@ struct Serve: AsyncParsableCommand {
             valueName: "path"))
     var webhookSecretFile: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Sign an audit checkpoint with this key (from 'laurel audit key') every --audit-every seconds, and publish it through the outbox.",
+            valueName: "file"))
+    var auditKey: String?
+
+    @Option(help: ArgumentHelp("Seconds between audit checkpoints, when records wait.", valueName: "seconds"))
+    var auditEvery: Double = 10
+
     @OptionGroup var log: LogOptions
 
     @Option(
@@ -97,6 +106,10 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--speed must be a number from 1 to 1000000000")
         }
         if !demo && speed != 604_800 { throw ValidationError("--speed only applies with --demo") }
+        guard auditEvery >= 0.1, auditEvery <= 86_400, auditEvery.isFinite else {
+            throw ValidationError("--audit-every must be a number of seconds from 0.1 to 86400")
+        }
+        if auditKey == nil && auditEvery != 10 { throw ValidationError("--audit-every applies with --audit-key") }
         guard (1...86_400).contains(sessionTimeout) else {
             throw ValidationError("--session-timeout must be a whole number of seconds from 1 to 86400")
         }
@@ -111,6 +124,12 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // What starting writes (workflow versions first seen) is the operator's doing; the
+        // daemon and each HTTP request then say who they act for.
+        try await AuditActor.$current.withValue(.commandLine(LaurelMain.commandPath())) { try await serve() }
+    }
+
+    private func serve() async throws {
         log.bootstrap()
         var logger = Logger(label: "laurel")
         if let name { logger[metadataKey: "daemon"] = .string(name) }
@@ -126,10 +145,19 @@ struct Serve: AsyncParsableCommand {
         case .success(let made): webhookConfiguration = made
         case .failure(let failure): webhookProblems = failure.lines
         }
-        guard problems.isEmpty, folderProblem.isEmpty, webhookProblems.isEmpty else {
+        var auditProblems: [String] = []
+        var auditSigner: AuditSigner?
+        if let auditKey {
+            do {
+                auditSigner = try AuditSigner.load(auditKey)
+            } catch let error as LaurelError {
+                auditProblems.append("--audit-key: \(error.message)")
+            }
+        }
+        guard problems.isEmpty, folderProblem.isEmpty, webhookProblems.isEmpty, auditProblems.isEmpty else {
             throw LaurelError(
                 .invalidRequest, "nothing was started",
-                problems: (folderProblem + problems + webhookProblems).enumerated().map {
+                problems: (folderProblem + problems + webhookProblems + auditProblems).enumerated().map {
                     LaurelError.Problem(index: $0.offset, message: $0.element)
                 })
         }
@@ -178,7 +206,8 @@ struct Serve: AsyncParsableCommand {
         let configuration = DaemonConfiguration(
             workflowsFolder: workflows, clock: clock,
             demo: demo ? DemoConfiguration(seed: seed) : nil, outboxFile: outbox,
-            certificatesFolder: certificates, webhooks: webhookConfiguration)
+            certificatesFolder: certificates, webhooks: webhookConfiguration, auditSigner: auditSigner,
+            auditInterval: auditEvery)
         let daemon = CampaignDaemon(service: service, configuration: configuration, logger: logger)
         var services: [any Service] = [daemon]
         if let http {

@@ -69,6 +69,15 @@ struct StoreOptions: ParsableArguments {
     func withStore<T>(
         _ access: SQLiteStore.Access, holdingDaemonClaim: Bool = false, _ body: (any CampaignStore) async throws -> T
     ) async throws -> T {
+        // Whatever the command writes, the audit log records as done by whoever ran it.
+        try await AuditActor.$current.withValue(.commandLine(LaurelMain.commandPath())) {
+            try await openAndRun(access, holdingDaemonClaim: holdingDaemonClaim, body)
+        }
+    }
+
+    private func openAndRun<T>(
+        _ access: SQLiteStore.Access, holdingDaemonClaim: Bool, _ body: (any CampaignStore) async throws -> T
+    ) async throws -> T {
         guard isPostgres else {
             let store = try openSQLite(access)
             var claim: DaemonClaim?

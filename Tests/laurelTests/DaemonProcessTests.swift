@@ -51,12 +51,11 @@ struct DaemonProcessTests {
         return (folder, folder.appendingPathComponent("laurel.sqlite").path)
     }
 
-    static func startDaemon(_ folder: URL, _ database: String, log: String) throws -> Process {
+    static func startDaemon(_ folder: URL, _ database: String, log: String, options: [String] = []) throws -> Process {
         let process = Process()
         process.executableURL = CLITests.binary
-        process.arguments = [
-            "serve", "--workflows", folder.appendingPathComponent("workflows").path, "--database", database,
-        ]
+        process.arguments =
+            ["serve", "--workflows", folder.appendingPathComponent("workflows").path, "--database", database] + options
         let logURL = folder.appendingPathComponent(log)
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: logURL)
@@ -178,15 +177,22 @@ struct DaemonProcessTests {
         #expect(daemon.terminationStatus == 0)
     }
 
-    @Test("killed with SIGKILL 100 times while commands write, nothing is lost or applied twice")
+    @Test(
+        "killed with SIGKILL 100 times while commands write, nothing is lost or applied twice, and the audit log verifies against every checkpoint published"
+    )
     func killTest() async throws {
         let (folder, database) = try Self.setUp()
         defer { try? FileManager.default.removeItem(at: folder) }
         let workflows = folder.appendingPathComponent("workflows").path
+        let key = folder.appendingPathComponent("audit.key").path
+        let outbox = folder.appendingPathComponent("outbox.jsonl").path
+        try #require(try CLITests.laurel(["audit", "key", "--out", key]).status == 0)
+        // Checkpoints every 0.2 s, published to the outbox file: many are signed between kills.
+        let auditing = ["--audit-key", key, "--audit-every", "0.2", "--outbox", outbox]
         var random = SplitMix64(seed: 2026)
         var accepted: [String: String] = [:]  // idempotency key -> campaign, for every command that exited 0
         var campaigns: [String] = []
-        var daemon = try Self.startDaemon(folder, database, log: "serve-0.log")
+        var daemon = try Self.startDaemon(folder, database, log: "serve-0.log", options: auditing)
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
         let kills = 100
         for round in 0..<kills {
@@ -221,7 +227,7 @@ struct DaemonProcessTests {
             #expect(
                 daemon.terminationReason == .uncaughtSignal,
                 "the daemon had stopped by itself (status \(daemon.terminationStatus)): \(log)")
-            daemon = try Self.startDaemon(folder, database, log: "serve-\(round + 1).log")
+            daemon = try Self.startDaemon(folder, database, log: "serve-\(round + 1).log", options: auditing)
         }
         // Then an uninterrupted run until every campaign has closed.
         let store = try SQLiteStore(path: database, registry: Self.registry)
@@ -258,6 +264,22 @@ struct DaemonProcessTests {
         }
         for key in accepted.keys.sorted() { #expect(logged.contains(key), "\(key) was accepted but is not in the log") }
         #expect(entries == accepted.keys.filter { $0.hasPrefix("entry:") }.count)
+        // Every change is in the audit log, signed at the stop, and agrees with every checkpoint
+        // published on the way: none was lost to a kill or signed twice over different records.
+        let audit = try CLITests.laurel(
+            [
+                "audit", "verify", "--key", key + ".pub", "--published", outbox, "--database", database, "--format",
+                "json",
+            ])
+        #expect(audit.status == 0, "\(audit.stdout) \(audit.stderr)")
+        let verified = try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [String: Any] ?? [:]
+        #expect(verified["published"] as? Int ?? 0 >= 2 && verified["records"] as? Int == verified["placed"] as? Int)
+        let timerRecords = try await store.read { try $0.auditRecords(fromLeaf: 0, limit: 100_000) }.filter {
+            String(decoding: $0.body, as: UTF8.self).contains(#""action":"campaign.timer""#)
+        }
+        #expect(
+            !timerRecords.isEmpty
+                && timerRecords.allSatisfy { String(decoding: $0.body, as: UTF8.self).contains(#""role":"daemon""#) })
         print(
             "kill test: \(kills) SIGKILLs, \(campaigns.count) campaigns, \(accepted.count) accepted commands, "
                 + "\(entries) entries, \(timerEvents) timers fired, \(try await store.read { try $0.eventCount() }) events logged"
