@@ -490,6 +490,15 @@ public final class CampaignDaemon: Service {
         var released: [OutboxLease] = []
         var lines = ""
         var delivered: [OutboxLease] = []
+        // A certificate carries the audit log's seal: the award's record under a signed checkpoint,
+        // signed now if it waits for one.
+        var sealing = false
+        if let signer = configuration.auditSigner, configuration.certificatesFolder != nil,
+            leases.contains(where: { if case .certificate = $0.item.effect { true } else { false } })
+        {
+            await checkpoint(signer: signer)
+            sealing = true
+        }
         for lease in leases {
             let item = lease.item
             if failing > 0, retries.withLock({ $0.outbox.isWaiting(item.sequence, now: moment) }) {
@@ -500,7 +509,8 @@ public final class CampaignDaemon: Service {
                 if case .certificate(let certificate) = item.effect, let folder = configuration.certificatesFolder {
                     let campaignFolder = (folder as NSString).appendingPathComponent(
                         Certificate.safeFileName(item.campaignID))
-                    try CertificateFiles.write(certificate, into: campaignFolder)
+                    let seal = sealing ? try await service.auditSeal(of: item.eventID) : nil
+                    try CertificateFiles.write(certificate, into: campaignFolder, seal: seal)
                 }
             } catch {
                 failed(item, StoreMessages.describe(error), moment: moment)

@@ -1,5 +1,6 @@
 import Foundation
 public import LaurelCore
+public import LaurelService
 public import LaurelStore
 
 /// How a delivered outbox item looks to whoever receives it: one JSON object, the same for
@@ -72,10 +73,15 @@ public enum OutboxDocument {
 /// renamed), so a reader never sees half a certificate; writing one again replaces it.
 public enum CertificateFiles {
     @discardableResult
-    public static func write(_ certificate: Certificate, into folder: String) throws -> [String] {
+    public static func write(_ certificate: Certificate, into folder: String, seal: AuditSeal? = nil) throws
+        -> [String]
+    {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let stem = (folder as NSString).appendingPathComponent(certificate.fileStem)
-        let files = [(stem + ".md", certificate.markdown()), (stem + ".html", certificate.html())]
+        let footer = seal?.lines ?? []
+        let files = [
+            (stem + ".md", certificate.markdown(footer: footer)), (stem + ".html", certificate.html(footer: footer)),
+        ]
         for (path, text) in files {
             try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         }

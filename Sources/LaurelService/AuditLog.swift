@@ -96,6 +96,22 @@ public struct PublishedCheckpoint: Sendable, Hashable {
     }
 }
 
+/// An award's place in the audit log, as its certificate prints it.
+public struct AuditSeal: Sendable, Hashable {
+    public var event: String
+    public var leaf: Int64
+    public var checkpoint: AuditCheckpoint
+
+    /// "Sổ kiểm toán / audit log: …", the root and key, and how to check it.
+    public var lines: [String] {
+        [
+            "Sổ kiểm toán / audit log: bản ghi / record \(leaf + 1) of \(checkpoint.size), signed \(ZonedCalendar.utcTimestamp(checkpoint.signedAt)) by key \(AuditNote.fields(of: checkpoint.note)?.keyID ?? "?")",
+            "root \(AuditTrail.hex(checkpoint.root))",
+            "Kiểm tra / verify: laurel audit prove \(event) --key KEY.pub",
+        ]
+    }
+}
+
 /// What `laurel audit verify` found.
 public struct AuditVerification: Sendable, Encodable {
     public var records = 0
@@ -466,45 +482,64 @@ extension CampaignService {
         }
     }
 
+    /// The record covering event `id`, the events it covers, and the latest checkpoint, which
+    /// signs it; the errors say why there is none.
+    private static func signedRecord(of id: String, in reader: any StoreReader) throws -> (
+        event: LoggedEvent, record: AuditRecord, leaf: Int64, group: ArraySlice<LoggedEvent>,
+        checkpoint: AuditCheckpoint
+    ) {
+        guard let event = try reader.event(id: id) else {
+            throw LaurelError(
+                .notFound, "there is no event '\(id)' in the log; 'laurel campaign history ID' lists them")
+        }
+        let events = try reader.events(campaignID: event.campaignID)
+        var start = 0
+        var found: (record: AuditRecord, group: ArraySlice<LoggedEvent>)?
+        for record in try reader.auditRecords(campaignID: event.campaignID) {
+            guard let body = try? JSONSerialization.jsonObject(with: Data(record.body)) as? [String: Any],
+                let covered = body["events"] as? [String: Any], let first = covered["first"] as? String,
+                let count = covered["count"] as? Int,
+                let index = events[start...].firstIndex(where: { $0.id == first })
+            else { continue }
+            let group = events[index..<min(index + count, events.count)]
+            start = group.endIndex
+            if group.contains(where: { $0.id == id }) {
+                found = (record, group)
+                break
+            }
+        }
+        guard let (record, group) = found else {
+            throw LaurelError(
+                .notFound,
+                "event '\(id)' is not covered by any audit record: it was logged before the audit log began, or added afterwards ('laurel audit verify' says which)"
+            )
+        }
+        guard let leaf = record.leafIndex else {
+            throw LaurelError(
+                .unavailable,
+                "event '\(id)' is in audit record \(record.sequence), which no checkpoint has signed yet; 'laurel serve --audit-key FILE' signs one every few seconds, or run 'laurel audit checkpoint --key FILE'"
+            )
+        }
+        guard let checkpoint = try reader.auditCheckpoints().last, checkpoint.size > leaf else {
+            throw LaurelError(.internal, "audit record \(record.sequence) has leaf \(leaf) but no checkpoint covers it")
+        }
+        return (event, record, leaf, group, checkpoint)
+    }
+
+    /// What a certificate prints of the audit log: the award's record and the checkpoint that
+    /// signs it, which `laurel audit prove EVENT` turns into a proof. Nil when no checkpoint
+    /// signs the event yet.
+    public func auditSeal(of eventID: String) async throws -> AuditSeal? {
+        try await reading { reader in
+            guard let signed = try? Self.signedRecord(of: eventID, in: reader) else { return nil }
+            return AuditSeal(event: eventID, leaf: signed.leaf, checkpoint: signed.checkpoint)
+        }
+    }
+
     /// The proof that event `id` is in the audit log, checked before it is returned.
     public func proveAudit(event id: String, trusting key: AuditPublicKey) async throws -> AuditProof {
         try await reading { reader in
-            guard let event = try reader.event(id: id) else {
-                throw LaurelError(
-                    .notFound, "there is no event '\(id)' in the log; 'laurel campaign history ID' lists them")
-            }
-            let events = try reader.events(campaignID: event.campaignID)
-            var start = 0
-            var found: (record: AuditRecord, group: ArraySlice<LoggedEvent>)?
-            for record in try reader.auditRecords(campaignID: event.campaignID) {
-                guard let body = try? JSONSerialization.jsonObject(with: Data(record.body)) as? [String: Any],
-                    let covered = body["events"] as? [String: Any], let first = covered["first"] as? String,
-                    let count = covered["count"] as? Int,
-                    let index = events[start...].firstIndex(where: { $0.id == first })
-                else { continue }
-                let group = events[index..<min(index + count, events.count)]
-                start = group.endIndex
-                if group.contains(where: { $0.id == id }) {
-                    found = (record, group)
-                    break
-                }
-            }
-            guard let (record, group) = found else {
-                throw LaurelError(
-                    .notFound,
-                    "event '\(id)' is not covered by any audit record: it was logged before the audit log began, or added afterwards ('laurel audit verify' says which)"
-                )
-            }
-            guard let leafIndex = record.leafIndex else {
-                throw LaurelError(
-                    .unavailable,
-                    "event '\(id)' is in audit record \(record.sequence), which no checkpoint has signed yet; 'laurel serve --audit-key FILE' signs one every few seconds, or run 'laurel audit checkpoint --key FILE'"
-                )
-            }
-            guard let checkpoint = try reader.auditCheckpoints().last, checkpoint.size > leafIndex else {
-                throw LaurelError(
-                    .internal, "audit record \(record.sequence) has leaf \(leafIndex) but no checkpoint covers it")
-            }
+            let (event, record, leafIndex, group, checkpoint) = try Self.signedRecord(of: id, in: reader)
             var leaves: [MerkleTree.Hash] = []
             while leaves.count < Int(checkpoint.size) {
                 let page = try reader.auditRecords(

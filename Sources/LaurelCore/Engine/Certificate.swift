@@ -53,7 +53,8 @@ public struct Certificate: Sendable, Hashable, Codable {
 
     /// The certificate as Markdown. The date is the ISO date, which every reader parses ("Hà Nội,
     /// ngày 22 tháng 7 năm 2025" is the issuer's to write in the text).
-    public func markdown() -> String {
+    /// `footer`: lines printed small at the end (the audit log's seal).
+    public func markdown(footer: [String] = []) -> String {
         // Every text is escaped: a name or a title never turns into markup.
         let md = Escaping.markdown
         let body = text.split(separator: "\n", omittingEmptySubsequences: true).map { md(String($0)) }.joined(
@@ -64,11 +65,12 @@ public struct Certificate: Sendable, Hashable, Codable {
         lines.append("- \(md(campaignTitle))")
         lines.append("- \(issuedOn)")
         if let issuer { lines += ["", "*\(md(issuer))*"] }
+        if !footer.isEmpty { lines += [""] + footer.map { "<small>\(md($0))</small>  " } }
         return lines.joined(separator: "\n") + "\n"
     }
 
     /// The certificate as a standalone HTML page, every text escaped.
-    public func html() -> String {
+    public func html(footer: [String] = []) -> String {
         func escaped(_ text: String) -> String {
             var result = ""
             for character in text {
@@ -99,6 +101,11 @@ public struct Certificate: Sendable, Hashable, Codable {
             "  <p>\(issuedOn)</p>",
         ]
         if let issuer { lines.append("  <p><em>\(escaped(issuer))</em></p>") }
+        if !footer.isEmpty {
+            lines.append(
+                "  <p class=\"seal\" style=\"font-size:.7em;font-family:monospace;word-break:break-all\">"
+                    + footer.map(escaped).joined(separator: "<br>") + "</p>")
+        }
         lines += ["</body>", "</html>"]
         return lines.joined(separator: "\n") + "\n"
     }
