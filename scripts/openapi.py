@@ -54,6 +54,12 @@ schemas = {
  "Diagnostic": obj({"file": string, "line": integer, "column": integer, "severity": string, "code": string, "message": string,
    "notes": arr(obj({"message": string, "file": string, "line": integer, "column": integer}, ["message"]))},
    ["file","line","column","severity","code","message"]),
+ "Approval": obj({"id": string, "campaign": string, "action": S("string", enum=["event", "migrate"]), "summary": string,
+   "version": S("integer", description="the campaign's version (ETag) when it was asked; it is carried out only on that version"),
+   "requested_by": string, "requested": string, "expires": string,
+   "status": S("string", enum=["pending", "approved", "rejected", "expired"]), "decided_by": string, "decided": string},
+   ["id", "campaign", "action", "summary", "version", "requested_by", "requested", "expires", "status"]),
+ "ApprovalRequested": obj({"approval": ref("Approval"), "migration": ref("Migration")}, ["approval"]),
  "AuditPage": obj({
    "records": arr(obj({"sequence": integer, "leaf": nullable("integer"), "leaf_hash": string,
      "body": S("string", description="the record's exact bytes, canonical JSON; its leaf hash is SHA-256 of a 0 byte and these bytes (RFC 9162)")})),
@@ -101,6 +107,9 @@ cid = {"name": "id", "in": "path", "required": True, "schema": string, "descript
 replayed = {"Idempotent-Replayed": {"description": "true when this is the answer to an earlier request with the same key", "schema": S("string", enum=["true"])}}
 change_ok = lambda status=200: ok(status, ref("Change"), "The event logged for the change.", headers=replayed)
 E = errors
+asked = ok(202, ref("ApprovalRequested"), "Four eyes: the server makes this action wait for a second administrator's approval; nothing changed yet.",
+           headers={"Location": {"schema": string, "description": "the approval's URL"}})
+approval_id = {"name": "approval", "in": "path", "required": True, "schema": string}
 paths = {
  "/healthz": {"get": {"operationId": "health", "summary": "Whether the server answers.", "security": [], "responses": {**ok(200, obj({"status": S("string", enum=["ok"])}), "It answers."), **E()}}},
  "/metrics": {"get": {"operationId": "metrics", "summary": "Counters, gauges and histograms in Prometheus' text format: timers fired and their lateness by workflow, campaigns by workflow and state, commands by kind and result, the outbox backlog and delivery failures, daemon recoveries, HTTP requests by route and status. No label names a person, an entry or a unit.", "security": [],
@@ -119,10 +128,10 @@ paths = {
  "/api/campaigns/{id}/history": {"get": {"operationId": "campaignHistory", "summary": "Everything logged for the campaign (administrators, auditors); a secret paper shows only that a member voted.", "parameters": [cid],
     "responses": {**ok(200, arr(ref("HistoryLine")), "The log, oldest first."), **E(401, 403, 404)}}},
  "/api/campaigns/{id}/events": {"post": {"operationId": "sendEvent", "summary": "Send an event declared under `events:`.", "parameters": [cid, idem, ifmatch],
-    "requestBody": body(obj({"event": S("string", examples=["launch", "cancel"])}), example={"event": "launch"}), "responses": {**change_ok(), **E(400, 401, 403, 404, 409, 412, 413, 422)}}},
+    "requestBody": body(obj({"event": S("string", examples=["launch", "cancel"])}), example={"event": "launch"}), "responses": {**change_ok(), **asked, **E(400, 401, 403, 404, 409, 412, 413, 422)}}},
  "/api/campaigns/{id}/migrate": {"post": {"operationId": "migrateCampaign", "summary": "Move the campaign to another recorded version; a dry run unless `apply` is true.", "parameters": [cid, idem, ifmatch],
     "requestBody": body(obj({"to": S("string", description="a version hash, 8 characters at least, or 'latest'"), "map": {"type": "object", "additionalProperties": string}, "apply": boolean}, ["to"])),
-    "responses": {**ok(200, ref("Migration"), "The campaign as it is (or would be) on the new version."), **E(400, 401, 403, 404, 409, 412, 413, 422)}}},
+    "responses": {**ok(200, ref("Migration"), "The campaign as it is (or would be) on the new version."), **asked, **E(400, 401, 403, 404, 409, 412, 413, 422)}}},
  "/api/campaigns/{id}/entries": {
    "get": {"operationId": "listEntries", "summary": "The entries the person may see: all (administrators), their units' (unit officers), those they may score (council members).", "parameters": [cid],
      "responses": {**ok(200, arr(ref("Entry")), "The entries."), **E(401, 403, 404)}},
@@ -153,6 +162,12 @@ paths = {
    "post": {"operationId": "grantAccess", "summary": "Give a person of the organisation a role; the token or sign-in code is in the answer, once.",
      "requestBody": body(obj({"person": string, "role": string, "unit": string, "council": string, "kind": S("string", enum=["token", "link"]), "expires": S("string", description="an ISO 8601 duration, such as P90D")}, ["person", "role"])),
      "responses": {**ok(201, ref("IssuedGrant"), "The grant and its secret."), **E(400, 401, 403, 413, 422)}}},
+ "/api/approvals": {"get": {"operationId": "listApprovals", "summary": "Actions waiting for (or decided by) a second administrator, on the campaigns the person may change.",
+    "responses": {**ok(200, arr(ref("Approval")), "The approvals, oldest first."), **E(401)}}},
+ "/api/approvals/{approval}/approve": {"post": {"operationId": "approve", "summary": "Carry out an action another administrator asked for, on the campaign's version they saw (412 if it changed since).", "parameters": [approval_id],
+    "responses": {"200": {"description": "The change made: the event logged, or the migration applied.", "content": {"application/json": {"schema": {"oneOf": [ref("Change"), ref("Migration"), ref("Approval")]}}}}, **E(401, 403, 404, 409, 412)}}},
+ "/api/approvals/{approval}/reject": {"post": {"operationId": "reject", "summary": "Reject an action another administrator asked for, or withdraw one's own.", "parameters": [approval_id],
+    "responses": {**ok(200, ref("Approval"), "The approval, rejected."), **E(401, 403, 404, 409)}}},
  "/api/audit": {"get": {"operationId": "auditLog", "summary": "The tamper-evident audit log (auditors): records from leaf `from` (those no checkpoint placed yet come last), people only as salted hashes, and every signed checkpoint.",
     "parameters": [{"name": "from", "in": "query", "required": False, "schema": S("integer", minimum=0)}, {"name": "limit", "in": "query", "required": False, "schema": S("integer", minimum=1, maximum=1000)}],
     "responses": {**ok(200, ref("AuditPage"), "A page of records and the checkpoints."), **E(401, 403, 422)}}},

@@ -70,6 +70,18 @@ extension LaurelAPI {
                     ), errors: [.init(pointer: "/event", line: nil, detail: "not an event of this workflow")])
             }
             try await authorize(principal, .sendEvent(sender: definition.sender), campaign: facts)
+            if fourEyes.events.contains(body.event) {
+                let campaign = try await service.campaignWithFacts(id).campaign
+                if let ifVersion = try Self.ifMatch(request), ifVersion != campaign.eventCount {
+                    throw LaurelError(
+                        .preconditionFailed,
+                        "campaign '\(id)' is at version \(campaign.eventCount), not \(ifVersion) as the request says; read it again"
+                    )
+                }
+                return try await askApproval(
+                    campaign: campaign, action: "event", detail: .object([("event", .string(body.event))]),
+                    summary: "send \(body.event)", principal: principal)
+            }
             return try await change(
                 .command(body.event), to: id, request: request, principal: principal,
                 action: .sendEvent(sender: definition.sender), ifVersion: try Self.ifMatch(request))
@@ -165,18 +177,35 @@ extension LaurelAPI {
                 "campaign '\(id)' is at version \(campaign.eventCount), not \(ifVersion) as the request says; read it again"
             )
         }
+        // Four eyes: the dry run is shown, and the migration waits for a second administrator.
+        let asking = apply && fourEyes.migrate
         let result = try await service.migrate(
-            id, toVersion: hash,
-            mapState: { current, target in
-                if let mapped = map[current] { return mapped }
-                if target.workflow.state(named: current) != nil { return current }
-                throw Problem(
-                    LaurelError(
-                        .invalidInput,
-                        "state '\(current)' is not in version \(hash.prefix(12)); say where it goes in map (its states: \(target.workflow.states.map(\.name).joined(separator: ", ")))"
-                    ), errors: [.init(pointer: "/map/\(current)", line: nil, detail: "a state must be mapped")])
-            }, eventID: eventID, now: clock(), dryRun: !apply)
+            id, toVersion: hash, mapState: Self.stateMapping(map, hash: hash), eventID: eventID, now: clock(),
+            dryRun: !apply || asking)
+        if asking {
+            return try await askApproval(
+                campaign: campaign, action: "migrate",
+                detail: .object([
+                    ("to", .string(hash)),
+                    ("map", .object(map.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+                ]), summary: "migrate to \(hash.prefix(12))", principal: principal,
+                migration: MigrationView(result, applied: false))
+        }
         return JSONBody(MigrationView(result, applied: apply)).response(status: .ok)
+    }
+
+    /// The state a migration moves the campaign to: the one `map` names for its state, or the
+    /// same state when the version has it.
+    static func stateMapping(_ map: [String: String], hash: String) -> @Sendable (String, Engine) throws -> String {
+        { current, target in
+            if let mapped = map[current] { return mapped }
+            if target.workflow.state(named: current) != nil { return current }
+            throw Problem(
+                LaurelError(
+                    .invalidInput,
+                    "state '\(current)' is not in version \(hash.prefix(12)); say where it goes in map (its states: \(target.workflow.states.map(\.name).joined(separator: ", ")))"
+                ), errors: [.init(pointer: "/map/\(current)", line: nil, detail: "a state must be mapped")])
+        }
     }
 
     /// Applies a person's event under the request's idempotency key and answers with the logged
@@ -185,22 +214,22 @@ extension LaurelAPI {
     /// timers fired (a window that just closed is closed).
     func change(
         _ event: CampaignEvent, to campaignID: String, request: Request, principal: Principal, action: Action,
-        ifVersion: Int? = nil, status: HTTPResponse.Status = .ok
+        ifVersion: Int? = nil, status: HTTPResponse.Status = .ok, eventID: String? = nil
     ) async throws -> Response {
         try await change(
             to: campaignID, request: request, principal: principal, ifVersion: ifVersion, status: status,
-            action: { _ in action }, event: { _ in event })
+            eventID: eventID, action: { _ in action }, event: { _ in event })
     }
 
     /// A change made in one transaction: the event and the action it is decided as come from the
     /// campaign's engine (an entry's fields typed by its kind, its unit from its unit field).
     func change(
         to campaignID: String, request: Request, principal: Principal, ifVersion: Int? = nil,
-        status: HTTPResponse.Status = .ok, action: @escaping @Sendable (Engine) -> Action,
+        status: HTTPResponse.Status = .ok, eventID given: String? = nil, action: @escaping @Sendable (Engine) -> Action,
         event: @escaping @Sendable (Engine) throws -> CampaignEvent
     ) async throws -> Response {
         let eventID =
-            try Self.idempotencyKey(request, principal: principal).map { "http:\($0)" }
+            try given ?? Self.idempotencyKey(request, principal: principal).map { "http:\($0)" }
             ?? "http:\(UUID().uuidString.lowercased())"
         let kind = Self.commandKind(request.uri.path)
         let result = try await Self.counting(kind) {

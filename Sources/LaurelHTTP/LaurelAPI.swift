@@ -24,15 +24,18 @@ public struct LaurelAPI: Sendable {
     let logger: Logger
     /// `/metrics`, when the process bootstrapped swift-metrics with Prometheus.
     let metrics: MetricsExport?
+    /// The actions that wait for a second administrator's approval.
+    let fourEyes: FourEyes
 
     public init(
         service: CampaignService, clock: @escaping @Sendable () -> Instant, logger: Logger,
-        metrics: MetricsExport? = nil
+        metrics: MetricsExport? = nil, fourEyes: FourEyes = .none
     ) {
         self.service = service
         self.clock = clock
         self.logger = logger
         self.metrics = metrics
+        self.fourEyes = fourEyes
     }
 
     /// The routes, with problem documents for every error and authentication before `/api/`.
@@ -61,6 +64,7 @@ public struct LaurelAPI: Sendable {
         addAccessRoutes(to: api)
         addAdministrationRoutes(to: api)
         addAuditRoutes(to: api)
+        addApprovalRoutes(to: api)
         return router
     }
 

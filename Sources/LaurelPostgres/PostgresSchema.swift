@@ -167,5 +167,18 @@ enum PostgresSchema {
                 )
                 """,
             ]),
+        // Four eyes: destructive actions an administrator asked for, until a second one decides.
+        Migration(
+            name: "v5: approvals",
+            sql: [
+                """
+                CREATE TABLE approval (
+                    id TEXT PRIMARY KEY, campaign_id TEXT NOT NULL, action TEXT NOT NULL, detail BYTEA NOT NULL,
+                    summary TEXT NOT NULL, version BIGINT NOT NULL, requested_by TEXT NOT NULL,
+                    requested_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, decision TEXT, decided_by TEXT,
+                    decided_at BIGINT, made_order BIGINT GENERATED ALWAYS AS IDENTITY
+                )
+                """
+            ]),
     ]
 }

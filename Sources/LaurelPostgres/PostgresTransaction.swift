@@ -908,6 +908,44 @@ extension PostgresTransaction {
         }
     }
 
+    func approvals() throws -> [Approval] {
+        try rows(
+            """
+            SELECT id, campaign_id, action, detail, summary, version, requested_by, requested_at, expires_at,
+                decision, decided_by, decided_at
+            FROM approval ORDER BY made_order
+            """
+        ).map { row in
+            let (
+                id, campaign, action, detail, summary, version, requestedBy, requestedAt, expiresAt, decision,
+                decidedBy, decidedAt
+            ) = try row.decode(
+                (String, String, String, ByteBuffer, String, Int64, String, Int64, Int64, String?, String?, Int64?).self
+            )
+            guard decision == nil || Approval.Decision(rawValue: decision!) != nil else {
+                throw UnreadableRecord("approval '\(id)' has an unknown decision '\(decision!)'")
+            }
+            return Approval(
+                id: id, campaignID: campaign, action: action, detail: Array(buffer: detail), summary: summary,
+                version: Int(version), requestedBy: requestedBy, requestedAt: requestedAt, expiresAt: expiresAt,
+                decision: decision.flatMap(Approval.Decision.init(rawValue:)), decidedBy: decidedBy,
+                decidedAt: decidedAt)
+        }
+    }
+
+    func saveApproval(_ approval: Approval) throws {
+        try execute(
+            """
+            INSERT INTO approval (id, campaign_id, action, detail, summary, version, requested_by, requested_at,
+                expires_at, decision, decided_by, decided_at)
+            VALUES (\(approval.id), \(approval.campaignID), \(approval.action), \(ByteBuffer(bytes: approval.detail)),
+                \(approval.summary), \(Int64(approval.version)), \(approval.requestedBy), \(approval.requestedAt),
+                \(approval.expiresAt), \(approval.decision?.rawValue), \(approval.decidedBy), \(approval.decidedAt))
+            ON CONFLICT (id) DO UPDATE SET decision = excluded.decision, decided_by = excluded.decided_by,
+                decided_at = excluded.decided_at
+            """)
+    }
+
     func enqueue(_ items: [OutboxItem]) throws {
         state.pending.effects += items
     }

@@ -405,6 +405,18 @@ public final class SQLiteStore: CampaignStore {
                     );
                     """)
         }
+        // Four eyes: destructive actions an administrator asked for, until a second one decides.
+        migrator.registerMigration("v13: approvals") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE approval (
+                        id TEXT PRIMARY KEY, campaign_id TEXT NOT NULL, action TEXT NOT NULL, detail BLOB NOT NULL,
+                        summary TEXT NOT NULL, version INTEGER NOT NULL, requested_by TEXT NOT NULL,
+                        requested_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, decision TEXT, decided_by TEXT,
+                        decided_at INTEGER, made_order INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 
@@ -991,7 +1003,39 @@ struct SQLiteTransaction: StoreTransaction {
             })
     }
 
+    func approvals() throws -> [Approval] {
+        try Row.fetchAll(db, sql: "SELECT * FROM approval ORDER BY made_order").map { row in
+            let decision = try (row["decision"] as String?).map { text in
+                guard let decision = Approval.Decision(rawValue: text) else {
+                    throw UnreadableRecord("approval '\(row["id"] as String)' has an unknown decision '\(text)'")
+                }
+                return decision
+            }
+            return Approval(
+                id: row["id"], campaignID: row["campaign_id"], action: row["action"],
+                detail: [UInt8](row["detail"] as Data), summary: row["summary"], version: row["version"],
+                requestedBy: row["requested_by"], requestedAt: row["requested_at"], expiresAt: row["expires_at"],
+                decision: decision, decidedBy: row["decided_by"], decidedAt: row["decided_at"])
+        }
+    }
+
     // MARK: Writing
+
+    func saveApproval(_ approval: Approval) throws {
+        try run(
+            """
+            INSERT INTO approval (id, campaign_id, action, detail, summary, version, requested_by, requested_at,
+                expires_at, decision, decided_by, decided_at, made_order)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(made_order), 0) + 1 FROM approval))
+            ON CONFLICT(id) DO UPDATE SET decision = excluded.decision, decided_by = excluded.decided_by,
+                decided_at = excluded.decided_at
+            """,
+            [
+                approval.id, approval.campaignID, approval.action, Data(approval.detail), approval.summary,
+                approval.version, approval.requestedBy, approval.requestedAt, approval.expiresAt,
+                approval.decision?.rawValue, approval.decidedBy, approval.decidedAt,
+            ])
+    }
 
     func appendAudit(_ records: [AuditRecord]) throws {
         for record in records {

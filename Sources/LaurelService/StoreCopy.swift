@@ -18,6 +18,7 @@ struct StoreContents: Sendable {
     /// The audit log: the records checkpoints placed, in leaf order, then those not placed yet.
     var audit: [AuditRecord] = []
     var checkpoints: [AuditCheckpoint] = []
+    var approvals: [Approval] = []
     /// The due index as the store keeps it (a copy writes it from the campaigns' armed timers).
     var dueTimers: [DueTimer] = []
 
@@ -63,6 +64,7 @@ struct StoreContents: Sendable {
         }
         audit += try reader.unplacedAuditRecords(limit: .max)
         checkpoints = try reader.auditCheckpoints()
+        approvals = try reader.approvals()
         while true {
             let page = try reader.dueTimers(at: .max, after: dueTimers.last, limit: Self.page)
             dueTimers += page
@@ -94,6 +96,7 @@ struct StoreContents: Sendable {
         if try !reader.unplacedAuditRecords(limit: 1).isEmpty || !reader.auditRecords(fromLeaf: 0, limit: 1).isEmpty {
             held.append("audit records")
         }
+        if try !reader.approvals().isEmpty { held.append("approvals") }
         return held.isEmpty ? nil : held.joined(separator: ", ")
     }
 
@@ -135,6 +138,7 @@ struct StoreContents: Sendable {
             start += 1_000
         }
         for checkpoint in checkpoints { try transaction.restore(.auditCheckpoint(checkpoint)) }
+        for approval in approvals { try transaction.saveApproval(approval) }
     }
 
     /// Each part's count and checksum: SHA-256 over the SHA-256 of each record in a canonical
@@ -221,6 +225,13 @@ struct StoreContents: Sendable {
                     Canonical().number($0.sequence).number($0.leafIndex).text($0.campaignID).bytes($0.body)
                         .bytes($0.leafHash).bytes($0.personal?.salt ?? []).text($0.personal?.actor)
                         .text($0.personal?.address).text($0.personal?.subject)
+                }),
+            part(
+                "approvals",
+                approvals.map {
+                    Canonical().text($0.id).text($0.campaignID).text($0.action).bytes($0.detail).text($0.summary)
+                        .number($0.version).text($0.requestedBy).number($0.requestedAt).number($0.expiresAt)
+                        .text($0.decision?.rawValue).text($0.decidedBy).number($0.decidedAt)
                 }),
             part(
                 "audit checkpoints",

@@ -248,6 +248,8 @@ public protocol StoreReader {
     func auditRecords(campaignID: String) throws -> [AuditRecord]
     /// Every checkpoint of the audit log, the smallest first.
     func auditCheckpoints() throws -> [AuditCheckpoint]
+    /// Every approval asked for, decided or not, oldest first.
+    func approvals() throws -> [Approval]
 }
 
 extension StoreReader {
@@ -319,6 +321,8 @@ public protocol StoreTransaction: StoreReader {
     func restore(_ record: RestoredRecord) throws
     /// Writes a grant: a new one, or one revoked (or its link used) since. The id names it.
     func saveAccessGrant(_ grant: AccessGrant) throws
+    /// Writes an approval: a new one, or its decision. The id names it.
+    func saveApproval(_ approval: Approval) throws
     /// Adds items to the outbox that no campaign's save made (an audit checkpoint published).
     func enqueue(_ items: [OutboxItem]) throws
     /// Adds records to the audit log, numbered in order; no leaf yet.
@@ -394,6 +398,8 @@ extension ForwardingStoreTransaction {
     public func auditCheckpoints() throws -> [AuditCheckpoint] { try inner.auditCheckpoints() }
     public func appendAudit(_ records: [AuditRecord]) throws { try inner.appendAudit(records) }
     public func enqueue(_ items: [OutboxItem]) throws { try inner.enqueue(items) }
+    public func approvals() throws -> [Approval] { try inner.approvals() }
+    public func saveApproval(_ approval: Approval) throws { try inner.saveApproval(approval) }
     public func placeAudit(_ placements: [(sequence: Int64, leaf: Int64)], checkpoint: AuditCheckpoint) throws {
         try inner.placeAudit(placements, checkpoint: checkpoint)
     }

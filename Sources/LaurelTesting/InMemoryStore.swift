@@ -68,6 +68,8 @@ public final class InMemoryStore: CampaignStore {
         /// The audit log's records in the order written, and its checkpoints by size.
         var audit: [AuditRecord] = []
         var checkpoints: [AuditCheckpoint] = []
+        /// Approvals in the order asked for.
+        var approvals: [Approval] = []
     }
 
     /// One read or write: the state it started from, and what it wrote so far.
@@ -201,6 +203,18 @@ public final class InMemoryStore: CampaignStore {
         }
 
         func auditCheckpoints() throws -> [AuditCheckpoint] { state.checkpoints }
+
+        func approvals() throws -> [Approval] { state.approvals }
+
+        func saveApproval(_ approval: Approval) throws {
+            if let index = state.approvals.firstIndex(where: { $0.id == approval.id }) {
+                state.approvals[index].decision = approval.decision
+                state.approvals[index].decidedBy = approval.decidedBy
+                state.approvals[index].decidedAt = approval.decidedAt
+            } else {
+                state.approvals.append(approval)
+            }
+        }
 
         // MARK: Writing
 

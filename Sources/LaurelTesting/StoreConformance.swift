@@ -104,7 +104,36 @@ public enum StoreConformance {
             note: "laurel audit\n\(size)\n", signature: Array(repeating: 3, count: 64))
     }
 
+    static func approval(_ id: String, campaign: String = "w-1") -> Approval {
+        Approval(
+            id: id, campaignID: campaign, action: "event", detail: Array(#"{"event":"cancel"}"#.utf8),
+            summary: "send cancel", version: 3, requestedBy: "p1", requestedAt: 100, expiresAt: 86_500)
+    }
+
     public static let checks: [Check] = [
+        Check("approvals: saved, listed in the order asked, decided in place (the request itself unchanged)") { store in
+            try await store.write { transaction in
+                try transaction.saveApproval(approval("b"))
+                try transaction.saveApproval(approval("a", campaign: "w-2"))
+            }
+            try expect(
+                try await store.read { try $0.approvals() }, [approval("b"), approval("a", campaign: "w-2")], "as asked"
+            )
+            try await store.write { transaction in
+                var decided = approval("b")
+                decided.decision = .approved
+                decided.decidedBy = "p2"
+                decided.decidedAt = 200
+                decided.summary = "changed"
+                try transaction.saveApproval(decided)
+            }
+            let read = try await store.read { try $0.approvals() }
+            try expect(read.count, 2, "a decision adds no approval")
+            try expect(read[0].decision, .approved, "the decision")
+            try expect(read[0].decidedBy, "p2", "who decided")
+            try expect(read[0].decidedAt, 200, "when")
+            try expect(read[0].summary, "send cancel", "what was asked stays as asked")
+        },
         Check(
             "audit records: numbered in the order written, in a campaign's list, placed once by a checkpoint, erasable without changing a body"
         ) { store in
@@ -597,6 +626,7 @@ public enum StoreConformance {
                 try transaction.appendAudit([
                     auditRecord("{}", campaign: "w-1", person: "p1"), auditRecord("[]", campaign: nil),
                 ])
+                try transaction.saveApproval(approval("x"))
             }
             try await source.write { try $0.placeAudit([(1, 0)], checkpoint: checkpoint(size: 1)) }
             let delivered = try await source.write { try $0.leaseOutbox(limit: 1, at: 200, until: 260) }
@@ -613,6 +643,7 @@ public enum StoreConformance {
                 try await store.read { try $0.accessGrant(secretHash: "h2") }?.revokedAt, 120, "a revoked grant copied")
             try expect(counts["workflow versions"], 2, "versions copied")
             try expect(counts["audit records"], 2, "audit records copied")
+            try expect(try await store.read { try $0.approvals() }, [approval("x")], "the approval copied")
             try expect(
                 try await store.read {
                     try $0.auditRecords(fromLeaf: 0, limit: 10) + $0.unplacedAuditRecords(limit: 10)

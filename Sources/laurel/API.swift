@@ -26,6 +26,8 @@ struct API: AsyncParsableCommand {
 
     @OptionGroup var log: LogOptions
 
+    @OptionGroup var approvals: FourEyesOptions
+
     func run() async throws {
         // What starting writes (workflow versions first seen) is the operator's doing; the
         // daemon and each HTTP request then say who they act for.
@@ -51,7 +53,8 @@ struct API: AsyncParsableCommand {
         let address = http
         let clock = DaemonClock.system
         let application = LaurelAPI(
-            service: service, clock: { clock.now() }, logger: logger, metrics: Serve.bootstrapMetrics()
+            service: service, clock: { clock.now() }, logger: logger, metrics: Serve.bootstrapMetrics(),
+            fourEyes: approvals.policy
         )
         .server(host: address.host, port: address.port) { port in
             logger.notice("HTTP API listening on http://\(address.host):\(port)")
@@ -81,6 +84,29 @@ struct OrganisationRefresh: Service {
                 try await Task.sleep(for: .seconds(5))
                 _ = try? await service.refreshOrganisation()
             }
+        }
+    }
+}
+
+/// `--four-eyes ACTION`: the HTTP API's destructive actions that wait for a second administrator.
+struct FourEyesOptions: ParsableArguments {
+    @Option(
+        name: .customLong("four-eyes"),
+        help: ArgumentHelp(
+            "An action a second administrator must approve over HTTP: 'migrate', or 'event:NAME' (event:cancel); repeat for more.",
+            valueName: "action"))
+    var actions: [String] = []
+
+    var policy: FourEyes {
+        var policy = FourEyes()
+        for action in actions { _ = policy.add(action) }
+        return policy
+    }
+
+    func validate() throws {
+        var policy = FourEyes()
+        for action in actions where !policy.add(action) {
+            throw ValidationError("--four-eyes takes 'migrate' or 'event:NAME' (such as event:cancel), not '\(action)'")
         }
     }
 }

@@ -77,6 +77,8 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var log: LogOptions
 
+    @OptionGroup var approvals: FourEyesOptions
+
     @Option(
         help: ArgumentHelp(
             "PostgreSQL only: the server ends a daemon's session that stays this many seconds inside a transaction without a word (a stopped or cut-off daemon), so its locks go and its late commit fails.",
@@ -110,6 +112,9 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--audit-every must be a number of seconds from 0.1 to 86400")
         }
         if auditKey == nil && auditEvery != 10 { throw ValidationError("--audit-every applies with --audit-key") }
+        if !approvals.actions.isEmpty && http == nil {
+            throw ValidationError("--four-eyes applies to the HTTP API: give --http HOST:PORT too")
+        }
         guard (1...86_400).contains(sessionTimeout) else {
             throw ValidationError("--session-timeout must be a whole number of seconds from 1 to 86400")
         }
@@ -212,7 +217,8 @@ struct Serve: AsyncParsableCommand {
         var services: [any Service] = [daemon]
         if let http {
             let api = LaurelAPI(
-                service: service, clock: { [clock] in clock.now() }, logger: logger, metrics: Self.bootstrapMetrics())
+                service: service, clock: { [clock] in clock.now() }, logger: logger, metrics: Self.bootstrapMetrics(),
+                fourEyes: approvals.policy)
             services.append(
                 api.server(host: http.host, port: http.port) { [logger] port in
                     logger.notice("HTTP API listening on http://\(http.host):\(port)")

@@ -13,13 +13,13 @@ import Logging
 /// workflow, a real token per principal of ``AccessFixtures/principals`` (made by the service,
 /// as `laurel access grant` makes them), and a clock the test moves.
 struct APIHarness {
+    let store = InMemoryStore()
     let service: CampaignService
     let clock = ManualClock(TestWorkflows.may1)
     let tokens: [String: String]
     let application: Application<RouterResponder<APIContext>>
 
-    init() async throws {
-        let store = InMemoryStore()
+    init(fourEyes: FourEyes = .none) async throws {
         try await store.write { try $0.replaceOrganisation(AccessFixtures.organisation) }
         _ = try await TestWorkflows.record(AccessFixtures.contest, id: "contest", in: store)
         service = CampaignService(store: store, registry: TestWorkflows.registry)
@@ -32,7 +32,7 @@ struct APIHarness {
         }
         self.tokens = tokens
         let clock = clock
-        let api = LaurelAPI(service: service, clock: { clock.now }, logger: Logger(label: "test"))
+        let api = LaurelAPI(service: service, clock: { clock.now }, logger: Logger(label: "test"), fourEyes: fourEyes)
         application = Application(router: api.router())
     }
 
