@@ -148,6 +148,10 @@ paths = {
     "requestBody": body(obj({"for": arr(string), "against": arr(string), "in_writing": boolean}, [])), "responses": {**change_ok(), **E(400, 401, 403, 404, 409, 413, 422)}}},
  "/api/campaigns/{id}/results": {"get": {"operationId": "campaignResults", "summary": "Awards and results, once published (administrators and auditors before).", "parameters": [cid, {"name": "format", "in": "query", "required": False, "schema": S("string", enum=["json", "csv", "markdown"])}],
     "responses": {"200": {"description": "The results.", "content": {"application/json": {"schema": ref("Results")}, "text/csv": {"schema": string}, "text/markdown": {"schema": string}}}, **E(400, 401, 403, 404)}}},
+ "/api/campaigns/{id}/certificates": {"get": {"operationId": "listCertificates", "summary": "The campaign's certificates, as its awards made them, each with the audit log's seal once a checkpoint signs the award (as results: everyone once published).", "parameters": [cid],
+    "responses": {**ok(200, arr(obj({"entry": string, "recipient": string, "heading": string, "tier": string, "amount": integer, "issued_on": string, "seal": arr(string)}, ["entry", "recipient", "heading", "tier", "amount", "issued_on"])), "The certificates."), **E(401, 403, 404)}}},
+ "/api/campaigns/{id}/certificates/{entry}": {"get": {"operationId": "certificate", "summary": "One certificate, printable.", "parameters": [cid, {"name": "entry", "in": "path", "required": True, "schema": string}, {"name": "format", "in": "query", "required": False, "schema": S("string", enum=["html", "markdown"])}],
+    "responses": {"200": {"description": "The certificate.", "content": {"text/html": {"schema": string}, "text/markdown": {"schema": string}}}, **E(400, 401, 403, 404)}}},
  "/api/organisation": {
    "get": {"operationId": "organisation", "summary": "The units and people.", "responses": {**ok(200, ref("Organisation"), "The organisation data."), **E(401)}},
    "put": {"operationId": "importOrganisation", "summary": "Replace the organisation data with one YAML organisation file, checked whole (administrators of the whole organisation).",

@@ -65,6 +65,7 @@ public struct LaurelAPI: Sendable {
         addAdministrationRoutes(to: api)
         addAuditRoutes(to: api)
         addApprovalRoutes(to: api)
+        addCertificateRoutes(to: api)
         return router
     }
 

@@ -178,7 +178,9 @@ enum PostgresSchema {
                     requested_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, decision TEXT, decided_by TEXT,
                     decided_at BIGINT, made_order BIGINT GENERATED ALWAYS AS IDENTITY
                 )
-                """
+                """,
+                // A campaign's outbox items (its certificates) are read by campaign.
+                "CREATE INDEX outbox_by_campaign ON outbox (campaign_id, sequence)",
             ]),
     ]
 }

@@ -794,6 +794,14 @@ extension PostgresTransaction {
         }
     }
 
+    func outbox(campaignID: String) throws -> [OutboxItem] {
+        try rows(
+            """
+            SELECT \(unescaped: Self.outboxColumns) FROM outbox WHERE campaign_id = \(campaignID) ORDER BY sequence
+            """
+        ).map(Self.outboxItem)
+    }
+
     func campaignNumbers() throws -> [String: Int] {
         Dictionary(
             uniqueKeysWithValues: try rows("SELECT workflow_id, last FROM campaign_counter").map {

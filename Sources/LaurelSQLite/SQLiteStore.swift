@@ -406,6 +406,7 @@ public final class SQLiteStore: CampaignStore {
                     """)
         }
         // Four eyes: destructive actions an administrator asked for, until a second one decides.
+        // A campaign's outbox items (its certificates) are read by campaign.
         migrator.registerMigration("v13: approvals") { db in
             try db.execute(
                 sql: """
@@ -415,6 +416,7 @@ public final class SQLiteStore: CampaignStore {
                         requested_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, decision TEXT, decided_by TEXT,
                         decided_at INTEGER, made_order INTEGER NOT NULL
                     );
+                    CREATE INDEX outbox_by_campaign ON outbox(campaign_id, sequence);
                     """)
         }
         return migrator
@@ -914,6 +916,13 @@ struct SQLiteTransaction: StoreTransaction {
         try Row.fetchAll(
             db, sql: "SELECT * FROM outbox WHERE sequence > ? ORDER BY sequence LIMIT ?", arguments: [sequence, limit]
         ).map { StoredOutboxItem(item: try Self.outboxItem($0), deliveredAt: $0["delivered_at"]) }
+    }
+
+    func outbox(campaignID: String) throws -> [OutboxItem] {
+        try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT * FROM outbox WHERE campaign_id = ? ORDER BY sequence"),
+            arguments: [campaignID]
+        ).map(Self.outboxItem)
     }
 
     func campaignNumbers() throws -> [String: Int] {

@@ -597,3 +597,15 @@ extension CampaignService {
         try await writing { try $0.eraseFromAudit(person: person) }
     }
 }
+
+extension CampaignService {
+    /// A campaign's certificates, as its awards made them, each with the event that made it.
+    public func certificates(of campaignID: String) async throws -> [(certificate: Certificate, event: String)] {
+        try await reading { reader in
+            try reader.outbox(campaignID: campaignID).compactMap { item in
+                guard case .certificate(let certificate) = item.effect else { return nil }
+                return (certificate, item.eventID)
+            }
+        }
+    }
+}

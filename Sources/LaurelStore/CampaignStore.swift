@@ -250,6 +250,8 @@ public protocol StoreReader {
     func auditCheckpoints() throws -> [AuditCheckpoint]
     /// Every approval asked for, decided or not, oldest first.
     func approvals() throws -> [Approval]
+    /// A campaign's outbox items, delivered or not, in sequence order (its certificates).
+    func outbox(campaignID: String) throws -> [OutboxItem]
 }
 
 extension StoreReader {
@@ -399,6 +401,7 @@ extension ForwardingStoreTransaction {
     public func appendAudit(_ records: [AuditRecord]) throws { try inner.appendAudit(records) }
     public func enqueue(_ items: [OutboxItem]) throws { try inner.enqueue(items) }
     public func approvals() throws -> [Approval] { try inner.approvals() }
+    public func outbox(campaignID: String) throws -> [OutboxItem] { try inner.outbox(campaignID: campaignID) }
     public func saveApproval(_ approval: Approval) throws { try inner.saveApproval(approval) }
     public func placeAudit(_ placements: [(sequence: Int64, leaf: Int64)], checkpoint: AuditCheckpoint) throws {
         try inner.placeAudit(placements, checkpoint: checkpoint)

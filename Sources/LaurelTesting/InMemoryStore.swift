@@ -206,6 +206,10 @@ public final class InMemoryStore: CampaignStore {
 
         func approvals() throws -> [Approval] { state.approvals }
 
+        func outbox(campaignID: String) throws -> [OutboxItem] {
+            state.outbox.filter { $0.campaignID == campaignID }
+        }
+
         func saveApproval(_ approval: Approval) throws {
             if let index = state.approvals.firstIndex(where: { $0.id == approval.id }) {
                 state.approvals[index].decision = approval.decision

@@ -56,6 +56,52 @@ public enum TestWorkflows {
 
             """)
 
+    /// One idea, one juror, one prize with a certificate: `close`, then the juror's scores, award it.
+    public static let prize = """
+        laurel: 1
+        id: prize
+        title: Giải thưởng sáng kiến
+        timezone: Asia/Ho_Chi_Minh
+        entries:
+          idea: { fields: { name: { type: text, required: true } } }
+        events:
+          close: {}
+        councils:
+          jury: { members: [m1], quorum: 1 }
+        initial: collecting
+        states:
+          collecting:
+            accepts: [idea]
+            on: { close: review }
+          review:
+            step: council-review
+            with: { council: jury, window: P7D }
+            on: { reviewed: awards, no-quorum: done }
+          awards:
+            step: awards-ceremony
+            with:
+              tiers: [{ name: first, count: 1, amount: 2000000 }]
+              certificate:
+                heading: "GIẤY KHEN"
+                text: "Tặng {recipient}"
+            next: done
+          done: { final: true }
+        """
+
+    /// A finished campaign of `prize`: its idea "a" scored by m1 (event "scores") and awarded.
+    public static func awardedPrize(in store: any CampaignStore, service: CampaignService) async throws -> String {
+        let version = try await record(prize, id: "prize", in: store)
+        let id = try await service.start(version: version, idempotencyKey: nil, now: may1).campaignID
+        _ = try await service.apply(
+            .submit(Entry(id: "a", kind: "idea", fields: ["name": .text("Nguyễn Thị Hoa")])), to: id, eventID: "a",
+            now: may1)
+        _ = try await service.apply(.command("close"), to: id, eventID: "close", now: may1)
+        _ = try await service.apply(
+            .scores(ScoreSheet(member: "m1", lines: [.init(entry: "a", values: [9])])), to: id, eventID: "scores",
+            now: may1)
+        return id
+    }
+
     /// A launched campaign of `announcing`, its announcement waiting in the outbox.
     public static func launchedAnnouncement(in store: any CampaignStore, service: CampaignService) async throws
         -> String
