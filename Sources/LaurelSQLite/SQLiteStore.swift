@@ -389,16 +389,19 @@ public final class SQLiteStore: CampaignStore {
                     """)
         }
         // The audit log: records in the order written, each with its leaf once a checkpoint placed
-        // it; the people behind a record's hashes beside it, erasable; signed checkpoints.
+        // it; the people behind a record's hashes beside it, erasable; signed checkpoints. A record
+        // adds two b-trees to a commit, the table and its campaign's index: the leaf index holds
+        // placed records only, and with one writer the records not placed are those after the last
+        // placed one (no index of their own).
         migrator.registerMigration("v12: audit log") { db in
             try db.execute(
                 sql: """
                     CREATE TABLE audit_record (
-                        sequence INTEGER PRIMARY KEY AUTOINCREMENT, leaf_index INTEGER UNIQUE, campaign_id TEXT,
+                        sequence INTEGER PRIMARY KEY, leaf_index INTEGER, campaign_id TEXT,
                         body BLOB NOT NULL, leaf_hash BLOB NOT NULL, salt BLOB, actor TEXT, address TEXT, subject TEXT
                     );
+                    CREATE UNIQUE INDEX audit_record_leaf ON audit_record (leaf_index) WHERE leaf_index IS NOT NULL;
                     CREATE INDEX audit_record_campaign ON audit_record (campaign_id) WHERE campaign_id IS NOT NULL;
-                    CREATE INDEX audit_record_unplaced ON audit_record (sequence) WHERE leaf_index IS NULL;
                     CREATE TABLE audit_checkpoint (
                         size INTEGER PRIMARY KEY, root BLOB NOT NULL, peaks BLOB NOT NULL, signed_at INTEGER NOT NULL,
                         note TEXT NOT NULL, signature BLOB NOT NULL
@@ -978,9 +981,17 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func unplacedAuditRecords(limit: Int) throws -> [AuditRecord] {
+        // One writer places records in the order written: those after the last placed one.
         try Row.fetchAll(
             db.cachedStatement(
-                sql: "SELECT * FROM audit_record WHERE leaf_index IS NULL ORDER BY sequence LIMIT ?"),
+                sql: """
+                    SELECT * FROM audit_record
+                    WHERE sequence > COALESCE(
+                        (SELECT sequence FROM audit_record WHERE leaf_index = (
+                            SELECT MAX(leaf_index) FROM audit_record WHERE leaf_index IS NOT NULL)), 0)
+                        AND leaf_index IS NULL
+                    ORDER BY sequence LIMIT ?
+                    """),
             arguments: [limit]
         ).map(Self.auditRecord)
     }

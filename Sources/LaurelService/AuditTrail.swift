@@ -26,7 +26,9 @@ enum AuditTrail {
         details: [(String, JSONValue)] = []
     ) -> AuditRecord {
         var generator = SystemRandomNumberGenerator()
-        let salt = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        var salt: [UInt8] = []
+        salt.reserveCapacity(16)
+        for _ in 0..<2 { withUnsafeBytes(of: generator.next() as UInt64) { salt += $0 } }
         func hashed(_ field: String, _ value: String?) -> JSONValue {
             value.map { .string(personalHash(field, $0, salt: salt)) } ?? .null
         }

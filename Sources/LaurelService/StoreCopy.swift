@@ -62,7 +62,16 @@ struct StoreContents: Sendable {
             audit += page
             if page.count < Self.page { break }
         }
-        audit += try reader.unplacedAuditRecords(limit: .max)
+        let unplaced = try reader.unplacedAuditRecords(limit: .max)
+        // A SQLite store takes the records after the last placed one as those to place next: a
+        // record PostgreSQL committed late, before it, must be placed on the source first.
+        if let late = unplaced.first, let placed = audit.map(\.sequence).max(), late.sequence < placed {
+            throw LaurelError(
+                .refused,
+                "audit record \(late.sequence) waits for a checkpoint behind records already placed; sign one on the source first ('laurel audit checkpoint --key FILE'), then copy"
+            )
+        }
+        audit += unplaced
         checkpoints = try reader.auditCheckpoints()
         approvals = try reader.approvals()
         while true {

@@ -10,9 +10,12 @@ public typealias Instant = Int64
 /// Daylight-saving rule, one way everywhere: a local time that a gap skips moves forward by the
 /// gap; a local time that an overlap repeats means its earlier instant (so it happens once).
 public struct ZonedCalendar: Sendable {
+    /// UTC, made once: making a calendar reads the zone's rules.
+    public static let utc = ZonedCalendar(zoneName: "UTC")!
+
     /// An instant as RFC 3339 in UTC, to the second: 2026-11-22T07:39:54Z.
     public static func utcTimestamp(_ instant: Instant) -> String {
-        let (date, time) = ZonedCalendar(zoneName: "UTC")!.local(instant)
+        let (date, time) = utc.local(instant)
         return
             "\(date)T\(LocalDate.pad(time.hour, 2)):\(LocalDate.pad(time.minute, 2)):\(LocalDate.pad(time.second, 2))Z"
     }
