@@ -151,11 +151,12 @@ struct PostgresChaosTests {
                 var lastDuration = 1.0
                 while writing.load(ordering: .relaxed) {
                     let now = Instant(Date().timeIntervalSince1970)
-                    // A campaign due from a second ago to twice as far ahead as the last command took
-                    // (4 s at least): a command takes a second or more, many on a loaded machine, so
-                    // some entries beat the deadline and some do not, however busy the machine is.
+                    // A campaign due from a second ago to four times as far ahead as the last command
+                    // took (6 s at least): a command takes a second or more, many on a loaded machine
+                    // (the whole test suite running beside it), so some entries beat the deadline and
+                    // some do not, however busy the machine is.
                     let perSecond = Self.campaigns / Int(Self.spread)
-                    let ahead = max(4, Int(2 * lastDuration) + 1) * perSecond
+                    let ahead = max(6, Int(4 * lastDuration) + 2) * perSecond
                     let near =
                         Int((now - base) * Instant(Self.campaigns) / Self.spread) + random.next(upTo: ahead + perSecond)
                         - perSecond
