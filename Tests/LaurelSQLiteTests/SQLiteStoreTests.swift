@@ -255,7 +255,13 @@ struct SQLiteStoreTests {
         let holding = Task {
             try await holder.write { _ in
                 locked.withLock { $0 = true }
-                Thread.sleep(forTimeInterval: 1.6)
+                // Held until the waiter has said it waits (10 s at most): a loaded machine may
+                // start the waiter's write late, and a fixed hold would then end too soon.
+                let began = Date()
+                repeat {
+                    Thread.sleep(forTimeInterval: 0.05)
+                } while told.withLock({ $0 }) == 0
+                    && Date().timeIntervalSince(began) < 10
             }
         }
         while !locked.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
