@@ -69,6 +69,22 @@ struct RoleMatrixTests {
             method: .post, path: "/api/access", json: #"{"person": "p-officer-g1", "role": "unit-officer"}"#,
             expected: ["admin": 201, "admin-d1": 201], otherwise: 403),
         Row(method: .get, path: "/api/campaigns/no-such-campaign", expected: [:], otherwise: 404),
+        Row(
+            method: .get, path: "/api/campaigns/ID/certificates",
+            expected: ["admin": 200, "admin-d1": 200, "auditor": 200], otherwise: 403),
+        // No award yet: who may read the results learns there is none; the others, nothing.
+        Row(
+            method: .get, path: "/api/campaigns/ID/certificates/seed",
+            expected: ["admin": 404, "admin-d1": 404, "auditor": 404], otherwise: 403),
+        Row(method: .get, path: "/api/audit", expected: ["auditor": 200], otherwise: 403),
+        // Each sees the approvals of the campaigns they may change (none here).
+        Row(method: .get, path: "/api/approvals", expected: [:], otherwise: 200),
+        Row(method: .post, path: "/api/approvals/nothing/approve", expected: [:], otherwise: 404),
+        Row(method: .post, path: "/api/approvals/nothing/reject", expected: [:], otherwise: 404),
+        Row(method: .get, path: "/api/organisation", expected: [:], otherwise: 200),
+        Row(
+            method: .get, path: "/api/workflows", expected: ["admin": 200, "admin-d1": 200, "admin-d2": 200],
+            otherwise: 403),
     ]
 
     @Test("each endpoint answers each role in and out of scope as it must", arguments: rows)
