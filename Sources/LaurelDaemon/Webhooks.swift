@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Crypto
 public import Foundation
+import LaurelCore
 import NIOCore
 import NIOHTTP1
 
@@ -67,7 +68,7 @@ public struct WebhookConfiguration: Sendable {
     public static func signature(body: [UInt8], timestamp: Int64, secret: [UInt8]) -> String {
         let signed = Array("\(timestamp).".utf8) + body
         let code = HMAC<Crypto.SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: secret))
-        return "t=\(timestamp),v1=" + code.map { String(format: "%02x", $0) }.joined()
+        return "t=\(timestamp),v1=" + Hex.string(code)
     }
 
     /// An endpoint as the log names it: without a user, password or query, which may hold secrets.

@@ -63,12 +63,12 @@ extension LaurelAPI {
                     records: records.map {
                         AuditRecordView(
                             sequence: $0.sequence, leaf: $0.leafIndex,
-                            leafHash: $0.leafHash.map { String(format: "%02x", $0) }.joined(),
+                            leafHash: Hex.string($0.leafHash),
                             body: String(decoding: $0.body, as: UTF8.self))
                     },
                     checkpoints: checkpoints.map {
                         AuditCheckpointView(
-                            size: $0.size, root: $0.root.map { String(format: "%02x", $0) }.joined(),
+                            size: $0.size, root: Hex.string($0.root),
                             signedAt: ZonedCalendar.utcTimestamp($0.signedAt), checkpoint: PublishedCheckpoint($0).text)
                     },
                     next: records.count == limit ? records.last.flatMap { $0.leafIndex.map { $0 + 1 } } : nil))

@@ -163,7 +163,7 @@ extension CampaignService {
     /// SHA-256 of a secret, in hexadecimal: what the store keeps. A secret has 256 random bits,
     /// so a slow password hash would add nothing.
     static func hash(_ secret: String) -> String {
-        Crypto.SHA256.hash(data: Array(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.string(Crypto.SHA256.hash(data: Array(secret.utf8)))
     }
 
     /// 32 random bytes in base64url, with a prefix that says what it is (as GitHub's `ghp_`):

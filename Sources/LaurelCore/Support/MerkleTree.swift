@@ -28,9 +28,10 @@ public enum MerkleTree {
         return frontier.root
     }
 
-    /// The audit path of leaf `index` in the tree of the first `size` leaves (PATH in the RFC).
+    /// The audit path of leaf `index` in the tree of the first `size` leaves (PATH in the RFC);
+    /// empty, which verifies nothing, for an index or size the leaves do not have (a damaged log).
     public static func inclusionProof(of index: Int, size: Int, leaves: [Hash]) -> [Hash] {
-        precondition(index >= 0 && index < size && size <= leaves.count)
+        guard index >= 0, index < size, size <= leaves.count else { return [] }
         return path(index, leaves[0..<size])
     }
 
@@ -68,10 +69,10 @@ public enum MerkleTree {
     }
 
     /// The proof that the tree of the first `old` leaves is a prefix of the tree of the first
-    /// `new` (PROOF in the RFC); empty when the sizes are equal or the old tree is empty.
+    /// `new` (PROOF in the RFC); empty when the sizes are equal or the old tree is empty, and for
+    /// sizes the leaves do not have (a damaged log: it then verifies nothing).
     public static func consistencyProof(from old: Int, to new: Int, leaves: [Hash]) -> [Hash] {
-        precondition(old >= 0 && old <= new && new <= leaves.count)
-        guard old > 0, old < new else { return [] }
+        guard old > 0, old < new, new <= leaves.count else { return [] }
         return subproof(old, leaves[0..<new], complete: true)
     }
 

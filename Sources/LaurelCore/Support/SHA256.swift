@@ -6,17 +6,48 @@ internal import Crypto
 public enum SHA256 {
     /// The digest as 64 lowercase hexadecimal digits.
     public static func hex(_ bytes: [UInt8]) -> String {
+        Hex.string(Array(Crypto.SHA256.hash(data: bytes)))
+    }
+
+    public static func digest(_ bytes: [UInt8]) -> [UInt8] {
+        Array(Crypto.SHA256.hash(data: bytes))
+    }
+}
+
+/// Bytes as lowercase hexadecimal digits, and back: how digests, roots and signatures are written.
+public enum Hex {
+    public static func string<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
-        text.reserveCapacity(64)
-        for byte in Crypto.SHA256.hash(data: bytes) {
+        text.reserveCapacity(bytes.underestimatedCount * 2)
+        for byte in bytes {
             text.append(digits[Int(byte >> 4)])
             text.append(digits[Int(byte & 15)])
         }
         return String(decoding: text, as: UTF8.self)
     }
 
-    public static func digest(_ bytes: [UInt8]) -> [UInt8] {
-        Array(Crypto.SHA256.hash(data: bytes))
+    /// The bytes of an even number of hexadecimal digits; nil for anything else.
+    public static func bytes(_ text: String) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.count / 2)
+        var index = 0
+        while index < digits.count {
+            guard let high = nibble(digits[index]), let low = nibble(digits[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+            index += 2
+        }
+        return bytes
+    }
+
+    private static func nibble(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return digit - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return digit - UInt8(ascii: "A") + 10
+        default: return nil
+        }
     }
 }
