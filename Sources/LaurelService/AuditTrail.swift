@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import LaurelCore
 import LaurelStore
@@ -25,10 +26,7 @@ enum AuditTrail {
         _ action: String, by actor: AuditActor, at instant: Instant, campaign: String? = nil, subject: String? = nil,
         details: [(String, JSONValue)] = []
     ) -> AuditRecord {
-        var generator = SystemRandomNumberGenerator()
-        var salt: [UInt8] = []
-        salt.reserveCapacity(16)
-        for _ in 0..<2 { withUnsafeBytes(of: generator.next() as UInt64) { salt += $0 } }
+        let salt = SymmetricKey(size: .bits128).withUnsafeBytes { [UInt8]($0) }
         func hashed(_ field: String, _ value: String?) -> JSONValue {
             value.map { .string(personalHash(field, $0, salt: salt)) } ?? .null
         }
@@ -87,7 +85,7 @@ enum AuditTrail {
     /// SHA-256 of the salt, the field's name and the value: the same person hashes differently
     /// in every record and in every field, so hashes cannot be matched across records.
     static func personalHash(_ field: String, _ value: String, salt: [UInt8]) -> String {
-        SHA256.hex(salt + Array("\(field):\(value)".utf8))
+        LaurelCore.SHA256.hex(salt + Array("\(field):\(value)".utf8))
     }
 
     static func hex(_ bytes: [UInt8]) -> String { Hex.string(bytes) }

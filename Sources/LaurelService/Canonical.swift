@@ -2,19 +2,20 @@
 struct Canonical {
     private(set) var bytes: [UInt8] = []
 
-    func text(_ value: String?) -> Canonical {
-        guard let value else { return tagged(0, []) }
-        return tagged(1, Array(value.utf8))
+    // Each step consumes the builder it extends, so a chain appends to one buffer, never a copy.
+    consuming func text(_ value: String?) -> Canonical {
+        guard let value else { return tagged(0, EmptyCollection()) }
+        return tagged(1, value.utf8)
     }
 
-    func number<N: BinaryInteger>(_ value: N?) -> Canonical {
-        guard let value else { return tagged(0, []) }
-        return tagged(2, Array(String(value).utf8))
+    consuming func number<N: BinaryInteger>(_ value: N?) -> Canonical {
+        guard let value else { return tagged(0, EmptyCollection()) }
+        return tagged(2, String(value).utf8)
     }
 
-    func bytes<C: Collection<UInt8>>(_ value: C) -> Canonical { tagged(3, Array(value)) }
+    consuming func bytes<C: Collection<UInt8>>(_ value: C) -> Canonical { tagged(3, value) }
 
-    private func tagged(_ kind: UInt8, _ value: [UInt8]) -> Canonical {
+    private consuming func tagged<C: Collection<UInt8>>(_ kind: UInt8, _ value: C) -> Canonical {
         var copy = self
         copy.bytes.append(kind)
         var length = UInt64(value.count)
@@ -22,7 +23,7 @@ struct Canonical {
             copy.bytes.append(UInt8(length & 0xFF))
             length >>= 8
         }
-        copy.bytes += value
+        copy.bytes.append(contentsOf: value)
         return copy
     }
 }

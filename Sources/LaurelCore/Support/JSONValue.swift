@@ -31,7 +31,7 @@ public indirect enum JSONValue: Sendable, Hashable {
             } else {
                 output += "\(value)"
             }
-        case .string(let value): output += Self.quoted(value)
+        case .string(let value): Self.appendQuoted(value, to: &output)
         case .array(let items):
             writeContainer(open: "[", close: "]", count: items.count, to: &output, indent: indent) {
                 index, out, inner in
@@ -40,7 +40,7 @@ public indirect enum JSONValue: Sendable, Hashable {
         case .object(let fields):
             writeContainer(open: "{", close: "}", count: fields.count, to: &output, indent: indent) {
                 index, out, inner in
-                out += Self.quoted(fields[index].0)
+                Self.appendQuoted(fields[index].0, to: &out)
                 out += inner == nil ? ":" : ": "
                 fields[index].1.write(to: &out, indent: inner)
             }
@@ -66,13 +66,15 @@ public indirect enum JSONValue: Sendable, Hashable {
         output += close
     }
 
-    private static func quoted(_ text: String) -> String {
+    private static func appendQuoted(_ text: String, to output: inout String) {
+        output += "\""
+        defer { output += "\"" }
         // Most texts need no escape: copied whole (scalar by scalar, an audit record's body took a
         // tenth of a submission's time).
         if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            return "\"" + text + "\""
+            output += text
+            return
         }
-        var output = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": output += "\\\""
@@ -86,7 +88,6 @@ public indirect enum JSONValue: Sendable, Hashable {
             default: output.unicodeScalars.append(scalar)
             }
         }
-        return output + "\""
     }
 }
 

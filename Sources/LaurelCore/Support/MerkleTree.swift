@@ -10,15 +10,11 @@ public enum MerkleTree {
     public static let emptyRoot: Hash = SHA256.digest([])
 
     public static func leafHash(_ record: [UInt8]) -> Hash {
-        SHA256.digest([0] + record)
+        SHA256.digest(prefix: 0, record)
     }
 
     public static func nodeHash(_ left: Hash, _ right: Hash) -> Hash {
-        var bytes: [UInt8] = [1]
-        bytes.reserveCapacity(65)
-        bytes += left
-        bytes += right
-        return SHA256.digest(bytes)
+        SHA256.digest(prefix: 1, left, right)
     }
 
     /// The root of the tree over these leaf hashes (MTH in the RFC).

@@ -12,19 +12,30 @@ public enum SHA256 {
     public static func digest(_ bytes: [UInt8]) -> [UInt8] {
         Array(Crypto.SHA256.hash(data: bytes))
     }
+
+    /// The digest of a byte and the parts after it, hashed in place rather than joined first.
+    static func digest(prefix: UInt8, _ parts: [UInt8]...) -> [UInt8] {
+        var hasher = Crypto.SHA256()
+        withUnsafeBytes(of: prefix) { hasher.update(bufferPointer: $0) }
+        for part in parts { part.withUnsafeBytes { hasher.update(bufferPointer: $0) } }
+        return Array(hasher.finalize())
+    }
 }
 
 /// Bytes as lowercase hexadecimal digits, and back: how digests, roots and signatures are written.
 public enum Hex {
     public static func string<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
-        let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         text.reserveCapacity(bytes.underestimatedCount * 2)
         for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 15)])
+            text.append(digit(byte >> 4))
+            text.append(digit(byte & 15))
         }
         return String(decoding: text, as: UTF8.self)
+    }
+
+    private static func digit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
     /// The bytes of an even number of hexadecimal digits; nil for anything else.
