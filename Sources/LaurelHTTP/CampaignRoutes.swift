@@ -4,6 +4,7 @@ import Hummingbird
 import LaurelCore
 import LaurelService
 import LaurelStore
+import LaurelYAML
 
 /// What a change through the API answers: the event logged for it. A retry with the same
 /// `Idempotency-Key` reads the same event and so gets the same answer.
@@ -86,6 +87,12 @@ extension LaurelAPI {
                 .command(body.event), to: id, request: request, principal: principal,
                 action: .sendEvent(sender: definition.sender), ifVersion: try Self.ifMatch(request))
         }
+        api.get("campaigns/:id/forecast") { request, context in
+            let id = try context.parameters.require("id")
+            let facts = try await service.campaignWithFacts(id).facts
+            try await authorize(try context.requirePrincipal(), .readProgress, campaign: facts)
+            return JSONBody(try await service.forecast(of: id, try Self.forecastRequest(request), now: clock()))
+        }
         api.get("campaigns/:id/results") { request, context in
             let id = try context.parameters.require("id")
             let facts = try await service.campaignWithFacts(id).facts
@@ -100,6 +107,32 @@ extension LaurelAPI {
                 throw LaurelError(.invalidRequest, "format is json, csv or markdown, not '\(other)'")
             }
         }
+    }
+
+    /// The forecast's query: runs, seed, rate, and `deadline=STATE=DATE` and `target=STATE=N`,
+    /// each repeatable. Runs are capped lower than on the command line: a request holds a thread.
+    static func forecastRequest(_ request: Request) throws -> ForecastRequest {
+        let query = request.uri.queryParameters
+        var forecast = ForecastRequest()
+        func number<T: LosslessStringConvertible>(_ name: String, _ type: T.Type) throws -> T? {
+            guard let text = query.get(name) else { return nil }
+            guard let value = T(text) else {
+                throw LaurelError(.invalidRequest, "\(name) must be a number, not '\(text.truncatedForMessage)'")
+            }
+            return value
+        }
+        if let runs = try number("runs", Int.self) {
+            guard (1...2_000).contains(runs) else {
+                throw LaurelError(.invalidRequest, "runs must be between 1 and 2,000 over HTTP, got \(runs)")
+            }
+            forecast.runs = runs
+        }
+        if let seed = try number("seed", UInt64.self) { forecast.seed = seed }
+        if let rate = try number("rate", Double.self) { forecast.rate = rate }
+        for name in ["deadline", "target"] {
+            for option in query.getAll(name) { try forecast.add(name, value: option) }
+        }
+        return forecast
     }
 
     func start(_ request: Request, _ context: APIContext) async throws -> Response {

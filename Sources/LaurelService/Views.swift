@@ -192,10 +192,9 @@ extension CampaignService {
         let (campaign, engine) = try await campaignAndEngine(id)
         let calendar = engine.calendar
         var progress: CampaignStatus.Progress?
-        if let step = engine.workflow.state(named: campaign.state)?.step, step.kind.value == "phase-target",
-            let metric = step.parameters["metric"]?.text, let target = step.parameters["target"]?.number
-        {
-            progress = CampaignStatus.Progress(metric: metric, value: campaign.metrics[metric] ?? 0, target: target)
+        if let goal = engine.goal(ofState: campaign.state, enteredAt: campaign.enteredAt) {
+            progress = CampaignStatus.Progress(
+                metric: goal.metric, value: campaign.metrics[goal.metric] ?? 0, target: goal.target)
         }
         return CampaignStatus(
             id: campaign.id, title: engine.workflow.title, workflow: campaign.workflowID,

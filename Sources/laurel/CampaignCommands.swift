@@ -44,7 +44,7 @@ struct CampaignCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "campaign",
         abstract: "Start, list, inspect and send events to campaigns.",
-        subcommands: [Start.self, List.self, Status.self, History.self, Send.self, Migrate.self]
+        subcommands: [Start.self, List.self, Status.self, History.self, Send.self, Migrate.self, Forecast.self]
     )
 
     struct Start: AsyncParsableCommand {

@@ -48,6 +48,55 @@ import Testing
         #expect(changed.status == 1 && changed.stderr.contains("was used before for entry c1"), "\(changed.stderr)")
     }
 
+    @Test(
+        "campaign forecast prints the phase target ahead with its dates and calibration, the same for a seed, JSON for programs; a what-if writes nothing; bad options are refused naming the fix"
+    )
+    func forecast() throws {
+        let place = try Place()
+        defer { try? FileManager.default.removeItem(at: place.folder) }
+        let id = try place.launchedClipContest()
+        let text = try place.laurel(["campaign", "forecast", id, "--runs", "50"])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.hasPrefix("Forecast for \(id) as of "), "\(text.stdout)")
+        #expect(text.stdout.contains("No whole day of history yet; 7 days drawn from the pace the target needs"))
+        #expect(text.stdout.contains("submissions  clips   0    30      2035-09-01 00:00"), "\(text.stdout)")
+        #expect(text.stdout.contains("Calibration: the real date fell inside P15–P85 in 79 % of 763 backtests"))
+        let json = try place.laurel([
+            "campaign", "forecast", id, "--runs", "50", "--seed", "4", "--at", "2035-06-01T00:00Z", "--format", "json",
+        ])
+        let again = try place.laurel([
+            "campaign", "forecast", id, "--runs", "50", "--seed", "4", "--at", "2035-06-01T00:00Z", "--format", "json",
+        ])
+        #expect(json.status == 0 && json.stdout == again.stdout, "the same seed, the same forecast")
+        let decoded = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect((decoded?["goals"] as? [[String: Any]])?.first?["state"] as? String == "submissions")
+        #expect(decoded?["at"] as? String == "2035-06-01 07:00")
+
+        let whatIf = try place.laurel([
+            "campaign", "forecast", id, "--runs", "20", "--rate", "2", "--target", "submissions=10",
+            "--deadline", "submissions=2035-10-31",
+        ])
+        #expect(whatIf.status == 0, "\(whatIf.stderr)")
+        #expect(
+            whatIf.stdout.contains(
+                "What if: arrivals × 2, submissions deadline 2035-10-31, submissions target 10 (nothing is written)"),
+            "\(whatIf.stdout)")
+        let history = try place.laurel(["campaign", "history", id, "--format", "json"])
+        #expect(!history.stdout.contains("forecast") && history.stdout.components(separatedBy: "\"id\"").count == 3)
+
+        for (arguments, words) in [
+            (["--deadline", "submisions=2035-10-31"], "did you mean 'submissions'"),
+            (["--deadline", "submissions"], "write it as STATE=VALUE"),
+            (["--target", "submissions=many"], "is not a number"),
+            (["--target", "judging=5"], "has no target to forecast"),
+            (["--runs", "0"], "runs must be between 1 and 10,000"),
+            (["--at", "2035-06-01"], "give a date-time with its offset"),
+        ] {
+            let refused = try place.laurel(["campaign", "forecast", id] + arguments)
+            #expect(refused.status != 0 && refused.stderr.contains(words), "\(arguments): \(refused.stderr)")
+        }
+    }
+
     @Test("commands that only read a database never create one: a missing file or folder is said, exit 1")
     func readersDoNotCreate() throws {
         let place = try Place()

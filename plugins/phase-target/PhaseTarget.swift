@@ -74,6 +74,23 @@ extension PhaseTarget: RunnableStep {
             endEarly: parameters[endEarly]?.boolean ?? true)
     }
 
+    public static func goal(_ configuration: Configuration, enteredAt: Instant, calendar: ZonedCalendar) -> StepGoal? {
+        StepGoal(
+            metric: configuration.metric, target: configuration.target,
+            deadline: configuration.deadline ?? calendar.adding(configuration.window ?? ISODuration(), to: enteredAt),
+            deadlineTimer: "deadline")
+    }
+
+    public static func adjusting(_ configuration: Configuration, target: Double?, deadline: Instant?) -> Configuration {
+        var adjusted = configuration
+        if let target { adjusted.target = target }
+        if let deadline {
+            adjusted.deadline = deadline
+            adjusted.window = nil
+        }
+        return adjusted
+    }
+
     static func values(_ configuration: Configuration, _ context: StepContext) -> [String: Value] {
         let value = context.metrics[configuration.metric] ?? 0
         return [

@@ -41,7 +41,7 @@ public struct Engine: Sendable {
     /// The content hash of the workflow text, stored with every campaign started here.
     public let version: String
     public let calendar: ZonedCalendar
-    private let states: [String: CompiledState]
+    private var states: [String: CompiledState]
     /// A workflow declares a handful of entry kinds: a scan of short names costs less than a hash.
     private let entryKinds: [EntryKind]
     /// For each entry kind, in the same order, the name of its field of type `unit` (the entry's unit).
@@ -396,6 +396,52 @@ public struct Engine: Sendable {
         }
     }
 
+    // MARK: Forecasting
+
+    /// The goal of the step of state `name`, were it entered at `enteredAt`; nil for a state
+    /// whose step has none.
+    public func goal(ofState name: String, enteredAt: Instant) -> StepGoal? {
+        states[name]?.runner?.goal(enteredAt: enteredAt, calendar: calendar)
+    }
+
+    /// The entry kinds state `name` accepts.
+    public func acceptedKinds(inState name: String) -> [String] {
+        states[name]?.accepts ?? []
+    }
+
+    /// The engine with the step of state `name` given another target or deadline (a what-if;
+    /// the workflow's text and version are unchanged).
+    public func adjusting(state name: String, target: Double?, deadline: Instant?) -> Engine {
+        guard let compiled = states[name], let runner = compiled.runner else { return self }
+        var adjusted = self
+        adjusted.states[name] = CompiledState(
+            state: compiled.state, runner: runner.adjusting(target: target, deadline: deadline),
+            accepts: compiled.accepts)
+        return adjusted
+    }
+
+    /// What an entry adds to each metric it counts towards (`count:` 1, `sum:` its field).
+    public func metricDeltas(of entry: Entry) -> [(metric: String, amount: Double)] {
+        var deltas: [(metric: String, amount: Double)] = []
+        forEachMetricDelta(of: entry) { deltas.append(($0, $1)) }
+        return deltas
+    }
+
+    /// The one definition of what an entry counts towards; a submission calls it without
+    /// building an array.
+    private func forEachMetricDelta(of entry: Entry, _ body: (String, Double) -> Void) {
+        for metric in workflow.metrics {
+            switch metric.source {
+            case .count(let kind) where kind.value == entry.kind:
+                body(metric.name, 1)
+            case .sum(let kind, let field) where kind.value == entry.kind:
+                if let amount = entry.fields[field.value]?.number { body(metric.name, amount) }
+            default:
+                break
+            }
+        }
+    }
+
     // MARK: Simulating
 
     /// Plausible inputs for the step of the state the campaign is in, asked of its plugin (see
@@ -645,19 +691,9 @@ public struct Engine: Sendable {
     /// Counts and sums the entry into its metrics; returns the metrics that changed.
     private func updateMetrics(for entry: Entry, sign: Double, in campaign: inout Campaign) -> [String] {
         var changed: [String] = []
-        for metric in workflow.metrics {
-            switch metric.source {
-            case .count(let kind) where kind.value == entry.kind:
-                campaign.metrics[metric.name, default: 0] += sign
-                changed.append(metric.name)
-            case .sum(let kind, let field) where kind.value == entry.kind:
-                if let amount = entry.fields[field.value]?.number {
-                    campaign.metrics[metric.name, default: 0] += sign * amount
-                    changed.append(metric.name)
-                }
-            default:
-                break
-            }
+        forEachMetricDelta(of: entry) { metric, amount in
+            campaign.metrics[metric, default: 0] += sign * amount
+            changed.append(metric)
         }
         return changed
     }
@@ -859,6 +895,8 @@ protocol StepRunning: Sendable {
     func enter(_ context: StepContext) -> ErasedReaction
     func handle(_ input: StepInput, memory: any StepMemory, context: StepContext) -> ErasedReaction
     func simulate(_ simulation: inout StepSimulation) -> [TimedEvent]
+    func goal(enteredAt: Instant, calendar: ZonedCalendar) -> StepGoal?
+    func adjusting(target: Double?, deadline: Instant?) -> any StepRunning
 }
 
 struct StepRunner<P: RunnableStep>: StepRunning {
@@ -881,5 +919,13 @@ struct StepRunner<P: RunnableStep>: StepRunning {
 
     func simulate(_ simulation: inout StepSimulation) -> [TimedEvent] {
         P.simulate(configuration, &simulation)
+    }
+
+    func goal(enteredAt: Instant, calendar: ZonedCalendar) -> StepGoal? {
+        P.goal(configuration, enteredAt: enteredAt, calendar: calendar)
+    }
+
+    func adjusting(target: Double?, deadline: Instant?) -> any StepRunning {
+        StepRunner(configuration: P.adjusting(configuration, target: target, deadline: deadline))
     }
 }

@@ -116,11 +116,42 @@ public protocol RunnableStep: StepPlugin {
     /// Plausible inputs for a simulation without a script: what the people this step waits for
     /// would send while its state lasts. None by default.
     static func simulate(_ configuration: Configuration, _ simulation: inout StepSimulation) -> [TimedEvent]
+    /// The target the step works towards, for a state entered at `enteredAt`: what a forecast
+    /// watches. Nil (the default) for a step without one.
+    static func goal(_ configuration: Configuration, enteredAt: Instant, calendar: ZonedCalendar) -> StepGoal?
+    /// The configuration with another target or deadline, for a forecast's what-if; the default
+    /// keeps it as it is.
+    static func adjusting(_ configuration: Configuration, target: Double?, deadline: Instant?) -> Configuration
 }
 
 extension RunnableStep {
     public static func simulate(_ configuration: Configuration, _ simulation: inout StepSimulation) -> [TimedEvent] {
         []
+    }
+
+    public static func goal(_ configuration: Configuration, enteredAt: Instant, calendar: ZonedCalendar) -> StepGoal? {
+        nil
+    }
+
+    public static func adjusting(_ configuration: Configuration, target: Double?, deadline: Instant?) -> Configuration {
+        configuration
+    }
+}
+
+/// A metric's target and the deadline a step gives it (a phase's 20,000 initiatives by 31 May).
+public struct StepGoal: Sendable, Hashable {
+    public var metric: String
+    public var target: Double
+    public var deadline: Instant
+    /// The step's own name for the timer that ends it at the deadline, so a forecast that moves
+    /// the deadline of a state already entered moves that timer too.
+    public var deadlineTimer: String
+
+    public init(metric: String, target: Double, deadline: Instant, deadlineTimer: String) {
+        self.metric = metric
+        self.target = target
+        self.deadline = deadline
+        self.deadlineTimer = deadlineTimer
     }
 }
 
