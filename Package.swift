@@ -76,9 +76,11 @@ var targets: [Target] = [
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Mustache", package: "swift-mustache"),
         ],
-        // The OpenAPI 3.1 document the server serves at /openapi.json and is tested against.
-        resources: [.copy("Resources/openapi.json")]
+        // The OpenAPI 3.1 document the server serves at /openapi.json and is tested against; the
+        // web pages' templates and style sheet.
+        resources: [.copy("Resources/openapi.json"), .copy("Resources/pages")]
     ),
     // The test kit: the in-memory store, the store conformance suite, a test step, a manual clock,
     // shared workflows (a product, as HummingbirdTesting is).
@@ -240,6 +242,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: targets,
     swiftLanguageModes: [.v6]

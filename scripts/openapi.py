@@ -73,8 +73,9 @@ schemas = {
      "p15": S("string", description="when 15 of 100 runs had reached the target; absent: fewer did by the deadline"),
      "p50": string, "p85": string, "miss_probability": number},
      ["state", "metric", "target", "current", "entered", "reached_already", "miss_probability"])),
+   "waiting_for": S("array", items=string, description="the events the campaign waits for before anything can be forecast (a draft's launch)"),
    "calibration": obj({"coverage": number, "backtests": integer, "measured": string})},
-   ["campaign", "at", "time_zone", "runs", "seed", "history", "goals", "calibration"]),
+   ["campaign", "at", "time_zone", "runs", "seed", "history", "goals", "waiting_for", "calibration"]),
  "Validation": obj({"file": string, "valid": boolean, "errors": integer, "warnings": integer, "diagnostics": arr(ref("Diagnostic"))}),
 }
 problem = {"application/problem+json": {"schema": ref("Problem")}}

@@ -8,6 +8,8 @@ public struct APIContext: RequestContext {
     public var principal: Principal?
     /// The client's IP address, for the audit log (a hash there).
     public var clientAddress: String?
+    /// A web page's language and session (``PageSession``); unused by the API.
+    var page = PageSession()
 
     public init(source: Source) {
         coreContext = .init(source: source)

@@ -21,6 +21,10 @@ public struct LaurelAPI: Sendable {
 
     let service: CampaignService
     let clock: @Sendable () -> Instant
+    /// The campaign pages' forecasts, kept a few minutes.
+    let forecasts = ForecastCache()
+    /// The pages' templates, read once from the build's resources.
+    static let pages = Result { try Pages.load() }
     let logger: Logger
     /// `/metrics`, when the process bootstrapped swift-metrics with Prometheus.
     let metrics: MetricsExport?
@@ -66,6 +70,10 @@ public struct LaurelAPI: Sendable {
         addAuditRoutes(to: api)
         addApprovalRoutes(to: api)
         addCertificateRoutes(to: api)
+        switch Self.pages {
+        case .success(let pages): addPageRoutes(to: router, pages: pages)
+        case .failure(let error): logger.error("the web pages are off: \(error)")
+        }
         return router
     }
 

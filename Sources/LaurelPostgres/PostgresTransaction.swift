@@ -492,6 +492,18 @@ struct PostgresTransaction: StoreTransaction {
         .map(Self.loggedEvent)
     }
 
+    func latestEvents(campaignID: String, limit: Int) throws -> [LoggedEvent] {
+        try rows(
+            """
+            SELECT \(unescaped: Self.eventColumns) FROM (
+                SELECT \(unescaped: Self.eventColumns) FROM event WHERE campaign_id = \(campaignID)
+                ORDER BY sequence DESC LIMIT \(limit)) AS latest
+            ORDER BY sequence
+            """
+        )
+        .map(Self.loggedEvent)
+    }
+
     func eventCount() throws -> Int {
         try rows("SELECT COUNT(*) FROM event").first.map { try $0.decode(Int.self) } ?? 0
     }

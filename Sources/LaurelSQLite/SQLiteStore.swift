@@ -772,6 +772,17 @@ struct SQLiteTransaction: StoreTransaction {
         .map(SQLiteStore.loggedEvent)
     }
 
+    func latestEvents(campaignID: String, limit: Int) throws -> [LoggedEvent] {
+        try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT * FROM (SELECT * FROM event WHERE campaign_id = ? ORDER BY sequence DESC LIMIT ?)
+                    ORDER BY sequence
+                    """), arguments: [campaignID, limit]
+        )
+        .map(SQLiteStore.loggedEvent)
+    }
+
     func eventCount() throws -> Int {
         try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event") ?? 0
     }

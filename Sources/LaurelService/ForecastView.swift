@@ -109,12 +109,16 @@ public struct ForecastView: Encodable, Sendable, Hashable {
     public var scenario: Scenario?
     public var history: History
     public var goals: [Goal]
+    /// The events the campaign waits for before anything can be forecast (a draft's launch).
+    public var waitingFor: [String]
     public var calibration: Calibration
 
     enum CodingKeys: String, CodingKey {
         case campaign, at
         case timeZone = "time_zone"
-        case runs, seed, scenario, history, goals, calibration
+        case runs, seed, scenario, history, goals
+        case waitingFor = "waiting_for"
+        case calibration
     }
 
     init(_ forecast: Forecast, request: ForecastRequest, calendar: ZonedCalendar, timeZone: String) {
@@ -137,6 +141,7 @@ public struct ForecastView: Encodable, Sendable, Hashable {
                 p50: goal.p50.map(calendar.format), p85: goal.p85.map(calendar.format),
                 missProbability: goal.missProbability)
         }
+        waitingFor = forecast.waitingFor
         calibration = Calibration(
             coverage: ForecastCalibration.coverage, backtests: ForecastCalibration.backtests,
             measured: ForecastCalibration.measured)

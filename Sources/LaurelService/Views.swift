@@ -207,6 +207,14 @@ extension CampaignService {
             progress: progress)
     }
 
+    /// The campaign's last `limit` events, oldest first: a page's timeline.
+    public func recentHistory(of id: String, limit: Int) async throws -> [HistoryLine] {
+        let calendar = try await campaignAndEngine(id).engine.calendar
+        return try await reading { try $0.latestEvents(campaignID: id, limit: limit) }.map {
+            HistoryLine($0, calendar: calendar)
+        }
+    }
+
     /// The campaign's log, oldest first, its instants in the campaign's zone.
     public func history(of id: String) async throws -> [HistoryLine] {
         let calendar = try await campaignAndEngine(id).engine.calendar

@@ -195,6 +195,8 @@ public protocol StoreReader {
     func containsEntry(campaignID: String, id: String) throws -> Bool
     func campaigns() throws -> [CampaignSummary]
     func events(campaignID: String) throws -> [LoggedEvent]
+    /// The campaign's last `limit` events, oldest first: a page's timeline without the whole log.
+    func latestEvents(campaignID: String, limit: Int) throws -> [LoggedEvent]
     func eventCount() throws -> Int
     func containsEvent(id: String) throws -> Bool
     /// Which of these event ids are in the log: one look for a batch.
@@ -358,6 +360,9 @@ extension ForwardingStoreTransaction {
     }
     public func campaigns() throws -> [CampaignSummary] { try inner.campaigns() }
     public func events(campaignID: String) throws -> [LoggedEvent] { try inner.events(campaignID: campaignID) }
+    public func latestEvents(campaignID: String, limit: Int) throws -> [LoggedEvent] {
+        try inner.latestEvents(campaignID: campaignID, limit: limit)
+    }
     public func eventCount() throws -> Int { try inner.eventCount() }
     public func containsEvent(id: String) throws -> Bool { try inner.containsEvent(id: id) }
     public func loggedEvents(among ids: [String]) throws -> Set<String> { try inner.loggedEvents(among: ids) }

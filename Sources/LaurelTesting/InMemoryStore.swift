@@ -125,6 +125,9 @@ public final class InMemoryStore: CampaignStore {
         }
 
         func events(campaignID: String) throws -> [LoggedEvent] { state.events.filter { $0.campaignID == campaignID } }
+        func latestEvents(campaignID: String, limit: Int) throws -> [LoggedEvent] {
+            Array(try events(campaignID: campaignID).suffix(max(0, limit)))
+        }
 
         func eventCount() throws -> Int { state.events.count }
 

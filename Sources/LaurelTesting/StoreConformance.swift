@@ -408,6 +408,12 @@ public enum StoreConformance {
             let log = try await store.read { try $0.events(campaignID: "a") }
             try expect(log.map(\.id), ["e1", "e2", "e3"], "a's log")
             try expect(
+                try await store.read { try $0.latestEvents(campaignID: "a", limit: 2) }.map(\.id), ["e2", "e3"],
+                "a's last two events, oldest first")
+            try expect(
+                try await store.read { try $0.latestEvents(campaignID: "a", limit: 10) }.map(\.id), ["e1", "e2", "e3"],
+                "more asked than logged")
+            try expect(
                 log.map(\.sequence) == log.map(\.sequence).sorted() && Set(log.map(\.sequence)).count == 3, true,
                 "the sequence numbers increase")
             try expect(try await store.read { try $0.containsEvent(id: "f1") }, true, "an event of another campaign")

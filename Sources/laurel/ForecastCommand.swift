@@ -93,6 +93,11 @@ extension CampaignCommand {
                 }
                 out += "What if: \(changes.joined(separator: ", ")) (nothing is written)\n"
             }
+            if !view.waitingFor.isEmpty {
+                let events = view.waitingFor.map { "'\($0)'" }.joined(separator: " or ")
+                return out
+                    + "The campaign waits for the event \(events): nothing moves it until someone sends it, so there is nothing to forecast yet.\n"
+            }
             if view.goals.isEmpty {
                 return out + "No phase target is ahead of this campaign.\n"
             }

@@ -134,6 +134,16 @@ import Testing
         #expect(goal.missProbability > 0.05 && goal.missProbability < 0.95, "\(goal)")
     }
 
+    @Test("a draft before its launch waits for a person: the forecast says which event, not a 100 % miss")
+    func waiting() throws {
+        let engine = try Self.engine()
+        let draft = try engine.start(id: "c", at: Self.start).campaign
+        let forecast = Forecaster(engine: engine).forecast(draft, at: Self.start + Self.day, runs: 10, seed: 1)
+        #expect(forecast.waitingFor == ["launch"])
+        let launched = try engine.apply(.command("launch"), to: draft, at: Self.start).campaign
+        #expect(Forecaster(engine: engine).forecast(launched, at: Self.start, runs: 10, seed: 1).waitingFor.isEmpty)
+    }
+
     @Test("the backtest is repeatable and accounts for every backtest")
     func backtest() throws {
         let result = WorkflowValidator(registry: TestWorkflows.registry).validate(

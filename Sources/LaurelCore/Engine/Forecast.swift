@@ -62,6 +62,9 @@ public struct Forecast: Sendable, Hashable {
     public var scenario: ForecastScenario
     public var history: ForecastHistory
     public var goals: [GoalForecast]
+    /// The events the campaign waits for, when it takes no entries and no timer is armed (a
+    /// draft before its launch): nothing moves it but a person, so the runs say nothing.
+    public var waitingFor: [String]
 }
 
 /// Runs a live campaign forward on a virtual clock, many times, through the real engine and
@@ -123,9 +126,12 @@ public struct Forecaster: Sendable {
         let goals = goalStates.indices.map { index in
             summarise(goalStates[index], outcomes[index], engine: engine, campaign: base, now: now)
         }
+        let waiting =
+            base.status == .running && base.timers.isEmpty && engine.acceptedKinds(inState: base.state).isEmpty
+            ? engine.workflow.state(named: base.state)?.handlers.map(\.key.value) ?? [] : []
         return Forecast(
             campaignID: campaign.id, at: now, runs: max(1, runs), seed: seed, scenario: scenario,
-            history: history.summary, goals: goals)
+            history: history.summary, goals: goals, waitingFor: waiting)
     }
 
     /// The states with a goal the campaign is in or has not entered yet, in the workflow's order.

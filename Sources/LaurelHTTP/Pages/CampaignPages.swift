@@ -1,0 +1,135 @@
+import Foundation
+import Hummingbird
+import LaurelCore
+import LaurelService
+
+extension LaurelAPI {
+    /// The campaigns the person may see, each with its state and a bar per phase target.
+    func campaignsPage(_ context: APIContext, pages: Pages) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let words = PageText.table(context.page.language)
+        let organisation = try await service.organisationInUse()
+        let summaries = try await service.campaigns()
+        var visible: [[String: Any]] = []
+        for (id, facts) in try await service.campaignFacts(of: summaries)
+        where Authorization.decide(principal, .readProgress, campaign: facts, organisation: organisation).isAllowed {
+            let (campaign, engine) = try await service.campaignAndEngine(id)
+            visible.append([
+                "id": campaign.id, "title": engine.workflow.title, "state": campaign.state,
+                "statusText": words[campaign.status.rawValue] ?? campaign.status.rawValue,
+                "entries": campaign.entries.count.groupedByThousands,
+                "goals": Self.goalBars(campaign, engine: engine),
+            ])
+        }
+        return pages.render(
+            "campaigns", title: words["campaigns"]!, ["campaigns": visible], session: context.page,
+            principal: principal)
+    }
+
+    /// One campaign: its progress, pending timers, forecast and timeline.
+    func campaignPage(_ context: APIContext, pages: Pages) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let words = PageText.table(context.page.language)
+        let id = try context.parameters.require("id")
+        let (campaign, engine, facts) = try await service.campaignWithFacts(id)
+        try await authorize(principal, .readProgress, campaign: facts)
+        let status = try await service.status(of: id)
+        var values: [String: Any] = [
+            "id": campaign.id, "title": engine.workflow.title, "state": campaign.state,
+            "statusText": words[campaign.status.rawValue] ?? campaign.status.rawValue, "since": status.since,
+            "timeZone": status.timeZone, "entries": campaign.entries.count.groupedByThousands,
+            "goals": Self.goalBars(campaign, engine: engine),
+            "timers": status.timers.map { ["what": $0.what, "due": $0.due] },
+            "hasTimers": !status.timers.isEmpty,
+        ]
+        if campaign.status == .running {
+            let forecast = try await forecasts.forecast(of: id, state: campaign.state, service: service, now: clock())
+            values["forecast"] = Self.forecastValues(forecast, words: words)
+        }
+        // The latest events first, read from the end of the log (a campaign may hold millions).
+        let history = try await service.recentHistory(of: id, limit: 51)
+        values["timeline"] = history.suffix(50).reversed().map { ["at": $0.at, "summary": $0.summary] }
+        if history.count > 50 { values["moreTimeline"] = words["earlierEvents"]! }
+        return pages.render(
+            "campaign", title: engine.workflow.title, values, session: context.page, principal: principal)
+    }
+
+    /// A bar per phase target of the workflow, in its order: the metric now against each target.
+    static func goalBars(_ campaign: Campaign, engine: Engine) -> [[String: Any]] {
+        engine.workflow.states.compactMap { state -> [String: Any]? in
+            guard let goal = engine.goal(ofState: state.name, enteredAt: campaign.enteredAt) else { return nil }
+            let value = campaign.metrics[goal.metric] ?? 0
+            let percent = goal.target > 0 ? min(100, Int((value / goal.target * 100).rounded(.down))) : 100
+            return [
+                "state": state.name, "metric": goal.metric, "value": Self.shown(value),
+                "target": Self.shown(goal.target),
+                "valueNumber": value, "targetNumber": goal.target, "percent": percent,
+                "current": state.name == campaign.state,
+            ]
+        }
+    }
+
+    static func forecastValues(_ view: ForecastView, words: [String: String]) -> [String: Any] {
+        let history =
+            view.history.days > 0
+            ? PageText.format(
+                words["historyDays"]!, view.history.entries.groupedByThousands, String(view.history.units),
+                String(view.history.days))
+            : words["historyNone"]!
+        let notReached = words["notReached"]!
+        var values: [String: Any] = [
+            "runs": view.runs, "historyText": history, "hasGoals": !view.goals.isEmpty && view.waitingFor.isEmpty,
+            "goals": view.goals.map { goal -> [String: Any] in
+                [
+                    "state": goal.state, "target": Self.shown(goal.target),
+                    "deadline": goal.deadline.map { String($0.prefix(16)) } ?? "–",
+                    "p15": goal.p15.map { String($0.prefix(10)) } ?? notReached,
+                    "p50": goal.p50.map { String($0.prefix(10)) } ?? notReached,
+                    "p85": goal.p85.map { String($0.prefix(10)) } ?? notReached,
+                    "miss": Int((goal.missProbability * 100).rounded()),
+                ]
+            },
+            "calibrationText": PageText.format(
+                words["calibration"]!, String(Int((view.calibration.coverage * 100).rounded())),
+                String(view.calibration.backtests)),
+        ]
+        if !view.waitingFor.isEmpty {
+            values["waiting"] = PageText.format(
+                words["waitingFor"]!, view.waitingFor.joined(separator: " \(words["or"]!) "))
+        }
+        return values
+    }
+
+    static func shown(_ value: Double) -> String {
+        value.rounded() == value && abs(value) < 1e15 ? Int(value).groupedByThousands : value.formattedForMessage
+    }
+}
+
+/// The latest forecast of each campaign: a forecast takes up to a second for a large campaign, a
+/// page must not. The first page of a campaign waits for it; after that a page shows the kept
+/// one while a newer one is worked out, once it is older than `lifetime` or the state changed.
+actor ForecastCache {
+    private var kept: [String: (at: Instant, state: String, view: ForecastView)] = [:]
+    private var refreshing: Set<String> = []
+    static let lifetime: Instant = 300
+
+    func forecast(of id: String, state: String, service: CampaignService, now: Instant) async throws -> ForecastView {
+        guard let cached = kept[id] else {
+            let view = try await service.forecast(of: id, ForecastRequest(), now: now)
+            kept[id] = (now, state, view)
+            return view
+        }
+        if cached.state != state || now - cached.at >= Self.lifetime, refreshing.insert(id).inserted {
+            Task {
+                let view = try? await service.forecast(of: id, ForecastRequest(), now: now)
+                self.store(view, of: id, state: state, at: now)
+            }
+        }
+        return cached.view
+    }
+
+    private func store(_ view: ForecastView?, of id: String, state: String, at now: Instant) {
+        refreshing.remove(id)
+        if let view { kept[id] = (now, state, view) }
+    }
+}
