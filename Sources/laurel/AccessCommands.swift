@@ -70,7 +70,7 @@ struct AccessCommand: ParsableCommand {
                         Granted \(grant.role) to \(grant.person)\(scope.isEmpty ? "" : " (\(scope.joined(separator: ", ")))") until \(grant.expires) UTC; grant id \(grant.id).
                         \(link ? "Sign-in code" : "Token") (shown once, stored only as a hash):
                         \(issued.secret)
-                        \(link ? "POST it to /api/sign-in as {\"code\": \"...\"}; it works once." : "Send it as: Authorization: Bearer \(issued.secret.prefix(12))...")
+                        \(link ? "Open /signin?code=\(issued.secret) on the server's web pages, or POST it to /api/sign-in as {\"code\": \"...\"}; it works once." : "Send it as: Authorization: Bearer \(issued.secret.prefix(12))... (or paste it on the web pages' sign-in)")
                         """,
                     json: try JSONValue(encoding: view))
             }

@@ -118,7 +118,7 @@ struct PageSessionMiddleware: RouterMiddleware {
         else {
             let path = request.uri.path
             return .redirect(
-                to: "/signin?next=\(path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
+                to: "/signin?next=\(path.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? "")")
         }
         context.principal = principal
         context.page.token = token
@@ -131,6 +131,10 @@ struct PageSessionMiddleware: RouterMiddleware {
             return errorPage(error, session: context.page, principal: principal)
         }
     }
+
+    /// What a query value may hold unescaped (RFC 3986's unreserved characters).
+    static let unreserved = CharacterSet(
+        charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
 
     func errorPage(_ error: any Error, session: PageSession, principal: Principal?) -> Response {
         let words = PageText.table(session.language)
