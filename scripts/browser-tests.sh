@@ -35,6 +35,7 @@ $laurel org import organisations/nam-tu-liem-sample.yaml --database "$db" >/dev/
 code() { $laurel access grant "$@" --link --database "$db" | grep -oE 'laurel_l_[A-Za-z0-9_-]+' | head -1; }
 admin=$(code tran-thi-binh --role administrator)
 officer=$(code nguyen-van-an --role unit-officer --unit cd-my-dinh-1)
+watcher=$(code tran-thi-binh --role administrator)
 start() {
   local id
   id=$($laurel campaign start district-initiatives --input "unit=$1" --workflows Tests/browser/workflows --database "$db")
@@ -53,6 +54,6 @@ serve=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 screenshots=${SCREENSHOTS:-artifacts/screenshots}
 mkdir -p "$screenshots"
-LAUREL_BASE="http://127.0.0.1:$port" LAUREL_ADMIN_CODE=$admin LAUREL_OFFICER_CODE=$officer \
+LAUREL_BASE="http://127.0.0.1:$port" LAUREL_ADMIN_CODE=$admin LAUREL_OFFICER_CODE=$officer LAUREL_WATCHER_CODE=$watcher \
   LAUREL_DISTRICT=$district LAUREL_OTHER=$other SCREENSHOTS=$(cd "$screenshots" && pwd) \
   "$venv/bin/python" Tests/browser/pages_test.py || { cat "$work/serve.log" >&2; exit 1; }

@@ -23,6 +23,8 @@ public struct LaurelAPI: Sendable {
     let clock: @Sendable () -> Instant
     /// The campaign pages' forecasts, kept a few minutes.
     let forecasts = ForecastCache()
+    /// What open campaign pages follow.
+    let live: LiveFeed
     /// The pages' templates, read once from the build's resources.
     static let pages = Result { try Pages.load() }
     let logger: Logger
@@ -40,6 +42,7 @@ public struct LaurelAPI: Sendable {
         self.logger = logger
         self.metrics = metrics
         self.fourEyes = fourEyes
+        live = LiveFeed(service: service, logger: logger)
     }
 
     /// The routes, with problem documents for every error and authentication before `/api/`.

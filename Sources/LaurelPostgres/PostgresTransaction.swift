@@ -504,6 +504,18 @@ struct PostgresTransaction: StoreTransaction {
         .map(Self.loggedEvent)
     }
 
+    func latestEventSequence() throws -> Int64 {
+        try rows("SELECT COALESCE(MAX(sequence), 0) FROM event").first.map { try $0.decode(Int64.self) } ?? 0
+    }
+
+    func eventSequences(after sequence: Int64, limit: Int) throws -> [(campaignID: String, sequence: Int64)] {
+        try rows(
+            "SELECT campaign_id, sequence FROM event WHERE sequence > \(sequence) ORDER BY sequence LIMIT \(Int64(limit))"
+        )
+        .map { try $0.decode((String, Int64).self) }
+        .map { (campaignID: $0.0, sequence: $0.1) }
+    }
+
     func eventCount() throws -> Int {
         try rows("SELECT COUNT(*) FROM event").first.map { try $0.decode(Int.self) } ?? 0
     }

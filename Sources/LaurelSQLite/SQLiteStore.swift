@@ -787,6 +787,18 @@ struct SQLiteTransaction: StoreTransaction {
         try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event") ?? 0
     }
 
+    func latestEventSequence() throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(sequence), 0) FROM event") ?? 0
+    }
+
+    func eventSequences(after sequence: Int64, limit: Int) throws -> [(campaignID: String, sequence: Int64)] {
+        try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT campaign_id, sequence FROM event WHERE sequence > ? ORDER BY sequence LIMIT ?"),
+            arguments: [sequence, limit]
+        ).map { ($0["campaign_id"], $0["sequence"]) }
+    }
+
     func dueTimers(at instant: Instant, after: DueTimer?, limit: Int) throws -> [DueTimer] {
         let rows: [Row]
         if let after {

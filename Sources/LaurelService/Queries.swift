@@ -38,6 +38,18 @@ extension CampaignService {
         return (campaign, try await engine(version: campaign.workflowVersion))
     }
 
+    /// The highest sequence number in the log (0 when empty): where a live feed starts.
+    public func latestEventSequence() async throws -> Int64 {
+        try await reading { try $0.latestEventSequence() }
+    }
+
+    /// Which campaigns logged events after `sequence`, in order, without reading the events.
+    public func eventSequences(after sequence: Int64, limit: Int) async throws -> [(
+        campaignID: String, sequence: Int64
+    )] {
+        try await reading { try $0.eventSequences(after: sequence, limit: limit) }
+    }
+
     /// The campaign's log, oldest first.
     public func events(campaignID: String) async throws -> [LoggedEvent] {
         try await reading { try $0.events(campaignID: campaignID) }

@@ -197,6 +197,11 @@ public protocol StoreReader {
     func events(campaignID: String) throws -> [LoggedEvent]
     /// The campaign's last `limit` events, oldest first: a page's timeline without the whole log.
     func latestEvents(campaignID: String, limit: Int) throws -> [LoggedEvent]
+    /// The highest sequence number in the log; 0 when it is empty.
+    func latestEventSequence() throws -> Int64
+    /// Which campaigns logged events after `sequence`, and at which sequence numbers, in order:
+    /// what live pages follow, without reading the events.
+    func eventSequences(after sequence: Int64, limit: Int) throws -> [(campaignID: String, sequence: Int64)]
     func eventCount() throws -> Int
     func containsEvent(id: String) throws -> Bool
     /// Which of these event ids are in the log: one look for a batch.
@@ -362,6 +367,10 @@ extension ForwardingStoreTransaction {
     public func events(campaignID: String) throws -> [LoggedEvent] { try inner.events(campaignID: campaignID) }
     public func latestEvents(campaignID: String, limit: Int) throws -> [LoggedEvent] {
         try inner.latestEvents(campaignID: campaignID, limit: limit)
+    }
+    public func latestEventSequence() throws -> Int64 { try inner.latestEventSequence() }
+    public func eventSequences(after sequence: Int64, limit: Int) throws -> [(campaignID: String, sequence: Int64)] {
+        try inner.eventSequences(after: sequence, limit: limit)
     }
     public func eventCount() throws -> Int { try inner.eventCount() }
     public func containsEvent(id: String) throws -> Bool { try inner.containsEvent(id: id) }

@@ -125,6 +125,10 @@ public final class InMemoryStore: CampaignStore {
         }
 
         func events(campaignID: String) throws -> [LoggedEvent] { state.events.filter { $0.campaignID == campaignID } }
+        func latestEventSequence() throws -> Int64 { state.events.last?.sequence ?? 0 }
+        func eventSequences(after sequence: Int64, limit: Int) throws -> [(campaignID: String, sequence: Int64)] {
+            state.events.lazy.filter { $0.sequence > sequence }.prefix(limit).map { ($0.campaignID, $0.sequence) }
+        }
         func latestEvents(campaignID: String, limit: Int) throws -> [LoggedEvent] {
             Array(try events(campaignID: campaignID).suffix(max(0, limit)))
         }

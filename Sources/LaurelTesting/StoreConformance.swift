@@ -413,6 +413,15 @@ public enum StoreConformance {
             try expect(
                 try await store.read { try $0.latestEvents(campaignID: "a", limit: 10) }.map(\.id), ["e1", "e2", "e3"],
                 "more asked than logged")
+            let sequences = try await store.read { try $0.eventSequences(after: 0, limit: 10) }
+            try expect(sequences.map(\.campaignID), ["a", "a", "b", "a"], "who logged what, in order")
+            try expect(
+                try await store.read { try $0.latestEventSequence() }, sequences.last?.sequence ?? -1,
+                "the latest sequence")
+            try expect(
+                try await store.read { try $0.eventSequences(after: sequences[1].sequence, limit: 1) }.map(
+                    \.campaignID),
+                ["b"], "from after a sequence, at most the limit")
             try expect(
                 log.map(\.sequence) == log.map(\.sequence).sorted() && Set(log.map(\.sequence)).count == 3, true,
                 "the sequence numbers increase")

@@ -4,6 +4,7 @@ import LaurelCore
 import LaurelService
 import LaurelStore
 import LaurelTesting
+import Logging
 import Testing
 
 @testable import LaurelHTTP
@@ -120,5 +121,27 @@ struct PagesTests {
             #expect(english.text.contains("<html lang=\"en\">") && english.text.contains("Pending timers"))
             #expect(english.headers[.setCookie]?.contains("laurel_lang=en") == true)
         }
+    }
+
+    @Test(
+        "the live feed tells a campaign's listeners of each commit, not other campaigns'; a reconnect after a missed commit hears of it at once"
+    )
+    func liveFeed() async throws {
+        let harness = try await APIHarness()
+        let contest = try await harness.startContest()
+        let other = try await harness.startContest()
+        let feed = LiveFeed(service: harness.service, logger: .init(label: "test"))
+        let changes = try await feed.follow(contest, after: nil)
+        _ = try await harness.service.apply(
+            .command("close"), to: other, eventID: "close-other", now: harness.clock.now)
+        _ = try await harness.service.apply(.command("close"), to: contest, eventID: "close", now: harness.clock.now)
+        let logged = try #require(try await harness.service.recentHistory(of: contest, limit: 1).last)
+        var iterator = changes.makeAsyncIterator()
+        let heard = await iterator.next()
+        #expect(heard == logged.sequence, "the contest's close, not the other campaign's")
+
+        let resumed = try await feed.follow(contest, after: logged.sequence - 1)
+        var again = resumed.makeAsyncIterator()
+        #expect(await again.next() == logged.sequence, "a page that saw less hears at once")
     }
 }

@@ -78,6 +78,25 @@ def test_administrator_sees_campaigns_progress_and_forecast(browser, state):
     expect(page.get_by_role("heading", name="Hẹn giờ sắp tới")).to_be_visible()
 
 
+def test_open_page_updates_without_reload(browser, state):
+    """A second browser watches the campaign page; an entry submitted meanwhile shows within a second."""
+    context, page = sign_in(browser, "LAUREL_WATCHER_CODE")
+    page.goto(f"{BASE}/campaigns/{DISTRICT}")
+    progress = page.locator(".goal-label").first
+    before = progress.inner_text()
+    page.evaluate("window.notReloaded = true")
+    token = next(c["value"] for c in context.cookies() if c["name"] == "laurel_session")
+    answer = page.request.post(
+        f"{BASE}/api/campaigns/{DISTRICT}/entries",
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "browser-live-1"},
+        data={"id": "live-1", "kind": "initiative", "fields": {"title": "Sáng kiến mới", "unit": "cd-dai-mo"}})
+    assert answer.status == 201, answer.text()
+    expect(progress).not_to_have_text(before, timeout=1000)
+    assert page.evaluate("window.notReloaded === true"), "the page was reloaded"
+    expect(page.locator(".timeline li").first).to_contain_text("live-1")
+    context.close()
+
+
 def test_unit_officer_out_of_scope_is_refused(browser, state):
     context, page = sign_in(browser, "LAUREL_OFFICER_CODE", width=360)
     expect(page.get_by_role("link", name="Sáng kiến của quận")).to_have_count(1)
@@ -96,7 +115,7 @@ def test_unit_officer_out_of_scope_is_refused(browser, state):
 def main():
     os.makedirs(SCREENSHOTS, exist_ok=True)
     tests = [test_sign_in_page, test_administrator_sees_campaigns_progress_and_forecast,
-             test_unit_officer_out_of_scope_is_refused]
+             test_open_page_updates_without_reload, test_unit_officer_out_of_scope_is_refused]
     failed = 0
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])

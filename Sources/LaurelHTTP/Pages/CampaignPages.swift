@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import LaurelCore
 import LaurelService
@@ -35,6 +36,7 @@ extension LaurelAPI {
         try await authorize(principal, .readProgress, campaign: facts)
         let status = try await service.status(of: id)
         var values: [String: Any] = [
+            "live": "/campaigns/\(campaign.id)/live",
             "id": campaign.id, "title": engine.workflow.title, "state": campaign.state,
             "statusText": words[campaign.status.rawValue] ?? campaign.status.rawValue, "since": status.since,
             "timeZone": status.timeZone, "entries": campaign.entries.count.groupedByThousands,
@@ -52,6 +54,32 @@ extension LaurelAPI {
         if history.count > 50 { values["moreTimeline"] = words["earlierEvents"]! }
         return pages.render(
             "campaign", title: engine.workflow.title, values, session: context.page, principal: principal)
+    }
+
+    /// The campaign's changes as Server-Sent Events (`event: change`, its id the log's sequence
+    /// number, so a reconnect's `Last-Event-ID` says what the page saw), with a comment every
+    /// 15 s so a closed connection is noticed.
+    func liveChanges(_ request: Request, _ context: APIContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let facts = try await service.campaignWithFacts(id).facts
+        try await authorize(try context.requirePrincipal(), .readProgress, campaign: facts)
+        let after = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int64($0) }
+        let changes = try await live.follow(id, after: after)
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-store"
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+                for await sequence in changes {
+                    let message =
+                        sequence == LiveFeed.heartbeat
+                        ? ": still here\n\n" : "id: \(sequence)\nevent: change\ndata: \(sequence)\n\n"
+                    try await writer.write(ByteBuffer(string: message))
+                }
+                try await writer.finish(nil)
+            })
     }
 
     /// A bar per phase target of the workflow, in its order: the metric now against each target.

@@ -23,6 +23,7 @@ struct PageSession: Sendable {
 struct Pages: Sendable {
     let library: MustacheLibrary
     let styleSheet: String
+    let liveScript: String
 
     static let sessionCookie = "laurel_session"
     static let languageCookie = "laurel_lang"
@@ -44,7 +45,8 @@ struct Pages: Sendable {
             }
         }
         let css = try String(contentsOf: folder.appendingPathComponent("laurel.css"), encoding: .utf8)
-        return Pages(library: library, styleSheet: css)
+        let script = try String(contentsOf: folder.appendingPathComponent("live.js"), encoding: .utf8)
+        return Pages(library: library, styleSheet: css, liveScript: script)
     }
 
     func has(_ template: String) -> Bool { library.getTemplate(named: template) != nil }
@@ -164,12 +166,16 @@ struct PageSessionMiddleware: RouterMiddleware {
 
 extension LaurelAPI {
     func addPageRoutes(to router: Router<APIContext>, pages: Pages) {
-        router.get("static/laurel.css") { _, _ in
-            var headers = HTTPFields()
-            headers[.contentType] = "text/css; charset=utf-8"
-            headers[.cacheControl] = "public, max-age=3600"
-            return Response(
-                status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: pages.styleSheet)))
+        for (file, type, text) in [
+            ("laurel.css", "text/css; charset=utf-8", pages.styleSheet),
+            ("live.js", "text/javascript; charset=utf-8", pages.liveScript),
+        ] {
+            router.get("static/\(file)") { _, _ in
+                var headers = HTTPFields()
+                headers[.contentType] = type
+                headers[.cacheControl] = "public, max-age=3600"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+            }
         }
         let open = router.group().add(middleware: PageLanguageMiddleware())
         open.get("/") { _, _ in Response.redirect(to: "/campaigns") }
@@ -197,6 +203,7 @@ extension LaurelAPI {
         }
         signedIn.get("campaigns") { _, context in try await campaignsPage(context, pages: pages) }
         signedIn.get("campaigns/:id") { _, context in try await campaignPage(context, pages: pages) }
+        signedIn.get("campaigns/:id/live") { request, context in try await liveChanges(request, context) }
     }
 
     /// Where to go after signing in: a path of this site only (never `//elsewhere`).
