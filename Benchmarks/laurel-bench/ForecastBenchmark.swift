@@ -38,13 +38,24 @@ struct ForecastBenchmark: ParsableCommand {
     @Option(help: "The database file (default: a new file in the temporary folder, removed afterwards).")
     var database: String?
 
+    @Option(
+        help:
+            "Start the campaign this many days before now (a campaign still running for the pages' benchmark); default: on 2026-01-01."
+    )
+    var startDaysAgo: Int?
+
     func run() throws {
         try runBlocking {
             try await withBenchmarkDatabase(database, name: "forecast") { path in try await measure(at: path) }
         }
     }
 
-    static let start: Instant = 1_767_225_600  // 2026-01-01T00:00Z
+    /// 2026-01-01T00:00Z, or `--start-days-ago` before now, at the start of that day.
+    var start: Instant {
+        guard let startDaysAgo else { return 1_767_225_600 }
+        let today = Instant(Date().timeIntervalSince1970) / 86_400 * 86_400
+        return today - Instant(startDaysAgo) * 86_400
+    }
 
     func measure(at path: String) async throws {
         let registry = BuiltInPlugins.registry
@@ -52,11 +63,11 @@ struct ForecastBenchmark: ParsableCommand {
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
         let store = try SQLiteStore(path: path, registry: registry)
         let version = WorkflowVersion(
-            hash: SHA256.hex(bytes), workflowID: "forecast", file: file, source: bytes, recordedAt: Self.start)
+            hash: SHA256.hex(bytes), workflowID: "forecast", file: file, source: bytes, recordedAt: start)
         try await store.write { try $0.record(version) }
         let service = CampaignService(store: store, registry: registry)
-        let campaign = try await service.start(version: version.hash, idempotencyKey: nil, now: Self.start).campaignID
-        _ = try await service.apply(.command("launch"), to: campaign, eventID: "launch", now: Self.start)
+        let campaign = try await service.start(version: version.hash, idempotencyKey: nil, now: start).campaignID
+        _ = try await service.apply(.command("launch"), to: campaign, eventID: "launch", now: start)
         // Units of uneven size: unit u's share is proportional to 1 / (1 + u % 17).
         let weights = (0..<units).map { 1.0 / Double(1 + $0 % 17) }
         let total = weights.reduce(0, +)
@@ -74,10 +85,10 @@ struct ForecastBenchmark: ParsableCommand {
             let csv = Array(("id,title,unit,savings\n" + rows.joined(separator: "\n") + "\n").utf8)
             _ = try await service.importEntries(
                 csv: csv, file: "day-\(day).csv", into: campaign, kind: "initiative",
-                now: Self.start + Instant(day) * 86_400 + 36_000)
+                now: start + Instant(day) * 86_400 + 36_000)
         }
         print("setup: \(number) entries from \(units) units over \(days) days", to: &standardError)
-        let now = Self.start + Instant(days) * 86_400
+        let now = start + Instant(days) * 86_400
         for _ in 0..<max(1, `repeat`) {
             let started = ContinuousClock.now
             let (read, engine) = try await service.campaignAndEngine(campaign, withEntries: true)

@@ -115,12 +115,19 @@ struct PageSessionMiddleware: RouterMiddleware {
         async throws -> Response
     {
         var context = context
-        guard let token = request.cookies[Pages.sessionCookie]?.value, !token.isEmpty, token.count <= 200,
-            let principal = try? await service.authenticate(token: token, now: clock())
-        else {
-            let path = request.uri.path
-            return .redirect(
-                to: "/signin?next=\(path.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? "")")
+        let signIn = Response.redirect(
+            to: "/signin?next=\(request.uri.path.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? "")")
+        guard let token = request.cookies[Pages.sessionCookie]?.value, !token.isEmpty, token.count <= 200 else {
+            return signIn
+        }
+        let principal: Principal
+        do {
+            principal = try await service.authenticate(token: token, now: clock())
+        } catch let error as LaurelError where error.code == .unauthenticated {
+            return signIn
+        } catch {
+            // The store could not be read: said as such, not as a session that ended.
+            return errorPage(error, session: context.page, principal: nil)
         }
         context.principal = principal
         context.page.token = token
