@@ -131,7 +131,7 @@ struct PagesTests {
         let contest = try await harness.startContest()
         let other = try await harness.startContest()
         let feed = LiveFeed(service: harness.service, logger: .init(label: "test"))
-        let changes = try await feed.follow(contest, after: nil)
+        let changes = try await feed.follow(contest, after: nil).changes
         _ = try await harness.service.apply(
             .command("close"), to: other, eventID: "close-other", now: harness.clock.now)
         _ = try await harness.service.apply(.command("close"), to: contest, eventID: "close", now: harness.clock.now)
@@ -140,7 +140,7 @@ struct PagesTests {
         let heard = await iterator.next()
         #expect(heard == logged.sequence, "the contest's close, not the other campaign's")
 
-        let resumed = try await feed.follow(contest, after: logged.sequence - 1)
+        let resumed = try await feed.follow(contest, after: logged.sequence - 1).changes
         var again = resumed.makeAsyncIterator()
         #expect(await again.next() == logged.sequence, "a page that saw less hears at once")
     }

@@ -62,6 +62,27 @@ struct APIProcessTests {
             return (response as? HTTPURLResponse)?.statusCode ?? 0
         }
         #expect(try await me() == 200)
+
+        // A campaign page left open (its live stream) must not hold the server up when it stops.
+        let campaign = try DaemonProcessTests.command(
+            ["campaign", "start", "quick", "--workflows", folder.appendingPathComponent("workflows").path], folder,
+            database
+        ).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let stream = Process()
+        stream.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        stream.arguments = [
+            "curl", "-sN", "-H", "Cookie: laurel_session=\(token)", "\(base)/campaigns/\(campaign)/live",
+        ]
+        let streamed = folder.appendingPathComponent("stream.txt")
+        _ = FileManager.default.createFile(atPath: streamed.path, contents: nil)
+        stream.standardOutput = try FileHandle(forWritingTo: streamed)
+        try stream.run()
+        defer { if stream.isRunning { stream.terminate() } }
+        for _ in 0..<50 where ((try? String(contentsOf: streamed, encoding: .utf8)) ?? "").isEmpty {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(try String(contentsOf: streamed, encoding: .utf8).hasPrefix("retry: 2000"), "the live stream opened")
+
         let revoked = try DaemonProcessTests.command(["access", "revoke", grant], folder, database)
         #expect(revoked.status == 0, "\(revoked.stderr)")
         #expect(try await me() == 401, "the next request after the revocation")
@@ -69,6 +90,12 @@ struct APIProcessTests {
         #expect(again.status == 1 && again.stderr.contains("already revoked"), "a revocation that does nothing says so")
 
         kill(process.processIdentifier, SIGTERM)
+        let asked = ContinuousClock.now
+        while process.isRunning && ContinuousClock.now - asked < .seconds(10) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(!process.isRunning, "the server still runs 10 s after SIGTERM with a live page open")
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         #expect(process.terminationReason == .exit && process.terminationStatus == 0)
         let lines = log().split(separator: "\n")

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import LaurelCore
 import LaurelService
+import ServiceLifecycle
 
 extension LaurelAPI {
     /// The campaigns the person may see, each with its state and a bar per phase target.
@@ -64,7 +65,7 @@ extension LaurelAPI {
         let facts = try await service.campaignWithFacts(id).facts
         try await authorize(try context.requirePrincipal(), .readProgress, campaign: facts)
         let after = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int64($0) }
-        let changes = try await live.follow(id, after: after)
+        let (changes, end) = try await live.follow(id, after: after)
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-store"
@@ -72,11 +73,16 @@ extension LaurelAPI {
             status: .ok, headers: headers,
             body: ResponseBody { writer in
                 try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
-                for await sequence in changes {
-                    let message =
-                        sequence == LiveFeed.heartbeat
-                        ? ": still here\n\n" : "id: \(sequence)\nevent: change\ndata: \(sequence)\n\n"
-                    try await writer.write(ByteBuffer(string: message))
+                // A page left open must not hold the server up when it is asked to stop.
+                try await withGracefulShutdownHandler {
+                    for await sequence in changes {
+                        let message =
+                            sequence == LiveFeed.heartbeat
+                            ? ": still here\n\n" : "id: \(sequence)\nevent: change\ndata: \(sequence)\n\n"
+                        try await writer.write(ByteBuffer(string: message))
+                    }
+                } onGracefulShutdown: {
+                    end()
                 }
                 try await writer.finish(nil)
             })

@@ -24,8 +24,11 @@ actor LiveFeed {
     }
 
     /// The sequence numbers of the campaign's new events, as they come; `after`, when given
-    /// (a reconnect's `Last-Event-ID`), first says whether anything came since.
-    func follow(_ campaignID: String, after: Int64?) async throws -> AsyncStream<Int64> {
+    /// (a reconnect's `Last-Event-ID`), first says whether anything came since. `end` ends the
+    /// stream (the server is shutting down).
+    func follow(_ campaignID: String, after: Int64?) async throws -> (
+        changes: AsyncStream<Int64>, end: @Sendable () -> Void
+    ) {
         if cursor == nil { cursor = try await service.latestEventSequence() }
         let id = UUID()
         let (stream, continuation) = AsyncStream<Int64>.makeStream(bufferingPolicy: .bufferingNewest(8))
@@ -37,7 +40,7 @@ actor LiveFeed {
             continuation.yield(missed.sequence)
         }
         if following == nil { following = Task { await self.run() } }
-        return stream
+        return (stream, { continuation.finish() })
     }
 
     private func stopFollowing(_ campaignID: String, _ id: UUID) {
