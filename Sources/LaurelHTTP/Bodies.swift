@@ -110,6 +110,8 @@ extension Problem {
 struct FieldText: Decodable, Sendable {
     var text: String
 
+    init(text: String) { self.text = text }
+
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let text = try? container.decode(String.self) {

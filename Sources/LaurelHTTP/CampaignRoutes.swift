@@ -264,18 +264,9 @@ extension LaurelAPI {
         let eventID =
             try given ?? Self.idempotencyKey(request, principal: principal).map { "http:\($0)" }
             ?? "http:\(UUID().uuidString.lowercased())"
-        let kind = Self.commandKind(request.uri.path)
-        let result = try await Self.counting(kind) {
-            try await service.apply(
-                to: campaignID, eventID: eventID, now: clock(), ifVersion: ifVersion,
-                authorize: { facts, engine in
-                    if case .deny(let reason) = Authorization.decide(
-                        principal, action(engine), campaign: facts, organisation: engine.organisation)
-                    {
-                        throw LaurelError(.forbidden, reason)
-                    }
-                }, event: event)
-        }
+        let result = try await applying(
+            to: campaignID, eventID: eventID, kind: Self.commandKind(request.uri.path), principal: principal,
+            ifVersion: ifVersion, action: action, event: event)
         let logged: LoggedEvent
         var headers = HTTPFields()
         if result.status == .alreadyApplied {
@@ -292,6 +283,25 @@ extension LaurelAPI {
         }
         let calendar = try await service.engine(version: result.campaign?.workflowVersion ?? "").calendar
         return JSONBody(ChangeView(logged, calendar: calendar), headers: headers).response(status: status)
+    }
+
+    /// A person's change in one transaction, `action` decided on the campaign as it is then;
+    /// counted in the metrics under `kind`. The API and the pages both make changes this way.
+    func applying(
+        to campaignID: String, eventID: String, kind: String, principal: Principal, ifVersion: Int? = nil,
+        action: @escaping @Sendable (Engine) -> Action, event: @escaping @Sendable (Engine) throws -> CampaignEvent
+    ) async throws -> ServiceResult {
+        try await Self.counting(kind) {
+            try await service.apply(
+                to: campaignID, eventID: eventID, now: clock(), ifVersion: ifVersion,
+                authorize: { facts, engine in
+                    if case .deny(let reason) = Authorization.decide(
+                        principal, action(engine), campaign: facts, organisation: engine.organisation)
+                    {
+                        throw LaurelError(.forbidden, reason)
+                    }
+                }, event: event)
+        }
     }
 
     /// A change's kind for the metrics, from its route: entry, withdrawal, scores, ballot, event.

@@ -161,7 +161,7 @@ extension CampaignService {
     /// are left out, so the same file can be imported again. `progress` is told how many of how
     /// many rows were handled.
     public func importEntries(
-        csv bytes: [UInt8], file: String, into campaignID: String, kind: String?, now: Instant,
+        csv bytes: [UInt8], file: String, into campaignID: String, kind: String?, now: Instant, dryRun: Bool = false,
         progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in }
     ) async throws -> EntryImport {
         let engine = try await campaignAndEngine(campaignID).engine
@@ -235,10 +235,11 @@ extension CampaignService {
         var code = LaurelError.Code.invalidInput
         do {
             // With bad rows already found the others are only checked, so every problem shows at once.
-            let result = try await applyAll(events, to: campaignID, now: now, dryRun: !problems.isEmpty) {
+            let result = try await applyAll(events, to: campaignID, now: now, dryRun: dryRun || !problems.isEmpty) {
                 progress($0, total)
             }
             if problems.isEmpty {
+                // A dry run's answer is what the import would come to; nothing was written.
                 return EntryImport(
                     result: result, rows: total, submitted: result.logged.filter { $0.kind == "submit" }.count)
             }

@@ -247,6 +247,17 @@ extension Ballot: RunnableStep {
         }
     }
 
+    public static func task(
+        for person: String, _ configuration: Configuration, memory: Memory, context: StepContext
+    ) -> StepTask? {
+        guard configuration.members.contains(person) else { return nil }
+        return .ballot(
+            BallotTask(
+                council: configuration.council, nominees: nominees(configuration, context).map(\.id),
+                secret: configuration.secret, writtenVotes: configuration.writtenVotes,
+                voted: memory.register[person] != nil))
+    }
+
     private static func cast(
         _ vote: Vote, memory: Memory, configuration: Configuration,
         context: StepContext

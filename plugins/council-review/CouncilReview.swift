@@ -307,6 +307,29 @@ extension CouncilReview: RunnableStep {
         return StepReaction(memory: memory)
     }
 
+    public static func task(
+        for person: String, _ configuration: Configuration, memory: Memory, context: StepContext
+    ) -> StepTask? {
+        guard configuration.members.contains(person) else { return nil }
+        let entries = reviewable(configuration, context)
+        let excluded = excludedEntries(of: person, configuration, context)
+        let criteria = configuration.rubric.count
+        var sent: [String: [Double]] = [:]
+        if let sheet = memory.sheets[person] {
+            for (position, entry) in entries.enumerated() where sheet.scored[position] {
+                sent[entry.id] = Array(sheet.values[position * criteria..<(position + 1) * criteria])
+            }
+        }
+        return .scoring(
+            ScoringTask(
+                council: configuration.council,
+                criteria: configuration.rubric.map {
+                    ScoringTask.Criterion(name: $0.name, weight: $0.weight, maximum: $0.maximum)
+                },
+                entries: entries.indices.filter { !excluded.contains($0) }.map { entries[$0].id },
+                excluded: excluded.count, sent: sent))
+    }
+
     /// Each member scores every entry they may score at a random moment of the window, from half
     /// the criterion's top score to the top (entries reach a council after a unit put them
     /// forward); a random share of members (up to one in five) abstain, so both outcomes can be seen.

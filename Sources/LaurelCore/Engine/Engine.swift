@@ -404,6 +404,14 @@ public struct Engine: Sendable {
         states[name]?.runner?.goal(enteredAt: enteredAt, calendar: calendar)
     }
 
+    /// What the current state's step asks of `person` (read with the campaign's entries).
+    public func task(for person: String, in campaign: Campaign, at now: Instant) -> StepTask? {
+        guard campaign.status == .running, let runner = states[campaign.state]?.runner,
+            let memory = campaign.step?.memory
+        else { return nil }
+        return runner.task(for: person, memory: memory, context: context(campaign, at: now))
+    }
+
     /// The entry kinds state `name` accepts.
     public func acceptedKinds(inState name: String) -> [String] {
         states[name]?.accepts ?? []
@@ -897,6 +905,7 @@ protocol StepRunning: Sendable {
     func simulate(_ simulation: inout StepSimulation) -> [TimedEvent]
     func goal(enteredAt: Instant, calendar: ZonedCalendar) -> StepGoal?
     func adjusting(target: Double?, deadline: Instant?) -> any StepRunning
+    func task(for person: String, memory: any StepMemory, context: StepContext) -> StepTask?
 }
 
 struct StepRunner<P: RunnableStep>: StepRunning {
@@ -927,5 +936,10 @@ struct StepRunner<P: RunnableStep>: StepRunning {
 
     func adjusting(target: Double?, deadline: Instant?) -> any StepRunning {
         StepRunner(configuration: P.adjusting(configuration, target: target, deadline: deadline))
+    }
+
+    func task(for person: String, memory: any StepMemory, context: StepContext) -> StepTask? {
+        guard let memory = memory as? P.Memory else { return nil }
+        return P.task(for: person, configuration, memory: memory, context: context)
     }
 }

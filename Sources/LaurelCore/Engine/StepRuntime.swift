@@ -122,6 +122,10 @@ public protocol RunnableStep: StepPlugin {
     /// The configuration with another target or deadline, for a forecast's what-if; the default
     /// keeps it as it is.
     static func adjusting(_ configuration: Configuration, target: Double?, deadline: Instant?) -> Configuration
+    /// What the step asks of `person` while its state lasts (a score sheet, a ballot paper), for
+    /// the page they answer on. Nil (the default) when it asks nothing of them.
+    static func task(for person: String, _ configuration: Configuration, memory: Memory, context: StepContext)
+        -> StepTask?
 }
 
 extension RunnableStep {
@@ -135,6 +139,69 @@ extension RunnableStep {
 
     public static func adjusting(_ configuration: Configuration, target: Double?, deadline: Instant?) -> Configuration {
         configuration
+    }
+
+    public static func task(for person: String, _ configuration: Configuration, memory: Memory, context: StepContext)
+        -> StepTask?
+    {
+        nil
+    }
+}
+
+/// What a step asks of one council member: the entries to score on a rubric, or a ballot paper.
+public enum StepTask: Sendable, Hashable {
+    case scoring(ScoringTask)
+    case ballot(BallotTask)
+}
+
+/// A council member's score sheet as the review step sees it.
+public struct ScoringTask: Sendable, Hashable {
+    public struct Criterion: Sendable, Hashable {
+        public var name: String
+        public var weight: Double
+        public var maximum: Double
+
+        public init(name: String, weight: Double, maximum: Double) {
+            self.name = name
+            self.weight = weight
+            self.maximum = maximum
+        }
+    }
+
+    public var council: String
+    public var criteria: [Criterion]
+    /// The entries the member must score, in the review's order (their own unit's left out).
+    public var entries: [String]
+    /// How many entries under review were left out as the member's own unit's.
+    public var excluded: Int
+    /// The member's sheet as last sent: each scored entry's values, in rubric order.
+    public var sent: [String: [Double]]
+
+    public init(council: String, criteria: [Criterion], entries: [String], excluded: Int, sent: [String: [Double]]) {
+        self.council = council
+        self.criteria = criteria
+        self.entries = entries
+        self.excluded = excluded
+        self.sent = sent
+    }
+}
+
+/// A council member's ballot paper. Nothing in it says how anyone voted, only whether they did.
+public struct BallotTask: Sendable, Hashable {
+    public var council: String
+    /// The nominees' entry ids, in the ballot's order.
+    public var nominees: [String]
+    public var secret: Bool
+    public var writtenVotes: Bool
+    /// Whether the member has voted (a paper cannot be changed once cast).
+    public var voted: Bool
+
+    public init(council: String, nominees: [String], secret: Bool, writtenVotes: Bool, voted: Bool) {
+        self.council = council
+        self.nominees = nominees
+        self.secret = secret
+        self.writtenVotes = writtenVotes
+        self.voted = voted
     }
 }
 

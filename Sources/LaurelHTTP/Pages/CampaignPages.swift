@@ -38,6 +38,7 @@ extension LaurelAPI {
         let status = try await service.status(of: id)
         var values: [String: Any] = [
             "live": "/campaigns/\(campaign.id)/live",
+            "nav": campaignNavigation(principal, facts: facts, current: "overview", words: words),
             "id": campaign.id, "title": engine.workflow.title, "state": campaign.state,
             "statusText": words[campaign.status.rawValue] ?? campaign.status.rawValue, "since": status.since,
             "timeZone": status.timeZone, "entries": campaign.entries.count.groupedByThousands,

@@ -22,8 +22,8 @@ struct PageSession: Sendable {
 /// sheet, forms that work without JavaScript (docs/pages.md).
 struct Pages: Sendable {
     let library: MustacheLibrary
-    let styleSheet: String
-    let liveScript: String
+    /// The style sheet and scripts served under /static/, by file name.
+    let staticFiles: [String: String]
 
     static let sessionCookie = "laurel_session"
     static let languageCookie = "laurel_lang"
@@ -44,9 +44,11 @@ struct Pages: Sendable {
                 throw LaurelError(.internal, "the page template \(file) does not parse: \(error)")
             }
         }
-        let css = try String(contentsOf: folder.appendingPathComponent("laurel.css"), encoding: .utf8)
-        let script = try String(contentsOf: folder.appendingPathComponent("live.js"), encoding: .utf8)
-        return Pages(library: library, styleSheet: css, liveScript: script)
+        var staticFiles: [String: String] = [:]
+        for file in files where file.hasSuffix(".css") || file.hasSuffix(".js") {
+            staticFiles[file] = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+        }
+        return Pages(library: library, staticFiles: staticFiles)
     }
 
     func has(_ template: String) -> Bool { library.getTemplate(named: template) != nil }
@@ -58,7 +60,8 @@ struct Pages: Sendable {
         status: HTTPResponse.Status = .ok
     ) -> Response {
         var context = values
-        context["title"] = title
+        context["pageTitle"] = title
+        if context["title"] == nil { context["title"] = title }
         context["language"] = session.language.rawValue
         context["otherLanguage"] = session.language.other.rawValue
         var words = PageText.table(session.language)
@@ -68,6 +71,7 @@ struct Pages: Sendable {
             context["person"] = session.personName ?? principal.person
             context["role"] = principal.role.rawValue
             context["csrf"] = session.formToken
+            context["isAdmin"] = principal.role == .administrator
         }
         let html = library.render(context, withTemplate: template) ?? ""
         var headers = HTTPFields()
@@ -173,10 +177,8 @@ struct PageSessionMiddleware: RouterMiddleware {
 
 extension LaurelAPI {
     func addPageRoutes(to router: Router<APIContext>, pages: Pages) {
-        for (file, type, text) in [
-            ("laurel.css", "text/css; charset=utf-8", pages.styleSheet),
-            ("live.js", "text/javascript; charset=utf-8", pages.liveScript),
-        ] {
+        for (file, text) in pages.staticFiles {
+            let type = file.hasSuffix(".css") ? "text/css; charset=utf-8" : "text/javascript; charset=utf-8"
             router.get("static/\(file)") { _, _ in
                 var headers = HTTPFields()
                 headers[.contentType] = type
@@ -211,6 +213,39 @@ extension LaurelAPI {
         signedIn.get("campaigns") { _, context in try await campaignsPage(context, pages: pages) }
         signedIn.get("campaigns/:id") { _, context in try await campaignPage(context, pages: pages) }
         signedIn.get("campaigns/:id/live") { request, context in try await liveChanges(request, context) }
+        signedIn.get("campaigns/:id/entries") { request, context in
+            try await entriesPage(request, context, pages: pages)
+        }
+        signedIn.post("campaigns/:id/entries") { request, context in
+            try await submitEntryPage(request, context, pages: pages)
+        }
+        signedIn.post("campaigns/:id/entries/import") { request, context in
+            try await importEntriesPage(request, context, pages: pages)
+        }
+        signedIn.get("campaigns/:id/council") { request, context in
+            try await councilPage(request, context, pages: pages)
+        }
+        signedIn.post("campaigns/:id/council/scores") { request, context in
+            try await submitScoresPage(request, context, pages: pages)
+        }
+        signedIn.post("campaigns/:id/council/ballot") { request, context in
+            try await submitBallotPage(request, context, pages: pages)
+        }
+        signedIn.get("campaigns/:id/results") { _, context in try await resultsPage(context, pages: pages) }
+        signedIn.get("campaigns/:id/certificates") { request, context in
+            try await certificatesPage(request, context, pages: pages)
+        }
+        signedIn.get("campaigns/:id/manage") { request, context in try await managePage(request, context, pages: pages)
+        }
+        signedIn.post("campaigns/:id/manage/event") { request, context in
+            try await sendEventPage(request, context, pages: pages)
+        }
+        signedIn.post("campaigns/:id/manage/migrate") { request, context in
+            try await migratePage(request, context, pages: pages)
+        }
+        signedIn.get("access") { request, context in try await accessPage(request, context, pages: pages) }
+        signedIn.post("access") { request, context in try await grantPage(request, context, pages: pages) }
+        signedIn.post("access/revoke") { request, context in try await revokePage(request, context) }
     }
 
     /// Where to go after signing in: a path of this site only (never `//elsewhere`).
