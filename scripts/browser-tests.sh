@@ -36,6 +36,10 @@ code() { $laurel access grant "$@" --link --database "$db" | grep -oE 'laurel_l_
 admin=$(code tran-thi-binh --role administrator)
 officer=$(code nguyen-van-an --role unit-officer --unit cd-my-dinh-1)
 watcher=$(code tran-thi-binh --role administrator)
+officer_entries=$(code nguyen-van-an --role unit-officer --unit cd-my-dinh-1)
+juror_dung=$(code le-van-dung --role council-member)
+juror_ha=$(code dang-thi-ha --role council-member)
+results_watcher=$(code tran-thi-binh --role administrator)
 start() {
   local id
   id=$($laurel campaign start district-initiatives --input "unit=$1" --workflows Tests/browser/workflows --database "$db")
@@ -48,12 +52,31 @@ for i in $(seq 1 12); do
   $laurel entry submit "$district" --kind initiative --unit cd-my-dinh-1 --field "title=Sáng kiến số $i" \
     --database "$db" >/dev/null
 done
+# An awards campaign taking entries (three units' already in), and a secret ballot open. The
+# server gets a second version of the awards workflow, so a migration's dry run can be shown.
+cp -r Tests/browser/workflows "$work/workflows"
+awards=$($laurel campaign start district-awards --workflows Tests/browser/workflows --database "$db")
+$laurel campaign send "$awards" launch --database "$db" >/dev/null
+for unit in cd-dai-mo cd-xuan-phuong cd-ang-tu; do
+  $laurel entry submit "$awards" --kind initiative --field "title=Sáng kiến của $unit" --field "unit=$unit" \
+    --field savings-vnd=5000000 --database "$db" >/dev/null
+done
+ballot=$($laurel campaign start district-ballot --workflows Tests/browser/workflows --database "$db")
+$laurel campaign send "$ballot" launch --database "$db" >/dev/null
+for unit in cd-dai-mo cd-xuan-phuong cd-my-dinh-1; do
+  $laurel entry submit "$ballot" --kind nomination --field "name=Gương mặt $unit" --field "unit=$unit" \
+    --database "$db" >/dev/null
+done
+$laurel campaign send "$ballot" close-nominations --database "$db" >/dev/null
 port=$((20000 + RANDOM % 20000))
-$laurel serve --database "$db" --workflows Tests/browser/workflows --http "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+sed -i 's/"Hội đồng chấm điểm"/"Hội đồng chấm điểm sáng kiến"/' "$work/workflows/district-awards.yaml"
+$laurel serve --database "$db" --workflows "$work/workflows" --http "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 serve=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 screenshots=${SCREENSHOTS:-artifacts/screenshots}
 mkdir -p "$screenshots"
 LAUREL_BASE="http://127.0.0.1:$port" LAUREL_ADMIN_CODE=$admin LAUREL_OFFICER_CODE=$officer LAUREL_WATCHER_CODE=$watcher \
+  LAUREL_ENTRIES_CODE=$officer_entries LAUREL_DUNG_CODE=$juror_dung LAUREL_HA_CODE=$juror_ha \
+  LAUREL_RESULTS_CODE=$results_watcher LAUREL_AWARDS=$awards LAUREL_BALLOT=$ballot \
   LAUREL_DISTRICT=$district LAUREL_OTHER=$other SCREENSHOTS=$(cd "$screenshots" && pwd) \
   "$venv/bin/python" Tests/browser/pages_test.py || { cat "$work/serve.log" >&2; exit 1; }

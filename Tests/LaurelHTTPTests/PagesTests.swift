@@ -18,7 +18,10 @@ struct PagesTests {
     func words() throws {
         #expect(Set(PageText.vietnamese.keys) == Set(PageText.english.keys))
         let pages = try LaurelAPI.pages.get()
-        for template in ["signin", "campaigns", "campaign", "error", "header", "footer", "progress"] {
+        for template in [
+            "signin", "campaigns", "campaign", "error", "header", "footer", "progress", "campaignnav", "messages",
+            "entries", "council", "score", "ballot", "results", "certificates", "manage", "access",
+        ] {
             #expect(pages.has(template), "\(template)")
         }
     }
@@ -143,5 +146,146 @@ struct PagesTests {
         let resumed = try await feed.follow(contest, after: logged.sequence - 1).changes
         var again = resumed.makeAsyncIterator()
         #expect(await again.next() == logged.sequence, "a page that saw less hears at once")
+    }
+
+    /// A signed-in page request as `who`: the session cookie, and the form token for posts.
+    struct PageClient {
+        let client: APIHarness.Client
+        let token: String
+        var formToken: String { PageSession(token: token).formToken! }
+
+        func get(_ path: String) async throws -> APIHarness.Client.Answer {
+            try await client.send(.get, path, as: nil, headers: [.cookie: "laurel_session=\(token)"])
+        }
+
+        /// Posts a form; `fields` gets the form token unless it names its own.
+        func post(_ path: String, _ fields: [(String, String)]) async throws -> APIHarness.Client.Answer {
+            var all = fields
+            if !fields.contains(where: { $0.0 == "csrf" }) { all.append(("csrf", formToken)) }
+            let body = all.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)" }
+                .joined(separator: "&")
+            return try await client.send(
+                .post, path, as: nil, headers: [.cookie: "laurel_session=\(token)"], body: body,
+                contentType: "application/x-www-form-urlencoded")
+        }
+    }
+
+    @Test("a multipart upload's fields and file are read; a body that is not made of parts is refused")
+    func multipart() throws {
+        let body = Array(
+            ("--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nabc\r\n"
+                + "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"ý kiến.csv\"\r\n"
+                + "Content-Type: text/csv\r\n\r\nid,title\r\na,Một\r\n\r\n--XyZ--\r\n").utf8)
+        #expect(PageForm.boundary("multipart/form-data; boundary=\"XyZ\"") == "XyZ")
+        let form = try #require(PageForm.multipart(body, boundary: "XyZ"))
+        #expect(form["csrf"] == "abc")
+        #expect(form.files["file"]?.name == "ý kiến.csv")
+        #expect(form.files["file"].map { String(decoding: $0.bytes, as: UTF8.self) } == "id,title\r\na,Một\r\n")
+        #expect(PageForm.multipart(Array("no parts here".utf8), boundary: "XyZ") == nil)
+        #expect(PageForm.multipart(Array("--XyZ\r\nno headers end".utf8), boundary: "XyZ") == nil)
+        #expect(PageForm.boundary("multipart/form-data") == nil)
+    }
+
+    @Test(
+        "a unit officer's entry form names each wrong field and keeps what was typed; a form sent twice submits once; a form without the form token changes nothing; a CSV upload lists every bad row and imports none"
+    )
+    func entryForms() async throws {
+        let harness = try await APIHarness()
+        let contest = try await harness.startContest()
+        try await harness.test { client in
+            let officer = PageClient(client: client, token: harness.tokens["officer-g1"]!)
+            let page = try await officer.get("/campaigns/\(contest)/entries")
+            #expect(page.status == 200, "\(page.text)")
+            #expect(page.text.contains("name=\"f.title\"") && page.text.contains("<option value=\"g1\" selected>"))
+            let nonce = try #require(
+                page.text.range(of: #"name="nonce" value="([0-9a-f]{32})""#, options: .regularExpression).map {
+                    String(page.text[$0].dropFirst(#"name="nonce" value=""#.count).prefix(32))
+                })
+
+            let forged = try await officer.post(
+                "/campaigns/\(contest)/entries",
+                [("csrf", "nope"), ("nonce", nonce), ("kind", "clip"), ("f.title", "A"), ("f.unit", "g1")])
+            #expect(forged.status == 403)
+            let elsewhere = try await officer.post(
+                "/campaigns/\(contest)/entries",
+                [("nonce", nonce), ("kind", "clip"), ("f.title", "A"), ("f.unit", "g2")])
+            #expect(elsewhere.status == 403 && elsewhere.text.contains("outside your access"), "\(elsewhere.text)")
+            #expect(elsewhere.text.contains("value=\"A\""), "what was typed is kept")
+
+            let fields = [("nonce", nonce), ("kind", "clip"), ("f.title", "Clip một"), ("f.unit", "g1")]
+            let sent = try await officer.post("/campaigns/\(contest)/entries", fields)
+            #expect(sent.status == 303 && sent.headers[.location]?.contains("submitted=clip-") == true)
+            let twice = try await officer.post("/campaigns/\(contest)/entries", fields)
+            #expect(twice.status == 303, "a form sent again is answered as the first")
+            #expect(try await harness.service.campaignAndEngine(contest, withEntries: true).0.entries.count == 1)
+            let after = try await officer.get(sent.headers[.location]!)
+            #expect(after.text.contains("Đã gửi bài clip-") && after.text.contains("title: Clip một"))
+
+            let csv = "id,title,unit\r\nc1,Một,g1\r\nc2,,g1\r\nc3,Ba,g2\r\n"
+            let body =
+                "--b0\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n\(officer.formToken)\r\n"
+                + "--b0\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nclip\r\n"
+                + "--b0\r\nContent-Disposition: form-data; name=\"file\"; filename=\"clips.csv\"\r\n\r\n\(csv)\r\n--b0--\r\n"
+            let upload = try await client.send(
+                .post, "/campaigns/\(contest)/entries/import", as: nil,
+                headers: [.cookie: "laurel_session=\(officer.token)"], body: body,
+                contentType: "multipart/form-data; boundary=b0")
+            #expect(upload.status == 403, "\(upload.text)")
+            #expect(upload.text.contains("2 rows refused") && upload.text.contains("nothing of clips.csv was imported"))
+            #expect(upload.text.contains("clips.csv:3:") && upload.text.contains("clips.csv:4:"), "\(upload.text)")
+            #expect(try await harness.service.campaignAndEngine(contest, withEntries: true).0.entries.count == 1)
+        }
+    }
+
+    @Test(
+        "a juror's score sheet shows the rubric without their own unit's entries and is sent whole; a board member's secret paper, once cast, shows nothing of how they voted"
+    )
+    func councilForms() async throws {
+        let harness = try await APIHarness()
+        let id = try await CouncilTests.judging(harness)
+        try await harness.test { client in
+            let juror = PageClient(client: client, token: harness.tokens["juror-g1"]!)
+            let sheet = try await juror.get("/campaigns/\(id)/council")
+            #expect(sheet.status == 200, "\(sheet.text)")
+            #expect(sheet.text.contains("quality") && sheet.text.contains("Đã chấm 0 / 1 bài"))
+            #expect(sheet.text.contains("name=\"e.0\" value=\"e2\"") && !sheet.text.contains("value=\"e1\""))
+            let nonce = try #require(
+                sheet.text.range(of: #"name="nonce" value="([0-9a-f]{32})""#, options: .regularExpression).map {
+                    String(sheet.text[$0].dropFirst(#"name="nonce" value=""#.count).prefix(32))
+                })
+            let blank = try await juror.post("/campaigns/\(id)/council/scores", [("nonce", nonce), ("e.0", "e2")])
+            #expect(blank.status == 422 && blank.text.contains("Mới chấm 0 / 1 bài"))
+            let high = try await juror.post(
+                "/campaigns/\(id)/council/scores", [("nonce", nonce), ("e.0", "e2"), ("s.0.0", "12")])
+            #expect(high.status == 422 && high.text.contains("Điểm từ 0 đến 10") && high.text.contains("value=\"12\""))
+            let sent = try await juror.post(
+                "/campaigns/\(id)/council/scores", [("nonce", nonce), ("e.0", "e2"), ("s.0.0", "7,5")])
+            #expect(sent.status == 303, "\(sent.text)")
+            let again = try await juror.get("/campaigns/\(id)/council?sent=1")
+            #expect(again.text.contains("Đã gửi phiếu chấm") && again.text.contains("value=\"7.5\""))
+
+            _ = try await client.send(
+                .post, "/api/campaigns/\(id)/scores", as: "juror-a",
+                json: #"{"lines": [{"entry": "e1", "values": [8]}, {"entry": "e2", "values": [6]}]}"#)
+            // The review has its quorum when its window closes (the daemon's work): the ballot opens.
+            harness.clock.advance(by: 11 * TestWorkflows.day)
+            _ = try await harness.service.fireDue(at: harness.clock.now, after: nil, limit: 10)
+            let board = PageClient(client: client, token: harness.tokens["board"]!)
+            let paper = try await board.get("/campaigns/\(id)/council")
+            #expect(paper.status == 200 && paper.text.contains("Bỏ phiếu kín"), "\(paper.text)")
+            let ballotNonce = try #require(
+                paper.text.range(of: #"name="nonce" value="([0-9a-f]{32})""#, options: .regularExpression).map {
+                    String(paper.text[$0].dropFirst(#"name="nonce" value=""#.count).prefix(32))
+                })
+            let cast = try await board.post(
+                "/campaigns/\(id)/council/ballot",
+                [("nonce", ballotNonce), ("n.0", "e1"), ("v.0", "for"), ("n.1", "e2"), ("v.1", "against")])
+            #expect(cast.status == 303, "\(cast.text)")
+            let afterwards = try await board.get("/campaigns/\(id)/council")
+            #expect(afterwards.text.contains("Phiếu của bạn đã được ghi nhận"))
+            #expect(!afterwards.text.contains("radio") && !afterwards.text.contains("Đồng ý"))
+            let logged = try await harness.service.events(campaignID: id).last { $0.kind == "vote" }
+            #expect(logged.map { "\($0.action)" }?.contains("approve: true") == false, "the log keeps no choice")
+        }
     }
 }

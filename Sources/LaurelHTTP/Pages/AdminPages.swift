@@ -28,7 +28,9 @@ extension LaurelAPI {
         values["state"] = campaign.state
         values["nav"] = campaignNavigation(principal, facts: facts, current: "manage", words: words)
         values["nonce"] = PageForm.newNonce()
-        values["events"] = engine.workflow.events.filter { $0.sender != .system }.map {
+        // The events the campaign's state answers to now; others would be refused.
+        let answered = Set(engine.workflow.state(named: campaign.state)?.handlers.map(\.key.value) ?? [])
+        values["events"] = engine.workflow.events.filter { $0.sender != .system && answered.contains($0.name) }.map {
             ["name": $0.name, "summary": $0.summary ?? "", "sender": $0.sender.rawValue]
         }
         values["running"] = campaign.status == .running

@@ -283,9 +283,10 @@ extension LaurelAPI {
                     problems += error.problems.isEmpty ? [error.message] : error.problems.map(\.message)
                 }
                 problems.sort { Self.lineNumber($0) < Self.lineNumber($1) }
+                let refused = Set(problems.map(Self.lineNumber)).count
                 throw LaurelError(
                     .forbidden,
-                    "\(outOfScope.count.counted("row is", "rows are")) for units you may not submit for; nothing of \(name) was imported",
+                    "\(refused.counted("row", "rows")) refused, \(outOfScope.count) for units you may not submit for; nothing of \(name) was imported",
                     problems: problems.enumerated().map { LaurelError.Problem(index: $0.offset, message: $0.element) })
             }
             let imported = try await Self.counting("import") {

@@ -73,7 +73,7 @@ enum PageText {
         "timersBefore": "Hẹn giờ trước", "timersAfter": "Hẹn giờ sau", "addedMetrics": "Chỉ số thêm",
         "droppedMetrics": "Chỉ số bỏ", "wouldLog": "Sẽ ghi vào nhật ký",
         "badMap": "'%1' không đúng dạng trạng-thái-cũ=trạng-thái-mới.",
-        "noEvents": "Quy trình không khai báo sự kiện nào.",
+        "noEventsNow": "Ở trạng thái này phong trào không chờ sự kiện nào từ người dùng.",
         "revokedGrant": "Đã thu hồi quyền %1.", "grantNeeds": "Hãy chọn người và vai trò.",
         "linkMade":
             "Đã tạo đường dẫn đăng nhập cho %1. Gửi cho họ ngay: đường dẫn chỉ hiện một lần và dùng được một lần.",
@@ -154,7 +154,8 @@ enum PageText {
         "fromState": "State now", "toState": "New state", "keptStep": "Running step kept",
         "timersBefore": "Timers before", "timersAfter": "Timers after", "addedMetrics": "Metrics added",
         "droppedMetrics": "Metrics dropped", "wouldLog": "Would be logged",
-        "badMap": "'%1' is not old-state=new-state.", "noEvents": "The workflow declares no events.",
+        "badMap": "'%1' is not old-state=new-state.",
+        "noEventsNow": "In this state the campaign waits for no event from people.",
         "revokedGrant": "Grant %1 revoked.", "grantNeeds": "Choose a person and a role.",
         "linkMade": "A sign-in link for %1 was made. Send it now: it is shown once and works once.",
         "grants": "Active grants", "person": "Person", "role": "Role", "scope": "Scope",
