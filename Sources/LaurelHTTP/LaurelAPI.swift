@@ -23,6 +23,8 @@ public struct LaurelAPI: Sendable {
     let clock: @Sendable () -> Instant
     /// The campaign pages' forecasts, kept a few minutes.
     let forecasts = ForecastCache()
+    /// The campaign pages' per-unit progress and growth chart, until the campaign changes.
+    let insights = InsightsCache()
     /// What open campaign pages follow.
     let live: LiveFeed
     /// The pages' templates, read once from the build's resources.

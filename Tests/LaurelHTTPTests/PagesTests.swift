@@ -127,6 +127,40 @@ struct PagesTests {
     }
 
     @Test(
+        "a campaign page lists every unit's progress in Vietnamese order, those without entries too, and draws the metric's growth day by day against its target"
+    )
+    func unitsAndChart() async throws {
+        let harness = try await APIHarness()
+        // The quick campaign's ideas with the unit they come from.
+        let workflow = TestWorkflows.quick.replacingOccurrences(
+            of: "title: { type: text, required: true }",
+            with: "title: { type: text, required: true }\n      unit: { type: unit }")
+        let version = try await TestWorkflows.record(workflow, id: "quick", in: harness.store)
+        let quick = try await harness.service.start(version: version, idempotencyKey: nil, now: harness.clock.now)
+            .campaignID
+        _ = try await harness.service.apply(.command("launch"), to: quick, eventID: "launch", now: harness.clock.now)
+        for (index, unit) in ["g2", "g1"].enumerated() {
+            _ = try await harness.service.apply(
+                .submit(Entry(id: "i\(index)", kind: "idea", unit: unit, fields: ["title": .text("Ý tưởng")])),
+                to: quick, eventID: "i\(index)", now: harness.clock.now + Int64(index) * TestWorkflows.day + 60)
+        }
+        try await harness.test { client in
+            let page = try await client.send(
+                .get, "/campaigns/\(quick)", as: nil, headers: [.cookie: "laurel_session=\(harness.tokens["admin"]!)"])
+            #expect(page.status == 200)
+            let text = page.text
+            let order = ["Cơ sở Ba", "Cơ sở Hai", "Cơ sở Một"].compactMap {
+                text.range(of: "<td>\($0)</td>")?.lowerBound
+            }
+            #expect(order.count == 3 && order == order.sorted(), "Ba, Hai, Một: Vietnamese order, g3 with none")
+            let points = try #require(
+                text.range(of: #"class="series" points="[^"]*""#, options: .regularExpression).map { text[$0] })
+            #expect(points.filter { $0 == "," }.count == 2, "a point for each of the two days: \(points)")
+            #expect(text.contains("class=\"target\"") && text.contains("Chỉ tiêu: 3"))
+        }
+    }
+
+    @Test(
         "the live feed tells a campaign's listeners of each commit, not other campaigns'; a reconnect after a missed commit hears of it at once"
     )
     func liveFeed() async throws {

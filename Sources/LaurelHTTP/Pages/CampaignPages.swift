@@ -50,6 +50,21 @@ extension LaurelAPI {
             let forecast = try await forecasts.forecast(of: id, state: campaign.state, service: service, now: clock())
             values["forecast"] = Self.forecastValues(forecast, words: words)
         }
+        if let insights = try await insights.insights(of: campaign, service: service, unit: facts.unit) {
+            let goal = engine.goal(ofState: campaign.state, enteredAt: campaign.enteredAt)
+            let target = goal?.metric == insights.metric ? goal?.target : nil
+            let highest = max(insights.units.map(\.value).max() ?? 0, 1)
+            values["unitMetric"] = insights.metric
+            values["units"] = insights.units.prefix(500).map { row -> [String: Any] in
+                [
+                    "name": row.name, "unit": row.unit, "value": Self.shown(row.value),
+                    "percent": Int((row.value / highest * 100).rounded()),
+                ]
+            }
+            values["moreUnits"] =
+                insights.units.count > 500 ? PageText.format(words["moreUnits"]!, String(insights.units.count)) : ""
+            if let chart = insights.chart(target: target, words: words) { values["chart"] = chart }
+        }
         // The latest events first, read from the end of the log (a campaign may hold millions).
         let history = try await service.recentHistory(of: id, limit: 51)
         values["timeline"] = history.suffix(50).reversed().map { ["at": $0.at, "summary": $0.summary] }

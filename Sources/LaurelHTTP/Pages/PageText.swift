@@ -82,7 +82,10 @@ enum PageText {
         "unitOptional": "Đơn vị (để trống: đơn vị của người đó hoặc của bạn)",
         "councilOptional": "Hội đồng (chỉ thành viên hội đồng)",
         "makeLink": "Tạo đường dẫn", "inactiveGrants": "%1 quyền đã hết hạn, đã dùng hoặc đã thu hồi không hiện ở đây.",
-        "signInLink": "Đường dẫn đăng nhập",
+        "signInLink": "Đường dẫn đăng nhập", "byUnit": "Theo đơn vị", "overTime": "Theo thời gian",
+        "moreUnits": "Hiện 500 trong %1 đơn vị.",
+        "unitsHint": "Xếp theo tên đơn vị; các đơn vị chưa có bài cũng được liệt kê.",
+        "chartSummary": "%1 từ %2 đến %3: nay là %4.", "targetLine": "Chỉ tiêu",
     ]
 
     static let english: [String: String] = [
@@ -163,7 +166,10 @@ enum PageText {
         "unitOptional": "Unit (blank: the person's unit or yours)", "councilOptional": "Council (council members only)",
         "makeLink": "Make the link",
         "inactiveGrants": "%1 grants that expired, were used or were revoked are not shown.",
-        "signInLink": "Sign-in link",
+        "signInLink": "Sign-in link", "byUnit": "By unit", "overTime": "Over time",
+        "moreUnits": "500 of %1 units shown.",
+        "unitsHint": "In order of the units' names; units with no entries yet are listed too.",
+        "chartSummary": "%1 from %2 to %3: %4 now.", "targetLine": "Target",
     ]
 
     static func table(_ language: Language) -> [String: String] {
