@@ -77,7 +77,9 @@ public struct NodeReader {
     }
 
     /// The pairs of a mapping whose keys are names the file chooses (states, metrics, ...).
-    public mutating func namedMapping(_ node: YAMLNode, _ what: String) -> [(
+    /// `personIDs`: the keys are people's ids, which may have one prefix (`hd/nguyen-van-hung`,
+    /// as councils list their members).
+    public mutating func namedMapping(_ node: YAMLNode, _ what: String, personIDs: Bool = false) -> [(
         name: String, key: YAMLNode, value: YAMLNode
     )]? {
         guard let pairs = node.mapping else {
@@ -88,8 +90,9 @@ public struct NodeReader {
         var seen: Set<String> = []
         for pair in pairs {
             guard let name = pair.key.scalar?.text, seen.insert(name).inserted else { continue }
-            guard isValidName(name) else {
-                let (message, notes) = invalidName(name, "this key")
+            guard personIDs ? isValidPersonID(name) : isValidName(name) else {
+                var (message, notes) = invalidName(name, "this key")
+                if personIDs { notes.append(.init("a person's id may have one prefix, like 'hd/nguyen-van-hung'")) }
                 error(.invalidValue, message, at: pair.key.location, notes: notes)
                 continue
             }
@@ -111,6 +114,12 @@ public struct NodeReader {
             "\(what) must be a name of ASCII letters (a to z, without diacritics), digits, '-' and '_', starting with a letter or digit, got '\(text.truncatedForMessage)'",
             notes
         )
+    }
+
+    /// A name, or two joined by '/': councils list members with a prefix (`hd/nguyen-van-hung`).
+    public func isValidPersonID(_ id: String) -> Bool {
+        let parts = id.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count <= 2 && parts.allSatisfy { isValidName(String($0)) }
     }
 
     func isValidName(_ name: String) -> Bool {

@@ -102,7 +102,7 @@ public struct OrganisationReader {
                     ))
             }
         }
-        if let people = top["people"], let named = reader.namedMapping(people.value, "'people'") {
+        if let people = top["people"], let named = reader.namedMapping(people.value, "'people'", personIDs: true) {
             for (id, key, value) in named {
                 let what = "person '\(id)'"
                 guard
@@ -194,7 +194,7 @@ public struct OrganisationReader {
                 return nil
             }
             guard let id = requiredCell("id"), let name = requiredCell("name") else { continue }
-            guard reader.isValidName(id) else {
+            guard isPeople ? reader.isValidPersonID(id) : reader.isValidName(id) else {
                 let (message, notes) = reader.invalidName(id, "the id")
                 draft.diagnostics.append(.error(.invalidValue, message, at: at(row, column("id")!), notes: notes))
                 continue
