@@ -1,3 +1,4 @@
+import Foundation
 import LaurelCore
 import LaurelYAML
 import Testing
@@ -33,6 +34,24 @@ struct OrganisationTests {
         #expect(organisation.count("direct-production-workers", in: "hanoi") == 710)
         #expect(organisation.isWithin("md1", "hanoi") && !organisation.isWithin("hanoi", "md1"))
         #expect(organisation.person("an")?.roles == ["council"] && organisation.people(in: "ntl").map(\.id) == ["binh"])
+    }
+
+    @Test("a person's id may have one prefix, as councils list members (hd/nguyen-van-hung); two are refused")
+    func prefixedPersonIDs() throws {
+        let ok = Self.read(
+            yaml: Self.yaml.replacingOccurrences(
+                of: "  binh: { name: Trần Thị Bình, unit: ntl }",
+                with: "  hd/binh: { name: Trần Thị Bình, unit: ntl }"))
+        #expect(ok.diagnostics.isEmpty, "\(ok.diagnostics.map(\.message))")
+        #expect(ok.organisation?.person("hd/binh")?.unit == "ntl")
+        let twice = Self.read(
+            yaml: Self.yaml.replacingOccurrences(
+                of: "  binh: { name: Trần Thị Bình, unit: ntl }", with: "  a/b/binh: { name: Trần Thị Bình, unit: ntl }"
+            ))
+        #expect(twice.diagnostics.map(\.code) == [.invalidValue])
+        #expect(twice.diagnostics.first?.notes.map(\.message).contains { $0.contains("one prefix") } == true)
+        let unit = Self.read(yaml: Self.yaml.replacingOccurrences(of: "  xp: {", with: "  x/p: {"))
+        #expect(unit.diagnostics.contains { $0.code == .invalidValue }, "a unit's id has no prefix")
     }
 
     @Test("CSV files of units and people read into one organisation; cells are located by line and column")

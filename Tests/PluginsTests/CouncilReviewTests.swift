@@ -238,4 +238,36 @@ import Testing
         ).campaign
         #expect(try quiet.apply(.command("close"), to: other, at: Self.at).effects.isEmpty)
     }
+
+    @Test("a member's task is the rubric and the entries under review, with the sheet they last sent; others have none")
+    func task() throws {
+        let engine = try EngineTests.engine(
+            Self.workflow.replacingOccurrences(
+                of: "REVIEW", with: "rubric: [{ name: novelty, weight: 2, max: 10 }, { name: impact, max: 5 }]"))
+        var campaign = try engine.start(id: "r", at: Self.at).campaign
+        for id in ["x", "y"] {
+            campaign = try engine.apply(
+                .submit(Entry(id: id, kind: "clip", fields: ["title": .text(id)])), to: campaign, at: Self.at
+            ).campaign
+        }
+        #expect(engine.task(for: "a", in: campaign, at: Self.at) == nil, "collecting asks nothing of the jury")
+        campaign = try engine.apply(.command("close"), to: campaign, at: Self.at).campaign
+        let sheet = ScoreSheet(
+            member: "a", lines: [.init(entry: "x", values: [7, 3]), .init(entry: "y", values: [9, 5])])
+        campaign = try engine.apply(.scores(sheet), to: campaign, at: Self.at).campaign
+        guard case .scoring(let scoring)? = engine.task(for: "a", in: campaign, at: Self.at) else {
+            Issue.record("no score sheet for a member")
+            return
+        }
+        #expect(scoring.council == "jury" && scoring.entries == ["x", "y"] && scoring.excluded == 0)
+        #expect(
+            scoring.criteria.map { $0.name } == ["novelty", "impact"] && scoring.criteria.map { $0.maximum } == [10, 5])
+        #expect(scoring.sent == ["x": [7, 3], "y": [9, 5]])
+        guard case .scoring(let other)? = engine.task(for: "b", in: campaign, at: Self.at) else {
+            Issue.record("no score sheet for b")
+            return
+        }
+        #expect(other.sent.isEmpty)
+        #expect(engine.task(for: "someone-else", in: campaign, at: Self.at) == nil)
+    }
 }
