@@ -50,7 +50,11 @@ extension LaurelAPI {
             let forecast = try await forecasts.forecast(of: id, state: campaign.state, service: service, now: clock())
             values["forecast"] = Self.forecastValues(forecast, words: words)
         }
-        if let insights = try await insights.insights(of: campaign, service: service, unit: facts.unit) {
+        let kept = try await insights.insights(of: campaign, service: service, unit: facts.unit, now: clock())
+        if let insights = kept.insights {
+            if kept.events != campaign.eventCount {
+                values["insightsAsOf"] = PageText.format(words["asOf"]!, engine.calendar.format(kept.at))
+            }
             let goal = engine.goal(ofState: campaign.state, enteredAt: campaign.enteredAt)
             let target = goal?.metric == insights.metric ? goal?.target : nil
             let highest = max(insights.units.map(\.value).max() ?? 0, 1)

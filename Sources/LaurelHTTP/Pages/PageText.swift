@@ -86,6 +86,7 @@ enum PageText {
         "moreUnits": "Hiện 500 trong %1 đơn vị.",
         "unitsHint": "Xếp theo tên đơn vị; các đơn vị chưa có bài cũng được liệt kê.",
         "chartSummary": "%1 từ %2 đến %3: nay là %4.", "targetLine": "Chỉ tiêu",
+        "asOf": "Số liệu theo đơn vị và theo thời gian tính lúc %1; đang cập nhật.",
     ]
 
     static let english: [String: String] = [
@@ -170,6 +171,7 @@ enum PageText {
         "moreUnits": "500 of %1 units shown.",
         "unitsHint": "In order of the units' names; units with no entries yet are listed too.",
         "chartSummary": "%1 from %2 to %3: %4 now.", "targetLine": "Target",
+        "asOf": "By unit and over time as of %1; being updated.",
     ]
 
     static func table(_ language: Language) -> [String: String] {

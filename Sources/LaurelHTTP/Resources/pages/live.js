@@ -19,10 +19,16 @@
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
         var next = html && new DOMParser().parseFromString(html, "text/html").getElementById("main");
-        if (next) { main.innerHTML = next.innerHTML; main.setAttribute("data-updated", String(Date.now())); }
+        if (next) { main.innerHTML = next.innerHTML; main.setAttribute("data-updated", String(Date.now())); later(); }
       })
       .catch(function () {})
       .then(function () { busy = false; if (again) { again = false; refresh(); } });
   }
+  // A part of the page the server is still working out says so; it is asked for again soon.
+  function later() {
+    var stale = main.querySelector("[data-stale]");
+    if (stale) setTimeout(refresh, Number(stale.getAttribute("data-stale")) || 10000);
+  }
   new EventSource(url).addEventListener("change", refresh);
+  later();
 })();
