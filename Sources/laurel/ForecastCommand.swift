@@ -102,15 +102,11 @@ extension CampaignCommand {
                 return out + "No phase target is ahead of this campaign.\n"
             }
             func date(_ text: String?) -> String { text.map { String($0.prefix(10)) } ?? "not by deadline" }
-            func shown(_ value: Double) -> String {
-                value.rounded() == value && abs(value) < 1e15
-                    ? Int(value).groupedByThousands : value.formattedForMessage
-            }
             let rows: [[String]] =
                 [["state", "metric", "now", "target", "deadline", "P15", "P50", "P85", "miss"]]
                 + view.goals.map { goal in
                     [
-                        goal.state, goal.metric, shown(goal.current), shown(goal.target),
+                        goal.state, goal.metric, goal.current.shownGrouped, goal.target.shownGrouped,
                         goal.deadline.map { String($0.prefix(16)) } ?? "-",
                         goal.reachedAlready ? "reached" : date(goal.p15), goal.reachedAlready ? "" : date(goal.p50),
                         goal.reachedAlready ? "" : date(goal.p85), "\(Int((goal.missProbability * 100).rounded())) %",

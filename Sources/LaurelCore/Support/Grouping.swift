@@ -38,3 +38,11 @@ extension Double {
         return rounded.formattedForMessage
     }
 }
+
+extension Double {
+    /// A number as people read it: whole numbers grouped by thousands (150,000), others as in
+    /// messages (7.5).
+    public var shownGrouped: String {
+        rounded() == self && abs(self) < 1e15 ? Int(self).groupedByThousands : formattedForMessage
+    }
+}

@@ -70,12 +70,12 @@ struct CampaignInsights: Sendable {
             "from": days[0].day.description, "to": last.day.description,
             "summary": PageText.format(
                 words["chartSummary"]!, metric, days[0].day.description, last.day.description,
-                LaurelAPI.shown(last.total)),
-            "top": LaurelAPI.shown(top),
+                last.total.shownGrouped),
+            "top": top.shownGrouped,
         ]
         if let target, target > 0 {
             chart["targetY"] = Int(y(target))
-            chart["target"] = LaurelAPI.shown(target)
+            chart["target"] = target.shownGrouped
         }
         return chart
     }

@@ -61,7 +61,7 @@ extension LaurelAPI {
             values["unitMetric"] = insights.metric
             values["units"] = insights.units.prefix(500).map { row -> [String: Any] in
                 [
-                    "name": row.name, "unit": row.unit, "value": Self.shown(row.value),
+                    "name": row.name, "unit": row.unit, "value": row.value.shownGrouped,
                     "percent": Int((row.value / highest * 100).rounded()),
                 ]
             }
@@ -115,8 +115,8 @@ extension LaurelAPI {
             let value = campaign.metrics[goal.metric] ?? 0
             let percent = goal.target > 0 ? min(100, Int((value / goal.target * 100).rounded(.down))) : 100
             return [
-                "state": state.name, "metric": goal.metric, "value": Self.shown(value),
-                "target": Self.shown(goal.target),
+                "state": state.name, "metric": goal.metric, "value": value.shownGrouped,
+                "target": goal.target.shownGrouped,
                 "valueNumber": value, "targetNumber": goal.target, "percent": percent,
                 "current": state.name == campaign.state,
             ]
@@ -135,7 +135,7 @@ extension LaurelAPI {
             "runs": view.runs, "historyText": history, "hasGoals": !view.goals.isEmpty && view.waitingFor.isEmpty,
             "goals": view.goals.map { goal -> [String: Any] in
                 [
-                    "state": goal.state, "target": Self.shown(goal.target),
+                    "state": goal.state, "target": goal.target.shownGrouped,
                     "deadline": goal.deadline.map { String($0.prefix(16)) } ?? "–",
                     "p15": goal.p15.map { String($0.prefix(10)) } ?? notReached,
                     "p50": goal.p50.map { String($0.prefix(10)) } ?? notReached,
@@ -152,10 +152,6 @@ extension LaurelAPI {
                 words["waitingFor"]!, view.waitingFor.joined(separator: " \(words["or"]!) "))
         }
         return values
-    }
-
-    static func shown(_ value: Double) -> String {
-        value.rounded() == value && abs(value) < 1e15 ? Int(value).groupedByThousands : value.formattedForMessage
     }
 }
 

@@ -42,7 +42,7 @@ extension LaurelAPI {
             let typed = outcome.typed
             var scored = 0
             values["criteria"] = scoring.criteria.map {
-                ["name": $0.name, "weight": Self.shown($0.weight), "maximum": Self.shown($0.maximum)]
+                ["name": $0.name, "weight": $0.weight.shownGrouped, "maximum": $0.maximum.shownGrouped]
             }
             values["sheet"] = scoring.entries.enumerated().map { position, entryID -> [String: Any] in
                 let sent = scoring.sent[entryID]
@@ -51,8 +51,9 @@ extension LaurelAPI {
                 let scores = scoring.criteria.enumerated().map { offset, criterion -> [String: Any] in
                     let key = "s.\(position).\(offset)"
                     var score: [String: Any] = [
-                        "key": key, "criterion": criterion.name, "maximum": Self.shown(criterion.maximum),
-                        "value": typed[key] ?? sent.map { Self.shown($0[offset]) } ?? "",
+                        "key": key, "criterion": criterion.name, "maximum": criterion.maximum.shownGrouped,
+                        "maximumNumber": criterion.maximum.formattedForMessage,
+                        "value": typed[key] ?? sent.map { $0[offset].formattedForMessage } ?? "",
                     ]
                     if let error = outcome.fieldErrors[key] { score["error"] = error }
                     return score
@@ -126,7 +127,7 @@ extension LaurelAPI {
                     of: ",", with: ".")
                 guard !text.isEmpty else { continue }
                 guard let number = Double(text), number.isFinite, (0...criterion.maximum).contains(number) else {
-                    outcome.fieldErrors[key] = PageText.format(words["scoreRange"]!, Self.shown(criterion.maximum))
+                    outcome.fieldErrors[key] = PageText.format(words["scoreRange"]!, criterion.maximum.shownGrouped)
                     continue
                 }
                 numbers.append(number)
