@@ -91,6 +91,8 @@ var targets: [Target] = [
             "LaurelPlugins",
         ]),
     // The one registry of built-in plugins (BuiltInPlugins.swift).
+    // The language server for editors: JSON-RPC over stdio, the validator on the editor's buffer.
+    .target(name: "LaurelLSP", dependencies: ["LaurelCore", "LaurelYAML"]),
     .target(name: "LaurelPlugins", dependencies: ["LaurelCore"] + stepPlugins.map { .target(name: $0.target) }),
     .target(
         name: "LaurelDaemon",
@@ -118,6 +120,7 @@ var targets: [Target] = [
             "LaurelService",
             "LaurelDaemon",
             "LaurelHTTP",
+            "LaurelLSP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -140,6 +143,7 @@ var targets: [Target] = [
             .product(name: "Logging", package: "swift-log"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             "LaurelPlugins",
+            "LaurelLSP",
         ],
         path: "Benchmarks/laurel-bench"
     ),
@@ -192,6 +196,10 @@ var targets: [Target] = [
             "LaurelHTTP", "LaurelService", "LaurelTesting", "LaurelStore", "LaurelCore", "LaurelPlugins",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]
+    ),
+    .testTarget(
+        name: "LaurelLSPTests",
+        dependencies: ["LaurelLSP", "LaurelCore", "LaurelPlugins", "LaurelTesting"]
     ),
     .testTarget(
         name: "LaurelTestingTests",

@@ -17,7 +17,7 @@ struct LaurelBench: ParsableCommand {
             ValidateBenchmark.self, LifecycleBenchmark.self, ScaleBenchmark.self, BallotBenchmark.self,
             RankBenchmark.self,
             CascadeBenchmark.self, SubmitBenchmark.self, BurstSetup.self, BurstEnqueue.self, HTTPLoadSetup.self,
-            ForecastBenchmark.self, ForecastBacktestBenchmark.self,
+            ForecastBenchmark.self, ForecastBacktestBenchmark.self, LSPBenchmark.self,
         ]
     )
 }

@@ -20,7 +20,7 @@ struct Laurel: ParsableCommand {
         subcommands: [
             Validate.self, Simulate.self, Graph.self, Serve.self, CampaignCommand.self, EntryCommand.self,
             ReviewCommand.self, BallotCommand.self, Results.self, OrgCommand.self, AccessCommand.self,
-            AuditCommand.self, API.self,
+            AuditCommand.self, API.self, LSP.self,
             StoreCommand.self,
             Schema.self,
             Plugins.self,

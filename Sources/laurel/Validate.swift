@@ -45,7 +45,7 @@ extension Laurel {
                 case .success(let bytes):
                     let result = validator.validate(bytes, file: file, now: now)
                     diagnostics =
-                        result.diagnostics + (result.workflow.map { organisationProblems($0, file: file) } ?? [])
+                        result.diagnostics + (result.workflow.map { Self.organisationProblems($0, file: file) } ?? [])
                     if let workflow = result.workflow { set.append((workflow, file)) }
                     renderer.addSource(String(decoding: bytes, as: UTF8.self), file: file)
                 case .failure(let diagnostic):
@@ -74,8 +74,25 @@ extension Laurel {
             if all.hasErrors { throw ExitCode.inputErrors }
         }
 
+        /// What `laurel validate FILE` adds to the file's own diagnostics: its organisation files
+        /// must be readable, and it must fit beside the workflow files of its folder on disk. The
+        /// language server checks an editor's buffer with this, so both say the same.
+        static func besides(_ workflow: Workflow?, file: String, validator: WorkflowValidator) -> [Diagnostic] {
+            guard let workflow else { return [] }
+            var set: [(workflow: Workflow, file: String)] = [(workflow, file)]
+            for other in WorkflowFiles.besides([file]) where other != file {
+                if case .success(let bytes) = WorkflowFiles.read(other),
+                    let found = validator.validate(bytes, file: other).workflow
+                {
+                    set.append((found, other))
+                }
+            }
+            return organisationProblems(workflow, file: file)
+                + WorkflowSetChecker(registry: validator.registry).check(set, reportFor: [file])
+        }
+
         /// A workflow's organisation files (`organisation:`) must be there to read.
-        private func organisationProblems(_ workflow: Workflow, file: String) -> [Diagnostic] {
+        private static func organisationProblems(_ workflow: Workflow, file: String) -> [Diagnostic] {
             zip(workflow.organisationFiles, OrganisationFiles.named(by: workflow, file: file)).compactMap {
                 written, path in
                 guard case .failure(let failure) = ReadableFile.read(path) else { return nil }
