@@ -16,6 +16,8 @@ public final class LanguageServer {
     }
 
     let validator: WorkflowValidator
+    /// The language's JSON Schema with this build's plugins: the keys and choices completion offers.
+    let schema: JSONValue
     let clock: () -> Int64
     let log: (String) -> Void
     private var framer = MessageFramer()
@@ -38,6 +40,7 @@ public final class LanguageServer {
         besides: @escaping (Workflow?, String) -> [Diagnostic] = { _, _ in [] }
     ) {
         validator = WorkflowValidator(registry: registry)
+        schema = WorkflowSchema.make(registry: registry)
         self.clock = clock
         self.log = log
         self.besides = besides

@@ -265,6 +265,18 @@ struct LanguageServerTests {
         #expect(labels(12, 9) == ["draft", "phase-1", "closed"], "after initial:")
         #expect(labels(20, 10).contains("council-review"), "after step:")
         #expect(labels(16, 18) == ["draft", "phase-1", "closed"], "a value in on: { ... }")
+        #expect(labels(3, 10).contains("Asia/Ho_Chi_Minh"), "after timezone:")
+        // Keys: a state's keys on a new line inside a state, a step's parameters under with:.
+        _ = session.send(
+            #"{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"file:///tmp/laurel-lsp-test/campaign.yaml","version":3},"contentChanges":[{"range":{"start":{"line":21,"character":0},"end":{"line":22,"character":0}},"text":"    with:\n      metric: initiatives\n      \n      target: 10\n      window: P30D\n"}]}}"#
+        )
+        let parameters = labels(23, 6)
+        #expect(parameters.contains("end-early") && parameters.contains("window"), "\(parameters)")
+        #expect(labels(22, 14).contains("initiatives"), "a metric parameter's value: the workflow's metrics")
+        let stateKeys = labels(19, 4)
+        #expect(
+            stateKeys.contains("accepts") && stateKeys.contains("timers") && stateKeys.contains("on"), "\(stateKeys)")
+        #expect(labels(8, 0).contains("councils"), "top-level keys")
     }
 
     @Test("quick fixes: each 'did you mean' and a number with thousands separators, as an edit of the range")
