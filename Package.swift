@@ -92,7 +92,11 @@ var targets: [Target] = [
         ]),
     // The one registry of built-in plugins (BuiltInPlugins.swift).
     // The language server for editors: JSON-RPC over stdio, the validator on the editor's buffer.
-    .target(name: "LaurelLSP", dependencies: ["LaurelCore", "LaurelYAML"]),
+    // Hovers quote docs/workflow-language.md, copied into Resources (DocumentationTests keeps the copy equal).
+    .target(
+        name: "LaurelLSP", dependencies: ["LaurelCore", "LaurelYAML"],
+        resources: [.copy("Resources/workflow-language.md")]
+    ),
     .target(name: "LaurelPlugins", dependencies: ["LaurelCore"] + stepPlugins.map { .target(name: $0.target) }),
     .target(
         name: "LaurelDaemon",

@@ -1,5 +1,5 @@
 import Foundation
-public import LaurelCore
+import LaurelCore
 
 /// What may be written at the cursor, from the language's JSON Schema (`laurel schema`: the keys
 /// of each mapping and the values of each choice), the plugins' declarations (a step's

@@ -1,5 +1,5 @@
 import Foundation
-public import LaurelCore
+import LaurelCore
 import LaurelYAML
 
 /// What the server knows of a buffer beyond its diagnostics: its states, councils and metrics
@@ -164,7 +164,16 @@ extension LanguageServer {
         guard let token = Token(index, at: position, encoding: encoding) else { return .null }
         let symbols = Symbols(document.workflow)
         var text: String?
-        if symbols.stepKinds.contains(where: { $0.name == token.text && $0.location.line == token.line }),
+        let line = index.lines[token.line - 1]
+        let keyColumn = line.unicodeScalars.prefix { $0 == " " || $0 == "-" }.count + 1
+        let afterToken = line.unicodeScalars.dropFirst(token.column - 1 + token.text.unicodeScalars.count).first
+        if token.column == keyColumn, afterToken == ":",
+            let documentation = KeyDocumentation.shipped.text(
+                of: token.text,
+                path: Self.parentKeys(index, line: token.line - 1, before: String(line.prefix(keyColumn - 1))))
+        {
+            text = "**`\(token.text)`**\n\n" + documentation
+        } else if symbols.stepKinds.contains(where: { $0.name == token.text && $0.location.line == token.line }),
             let plugin = validator.registry.plugin(kind: token.text)
         {
             text = Self.describe(plugin)

@@ -233,6 +233,11 @@ struct LanguageServerTests {
         let stateHover = ask(session, "textDocument/hover", #""position":{"line":16,"character":20}"#) as? [String: Any]
         #expect(((stateHover?["contents"] as? [String: Any])?["value"] as? String)?.contains("Giai đoạn một") == true)
 
+        let keyHover = ask(session, "textDocument/hover", #""position":{"line":19,"character":5}"#) as? [String: Any]
+        let keyText = (keyHover?["contents"] as? [String: Any])?["value"] as? String ?? ""
+        #expect(keyText.hasPrefix("**`accepts`**") && keyText.contains("entry kinds"), "\(keyText)")
+        let topHover = ask(session, "textDocument/hover", #""position":{"line":3,"character":2}"#) as? [String: Any]
+        #expect(((topHover?["contents"] as? [String: Any])?["value"] as? String)?.contains("IANA") == true)
         let definition =
             ask(session, "textDocument/definition", #""position":{"line":16,"character":20}"#) as? [String: Any]
         let start = ((definition?["range"] as? [String: Any])?["start"] as? [String: Any])

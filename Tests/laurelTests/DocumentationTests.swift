@@ -19,6 +19,13 @@ import Testing
         }
     }
 
+    @Test("the language server's copy of docs/workflow-language.md (its hovers quote it) is the docs' own")
+    func languageServerCopy() throws {
+        #expect(
+            try Self.read("Sources/LaurelLSP/Resources/workflow-language.md") == Self.read("docs/workflow-language.md"),
+            "run: cp docs/workflow-language.md Sources/LaurelLSP/Resources/workflow-language.md")
+    }
+
     @Test("the plugin reference in docs/plugins.md is what `laurel plugins --format markdown` prints")
     func pluginReference() throws {
         let docs = try Self.read("docs/plugins.md")
