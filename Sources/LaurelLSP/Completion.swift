@@ -13,6 +13,18 @@ extension LanguageServer {
         let workflow = document.workflow
         let states = Symbols(workflow).states.map { ($0.name, $0.detail, 20) }
         let path = Self.parentKeys(index, line: position.line, before: before)
+        // In a condition: the names after `metrics.`, `inputs.` and `outcome.`.
+        if before.contains("if:"), let namespace = Self.expressionNamespace(before) {
+            switch namespace {
+            case "metrics": return Self.items((workflow?.metrics ?? []).map { ($0.name, "metric", 6) })
+            case "inputs": return Self.items((workflow?.inputs ?? []).map { ($0.name, "input", 6) })
+            default:
+                // The outcome values of the step of the state the condition is in.
+                let state = path.count >= 2 && path[0] == "states" ? path[1] : nil
+                let values = state.flatMap { stepPlugin(workflow, state: $0) }?.outcomeValues ?? []
+                return Self.items(values.map { ($0.name, $0.summary, 6) })
+            }
+        }
         if let key = Self.keyBeforeValue(before) {
             switch key {
             case "step": return Self.items(validator.registry.plugins.map { ($0.kind, $0.summary, 3) })
@@ -180,5 +192,21 @@ extension LanguageServer {
             current -= 1
         }
         return false
+    }
+
+    /// `metrics`, `inputs` or `outcome` when the text before the cursor ends with one of them, a
+    /// dot and part of a name.
+    static func expressionNamespace(_ before: String) -> String? {
+        let scalars = Array(before.unicodeScalars)
+        var end = scalars.count
+        while end > 0,
+            scalars[end - 1].properties.isAlphabetic || ("0"..."9").contains(scalars[end - 1])
+                || "-_".unicodeScalars.contains(scalars[end - 1])
+        {
+            end -= 1
+        }
+        guard end > 0, scalars[end - 1] == "." else { return nil }
+        let head = String(String.UnicodeScalarView(scalars[..<(end - 1)]))
+        return ["metrics", "inputs", "outcome"].first { head.hasSuffix($0) }
     }
 }

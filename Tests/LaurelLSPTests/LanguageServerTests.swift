@@ -305,4 +305,28 @@ struct LanguageServerTests {
         #expect(Set(texts) == ["Asia/Ho_Chi_Minh", "10000"], "\(actions)")
         #expect(actions.allSatisfy { $0["kind"] as? String == "quickfix" })
     }
+
+    @Test("in a condition, the names after metrics., inputs. and outcome. (the state's step's outcome values)")
+    func conditionNames() {
+        let session = Session()
+        _ = session.initialize()
+        _ = session.open(Self.navigable)
+        let text = Self.navigable.replacingOccurrences(
+            of: "    on: { target-reached: closed, deadline: closed }",
+            with:
+                "    on:\n      deadline: closed\n      target-reached:\n        - if: metrics.initiatives >= 5 and outcome.\n          goto: closed"
+        )
+        let data = try! JSONSerialization.data(withJSONObject: [text])
+        _ = session.send(
+            #"{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"file:///tmp/laurel-lsp-test/campaign.yaml","version":2},"contentChanges":[{"text":\#(String(decoding: data, as: UTF8.self).dropFirst().dropLast())}]}}"#
+        )
+        func labels(_ line: Int, _ character: Int) -> [String] {
+            let list = ask(
+                session, "textDocument/completion", #""position":{"line":\#(line),"character":\#(character)}"#)
+            return ((list as? [String: Any])?["items"] as? [[String: Any]] ?? []).compactMap { $0["label"] as? String }
+        }
+        let line = "        - if: metrics.initiatives >= 5 and outcome."
+        #expect(labels(25, line.utf16.count) == ["value", "target", "reached"])
+        #expect(labels(25, "        - if: metrics.".utf16.count) == ["initiatives"])
+    }
 }
