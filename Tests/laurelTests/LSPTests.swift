@@ -82,7 +82,7 @@ import Testing
     }
 
     @Test(
-        "the built binary as an editor drives it: initialize, open, change, a message that is not JSON, shutdown, exit with 0"
+        "the built binary as an editor drives it: initialize, open, change, hover, completion, definition, rename, a quick fix, a message that is not JSON, shutdown, exit with 0"
     )
     func endToEnd() throws {
         let process = Process()
@@ -115,6 +115,12 @@ import Testing
             #"{"jsonrpc":"2.0","method":"initialized","params":{}}"#,
             #"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"\#(uri)","languageId":"yaml","version":1,"text":\#(text(broken))}}}"#,
             #"{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"\#(uri)","version":2},"contentChanges":[{"text":\#(text(fixed))}]}}"#,
+            // states: line 5; `mo:` at line 6, character 2.
+            #"{"jsonrpc":"2.0","id":3,"method":"textDocument/hover","params":{"textDocument":{"uri":"\#(uri)"},"position":{"line":6,"character":3}}}"#,
+            #"{"jsonrpc":"2.0","id":4,"method":"textDocument/completion","params":{"textDocument":{"uri":"\#(uri)"},"position":{"line":4,"character":9}}}"#,
+            #"{"jsonrpc":"2.0","id":5,"method":"textDocument/definition","params":{"textDocument":{"uri":"\#(uri)"},"position":{"line":4,"character":10}}}"#,
+            #"{"jsonrpc":"2.0","id":6,"method":"textDocument/rename","params":{"textDocument":{"uri":"\#(uri)"},"position":{"line":4,"character":10},"newName":"nhan-anh"}}"#,
+            #"{"jsonrpc":"2.0","id":7,"method":"textDocument/codeAction","params":{"textDocument":{"uri":"\#(uri)"},"range":{"start":{"line":3,"character":10},"end":{"line":3,"character":20}},"context":{"diagnostics":[{"range":{"start":{"line":3,"character":10},"end":{"line":3,"character":20}},"message":"'Asia/Hanoi' is not an IANA time zone name (did you mean 'Asia/Ho_Chi_Minh'?)","code":"unknown-timezone","severity":1}]}}}"#,
             "{this is not json",
             #"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#,
             #"{"jsonrpc":"2.0","method":"exit"}"#,
@@ -149,6 +155,19 @@ import Testing
         let start = (published.first?.first?["range"] as? [String: Any])?["start"] as? [String: Any]
         #expect(start?["line"] as? Int == 3 && start?["character"] as? Int == 10)
         #expect(published.last?.isEmpty == true, "the fixed buffer has no diagnostics")
+        func result(_ id: Int) -> Any? { replies.first { $0["id"] as? Int == id }?["result"] }
+        let hover = ((result(3) as? [String: Any])?["contents"] as? [String: Any])?["value"] as? String
+        #expect(hover?.contains("Nhận ảnh dự thi") == true, "\(String(describing: hover))")
+        let labels = ((result(4) as? [String: Any])?["items"] as? [[String: Any]])?.compactMap {
+            $0["label"] as? String
+        }
+        #expect(labels == ["mo"], "after initial:")
+        let target = ((result(5) as? [String: Any])?["range"] as? [String: Any])?["start"] as? [String: Any]
+        #expect(target?["line"] as? Int == 6 && target?["character"] as? Int == 2)
+        let edits = ((result(6) as? [String: Any])?["changes"] as? [String: Any])?[uri] as? [[String: Any]]
+        #expect(edits?.count == 2 && edits?.allSatisfy { $0["newText"] as? String == "nhan-anh" } == true)
+        let fixes = (result(7) as? [[String: Any]])?.compactMap { $0["title"] as? String }
+        #expect(fixes == ["Change to 'Asia/Ho_Chi_Minh'"])
         #expect(replies.contains { ($0["error"] as? [String: Any])?["code"] as? Int == -32700 })
         #expect(replies.contains { $0["id"] as? Int == 2 && $0["result"] is NSNull })
         let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
