@@ -17,8 +17,11 @@ struct Symbols {
     var councils: [(name: String, location: SourceLocation)] = []
     var metrics: [(name: String, location: SourceLocation)] = []
     var stepKinds: [Reference] = []
+    /// Step parameters that name a council or a metric (`council: jury`, `metric: initiatives`).
+    var councilReferences: [Reference] = []
+    var metricReferences: [Reference] = []
 
-    init(_ workflow: Workflow?) {
+    init(_ workflow: Workflow?, registry: PluginRegistry? = nil) {
         guard let workflow else { return }
         stateReferences.append(Reference(name: workflow.initial.value, location: workflow.initial.location))
         for state in workflow.states {
@@ -28,6 +31,16 @@ struct Symbols {
                 stateReferences.append(Reference(name: target.value, location: target.location))
             }
             if let kind = state.step?.kind { stepKinds.append(Reference(name: kind.value, location: kind.location)) }
+            guard let step = state.step, let plugin = registry?.plugin(kind: step.kind.value) else { continue }
+            for spec in plugin.parameters {
+                guard let name = step.parameters[spec]?.text, let location = step.parameters.locations[spec.name]
+                else { continue }
+                switch spec.type {
+                case .council: councilReferences.append(Reference(name: name, location: location))
+                case .metric: metricReferences.append(Reference(name: name, location: location))
+                default: break
+                }
+            }
         }
         councils = workflow.councils.map { ($0.name, $0.location) }
         metrics = workflow.metrics.map { ($0.name, $0.location) }
@@ -93,10 +106,10 @@ extension LanguageServer {
         return .object([("uri", .string(uri)), ("range", range(index, line: found.line, column: found.column))])
     }
 
-    /// The definition and every reference of the state under the cursor.
+    /// The definition and every reference of the state, council or metric under the cursor.
     func references(_ document: Document, uri: String, at position: Position, declaration: Bool) -> JSONValue {
         let index = LineIndex(document.text)
-        guard let (_, places) = statePlaces(document, at: position, index: index) else { return .array([]) }
+        guard let (_, _, places) = namePlaces(document, at: position, index: index) else { return .array([]) }
         let wanted = declaration ? places : places.filter { !$0.isDefinition }
         return .array(
             wanted.map {
@@ -106,22 +119,30 @@ extension LanguageServer {
             })
     }
 
-    /// Renames the state under the cursor, its definition and every reference, in one edit.
+    /// Renames the state, council or metric under the cursor: its definition and every
+    /// reference, in one edit.
     func rename(_ document: Document, uri: String, at position: Position, to newName: String) throws(ProtocolError)
         -> JSONValue
     {
         let index = LineIndex(document.text)
-        guard let (name, places) = statePlaces(document, at: position, index: index) else {
-            throw ProtocolError(code: -32602, "there is no state name here to rename")
+        guard let (what, name, places) = namePlaces(document, at: position, index: index) else {
+            throw ProtocolError(code: -32602, "there is no state, council or metric name here to rename")
         }
         guard Self.isName(newName) else {
             throw ProtocolError(
                 code: -32602,
-                "'\(newName)' cannot name a state: use ASCII letters, digits, '-' and '_', starting with a letter or digit"
+                "'\(newName)' cannot name a \(what): use ASCII letters, digits, '-' and '_', starting with a letter or digit"
             )
         }
-        guard newName == name || !Symbols(document.workflow).states.contains(where: { $0.name == newName }) else {
-            throw ProtocolError(code: -32602, "there is a state '\(newName)' already")
+        let symbols = Symbols(document.workflow)
+        let taken =
+            switch what {
+            case "state": symbols.states.map(\.name)
+            case "council": symbols.councils.map(\.name)
+            default: symbols.metrics.map(\.name)
+            }
+        guard newName == name || !taken.contains(newName) else {
+            throw ProtocolError(code: -32602, "there is a \(what) '\(newName)' already")
         }
         let edits: [JSONValue] = places.map {
             let start = index.position(line: $0.location.line, column: $0.location.column, encoding: encoding)
@@ -134,17 +155,29 @@ extension LanguageServer {
         return .object([("changes", .object([(uri, .array(edits))]))])
     }
 
-    private func statePlaces(_ document: Document, at position: Position, index: LineIndex) -> (
-        String, [(location: SourceLocation, isDefinition: Bool)]
+    /// What the name under the cursor is (`state`, `council`, `metric`), the name, and where it
+    /// is defined and named: a state as a target, a council or metric as a step's parameter.
+    /// (A metric named in an `if:` condition is not among them.)
+    private func namePlaces(_ document: Document, at position: Position, index: LineIndex) -> (
+        String, String, [(location: SourceLocation, isDefinition: Bool)]
     )? {
         guard let token = Token(index, at: position, encoding: encoding) else { return nil }
-        let symbols = Symbols(document.workflow)
-        guard let state = symbols.states.first(where: { $0.name == token.text }) else { return nil }
-        // A quoted reference starts one column later than its quote; the model's location is the value's.
-        let references = symbols.stateReferences.filter { $0.name == state.name }.map {
-            (location: $0.location, isDefinition: false)
+        let symbols = Symbols(document.workflow, registry: validator.registry)
+        func places(_ definition: SourceLocation, _ references: [Symbols.Reference]) -> [(
+            location: SourceLocation, isDefinition: Bool
+        )] {
+            [(definition, true)] + references.filter { $0.name == token.text }.map { ($0.location, false) }
         }
-        return (state.name, [(state.location, true)] + references)
+        if let state = symbols.states.first(where: { $0.name == token.text }) {
+            return ("state", state.name, places(state.location, symbols.stateReferences))
+        }
+        if let council = symbols.councils.first(where: { $0.name == token.text }) {
+            return ("council", council.name, places(council.location, symbols.councilReferences))
+        }
+        if let metric = symbols.metrics.first(where: { $0.name == token.text }) {
+            return ("metric", metric.name, places(metric.location, symbols.metricReferences))
+        }
+        return nil
     }
 
     /// ASCII letters, digits, '-' and '_', starting with a letter or digit: a state's name.

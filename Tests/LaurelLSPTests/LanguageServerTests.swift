@@ -259,6 +259,11 @@ struct LanguageServerTests {
         #expect(
             (refused.first?["error"] as? [String: Any])?["message"] as? String == "there is a state 'draft' already")
 
+        // A metric: its definition and the step parameter that names it.
+        let metricReferences = ask(
+            session, "textDocument/references",
+            #""position":{"line":9,"character":4},"context":{"includeDeclaration":true}"#)
+        #expect((metricReferences as? [Any])?.count == 2, "\(String(describing: metricReferences))")
         let outline = ask(session, "textDocument/documentSymbol", #""x":0"#) as? [[String: Any]]
         #expect(outline?.map { $0["name"] as? String ?? "" } == ["draft", "phase-1", "closed"])
 
