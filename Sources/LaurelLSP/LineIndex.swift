@@ -23,10 +23,24 @@ public struct LineIndex: Sendable {
     public let lines: [Substring]
 
     public init(_ text: String) {
-        // Lines end at "\n"; a "\r" before it belongs to the end, not the line.
-        lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? $0.dropLast() : $0
+        // Lines end at "\n"; a "\r" before it belongs to the end, not the line. Found on the
+        // bytes: splitting a String by Character breaks it into graphemes, 2 ms a 700 KB file.
+        let scalars = text.unicodeScalars
+        var lines: [Substring] = []
+        var start = scalars.startIndex
+        var index = start
+        let utf8 = text.utf8
+        while index != utf8.endIndex {
+            if utf8[index] == UInt8(ascii: "\n") {
+                var end = index
+                if end > start, utf8[utf8.index(before: end)] == UInt8(ascii: "\r") { end = utf8.index(before: end) }
+                lines.append(Substring(scalars[start..<end]))
+                start = utf8.index(after: index)
+            }
+            index = utf8.index(after: index)
         }
+        lines.append(Substring(scalars[start..<scalars.endIndex]))
+        self.lines = lines
     }
 
     /// The editor's position of Laurel's line and column (clamped to the line's end).

@@ -112,6 +112,11 @@ struct LanguageServerTests {
             #expect(index.location(of: utf16, encoding: .utf16) == (1, column))
             #expect(index.location(of: utf8, encoding: .utf8) == (1, column))
         }
+        // Windows line ends: the "\r" is not part of the line, but counts in the text's offsets.
+        let crlf = LineIndex("a: 1\r\nb: é\r\n")
+        #expect(crlf.lines == ["a: 1", "b: é", ""])
+        #expect(crlf.offset(of: Position(line: 1, character: 3), encoding: .utf8) == 9)
+        #expect(crlf.position(line: 2, column: 5, encoding: .utf16) == Position(line: 1, character: 4))
         // A character outside the BMP is two UTF-16 units and four bytes.
         let emoji = LineIndex("a🏆b")
         #expect(emoji.position(line: 1, column: 3, encoding: .utf16).character == 3)
