@@ -54,12 +54,14 @@ struct Token {
     var line: Int
     var column: Int
 
-    init?(_ index: LineIndex, at position: Position, encoding: PositionEncoding) {
+    /// `extra`: more characters that belong to the word (`:` and `+` for a date-time).
+    init?(_ index: LineIndex, at position: Position, encoding: PositionEncoding, extra: String = "") {
         let (line, column) = index.location(of: position, encoding: encoding)
         guard line >= 1, line <= index.lines.count else { return nil }
         let scalars = Array(index.lines[line - 1].unicodeScalars)
         func isPart(_ scalar: Unicode.Scalar) -> Bool {
-            scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "-_./".unicodeScalars.contains(scalar)
+            scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
+                || "-_./".unicodeScalars.contains(scalar) || extra.unicodeScalars.contains(scalar)
         }
         var start = min(column - 1, scalars.count)
         var end = start
@@ -222,7 +224,9 @@ extension LanguageServer {
             text = lines.joined(separator: "\n\n")
         } else if let council = document.workflow?.councils.first(where: { $0.name == token.text }) {
             text = "**council `\(council.name)`**\n\nmembers: \(council.members.joined(separator: ", "))"
-        } else if let instant = Self.instant(token.text, zone: document.workflow?.timeZone) {
+        } else if let wide = Token(index, at: position, encoding: encoding, extra: ":+"),
+            let instant = Self.instant(wide.text, zone: document.workflow?.timeZone)
+        {
             text = instant
         }
         guard let text else { return .null }

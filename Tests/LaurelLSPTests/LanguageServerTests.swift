@@ -339,4 +339,15 @@ struct LanguageServerTests {
         #expect(labels(25, line.utf16.count) == ["value", "target", "reached"])
         #expect(labels(25, "        - if: metrics.".utf16.count) == ["initiatives"])
     }
+
+    @Test("a date-time under the cursor shows the instant in the workflow's zone and in UTC")
+    func dateTimeHover() {
+        let session = Session()
+        _ = session.initialize()
+        _ = session.open(Self.navigable.replacingOccurrences(of: "window: P30D", with: "until: 2026-05-31T23:59"))
+        let line = "    with: { metric: initiatives, target: 10, until: "
+        let hover = ask(session, "textDocument/hover", #""position":{"line":21,"character":\#(line.utf16.count + 3)}"#)
+        let text = ((hover as? [String: Any])?["contents"] as? [String: Any])?["value"] as? String ?? ""
+        #expect(text.contains("2026-05-31 23:59 Asia/Ho_Chi_Minh") && text.contains("2026-05-31 16:59 UTC"), "\(text)")
+    }
 }
