@@ -171,6 +171,26 @@ public struct MigrationView: Encodable, Sendable, Hashable {
     }
 }
 
+extension CampaignStatus {
+    /// Where `campaign` stands, as its engine shows it (a page that read the campaign already).
+    public init(_ campaign: Campaign, engine: Engine) {
+        let calendar = engine.calendar
+        var progress: Progress?
+        if let goal = engine.goal(ofState: campaign.state, enteredAt: campaign.enteredAt) {
+            progress = Progress(metric: goal.metric, value: campaign.metrics[goal.metric] ?? 0, target: goal.target)
+        }
+        self.init(
+            id: campaign.id, title: engine.workflow.title, workflow: campaign.workflowID,
+            version: campaign.workflowVersion, state: campaign.state, status: campaign.status.rawValue,
+            since: calendar.format(campaign.enteredAt), timeZone: engine.workflow.timeZone,
+            entries: campaign.entries.count, metrics: campaign.metrics,
+            timers: engine.dueTimers(of: campaign, at: .max).map {
+                Timer(id: $0.id, due: calendar.format($0.due), what: Timer.what($0))
+            },
+            progress: progress)
+    }
+}
+
 extension CampaignStatus.Timer {
     static func what(_ timer: ArmedTimer) -> String {
         switch timer.source {
@@ -190,21 +210,7 @@ extension CampaignService {
     /// Where the campaign stands; an unknown id is refused with the closest id.
     public func status(of id: String) async throws -> CampaignStatus {
         let (campaign, engine) = try await campaignAndEngine(id)
-        let calendar = engine.calendar
-        var progress: CampaignStatus.Progress?
-        if let goal = engine.goal(ofState: campaign.state, enteredAt: campaign.enteredAt) {
-            progress = CampaignStatus.Progress(
-                metric: goal.metric, value: campaign.metrics[goal.metric] ?? 0, target: goal.target)
-        }
-        return CampaignStatus(
-            id: campaign.id, title: engine.workflow.title, workflow: campaign.workflowID,
-            version: campaign.workflowVersion, state: campaign.state, status: campaign.status.rawValue,
-            since: calendar.format(campaign.enteredAt), timeZone: engine.workflow.timeZone,
-            entries: campaign.entries.count, metrics: campaign.metrics,
-            timers: engine.dueTimers(of: campaign, at: .max).map {
-                CampaignStatus.Timer(id: $0.id, due: calendar.format($0.due), what: CampaignStatus.Timer.what($0))
-            },
-            progress: progress)
+        return CampaignStatus(campaign, engine: engine)
     }
 
     /// The campaign's last `limit` events, oldest first: a page's timeline.

@@ -35,7 +35,7 @@ extension LaurelAPI {
         let id = try context.parameters.require("id")
         let (campaign, engine, facts) = try await service.campaignWithFacts(id)
         try await authorize(principal, .readProgress, campaign: facts)
-        let status = try await service.status(of: id)
+        let status = CampaignStatus(campaign, engine: engine)
         var values: [String: Any] = [
             "live": "/campaigns/\(campaign.id)/live",
             "nav": campaignNavigation(principal, facts: facts, current: "overview", words: words),
@@ -161,12 +161,17 @@ extension LaurelAPI {
 actor ForecastCache {
     private var kept: [String: (at: Instant, state: String, view: ForecastView)] = [:]
     private var refreshing: Set<String> = []
+    /// The first forecast of a campaign under way: pages opened at once wait for the same one.
+    private var first: [String: Task<ForecastView, any Error>] = [:]
     static let lifetime: Instant = 300
 
     func forecast(of id: String, state: String, service: CampaignService, now: Instant) async throws -> ForecastView {
         guard let cached = kept[id] else {
-            let view = try await service.forecast(of: id, ForecastRequest(), now: now)
-            kept[id] = (now, state, view)
+            let task = first[id] ?? Task { try await service.forecast(of: id, ForecastRequest(), now: now) }
+            first[id] = task
+            defer { first[id] = nil }
+            let view = try await task.value
+            if kept[id] == nil { kept[id] = (now, state, view) }
             return view
         }
         if cached.state != state || now - cached.at >= Self.lifetime, refreshing.insert(id).inserted {
