@@ -97,6 +97,24 @@ extension LaurelAPI {
             principal: principal, status: outcome.status)
     }
 
+    /// A council form sent: who sends it, to which campaign, its fields and nonce, and what the
+    /// open step asks of the sender now (refused when it asks nothing).
+    private func councilForm(_ request: Request, _ context: APIContext) async throws -> (
+        principal: Principal, id: String, words: [String: String], form: PageForm, nonce: String, task: StepTask,
+        state: String
+    ) {
+        let principal = try context.requirePrincipal()
+        let id = try context.parameters.require("id")
+        let words = PageText.table(context.page.language)
+        let form = try await PageForm.read(request, session: context.page, limit: 1024 * 1024)
+        guard let nonce = PageForm.nonce(form) else { throw LaurelError(.invalidRequest, words["badForm"]!) }
+        let (campaign, engine, _) = try await service.campaignWithFacts(id, withEntries: true)
+        guard let task = engine.task(for: principal.person, in: campaign, at: clock()) else {
+            throw LaurelError(.refused, PageText.format(words["nothingToDo"]!, campaign.state))
+        }
+        return (principal, id, words, form, nonce, task, campaign.state)
+    }
+
     /// An entry as people call it: its `name` field, else its `title`, else its id.
     static func entryName(_ entry: Entry) -> String {
         (entry.fields["name"] ?? entry.fields["title"])?.text ?? entry.id
@@ -105,14 +123,9 @@ extension LaurelAPI {
     /// The score sheet sent: a whole sheet is applied (a review counts whole sheets); one with
     /// entries left blank comes back with what was typed and how many are done.
     func submitScoresPage(_ request: Request, _ context: APIContext, pages: Pages) async throws -> Response {
-        let principal = try context.requirePrincipal()
-        let id = try context.parameters.require("id")
-        let words = PageText.table(context.page.language)
-        let form = try await PageForm.read(request, session: context.page, limit: 1024 * 1024)
-        guard let nonce = PageForm.nonce(form) else { throw LaurelError(.invalidRequest, words["badForm"]!) }
-        let (campaign, engine, _) = try await service.campaignWithFacts(id, withEntries: true)
-        guard case .scoring(let scoring)? = engine.task(for: principal.person, in: campaign, at: clock()) else {
-            throw LaurelError(.refused, PageText.format(words["nothingToDo"]!, campaign.state))
+        let (principal, id, words, form, nonce, task, state) = try await councilForm(request, context)
+        guard case .scoring(let scoring) = task else {
+            throw LaurelError(.refused, PageText.format(words["nothingToDo"]!, state))
         }
         var outcome = PageOutcome(status: .unprocessableContent)
         outcome.typed = form.fields
@@ -163,14 +176,9 @@ extension LaurelAPI {
     /// The ballot paper sent: for, against or blank per nominee. What the member chose is not
     /// kept anywhere by the page (a secret ballot's log keeps only that they voted).
     func submitBallotPage(_ request: Request, _ context: APIContext, pages: Pages) async throws -> Response {
-        let principal = try context.requirePrincipal()
-        let id = try context.parameters.require("id")
-        let words = PageText.table(context.page.language)
-        let form = try await PageForm.read(request, session: context.page, limit: 1024 * 1024)
-        guard let nonce = PageForm.nonce(form) else { throw LaurelError(.invalidRequest, words["badForm"]!) }
-        let (campaign, engine, _) = try await service.campaignWithFacts(id, withEntries: true)
-        guard case .ballot(let ballot)? = engine.task(for: principal.person, in: campaign, at: clock()) else {
-            throw LaurelError(.refused, PageText.format(words["nothingToDo"]!, campaign.state))
+        let (principal, id, words, form, nonce, task, state) = try await councilForm(request, context)
+        guard case .ballot(let ballot) = task else {
+            throw LaurelError(.refused, PageText.format(words["nothingToDo"]!, state))
         }
         var choices: [Vote.Choice] = []
         for (position, nominee) in ballot.nominees.enumerated() {

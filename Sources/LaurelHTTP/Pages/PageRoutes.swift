@@ -202,10 +202,7 @@ extension LaurelAPI {
         let signedIn = router.group().add(middleware: PageLanguageMiddleware())
             .add(middleware: PageSessionMiddleware(service: service, clock: clock, pages: pages))
         signedIn.post("signout") { request, context in
-            let form = try await Self.form(request)
-            guard form["csrf"] == context.page.formToken else {
-                throw LaurelError(.forbidden, PageText.table(context.page.language)["badForm"]!)
-            }
+            _ = try await PageForm.read(request, session: context.page)
             var response = Response.redirect(to: "/signin?signed-out=1")
             response.setCookie(Cookie(name: Pages.sessionCookie, value: "", maxAge: 0, path: "/", sameSite: .strict))
             return response
@@ -256,14 +253,10 @@ extension LaurelAPI {
         return next
     }
 
-    /// A form's fields (`application/x-www-form-urlencoded`), at most 64 KB.
+    /// The sign-in form's fields, at most 64 KB: the one form sent before there is a session,
+    /// so without a form token.
     static func form(_ request: Request) async throws -> [String: String] {
-        let body = try await request.body.collect(upTo: 64 * 1024)
-        var components = URLComponents()
-        components.percentEncodedQuery = String(buffer: body).replacingOccurrences(of: "+", with: "%20")
-        var fields: [String: String] = [:]
-        for item in components.queryItems ?? [] where fields[item.name] == nil { fields[item.name] = item.value ?? "" }
-        return fields
+        PageForm.urlEncoded(String(decoding: try await request.bytes(upTo: 64 * 1024), as: UTF8.self))
     }
 
     /// Signs in with a link's code (it works once and yields a token) or a token, and keeps the
